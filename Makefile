@@ -1,0 +1,161 @@
+# wb: a research workbench for Laplacian-loss ablations on small U-Nets.
+#
+#   make                 build bin/wb (installs missing Debian packages first, see `make deps`)
+#   make test            build and run every test (unit, gradient, golden, CLI)
+#   make sweep           the main job: the lossweights ablation and its report
+#   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
+#   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-valgrind  a micro sweep under valgrind (no -march=native)
+#   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
+#   make bench           benchmarks against PyTorch (needs `make bench-deps`)
+#   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+CC       ?= cc
+BUILD    ?= build
+GEMM     ?= dnnl
+OPT      ?= -O3 -march=native
+HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+SAN      ?=
+WB_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+CFLAGS   += -std=c11 -Wall -Wextra -g $(OPT) $(HARDEN) $(SAN) -fopenmp -MMD -MP
+LDFLAGS  += $(SAN) -fopenmp
+LDLIBS   := -lsqlite3 -lpng -lcjson -linih -lnettle -lgsl -lm
+
+ifeq ($(GEMM),dnnl)
+  CPPFLAGS += -DWB_GEMM_DNNL
+  LDLIBS   += -ldnnl -lgslcblas
+else ifeq ($(GEMM),cblas)
+  CBLAS_LIBS ?= -lgslcblas
+  CPPFLAGS += -DWB_GEMM_CBLAS
+  LDLIBS   += $(CBLAS_LIBS)
+else
+  $(error GEMM must be dnnl or cblas, not '$(GEMM)')
+endif
+
+# ---------------------------------------------------------------------------------------------
+# Debian packages. `make` and `make test` install them first when a header or tool is missing.
+DEB_PACKAGES := gcc make pkg-config git libdnnl-dev libgsl-dev libcjson-dev libcmocka-dev \
+                libinih-dev libpng-dev libsqlite3-dev nettle-dev gnuplot-nox sqlite3
+NEEDED_FILES := /usr/include/dnnl.h /usr/include/gsl/gsl_rng.h /usr/include/cjson/cJSON.h \
+                /usr/include/cmocka.h /usr/include/ini.h /usr/include/png.h /usr/include/sqlite3.h \
+                /usr/include/nettle/sha2.h /usr/bin/gnuplot /usr/bin/sqlite3
+MISSING_FILES := $(strip $(foreach f,$(NEEDED_FILES),$(if $(wildcard $(f)),,$(f))))
+
+define apt_install
+	@if [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends $(1) || \
+	    { apt-get update && apt-get install -y --no-install-recommends $(1); }; \
+	else \
+	  echo "wb: missing packages; run as root:"; \
+	  echo "  apt-get update && apt-get install -y --no-install-recommends $(1)"; exit 1; \
+	fi
+endef
+
+.PHONY: deps deps-if-missing bench-deps fuzz-deps valgrind-deps
+deps:
+	$(call apt_install,$(DEB_PACKAGES))
+deps-if-missing:
+ifneq ($(MISSING_FILES),)
+	@echo "wb: missing $(MISSING_FILES): installing build dependencies"
+	@$(MAKE) --no-print-directory deps
+endif
+bench-deps:
+	$(call apt_install,python3-torch python3-numpy hyperfine time)
+fuzz-deps:
+	$(call apt_install,clang libclang-rt-14-dev)
+valgrind-deps:
+	@command -v valgrind >/dev/null || { $(call apt_install,valgrind) ; }
+
+# ---------------------------------------------------------------------------------------------
+# Sources: one folder per module; every .c but wb/main.c goes into the library the tests link.
+MODULES  := model data store plots wb
+LIB_SRC  := $(filter-out wb/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
+
+.PHONY: all clean test check-asan check-valgrind test-slurm sweep bench fuzz FORCE
+all: deps-if-missing
+	@$(MAKE) --no-print-directory wb-binary
+
+.PHONY: wb-binary
+wb-binary: $(BUILD)/wb
+ifeq ($(BUILD),build)
+	@mkdir -p bin && ln -sf ../$(BUILD)/wb bin/wb
+endif
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/gen/wb_build.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Files embedded with .incbin: the object must be rebuilt when they change.
+$(BUILD)/obj/data/photos.o: $(wildcard data/photos/*.png) data/photos/NOTICE.md
+$(BUILD)/obj/store/schema.o: store/schema.sql
+
+# Build identity (version, commit, dirty flag, compiler, flags), rewritten only when it changes.
+$(BUILD)/gen/wb_build.h: FORCE
+	@mkdir -p $(@D)
+	@commit=$$(git rev-parse --verify -q HEAD 2>/dev/null || echo unknown); \
+	 dirty=$$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo 1 || echo 0); \
+	 { echo '#define WB_VERSION "$(WB_VERSION)"'; \
+	   echo "#define WB_GIT_COMMIT \"$$commit\""; \
+	   echo "#define WB_GIT_DIRTY $$dirty"; \
+	   echo "#define WB_COMPILER \"$$($(CC) --version | head -n1 | sed 's/\"//g')\""; \
+	   echo '#define WB_CFLAGS "$(strip $(OPT) $(HARDEN) $(SAN))"'; \
+	   echo '#define WB_GEMM_NAME "$(GEMM)"'; } > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/libwb.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/wb: $(BUILD)/obj/wb/main.o $(BUILD)/libwb.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libwb.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libwb.a $(LDLIBS) -lcmocka
+
+# ---------------------------------------------------------------------------------------------
+# Tests: every tests/test_*.c (cmocka) and every tests/cli_*.sh, run by tests/run.sh.
+test: deps-if-missing
+	@$(MAKE) --no-print-directory test-build
+	@WB=$(BUILD)/wb BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+
+.PHONY: test-build
+test-build: $(BUILD)/wb $(TEST_BIN)
+
+check-asan: deps-if-missing
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer" HARDEN= \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+
+check-valgrind: deps-if-missing valgrind-deps
+	@$(MAKE) --no-print-directory BUILD=build-valgrind OPT="-O2" $(BUILD:build=build-valgrind)/wb build-valgrind/wb
+	@bash tests/valgrind.sh build-valgrind/wb
+
+test-slurm: all
+	@bash tests/slurm.sh bin/wb
+
+sweep: all
+	bin/wb sweep experiments/lossweights.ini --jobs 2
+	bin/wb report --sweep lossweights
+
+bench: all
+	@bash bench/run.sh
+
+fuzz: deps-if-missing fuzz-deps
+	@bash tests/fuzz/run.sh
+
+clean:
+	rm -rf build build-* bin
+
+FORCE:
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/wb/main.d $(TEST_BIN:=.d)

@@ -1,0 +1,15 @@
+/* model/gemm.h: the one GEMM every layer uses, row-major, backed by oneDNN (dnnl_sgemm) or CBLAS.
+ *
+ * Called inside an OpenMP parallel region it runs on the calling thread only (each thread owns its
+ * chunk of samples); called outside one it may use every thread of the run. */
+#ifndef WB_MODEL_GEMM_H
+#define WB_MODEL_GEMM_H
+
+/* C[M][N] = alpha * op(A)[M][K] * op(B)[K][N] + beta * C; ta, tb: 0 = as stored, 1 = transposed. */
+void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+          int ldb, float beta, float *C, int ldc);
+
+/* "oneDNN 2.6.3" or "CBLAS (...)": recorded with every run. */
+const char *gemm_library(void);
+
+#endif

@@ -1,0 +1,50 @@
+/* model/loss.h: L = pixel(ŷ, y) + λ · mean((K*ŷ - K*y)^2), DESIGN.md's loss.
+ *
+ * The Laplacian stencils are computed in double on one image plane at a time, with explicit strides,
+ * so the training loss (channel-major planes) and the metrics (HWC images) share one
+ * implementation. */
+#ifndef WB_MODEL_LOSS_H
+#define WB_MODEL_LOSS_H
+
+#include <stddef.h>
+
+enum pixel_loss { PIXEL_MSE, PIXEL_L1, PIXEL_CHARBONNIER };
+enum lap_kernel { LAP_K4, LAP_K8, LAP_KERAS_RECIPE };
+enum lap_border { BORDER_REFLECT101, BORDER_REPLICATE, BORDER_ZERO };
+
+#define CHARBONNIER_EPS 1e-3
+
+typedef struct loss_options {
+    enum pixel_loss pixel;
+    double lap_weight;          /* λ >= 0; 0 disables the term */
+    enum lap_kernel kernel;
+    enum lap_border border;     /* ignored by LAP_KERAS_RECIPE (zero borders always) */
+    int kernel_norm_l1;         /* divide K4 by 8, K8 and the keras recipe's L by 16 */
+} loss_options;
+
+typedef struct loss_value {
+    double total, pixel, lap;   /* lap is unweighted */
+} loss_value;
+
+/* Layers of the loss, each a forward/backward pair over planes of h x w pixels.
+ * A plane is addressed by its first pixel and (row, column) strides in floats. */
+
+/* out[i][j] = sum_t k[t] * in[border(i+di, j+dj)]; k is a 3x3 stencil in row-major order. */
+void stencil3x3_forward(const double k[9], enum lap_border b, const double *in, double *out, int h,
+                        int w);
+/* The adjoint: grad_in += K^T * grad_out with the same border mapping. */
+void stencil3x3_backward(const double k[9], enum lap_border b, const double *grad_out,
+                         double *grad_in, int h, int w);
+/* The stencil of a kernel choice, with kernel_norm applied (for the keras recipe: its 3x3 L). */
+void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9]);
+
+/* The whole loss on channel-major (3, n*h*w) arrays: returns its parts and writes dL/dŷ into
+ * dyhat (overwriting). `scratch` holds at least 4 * h * w doubles. */
+loss_value loss_forward_backward(const loss_options *o, const float *yhat, const float *y,
+                                 float *dyhat, double *scratch, int n, int h, int w);
+
+/* Only the value, for evaluation. */
+loss_value loss_value_of(const loss_options *o, const float *yhat, const float *y, double *scratch,
+                         int n, int h, int w);
+
+#endif

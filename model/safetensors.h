@@ -1,0 +1,46 @@
+/* model/safetensors.h: the safetensors format (F32, little-endian), as PyTorch's
+ * safetensors.torch.load_file reads it: 8-byte little-endian header length, a JSON header
+ * (tensors sorted by name, "__metadata__" with string values), padded with spaces to 8 bytes,
+ * then the data. */
+#ifndef WB_MODEL_SAFETENSORS_H
+#define WB_MODEL_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ST_MAX_DIMS 8
+
+typedef struct st_tensor {
+    const char *name;
+    int ndim;
+    int64_t shape[ST_MAX_DIMS];
+    const float *data;
+} st_tensor;
+
+typedef struct st_meta {
+    const char *key, *value;
+} st_meta;
+
+/* Writes to path + ".tmp", fsyncs, renames into place and fsyncs the directory. */
+int safetensors_write(const char *path, const st_tensor *t, size_t nt, const st_meta *meta,
+                      size_t nmeta, char *err, size_t errlen);
+
+typedef struct st_file {
+    void *buf;              /* the whole file */
+    size_t len;
+    size_t nt;
+    st_tensor *tensors;     /* pointing into buf (data 4-byte aligned copies when needed) */
+    size_t nmeta;
+    st_meta *meta;
+    void *json;             /* the parsed header */
+} st_file;
+
+/* Validates everything (JSON, dtypes, shapes, offsets within the file, no overlap). */
+int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f, char *err,
+                      size_t errlen);
+int safetensors_read(const char *path, st_file *f, char *err, size_t errlen);
+const st_tensor *safetensors_find(const st_file *f, const char *name);
+const char *safetensors_meta(const st_file *f, const char *key);
+void safetensors_free(st_file *f);
+
+#endif

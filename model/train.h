@@ -1,0 +1,98 @@
+/* model/train.h: one run's epoch loop. It trains, evaluates val and test after every epoch (and
+ * epoch 0, the initial weights) and hands each epoch to a callback; it knows nothing of the store.
+ *
+ * Randomness is derived (DESIGN.md): initial weights from the run seed; epoch e's shuffle and, with
+ * fresh_noise, its train inputs from (run seed, e). A run resumed after epoch e from its weights and
+ * optimizer state therefore continues bitwise. */
+#ifndef WB_MODEL_TRAIN_H
+#define WB_MODEL_TRAIN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "model/loss.h"
+#include "model/metrics.h"
+#include "model/optim.h"
+#include "model/unet.h"
+
+typedef struct train_options {
+    int epochs;
+    int batch_size;
+    enum optimizer_kind optimizer;
+    double lr;
+    double momentum;   /* SGD */
+    int threads;       /* resolved: >= 1 */
+} train_options;
+
+/* Everything one run needs besides its data. */
+typedef struct run_options {
+    data_options data;
+    model_options model;
+    train_options train;
+    loss_options loss;
+    uint64_t seed;      /* the run seed */
+} run_options;
+
+#define PREVIEW_COUNT 32
+
+typedef struct epoch_result {
+    int epoch;                          /* 0 = initial weights (no train metrics) */
+    /* train: running means over the epoch's steps; loss_lap only when λ > 0 */
+    double loss, loss_pixel, loss_lap, train_seconds, samples_per_s;
+    eval_metrics val, test;
+    double val_seconds, test_seconds;
+    int is_best;                        /* best val PSNR so far (ties keep the earlier epoch) */
+    /* the first min(PREVIEW_COUNT, test n) test predictions, NHWC, valid during the callback */
+    const float *test_pred;
+    size_t test_pred_n;
+} epoch_result;
+
+typedef struct trainer trainer;
+
+typedef struct train_hooks {
+    void *ctx;
+    /* Called after each epoch, epoch 0 included. Nonzero stops training with that error
+     * (I/O failure, say), err already written by the callback. */
+    int (*on_epoch)(void *ctx, trainer *t, const epoch_result *r, char *err, size_t errlen);
+    /* Called every few steps and eval batches; may be NULL. */
+    void (*on_progress)(void *ctx, int epoch, size_t samples_done, size_t samples_total,
+                        double samples_per_s);
+    /* Set by a signal handler: training stops at the next step boundary and discards the epoch. */
+    volatile sig_atomic_t *stop;
+} train_hooks;
+
+/* Where to start: a new run, or one resumed after `epochs_done` epochs. */
+typedef struct train_resume {
+    int epochs_done;                /* 0: start with epoch 0 (init, evaluation) */
+    const char *weights_path;       /* last.safetensors of epoch epochs_done */
+    const char *optim_path;         /* last.optim.safetensors of epoch epochs_done */
+    double best_val_psnr;           /* best so far and its epoch, from the store */
+    int best_epoch;
+} train_resume;
+
+enum train_status { TRAIN_FINISHED, TRAIN_DIVERGED, TRAIN_STOPPED, TRAIN_FAILED };
+
+typedef struct train_outcome {
+    enum train_status status;
+    int epochs_done;        /* the last epoch handed to on_epoch */
+    int best_epoch;
+    double best_val_psnr;
+    size_t param_count;
+} train_outcome;
+
+/* Runs epochs epochs_done+1 .. train.epochs. Returns 0 with `out` filled (finished, diverged or
+ * stopped), or -1 when the run failed (err says why; out->status = TRAIN_FAILED). */
+int train_run(const run_options *o, const dataset *ds, const train_resume *resume,
+              const train_hooks *hooks, train_outcome *out, char *err, size_t errlen);
+
+/* For the on_epoch callback: write the current weights or optimizer state, with metadata. */
+int trainer_save_weights(trainer *t, const char *path, const char *config_json,
+                         const char *config_hash, const char *wb_version, char *err, size_t errlen);
+int trainer_save_optimizer(trainer *t, const char *path, const char *config_hash, char *err,
+                           size_t errlen);
+int trainer_epoch(const trainer *t);
+unet *trainer_unet(trainer *t);
+
+#endif

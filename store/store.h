@@ -1,0 +1,175 @@
+/* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
+ * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary.
+ *
+ * Every function returns 0 on success and -1 on failure with a one-line message in err.
+ * SQL uses bound parameters everywhere. The store includes no other module of wb. */
+#ifndef WB_STORE_STORE_H
+#define WB_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sqlite3 sqlite3;
+typedef struct store store;
+
+enum store_open_mode {
+    STORE_OPEN_CREATE,      /* read-write; create the file (not its folder) and migrate */
+    STORE_OPEN_EXISTING,    /* read-write; the file must exist; migrate */
+    STORE_OPEN_READONLY     /* the file must exist; nothing is written, no stale detection */
+};
+
+#define STORE_BUSY_TIMEOUT_MS 30000
+#define STORE_HEARTBEAT_SECONDS 10
+#define STORE_STALE_SECONDS 60
+
+/* Opens (WAL, busy_timeout, foreign keys), creates or migrates the schema, and (unless read-only)
+ * marks `interrupted` every `running` run of this host whose pid is gone and every run of any host
+ * whose heartbeat is more than STORE_STALE_SECONDS old. */
+int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
+void store_close(store *s);
+sqlite3 *store_handle(store *s);
+const char *store_path(const store *s);
+int store_schema_version(store *s);
+
+/* Marks stale runs interrupted (store_open does this; long-lived processes may call it again).
+ * *marked (may be NULL) receives the number of runs changed. */
+int store_mark_stale(store *s, int *marked, char *err, size_t errlen);
+
+/* The folder of a run, relative to the database's folder: "<db name>.runs/<hash12>". */
+void store_run_folder_rel(const store *s, const char *config_hash, char *out, size_t outlen);
+/* The same, as a path usable from the current directory. */
+void store_run_folder(const store *s, const char *config_hash, char *out, size_t outlen);
+/* Turns a path stored in the database (relative to it) into one usable from the current
+ * directory. */
+void store_resolve_path(const store *s, const char *stored, char *out, size_t outlen);
+
+/* ---- sweeps ---------------------------------------------------------------------------- */
+
+typedef struct store_sweep_info {
+    const char *name;
+    const char *ini_text;
+    const char *ini_path;
+    const char *axes;           /* comma-separated keys that vary, "loss.laplacian_weight,..." */
+    const char *host;
+    const char *wb_version, *git_commit;
+    int git_dirty;
+} store_sweep_info;
+
+/* Creates the sweep named info->name, or updates its INI text, axes and environment. The sweep's
+ * grid is then re-linked by store_add_run. */
+int store_upsert_sweep(store *s, const store_sweep_info *info, int64_t *sweep_id, char *err,
+                       size_t errlen);
+int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, size_t errlen);
+/* The most recently created sweep (for commands given no --sweep). */
+int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
+                       size_t errlen);
+/* Drops the sweep's links to runs (before re-adding the current grid). */
+int store_unlink_sweep_runs(store *s, int64_t sweep_id, char *err, size_t errlen);
+
+/* ---- runs ------------------------------------------------------------------------------- */
+
+/* One resolved configuration key. value NULL means SQL NULL (kernel and border at λ = 0). */
+typedef struct store_param {
+    const char *key;        /* "loss.laplacian_weight" */
+    const char *value;      /* as the canonical config prints it */
+} store_param;
+
+typedef struct store_run_spec {
+    const char *config_hash;    /* 64 hex */
+    const char *config_id;      /* 64 hex, the hash without the seed */
+    int64_t seed;
+    int grid_index;             /* position in the sweep's full grid */
+    const char *config_json;    /* the resolved config as JSON */
+    const store_param *params;
+    size_t nparams;
+    const char *data_source;
+    int64_t train_n, val_n, test_n;   /* split sizes, when known (0 otherwise) */
+} store_run_spec;
+
+/* Inserts the run if its config_hash is new (status `queued`, typed axis columns filled from the
+ * params whose key names a column of `runs`), and links it to the sweep at grid_index.
+ * *run_id receives its id; *created (may be NULL) 1 if it was inserted. */
+int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_t *run_id,
+                  int *created, char *err, size_t errlen);
+
+enum store_status { STORE_QUEUED, STORE_RUNNING, STORE_FINISHED, STORE_FAILED, STORE_DIVERGED,
+                    STORE_INTERRUPTED };
+const char *store_status_name(enum store_status st);
+int store_status_parse(const char *name, enum store_status *st);
+
+/* Puts a run back to `queued` and deletes its metrics and checkpoint rows (--force, and
+ * --retry-failed for failed and diverged runs). Refuses a run that is `running` with a live
+ * owner. */
+int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen);
+
+typedef struct store_claim_info {
+    int64_t pid;
+    const char *host;
+    int threads;
+    const char *gemm_library, *compiler, *wb_version;
+} store_claim_info;
+
+/* Claims the first run of the sweep, in grid order, whose status is queued or interrupted and
+ * whose grid index is K mod N (N = 0: no sharding): UPDATE ... WHERE id = ? AND status IN
+ * ('queued', 'interrupted'); the caller owns it only when one row changed.
+ * *run_id = 0 when nothing is left to claim. */
+int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
+                     const store_claim_info *ci, int64_t *run_id, char *err, size_t errlen);
+/* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it. */
+int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *claimed, char *err,
+                    size_t errlen);
+
+int store_heartbeat(store *s, int64_t run_id, char *err, size_t errlen);
+
+typedef struct store_run_info {
+    int64_t id, sweep_id;
+    char config_hash[65], config_id[65];
+    int64_t seed;
+    enum store_status status;
+    int epochs_done;            /* -1: not even epoch 0 */
+    int threads;                /* recorded at the first claim; 0 before */
+    int best_epoch;             /* by val psnr, ties to the earlier epoch; -1 if none */
+    double best_val_psnr;
+    char folder[4096];          /* usable from the current directory */
+    char error[1024];
+    int grid_index;
+} store_run_info;
+
+int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
+/* A run by integer id or by a unique prefix of its config_hash. */
+int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
+
+typedef struct store_metric {
+    const char *split;      /* "train", "val", "test" */
+    const char *name;       /* "loss", "psnr", ... */
+    double value;
+} store_metric;
+
+typedef struct store_checkpoint {
+    const char *kind;       /* "init", "last", "best" */
+    int epoch;
+    const char *path;       /* relative to the database's folder */
+} store_checkpoint;
+
+/* One epoch in one transaction: the checkpoint rows (files already renamed into place), the
+ * metric rows, runs.epochs_done = epoch and the heartbeat. */
+int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
+                    const store_checkpoint *ck, size_t nck, char *err, size_t errlen);
+
+/* Ends a run: finished, failed, diverged or interrupted, with an error text (may be NULL). */
+int store_finish_run(store *s, int64_t run_id, enum store_status st, const char *error, char *err,
+                     size_t errlen);
+
+/* ---- merge ------------------------------------------------------------------------------ */
+
+typedef struct store_merge_stats {
+    int sweeps_added, runs_added, runs_skipped, folders_copied;
+} store_merge_stats;
+
+/* Copies into `out` every sweep, run (by config_hash), its params, metrics, checkpoints and run
+ * folder from the database at in_path, skipping runs already present. Repeating it changes
+ * nothing. */
+int store_merge(store *out, const char *in_path, store_merge_stats *stats, char *err,
+                size_t errlen);
+
+#endif
