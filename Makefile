@@ -143,6 +143,17 @@ check-valgrind: deps-if-missing valgrind-deps
 test-slurm: all
 	@bash tests/slurm.sh bin/wb
 
+# The golden fixture: wb's initial weights through PyTorch (needs `make bench-deps`).
+$(BUILD)/tests/golden_export: tests/golden/golden_export.c $(BUILD)/libwb.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwb.a $(LDLIBS)
+
+.PHONY: golden
+golden: $(BUILD)/tests/golden_export
+	@d=$$(mktemp -d) && $(BUILD)/tests/golden_export $$d && \
+	  /usr/bin/python3 tests/golden/make_golden.py $$d tests/fixtures/golden_unet.safetensors; \
+	  rc=$$?; rm -rf $$d; exit $$rc
+
 sweep: all
 	bin/wb sweep experiments/lossweights.ini --jobs 2
 	bin/wb report --sweep lossweights

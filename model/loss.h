@@ -38,8 +38,11 @@ void stencil3x3_backward(const double k[9], enum lap_border b, const double *gra
 /* The stencil of a kernel choice, with kernel_norm applied (for the keras recipe: its 3x3 L). */
 void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9]);
 
+/* Doubles of scratch the loss needs per pixel of one image. */
+#define LOSS_SCRATCH_PER_PIXEL 16
+
 /* The whole loss on channel-major (3, n*h*w) arrays: returns its parts and writes dL/dŷ into
- * dyhat (overwriting). `scratch` holds at least 4 * h * w doubles. */
+ * dyhat (overwriting). `scratch` holds LOSS_SCRATCH_PER_PIXEL * h * w doubles. */
 loss_value loss_forward_backward(const loss_options *o, const float *yhat, const float *y,
                                  float *dyhat, double *scratch, int n, int h, int w);
 

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "model/loss.h"
+
 enum ssim_variant {
     SSIM_SKIMAGE,   /* skimage default: 7x7 uniform window, sample covariance, valid windows */
     SSIM_WANG2004   /* 11x11 Gaussian, sigma 1.5, population covariance, valid windows */
@@ -13,8 +15,9 @@ enum ssim_variant {
 double metric_mse(const float *a, const float *b, size_t count);
 double metric_psnr(const float *a, const float *b, int h, int w);            /* one image */
 double metric_ssim(const float *a, const float *b, int h, int w, enum ssim_variant v); /* one image */
-/* mean((L(a) - L(b))^2) over the image with the unnormalised kernel and the given border. */
-double metric_lap_mse(const float *a, const float *b, int h, int w, int kernel, int border);
+/* mean((L(a) - L(b))^2) over one image with the unnormalised K4 or K8 and the given border. */
+double metric_lap_mse(const float *a, const float *b, int h, int w, enum lap_kernel kernel,
+                      enum lap_border border);
 
 typedef struct eval_metrics {
     double mse, psnr, ssim, lap4_mse, lap8_mse;

@@ -26,10 +26,10 @@ int safetensors_write(const char *path, const st_tensor *t, size_t nt, const st_
                       size_t nmeta, char *err, size_t errlen);
 
 typedef struct st_file {
-    void *buf;              /* the whole file */
-    size_t len;
+    void *buf;              /* every tensor's data, copied out of the file (aligned) */
+    size_t len;             /* bytes in buf */
     size_t nt;
-    st_tensor *tensors;     /* pointing into buf (data 4-byte aligned copies when needed) */
+    st_tensor *tensors;     /* names point into the parsed header, data into buf */
     size_t nmeta;
     st_meta *meta;
     void *json;             /* the parsed header */

@@ -51,10 +51,15 @@ void unet_init(unet *u, uint64_t seed);
 
 /* x: (3, n*H*W) channel-major. The output, (3, n*H*W), stays valid until the next forward. */
 const float *unet_forward(unet *u, const float *x, int n);
-/* dy: dL/doutput, (3, n*H*W), for the n of the last forward. Adds into the parameter gradients
- * (zero them with unet_zero_grads first). */
-void unet_backward(unet *u, const float *dy, int n);
+/* dy: dL/doutput, (3, n*H*W), for the n of the last forward (used as scratch: overwritten).
+ * Adds into the parameter gradients (zero them with unet_zero_grads first). */
+void unet_backward(unet *u, float *dy, int n);
 void unet_zero_grads(unet *u);
+
+/* A hash of which ReLUs were active and which max-pool inputs won in the last forward. Between
+ * two points with the same signature the network is linear along the segment's ends' pieces, so
+ * gradient checks use it to skip directions that cross a kink. */
+uint64_t unet_kink_signature(const unet *u);
 
 /* Per-part timings of the last passes (seconds), for the benchmark. */
 typedef struct unet_profile {
@@ -65,6 +70,11 @@ unet_profile unet_profile_get(const unet *u);
 void unet_profile_reset(unet *u);
 /* FLOPs of one sample's forward, weight-gradient and input-gradient GEMMs (2*M*N*K each). */
 double unet_flops_per_sample(const unet *u);
+
+/* Writes the parameters as a safetensors file with PyTorch's state_dict names, with metadata. */
+struct st_meta;
+int unet_save_weights(const unet *u, const char *path, const struct st_meta *meta, size_t nmeta,
+                      char *err, size_t errlen);
 
 /* Loads weights (every tensor present with its shape, nothing extra) from a safetensors file. */
 int unet_load_weights(unet *u, const char *path, char *err, size_t errlen);

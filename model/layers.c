@@ -1,0 +1,455 @@
+/* model/layers.c: convolution, transposed convolution and max-pool, chunked over whole samples.
+ * See layers.h for the layout and the threading model. */
+#include "model/layers.h"
+
+#include <omp.h>
+#include <string.h>
+
+#include "model/gemm.h"
+
+/* ---- chunk planning ------------------------------------------------------------------------ */
+
+/* How many chunks to split n samples into: as few as keep per_sample * chunk within `cap`, then
+ * rounded up to a multiple of the thread count so no thread idles (never more than n). Chunk c
+ * covers samples [c*n/nch, (c+1)*n/nch). */
+static int plan_chunks(int n, size_t per_sample, size_t cap, int threads)
+{
+    size_t ns = per_sample ? cap / per_sample : (size_t)n;
+    if (ns < 1)
+        ns = 1;
+    int nch = (int)(((size_t)n + ns - 1) / ns);
+    nch = ((nch + threads - 1) / threads) * threads;
+    return nch > n ? n : nch;
+}
+
+static inline int chunk_begin(int c, int n, int nch)
+{
+    return (int)((long)c * n / nch);
+}
+
+static size_t target_floats(size_t per_sample, int max_n)
+{
+    /* Enough for the planned chunk, and never less than one sample. */
+    size_t need = per_sample > LAYER_CHUNK_FLOATS ? per_sample : LAYER_CHUNK_FLOATS;
+    size_t all = per_sample * (size_t)max_n;
+    return all < need ? all : need;
+}
+
+size_t conv_scratch_floats(int cin, int ksize, int h, int w, int max_n)
+{
+    if (ksize == 1)
+        return 0;   /* a 1x1 convolution reads its input in place */
+    return target_floats((size_t)cin * 9 * h * w, max_n);
+}
+
+size_t upconv_scratch_floats(int cout, int h, int w, int max_n)
+{
+    return target_floats((size_t)cout * 4 * h * w, max_n);
+}
+
+/* The capacity the plan may use: what this layer would have asked for, which the arena's scratch
+ * (the maximum over all layers) always holds. */
+static int conv_chunks(int n, int cin, int ksize, int h, int w, int threads)
+{
+    size_t per = (size_t)(ksize == 1 ? cin : cin * 9) * h * w;
+    return plan_chunks(n, per, LAYER_CHUNK_FLOATS, threads);
+}
+
+/* ---- profiling (thread 0 only) -------------------------------------------------------------- */
+
+static inline double prof_now(const layer_scratch *s)
+{
+    return s->prof && omp_get_thread_num() == 0 ? omp_get_wtime() : 0.0;
+}
+
+/* Adds the time since *t0 to one part of the profile and restarts the clock. */
+#define PROF_ADD(s, part, t0)                                                                      \
+    do {                                                                                           \
+        if ((s)->prof && omp_get_thread_num() == 0) {                                              \
+            double now_ = omp_get_wtime();                                                         \
+            (s)->prof->part += now_ - *(t0);                                                       \
+            *(t0) = now_;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+/* ---- im2col / col2im for 3x3, padding 1 ---------------------------------------------------- */
+
+/* For tap (ky, kx), column j of a chunk reads input j + (ky-1)*w + (kx-1) of the same channel:
+ * one shifted copy of the whole chunk, then zeros where the tap falls outside its own image
+ * (first/last column of every row, first/last row of every sample). This replaces a copy per
+ * image row, which a prototype found to be the bottleneck. */
+static void zero_outside(float *row, int ns, int h, int w, int ky, int kx)
+{
+    const int hw = h * w;
+    if (kx != 1) {
+        const int col = kx == 0 ? 0 : w - 1;
+        for (int r = 0; r < ns * h; r++)
+            row[(size_t)r * w + col] = 0.0f;
+    }
+    if (ky != 1) {
+        const int line = ky == 0 ? 0 : h - 1;
+        for (int s = 0; s < ns; s++)
+            memset(row + (size_t)s * hw + (size_t)line * w, 0, sizeof(float) * w);
+    }
+}
+
+/* Columns j of a chunk whose tap j + off lies inside the chunk: [j0, j1), possibly empty (a 1x1
+ * image at the deepest level of a small patch has no neighbours at all). */
+static void tap_range(ptrdiff_t off, size_t cols, size_t *j0, size_t *j1)
+{
+    const size_t lo = off < 0 ? (size_t)-off : 0;
+    const size_t hi = off > 0 ? ((size_t)off < cols ? cols - (size_t)off : 0) : cols;
+    *j0 = lo < cols ? lo : cols;
+    *j1 = hi > *j0 ? hi : *j0;
+}
+
+static void im2col3x3(float *col, const float *x, size_t plane, int cin, int ns, int h, int w)
+{
+    const size_t cols = (size_t)ns * h * w;
+    for (int ci = 0; ci < cin; ci++) {
+        const float *src = x + (size_t)ci * plane;
+        for (int t = 0; t < 9; t++) {
+            const int ky = t / 3, kx = t % 3;
+            const ptrdiff_t off = (ptrdiff_t)(ky - 1) * w + (kx - 1);
+            float *dst = col + ((size_t)ci * 9 + t) * cols;
+            size_t j0, j1;
+            tap_range(off, cols, &j0, &j1);
+            memset(dst, 0, sizeof(float) * j0);
+            memcpy(dst + j0, src + j0 + off, sizeof(float) * (j1 - j0));
+            memset(dst + j1, 0, sizeof(float) * (cols - j1));
+            zero_outside(dst, ns, h, w, ky, kx);
+        }
+    }
+}
+
+/* The adjoint of im2col3x3: dx[j + off] += dcol[j] for taps inside the image. dcol is
+ * overwritten (its outside entries are zeroed first so the add loop has no branches). */
+static void col2im3x3(float *dx, float *dcol, size_t plane, int cin, int ns, int h, int w)
+{
+    const size_t cols = (size_t)ns * h * w;
+    for (int ci = 0; ci < cin; ci++) {
+        float *dst = dx + (size_t)ci * plane;
+        for (int t = 0; t < 9; t++) {
+            const int ky = t / 3, kx = t % 3;
+            const ptrdiff_t off = (ptrdiff_t)(ky - 1) * w + (kx - 1);
+            float *src = dcol + ((size_t)ci * 9 + t) * cols;
+            zero_outside(src, ns, h, w, ky, kx);
+            size_t j0, j1;
+            tap_range(off, cols, &j0, &j1);
+            float *d = dst + off;
+            for (size_t j = j0; j < j1; j++)
+                d[j] += src[j];
+        }
+    }
+}
+
+/* ---- elementwise parts fused into the chunk ------------------------------------------------ */
+
+/* y = y + bias, then ReLU. `v < 0 ? 0 : v` lets NaN through, as PyTorch's relu does, so a
+ * diverging run shows NaN in its loss instead of being silently clamped. */
+static void bias_act(float *y, size_t plane, const float *bias, int cout, size_t cols, int relu)
+{
+    for (int co = 0; co < cout; co++) {
+        float *row = y + (size_t)co * plane;
+        const float b = bias[co];
+        if (relu) {
+            for (size_t j = 0; j < cols; j++) {
+                float v = row[j] + b;
+                row[j] = v < 0.0f ? 0.0f : v;
+            }
+        } else {
+            for (size_t j = 0; j < cols; j++)
+                row[j] += b;
+        }
+    }
+}
+
+/* dy *= (y > 0) when relu, and dbias_acc[co] += sum of the chunk's dy (in double: the sum runs
+ * over thousands of values). */
+static void act_backward(float *dy, const float *y, size_t plane, int cout, size_t cols, int relu,
+                         float *dbias_acc)
+{
+    for (int co = 0; co < cout; co++) {
+        float *g = dy + (size_t)co * plane;
+        double sum = 0.0;
+        if (relu) {
+            const float *yr = y + (size_t)co * plane;
+            for (size_t j = 0; j < cols; j++) {
+                float v = yr[j] > 0.0f ? g[j] : 0.0f;
+                g[j] = v;
+                sum += v;
+            }
+        } else {
+            for (size_t j = 0; j < cols; j++)
+                sum += g[j];
+        }
+        dbias_acc[co] += (float)sum;
+    }
+}
+
+/* Thread-private accumulators are summed in thread order: deterministic for a thread count.
+ * Each holds `wrows * wcols` weight-gradient values, then `nbias` bias-gradient values. When
+ * `transposed`, the weights are held as [wcols][wrows] (see conv2d_backward). */
+static void reduce_accumulators(const layer_scratch *s, int used_threads, float *dweight, int wrows,
+                                int wcols, int transposed, float *dbias, int nbias)
+{
+    const size_t wcount = (size_t)wrows * wcols;
+    for (int t = 0; t < used_threads; t++) {
+        const float *acc = s->acc + (size_t)t * s->acc_floats;
+        if (transposed) {
+            for (int r = 0; r < wrows; r++)
+                for (int k = 0; k < wcols; k++)
+                    dweight[(size_t)r * wcols + k] += acc[(size_t)k * wrows + r];
+        } else {
+            for (size_t i = 0; i < wcount; i++)
+                dweight[i] += acc[i];
+        }
+        for (int i = 0; i < nbias; i++)
+            dbias[i] += acc[wcount + i];
+    }
+}
+
+static int threads_used(int nch, int threads)
+{
+    return nch < threads ? nch : threads;
+}
+
+/* ---- convolution ----------------------------------------------------------------------------- */
+
+void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
+                    int cin, int cout, int h, int w, int ksize, int relu, layer_scratch *s)
+{
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    const int K = ksize == 1 ? cin : cin * 9;
+    const int nch = conv_chunks(n, cin, ksize, h, w, s->threads);
+
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+    for (int c = 0; c < nch; c++) {
+        const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+        const size_t cols = (size_t)(s1 - s0) * hw;
+        double t0 = prof_now(s);
+        const float *B = x + s0 * hw;
+        int ldb = (int)plane;
+        if (ksize == 3) {
+            float *col = s->col + (size_t)omp_get_thread_num() * s->col_floats;
+            im2col3x3(col, x + s0 * hw, plane, cin, s1 - s0, h, w);
+            B = col;
+            ldb = (int)cols;
+            PROF_ADD(s, im2col, &t0);
+        }
+        gemm(0, 0, cout, (int)cols, K, 1.0f, weight, K, B, ldb, 0.0f, y + s0 * hw, (int)plane);
+        PROF_ADD(s, gemm_fwd, &t0);
+        bias_act(y + s0 * hw, plane, bias, cout, cols, relu);
+        PROF_ADD(s, elementwise, &t0);
+    }
+}
+
+/* The weight gradient is computed transposed, dW^T[K][cout] += col[K][cols] * dy[cout][cols]^T:
+ * with the long dimension as GEMM's K and a tall output, this orientation ran 3-4x faster than
+ * dW[cout][K] = dy * col^T in a prototype on this machine. */
+void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
+                     const float *x, const float *weight, int n, int cin, int cout, int h, int w,
+                     int ksize, int relu, layer_scratch *s)
+{
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    const int K = ksize == 1 ? cin : cin * 9;
+    const int nch = conv_chunks(n, cin, ksize, h, w, s->threads);
+    const int used = threads_used(nch, s->threads);
+    const size_t wcount = (size_t)K * cout;
+
+#pragma omp parallel num_threads(s->threads)
+    {
+        const int t = omp_get_thread_num();
+        float *acc = s->acc + (size_t)t * s->acc_floats;
+        if (t < used)
+            memset(acc, 0, sizeof(float) * (wcount + cout));
+#pragma omp for schedule(static)
+        for (int c = 0; c < nch; c++) {
+            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            const size_t cols = (size_t)(s1 - s0) * hw;
+            float *g = dy + s0 * hw;
+            double t0 = prof_now(s);
+            act_backward(g, relu ? y + s0 * hw : NULL, plane, cout, cols, relu, acc + wcount);
+            PROF_ADD(s, elementwise, &t0);
+            if (ksize == 3) {
+                float *col = s->col + (size_t)t * s->col_floats;
+                im2col3x3(col, x + s0 * hw, plane, cin, s1 - s0, h, w);
+                PROF_ADD(s, im2col, &t0);
+                gemm(0, 1, K, cout, (int)cols, 1.0f, col, (int)cols, g, (int)plane, 1.0f, acc, cout);
+                PROF_ADD(s, gemm_wgrad, &t0);
+                if (dx) {
+                    gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, 0.0f, col,
+                         (int)cols);
+                    PROF_ADD(s, gemm_dgrad, &t0);
+                    col2im3x3(dx + s0 * hw, col, plane, cin, s1 - s0, h, w);
+                    PROF_ADD(s, im2col, &t0);
+                }
+            } else {
+                gemm(0, 1, K, cout, (int)cols, 1.0f, x + s0 * hw, (int)plane, g, (int)plane, 1.0f,
+                     acc, cout);
+                PROF_ADD(s, gemm_wgrad, &t0);
+                if (dx) {
+                    gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, 1.0f,
+                         dx + s0 * hw, (int)plane);
+                    PROF_ADD(s, gemm_dgrad, &t0);
+                }
+            }
+        }
+    }
+    reduce_accumulators(s, used, dweight, cout, K, 1, dbias, cout);
+}
+
+/* ---- transposed convolution, k = 2, s = 2 ---------------------------------------------------- */
+
+/* As a GEMM: z[(co, a, b)][j] = sum_ci W[ci][(co, a, b)] * x[ci][j], then output pixel
+ * (2y + a, 2x + b) of channel co takes z[(co, a, b)][(y, x)] + bias[co]: the four taps never
+ * overlap, so the scatter is a plain interleaving copy. */
+static int upconv_chunks(int n, int cout, int h, int w, int threads)
+{
+    return plan_chunks(n, (size_t)cout * 4 * h * w, LAYER_CHUNK_FLOATS, threads);
+}
+
+void upconv2x2_forward(float *y, const float *x, const float *weight, const float *bias, int n,
+                       int cin, int cout, int h, int w, layer_scratch *s)
+{
+    const size_t hw = (size_t)h * w, plane_in = (size_t)n * hw, plane_out = plane_in * 4;
+    const int nch = upconv_chunks(n, cout, h, w, s->threads);
+
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+    for (int c = 0; c < nch; c++) {
+        const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+        const int ns = s1 - s0;
+        const size_t cols = (size_t)ns * hw;
+        float *z = s->col + (size_t)omp_get_thread_num() * s->col_floats;
+        double t0 = prof_now(s);
+        gemm(1, 0, cout * 4, (int)cols, cin, 1.0f, weight, cout * 4, x + s0 * hw, (int)plane_in,
+             0.0f, z, (int)cols);
+        PROF_ADD(s, gemm_fwd, &t0);
+        for (int co = 0; co < cout; co++) {
+            const float b = bias[co];
+            float *out = y + (size_t)co * plane_out + (size_t)s0 * hw * 4;
+            for (int a = 0; a < 2; a++) {
+                const float *z0 = z + (size_t)(co * 4 + a * 2) * cols;
+                const float *z1 = z0 + cols;
+                for (size_t r = 0; r < (size_t)ns * h; r++) {    /* input row r -> output row 2r+a */
+                    float *o = out + (2 * r + a) * (size_t)(2 * w);
+                    const float *p0 = z0 + r * w, *p1 = z1 + r * w;
+                    for (int xx = 0; xx < w; xx++) {
+                        o[2 * xx] = p0[xx] + b;
+                        o[2 * xx + 1] = p1[xx] + b;
+                    }
+                }
+            }
+        }
+        PROF_ADD(s, im2col, &t0);
+    }
+}
+
+void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy, const float *x,
+                        const float *weight, int n, int cin, int cout, int h, int w,
+                        layer_scratch *s)
+{
+    const size_t hw = (size_t)h * w, plane_in = (size_t)n * hw, plane_out = plane_in * 4;
+    const int nch = upconv_chunks(n, cout, h, w, s->threads);
+    const int used = threads_used(nch, s->threads);
+    const int M = cout * 4;
+    const size_t wcount = (size_t)cin * M;
+
+#pragma omp parallel num_threads(s->threads)
+    {
+        const int t = omp_get_thread_num();
+        float *acc = s->acc + (size_t)t * s->acc_floats;
+        if (t < used)
+            memset(acc, 0, sizeof(float) * (wcount + cout));
+#pragma omp for schedule(static)
+        for (int c = 0; c < nch; c++) {
+            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            const int ns = s1 - s0;
+            const size_t cols = (size_t)ns * hw;
+            float *dz = s->col + (size_t)t * s->col_floats;
+            double t0 = prof_now(s);
+            for (int co = 0; co < cout; co++) {
+                const float *g = dy + (size_t)co * plane_out + (size_t)s0 * hw * 4;
+                double sum = 0.0;
+                for (int a = 0; a < 2; a++) {
+                    float *z0 = dz + (size_t)(co * 4 + a * 2) * cols;
+                    float *z1 = z0 + cols;
+                    for (size_t r = 0; r < (size_t)ns * h; r++) {
+                        const float *gr = g + (2 * r + a) * (size_t)(2 * w);
+                        float *p0 = z0 + r * w, *p1 = z1 + r * w;
+                        for (int xx = 0; xx < w; xx++) {
+                            p0[xx] = gr[2 * xx];
+                            p1[xx] = gr[2 * xx + 1];
+                            sum += (double)gr[2 * xx] + gr[2 * xx + 1];
+                        }
+                    }
+                }
+                acc[wcount + co] += (float)sum;
+            }
+            PROF_ADD(s, im2col, &t0);
+            /* dW[ci][m] += x[ci][cols] * dz[m][cols]^T */
+            gemm(0, 1, cin, M, (int)cols, 1.0f, x + s0 * hw, (int)plane_in, dz, (int)cols, 1.0f, acc,
+                 M);
+            PROF_ADD(s, gemm_wgrad, &t0);
+            gemm(0, 0, cin, (int)cols, M, 1.0f, weight, M, dz, (int)cols, 1.0f, dx + s0 * hw,
+                 (int)plane_in);
+            PROF_ADD(s, gemm_dgrad, &t0);
+        }
+    }
+    reduce_accumulators(s, used, dweight, cin, M, 0, dbias, cout);
+}
+
+/* ---- max-pool 2x2 ---------------------------------------------------------------------------- */
+
+void maxpool2x2_forward(float *y, uint8_t *argmax, const float *x, int n, int c, int h, int w,
+                        layer_scratch *s)
+{
+    const int ho = h / 2, wo = w / 2;
+    const long planes = (long)c * n;   /* one (channel, sample) image each */
+    double t0 = prof_now(s);
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+    for (long p = 0; p < planes; p++) {
+        const float *in = x + (size_t)p * h * w;
+        float *out = y + (size_t)p * ho * wo;
+        uint8_t *idx = argmax + (size_t)p * ho * wo;
+        for (int oy = 0; oy < ho; oy++) {
+            const float *r0 = in + (size_t)(2 * oy) * w, *r1 = r0 + w;
+            for (int ox = 0; ox < wo; ox++) {
+                const float v[4] = { r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1] };
+                float best = v[0];
+                int bi = 0;
+                for (int k = 1; k < 4; k++) {
+                    if (v[k] > best || v[k] != v[k]) {
+                        best = v[k];
+                        bi = k;
+                        if (v[k] != v[k])
+                            break;
+                    }
+                }
+                out[oy * wo + ox] = best;
+                idx[oy * wo + ox] = (uint8_t)bi;
+            }
+        }
+    }
+    PROF_ADD(s, pool, &t0);
+}
+
+void maxpool2x2_backward(float *dx, const float *dy, const uint8_t *argmax, int n, int c, int h,
+                         int w, layer_scratch *s)
+{
+    const int ho = h / 2, wo = w / 2;
+    const long planes = (long)c * n;
+    double t0 = prof_now(s);
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+    for (long p = 0; p < planes; p++) {
+        float *in = dx + (size_t)p * h * w;
+        const float *g = dy + (size_t)p * ho * wo;
+        const uint8_t *idx = argmax + (size_t)p * ho * wo;
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++) {
+                const int k = idx[oy * wo + ox];
+                in[(size_t)(2 * oy + (k >> 1)) * w + 2 * ox + (k & 1)] += g[oy * wo + ox];
+            }
+    }
+    PROF_ADD(s, pool, &t0);
+}

@@ -1,0 +1,64 @@
+/* model/layers.h: the U-Net's layers as forward/backward pairs of free functions with explicit
+ * sizes, on channel-major activations (C, n*h*w): channel c of sample s starts at
+ * c * n*h*w + s * h*w. With the batch inside each channel, a convolution over a chunk of whole
+ * samples is one GEMM, W[Cout][K] * col[K][chunk*h*w], written straight into the output with row
+ * stride n*h*w, and concatenating two tensors along channels costs nothing.
+ *
+ * Each layer splits the batch into chunks of whole samples sized so the chunk's im2col buffer
+ * stays in cache (about 1 MB). Each OpenMP thread owns its chunks, its slice of the scratch and
+ * its weight-gradient accumulator, and calls a single-threaded GEMM; the chunk -> thread mapping
+ * is static, so results are bitwise reproducible for a given thread count.
+ *
+ * Backward functions add into every gradient they produce (parameters and inputs). */
+#ifndef WB_MODEL_LAYERS_H
+#define WB_MODEL_LAYERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/unet.h"
+
+/* Per-thread scratch, carved out of the network's arena. */
+typedef struct layer_scratch {
+    int threads;
+    size_t col_floats;      /* per thread: im2col / dcol / transposed-conv buffer */
+    float *col;             /* threads * col_floats */
+    size_t acc_floats;      /* per thread: weight and bias gradient accumulator */
+    float *acc;             /* threads * acc_floats */
+    unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
+} layer_scratch;
+
+/* The im2col buffer a chunk aims for, in floats (about 1 MB: 0.25 MB and 4 MB measured 5-15 %
+ * slower in a prototype on this machine). */
+#define LAYER_CHUNK_FLOATS (256u * 1024u)
+
+/* Scratch sizes (per thread) that a layer needs for batches of up to max_n samples. */
+size_t conv_scratch_floats(int cin, int ksize, int h, int w, int max_n);
+size_t upconv_scratch_floats(int cout, int h, int w, int max_n);
+
+/* Convolution, ksize 3 (padding 1) or 1, with bias, optionally followed by ReLU.
+ * x: (cin, n*h*w); y: (cout, n*h*w); weight: (cout, cin, k, k) as PyTorch stores it. */
+void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
+                    int cin, int cout, int h, int w, int ksize, int relu, layer_scratch *s);
+/* dy is the gradient of the (post-ReLU) output; it is masked in place by the ReLU. y is the
+ * layer's output (for the mask; ignored without relu). dx may be NULL (the first layer). */
+void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
+                     const float *x, const float *weight, int n, int cin, int cout, int h, int w,
+                     int ksize, int relu, layer_scratch *s);
+
+/* Transposed convolution, kernel 2, stride 2, with bias: x (cin, n*h*w) -> y (cout, n*2h*2w).
+ * weight: (cin, cout, 2, 2) as PyTorch's ConvTranspose2d stores it. */
+void upconv2x2_forward(float *y, const float *x, const float *weight, const float *bias, int n,
+                       int cin, int cout, int h, int w, layer_scratch *s);
+void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy, const float *x,
+                        const float *weight, int n, int cin, int cout, int h, int w,
+                        layer_scratch *s);
+
+/* Max-pool 2x2, stride 2: x (c, n*h*w) -> y (c, n*(h/2)*(w/2)); argmax keeps, per output, which
+ * of the four inputs won (the first maximum in row-major order, NaN winning, as PyTorch). */
+void maxpool2x2_forward(float *y, uint8_t *argmax, const float *x, int n, int c, int h, int w,
+                        layer_scratch *s);
+void maxpool2x2_backward(float *dx, const float *dy, const uint8_t *argmax, int n, int c, int h,
+                         int w, layer_scratch *s);
+
+#endif

@@ -1,0 +1,222 @@
+/* model/loss.c: pixel losses and the Laplacian term, forward and backward, computed in double.
+ *
+ * The Laplacian term is linear, K*ŷ - K*y = K*(ŷ - y), so each image plane is differenced once,
+ * filtered once, and its gradient is the adjoint filter applied to 2λ/N · K*(ŷ - y). With
+ * reflect101 or replicate borders the adjoint is not the same stencil (border pixels are read
+ * more than once), so stencil3x3_backward scatters through the same border mapping. */
+#include "model/loss.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Where tap offset d (-1, 0, 1) of pixel i lands in a line of n pixels; -1 means a zero border. */
+static inline int border_index(int i, int d, int n, enum lap_border b)
+{
+    int j = i + d;
+    if (j >= 0 && j < n)
+        return j;
+    switch (b) {
+    case BORDER_REFLECT101:
+        return j < 0 ? 1 : n - 2;
+    case BORDER_REPLICATE:
+        return j < 0 ? 0 : n - 1;
+    default:
+        return -1;
+    }
+}
+
+static double stencil_at(const double k[9], enum lap_border b, const double *in, int i, int j,
+                         int h, int w)
+{
+    double acc = 0.0;
+    for (int dy = -1; dy <= 1; dy++) {
+        const int y = border_index(i, dy, h, b);
+        if (y < 0)
+            continue;
+        for (int dx = -1; dx <= 1; dx++) {
+            const int x = border_index(j, dx, w, b);
+            if (x >= 0)
+                acc += k[(dy + 1) * 3 + dx + 1] * in[(size_t)y * w + x];
+        }
+    }
+    return acc;
+}
+
+void stencil3x3_forward(const double k[9], enum lap_border b, const double *in, double *out, int h,
+                        int w)
+{
+    for (int i = 0; i < h; i++) {
+        const int border_row = i == 0 || i == h - 1;
+        for (int j = 0; j < w; j++) {
+            if (border_row || j == 0 || j == w - 1) {
+                out[(size_t)i * w + j] = stencil_at(k, b, in, i, j, h, w);
+                continue;
+            }
+            const double *r0 = in + (size_t)(i - 1) * w + j, *r1 = r0 + w, *r2 = r1 + w;
+            out[(size_t)i * w + j] = k[0] * r0[-1] + k[1] * r0[0] + k[2] * r0[1] + k[3] * r1[-1] +
+                                     k[4] * r1[0] + k[5] * r1[1] + k[6] * r2[-1] + k[7] * r2[0] +
+                                     k[8] * r2[1];
+        }
+    }
+}
+
+void stencil3x3_backward(const double k[9], enum lap_border b, const double *grad_out,
+                         double *grad_in, int h, int w)
+{
+    for (int i = 0; i < h; i++) {
+        for (int j = 0; j < w; j++) {
+            const double g = grad_out[(size_t)i * w + j];
+            for (int dy = -1; dy <= 1; dy++) {
+                const int y = border_index(i, dy, h, b);
+                if (y < 0)
+                    continue;
+                for (int dx = -1; dx <= 1; dx++) {
+                    const int x = border_index(j, dx, w, b);
+                    if (x >= 0)
+                        grad_in[(size_t)y * w + x] += k[(dy + 1) * 3 + dx + 1] * g;
+                }
+            }
+        }
+    }
+}
+
+void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9])
+{
+    static const double k4[9] = { 0, 1, 0, 1, -4, 1, 0, 1, 0 };
+    static const double k8[9] = { 1, 1, 1, 1, -8, 1, 1, 1, 1 };
+    const double *src = kernel == LAP_K4 ? k4 : k8;   /* the keras recipe's L is K8's numbers */
+    const double norm = kernel_norm_l1 ? (kernel == LAP_K4 ? 8.0 : 16.0) : 1.0;
+    for (int t = 0; t < 9; t++)
+        k[t] = src[t] / norm;
+}
+
+/* ---- pixel losses ---------------------------------------------------------------------------- */
+
+/* Sum of the per-value loss; writes d(sum)/dŷ * scale into dyhat when it is not NULL. */
+static double pixel_sum(enum pixel_loss kind, const float *yhat, const float *y, float *dyhat,
+                        size_t count, double scale)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        const double d = (double)yhat[i] - (double)y[i];
+        double g;
+        switch (kind) {
+        case PIXEL_L1:
+            sum += fabs(d);
+            g = (d > 0) - (d < 0);   /* 0 at 0, as torch's l1_loss */
+            break;
+        case PIXEL_CHARBONNIER: {
+            const double r = sqrt(d * d + CHARBONNIER_EPS * CHARBONNIER_EPS);
+            sum += r;
+            g = d / r;
+            break;
+        }
+        default:
+            sum += d * d;
+            g = 2.0 * d;
+            break;
+        }
+        if (dyhat)
+            dyhat[i] = (float)(g * scale);
+    }
+    return sum;
+}
+
+/* ---- the Laplacian term ---------------------------------------------------------------------- */
+
+/* Sum over the batch of (K*(ŷ - y))^2, adding scale · d(sum)/dŷ into dyhat when it is not NULL.
+ * yhat, y, dyhat are channel-major (3, n*h*w); scratch holds 16*h*w doubles. */
+static double lap_sum(const loss_options *o, const float *yhat, const float *y, float *dyhat,
+                      double *scratch, int n, int h, int w, double scale)
+{
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    double k[9];
+    lap_stencil(o->kernel, o->kernel_norm_l1, k);
+    double sum = 0.0;
+
+    if (o->kernel != LAP_KERAS_RECIPE) {
+        double *diff = scratch, *lap = scratch + hw, *g = scratch + 2 * hw;
+        for (int c = 0; c < 3; c++)
+            for (int s = 0; s < n; s++) {
+                const size_t at = c * plane + (size_t)s * hw;
+                for (size_t p = 0; p < hw; p++)
+                    diff[p] = (double)yhat[at + p] - (double)y[at + p];
+                stencil3x3_forward(k, o->border, diff, lap, h, w);
+                for (size_t p = 0; p < hw; p++)
+                    sum += lap[p] * lap[p];
+                if (!dyhat)
+                    continue;
+                for (size_t p = 0; p < hw; p++)
+                    lap[p] *= 2.0 * scale;
+                memset(g, 0, sizeof(double) * hw);
+                stencil3x3_backward(k, o->border, lap, g, h, w);
+                for (size_t p = 0; p < hw; p++)
+                    dyhat[at + p] += (float)g[p];
+            }
+        return sum;
+    }
+
+    /* The Keras recipe: a (3, 3, 3, 3) kernel with kernel[kh][kw][i][o] = L[i][o], zero padding:
+     * out_o = sum_i L[i][o] * box3x3(x_i). */
+    static const double ones[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    double *diff = scratch, *box = scratch + 3 * hw, *out = scratch + 6 * hw,
+           *gbox = scratch + 9 * hw, *g = scratch + 12 * hw;
+    for (int s = 0; s < n; s++) {
+        for (int c = 0; c < 3; c++) {
+            const size_t at = c * plane + (size_t)s * hw;
+            for (size_t p = 0; p < hw; p++)
+                diff[c * hw + p] = (double)yhat[at + p] - (double)y[at + p];
+            stencil3x3_forward(ones, BORDER_ZERO, diff + c * hw, box + c * hw, h, w);
+        }
+        for (int oc = 0; oc < 3; oc++)
+            for (size_t p = 0; p < hw; p++) {
+                double v = 0.0;
+                for (int ic = 0; ic < 3; ic++)
+                    v += k[ic * 3 + oc] * box[ic * hw + p];
+                out[oc * hw + p] = v;
+                sum += v * v;
+            }
+        if (!dyhat)
+            continue;
+        for (int ic = 0; ic < 3; ic++) {
+            for (size_t p = 0; p < hw; p++) {
+                double v = 0.0;
+                for (int oc = 0; oc < 3; oc++)
+                    v += k[ic * 3 + oc] * out[oc * hw + p];
+                gbox[p] = 2.0 * scale * v;
+            }
+            memset(g, 0, sizeof(double) * hw);
+            stencil3x3_backward(ones, BORDER_ZERO, gbox, g, h, w);
+            const size_t at = ic * plane + (size_t)s * hw;
+            for (size_t p = 0; p < hw; p++)
+                dyhat[at + p] += (float)g[p];
+        }
+    }
+    return sum;
+}
+
+/* Both entry points: dyhat NULL computes the value only. */
+static loss_value loss_eval(const loss_options *o, const float *yhat, const float *y, float *dyhat,
+                            double *scratch, int n, int h, int w)
+{
+    const size_t count = (size_t)3 * n * h * w;
+    const double inv = 1.0 / (double)count;
+    loss_value v = { 0, 0, 0 };
+    v.pixel = pixel_sum(o->pixel, yhat, y, dyhat, count, inv) * inv;
+    if (o->lap_weight > 0)
+        v.lap = lap_sum(o, yhat, y, dyhat, scratch, n, h, w, o->lap_weight * inv) * inv;
+    v.total = v.pixel + o->lap_weight * v.lap;
+    return v;
+}
+
+loss_value loss_forward_backward(const loss_options *o, const float *yhat, const float *y,
+                                 float *dyhat, double *scratch, int n, int h, int w)
+{
+    return loss_eval(o, yhat, y, dyhat, scratch, n, h, w);
+}
+
+loss_value loss_value_of(const loss_options *o, const float *yhat, const float *y, double *scratch,
+                         int n, int h, int w)
+{
+    return loss_eval(o, yhat, y, NULL, scratch, n, h, w);
+}

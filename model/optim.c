@@ -1,0 +1,71 @@
+/* model/optim.c: torch.optim.Adam and torch.optim.SGD (1.13, single-tensor path), step for step.
+ * Parameters, gradients and moments are flat arrays in the network's arena, so a step is one
+ * elementwise loop. */
+#include "model/optim.h"
+
+#include <math.h>
+
+void optim_init(optimizer *o, enum optimizer_kind kind, double lr, double momentum, float *m,
+                float *v, size_t n)
+{
+    o->kind = kind;
+    o->lr = lr;
+    o->momentum = momentum;
+    o->beta1 = 0.9;
+    o->beta2 = 0.999;
+    o->eps = 1e-8;
+    o->step = 0;
+    o->m = m;
+    o->v = v;
+    o->n = n;
+}
+
+static void adam_step(optimizer *o, float *p, const float *g)
+{
+    o->step++;
+    /* As torch: bias corrections in double, then m / (sqrt(v) / sqrt(bc2) + eps) scaled by
+     * lr / bc1, eps outside the square root. */
+    const double bc1 = 1.0 - pow(o->beta1, (double)o->step);
+    const double bc2 = 1.0 - pow(o->beta2, (double)o->step);
+    const float step_size = (float)(o->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    const float b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
+    const float a1 = (float)(1.0 - o->beta1), a2 = (float)(1.0 - o->beta2);
+    float *m = o->m, *v = o->v;
+    const long n = (long)o->n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) {
+        m[i] = m[i] * b1 + g[i] * a1;
+        v[i] = v[i] * b2 + a2 * g[i] * g[i];
+        const float denom = sqrtf(v[i]) / bc2_sqrt + eps;
+        p[i] += -step_size * (m[i] / denom);
+    }
+}
+
+static void sgd_step(optimizer *o, float *p, const float *g)
+{
+    const float lr = (float)o->lr, mom = (float)o->momentum;
+    float *buf = o->m;
+    const long n = (long)o->n;
+    const int first = o->step == 0;
+    o->step++;
+    if (o->momentum == 0.0) {
+#pragma omp parallel for schedule(static)
+        for (long i = 0; i < n; i++)
+            p[i] += -lr * g[i];
+        return;
+    }
+    /* dampening 0; the first step's buffer is a copy of the gradient. */
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) {
+        buf[i] = first ? g[i] : buf[i] * mom + g[i];
+        p[i] += -lr * buf[i];
+    }
+}
+
+void optim_step(optimizer *o, float *params, const float *grads)
+{
+    if (o->kind == OPT_ADAM)
+        adam_step(o, params, grads);
+    else
+        sgd_step(o, params, grads);
+}

@@ -1,0 +1,388 @@
+/* model/train.c: one run's epochs: shuffle, steps, evaluation, and the per-epoch callback. */
+#include "model/train.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/safetensors.h"
+
+struct trainer {
+    const run_options *o;
+    const dataset *ds;
+    unet *net;
+    optimizer opt;
+    int epoch;              /* the last epoch completed (0 = initial weights) */
+    int hw, batch;
+    float *xb, *yb, *dy;    /* one batch, channel-major */
+    double *loss_scratch;
+    float *train_x;         /* this epoch's train inputs when they vary, else NULL */
+    size_t *order;          /* this epoch's shuffle */
+    float *val_pred, *test_pred;
+    gsl_rng *rng;
+};
+
+static double now_seconds(void)
+{
+    return omp_get_wtime();
+}
+
+/* ---- checkpoints ---------------------------------------------------------------------------- */
+
+int trainer_epoch(const trainer *t)
+{
+    return t->epoch;
+}
+
+unet *trainer_unet(trainer *t)
+{
+    return t->net;
+}
+
+static void fill_tensor(st_tensor *st, const unet_tensor *ut, const char *name, const float *data)
+{
+    st->name = name;
+    st->ndim = ut->ndim;
+    for (int k = 0; k < ut->ndim; k++)
+        st->shape[k] = ut->shape[k];
+    st->data = data;
+}
+
+int trainer_save_weights(trainer *t, const char *path, const char *config_json,
+                         const char *config_hash, const char *wb_version, char *err, size_t errlen)
+{
+    char epoch[32], seed[32];
+    snprintf(epoch, sizeof epoch, "%d", t->epoch);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->o->seed);
+    const st_meta meta[] = { { "config", config_json }, { "config_hash", config_hash },
+                             { "epoch", epoch }, { "seed", seed }, { "wb_version", wb_version } };
+    return unet_save_weights(t->net, path, meta, sizeof meta / sizeof meta[0], err, errlen);
+}
+
+/* Optimizer state as PyTorch names it per parameter: exp_avg.<name> and exp_avg_sq.<name> for
+ * Adam, momentum_buffer.<name> for SGD; the step count in the metadata. */
+static const char *moment_prefix(enum optimizer_kind kind, int which)
+{
+    if (kind == OPT_SGD)
+        return "momentum_buffer";
+    return which == 0 ? "exp_avg" : "exp_avg_sq";
+}
+
+int trainer_save_optimizer(trainer *t, const char *path, const char *config_hash, char *err,
+                           size_t errlen)
+{
+    const size_t nt = unet_tensor_count(t->net);
+    const int moments = t->opt.kind == OPT_ADAM ? 2 : 1;
+    st_tensor *tensors = calloc(nt * moments, sizeof *tensors);
+    char(*names)[UNET_NAME_LEN + 16] = calloc(nt * moments, sizeof *names);
+    if (!tensors || !names) {
+        free(tensors);
+        free(names);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    for (int m = 0; m < moments; m++) {
+        const float *data = m == 0 ? t->opt.m : t->opt.v;
+        for (size_t i = 0; i < nt; i++) {
+            const unet_tensor *ut = unet_tensor_at(t->net, i);
+            const size_t k = m * nt + i;
+            snprintf(names[k], sizeof names[k], "%s.%s", moment_prefix(t->opt.kind, m), ut->name);
+            fill_tensor(&tensors[k], ut, names[k], data + ut->offset);
+        }
+    }
+    char epoch[32], step[32];
+    snprintf(epoch, sizeof epoch, "%d", t->epoch);
+    snprintf(step, sizeof step, "%ld", t->opt.step);
+    const st_meta meta[] = { { "optimizer", t->opt.kind == OPT_ADAM ? "adam" : "sgd" },
+                             { "step", step }, { "epoch", epoch }, { "config_hash", config_hash } };
+    int rc = safetensors_write(path, tensors, nt * moments, meta, sizeof meta / sizeof meta[0], err,
+                               errlen);
+    free(tensors);
+    free(names);
+    return rc;
+}
+
+static int load_optimizer(trainer *t, const char *path, int epoch, char *err, size_t errlen)
+{
+    st_file f;
+    if (safetensors_read(path, &f, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    const char *ep = safetensors_meta(&f, "epoch"), *step = safetensors_meta(&f, "step");
+    if (!ep || atoi(ep) != epoch || !step) {
+        snprintf(err, errlen, "%s: optimizer state of epoch %s, expected %d", path, ep ? ep : "?",
+                 epoch);
+        rc = -1;
+    }
+    const int moments = t->opt.kind == OPT_ADAM ? 2 : 1;
+    for (int m = 0; rc == 0 && m < moments; m++) {
+        float *data = m == 0 ? t->opt.m : t->opt.v;
+        for (size_t i = 0; rc == 0 && i < unet_tensor_count(t->net); i++) {
+            const unet_tensor *ut = unet_tensor_at(t->net, i);
+            char name[UNET_NAME_LEN + 16];
+            snprintf(name, sizeof name, "%s.%s", moment_prefix(t->opt.kind, m), ut->name);
+            const st_tensor *st = safetensors_find(&f, name);
+            size_t count = 1;
+            for (int k = 0; st && k < st->ndim; k++)
+                count *= (size_t)st->shape[k];
+            if (!st || count != ut->count) {
+                snprintf(err, errlen, "%s: %s is missing or has the wrong size", path, name);
+                rc = -1;
+                break;
+            }
+            memcpy(data + ut->offset, st->data, sizeof(float) * count);
+        }
+    }
+    if (rc == 0)
+        t->opt.step = atol(step);
+    safetensors_free(&f);
+    return rc;
+}
+
+static int load_weights_at(trainer *t, const char *path, int epoch, char *err, size_t errlen)
+{
+    st_file f;
+    if (safetensors_read(path, &f, err, errlen) != 0)
+        return -1;
+    const char *ep = safetensors_meta(&f, "epoch");
+    const int ok = ep && atoi(ep) == epoch;
+    if (!ok)
+        snprintf(err, errlen, "%s: weights of epoch %s, expected %d", path, ep ? ep : "?", epoch);
+    safetensors_free(&f);
+    return ok ? unet_load_weights(t->net, path, err, errlen) : -1;
+}
+
+/* ---- set-up ---------------------------------------------------------------------------------- */
+
+static void trainer_free(trainer *t)
+{
+    if (!t)
+        return;
+    unet_free(t->net);
+    free(t->xb);
+    free(t->yb);
+    free(t->dy);
+    free(t->loss_scratch);
+    free(t->train_x);
+    free(t->order);
+    free(t->val_pred);
+    free(t->test_pred);
+    if (t->rng)
+        gsl_rng_free(t->rng);
+    free(t);
+}
+
+static trainer *trainer_new(const run_options *o, const dataset *ds, char *err, size_t errlen)
+{
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->o = o;
+    t->ds = ds;
+    const int patch = ds->train.h;
+    t->hw = patch * ds->train.w;
+    /* A batch larger than the training set is one partial batch per epoch. */
+    t->batch = o->train.batch_size < (long)ds->train.n ? o->train.batch_size : (int)ds->train.n;
+    if (unet_create(&t->net, &o->model, patch, t->batch, o->train.threads, err, errlen) != 0) {
+        free(t);
+        return NULL;
+    }
+    const size_t bfloats = (size_t)t->batch * t->hw * 3;
+    t->xb = malloc(sizeof(float) * bfloats);
+    t->yb = malloc(sizeof(float) * bfloats);
+    t->dy = malloc(sizeof(float) * bfloats);
+    t->loss_scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * t->hw);
+    t->order = malloc(sizeof(size_t) * ds->train.n);
+    t->val_pred = malloc(sizeof(float) * ds->val.n * t->hw * 3 + 1);
+    t->test_pred = malloc(sizeof(float) * ds->test.n * t->hw * 3 + 1);
+    if (ds->train_x_varies)
+        t->train_x = malloc(sizeof(float) * ds->train.n * t->hw * 3);
+    t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!t->xb || !t->yb || !t->dy || !t->loss_scratch || !t->order || !t->val_pred ||
+        !t->test_pred || (ds->train_x_varies && !t->train_x) || !t->rng) {
+        snprintf(err, errlen, "out of memory for the training buffers");
+        trainer_free(t);
+        return NULL;
+    }
+    optim_init(&t->opt, o->train.optimizer, o->train.lr, o->train.momentum, unet_moment(t->net, 0),
+               unet_moment(t->net, 1), unet_param_count(t->net));
+    return t;
+}
+
+/* ---- one epoch ------------------------------------------------------------------------------- */
+
+/* Copies samples order[0..nb) of an NHWC array into a channel-major batch. */
+static void gather_batch(const float *src, const size_t *order, int nb, int hw, float *dst)
+{
+    const size_t plane = (size_t)nb * hw;
+    for (int s = 0; s < nb; s++) {
+        const float *img = src + order[s] * hw * 3;
+        for (int p = 0; p < hw; p++)
+            for (int c = 0; c < 3; c++)
+                dst[c * plane + (size_t)s * hw + p] = img[(size_t)p * 3 + c];
+    }
+}
+
+static void shuffle_for_epoch(trainer *t, int epoch)
+{
+    const size_t n = t->ds->train.n;
+    for (size_t i = 0; i < n; i++)
+        t->order[i] = i;
+    gsl_rng_set(t->rng, (unsigned long)data_derive_seed(t->o->seed, (uint64_t)epoch,
+                                                        DATA_STREAM_SHUFFLE));
+    gsl_ran_shuffle(t->rng, t->order, n, sizeof(size_t));
+}
+
+typedef struct step_means {
+    double loss, pixel, lap;
+    long steps;
+} step_means;
+
+/* Returns 0, 1 when stopped by the flag, 2 when the loss stopped being finite. */
+static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_means *sm,
+                       char *err, size_t errlen)
+{
+    const dataset *ds = t->ds;
+    const size_t n = ds->train.n;
+    const float *x = ds->train.x;
+    if (ds->train_x_varies) {
+        dataset_train_inputs(ds, &t->o->data, t->o->seed, epoch, t->train_x);
+        x = t->train_x;
+    }
+    shuffle_for_epoch(t, epoch);
+    memset(sm, 0, sizeof *sm);
+    const double t0 = now_seconds();
+    for (size_t s0 = 0; s0 < n; s0 += (size_t)t->batch) {
+        if (hooks->stop && *hooks->stop)
+            return 1;
+        const int nb = (int)(n - s0 < (size_t)t->batch ? n - s0 : (size_t)t->batch);
+        gather_batch(x, t->order + s0, nb, t->hw, t->xb);
+        gather_batch(ds->train.y, t->order + s0, nb, t->hw, t->yb);
+        const float *yhat = unet_forward(t->net, t->xb, nb);
+        loss_value lv = loss_forward_backward(&t->o->loss, yhat, t->yb, t->dy, t->loss_scratch, nb,
+                                              ds->train.h, ds->train.w);
+        if (!isfinite(lv.total)) {
+            snprintf(err, errlen, "the loss became %s at epoch %d, step %ld", isnan(lv.total) ?
+                     "NaN" : "infinite", epoch, sm->steps + 1);
+            return 2;
+        }
+        unet_zero_grads(t->net);
+        unet_backward(t->net, t->dy, nb);
+        optim_step(&t->opt, unet_params(t->net), unet_grads(t->net));
+        sm->loss += lv.total;
+        sm->pixel += lv.pixel;
+        sm->lap += lv.lap;
+        sm->steps++;
+        if (hooks->on_progress && (sm->steps % 8 == 0 || s0 + nb == n))
+            hooks->on_progress(hooks->ctx, epoch, s0 + nb, n,
+                               (s0 + nb) / (now_seconds() - t0 + 1e-12));
+    }
+    sm->loss /= sm->steps;
+    sm->pixel /= sm->steps;
+    sm->lap /= sm->steps;
+    return 0;
+}
+
+static void evaluate(trainer *t, const data_split *sp, float *pred, eval_metrics *m, double *secs)
+{
+    const double t0 = now_seconds();
+    unet_predict(t->net, sp->x, pred, sp->n);
+    metrics_compute(pred, sp->y, sp->n, sp->h, sp->w, m);
+    *secs = now_seconds() - t0;
+}
+
+static int metrics_finite(const eval_metrics *m)
+{
+    return isfinite(m->mse) && isfinite(m->ssim) && isfinite(m->lap4_mse) && isfinite(m->lap8_mse);
+}
+
+/* Evaluates val and test, hands the epoch to the callback. Returns 0, -1 (callback failed) or
+ * 2 (the predictions are not finite). */
+static int finish_epoch(trainer *t, epoch_result *r, const train_hooks *hooks, train_outcome *out,
+                        char *err, size_t errlen)
+{
+    evaluate(t, &t->ds->val, t->val_pred, &r->val, &r->val_seconds);
+    evaluate(t, &t->ds->test, t->test_pred, &r->test, &r->test_seconds);
+    if (!metrics_finite(&r->val) || !metrics_finite(&r->test)) {
+        snprintf(err, errlen, "the predictions are not finite after epoch %d", r->epoch);
+        return 2;
+    }
+    r->is_best = out->best_epoch < 0 || r->val.psnr > out->best_val_psnr;
+    if (r->is_best) {
+        out->best_epoch = r->epoch;
+        out->best_val_psnr = r->val.psnr;
+    }
+    r->test_pred = t->test_pred;
+    r->test_pred_n = t->ds->test.n < PREVIEW_COUNT ? t->ds->test.n : PREVIEW_COUNT;
+    t->epoch = r->epoch;
+    if (hooks->on_epoch && hooks->on_epoch(hooks->ctx, t, r, err, errlen) != 0)
+        return -1;
+    out->epochs_done = r->epoch;
+    return 0;
+}
+
+int train_run(const run_options *o, const dataset *ds, const train_resume *resume,
+              const train_hooks *hooks, train_outcome *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->status = TRAIN_FAILED;
+    out->epochs_done = resume ? resume->epochs_done : -1;
+    out->best_epoch = resume ? resume->best_epoch : -1;
+    out->best_val_psnr = resume ? resume->best_val_psnr : -INFINITY;
+    if (ds->train.n == 0 || ds->val.n == 0 || ds->test.n == 0) {
+        snprintf(err, errlen, "every split needs at least one patch");
+        return -1;
+    }
+    omp_set_num_threads(o->train.threads);
+    trainer *t = trainer_new(o, ds, err, errlen);
+    if (!t)
+        return -1;
+    out->param_count = unet_param_count(t->net);
+
+    int rc = 0;
+    const int done = out->epochs_done;
+    if (done >= 1) {
+        t->epoch = done;
+        rc = load_weights_at(t, resume->weights_path, done, err, errlen);
+        if (rc == 0)
+            rc = load_optimizer(t, resume->optim_path, done, err, errlen);
+    } else {
+        /* A fresh run, or one that stopped after epoch 0: the initial weights are derived from
+         * the seed, so drawing them again gives init.safetensors bit for bit. */
+        unet_init(t->net, data_derive_seed(o->seed, 0, DATA_STREAM_INIT));
+        if (done < 0) {
+            epoch_result r = { 0 };
+            r.epoch = 0;
+            rc = finish_epoch(t, &r, hooks, out, err, errlen);
+        }
+    }
+    for (int e = (done > 0 ? done : 0) + 1; rc == 0 && e <= o->train.epochs; e++) {
+        step_means sm;
+        const double t0 = now_seconds();
+        rc = train_epoch(t, e, hooks, &sm, err, errlen);
+        if (rc != 0)
+            break;
+        epoch_result r = { 0 };
+        r.epoch = e;
+        r.train_seconds = now_seconds() - t0;
+        r.samples_per_s = (double)ds->train.n / r.train_seconds;
+        r.loss = sm.loss;
+        r.loss_pixel = sm.pixel;
+        r.loss_lap = sm.lap;
+        if (hooks->stop && *hooks->stop) {
+            rc = 1;
+            break;
+        }
+        rc = finish_epoch(t, &r, hooks, out, err, errlen);
+    }
+    out->status = rc == 0 ? TRAIN_FINISHED : rc == 1 ? TRAIN_STOPPED : rc == 2 ? TRAIN_DIVERGED
+                                                                              : TRAIN_FAILED;
+    trainer_free(t);
+    return rc < 0 ? -1 : 0;
+}
