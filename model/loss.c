@@ -124,73 +124,103 @@ static double pixel_sum(enum pixel_loss kind, const float *yhat, const float *y,
 
 /* ---- the Laplacian term ---------------------------------------------------------------------- */
 
+static const double box3x3[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+
+/* K* of one sample's three planes (in, out: 3*h*w doubles; box: 3*h*w scratch). For K4 and K8
+ * each channel is filtered alone. The Keras recipe is a (3, 3, 3, 3) kernel with
+ * kernel[kh][kw][i][o] = L[i][o] and zero padding: out_o = sum_i L[i][o] * box3x3(in_i). */
+static void lap_sample_forward(const loss_options *o, const double k[9], const double *in,
+                               double *out, double *box, int h, int w)
+{
+    const size_t hw = (size_t)h * w;
+    if (o->kernel != LAP_KERAS_RECIPE) {
+        for (int c = 0; c < 3; c++)
+            stencil3x3_forward(k, o->border, in + c * hw, out + c * hw, h, w);
+        return;
+    }
+    for (int c = 0; c < 3; c++)
+        stencil3x3_forward(box3x3, BORDER_ZERO, in + c * hw, box + c * hw, h, w);
+    for (int oc = 0; oc < 3; oc++)
+        for (size_t p = 0; p < hw; p++) {
+            double v = 0.0;
+            for (int ic = 0; ic < 3; ic++)
+                v += k[ic * 3 + oc] * box[ic * hw + p];
+            out[oc * hw + p] = v;
+        }
+}
+
+/* The adjoint: grad_in += K^T * grad_out (a zero-padded box sum is its own adjoint). */
+static void lap_sample_backward(const loss_options *o, const double k[9], const double *grad_out,
+                                double *grad_in, double *gbox, int h, int w)
+{
+    const size_t hw = (size_t)h * w;
+    if (o->kernel != LAP_KERAS_RECIPE) {
+        for (int c = 0; c < 3; c++)
+            stencil3x3_backward(k, o->border, grad_out + c * hw, grad_in + c * hw, h, w);
+        return;
+    }
+    for (int ic = 0; ic < 3; ic++) {
+        for (size_t p = 0; p < hw; p++) {
+            double v = 0.0;
+            for (int oc = 0; oc < 3; oc++)
+                v += k[ic * 3 + oc] * grad_out[oc * hw + p];
+            gbox[p] = v;
+        }
+        stencil3x3_backward(box3x3, BORDER_ZERO, gbox, grad_in + ic * hw, h, w);
+    }
+}
+
+/* Sample s's three planes of a channel-major (3, n*h*w) array, as doubles. */
+static void sample_planes(const float *a, const float *b, int s, int n, size_t hw, double *out)
+{
+    const size_t plane = (size_t)n * hw;
+    for (int c = 0; c < 3; c++) {
+        const size_t at = c * plane + (size_t)s * hw;
+        for (size_t p = 0; p < hw; p++)
+            out[c * hw + p] = (double)a[at + p] - (b ? (double)b[at + p] : 0.0);
+    }
+}
+
+void lap_map(const loss_options *o, const float *img, double *out, double *scratch, int n, int h,
+             int w)
+{
+    const size_t hw = (size_t)h * w;
+    double k[9];
+    lap_stencil(o->kernel, o->kernel_norm_l1, k);
+    for (int s = 0; s < n; s++) {
+        sample_planes(img, NULL, s, n, hw, scratch);
+        lap_sample_forward(o, k, scratch, scratch + 3 * hw, scratch + 6 * hw, h, w);
+        for (int c = 0; c < 3; c++)
+            memcpy(out + (size_t)c * n * hw + (size_t)s * hw, scratch + (3 + c) * hw,
+                   sizeof(double) * hw);
+    }
+}
+
 /* Sum over the batch of (K*(ŷ - y))^2, adding scale · d(sum)/dŷ into dyhat when it is not NULL.
- * yhat, y, dyhat are channel-major (3, n*h*w); scratch holds 16*h*w doubles. */
+ * yhat, y, dyhat are channel-major (3, n*h*w). */
 static double lap_sum(const loss_options *o, const float *yhat, const float *y, float *dyhat,
                       double *scratch, int n, int h, int w, double scale)
 {
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    double *diff = scratch, *lap = scratch + 3 * hw, *tmp = scratch + 6 * hw,
+           *grad = scratch + 9 * hw;
     double k[9];
     lap_stencil(o->kernel, o->kernel_norm_l1, k);
     double sum = 0.0;
-
-    if (o->kernel != LAP_KERAS_RECIPE) {
-        double *diff = scratch, *lap = scratch + hw, *g = scratch + 2 * hw;
-        for (int c = 0; c < 3; c++)
-            for (int s = 0; s < n; s++) {
-                const size_t at = c * plane + (size_t)s * hw;
-                for (size_t p = 0; p < hw; p++)
-                    diff[p] = (double)yhat[at + p] - (double)y[at + p];
-                stencil3x3_forward(k, o->border, diff, lap, h, w);
-                for (size_t p = 0; p < hw; p++)
-                    sum += lap[p] * lap[p];
-                if (!dyhat)
-                    continue;
-                for (size_t p = 0; p < hw; p++)
-                    lap[p] *= 2.0 * scale;
-                memset(g, 0, sizeof(double) * hw);
-                stencil3x3_backward(k, o->border, lap, g, h, w);
-                for (size_t p = 0; p < hw; p++)
-                    dyhat[at + p] += (float)g[p];
-            }
-        return sum;
-    }
-
-    /* The Keras recipe: a (3, 3, 3, 3) kernel with kernel[kh][kw][i][o] = L[i][o], zero padding:
-     * out_o = sum_i L[i][o] * box3x3(x_i). */
-    static const double ones[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-    double *diff = scratch, *box = scratch + 3 * hw, *out = scratch + 6 * hw,
-           *gbox = scratch + 9 * hw, *g = scratch + 12 * hw;
     for (int s = 0; s < n; s++) {
-        for (int c = 0; c < 3; c++) {
-            const size_t at = c * plane + (size_t)s * hw;
-            for (size_t p = 0; p < hw; p++)
-                diff[c * hw + p] = (double)yhat[at + p] - (double)y[at + p];
-            stencil3x3_forward(ones, BORDER_ZERO, diff + c * hw, box + c * hw, h, w);
-        }
-        for (int oc = 0; oc < 3; oc++)
-            for (size_t p = 0; p < hw; p++) {
-                double v = 0.0;
-                for (int ic = 0; ic < 3; ic++)
-                    v += k[ic * 3 + oc] * box[ic * hw + p];
-                out[oc * hw + p] = v;
-                sum += v * v;
-            }
+        sample_planes(yhat, y, s, n, hw, diff);
+        lap_sample_forward(o, k, diff, lap, tmp, h, w);
+        for (size_t p = 0; p < 3 * hw; p++)
+            sum += lap[p] * lap[p];
         if (!dyhat)
             continue;
-        for (int ic = 0; ic < 3; ic++) {
-            for (size_t p = 0; p < hw; p++) {
-                double v = 0.0;
-                for (int oc = 0; oc < 3; oc++)
-                    v += k[ic * 3 + oc] * out[oc * hw + p];
-                gbox[p] = 2.0 * scale * v;
-            }
-            memset(g, 0, sizeof(double) * hw);
-            stencil3x3_backward(ones, BORDER_ZERO, gbox, g, h, w);
-            const size_t at = ic * plane + (size_t)s * hw;
+        for (size_t p = 0; p < 3 * hw; p++)
+            lap[p] *= 2.0 * scale;
+        memset(grad, 0, sizeof(double) * 3 * hw);
+        lap_sample_backward(o, k, lap, grad, tmp, h, w);
+        for (int c = 0; c < 3; c++)
             for (size_t p = 0; p < hw; p++)
-                dyhat[at + p] += (float)g[p];
-        }
+                dyhat[c * plane + (size_t)s * hw + p] += (float)grad[c * hw + p];
     }
     return sum;
 }

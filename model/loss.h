@@ -39,7 +39,12 @@ void stencil3x3_backward(const double k[9], enum lap_border b, const double *gra
 void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9]);
 
 /* Doubles of scratch the loss needs per pixel of one image. */
-#define LOSS_SCRATCH_PER_PIXEL 16
+#define LOSS_SCRATCH_PER_PIXEL 12
+
+/* The Laplacian map K*img of a channel-major (3, n*h*w) array into out (same layout, double),
+ * for any kernel choice (the keras recipe mixes channels). */
+void lap_map(const loss_options *o, const float *img, double *out, double *scratch, int n, int h,
+             int w);
 
 /* The whole loss on channel-major (3, n*h*w) arrays: returns its parts and writes dL/dŷ into
  * dyhat (overwriting). `scratch` holds LOSS_SCRATCH_PER_PIXEL * h * w doubles. */

@@ -1,0 +1,258 @@
+/* Metrics and Laplacian maps against scikit-image 0.19.3 and OpenCV 4.6 (values computed in
+ * float64 with Debian 12's python3-skimage and python3-opencv, copied here), the keras-recipe
+ * negative control, and a safetensors round trip. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "model/loss.h"
+#include "model/metrics.h"
+#include "model/safetensors.h"
+#include "model/unet.h"
+
+#define N 16
+
+/* The reference pair, HWC 16x16x3:
+ *   x[i,j,c] = ((13i + 7j + 40c) mod 256) / 255
+ *   y[i,j,c] = clip(((13i + 7j + 40c) mod 256) + ((i*j + 3c) mod 11) - 5, 0, 255) / 255 */
+static void reference_pair(float *x, float *y)
+{
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            for (int c = 0; c < 3; c++) {
+                const int v = (13 * i + 7 * j + 40 * c) % 256;
+                int w = v + (i * j + 3 * c) % 11 - 5;
+                w = w < 0 ? 0 : w > 255 ? 255 : w;
+                x[(i * N + j) * 3 + c] = (float)(v / 255.0);
+                y[(i * N + j) * 3 + c] = (float)(w / 255.0);
+            }
+}
+
+static void assert_near(double got, double want, double tol, const char *what)
+{
+    printf("%-36s wb % .12f reference % .12f\n", what, got, want);
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s: wb %.12f, reference %.12f (|diff| %.2e > %.0e)", what, got, want,
+                 fabs(got - want), tol);
+}
+
+static void test_psnr_and_ssim(void **state)
+{
+    (void)state;
+    float x[N * N * 3], y[N * N * 3];
+    reference_pair(x, y);
+    assert_near(metric_psnr(x, y, N, N), 38.205521555279, 1e-6, "psnr");
+    assert_near(metric_ssim(x, y, N, N, SSIM_SKIMAGE), 0.996430702959, 1e-6, "ssim skimage default");
+    assert_near(metric_ssim(x, y, N, N, SSIM_WANG2004), 0.993723434898, 1e-6, "ssim Wang 2004");
+}
+
+typedef struct lap_reference {
+    enum lap_kernel kernel;
+    enum lap_border border;
+    const char *name;
+    double mse;                 /* mean((L(x) - L(y))^2) */
+    double at00[3], at15_3[3];  /* L(x)[0,0,:] and L(x)[15,3,:] */
+} lap_reference;
+
+/* cv2.filter2D(img, CV_64F, K, borderType=B) per channel; K4 with reflect101 equals
+ * cv2.Laplacian(img, CV_64F, ksize=1). */
+static const lap_reference lap_refs[] = {
+    { LAP_K4, BORDER_REFLECT101, "K4 reflect101", 0.002853109381,
+      { 0.156862745098, 0.156862745098, 0.156862745098 },
+      { -0.101960784314, 2.909803921569, -0.101960784314 } },
+    { LAP_K4, BORDER_REPLICATE, "K4 replicate", 0.002518542548,
+      { 0.078431372549, 0.078431372549, 0.078431372549 },
+      { -0.050980392157, 1.956862745098, -0.050980392157 } },
+    { LAP_K4, BORDER_ZERO, "K4 zero", 0.002734685377,
+      { 0.078431372549, -0.235294117647, -0.549019607843 },
+      { -0.898039215686, 1.956862745098, -0.207843137255 } },
+    { LAP_K8, BORDER_REFLECT101, "K8 reflect101", 0.010688857651,
+      { 0.470588235294, 0.470588235294, 0.470588235294 },
+      { -0.305882352941, 6.721568627451, -0.305882352941 } },
+    { LAP_K8, BORDER_REPLICATE, "K8 replicate", 0.009898957132,
+      { 0.235294117647, 0.235294117647, 0.235294117647 },
+      { -0.152941176471, 4.866666666667, -0.152941176471 } },
+    { LAP_K8, BORDER_ZERO, "K8 zero", 0.010375957164,
+      { 0.156862745098, -0.627450980392, -1.411764705882 },
+      { -2.694117647059, 3.862745098039, -0.623529411765 } },
+};
+
+static void test_laplacian_maps(void **state)
+{
+    (void)state;
+    float x[N * N * 3], y[N * N * 3];
+    double plane[N * N], lap[N * N], k[9];
+    reference_pair(x, y);
+    for (size_t r = 0; r < sizeof lap_refs / sizeof lap_refs[0]; r++) {
+        const lap_reference *ref = &lap_refs[r];
+        char what[64];
+        snprintf(what, sizeof what, "%s mse", ref->name);
+        assert_near(metric_lap_mse(x, y, N, N, ref->kernel, ref->border), ref->mse, 1e-6, what);
+        lap_stencil(ref->kernel, 0, k);
+        for (int c = 0; c < 3; c++) {
+            for (int p = 0; p < N * N; p++)
+                plane[p] = x[p * 3 + c];
+            stencil3x3_forward(k, ref->border, plane, lap, N, N);
+            snprintf(what, sizeof what, "%s L(x)[0,0,%d]", ref->name, c);
+            assert_near(lap[0], ref->at00[c], 1e-6, what);
+            snprintf(what, sizeof what, "%s L(x)[15,3,%d]", ref->name, c);
+            assert_near(lap[15 * N + 3], ref->at15_3[c], 1e-6, what);
+        }
+    }
+}
+
+/* The popular Keras recipe builds np.asarray([[[[1,1,1],[1,-8,1],[1,1,1]]]*3]*3), which Conv2D
+ * reads as (kh, kw, in, out): a channel-mixing box sum, not a Laplacian. On a constant 0.5 image
+ * a Laplacian is 0 inside; the recipe gives 4.5 * (column sums of L) = (13.5, -27, 13.5). */
+static void test_keras_recipe_is_not_a_laplacian(void **state)
+{
+    (void)state;
+    const int n = 2, h = 8, w = 8;
+    const size_t hw = (size_t)h * w, count = (size_t)3 * n * hw;
+    float *img = malloc(sizeof(float) * count);
+    double *map = malloc(sizeof(double) * count);
+    double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * hw);
+    for (size_t i = 0; i < count; i++)
+        img[i] = 0.5f;
+    const double want[3] = { 13.5, -27, 13.5 };
+    loss_options keras = { PIXEL_MSE, 1.0, LAP_KERAS_RECIPE, BORDER_ZERO, 0 };
+    lap_map(&keras, img, map, scratch, n, h, w);
+    for (int c = 0; c < 3; c++)
+        for (int s = 0; s < n; s++)
+            for (int i = 1; i < h - 1; i++)
+                for (int j = 1; j < w - 1; j++)
+                    assert_true(map[(size_t)c * n * hw + (size_t)s * hw + i * w + j] == want[c]);
+    assert_near(map[0], 0.5 * 4 * 3, 0, "keras-recipe corner, channel 0");
+    printf("keras-recipe interior on 0.5: (%g, %g, %g)\n", map[1 * w + 1],
+           map[(size_t)n * hw + w + 1], map[(size_t)2 * n * hw + w + 1]);
+    /* A true Laplacian of a constant is 0 everywhere with reflect101 and replicate borders, and
+     * inside with zero borders. */
+    for (int k = 0; k < 2; k++)
+        for (int b = 0; b < 3; b++) {
+            loss_options lap = { PIXEL_MSE, 1.0, k ? LAP_K8 : LAP_K4, (enum lap_border)b, 0 };
+            lap_map(&lap, img, map, scratch, n, h, w);
+            for (size_t c = 0; c < 3; c++)
+                for (int i = 1; i < h - 1; i++)
+                    for (int j = 1; j < w - 1; j++)
+                        assert_true(map[c * n * hw + i * w + j] == 0.0);
+            if (b != BORDER_ZERO)
+                assert_true(map[0] == 0.0);
+        }
+    free(img);
+    free(map);
+    free(scratch);
+}
+
+static void test_kernel_norm(void **state)
+{
+    (void)state;
+    double k4[9], k4n[9], k8[9], k8n[9];
+    lap_stencil(LAP_K4, 0, k4);
+    lap_stencil(LAP_K4, 1, k4n);
+    lap_stencil(LAP_K8, 0, k8);
+    lap_stencil(LAP_K8, 1, k8n);
+    double s4 = 0, s8 = 0;
+    for (int t = 0; t < 9; t++) {
+        assert_true(k4n[t] == k4[t] / 8);
+        assert_true(k8n[t] == k8[t] / 16);
+        s4 += fabs(k4n[t]);
+        s8 += fabs(k8n[t]);
+    }
+    assert_true(s4 == 1.0 && s8 == 1.0);
+}
+
+/* Weights survive a round trip bit for bit; the header is JSON with DESIGN.md's metadata. */
+static void test_safetensors_round_trip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wb-st-XXXXXX", path[256], err[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/w.safetensors", dir);
+    model_options m = { 2, 4, 0 };
+    unet *u, *v;
+    assert_int_equal(unet_create(&u, &m, 16, 2, 1, err, sizeof err), 0);
+    assert_int_equal(unet_create(&v, &m, 16, 2, 1, err, sizeof err), 0);
+    unet_init(u, 99);
+    const st_meta meta[] = { { "config", "{\"model\":{\"depth\":2}}" }, { "config_hash", "ab12" },
+                             { "epoch", "3" }, { "seed", "99" }, { "wb_version", "0.1.0" } };
+    assert_int_equal(unet_save_weights(u, path, meta, 5, err, sizeof err), 0);
+    assert_int_equal(unet_load_weights(v, path, err, sizeof err), 0);
+    assert_memory_equal(unet_params(u), unet_params(v), sizeof(float) * unet_param_count(u));
+
+    FILE *f = fopen(path, "rb");
+    unsigned char len8[8];
+    assert_int_equal(fread(len8, 1, 8, f), 8);
+    uint64_t hlen = 0;
+    for (int k = 0; k < 8; k++)
+        hlen |= (uint64_t)len8[k] << (8 * k);
+    assert_int_equal(hlen % 8, 0);
+    char *json = calloc(hlen + 1, 1);
+    assert_int_equal(fread(json, 1, hlen, f), hlen);
+    fclose(f);
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+    const char *keys[] = { "config", "config_hash", "epoch", "seed", "wb_version" };
+    for (int k = 0; k < 5; k++)
+        assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(md, keys[k])));
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "enc0.conv1.weight");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "dtype")->valuestring, "F32");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(w, "shape");
+    const int want[4] = { 4, 3, 3, 3 };
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(cJSON_GetArrayItem(shape, k)->valueint, want[k]);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(root, "up0.weight"));
+    cJSON_Delete(root);
+    free(json);
+
+    /* A weight file of another architecture is refused with the tensor's name. */
+    model_options other = { 2, 8, 0 };
+    unet *o;
+    assert_int_equal(unet_create(&o, &other, 16, 2, 1, err, sizeof err), 0);
+    assert_int_equal(unet_load_weights(o, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "enc0.conv1.weight"));
+    unet_free(o);
+    unet_free(u);
+    unet_free(v);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Malformed files are refused with a message, never read out of bounds. */
+static void test_safetensors_rejects_garbage(void **state)
+{
+    (void)state;
+    char err[512];
+    st_file f;
+    const char *bad_json = "\x08\0\0\0\0\0\0\0{\"a\":1}x";
+    assert_int_equal(safetensors_parse(bad_json, 17, "t", &f, err, sizeof err), -1);
+    unsigned char huge[16] = { 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0 };
+    assert_int_equal(safetensors_parse(huge, sizeof huge, "t", &f, err, sizeof err), -1);
+    const char *past_end = "\x48\0\0\0\0\0\0\0"
+                           "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"
+                           "                  ";
+    assert_int_equal(safetensors_parse(past_end, 8 + 0x48, "t", &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "data_offsets"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_psnr_and_ssim),
+        cmocka_unit_test(test_laplacian_maps),
+        cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),
+        cmocka_unit_test(test_kernel_norm),
+        cmocka_unit_test(test_safetensors_round_trip),
+        cmocka_unit_test(test_safetensors_rejects_garbage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
