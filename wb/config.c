@@ -271,18 +271,21 @@ static char *trimmed_copy(const char *s, size_t n)
     return out;
 }
 
-/* A value as quoted in messages: long ones cut (at a UTF-8 character boundary) and marked. */
+/* A value as quoted in messages: control characters shown as '?' (a message is one line), long
+ * ones cut at a UTF-8 character boundary and marked. */
 #define CLIP_BYTES 80
 static const char *clip(const char *s, char buf[CLIP_BYTES + 4])
 {
     size_t n = strlen(s);
-    if (n <= CLIP_BYTES)
-        return s;
-    n = CLIP_BYTES;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    memcpy(buf, s, n);
-    memcpy(buf + n, "...", 4);
+    int cut = n > CLIP_BYTES;
+    if (cut) {
+        n = CLIP_BYTES;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(buf + n, cut ? "..." : "");
     return buf;
 }
 
@@ -303,27 +306,29 @@ static int lower(int ch)
     return tolower((unsigned char)ch);
 }
 
+/* Edits (insert, delete, substitute, swap two neighbours) from a to b, case-insensitively:
+ * "trian" is one edit from "train". */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t na = strnlen(a, SUGGEST_MAX), nb = strnlen(b, SUGGEST_MAX);
-    size_t row[SUGGEST_MAX + 1];
+    size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
     for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
         for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            size_t best = d[i - 1][j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[nb];
+    return d[na][nb];
 }
 
 static size_t longest_common_substring(const char *a, const char *b)
@@ -620,7 +625,7 @@ static void describe_origin(const config *c, enum origin_kind kind, int line, ch
     else if (kind == ORIGIN_SET)
         snprintf(buf, buflen, "--set:%d", line);
     else
-        snprintf(buf, buflen, "the default");
+        snprintf(buf, buflen, "default");
 }
 
 /* Parses `raw` (already trimmed) as the value of key k, a comma list unless k is F_NO_LIST or
@@ -838,7 +843,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
 {
     struct ini_reading *r = user;
     config *c = r->c;
-    char where[4096 + 32], cut[CLIP_BYTES + 4];
+    char where[4096 + 32], cut[CLIP_BYTES + 4], cut_name[CLIP_BYTES + 4];
     snprintf(where, sizeof where, "%s:%d", c->source, r->line);
     char *sec = trimmed_copy(section, strlen(section));
     if (!sec) {
@@ -852,7 +857,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
         char list[128];
         list_sections(list, sizeof list, NULL);
         set_err(r->err, r->errlen, "%s: %s = %s: key outside any section; start with one of %s",
-                where, name, clip(value, cut), list);
+                where, clip(name, cut_name), clip(value, cut), list);
     } else if (s < 0) {
         unknown_section_error(r->err, r->errlen, where, sec);
     } else if (i < 0) {
@@ -1043,11 +1048,11 @@ static int check_patch_depth(const config *c, char *err, size_t errlen)
             if (set_later(patch, depth))
                 set_err(err, errlen,
                         "%s: [data] patch = %lld: expected a multiple of 2^model.depth = %lld "
-                        "(model.depth = %lld at %s)", where_patch, p, 1LL << d, d, where_depth);
+                        "(model.depth = %lld, %s)", where_patch, p, 1LL << d, d, where_depth);
             else
                 set_err(err, errlen,
                         "%s: [model] depth = %lld: expected 2^depth = %lld to divide data.patch "
-                        "= %lld (at %s)", where_depth, d, 1LL << d, p, where_patch);
+                        "= %lld (%s)", where_depth, d, 1LL << d, p, where_patch);
             return -1;
         }
     return 0;
@@ -1532,7 +1537,7 @@ void config_print_defaults(FILE *f)
                 continue;
             char expected[256];
             describe_expected(k, expected, sizeof expected);
-            fprintf(f, "; %s\n; %s\n", k->description, expected);
+            fprintf(f, "; %s\n; values: %s\n", k->description, expected);
             if (k->default_text)
                 fprintf(f, "%s = %s\n", bare_name(k), k->default_text);
             else
