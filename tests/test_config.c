@@ -78,7 +78,8 @@ static config_grid *expand_text(const char *text, const char *name)
     config *c = NULL;
     config_grid *g = NULL;
     char err[1024] = "";
-    if (config_parse_string(text, name, &c, err, sizeof err) || config_expand(c, &g, err, sizeof err))
+    if (config_parse_string(text, name, &c, err, sizeof err) ||
+        config_expand(c, &g, err, sizeof err))
         fail_msg("unexpected error: %s", err);
     config_free(c);
     return g;
@@ -584,7 +585,7 @@ static void test_grid_limit(void **state)
 static void test_file_errors(void **state)
 {
     (void)state;
-    config *c = (config *)&c;
+    config *c = (config *)&c;  /* not NULL: a failed parse must reset it */
     char err[512];
     assert_int_equal(config_parse_file("/nonexistent/x.ini", &c, err, sizeof err), -1);
     assert_null(c);

@@ -636,8 +636,9 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
     char cut[CLIP_BYTES + 4], cut_item[CLIP_BYTES + 4], why[256];
     int is_list = !(k->flags & F_NO_LIST) && strchr(raw, ',');
     if (is_list && single_only) {
-        set_err(err, errlen, "%s: [%s] %s = %s: --set takes one value; lists belong in the INI file",
-                where, section_names[k->section], bare_name(k), clip(raw, cut));
+        set_err(err, errlen,
+                "%s: [%s] %s = %s: --set takes one value; lists belong in the INI file", where,
+                section_names[k->section], bare_name(k), clip(raw, cut));
         return -1;
     }
     size_t count = 1;
