@@ -1,0 +1,114 @@
+/* wb/config.h: an INI file turned into a validated, typed sweep grid of runs (DESIGN.md,
+ * "Configuration keys" and "Identity of a run").
+ *
+ * One table in config.c lists every key (section, name, type, default, allowed values, a one-line
+ * description, where it lives in run_options); parsing, validation, defaults, the canonical text,
+ * the hashes, the JSON, the store params and config_print_defaults all derive from it.
+ *
+ * Life of a configuration:
+ *   config_parse_file (or config_parse_string)   every key known, typed and range-checked
+ *   config_set, once per --set, in order         one value each, replacing the file's
+ *   config_expand                                cross-key checks, then the grid of resolved runs
+ *
+ * Values: booleans are true/false/yes/no/on/off/1/0; numbers must be the whole item; a comma list
+ * makes a key a sweep axis (any key but sweep.name and sweep.database, whose commas are text).
+ * INI syntax is inih's: `;` or `#` starts a comment line, ` ;` (after whitespace) starts an inline
+ * comment, `key: value` equals `key = value`. Leading indentation is ignored (an indented line is
+ * never a continuation of the previous value). Lines are at most INI_MAX_LINE - 3 characters.
+ *
+ * Errors: functions return 0 or -1 with one line in err naming where (FILE:LINE, or --set:N for
+ * the Nth --set), the key, the value and what was expected. Every error is a configuration error
+ * (exit status 2). Nothing here prints or exits. */
+#ifndef WB_WB_CONFIG_H
+#define WB_WB_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model/train.h"
+#include "store/store.h"
+
+#define CONFIG_DEFAULT_DATABASE "results/wb.db"
+#define CONFIG_NAME_MAX_CHARS 200       /* sweep.name, in UTF-8 characters */
+#define CONFIG_MAX_FILE_BYTES (1 << 20) /* larger files are refused: not a configuration */
+#define CONFIG_MAX_GRID 10000           /* grid points (before duplicates are dropped) */
+#define CONFIG_HASH_LEN 64              /* hex digits of config_hash and config_id */
+
+/* A parsed file: for every key its value or list of values and where it was set. */
+typedef struct config config;
+
+/* Reads and parses an INI file. sweep.name defaults to the file's name without ".ini". */
+int config_parse_file(const char *path, config **out, char *err, size_t errlen);
+
+/* The same from a NUL-terminated text; `name` stands for the file name in messages and in
+ * sweep.name's default. */
+int config_parse_string(const char *text, const char *name, config **out, char *err,
+                        size_t errlen);
+
+/* Applies one `section.key=value` override (wb run --set); `position` is its 1-based position
+ * among the --set options, for `--set:N:` messages. It replaces the file's value (not a
+ * duplicate); a later --set of the same key replaces an earlier one. Lists are refused. On error
+ * the configuration is unchanged. */
+int config_set(config *c, const char *assignment, int position, char *err, size_t errlen);
+
+/* The INI text as read (for the store's sweeps table); "" for an empty text. */
+const char *config_ini_text(const config *c);
+
+void config_free(config *c);
+
+/* One resolved run of the grid. Every string and array belongs to the grid. */
+typedef struct config_run {
+    /* The resolved options. options.train.threads is the configured value (0 = the machine's
+     * cores divided by --jobs): the caller resolves it before train_run. When the Laplacian term
+     * is off (λ = 0) kernel, border and kernel_norm hold their defaults and mean nothing. */
+    run_options options;
+    int grid_index;                         /* position in the grid, after duplicates are dropped */
+    char config_hash[CONFIG_HASH_LEN + 1];  /* SHA-256 of `canonical`, lowercase hex */
+    char config_id[CONFIG_HASH_LEN + 1];    /* the same without the seed line */
+    /* Sorted `section.key=value` lines of the identity keys (not sweep.*, not train.threads;
+     * absent when NULL), each ending in '\n', then `seed=N\n`. */
+    const char *canonical;
+    char *json;         /* {"data":{...},"model":{...},"train":{...},"loss":{...},"seed":N} */
+    /* Every key but sweep.* (train.threads included, as configured), in table order, each value
+     * as the canonical text prints it, or NULL for the keys the λ = 0 baseline leaves unset. */
+    store_param *params;
+    size_t nparams;
+    /* Per grid axis (config_grid.axis_keys), this run's value for display ("0.1", "8"), or NULL
+     * when unset; and a short label such as "λ=0.1 kernel=8 seed=2". */
+    const char **axis_values;
+    const char *label;
+    char *strings_, *label_strings_;        /* storage of the texts above */
+} config_run;
+
+typedef struct config_grid {
+    char *name;         /* sweep.name, verbatim */
+    char *database;     /* sweep.database (its default: CONFIG_DEFAULT_DATABASE), unresolved */
+    /* The sweep's axes: the keys with two different values among the runs that set them, in
+     * table order. The seeds are replicates, not an axis: they are never listed. */
+    const char **axis_keys;
+    size_t naxes;
+    char *axes;         /* axis_keys joined with ',' ("" when none) */
+    config_run *runs;   /* axes in table order, values in the order written, the seed innermost */
+    size_t nruns;
+} config_grid;
+
+/* Checks the keys that depend on each other (data.patch divisible by 2^model.depth), then builds
+ * the Cartesian product, resolves each point (λ = 0: kernel, border and kernel_norm unset, so one
+ * baseline run per seed; kernel = keras-recipe: border zero) and drops runs whose config_hash
+ * repeats an earlier one. */
+int config_expand(const config *c, config_grid **out, char *err, size_t errlen);
+void config_grid_free(config_grid *g);
+
+/* The database: --db (db_flag, may be NULL) beats sweep.database, whose default is
+ * results/wb.db. A relative path is relative to the current directory: the caller resolves it. */
+const char *config_database(const config_grid *g, const char *db_flag);
+
+/* A run's value of a key ("loss.kernel", ..., or "seed") as the canonical text prints it; NULL
+ * when unset or not a key of the run (sweep.*). */
+const char *config_run_value(const config_run *r, const char *key);
+
+/* Every key with its default as an INI file that parses back to the defaults: sections,
+ * `key = value` lines, and a comment per key with its meaning and allowed values. */
+void config_print_defaults(FILE *f);
+
+#endif
