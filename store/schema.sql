@@ -194,44 +194,43 @@ FROM (SELECT runs.*,
 
 -- Per configuration (its seeds grouped by config_id): the axes, the number of finished seeds, and
 -- the mean and sample standard deviation (n - 1; NULL for one seed) of the final test metrics.
--- The deviation is computed in two passes (the mean first, by a window), which stays exact where
+-- The statistics are computed once, over a long form (config, metric, value), and then spread into
+-- columns. The deviation takes two passes (the mean first, by a window), which stays exact where
 -- sum(x*x) - sum(x)^2/n would cancel. The axis columns are equal within a config_id.
 CREATE VIEW summary AS
-WITH f AS (
-    SELECT final.*,
-           avg(test_psnr)     OVER w AS mean_psnr,
-           avg(test_ssim)     OVER w AS mean_ssim,
-           avg(test_mse)      OVER w AS mean_mse,
-           avg(test_lap4_mse) OVER w AS mean_lap4,
-           avg(test_lap8_mse) OVER w AS mean_lap8
-    FROM final
-    WINDOW w AS (PARTITION BY config_id)
+WITH finals AS (
+    SELECT r.config_id, m.name AS metric, m.value
+    FROM runs r
+    JOIN metrics m ON m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test'
+    WHERE r.status = 'finished' AND m.name IN ('psnr', 'ssim', 'mse', 'lap4_mse', 'lap8_mse')
+),
+stats AS (
+    SELECT config_id, metric, avg(value) AS mean,
+           CASE WHEN count(value) > 1
+                THEN sqrt(sum((value - pass1) * (value - pass1)) / (count(value) - 1)) END AS sd
+    FROM (SELECT finals.*, avg(value) OVER (PARTITION BY config_id, metric) AS pass1 FROM finals)
+    GROUP BY config_id, metric
+),
+configs AS (
+    SELECT config_id,
+           min(laplacian_weight) AS laplacian_weight, min(kernel) AS kernel, min(border) AS border,
+           min(kernel_norm) AS kernel_norm, min(pixel) AS pixel, min(task) AS task, min(lr) AS lr,
+           min(optimizer) AS optimizer, min(base_channels) AS base_channels, min(depth) AS depth,
+           min(epochs) AS epochs, count(*) AS n_seeds
+    FROM runs WHERE status = 'finished'
+    GROUP BY config_id
 )
-SELECT config_id,
-       min(laplacian_weight) AS laplacian_weight, min(kernel) AS kernel, min(border) AS border,
-       min(kernel_norm) AS kernel_norm, min(pixel) AS pixel, min(task) AS task, min(lr) AS lr,
-       min(optimizer) AS optimizer, min(base_channels) AS base_channels, min(depth) AS depth,
-       min(epochs) AS epochs,
-       count(*) AS n_seeds,
-       avg(test_psnr) AS test_psnr_mean,
-       CASE WHEN count(test_psnr) > 1
-            THEN sqrt(sum((test_psnr - mean_psnr) * (test_psnr - mean_psnr))
-                      / (count(test_psnr) - 1)) END AS test_psnr_sd,
-       avg(test_ssim) AS test_ssim_mean,
-       CASE WHEN count(test_ssim) > 1
-            THEN sqrt(sum((test_ssim - mean_ssim) * (test_ssim - mean_ssim))
-                      / (count(test_ssim) - 1)) END AS test_ssim_sd,
-       avg(test_mse) AS test_mse_mean,
-       CASE WHEN count(test_mse) > 1
-            THEN sqrt(sum((test_mse - mean_mse) * (test_mse - mean_mse))
-                      / (count(test_mse) - 1)) END AS test_mse_sd,
-       avg(test_lap4_mse) AS test_lap4_mse_mean,
-       CASE WHEN count(test_lap4_mse) > 1
-            THEN sqrt(sum((test_lap4_mse - mean_lap4) * (test_lap4_mse - mean_lap4))
-                      / (count(test_lap4_mse) - 1)) END AS test_lap4_mse_sd,
-       avg(test_lap8_mse) AS test_lap8_mse_mean,
-       CASE WHEN count(test_lap8_mse) > 1
-            THEN sqrt(sum((test_lap8_mse - mean_lap8) * (test_lap8_mse - mean_lap8))
-                      / (count(test_lap8_mse) - 1)) END AS test_lap8_mse_sd
-FROM f
-GROUP BY config_id;
+SELECT c.*,
+       max(CASE WHEN s.metric = 'psnr'     THEN s.mean END) AS test_psnr_mean,
+       max(CASE WHEN s.metric = 'psnr'     THEN s.sd   END) AS test_psnr_sd,
+       max(CASE WHEN s.metric = 'ssim'     THEN s.mean END) AS test_ssim_mean,
+       max(CASE WHEN s.metric = 'ssim'     THEN s.sd   END) AS test_ssim_sd,
+       max(CASE WHEN s.metric = 'mse'      THEN s.mean END) AS test_mse_mean,
+       max(CASE WHEN s.metric = 'mse'      THEN s.sd   END) AS test_mse_sd,
+       max(CASE WHEN s.metric = 'lap4_mse' THEN s.mean END) AS test_lap4_mse_mean,
+       max(CASE WHEN s.metric = 'lap4_mse' THEN s.sd   END) AS test_lap4_mse_sd,
+       max(CASE WHEN s.metric = 'lap8_mse' THEN s.mean END) AS test_lap8_mse_mean,
+       max(CASE WHEN s.metric = 'lap8_mse' THEN s.sd   END) AS test_lap8_mse_sd
+FROM configs c
+LEFT JOIN stats s ON s.config_id = c.config_id
+GROUP BY c.config_id;

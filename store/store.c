@@ -149,50 +149,48 @@ static int prepare(store *s, sqlite3_stmt **st, const char *doing, char *err, si
     return rc;
 }
 
-/* Runs a statement to completion; *changes (may be NULL) receives sqlite3_changes(). */
+/* Runs a statement to completion. The first row's first column goes to *first (if not NULL; a
+ * NULL reads as 0) and sqlite3_changes() to *changes (if not NULL). 1 if there was a row, 0 if
+ * not, -1 on error. */
+static int vrun(store *s, int64_t *first, int *changes, const char *doing, char *err,
+                size_t errlen, const char *sql, const char *types, va_list ap)
+{
+    sqlite3_stmt *st;
+    if (vprepare(s, &st, doing, err, errlen, sql, types, ap) < 0)
+        return -1;
+    int rc, rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (rows++ == 0 && first)
+            *first = sqlite3_column_int64(st, 0);
+    if (rc != SQLITE_DONE)
+        rows = db_fail(s, rc, doing, err, errlen);
+    else if (changes)
+        *changes = sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return rows < 0 ? -1 : rows > 0;
+}
+
+/* Runs a statement for its effect; *changes (may be NULL) receives sqlite3_changes(). */
 static int exec_sql(store *s, int *changes, const char *doing, char *err, size_t errlen,
                     const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = vprepare(s, &st, doing, err, errlen, sql, types, ap);
+    int rc = vrun(s, NULL, changes, doing, err, errlen, sql, types, ap);
     va_end(ap);
-    if (rc < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        ;
-    if (rc != SQLITE_DONE) {
-        db_fail(s, rc, doing, err, errlen);
-        sqlite3_finalize(st);
-        return -1;
-    }
-    if (changes)
-        *changes = sqlite3_changes(s->db);
-    sqlite3_finalize(st);
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
-/* Runs a query for one integer (the first column of the first row): 1 with a row, 0 without, -1 on
- * error. A NULL reads as 0. */
+/* Runs a query for one integer (the first column of the first row): 1 with a row, 0 without, -1
+ * on error. */
 static int query_int64(store *s, int64_t *value, const char *doing, char *err, size_t errlen,
                        const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = vprepare(s, &st, doing, err, errlen, sql, types, ap);
+    int rc = vrun(s, value, NULL, doing, err, errlen, sql, types, ap);
     va_end(ap);
-    if (rc < 0)
-        return -1;
-    rc = sqlite3_step(st);
-    int found = rc == SQLITE_ROW;
-    if (found)
-        *value = sqlite3_column_int64(st, 0);
-    else if (rc != SQLITE_DONE)
-        found = db_fail(s, rc, doing, err, errlen);
-    sqlite3_finalize(st);
-    return found;
+    return rc;
 }
 
 /* Steps a statement prepared once and reused, then resets it for the next binding. */
@@ -435,14 +433,14 @@ static int configure_writer(store *s, char *err, size_t errlen)
         sqlite3_finalize(st);
         return -1;
     }
-    const unsigned char *mode = sqlite3_column_text(st, 0);
-    int wal = mode && strcmp((const char *)mode, "wal") == 0;
+    char mode[32];
+    copy_column_text(st, 0, mode, sizeof mode);
     sqlite3_finalize(st);
-    if (!wal)
+    if (strcmp(mode, "wal") != 0)
         return fail(err, errlen,
-                    "%s: cannot use WAL journaling (journal mode stays %s); is it on a network "
-                    "file system?",
-                    s->path, mode ? "another" : "unknown");
+                    "%s: cannot use WAL journaling (the journal mode stays '%s'); is it on a "
+                    "network file system?",
+                    s->path, mode);
     return exec_sql(s, NULL, "setting synchronous", err, errlen, "PRAGMA synchronous = FULL", "");
 }
 
@@ -897,28 +895,26 @@ static int insert_run_row(store *s, int64_t sweep_id, const store_run_spec *spec
 static int insert_params(store *s, int64_t run_id, const store_run_spec *spec, char *err,
                          size_t errlen)
 {
+    const char *doing = "adding a run's params";
     sqlite3_stmt *st;
-    if (prepare(s, &st, "adding a run's params", err, errlen,
+    if (prepare(s, &st, doing, err, errlen,
                 "INSERT INTO params (run_id, key, value) VALUES (?1, ?2, ?3)", "") < 0)
         return -1;
-    for (size_t i = 0; i < spec->nparams; i++) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < spec->nparams; i++) {
         const store_param *p = &spec->params[i];
         if (!p->key) {
-            sqlite3_finalize(st);
-            return fail(err, errlen, "%s: run %.12s: param %zu has no key", s->path,
-                        spec->config_hash, i);
+            rc = fail(err, errlen, "%s: %s: param %zu has no key", s->path, doing, i);
+            break;
         }
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_text(st, 2, p->key, -1, SQLITE_TRANSIENT);
         if (p->value)
             sqlite3_bind_text(st, 3, p->value, -1, SQLITE_TRANSIENT);
-        if (step_reset(s, st, "adding a run's params", err, errlen) < 0) {
-            sqlite3_finalize(st);
-            return -1;
-        }
+        rc = step_reset(s, st, doing, err, errlen);
     }
     sqlite3_finalize(st);
-    return 0;
+    return rc;
 }
 
 /* Links a run to a sweep at grid_index. Linking it again at the same index changes nothing; the
@@ -1040,11 +1036,14 @@ int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *c
     if (refuse_readonly(s, "claiming a run", err, errlen) < 0 ||
         try_claim(s, run_id, ci, claimed, err, errlen) < 0)
         return -1;
+    if (*claimed)
+        return 0;
     int64_t exists;
-    if (!*claimed && query_int64(s, &exists, "claiming a run", err, errlen,
-                                 "SELECT id FROM runs WHERE id = ?1", "i", run_id) == 0)
+    int found = query_int64(s, &exists, "claiming a run", err, errlen,
+                            "SELECT id FROM runs WHERE id = ?1", "i", run_id);
+    if (found == 0)
         return fail(err, errlen, "%s: claiming a run: no run %lld", s->path, (long long)run_id);
-    return 0;
+    return found < 0 ? -1 : 0;
 }
 
 int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
@@ -1098,7 +1097,7 @@ static int explain_not_owner(store *s, int64_t run_id, const char *doing, char *
 {
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
-                "SELECT status, pid, host, epochs_done FROM runs WHERE id = ?1", "i", run_id) < 0)
+                "SELECT status, pid, host FROM runs WHERE id = ?1", "i", run_id) < 0)
         return -1;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -1162,25 +1161,24 @@ static int insert_checkpoints(store *s, int64_t run_id, const store_checkpoint *
                 " path = excluded.path",
                 "") < 0)
         return -1;
-    for (size_t i = 0; i < nck; i++) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nck; i++) {
         if (!ck[i].kind || !ck[i].path) {
-            sqlite3_finalize(st);
-            return fail(err, errlen, "%s: %s: checkpoint %zu has no kind or path", s->path, doing,
-                        i);
+            rc = fail(err, errlen, "%s: %s: checkpoint %zu has no kind or path", s->path, doing, i);
+            break;
         }
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_text(st, 2, ck[i].kind, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(st, 3, ck[i].epoch);
         sqlite3_bind_text(st, 4, ck[i].path, -1, SQLITE_TRANSIENT);
-        if (step_reset(s, st, doing, err, errlen) < 0) {
-            sqlite3_finalize(st);
-            return -1;
-        }
+        rc = step_reset(s, st, doing, err, errlen);
     }
     sqlite3_finalize(st);
-    return 0;
+    return rc;
 }
 
+/* Metric rows are only inserted: a second value for the same (run, epoch, split, name) is a bug
+ * in the caller, or a resumed run logging an epoch again, and must not overwrite the first. */
 static int insert_metrics(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
                           char *err, size_t errlen)
 {
@@ -1190,33 +1188,28 @@ static int insert_metrics(store *s, int64_t run_id, int epoch, const store_metri
                 "INSERT INTO metrics (run_id, epoch, split, name, value) VALUES (?1, ?2, ?3, ?4, ?5)",
                 "") < 0)
         return -1;
-    for (size_t i = 0; i < nm; i++) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nm; i++) {
         if (!m[i].split || !m[i].name) {
-            sqlite3_finalize(st);
-            return fail(err, errlen, "%s: %s: metric %zu has no split or name", s->path, doing, i);
+            rc = fail(err, errlen, "%s: %s: metric %zu has no split or name", s->path, doing, i);
+            break;
         }
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int(st, 2, epoch);
         sqlite3_bind_text(st, 3, m[i].split, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 4, m[i].name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_double(st, 5, m[i].value); /* NaN binds as NULL */
-        int rc = sqlite3_step(st);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_CONSTRAINT_PRIMARYKEY)
+            rc = fail(err, errlen,
+                      "%s: %s: run %lld epoch %d has %s.%s twice: metric rows are never replaced",
+                      s->path, doing, (long long)run_id, epoch, m[i].split, m[i].name);
+        else if (step != SQLITE_DONE)
+            rc = db_fail(s, step, doing, err, errlen);
         sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-            sqlite3_finalize(st);
-            return fail(err, errlen,
-                        "%s: %s: run %lld epoch %d has %s.%s twice: metric rows are never "
-                        "replaced",
-                        s->path, doing, (long long)run_id, epoch, m[i].split, m[i].name);
-        }
-        if (rc != SQLITE_DONE) {
-            db_fail(s, rc, doing, err, errlen);
-            sqlite3_finalize(st);
-            return -1;
-        }
     }
     sqlite3_finalize(st);
-    return 0;
+    return rc;
 }
 
 int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,

@@ -98,7 +98,10 @@ typedef struct store_run_spec {
 } store_run_spec;
 
 /* Inserts the run if its config_hash is new (status `queued`, typed axis columns filled from the
- * params whose key names a column of `runs`), and links it to the sweep at grid_index.
+ * params whose key names a column of `runs`: "true"/"false" become 1/0, numbers are parsed, and a
+ * value its column cannot hold is an error), and links it to the sweep at grid_index. Linking
+ * again at the same index changes nothing; the same run at another index of the sweep, or
+ * another run at a taken index, is an error (store_unlink_sweep_runs first when the grid changes).
  * *run_id receives its id; *created (may be NULL) 1 if it was inserted. */
 int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_t *run_id,
                   int *created, char *err, size_t errlen);
@@ -126,7 +129,9 @@ typedef struct store_claim_info {
  * *run_id = 0 when nothing is left to claim. */
 int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
                      const store_claim_info *ci, int64_t *run_id, char *err, size_t errlen);
-/* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it. */
+/* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it; 0 (and no
+ * error) when it is not queued or interrupted. The thread count is recorded only at the first
+ * claim: read it back with store_get_run, a resumed run must use it. */
 int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *claimed, char *err,
                     size_t errlen);
 
@@ -149,11 +154,12 @@ typedef struct store_run_info {
     double best_val_psnr;
     char folder[4096];          /* usable from the current directory */
     char error[1024];
-    int grid_index;
+    int grid_index;             /* in the sweep that created it; -1 if not linked there */
 } store_run_info;
 
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
-/* A run by integer id or by a unique prefix of its config_hash. */
+/* A run by integer id or by a unique prefix of its config_hash (case-insensitive). An all-digit
+ * text is the id when such a run exists, else a hash prefix; an ambiguous prefix is an error. */
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
 
 typedef struct store_metric {

@@ -431,6 +431,33 @@ static void test_readonly(void **state)
     }
 }
 
+/* A write that waits past the busy timeout says who is in the way. The test shortens the timeout
+ * through the handle; the store's own is STORE_BUSY_TIMEOUT_MS. */
+static void test_locked_message(void **state)
+{
+    fixture *f = *state;
+    store *holder;
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &holder, ERR));
+    CHECK_OK(store_begin(holder, ERR));
+    add_sweep(holder, "holding the write lock");
+    sqlite3_busy_timeout(store_handle(f->s), 50);
+    char err[512];
+    int64_t id;
+    store_sweep_info info = {.name = "blocked"};
+    assert_int_equal(store_upsert_sweep(f->s, &info, &id, err, sizeof err), -1);
+    assert_contains(err, "locked by another process");
+    assert_contains(err, f->db);
+    assert_int_equal(store_begin(f->s, err, sizeof err), -1);
+    assert_contains(err, "locked by another process");
+    /* Readers are not blocked by a writer (WAL). */
+    assert_int_equal(store_find_sweep(f->s, "holding the write lock", &id, err, sizeof err), -1);
+    assert_contains(err, "no sweep named");
+    CHECK_OK(store_commit(holder, ERR));
+    CHECK_OK(store_find_sweep(f->s, "holding the write lock", &id, ERR));
+    CHECK_OK(store_upsert_sweep(f->s, &info, &id, ERR));
+    store_close(holder);
+}
+
 /* ---- runs: adding, typed columns, transactions -------------------------------------------- */
 
 static void test_add_run_typed_columns(void **state)
@@ -1146,7 +1173,7 @@ static char *dump_tables(sqlite3 *db)
     char *all = calloc(1, 1);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         char *rows = query_rows(db, queries[i]);
-        all = realloc(all, used + strlen(rows) + 3);
+        all = realloc(all, used + strlen(rows) + 4); /* "--\n" and the NUL */
         used += (size_t)sprintf(all + used, "%s--\n", rows);
         free(rows);
     }
@@ -1361,6 +1388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_run_typed_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_and_readme_queries, setup, teardown),
