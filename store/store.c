@@ -239,15 +239,13 @@ static void tx_rollback(store *s)
         s->tx_depth = 0;
 }
 
+/* On failure the transaction stays open: the caller rolls it back (tx_abort). */
 static int tx_commit(store *s, const char *doing, char *err, size_t errlen)
 {
     const char *sql = s->tx_depth == 1 ? "COMMIT" : "RELEASE store_tx";
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        db_fail(s, rc, doing, err, errlen);
-        tx_rollback(s);
-        return -1;
-    }
+    if (rc != SQLITE_OK)
+        return db_fail(s, rc, doing, err, errlen);
     s->tx_depth--;
     return 0;
 }
@@ -277,7 +275,7 @@ int store_commit(store *s, char *err, size_t errlen)
 {
     if (s->tx_depth == 0)
         return fail(err, errlen, "%s: committing: no transaction is open", s->path);
-    return tx_commit(s, "committing", err, errlen);
+    return tx_commit(s, "committing", err, errlen) < 0 ? tx_abort(s) : 0;
 }
 
 void store_rollback(store *s)
@@ -623,8 +621,10 @@ int store_mark_stale(store *s, int *marked, char *err, size_t errlen)
         }
         count += changed;
     }
-    if (tx_commit(s, "marking stale runs", err, errlen) < 0)
+    if (tx_commit(s, "marking stale runs", err, errlen) < 0) {
+        tx_rollback(s);
         goto fail;
+    }
     free(found);
     if (marked)
         *marked = count;
@@ -1229,18 +1229,21 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
                      1, epoch, doing, &changed, err, errlen) < 0)
         return tx_abort(s);
     if (!changed) {
-        int64_t done;
-        int found = query_int64(s, &done, doing, err, errlen,
-                                "SELECT epochs_done FROM runs WHERE id = ?1", "i", run_id);
-        if (found > 0 && done != epoch - 1) {
-            /* Owned or not, an epoch out of order is refused; say that rather than ownership. */
+        /* Not owned (or no such run), or owned with the epoch out of order: say which. */
+        sqlite3_stmt *st;
+        if (prepare(s, &st, doing, err, errlen,
+                    "SELECT epochs_done FROM runs WHERE id = ?1" OWNER_GUARD, "") < 0)
+            return tx_abort(s);
+        bind_owner(s, st, run_id);
+        int rc = sqlite3_step(st);
+        int64_t done = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (rc == SQLITE_ROW)
             fail(err, errlen,
                  "%s: %s: run %lld has logged epochs up to %lld, so the next is %lld, not %d (a "
                  "resumed run logs only the epochs after epochs_done)",
                  s->path, doing, (long long)run_id, (long long)done, (long long)done + 1, epoch);
-            return tx_abort(s);
-        }
-        if (found >= 0)
+        else
             explain_not_owner(s, run_id, doing, err, errlen);
         return tx_abort(s);
     }
@@ -1592,8 +1595,6 @@ static int file_uri(const char *path, const char *query, char *out, size_t outle
     return 0;
 }
 
-/* The input must be a wb database of exactly this binary's version: an older one is upgraded by
- * opening it read-write once (the merge reads it read-only), a newer one is not understood. */
 /* A failure to read the merge's input, said about the input rather than about out. */
 static int input_fail(store *out, const char *in_path, char *err, size_t errlen)
 {
@@ -1603,6 +1604,8 @@ static int input_fail(store *out, const char *in_path, char *err, size_t errlen)
                     : sqlite3_errmsg(out->db));
 }
 
+/* The input must be a wb database of exactly this binary's version: an older one is upgraded by
+ * opening it read-write once (the merge reads it read-only), a newer one is not understood. */
 static int check_merge_input(store *out, const char *in_path, char *err, size_t errlen)
 {
     int64_t version = -1, tables = 0;

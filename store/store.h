@@ -38,6 +38,7 @@ int store_schema_version(store *s);
  * every add_run: atomic for other processes, and one fsync instead of one per call. The functions
  * below nest inside it (they use savepoints). store_merge cannot run inside it. */
 int store_begin(store *s, char *err, size_t errlen);
+/* Commits; on failure the transaction is rolled back. */
 int store_commit(store *s, char *err, size_t errlen);
 void store_rollback(store *s);
 

@@ -973,6 +973,8 @@ static void test_log_epoch_rules(void **state)
 
     assert_int_equal(log_simple(f->s, run, 0, 10, 11, CK_INIT, err, sizeof err), -1);
     assert_contains(err, "is queued, not running");
+    assert_int_equal(log_simple(f->s, run, 3, 10, 11, CK_INIT, err, sizeof err), -1);
+    assert_contains(err, "is queued, not running");
     assert_int_equal(store_heartbeat(f->s, run, err, sizeof err), -1);
 
     claim(f->s, run);
