@@ -458,6 +458,71 @@ static void test_locked_message(void **state)
     store_close(holder);
 }
 
+static void test_sweeps(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = store_handle(f->s);
+    int64_t a = add_sweep(f->s, "a"), b, again, found;
+    usleep(5000); /* times have millisecond resolution */
+    b = add_sweep(f->s, "b");
+    char name[8], err[512];
+    CHECK_OK(store_latest_sweep(f->s, &found, name, sizeof name, ERR));
+    assert_int_equal(found, b);
+    assert_string_equal(name, "b");
+    /* Running sweep a again updates it (same id) and makes it the latest. */
+    usleep(5000);
+    store_sweep_info info = {.name = "a", .ini_text = "[sweep]\nseeds = 1, 2\n", .axes = "sweep.seeds",
+                             .wb_version = "0.2.0", .git_commit = "def", .git_dirty = 0};
+    CHECK_OK(store_upsert_sweep(f->s, &info, &again, ERR));
+    assert_int_equal(again, a);
+    CHECK_OK(store_latest_sweep(f->s, &found, name, sizeof name, ERR));
+    assert_int_equal(found, a);
+    assert_rows(db,
+                "SELECT name, ini_text, axes, wb_version, git_commit, git_dirty, host IS NOT NULL,"
+                " updated_at > created_at FROM sweeps WHERE id = 1",
+                "a|[sweep]\nseeds = 1, 2\n|sweep.seeds|0.2.0|def|0|1|1\n");
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sweeps"), 2);
+    CHECK_OK(store_find_sweep(f->s, "b", &found, ERR));
+    assert_int_equal(found, b);
+    assert_int_equal(store_find_sweep(f->s, "c", &found, err, sizeof err), -1);
+    assert_contains(err, "no sweep named 'c'");
+    char tiny[1];
+    assert_int_equal(store_latest_sweep(f->s, &found, tiny, sizeof tiny, err, sizeof err), -1);
+    assert_contains(err, "too long");
+    info.name = "";
+    assert_int_equal(store_upsert_sweep(f->s, &info, &again, err, sizeof err), -1);
+    assert_contains(err, "no name");
+}
+
+/* Paths stored relative to the database come back usable from the current folder. */
+static void test_paths(void **state)
+{
+    fixture *f = *state;
+    const char *hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    char out[512], expected[512], cwd[512];
+    store_run_folder(f->s, hash, out, sizeof out);
+    snprintf(expected, sizeof expected, "%s/wb.db.runs/0123456789ab", f->dir);
+    assert_string_equal(out, expected);
+    store_resolve_path(f->s, "wb.db.runs/0123456789ab/best.safetensors", out, sizeof out);
+    snprintf(expected, sizeof expected, "%s/wb.db.runs/0123456789ab/best.safetensors", f->dir);
+    assert_string_equal(out, expected);
+    store_resolve_path(f->s, "/elsewhere/best.safetensors", out, sizeof out);
+    assert_string_equal(out, "/elsewhere/best.safetensors");
+    assert_string_equal(store_path(f->s), f->db);
+
+    /* A database named without a folder: paths stay relative to the current folder. */
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->dir), 0);
+    store *s;
+    CHECK_OK(store_open("here.db", STORE_OPEN_CREATE, &s, ERR));
+    store_run_folder(s, hash, out, sizeof out);
+    assert_string_equal(out, "here.db.runs/0123456789ab");
+    store_run_folder_rel(s, hash, out, sizeof out);
+    assert_string_equal(out, "here.db.runs/0123456789ab");
+    store_close(s);
+    assert_int_equal(chdir(cwd), 0);
+}
+
 /* ---- runs: adding, typed columns, transactions -------------------------------------------- */
 
 static void test_add_run_typed_columns(void **state)
@@ -1391,6 +1456,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweeps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_run_typed_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_and_readme_queries, setup, teardown),
