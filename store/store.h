@@ -22,6 +22,9 @@ enum store_open_mode {
 #define STORE_HEARTBEAT_SECONDS 10
 #define STORE_STALE_SECONDS 60
 
+/* The schema version this binary writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
 /* Opens (WAL, busy_timeout, foreign keys), creates or migrates the schema, and (unless read-only)
  * marks `interrupted` every `running` run of this host whose pid is gone and every run of any host
  * whose heartbeat is more than STORE_STALE_SECONDS old. */
@@ -30,6 +33,14 @@ void store_close(store *s);
 sqlite3 *store_handle(store *s);
 const char *store_path(const store *s);
 int store_schema_version(store *s);
+
+/* Groups several calls into one transaction (BEGIN IMMEDIATE), e.g. a sweep's upsert, unlink and
+ * every add_run: atomic for other processes, and one fsync instead of one per call. The functions
+ * below nest inside it (they use savepoints). store_merge cannot run inside it. */
+int store_begin(store *s, char *err, size_t errlen);
+/* Commits; on failure the transaction is rolled back. */
+int store_commit(store *s, char *err, size_t errlen);
+void store_rollback(store *s);
 
 /* Marks stale runs interrupted (store_open does this; long-lived processes may call it again).
  * *marked (may be NULL) receives the number of runs changed. */
@@ -60,7 +71,8 @@ typedef struct store_sweep_info {
 int store_upsert_sweep(store *s, const store_sweep_info *info, int64_t *sweep_id, char *err,
                        size_t errlen);
 int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, size_t errlen);
-/* The most recently created sweep (for commands given no --sweep). */
+/* The most recently created or re-run sweep (largest updated time; for commands given no --sweep).
+ * Fails if its name does not fit in namelen. */
 int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
                        size_t errlen);
 /* Drops the sweep's links to runs (before re-adding the current grid). */
@@ -87,7 +99,10 @@ typedef struct store_run_spec {
 } store_run_spec;
 
 /* Inserts the run if its config_hash is new (status `queued`, typed axis columns filled from the
- * params whose key names a column of `runs`), and links it to the sweep at grid_index.
+ * params whose key names a column of `runs`: "true"/"false" become 1/0, numbers are parsed, and a
+ * value its column cannot hold is an error), and links it to the sweep at grid_index. Linking
+ * again at the same index changes nothing; the same run at another index of the sweep, or
+ * another run at a taken index, is an error (store_unlink_sweep_runs first when the grid changes).
  * *run_id receives its id; *created (may be NULL) 1 if it was inserted. */
 int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_t *run_id,
                   int *created, char *err, size_t errlen);
@@ -115,11 +130,19 @@ typedef struct store_claim_info {
  * *run_id = 0 when nothing is left to claim. */
 int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
                      const store_claim_info *ci, int64_t *run_id, char *err, size_t errlen);
-/* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it. */
+/* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it; 0 (and no
+ * error) when it is not queued or interrupted. The thread count is recorded only at the first
+ * claim: read it back with store_get_run, a resumed run must use it. */
 int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *claimed, char *err,
                     size_t errlen);
 
+/* The owner of a running run refreshes its heartbeat. Like store_log_epoch and store_finish_run,
+ * it fails when the run is no longer `running`, or when this handle claimed the run and the row
+ * now names another owner (it was marked stale and claimed again): that process must stop. */
 int store_heartbeat(store *s, int64_t run_id, char *err, size_t errlen);
+
+/* Records the model's parameter count (the worker knows it once the model is built). */
+int store_set_run_model(store *s, int64_t run_id, int64_t param_count, char *err, size_t errlen);
 
 typedef struct store_run_info {
     int64_t id, sweep_id;
@@ -132,11 +155,12 @@ typedef struct store_run_info {
     double best_val_psnr;
     char folder[4096];          /* usable from the current directory */
     char error[1024];
-    int grid_index;
+    int grid_index;             /* in the sweep that created it; -1 if not linked there */
 } store_run_info;
 
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
-/* A run by integer id or by a unique prefix of its config_hash. */
+/* A run by integer id or by a unique prefix of its config_hash (case-insensitive). An all-digit
+ * text is the id when such a run exists, else a hash prefix; an ambiguous prefix is an error. */
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
 
 typedef struct store_metric {
@@ -151,25 +175,50 @@ typedef struct store_checkpoint {
     const char *path;       /* relative to the database's folder */
 } store_checkpoint;
 
-/* One epoch in one transaction: the checkpoint rows (files already renamed into place), the
- * metric rows, runs.epochs_done = epoch and the heartbeat. */
+/* One epoch in one transaction: the checkpoint rows (files already renamed into place; one row per
+ * kind, replaced), the metric rows, runs.epochs_done = epoch and the heartbeat. Only the owner of a
+ * `running` run may log (see store_heartbeat). epoch must be epochs_done + 1: a resumed run logs
+ * only the epochs after epochs_done, and a metric row is never replaced (a duplicate is an error
+ * and nothing of the epoch is written). A NaN value is stored as NULL. */
 int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
                     const store_checkpoint *ck, size_t nck, char *err, size_t errlen);
 
-/* Ends a run: finished, failed, diverged or interrupted, with an error text (may be NULL). */
+/* Ends a `running` run (owner rules of store_heartbeat): finished, failed, diverged or
+ * interrupted, with an error text (may be NULL). */
 int store_finish_run(store *s, int64_t run_id, enum store_status st, const char *error, char *err,
                      size_t errlen);
 
 /* ---- merge ------------------------------------------------------------------------------ */
 
 typedef struct store_merge_stats {
-    int sweeps_added, runs_added, runs_skipped, folders_copied;
+    int sweeps_added;
+    int runs_added;         /* missing in out: copied */
+    int runs_replaced;      /* finished in the input, present but not finished (nor running) in out */
+    int runs_skipped;       /* already present (and not replaced) */
+    int folders_copied;     /* run folders from which at least one file was copied */
 } store_merge_stats;
 
-/* Copies into `out` every sweep, run (by config_hash), its params, metrics, checkpoints and run
- * folder from the database at in_path, skipping runs already present. Repeating it changes
- * nothing. */
+/* Copies into `out` every sweep (by name), run (by config_hash), its params, metrics, checkpoints,
+ * sweep links and run folder from the database at in_path (attached read-only), in one
+ * transaction; files are copied (temp file, fsync, rename) before it commits. A run already in out
+ * is skipped, unless it is not finished there (and not running) while finished in the input: then
+ * out's copy is replaced. Checkpoint paths are rewritten to out's run folders. Repeating it changes
+ * nothing; merging a database into itself is refused. */
 int store_merge(store *out, const char *in_path, store_merge_stats *stats, char *err,
                 size_t errlen);
+
+/* ---- schema migrations (store_open applies them; exposed for tests) ----------------------- */
+
+typedef struct store_migration {
+    int version;            /* the version the step produces; steps[i].version == i + 1 */
+    const char *sql;
+} store_migration;
+
+/* This binary's steps; the last one's version is STORE_SCHEMA_VERSION. */
+const store_migration *store_migrations(size_t *nsteps);
+/* Applies, each in its own transaction, the steps above the database's PRAGMA user_version, and
+ * refuses a database whose version is above the last step. *applied (may be NULL) counts them. */
+int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int *applied,
+                  char *err, size_t errlen);
 
 #endif
