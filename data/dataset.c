@@ -301,8 +301,23 @@ static void copy_patch(const source_image *im, int row, int col, int patch, floa
                sizeof *out * (size_t)patch * 3);
 }
 
-/* Draws `want` patches of one split into y. `source` names the source in messages. */
-static int draw_split(const image_list *l, int split, const data_options *o, long want, float *y,
+static int alloc_split(data_split *s, size_t n, int patch, const char *source, char *err, size_t errlen)
+{
+    size_t values = n * (size_t)patch * patch * 3;
+    s->n = n;
+    s->h = s->w = patch;
+    s->x = malloc(sizeof *s->x * values);
+    s->y = malloc(sizeof *s->y * values);
+    if (!s->x || !s->y) {
+        snprintf(err, errlen, "%s: out of memory for %zu patches", source, n);
+        return -1;
+    }
+    return 0;
+}
+
+/* Draws `want` patches of one split into s (allocated once the bands are known to hold them).
+ * `source` names the source in messages. */
+static int draw_split(const image_list *l, int split, const data_options *o, long want, data_split *s,
                       const char *source, char *err, size_t errlen)
 {
     int patch = o->patch;
@@ -335,6 +350,12 @@ static int draw_split(const image_list *l, int split, const data_options *o, lon
         free(bands);
         return -1;
     }
+
+    if (alloc_split(s, (size_t)want, patch, source, err, errlen) != 0) {
+        free(bands);
+        return -1;
+    }
+    float *y = s->y;
 
     uint64_t max_draws = (uint64_t)want * MAX_TRIES_PER_PATCH;
     if (max_draws > total)
@@ -396,20 +417,6 @@ done:
 
 /* ---- splits ---- */
 
-static int alloc_split(data_split *s, size_t n, int patch, const char *source, char *err, size_t errlen)
-{
-    size_t values = n * (size_t)patch * patch * 3;
-    s->n = n;
-    s->h = s->w = patch;
-    s->x = malloc(sizeof *s->x * values);
-    s->y = malloc(sizeof *s->y * values);
-    if (!s->x || !s->y) {
-        snprintf(err, errlen, "%s: out of memory for %zu patches", source, n);
-        return -1;
-    }
-    return 0;
-}
-
 static data_split *split_of(dataset *ds, int split)
 {
     return split == 0 ? &ds->train : split == 1 ? &ds->val : &ds->test;
@@ -434,10 +441,7 @@ static int load_images(const data_options *o, dataset *ds, char *err, size_t err
     int rc = folder ? load_png_folder(o->source + 4, o->patch, &l, err, errlen)
                     : load_builtin(&l, err, errlen);
     for (int split = 0; split < 3 && rc == 0; split++) {
-        data_split *s = split_of(ds, split);
-        rc = alloc_split(s, (size_t)wanted(o, split), o->patch, o->source, err, errlen);
-        if (rc == 0)
-            rc = draw_split(&l, split, o, wanted(o, split), s->y, o->source, err, errlen);
+        rc = draw_split(&l, split, o, wanted(o, split), split_of(ds, split), o->source, err, errlen);
     }
     if (rc == 0)
         snprintf(ds->description, sizeof ds->description, "%.200s: %zu %s, bands %d/%d/%d %%",
