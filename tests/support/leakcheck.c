@@ -37,19 +37,23 @@ static int same_window(const float *a, int a_row, int a_col, const float *b, int
     return 1;
 }
 
-static double window_std(const float *patch, int w, int row, int col, int win)
+double leakcheck_texture(const float *patch, int w, int row, int col, int win)
 {
-    double sum = 0.0, sum2 = 0.0;
-    size_t n = (size_t)win * win * 3;
-    for (int r = 0; r < win; r++) {
-        const float *p = patch + ((size_t)(row + r) * w + col) * 3;
-        for (int i = 0; i < win * 3; i++) {
-            sum += p[i];
-            sum2 += (double)p[i] * p[i];
+    double largest = 0.0, n = (double)win * win;
+    for (int ch = 0; ch < 3; ch++) {
+        double sum = 0.0, sum2 = 0.0;
+        for (int r = 0; r < win; r++) {
+            const float *p = patch + ((size_t)(row + r) * w + col) * 3 + ch;
+            for (int c = 0; c < win; c++) {
+                sum += p[c * 3];
+                sum2 += (double)p[c * 3] * p[c * 3];
+            }
         }
+        double mean = sum / n, var = sum2 / n - mean * mean;
+        if (var > largest * largest)
+            largest = sqrt(var);
     }
-    double mean = sum / (double)n, var = sum2 / (double)n - mean * mean;
-    return var > 0.0 ? sqrt(var) : 0.0;
+    return largest;
 }
 
 static int by_hash(const void *a, const void *b)
@@ -59,7 +63,7 @@ static int by_hash(const void *a, const void *b)
 }
 
 int leakcheck_windows(const float *ref, size_t n_ref, const float *probe, size_t n_probe, int h, int w,
-                      int win, double min_std, leakcheck_result *res)
+                      int win, double min_texture, leakcheck_result *res)
 {
     memset(res, 0, sizeof *res);
     if (win < 1 || win > h || win > w || h > 65535 || w > 65535 || n_ref > UINT32_MAX)
@@ -81,7 +85,7 @@ int leakcheck_windows(const float *ref, size_t n_ref, const float *probe, size_t
         const float *patch = probe + p * patch_values;
         for (int r = 0; r + win <= h; r++)
             for (int c = 0; c + win <= w; c++) {
-                if (!(window_std(patch, w, r, c, win) > min_std)) {
+                if (!(leakcheck_texture(patch, w, r, c, win) > min_texture)) {
                     res->flat++;
                     continue;
                 }
