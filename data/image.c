@@ -78,13 +78,9 @@ static void rows_to_float(png_decoding *d, int bit_depth)
 static int decode_with_libpng(png_decoding *d)
 {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, d->msg, on_png_error, on_png_warning);
-    if (!png) {
-        snprintf(d->msg, sizeof d->msg, "out of memory");
-        return -1;
-    }
-    png_infop info = png_create_info_struct(png);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
-        png_destroy_read_struct(&png, NULL, NULL);
+        png_destroy_read_struct(&png, NULL, NULL);   /* accepts a NULL png */
         snprintf(d->msg, sizeof d->msg, "out of memory");
         return -1;
     }
@@ -179,13 +175,9 @@ int image_read_png(const char *path, float **rgb, int *h, int *w, char *err, siz
 static int encode_with_libpng(png_encoding *e, FILE *f, const uint8_t *rgb, int h, int w)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, e->msg, on_png_error, on_png_warning);
-    if (!png) {
-        snprintf(e->msg, sizeof e->msg, "out of memory");
-        return -1;
-    }
-    png_infop info = png_create_info_struct(png);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
-        png_destroy_write_struct(&png, NULL);
+        png_destroy_write_struct(&png, NULL);   /* accepts a NULL png */
         snprintf(e->msg, sizeof e->msg, "out of memory");
         return -1;
     }
