@@ -55,6 +55,21 @@ static data_options small_options(void)
     return o;
 }
 
+/* Loads, or fails the test with the loader's message. */
+static void load_or_fail(const data_options *o, dataset *ds)
+{
+    char err[512];
+    if (dataset_load(o, ds, err, sizeof err) != 0)
+        fail_msg("%s", err);
+}
+
+static void assert_counts(const dataset *ds, size_t train, size_t val, size_t test)
+{
+    assert_int_equal(ds->train.n, train);
+    assert_int_equal(ds->val.n, val);
+    assert_int_equal(ds->test.n, test);
+}
+
 static size_t split_values(const data_split *s)
 {
     return s->n * (size_t)s->h * s->w * 3;
@@ -65,15 +80,17 @@ static const data_split *splits(const dataset *ds, int i)
     return i == 0 ? &ds->train : i == 1 ? &ds->val : &ds->test;
 }
 
+/* Population standard deviation over all values, in one pass (dataset.c uses two: a second
+ * opinion). */
 static double patch_std(const float *p, size_t count)
 {
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < count; i++)
-        mean += p[i];
-    mean /= (double)count;
-    for (size_t i = 0; i < count; i++)
-        var += (p[i] - mean) * (p[i] - mean);
-    return sqrt(var / (double)count);
+    double sum = 0.0, sum2 = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        sum += p[i];
+        sum2 += (double)p[i] * p[i];
+    }
+    double mean = sum / (double)count, var = sum2 / (double)count - mean * mean;
+    return var > 0.0 ? sqrt(var) : 0.0;
 }
 
 static int by_u64(const void *a, const void *b)
@@ -113,12 +130,8 @@ static void default_config_is_leak_free(void **state)
     (void)state;
     data_options o = default_options();
     dataset ds;
-    char err[512];
-    if (dataset_load(&o, &ds, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    assert_int_equal(ds.train.n, 8192);
-    assert_int_equal(ds.val.n, 1024);
-    assert_int_equal(ds.test.n, 2048);
+    load_or_fail(&o, &ds);
+    assert_counts(&ds, 8192, 1024, 2048);
     assert_true(ds.train_x_varies);
     assert_string_equal(ds.description, "builtin: 5 photos, bands 65/15/20 %");
     for (int i = 0; i < 3; i++) {
@@ -162,9 +175,7 @@ static void splits_share_no_pixels_for_large_patches(void **state)
     o.patch = 64;
     o.task = DATA_TASK_IDENTITY;
     dataset ds;
-    char err[512];
-    if (dataset_load(&o, &ds, err, sizeof err) != 0)
-        fail_msg("%s", err);
+    load_or_fail(&o, &ds);
     leakcheck_result r;
     assert_int_equal(leakcheck_windows(ds.train.y, ds.train.n, ds.test.y, ds.test.n, 64, 64, 8, MIN_TEXTURE, &r), 0);
     assert_int_equal(r.leaks, 0);
@@ -278,30 +289,7 @@ static void min_std_skips_flat_patches(void **state)
 
 /* ---- PNG folders ---- */
 
-typedef struct fixture {
-    char dir[64];
-    char path[4096];
-    char err[512];
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || tempdir_create(f->dir, sizeof f->dir) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    tempdir_remove(f->dir);
-    free(f);
-    return 0;
-}
+typedef tempdir_fixture fixture;
 
 /* A textured h x w PNG (every pixel different) at dir/name. */
 static void write_test_png(const char *dir, const char *name, int h, int w, int salt)
@@ -342,9 +330,8 @@ static void png_folder_source(void **state)
     assert_int_equal(tempdir_write_file(tempdir_join(f->path, f->dir, "notes.txt"), "x", 1), 0);
     data_options o = png_options(f);
     dataset ds;
-    if (dataset_load(&o, &ds, f->err, sizeof f->err) != 0)
-        fail_msg("%s", f->err);
-    assert_int_equal(ds.train.n, 300);
+    load_or_fail(&o, &ds);
+    assert_counts(&ds, 300, 40, 50);
     assert_int_equal(ds.val.h, 8);
     char want[256];
     snprintf(want, sizeof want, "png:%s: 2 images, bands 65/15/20 %%", f->dir);
@@ -368,16 +355,21 @@ static void png_folder_source(void **state)
     expect_load_error(&o, "350 distinct", "data.val_patches");
 }
 
+/* A source naming a folder that does not exist: the message names the folder. */
+static void expect_missing_folder(data_options o, const fixture *f, const char *needle)
+{
+    char kind[5];
+    snprintf(kind, sizeof kind, "%.4s", o.source);
+    snprintf(o.source, sizeof o.source, "%s%s/missing", kind, f->dir);
+    expect_load_error(&o, o.source + 4, needle);
+}
+
 static void png_folder_errors(void **state)
 {
     fixture *f = *state;
     data_options o = png_options(f);
     char sub[4096];
-
-    snprintf(o.source, sizeof o.source, "png:%s/missing", f->dir);
-    expect_load_error(&o, o.source + 4, "cannot open folder");
-
-    snprintf(o.source, sizeof o.source, "png:%s", f->dir);
+    expect_missing_folder(o, f, "cannot open folder");
     expect_load_error(&o, f->dir, "no *.png");
 
     /* An image smaller than the patch. */
@@ -437,11 +429,8 @@ static void npy_folder_source(void **state)
     write_patches(f->dir, "test_y.npy", 9, 8, 0.8f);
     data_options o = npy_options(f);
     dataset ds;
-    if (dataset_load(&o, &ds, f->err, sizeof f->err) != 0)
-        fail_msg("%s", f->err);
-    assert_int_equal(ds.train.n, 20);
-    assert_int_equal(ds.val.n, 5);
-    assert_int_equal(ds.test.n, 6);
+    load_or_fail(&o, &ds);
+    assert_counts(&ds, 20, 5, 6);
     assert_true(ds.train_x_varies);
     assert_non_null(strstr(ds.description, "inputs degraded"));
 
@@ -481,11 +470,7 @@ static void npy_folder_errors(void **state)
     fixture *f = *state;
     data_options o = npy_options(f);
     char path[4096];
-
-    snprintf(o.source, sizeof o.source, "npy:%s/missing", f->dir);
-    expect_load_error(&o, o.source + 4, "no such folder");
-
-    o = npy_options(f);
+    expect_missing_folder(o, f, "no such folder");
     expect_load_error(&o, "train_y.npy", "missing");
 
     write_patches(f->dir, "train_y.npy", 25, 8, 1.0f);
@@ -547,10 +532,10 @@ int main(void)
         cmocka_unit_test(loads_are_deterministic),
         cmocka_unit_test(train_inputs_per_epoch),
         cmocka_unit_test(min_std_skips_flat_patches),
-        cmocka_unit_test_setup_teardown(png_folder_source, setup, teardown),
-        cmocka_unit_test_setup_teardown(png_folder_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(npy_folder_source, setup, teardown),
-        cmocka_unit_test_setup_teardown(npy_folder_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(png_folder_source, tempdir_setup, tempdir_teardown),
+        cmocka_unit_test_setup_teardown(png_folder_errors, tempdir_setup, tempdir_teardown),
+        cmocka_unit_test_setup_teardown(npy_folder_source, tempdir_setup, tempdir_teardown),
+        cmocka_unit_test_setup_teardown(npy_folder_errors, tempdir_setup, tempdir_teardown),
         cmocka_unit_test(bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

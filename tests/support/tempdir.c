@@ -52,3 +52,22 @@ int tempdir_write_file(const char *path, const void *bytes, size_t len)
     int ok = fwrite(bytes, 1, len, f) == len;
     return fclose(f) == 0 && ok ? 0 : -1;
 }
+
+int tempdir_setup(void **state)
+{
+    tempdir_fixture *f = calloc(1, sizeof *f);
+    if (!f || tempdir_create(f->dir, sizeof f->dir) != 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+int tempdir_teardown(void **state)
+{
+    tempdir_fixture *f = *state;
+    tempdir_remove(f->dir);
+    free(f);
+    return 0;
+}
