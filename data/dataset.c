@@ -27,66 +27,50 @@ static const int band_percent[3][2] = {{0, 65}, {65, 80}, {80, 100}};
 static const char *const split_names[3] = {"train", "val", "test"};
 enum { MAX_TRIES_PER_PATCH = 100 };
 
-/* A decoded source image. */
+/* A source's decoded images, in file order; `count` of them are filled. */
 typedef struct source_image {
-    char *name;   /* for messages: "builtin:astronaut.png" or the file's path */
     float *rgb;
     int h, w;
 } source_image;
 
 typedef struct image_list {
     source_image *items;
-    size_t count, capacity;
+    size_t count;
 } image_list;
+
+static int image_list_alloc(image_list *l, size_t capacity, const char *source, char *err, size_t errlen)
+{
+    l->count = 0;
+    l->items = calloc(capacity ? capacity : 1, sizeof *l->items);
+    if (!l->items) {
+        snprintf(err, errlen, "%s: out of memory", source);
+        return -1;
+    }
+    return 0;
+}
 
 static void image_list_free(image_list *l)
 {
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].name);
+    for (size_t i = 0; i < l->count; i++)
         free(l->items[i].rgb);
-    }
     free(l->items);
     memset(l, 0, sizeof *l);
 }
 
-/* Takes ownership of rgb. */
-static int image_list_add(image_list *l, const char *name, float *rgb, int h, int w, char *err,
-                          size_t errlen)
-{
-    if (l->count == l->capacity) {
-        size_t capacity = l->capacity ? 2 * l->capacity : 8;
-        source_image *items = realloc(l->items, sizeof *items * capacity);
-        if (!items) {
-            free(rgb);
-            snprintf(err, errlen, "%s: out of memory", name);
-            return -1;
-        }
-        l->items = items;
-        l->capacity = capacity;
-    }
-    char *copy = strdup(name);
-    if (!copy) {
-        free(rgb);
-        snprintf(err, errlen, "%s: out of memory", name);
-        return -1;
-    }
-    l->items[l->count++] = (source_image){copy, rgb, h, w};
-    return 0;
-}
-
 static int load_builtin(image_list *l, char *err, size_t errlen)
 {
+    if (image_list_alloc(l, photos_count(), "builtin", err, errlen) != 0)
+        return -1;
     for (size_t i = 0; i < photos_count(); i++) {
         size_t len;
         const char *file;
         const unsigned char *png = photos_png(i, &len, &file);
         char name[256];
         snprintf(name, sizeof name, "builtin:%s", file);
-        float *rgb;
-        int h, w;
-        if (image_decode_png(png, len, name, &rgb, &h, &w, err, errlen) != 0 ||
-            image_list_add(l, name, rgb, h, w, err, errlen) != 0)
+        source_image *im = &l->items[l->count];
+        if (image_decode_png(png, len, name, &im->rgb, &im->h, &im->w, err, errlen) != 0)
             return -1;
+        l->count++;
     }
     return 0;
 }
@@ -154,29 +138,26 @@ static int load_png_folder(const char *dir, int patch, image_list *l, char *err,
     size_t count;
     if (list_pngs(dir, &names, &count, err, errlen) != 0)
         return -1;
-    int rc = 0;
-    if (count == 0) {
+    int rc = image_list_alloc(l, count, dir, err, errlen);
+    if (rc == 0 && count == 0) {
         snprintf(err, errlen, "%s: no *.png files in the folder", dir);
         rc = -1;
     }
     for (size_t i = 0; i < count && rc == 0; i++) {
         char path[4096];
+        source_image *im = &l->items[l->count];
         if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path) {
             snprintf(err, errlen, "%s/%s: path too long", dir, names[i]);
             rc = -1;
-            break;
-        }
-        float *rgb;
-        int h, w;
-        if (image_read_png(path, &rgb, &h, &w, err, errlen) != 0) {
-            rc = -1;
-        } else if (h < patch || w < patch) {
-            snprintf(err, errlen, "%s: image is %dx%d, smaller than the %dx%d patch (data.patch)", path,
-                     h, w, patch, patch);
-            free(rgb);
+        } else if (image_read_png(path, &im->rgb, &im->h, &im->w, err, errlen) != 0) {
             rc = -1;
         } else {
-            rc = image_list_add(l, path, rgb, h, w, err, errlen);
+            l->count++;
+            if (im->h < patch || im->w < patch) {
+                snprintf(err, errlen, "%s: image is %dx%d, smaller than the %dx%d patch (data.patch)",
+                         path, im->h, im->w, patch, patch);
+                rc = -1;
+            }
         }
     }
     for (size_t i = 0; i < count; i++)

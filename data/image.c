@@ -94,8 +94,12 @@ static int decode_with_libpng(png_decoding *d)
     png_uint_32 width, height;
     int bit_depth, color_type;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, NULL, NULL, NULL);
-    if ((unsigned long long)width * height > (unsigned long long)IMAGE_MAX_PIXELS)
-        png_error(png, "image too large");
+    if ((unsigned long long)width * height > (unsigned long long)IMAGE_MAX_PIXELS) {
+        char why[96];
+        snprintf(why, sizeof why, "%lux%lu image has more than %ld pixels", (unsigned long)height,
+                 (unsigned long)width, (long)IMAGE_MAX_PIXELS);
+        png_error(png, why);
+    }
     /* Palette and low-bit gray expand to 8 bits; a palette's tRNS becomes alpha on the way, which
      * strip_alpha then drops with any real alpha channel. No gamma or background transformation is
      * requested, so samples keep their stored values. */

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IMAGE_MAX_PIXELS (1L << 26)
+/* 32 Mpixels (5792x5792): bounds the memory a decode can claim (12 bytes a pixel as float). */
+#define IMAGE_MAX_PIXELS (1L << 25)
 
 /* Decodes a PNG held in memory (embedded photos, fuzzing); `name` is used in messages. */
 int image_decode_png(const void *buf, size_t len, const char *name, float **rgb, int *h, int *w,
