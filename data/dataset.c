@@ -342,7 +342,7 @@ static int draw_split(const image_list *l, int split, const data_options *o, lon
     if (max_draws > total)
         max_draws = total;
     size_t capacity = 64;
-    while (capacity < 4 * (size_t)want)
+    while (capacity < 2 * (size_t)want)   /* no growth unless min_std rejects patches */
         capacity *= 2;
     swap_map swaps;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
