@@ -552,17 +552,20 @@ int dataset_load(const data_options *o, dataset *ds, char *err, size_t errlen)
     return 0;
 }
 
-int dataset_train_inputs(const dataset *ds, const data_options *o, uint64_t run_seed, int epoch,
-                         float *x, char *err, size_t errlen)
+void dataset_train_inputs(const dataset *ds, const data_options *o, uint64_t run_seed, int epoch,
+                          float *x)
 {
     const data_split *s = &ds->train;
-    if (!ds->train_x_varies) {
+    char err[160];
+    /* Denoising allocates nothing and dataset_load already degraded train.x with these options,
+     * so data_degrade cannot fail here; the copy below only keeps x defined if o were not the
+     * options the dataset was loaded with. */
+    if (!ds->train_x_varies ||
+        data_degrade(o, s->y, x, s->n, s->h, s->w,
+                     data_derive_seed(run_seed, (uint64_t)epoch, DATA_STREAM_TRAIN), err, sizeof err) != 0) {
         if (x != s->x)
             memcpy(x, s->x, sizeof *x * s->n * (size_t)s->h * s->w * 3);
-        return 0;
     }
-    return data_degrade(o, s->y, x, s->n, s->h, s->w,
-                        data_derive_seed(run_seed, (uint64_t)epoch, DATA_STREAM_TRAIN), err, errlen);
 }
 
 void dataset_free(dataset *ds)

@@ -18,8 +18,7 @@
  * *_patches rows are used; a split without its _x file gets the task's degradation of its _y).
  *
  * Errors: functions return 0 on success, -1 on failure with a one-line message in err (naming the
- * file and the problem). Every failure of dataset_load is "bad input data" (exit status 2); the
- * other functions fail only when memory runs out or their arguments are invalid. */
+ * file and the problem). Every failure of dataset_load is "bad input data" (exit status 2). */
 #ifndef WB_DATA_DATASET_H
 #define WB_DATA_DATASET_H
 
@@ -66,10 +65,11 @@ typedef struct dataset {
 int dataset_load(const data_options *o, dataset *ds, char *err, size_t errlen);
 
 /* Writes the train inputs of `epoch` (1-based) for a run seeded `run_seed` into x
- * ((train.n, h, w, 3) floats; x may be ds->train.x). When train_x_varies is 0 it copies train.x.
- * Deterministic; allocates only the noise generator. Fails only when memory runs out. */
-int dataset_train_inputs(const dataset *ds, const data_options *o, uint64_t run_seed, int epoch,
-                         float *x, char *err, size_t errlen);
+ * ((train.n, h, w, 3) floats; x may be ds->train.x); o must be the options the dataset was loaded
+ * with. When train_x_varies is 0 it copies train.x. Deterministic; allocates nothing (the noise
+ * generator lives on the stack) and cannot fail. */
+void dataset_train_inputs(const dataset *ds, const data_options *o, uint64_t run_seed, int epoch,
+                          float *x);
 
 void dataset_free(dataset *ds);
 
@@ -85,7 +85,7 @@ void dataset_free(dataset *ds);
  *             centres, align_corners=False, edge-clamped: cv2.resize INTER_LINEAR,
  *             torch interpolate(bilinear)); h and w must be even
  * Fails only on invalid arguments (odd size for sr2, negative or non-finite sigma) or when memory
- * runs out. */
+ * for the blur or sr2 scratch runs out; denoise allocates nothing. */
 int data_degrade(const data_options *o, const float *y, float *x, size_t n, int h, int w,
                  uint64_t seed, char *err, size_t errlen);
 

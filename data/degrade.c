@@ -3,6 +3,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,25 @@ static int reflect101(int i, int n)
     if (i < 0)
         i += period;
     return i < n ? i : period - i;
+}
+
+/* An mt19937 whose state lives in the caller's frame: gsl_rng is a public struct of a type and a
+ * state pointer, so denoising needs no allocation and cannot fail (dataset_train_inputs relies on
+ * it). The state is about 5 kB in GSL 2.x. */
+typedef struct stack_rng {
+    gsl_rng rng;
+    max_align_t state[8192 / sizeof(max_align_t)];
+} stack_rng;
+
+/* mt19937 takes a 32-bit seed: fold the two halves so that no bit of `seed` is ignored. */
+static gsl_rng *stack_rng_seed(stack_rng *s, uint64_t seed)
+{
+    if (gsl_rng_mt19937->size > sizeof s->state)
+        return NULL;
+    s->rng.type = gsl_rng_mt19937;
+    s->rng.state = s->state;
+    gsl_rng_set(&s->rng, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffULL));
+    return &s->rng;
 }
 
 static void add_noise(const float *y, float *x, size_t count, double sigma, gsl_rng *rng)
@@ -121,14 +141,13 @@ static int degrade_patches(const data_options *o, const float *y, float *x, size
             snprintf(err, errlen, "data.noise_sigma = %g is not a finite value >= 0", o->noise_sigma);
             return -1;
         }
-        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        stack_rng generator;
+        gsl_rng *rng = stack_rng_seed(&generator, seed);
         if (!rng) {
-            snprintf(err, errlen, "out of memory for a random number generator");
+            snprintf(err, errlen, "GSL's mt19937 state is larger than expected");
             return -1;
         }
-        gsl_rng_set(rng, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffULL));
         add_noise(y, x, n * patch_values, o->noise_sigma, rng);
-        gsl_rng_free(rng);
         return 0;
     }
     if (o->task == DATA_TASK_DEBLUR) {
