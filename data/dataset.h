@@ -1,10 +1,21 @@
 /* data/dataset.h: the [data] section turned into train/val/test arrays.
  *
  * Images are NHWC float32 in [0, 1], 3 channels. Splits never share pixels: each source image is
- * cut into fixed disjoint horizontal bands (train, val, test) and patches are drawn inside a band.
+ * cut into fixed disjoint horizontal bands, rows [0, 65 %) for train, [65 %, 80 %) for val and
+ * [80 %, 100 %) for test (integer row = height * percent / 100), and patches are drawn inside a
+ * band. The fractions do not depend on any seed. In the builtin photos (300 to 512 rows) they
+ * leave val bands of 45 to 77 rows and test bands of 60 to 103 rows, so even 64x64 patches come
+ * from three (val) and four (test) of the five photos. Patch positions are drawn uniformly without
+ * replacement from all valid positions of a split's bands (so each image's share is proportional
+ * to its number of positions); no two patches of a split share a position.
+ *
  * Randomness is derived, never carried (DESIGN.md): patch positions and val/test degradations come
  * from data.seed; train degradations come from data.seed (fresh_noise = false) or from
  * (run seed, epoch) (fresh_noise = true).
+ *
+ * Sources: "builtin" (the embedded photos), "png:DIR" (every *.png in DIR, sorted by name, not
+ * recursive) and "npy:DIR" (DIR/{train,val,test}_{x,y}.npy, x = inputs, y = targets; the first
+ * *_patches rows are used; a split without its _x file gets the task's degradation of its _y).
  *
  * Errors: functions return 0 on success, -1 on failure with a one-line message in err (naming the
  * file and the problem). Every failure of dataset_load is "bad input data" (exit status 2). */
@@ -44,26 +55,39 @@ typedef struct dataset {
     data_split train, val, test;
     /* 1 when the train inputs change with (run seed, epoch): dataset_train_inputs must be called
      * before each epoch. 0 when train.x is fixed (fresh_noise = false, a task without noise, or an
-     * npy source that supplied train_x.npy). */
+     * npy source that supplied train_x.npy). train.x is filled either way: with the inputs
+     * degraded from data.seed (what fresh_noise = false would train on). */
     int train_x_varies;
-    char description[256];  /* e.g. "builtin: 5 photos, bands 70/10/20 %" for the store */
+    char description[256];  /* e.g. "builtin: 5 photos, bands 65/15/20 %" for the store */
 } dataset;
 
 /* Loads and cuts the source, degrades val/test (and train when it does not vary). */
 int dataset_load(const data_options *o, dataset *ds, char *err, size_t errlen);
 
 /* Writes the train inputs of `epoch` (1-based) for a run seeded `run_seed` into x
- * ((train.n, h, w, 3) floats). When train_x_varies is 0 it copies train.x. Deterministic. */
+ * ((train.n, h, w, 3) floats; x may be ds->train.x); o must be the options the dataset was loaded
+ * with. When train_x_varies is 0 it copies train.x. Deterministic; allocates nothing (the noise
+ * generator lives on the stack) and cannot fail. */
 void dataset_train_inputs(const dataset *ds, const data_options *o, uint64_t run_seed, int epoch,
                           float *x);
 
 void dataset_free(dataset *ds);
 
-/* Degrade n patches (n, h, w, 3) from `y` into `x` for the task, drawing noise from a generator
- * seeded with `seed` (ignored by tasks without noise). Used by dataset_load, by
- * dataset_train_inputs and by npy sources without _x files. */
-void data_degrade(const data_options *o, const float *y, float *x, size_t n, int h, int w,
-                  uint64_t seed);
+/* Degrades n patches (n, h, w, 3) from `y` into `x` (x may equal y) for the task, each patch on
+ * its own, then clips x to [0, 1] when o->clip:
+ *   identity  x = y
+ *   denoise   x = y + N(0, noise_sigma) per value, drawn in memory order with
+ *             gsl_ran_gaussian_ziggurat from an mt19937 seeded with `seed` (its two 32-bit halves
+ *             XORed: mt19937 takes 32 bits); the only task that uses `seed`
+ *   deblur    separable Gaussian of blur_sigma, radius ceil(3 sigma), weights exp(-d^2 / 2 sigma^2)
+ *             normalised to sum 1, reflect101 borders (sigma 0: identity)
+ *   sr2       2x2 box average to (h/2, w/2), then back to (h, w) by nearest or bilinear (half-pixel
+ *             centres, align_corners=False, edge-clamped: cv2.resize INTER_LINEAR,
+ *             torch interpolate(bilinear)); h and w must be even
+ * Fails only on invalid arguments (odd size for sr2, negative or non-finite sigma) or when memory
+ * for the blur or sr2 scratch runs out; denoise allocates nothing. */
+int data_degrade(const data_options *o, const float *y, float *x, size_t n, int h, int w,
+                 uint64_t seed, char *err, size_t errlen);
 
 /* Mixes integers into a 64-bit seed (splitmix64 of each in turn), so that derived streams for
  * (run seed, epoch, purpose) are independent and never carried from one epoch to the next. */
