@@ -158,7 +158,11 @@ sweep: all
 	bin/wb sweep experiments/lossweights.ini --jobs 2
 	bin/wb report --sweep lossweights
 
-bench: all
+$(BUILD)/bench/bench_train: bench/bench_train.c $(BUILD)/libwb.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwb.a $(LDLIBS)
+
+bench: all $(BUILD)/bench/bench_train
 	@bash bench/run.sh
 
 fuzz: deps-if-missing fuzz-deps

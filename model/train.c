@@ -244,7 +244,8 @@ typedef struct step_means {
     long steps;
 } step_means;
 
-/* Returns 0, 1 when stopped by the flag, 2 when the loss stopped being finite. */
+/* Returns 0, 1 when stopped by the flag, 2 when the loss stopped being finite, -1 when the
+ * progress callback or the data failed. */
 static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_means *sm,
                        char *err, size_t errlen)
 {
@@ -279,9 +280,10 @@ static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_mea
         sm->pixel += lv.pixel;
         sm->lap += lv.lap;
         sm->steps++;
-        if (hooks->on_progress && (sm->steps % 8 == 0 || s0 + nb == n))
+        if (hooks->on_progress && (sm->steps % 8 == 0 || s0 + nb == n) &&
             hooks->on_progress(hooks->ctx, epoch, s0 + nb, n,
-                               (s0 + nb) / (now_seconds() - t0 + 1e-12));
+                               (s0 + nb) / (now_seconds() - t0 + 1e-12), err, errlen) != 0)
+            return -1;
     }
     sm->loss /= sm->steps;
     sm->pixel /= sm->steps;

@@ -56,16 +56,18 @@ typedef struct train_hooks {
     /* Called after each epoch, epoch 0 included. Nonzero stops training with that error
      * (I/O failure, say), err already written by the callback. */
     int (*on_epoch)(void *ctx, trainer *t, const epoch_result *r, char *err, size_t errlen);
-    /* Called every few steps and eval batches; may be NULL. */
-    void (*on_progress)(void *ctx, int epoch, size_t samples_done, size_t samples_total,
-                        double samples_per_s);
+    /* Called every few steps; may be NULL. Nonzero stops training as failed, err written by the
+     * callback (the run's heartbeat found another owner, say). */
+    int (*on_progress)(void *ctx, int epoch, size_t samples_done, size_t samples_total,
+                       double samples_per_s, char *err, size_t errlen);
     /* Set by a signal handler: training stops at the next step boundary and discards the epoch. */
     volatile sig_atomic_t *stop;
 } train_hooks;
 
 /* Where to start: a new run, or one resumed after `epochs_done` epochs. */
 typedef struct train_resume {
-    int epochs_done;                /* 0: start with epoch 0 (init, evaluation) */
+    int epochs_done;                /* -1: a new run, starting with epoch 0 (initial weights);
+                                     * 0: epoch 0 was logged, train from epoch 1 */
     const char *weights_path;       /* last.safetensors of epoch epochs_done */
     const char *optim_path;         /* last.optim.safetensors of epoch epochs_done */
     double best_val_psnr;           /* best so far and its epoch, from the store */

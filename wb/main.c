@@ -1,25 +1,61 @@
-/* wb/main.c: the subcommand table. Each subcommand lives in wb/cmd_<name>.c; main only dispatches
- * and turns the command's result into the exit status (0 ok, 1 failure, 2 usage or config). */
+/* wb/main.c: the subcommand table. Each subcommand lives in wb/cmd_<name>.c; main dispatches and
+ * returns the command's exit status (0 ok, 1 failure, 2 usage or config, 130/143 signals). */
 #include <stdio.h>
 #include <string.h>
 
+#include "wb/cmd.h"
 #include "wb_build.h"
 
-static void print_usage(FILE *f)
+typedef struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;    /* NULL: internal, not listed */
+} subcommand;
+
+static const subcommand commands[] = {
+    { "sweep", cmd_sweep, "run an ablation declared in an INI file (resumes where it stopped)" },
+    { "run", cmd_run, "run one configuration, with --set overrides" },
+    { "ls", cmd_ls, "list runs and their status" },
+    { "show", cmd_show, "show one run: configuration, environment, metrics per epoch" },
+    { "query", cmd_query, "run a read-only SQL query on the database" },
+    { "predict", cmd_predict, "apply a run's weights to a .npy array" },
+    { "data", cmd_data, "export or look at the data a configuration trains on" },
+    { "merge", cmd_merge, "merge databases (shards) into one" },
+    { "config", cmd_config, "print the configuration keys and their defaults" },
+    { "__worker", cmd_worker, NULL },
+};
+
+static void print_help(FILE *f)
 {
-    fprintf(f, "usage: wb --version | wb --help\n");
+    fprintf(f, "usage: wb COMMAND [options]    (wb COMMAND --help for a command's options)\n\n"
+               "wb trains small image-to-image U-Nets and measures whether a Laplacian loss term\n"
+               "helps, logging every epoch to SQLite.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].summary)
+            fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n  wb --version    version, commit and GEMM library\n");
 }
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("wb %s (%s%s)\n", WB_VERSION, WB_GIT_COMMIT, WB_GIT_DIRTY ? ", dirty" : "");
-        return 0;
+    if (argc < 2) {
+        print_help(stderr);
+        return WB_EXIT_USAGE;
     }
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        print_usage(stdout);
-        return 0;
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("wb %s (commit %.12s%s, %s, GEMM %s)\n", WB_VERSION, WB_GIT_COMMIT,
+               WB_GIT_DIRTY ? ", dirty" : "", WB_COMPILER, WB_GEMM_NAME);
+        return WB_EXIT_OK;
     }
-    print_usage(stderr);
-    return 2;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        print_help(stdout);
+        return WB_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "wb: unknown command '%s'\n\n", argv[1]);
+    print_help(stderr);
+    return WB_EXIT_USAGE;
 }

@@ -1,0 +1,49 @@
+/* wb merge OUT.db IN.db...: shards (or any databases) into one, with their run folders. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "store/store.h"
+#include "wb/cmd.h"
+#include "wb/util.h"
+
+static const char usage[] =
+    "usage: wb merge OUT.db IN.db...\n\n"
+    "Copies every sweep, run, metric, checkpoint and run folder of each IN into OUT (created if\n"
+    "missing). Runs are matched by config_hash: one already in OUT is skipped, unless OUT's copy\n"
+    "is unfinished and IN's finished. Merging again changes nothing.\n";
+
+int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h')
+            return cmd_usage(usage, WB_EXIT_OK);
+        return cmd_bad_option("merge", usage, argv);
+    }
+    if (argc - optind < 2)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    char err[2048], dir[4096];
+    store *out;
+    wb_dirname(argv[optind], dir, sizeof dir);
+    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
+        store_open(argv[optind], STORE_OPEN_CREATE, &out, err, sizeof err) != 0) {
+        wb_error("merge", "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    int status = WB_EXIT_OK;
+    for (int i = optind + 1; i < argc; i++) {
+        store_merge_stats ms = { 0 };
+        if (store_merge(out, argv[i], &ms, err, sizeof err) != 0) {
+            wb_error("merge", "%s", err);
+            status = WB_EXIT_FAILURE;
+            continue;
+        }
+        printf("%s: %d runs added, %d replaced, %d already there; %d sweeps added, %d run folders "
+               "copied\n", argv[i], ms.runs_added, ms.runs_replaced, ms.runs_skipped,
+               ms.sweeps_added, ms.folders_copied);
+    }
+    store_close(out);
+    return status;
+}

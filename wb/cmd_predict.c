@@ -1,0 +1,128 @@
+/* wb predict RUN --input X.npy --out Y.npy: a run's weights applied to an array of images. */
+#include <getopt.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "data/npy.h"
+#include "model/unet.h"
+#include "store/store.h"
+#include "wb/cmd.h"
+#include "wb/config.h"
+#include "wb/util.h"
+
+static const char usage[] =
+    "usage: wb predict RUN --input X.npy --out Y.npy [--db PATH] [--checkpoint best|last]\n\n"
+    "Applies a run's weights to X.npy, (N, H, W, 3) float32 in [0, 1] or uint8 (divided by 255),\n"
+    "with H = W divisible by 2^depth, and writes the predictions as float32 (N, H, W, 3).\n\n"
+    "  --checkpoint best|last   best validation PSNR (default) or the last epoch\n"
+    "  --db PATH                database (default results/wb.db)\n";
+
+typedef struct predict_model {
+    model_options m;
+    char weights[4096];
+} predict_model;
+
+/* The run's architecture and the path of its checkpoint of `kind`. */
+static int find_model(store *s, int64_t run_id, const char *kind, predict_model *pm, char *err,
+                      size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_handle(s),
+                           "SELECT r.depth, r.base_channels, r.residual, c.path FROM runs r "
+                           "LEFT JOIN checkpoints c ON c.run_id = r.id AND c.kind = ?2 "
+                           "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(store_handle(s)));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+        pm->m.depth = sqlite3_column_int(st, 0);
+        pm->m.base_channels = sqlite3_column_int(st, 1);
+        pm->m.residual = sqlite3_column_int(st, 2);
+        store_resolve_path(s, (const char *)sqlite3_column_text(st, 3), pm->weights,
+                           sizeof pm->weights);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "run %lld has no %s checkpoint yet", (long long)run_id, kind);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "input", required_argument, 0, 'i' }, { "out", required_argument, 0, 'o' },
+        { "db", required_argument, 0, 'd' }, { "checkpoint", required_argument, 0, 'c' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': in = optarg; break;
+        case 'o': out = optarg; break;
+        case 'd': db = optarg; break;
+        case 'c': kind = optarg; break;
+        case 'h': return cmd_usage(usage, WB_EXIT_OK);
+        default: return cmd_bad_option("predict", usage, argv);
+        }
+    }
+    if (optind != argc - 1 || !in || !out || (strcmp(kind, "best") && strcmp(kind, "last")))
+        return cmd_usage(usage, WB_EXIT_USAGE);
+
+    char err[2048];
+    store *s = NULL;
+    int64_t run_id;
+    predict_model pm;
+    float *x = NULL, *y = NULL;
+    size_t n;
+    int h, w, status = WB_EXIT_USAGE;
+    unet *u = NULL;
+    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
+        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
+        wb_error("predict", "%s", err);
+        return WB_EXIT_USAGE;
+    }
+    if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||
+        find_model(s, run_id, kind, &pm, err, sizeof err) != 0 ||
+        npy_read_images(in, &x, &n, &h, &w, err, sizeof err) != 0) {
+        wb_error("predict", "%s", err);
+        goto out;
+    }
+    if (h != w || h % (1 << pm.m.depth) != 0 || n == 0) {
+        wb_error("predict", "%s: images of %dx%d; this network needs square images whose side is "
+                 "divisible by %d", in, h, w, 1 << pm.m.depth);
+        goto out;
+    }
+    status = WB_EXIT_FAILURE;
+    const int batch = n < 64 ? (int)n : 64, threads = wb_cpu_count();
+    omp_set_num_threads(threads);
+    y = malloc(sizeof(float) * n * h * w * 3);
+    if (!y || unet_create(&u, &pm.m, h, batch, threads, err, sizeof err) != 0 ||
+        unet_load_weights(u, pm.weights, err, sizeof err) != 0) {
+        wb_error("predict", "%s", y ? err : "out of memory");
+        goto out;
+    }
+    unet_predict(u, x, y, n);
+    const size_t shape[4] = { n, (size_t)h, (size_t)w, 3 };
+    if (npy_write(out, NPY_F32, 4, shape, y, err, sizeof err) != 0) {
+        wb_error("predict", "%s", err);
+        goto out;
+    }
+    printf("%s: %zu predictions of run %lld (%s checkpoint) -> %s\n", in, n, (long long)run_id,
+           kind, out);
+    status = WB_EXIT_OK;
+out:
+    unet_free(u);
+    free(x);
+    free(y);
+    store_close(s);
+    return status;
+}

@@ -1,0 +1,330 @@
+/* wb sweep FILE.ini: register the grid, then train its runs in --jobs worker processes, resuming
+ * interrupted runs and skipping finished ones, with progress on stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "wb/cmd.h"
+#include "wb/progress.h"
+#include "wb/sched.h"
+#include "wb/util.h"
+
+static const char usage[] =
+    "usage: wb sweep FILE.ini [--db PATH] [--jobs N] [--shard K/N] [--dry-run] [--force]\n"
+    "                [--retry-failed] [--quiet]\n\n"
+    "Trains every run of the grid FILE.ini declares (comma lists are axes, sweep.seeds the\n"
+    "seeds), logging each epoch to the database. Run it again to resume: finished runs are\n"
+    "skipped, interrupted ones continue from their last epoch, bit for bit.\n\n"
+    "  --db PATH        database (default: sweep.database, else results/wb.db)\n"
+    "  --jobs N         N worker processes, each training one run at a time (default 1);\n"
+    "                   train.threads = 0 gives each cores/N threads\n"
+    "  --shard K/N      only runs whose grid index mod N is K, in <db stem>.shard-K-of-N.db\n"
+    "                   (under a SLURM job array, K and N come from the array by default)\n"
+    "  --dry-run        print the grid (index, hash, axes) and touch nothing\n"
+    "  --force          train every run again from scratch\n"
+    "  --retry-failed   train failed and diverged runs again\n"
+    "  --quiet          no progress on stderr\n\n"
+    "Exit status: 0 when every run finished or diverged, 1 when one failed, 2 for a bad file or\n"
+    "data, 130/143 when stopped by SIGINT/SIGTERM (the current runs become interrupted).\n";
+
+typedef struct sweep_args {
+    const char *file, *db;
+    int jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
+} sweep_args;
+
+/* -1 to go on, else the exit status (--help: 0). */
+static int parse_args(int argc, char **argv, sweep_args *a)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, 0, 'd' }, { "jobs", required_argument, 0, 'j' },
+        { "shard", required_argument, 0, 's' }, { "dry-run", no_argument, 0, 'n' },
+        { "force", no_argument, 0, 'f' }, { "retry-failed", no_argument, 0, 'r' },
+        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    memset(a, 0, sizeof *a);
+    a->jobs = 1;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->db = optarg; break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 256) {
+                wb_error("sweep", "--jobs %s: expected an integer from 1 to 256", optarg);
+                return WB_EXIT_USAGE;
+            }
+            a->jobs = (int)v;
+            break;
+        }
+        case 's':
+            if (sched_parse_shard(optarg, &a->shard_k, &a->shard_n) != 0) {
+                wb_error("sweep", "--shard %s: expected K/N with 0 <= K < N", optarg);
+                return WB_EXIT_USAGE;
+            }
+            a->shard_given = 1;
+            break;
+        case 'n': a->dry_run = 1; break;
+        case 'f': a->force = 1; break;
+        case 'r': a->retry_failed = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': return cmd_usage(usage, WB_EXIT_OK);
+        default: return cmd_bad_option("sweep", usage, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    a->file = argv[optind];
+    if (!a->shard_given)
+        sched_slurm_shard(&a->shard_k, &a->shard_n);
+    return -1;
+}
+
+static void print_grid(const config_grid *g, const sweep_args *a)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < g->nruns; i++) {
+        const config_run *r = &g->runs[i];
+        if (a->shard_n && r->grid_index % a->shard_n != a->shard_k)
+            continue;
+        printf("%4d  %.12s  %s\n", r->grid_index, r->config_hash, r->label);
+        shown++;
+    }
+    printf("%s: %zu runs", g->name, shown);
+    if (a->shard_n)
+        printf(" (shard %d/%d of %zu)", a->shard_k, a->shard_n, g->nruns);
+    printf(", axes: %s\n", g->naxes ? g->axes : "none (seeds only)");
+}
+
+/* The database: --db, else sweep.database; a shard's own file unless --db names one. */
+static void database_path(const config_grid *g, const sweep_args *a, char *out, size_t len)
+{
+    const char *db = config_database(g, a->db);
+    if (!a->shard_n || a->db) {
+        snprintf(out, len, "%s", db);
+        return;
+    }
+    const char *dot = strrchr(db, '.'), *slash = strrchr(db, '/');
+    const int stem = dot && (!slash || dot > slash) ? (int)(dot - db) : (int)strlen(db);
+    snprintf(out, len, "%.*s.shard-%d-of-%d.db", stem, db, a->shard_k, a->shard_n);
+}
+
+/* Every distinct [data] section of the runs loads before any training: a bad source is a
+ * usage error (exit 2), not a failed run. */
+static int check_data(const config_grid *g, const sweep_args *a, char *err, size_t errlen)
+{
+    data_cache cache = { 0 };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < g->nruns; i++) {
+        if (a->shard_n && g->runs[i].grid_index % a->shard_n != a->shard_k)
+            continue;
+        const dataset *ds;
+        rc = data_cache_get(&cache, &g->runs[i].options.data, &ds, err, errlen);
+    }
+    data_cache_free(&cache);
+    return rc;
+}
+
+/* Runs of the sweep by status, and the exit status they call for. */
+static int summarise(store *s, int64_t sweep_id, const char *name, const char *db)
+{
+    static const char sql[] =
+        "SELECT r.status, count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id "
+        "WHERE l.sweep_id = ?1 GROUP BY r.status ORDER BY r.status";
+    sqlite3_stmt *st;
+    int bad = 0, total = 0;
+    char line[512] = "";
+    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return WB_EXIT_FAILURE;
+    sqlite3_bind_int64(st, 1, sweep_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        const int n = sqlite3_column_int(st, 1);
+        total += n;
+        if (strcmp(status, "finished") != 0 && strcmp(status, "diverged") != 0)
+            bad += n;
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "%s%d %s", used ? ", " : "", n, status);
+    }
+    sqlite3_finalize(st);
+    printf("%s: %d runs: %s\n", name, total, line);
+    printf("results in %s; see them with: wb ls --db %s, wb report --db %s\n", db, db, db);
+    return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
+}
+
+typedef struct worker_set {
+    pid_t pid[256];
+    int n, alive, read_fd, worst;
+} worker_set;
+
+/* Reads whatever the workers wrote and feeds complete lines to the renderer. */
+static int pump(worker_set *w, progress *p, char *buf, size_t cap, size_t *used)
+{
+    ssize_t r = read(w->read_fd, buf + *used, cap - 1 - *used);
+    if (r <= 0)
+        return r == 0 ? 0 : (errno == EINTR || errno == EAGAIN ? 1 : 0);
+    *used += (size_t)r;
+    buf[*used] = '\0';
+    char *start = buf, *nl;
+    while ((nl = strchr(start, '\n'))) {
+        *nl = '\0';
+        progress_event e;
+        if (progress_parse(start, &e) == 0)
+            progress_apply(p, &e);
+        start = nl + 1;
+    }
+    *used = (size_t)(buf + *used - start);
+    memmove(buf, start, *used);
+    if (*used == cap - 1)
+        *used = 0;   /* a line longer than the buffer is not an event: drop it */
+    return 1;
+}
+
+static void reap(worker_set *w)
+{
+    int st;
+    for (int i = 0; i < w->n; i++) {
+        if (w->pid[i] <= 0 || waitpid(w->pid[i], &st, WNOHANG) != w->pid[i])
+            continue;
+        int code = WIFEXITED(st) ? WEXITSTATUS(st)
+                 : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WB_EXIT_FAILURE;
+        if (code > w->worst)
+            w->worst = code;
+        w->pid[i] = 0;
+        w->alive--;
+    }
+}
+
+static int run_workers(const sweep_args *a, const char *db, int64_t sweep_id, int nruns,
+                       int todo_runs, long todo_epochs, char *err, size_t errlen)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    char id[32], jobs[16], shard[32], parent[32];
+    snprintf(id, sizeof id, "%lld", (long long)sweep_id);
+    snprintf(parent, sizeof parent, "%ld", (long)getpid());
+    snprintf(jobs, sizeof jobs, "%d", a->jobs);
+    snprintf(shard, sizeof shard, "%d/%d", a->shard_k, a->shard_n);
+    const char *args[] = { "wb", "__worker", "--db", db, "--sweep-id", id, "--jobs", jobs,
+                           "--parent", parent, a->shard_n ? "--shard" : NULL, shard, NULL };
+    worker_set w = { .read_fd = fds[0] };
+    const int n = a->jobs < todo_runs ? a->jobs : todo_runs;
+    for (int i = 0; i < n; i++) {
+        if (sched_spawn_worker(args, fds[1], &w.pid[w.n], err, errlen) != 0)
+            break;
+        w.n++;
+        w.alive++;
+    }
+    close(fds[1]);
+    if (w.n == 0) {
+        close(fds[0]);
+        return -1;
+    }
+    progress *p = progress_new(stderr, wb_stderr_is_tty(), a->quiet, nruns, todo_epochs, n);
+    char buf[8192];
+    size_t used = 0;
+    int forwarded = 0, open_pipe = 1;
+    while (w.alive > 0 || open_pipe) {
+        if (wb_stop_signal && !forwarded) {
+            /* Workers in our process group got a terminal's SIGINT already; a SIGTERM sent to
+             * this process alone is passed on. Each commits or discards its epoch whole. */
+            for (int i = 0; i < w.n; i++)
+                if (w.pid[i] > 0)
+                    kill(w.pid[i], wb_stop_signal);
+            forwarded = 1;
+        }
+        struct pollfd pfd = { w.read_fd, POLLIN, 0 };
+        if (open_pipe && poll(&pfd, 1, 200) > 0)
+            open_pipe = pump(&w, p, buf, sizeof buf, &used);
+        else if (!open_pipe)
+            usleep(50000);
+        reap(&w);
+    }
+    close(w.read_fd);
+    progress_finish(p);
+    progress_free(p);
+    return w.worst;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    sweep_args a;
+    int status = parse_args(argc, argv, &a);
+    if (status >= 0)
+        return status;   /* --help, or a usage error */
+
+    char err[2048];
+    config *cfg = NULL;
+    config_grid *g = NULL;
+    store *s = NULL;
+    if (config_parse_file(a.file, &cfg, err, sizeof err) != 0 ||
+        config_expand(cfg, &g, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        status = WB_EXIT_USAGE;
+        goto out;
+    }
+    if (a.dry_run) {
+        print_grid(g, &a);
+        status = WB_EXIT_OK;
+        goto out;
+    }
+    if (check_data(g, &a, err, sizeof err) != 0) {
+        wb_error("sweep", "%s: %s", a.file, err);
+        status = WB_EXIT_USAGE;
+        goto out;
+    }
+    char db[4096], dir[4096];
+    database_path(g, &a, db, sizeof db);
+    wb_dirname(db, dir, sizeof dir);
+    status = WB_EXIT_FAILURE;
+    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
+        store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        goto out;
+    }
+    const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
+                                 a.retry_failed };
+    int64_t sweep_id;
+    int todo_runs;
+    long todo_epochs;
+    if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0 ||
+        sched_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        goto out;
+    }
+    wb_install_stop_handlers();
+    if (todo_runs > 0) {
+        int worst = run_workers(&a, db, sweep_id, (int)g->nruns, todo_runs, todo_epochs, err,
+                                sizeof err);
+        if (worst < 0) {
+            wb_error("sweep", "%s", err);
+            goto out;
+        }
+        if (wb_stop_signal) {
+            status = wb_exit_for_signal(wb_stop_signal);
+            goto out;
+        }
+        if (worst >= 128) {
+            wb_error("sweep", "a worker was killed (status %d); run the command again to resume",
+                     worst);
+            goto out;
+        }
+    }
+    status = summarise(s, sweep_id, g->name, db);
+out:
+    store_close(s);
+    config_grid_free(g);
+    config_free(cfg);
+    return status;
+}

@@ -1,0 +1,250 @@
+/* wb/sched.c: registering grids, claiming runs, worker processes. */
+#include "wb/sched.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "model/gemm.h"
+#include "wb/util.h"
+#include "wb_build.h"
+
+extern char **environ;
+
+int sched_threads(int configured, int jobs)
+{
+    if (configured > 0)
+        return configured;
+    const int t = wb_cpu_count() / (jobs > 0 ? jobs : 1);
+    return t > 0 ? t : 1;
+}
+
+void sched_claim_info(store_claim_info *ci, char *host, size_t hostlen, int threads)
+{
+    wb_hostname(host, hostlen);
+    ci->pid = getpid();
+    ci->host = host;
+    ci->threads = threads;
+    ci->gemm_library = gemm_library();
+    ci->compiler = WB_COMPILER;
+    ci->wb_version = WB_VERSION;
+}
+
+int sched_parse_shard(const char *text, int *k, int *n)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(text, &end, 10);
+    if (end == text || *end != '/' || errno)
+        return -1;
+    const char *second = end + 1;
+    long b = strtol(second, &end, 10);
+    if (end == second || *end || errno || b < 1 || b > 100000 || a < 0 || a >= b)
+        return -1;
+    *k = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
+int sched_slurm_shard(int *k, int *n)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *min = getenv("SLURM_ARRAY_TASK_MIN"),
+               *count = getenv("SLURM_ARRAY_TASK_COUNT");
+    if (!id || !count)
+        return 0;
+    const long kk = atol(id) - (min ? atol(min) : 0), nn = atol(count);
+    if (nn < 1 || kk < 0 || kk >= nn)
+        return 0;
+    *k = (int)kk;
+    *n = (int)nn;
+    return 1;
+}
+
+/* ---- data ------------------------------------------------------------------------------------- */
+
+static int same_data(const data_options *a, const data_options *b)
+{
+    return strcmp(a->source, b->source) == 0 && a->task == b->task && a->patch == b->patch &&
+           a->train_patches == b->train_patches && a->val_patches == b->val_patches &&
+           a->test_patches == b->test_patches && a->seed == b->seed && a->min_std == b->min_std &&
+           a->noise_sigma == b->noise_sigma && a->fresh_noise == b->fresh_noise &&
+           a->clip == b->clip && a->blur_sigma == b->blur_sigma &&
+           a->sr_upsample == b->sr_upsample;
+}
+
+int data_cache_get(data_cache *c, const data_options *o, const dataset **ds, char *err,
+                   size_t errlen)
+{
+    if (!c->loaded || !same_data(&c->key, o)) {
+        data_cache_free(c);
+        if (dataset_load(o, &c->ds, err, errlen) != 0)
+            return -1;
+        c->key = *o;
+        c->loaded = 1;
+    }
+    *ds = &c->ds;
+    return 0;
+}
+
+void data_cache_free(data_cache *c)
+{
+    if (c->loaded)
+        dataset_free(&c->ds);
+    c->loaded = 0;
+}
+
+/* ---- registering a grid ----------------------------------------------------------------------- */
+
+static int in_shard(int index, int k, int n)
+{
+    return n == 0 || index % n == k;
+}
+
+int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
+                        int64_t *sweep_id, char *err, size_t errlen)
+{
+    char host[256];
+    wb_hostname(host, sizeof host);
+    const store_sweep_info info = { g->name, r->ini_text, r->ini_path, g->axes, host,
+                                    WB_VERSION, WB_GIT_COMMIT, WB_GIT_DIRTY };
+    if (store_begin(s, err, errlen) != 0)
+        return -1;
+    int rc = store_upsert_sweep(s, &info, sweep_id, err, errlen);
+    if (rc == 0)
+        rc = store_unlink_sweep_runs(s, *sweep_id, err, errlen);
+    for (size_t i = 0; rc == 0 && i < g->nruns; i++) {
+        const config_run *cr = &g->runs[i];
+        if (!in_shard(cr->grid_index, r->shard_k, r->shard_n))
+            continue;
+        const data_options *d = &cr->options.data;
+        store_run_spec spec = { cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
+                                cr->grid_index, cr->json, cr->params, cr->nparams, d->source,
+                                d->train_patches, d->val_patches, d->test_patches };
+        int64_t run_id;
+        int created;
+        rc = store_add_run(s, *sweep_id, &spec, &run_id, &created, err, errlen);
+        if (rc != 0 || created)
+            continue;
+        store_run_info ri;
+        rc = store_get_run(s, run_id, &ri, err, errlen);
+        const int failed = ri.status == STORE_FAILED || ri.status == STORE_DIVERGED;
+        if (rc == 0 && ri.status != STORE_QUEUED && (r->force || (r->retry_failed && failed)))
+            rc = store_reset_run(s, run_id, err, errlen);
+    }
+    if (rc != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err, errlen);
+}
+
+int sched_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done, 0)), 0) FROM runs r "
+        "JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1 "
+        "AND r.status IN ('queued', 'interrupted')";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, sweep_id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0) {
+        *runs = sqlite3_column_int(st, 0);
+        *epochs = (long)sqlite3_column_int64(st, 1);
+    } else {
+        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- a worker's loop --------------------------------------------------------------------------- */
+
+static const config_run *run_by_hash(const config_grid *g, const char *hash)
+{
+    for (size_t i = 0; i < g->nruns; i++)
+        if (strcmp(g->runs[i].config_hash, hash) == 0)
+            return &g->runs[i];
+    return NULL;
+}
+
+int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
+               int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen)
+{
+    data_cache cache = { 0 };
+    int rc = 0;
+    *failed = 0;
+    while (rc == 0 && !wb_stop_signal) {
+        /* threads: the configured count, else cores / jobs; the same for every run of a grid
+         * unless train.threads is itself an axis, which the first run's value stands for. */
+        store_claim_info ci;
+        char host[256];
+        const int threads = sched_threads(g->nruns ? g->runs[0].options.train.threads : 0, jobs);
+        sched_claim_info(&ci, host, sizeof host, threads);
+        int64_t run_id;
+        if (store_claim_next(s, sweep_id, shard_k, shard_n, &ci, &run_id, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+        if (run_id == 0)
+            break;
+        store_run_info info;
+        if (store_get_run(s, run_id, &info, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+        const config_run *cr = run_by_hash(g, info.config_hash);
+        const dataset *ds = NULL;
+        char why[1024];
+        if (!cr)
+            snprintf(why, sizeof why, "run %s is not in the sweep's configuration any more",
+                     info.config_hash);
+        else if (data_cache_get(&cache, &cr->options.data, &ds, why, sizeof why) != 0)
+            ds = NULL;
+        if (!ds) {
+            (*failed)++;
+            if (store_finish_run(s, run_id, STORE_FAILED, why, err, errlen) != 0)
+                rc = -1;
+            continue;
+        }
+        runner_result res;
+        if (runner_execute(s, run_id, cr, ds, sink, &res, err, errlen) != 0)
+            rc = -1;
+        else if (res.status == STORE_FAILED)
+            (*failed)++;
+    }
+    data_cache_free(&cache);
+    return rc;
+}
+
+/* ---- spawning ---------------------------------------------------------------------------------- */
+
+int sched_spawn_worker(const char *const *args, int progress_fd, pid_t *pid, char *err,
+                       size_t errlen)
+{
+    char exe[4096];
+    if (wb_self_exe(exe, sizeof exe) != 0) {
+        snprintf(err, errlen, "cannot find this program's path: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, progress_fd, STDOUT_FILENO);
+    int rc = posix_spawn(pid, exe, &fa, NULL, (char *const *)args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start a worker (%s): %s", exe, strerror(rc));
+        return -1;
+    }
+    return 0;
+}

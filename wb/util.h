@@ -1,0 +1,27 @@
+/* wb/util.h: small operating-system helpers of the command layer. */
+#ifndef WB_WB_UTIL_H
+#define WB_WB_UTIL_H
+
+#include <signal.h>
+#include <stddef.h>
+
+/* Set by the SIGINT/SIGTERM handlers to the signal's number; the one global mutable state
+ * DESIGN.md allows outside main. Training stops at the next step boundary when it is set. */
+extern volatile sig_atomic_t wb_stop_signal;
+/* Installs the handlers (without SA_RESTART, so blocking calls return EINTR). */
+void wb_install_stop_handlers(void);
+
+/* CPUs this process may run on (its affinity mask: what SLURM or taskset granted). */
+int wb_cpu_count(void);
+/* This machine's host name, "unknown" when it cannot be read. */
+void wb_hostname(char *out, size_t len);
+/* Creates a folder and its parents (mkdir -p). Returns 0 or -1 with err set. */
+int wb_mkdirs(const char *path, char *err, size_t errlen);
+/* The folder part of a path ("." when there is none). */
+void wb_dirname(const char *path, char *out, size_t len);
+/* 1 when stderr is a terminal. */
+int wb_stderr_is_tty(void);
+/* The running executable, for spawning workers (/proc/self/exe resolved). */
+int wb_self_exe(char *out, size_t len);
+
+#endif
