@@ -173,4 +173,7 @@ clean:
 
 FORCE:
 
+# Test support objects are prerequisites of several tests: keep them between builds.
+.SECONDARY: $(TEST_SUPPORT_OBJ)
+
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/wb/main.d $(TEST_BIN:=.d)
