@@ -528,12 +528,26 @@ typedef struct stale_run {
     char why[512];
 } stale_run;
 
-/* Whether a process of this host is gone. EPERM means it exists under another user. */
+/* Whether a process of this host is gone. EPERM means it exists under another user. A zombie is
+ * gone too: a worker killed with its coordinator waits as one until init reaps it, which in a
+ * container may be seconds later or never, and meanwhile its run must be resumable. */
 static int process_gone(int64_t pid)
 {
     if (pid <= 0 || pid != (pid_t)pid)
         return 0;
-    return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+    if (kill((pid_t)pid, 0) == -1)
+        return errno == ESRCH;
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    const size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')', since comm may hold one. */
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 /* Reads the running runs and picks the stale ones, without a write lock: most opens find none,

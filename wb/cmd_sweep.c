@@ -296,17 +296,20 @@ int cmd_sweep(int argc, char **argv)
     const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
                                  a.retry_failed };
     int64_t sweep_id;
-    int todo_runs;
+    int todo_runs, running;
     long todo_epochs;
     if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0 ||
-        sched_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0) {
+        sched_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
+        sched_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }
     wb_install_stop_handlers();
-    if (todo_runs > 0) {
-        int worst = run_workers(&a, db, sweep_id, (int)g->nruns, todo_runs, todo_epochs, err,
-                                sizeof err);
+    /* Runs still `running` in another process (or one killed a moment ago) are waited for by a
+     * worker, which resumes those that end interrupted. */
+    if (todo_runs > 0 || running > 0) {
+        int worst = run_workers(&a, db, sweep_id, (int)g->nruns, todo_runs > 0 ? todo_runs : 1,
+                                todo_epochs, err, sizeof err);
         if (worst < 0) {
             wb_error("sweep", "%s", err);
             goto out;

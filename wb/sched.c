@@ -177,6 +177,48 @@ static const config_run *run_by_hash(const config_grid *g, const char *hash)
     return NULL;
 }
 
+int sched_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running, char *err,
+                  size_t errlen)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id "
+        "WHERE l.sweep_id = ?1 AND r.status = 'running' AND (?3 = 0 OR l.grid_index % ?3 = ?2)";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, sweep_id);
+    sqlite3_bind_int(st, 2, shard_k);
+    sqlite3_bind_int(st, 3, shard_n);
+    const int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *running = sqlite3_column_int(st, 0);
+    else
+        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Nothing left to claim, but runs of the sweep are still `running` in other processes (another
+ * sweep on the same file, a worker killed a moment ago): wait for them, since each ends finished
+ * (nothing to do), or interrupted or stale (ours to resume). Returning at once would end the
+ * sweep with runs unfinished. *wait_more = 0 when none is running. */
+static int wait_for_others(store *s, int64_t sweep_id, int shard_k, int shard_n, int *wait_more,
+                           char *err, size_t errlen)
+{
+    int running;
+    *wait_more = 0;
+    if (sched_running(s, sweep_id, shard_k, shard_n, &running, err, errlen) != 0)
+        return -1;
+    if (running == 0)
+        return 0;
+    for (int i = 0; i < 10 && !wb_stop_signal; i++)
+        usleep(50000);
+    *wait_more = 1;
+    return store_mark_stale(s, NULL, err, errlen);
+}
+
 int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
                int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen)
 {
@@ -195,8 +237,14 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
             rc = -1;
             break;
         }
-        if (run_id == 0)
+        if (run_id == 0) {
+            int wait_more;
+            if (wait_for_others(s, sweep_id, shard_k, shard_n, &wait_more, err, errlen) != 0)
+                rc = -1;
+            if (wait_more)
+                continue;
             break;
+        }
         store_run_info info;
         if (store_get_run(s, run_id, &info, err, errlen) != 0) {
             rc = -1;

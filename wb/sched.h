@@ -50,8 +50,14 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
 /* Runs left to train in a sweep (status queued or interrupted) and their epochs. */
 int sched_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err, size_t errlen);
 
-/* The loop of a worker: claim the sweep's next run, train it, until none is left or a stop
- * signal arrives. *failed counts runs that ended failed. Returns 0, or -1 on a store error. */
+/* Runs of the sweep (shard K of N; N = 0: all) whose status is `running`. */
+int sched_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running, char *err,
+                  size_t errlen);
+
+/* The loop of a worker: claim the sweep's next run, train it, until none is left to claim nor
+ * running in another process (it waits for those: they may end interrupted or turn stale), or a
+ * stop signal arrives. *failed counts runs that ended failed. Returns 0, or -1 on a store
+ * error. */
 int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
                int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen);
 
