@@ -8,7 +8,9 @@
 /* Set by the SIGINT/SIGTERM handlers to the signal's number; the one global mutable state
  * DESIGN.md allows outside main. Training stops at the next step boundary when it is set. */
 extern volatile sig_atomic_t wb_stop_signal;
-/* Installs the handlers (without SA_RESTART, so blocking calls return EINTR). */
+/* Makes SIGINT and SIGTERM set wb_stop_signal: they are blocked in the calling thread (and so in
+ * the threads and processes it starts later) and taken by a thread of their own with sigwait,
+ * so they interrupt no computation and no system call; loops that wait poll the flag. */
 void wb_install_stop_handlers(void);
 
 /* CPUs this process may run on (its affinity mask: what SLURM or taskset granted). */
