@@ -152,10 +152,15 @@ int cmd_run(int argc, char **argv)
     sqlite3_stmt *st = NULL;
     const data_options *d = &cr->options.data;
     if (store_begin(s, err, sizeof err) == 0) {
+        /* A run already in the record (run again to resume it) keeps its index. */
         if (store_upsert_sweep(s, &info, &sweep_id, err, sizeof err) == 0 &&
-            sqlite3_prepare_v2(store_handle(s), "SELECT count(*) FROM sweep_runs WHERE sweep_id = ?1",
+            sqlite3_prepare_v2(store_handle(s),
+                               "SELECT coalesce((SELECT l.grid_index FROM sweep_runs l JOIN runs r"
+                               " ON r.id = l.run_id WHERE l.sweep_id = ?1 AND r.config_hash = ?2),"
+                               " (SELECT count(*) FROM sweep_runs WHERE sweep_id = ?1))",
                                -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, sweep_id);
+            sqlite3_bind_text(st, 2, cr->config_hash, -1, SQLITE_STATIC);
             cr->grid_index = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
             sqlite3_finalize(st);
             store_run_spec spec = { cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
