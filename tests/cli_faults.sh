@@ -41,7 +41,7 @@ seed=${WB_FAULTS_SEED:-$$}
 RANDOM=$seed
 echo "kill storm: RANDOM seed $seed (set WB_FAULTS_SEED to replay)"
 micro_ini "$T/k.ini" "epochs=6" "train_patches=512"
-"$WB" sweep "$T/k.ini" --db "$T/ref.db" --quiet > /dev/null || fail "reference sweep"
+"$WB" sweep "$T/k.ini" --db "$T/ref.db" --quiet > /dev/null || { fail "reference sweep"; finish; }
 ref=$(metrics_dump "$T/ref.db")
 eq "reference: 6 finished runs" "$(sq "$T/ref.db" "SELECT count(*) FROM runs WHERE status = 'finished'")" 6
 
@@ -99,5 +99,69 @@ eq "after every kill, every checkpoint row names a complete file" "$bad_files" 0
 eq "no duplicate runs (one row per configuration)" "$(sq "$db" "SELECT count(*), count(DISTINCT config_hash) FROM runs")" "6|6"
 eq "each run's epochs logged once per split (0..6 val and test, 1..6 train)" \
    "$(sq "$db" "SELECT count(*) FROM (SELECT run_id, epoch, split FROM metrics WHERE name IN ('psnr', 'loss') GROUP BY 1, 2, 3)")" 120
+
+# ---- 3. a full disk while writing a checkpoint or the database --------------------------------
+# As root, a small tmpfs holds either the run folders (the checkpoints fail) or the database (its
+# commits fail), nearly filled; the run folder is a symbolic link so the other part has room.
+# Always, and as the only way when mounting is not allowed, RLIMIT_FSIZE makes writes fail with
+# EFBIG (and wb must not die of SIGXFSZ). Each time: exit 1 naming the file and the cause; once
+# space is back, integrity_check ok, every checkpoint row names a complete file, and the sweep
+# resumes to the uninterrupted numbers (a run stopped by a failed write is interrupted, not
+# failed: its committed epochs stand).
+full_check() {   # NAME DB STATUS ERRFILE PATTERN
+  local name=$1 db=$2 rc=$3 errf=$4 pattern=$5
+  eq "$name: exit status 1" "$rc" 1
+  check "$name: the message names the file and says '$pattern'" grep -q -- "$pattern" "$errf"
+  echo "  message: $(grep 'wb sweep:' "$errf" | head -n1)"
+}
+full_resume() {  # NAME DB
+  local name=$1 db=$2 rc
+  eq "$name: integrity_check" "$(sq "$db" "PRAGMA integrity_check")" ok
+  eq "$name: every checkpoint row names a complete file" "$(bad_checkpoints "$db")" ""
+  eq "$name: no run failed (interrupted, resumable)" "$(sq "$db" "SELECT count(*) FROM runs WHERE status = 'failed'")" 0
+  "$WB" sweep "$T/k.ini" --db "$db" --quiet > /dev/null 2> "$T/resume.err"; rc=$?
+  eq "$name: with space again, the sweep resumes and exits 0" "$rc" 0
+  eq "$name: and ends with the uninterrupted numbers, bitwise" "$(metrics_dump "$db")" "$ref"
+}
+mounted=()
+cleanup_mounts() { local m; for m in "${mounted[@]}"; do umount "$m" 2> /dev/null; done; rm -rf "$T"; }
+trap cleanup_mounts EXIT
+small_fs() {     # DIR SIZE_KB: a tmpfs, or nothing when mounting is not allowed
+  mkdir -p "$1"
+  [ "$(id -u)" = 0 ] && mount -t tmpfs -o "size=${2}k" wb-faults "$1" 2> /dev/null && mounted+=("$1")
+}
+fill() {         # DIR FREE_KB: leaves about FREE_KB free
+  local avail
+  avail=$(df -k --output=avail "$1" | tail -n1)
+  [ "$avail" -gt "$2" ] && head -c $(((avail - $2) * 1024)) /dev/zero > "$1/filler"
+}
+if small_fs "$T/fs1" 4096 && small_fs "$T/fs2" 4096; then
+  # The checkpoints: about 1.2 MB free, some runs complete first.
+  mkdir "$T/fs1/ck.runs" && ln -s "$T/fs1/ck.runs" "$T/ck.db.runs"
+  fill "$T/fs1" 1200
+  "$WB" sweep "$T/k.ini" --db "$T/ck.db" --quiet > /dev/null 2> "$T/ck.err"; rc=$?
+  full_check "disk full (checkpoint)" "$T/ck.db" "$rc" "$T/ck.err" "ck.db.runs/.*: .*No space left on device"
+  echo "# report: disk full (checkpoint): $(sq "$T/ck.db" "SELECT group_concat(status || ':' || n, ' ') FROM (SELECT status, count(*) n FROM runs GROUP BY 1)") when the disk filled"
+  rm -f "$T/fs1/filler"
+  full_resume "disk full (checkpoint)" "$T/ck.db"
+  # The database: about 400 KB free for its WAL (a few runs' epochs), the run folders elsewhere.
+  mkdir "$T/db.runs" && ln -s "$T/db.runs" "$T/fs2/db.db.runs"
+  fill "$T/fs2" 400
+  "$WB" sweep "$T/k.ini" --db "$T/fs2/db.db" --quiet > /dev/null 2> "$T/db.err"; rc=$?
+  full_check "disk full (database)" "$T/fs2/db.db" "$rc" "$T/db.err" "db.db: .*the disk is full"
+  rm -f "$T/fs2/filler"
+  echo "# report: disk full (database): $(sq "$T/fs2/db.db" "SELECT group_concat(status || ':' || n, ' ') FROM (SELECT status, count(*) n FROM runs GROUP BY 1)") when the disk filled"
+  full_resume "disk full (database)" "$T/fs2/db.db"
+else
+  echo "# report: disk full: no tmpfs (not root, or mounting not allowed): RLIMIT_FSIZE only"
+fi
+# RLIMIT_FSIZE: 200 KB stops the first preview (300 KB), 400 KB the database's WAL mid-sweep.
+for kb in 200 400; do
+  (ulimit -f "$kb"; exec "$WB" sweep "$T/k.ini" --db "$T/fsize$kb.db" --quiet > /dev/null 2> "$T/fsize$kb.err"); rc=$?
+  [ "$kb" = 200 ] && pattern="preview.npy: write failed: File too large" || pattern="fsize$kb.db: .*error"
+  full_check "RLIMIT_FSIZE $kb KB" "$T/fsize$kb.db" "$rc" "$T/fsize$kb.err" "$pattern"
+  check "RLIMIT_FSIZE $kb KB: not killed by SIGXFSZ" bash -c "! grep -q 'status 153' '$T/fsize$kb.err'"
+  full_resume "RLIMIT_FSIZE $kb KB" "$T/fsize$kb.db"
+done
 
 finish

@@ -215,9 +215,11 @@ int cmd_run(int argc, char **argv)
     progress_finish(p);
     print_result(s, run_id, cr->config_hash, store_status_name(res.status));
     status = res.stop_signal ? wb_exit_for_signal(res.stop_signal)
-           : res.status == STORE_FAILED ? WB_EXIT_FAILURE : WB_EXIT_OK;
+           : res.status == STORE_FAILED || res.write_failed ? WB_EXIT_FAILURE : WB_EXIT_OK;
     if (res.status == STORE_FAILED)
         wb_error("run", "%s", res.error);
+    else if (res.write_failed)
+        wb_error("run", "%s (run interrupted; run the command again to resume)", res.error);
 out:
     progress_free(p);
     data_cache_free(&cache);

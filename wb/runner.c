@@ -35,6 +35,7 @@ typedef struct run_ctx {
     const runner_sink *sink;
     char folder[4096], folder_rel[4096];
     double last_heartbeat;
+    int write_failed;   /* a checkpoint, the preview, the epoch's rows or a heartbeat */
 } run_ctx;
 
 static void emit(const run_ctx *c, progress_event *e)
@@ -112,9 +113,8 @@ static size_t add_eval_metrics(store_metric *m, size_t k, const char *split, con
     return k;
 }
 
-static int on_epoch(void *vctx, trainer *t, const epoch_result *r, char *err, size_t errlen)
+static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err, size_t errlen)
 {
-    run_ctx *c = vctx;
     char path[4200], rel_init[4200], rel_last[4200], rel_best[4200];
     const char *hash = c->cr->config_hash;
     store_checkpoint ck[3];
@@ -176,14 +176,26 @@ static int on_epoch(void *vctx, trainer *t, const epoch_result *r, char *err, si
     return 0;
 }
 
+static int on_epoch(void *vctx, trainer *t, const epoch_result *r, char *err, size_t errlen)
+{
+    run_ctx *c = vctx;
+    if (write_epoch(c, t, r, err, errlen) != 0) {
+        c->write_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 static int on_progress(void *vctx, int epoch, size_t done, size_t total, double sps, char *err,
                        size_t errlen)
 {
     run_ctx *c = vctx;
     const double t = omp_get_wtime();
     if (t - c->last_heartbeat >= STORE_HEARTBEAT_SECONDS) {
-        if (store_heartbeat(c->s, c->run_id, err, errlen) != 0)
+        if (store_heartbeat(c->s, c->run_id, err, errlen) != 0) {
+            c->write_failed = 1;
             return -1;
+        }
         c->last_heartbeat = t;
     }
     progress_event e = { .kind = PROGRESS_STEP };
@@ -280,11 +292,22 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
         snprintf(why, sizeof why, "stopped by %s", wb_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
         break;
     default:
-        result->status = STORE_FAILED;
+        /* A failed write (a full disk, a lost database) is no fault of the run: the epochs it
+         * committed stand, and it resumes from them once the cause is fixed, where a failed
+         * run would be retried from scratch, and only with --retry-failed. */
+        result->status = c.write_failed ? STORE_INTERRUPTED : STORE_FAILED;
+        result->write_failed = c.write_failed;
         break;
     }
     snprintf(result->error, sizeof result->error, "%s", why);
     const int rc = store_finish_run(s, run_id, result->status, why[0] ? why : NULL, err, errlen);
+    if (rc != 0 && why[0]) {
+        /* The cause first: the status write failing is usually its consequence (a full disk). */
+        char status_err[1024];
+        snprintf(status_err, sizeof status_err, "%s", err);
+        snprintf(err, errlen, "%s; the run stays 'running' until a later command finds its "
+                 "process gone: %s", why, status_err);
+    }
 
     progress_event end = { .kind = PROGRESS_END };
     end.epoch = out.epochs_done;

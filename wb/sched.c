@@ -265,10 +265,16 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
             continue;
         }
         runner_result res;
-        if (runner_execute(s, run_id, cr, ds, sink, &res, err, errlen) != 0)
+        if (runner_execute(s, run_id, cr, ds, sink, &res, err, errlen) != 0) {
             rc = -1;
-        else if (res.status == STORE_FAILED)
+        } else if (res.write_failed) {
+            /* The next run would hit the same full disk: stop here, the run resumable. */
+            snprintf(err, errlen, "%s (run %.12s interrupted; run the sweep again to resume)",
+                     res.error, cr->config_hash);
+            rc = -1;
+        } else if (res.status == STORE_FAILED) {
             (*failed)++;
+        }
     }
     data_cache_free(&cache);
     return rc;
