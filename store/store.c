@@ -33,6 +33,7 @@ struct store {
     enum store_open_mode mode;
     int schema_version;
     int tx_depth;               /* transactions open through tx_begin; nested ones are savepoints */
+    int busy_ms;                /* busy timeout: STORE_BUSY_TIMEOUT_MS or WB_BUSY_TIMEOUT_MS */
     char host[HOST_CAP];        /* gethostname(), for stale detection */
     /* The run this handle claimed last, and the owner it wrote: its heartbeats, epochs and end
      * must find the same owner in the row, or the run was taken from this process. */
@@ -66,8 +67,8 @@ static int db_fail(const store *s, int rc, const char *doing, char *err, size_t 
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return fail(err, errlen,
-                    "%s: %s: the database is locked by another process (gave up after %d s)",
-                    s->path, doing, STORE_BUSY_TIMEOUT_MS / 1000);
+                    "%s: %s: the database is locked by another process (gave up after %g s)",
+                    s->path, doing, s->busy_ms / 1000.0);
     case SQLITE_READONLY:
         if (s->mode == STORE_OPEN_READONLY)
             return fail(err, errlen, "%s: %s: the database was opened read-only", s->path, doing);
@@ -408,10 +409,26 @@ static int check_schema(store *s, int *version, char *err, size_t errlen)
     return 0;
 }
 
+/* WB_BUSY_TIMEOUT_MS, when it is a whole number of milliseconds from 0 to one day, else the
+ * default. Tests shorten the wait; a database on a slow shared file system may want it longer. */
+static int busy_timeout_ms(void)
+{
+    const char *text = getenv("WB_BUSY_TIMEOUT_MS");
+    if (text && *text) {
+        char *end;
+        errno = 0;
+        const long v = strtol(text, &end, 10);
+        if (!*end && !errno && v >= 0 && v <= 86400000L)
+            return (int)v;
+    }
+    return STORE_BUSY_TIMEOUT_MS;
+}
+
 static int configure_connection(store *s, char *err, size_t errlen)
 {
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    s->busy_ms = busy_timeout_ms();
+    sqlite3_busy_timeout(s->db, s->busy_ms);
     if (exec_sql(s, NULL, "enabling foreign keys", err, errlen, "PRAGMA foreign_keys = ON", "") < 0)
         return -1;
     return 0;
@@ -440,6 +457,40 @@ static int configure_writer(store *s, char *err, size_t errlen)
                     "network file system?",
                     s->path, mode);
     return exec_sql(s, NULL, "setting synchronous", err, errlen, "PRAGMA synchronous = FULL", "");
+}
+
+/* A WAL database whose folder this process cannot write, and which has no -shm file, cannot be
+ * read the usual way: the readers' shared index cannot be made (SQLITE_READONLY_CANTINIT). A
+ * results folder made read-only (an archive, a read-only mount, another user's files) is such a
+ * case (SQLite says SQLITE_READONLY_DIRECTORY). Without a -wal file, or with an empty one, the database file holds every committed
+ * transaction, and no writer can come along without creating those files in that folder: it is
+ * safe to read it as immutable. With a -wal file, its transactions would be missed: refuse. */
+static int reopen_immutable(store *s, char *err, size_t errlen)
+{
+    char wal[PATH_CAP + 8];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+        return fail(err, errlen,
+                    "%s: cannot read it: its folder is read-only and it has a -wal file but no "
+                    "-shm file (open it once with write access to the folder to checkpoint it)",
+                    s->path);
+    /* file:<path, with the URI's special characters escaped>?immutable=1 */
+    char uri[3 * PATH_CAP + 32];
+    size_t n = (size_t)snprintf(uri, sizeof uri, "file:");
+    for (const char *c = s->path; *c && n + 4 < sizeof uri; c++) {
+        if (*c == '%' || *c == '?' || *c == '#')
+            n += (size_t)snprintf(uri + n, sizeof uri - n, "%%%02X", (unsigned char)*c);
+        else
+            uri[n++] = *c;
+    }
+    snprintf(uri + n, sizeof uri - n, "?immutable=1");
+    sqlite3_close(s->db);
+    s->db = NULL;
+    const int rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(s, rc, "opening read-only", err, errlen);
+    return 0;
 }
 
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen)
@@ -491,8 +542,14 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         return -1;
     }
     int version = 0;
-    if (configure_connection(s, err, errlen) < 0 || check_schema(s, &version, err, errlen) < 0)
-        goto fail;
+    if (configure_connection(s, err, errlen) < 0 || check_schema(s, &version, err, errlen) < 0) {
+        if (mode != STORE_OPEN_READONLY ||
+            (sqlite3_extended_errcode(s->db) != SQLITE_READONLY_CANTINIT &&
+             sqlite3_extended_errcode(s->db) != SQLITE_READONLY_DIRECTORY) ||
+            reopen_immutable(s, err, errlen) < 0 || configure_connection(s, err, errlen) < 0 ||
+            check_schema(s, &version, err, errlen) < 0)
+            goto fail;
+    }
     if (mode != STORE_OPEN_READONLY) {
         size_t nsteps;
         const store_migration *steps = store_migrations(&nsteps);

@@ -18,6 +18,9 @@ enum store_open_mode {
     STORE_OPEN_READONLY     /* the file must exist; nothing is written, no stale detection */
 };
 
+/* How long a write waits for another process's write lock before it fails ("locked by another
+ * process"). The environment variable WB_BUSY_TIMEOUT_MS (milliseconds, 0 to 86400000) replaces
+ * it: tests shorten it, a slow shared file system may need it longer. */
 #define STORE_BUSY_TIMEOUT_MS 30000
 #define STORE_HEARTBEAT_SECONDS 10
 #define STORE_STALE_SECONDS 60
@@ -26,8 +29,9 @@ enum store_open_mode {
 #define STORE_SCHEMA_VERSION 1
 
 /* Opens (WAL, busy_timeout, foreign keys), creates or migrates the schema, and (unless read-only)
- * marks `interrupted` every `running` run of this host whose pid is gone and every run of any host
- * whose heartbeat is more than STORE_STALE_SECONDS old. */
+ * marks `interrupted` every `running` run of this host whose pid is gone (or a zombie) and every
+ * run of any host whose heartbeat is more than STORE_STALE_SECONDS old. Read-only, a database in
+ * a folder this process cannot write and without -shm and -wal files is read as immutable. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
 sqlite3 *store_handle(store *s);
