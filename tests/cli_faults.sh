@@ -164,4 +164,99 @@ for kb in 200 400; do
   full_resume "RLIMIT_FSIZE $kb KB" "$T/fsize$kb.db"
 done
 
+# ---- 4. a locked database, a read-only database, a missing folder ------------------------------
+# WB_BUSY_TIMEOUT_MS (store/store.h) shortens the 30 s busy timeout so that the test waits 1 s.
+export WB_BUSY_TIMEOUT_MS=1000
+# lock_db DB SECONDS: another process takes the write lock and keeps it; returns once it holds it.
+lock_db() {
+  rm -f "$T/lock.out"
+  { printf '.timeout 10000\nBEGIN IMMEDIATE;\nINSERT INTO sweeps (name) VALUES (%s);\nSELECT %s;\n' \
+      "'holder'" "'locked'"; sleep "$2"; echo 'ROLLBACK;'; } | sqlite3 -batch "$1" > "$T/lock.out" &
+  locker=$!
+  local i
+  for ((i = 0; i < 200; i++)); do grep -q locked "$T/lock.out" 2> /dev/null && return 0; sleep 0.05; done
+  fail "the other process could not lock $1"
+}
+# A finished database, locked before the sweep starts: registering the grid waits 1 s, gives up.
+cp "$T/ref.db" "$T/lk.db"
+lock_db "$T/lk.db" 4
+t0=$EPOCHREALTIME
+"$WB" sweep "$T/k.ini" --db "$T/lk.db" --force --quiet > /dev/null 2> "$T/lk.err"; rc=$?
+dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+wait "$locker"
+echo "  message after $dt s: $(cat "$T/lk.err")"
+eq "locked (before training): exit status 1" "$rc" 1
+check "locked (before training): one line saying who is in the way and how long it waited" \
+  grep -q "lk.db: .*locked by another process (gave up after 1 s)" "$T/lk.err"
+eq "locked (before training): a one-line message" "$(wc -l < "$T/lk.err")" 1
+check "locked (before training): it waited the busy timeout, not more ($dt s)" awk -v d="$dt" 'BEGIN { exit !(d >= 1 && d < 3.5) }'
+eq "locked (before training): integrity_check" "$(sq "$T/lk.db" "PRAGMA integrity_check")" ok
+eq "locked (before training): nothing lost (--force reset nothing)" "$(metrics_dump "$T/lk.db")" "$ref"
+
+# A lock taken in the middle of a sweep, held 3 s: the epoch's commit gives up after 1 s, the run
+# is interrupted (or left running by a dead process), the sweep exits 1; run again, it ends with
+# the uninterrupted numbers.
+setsid "$WB" sweep "$T/k.ini" --db "$T/lm.db" > /dev/null 2> "$T/lm.err" &
+pid=$!
+for ((i = 0; i < 400; i++)); do grep -q "epoch 3/6" "$T/lm.err" && break; sleep 0.02; done
+lock_db "$T/lm.db" 3
+wait "$pid"; rc=$?
+wait "$locker"
+echo "  message: $(grep 'wb sweep:' "$T/lm.err" | head -n1)"
+eq "locked (mid-sweep): exit status 1" "$rc" 1
+check "locked (mid-sweep): the message says the database is locked" grep -q "lm.db: .*locked by another process" "$T/lm.err"
+eq "locked (mid-sweep): integrity_check" "$(sq "$T/lm.db" "PRAGMA integrity_check")" ok
+eq "locked (mid-sweep): every checkpoint row names a complete file" "$(bad_checkpoints "$T/lm.db")" ""
+"$WB" sweep "$T/k.ini" --db "$T/lm.db" --quiet > /dev/null; rc=$?
+eq "locked (mid-sweep): run again, exit 0" "$rc" 0
+eq "locked (mid-sweep): and the uninterrupted numbers, bitwise" "$(metrics_dump "$T/lm.db")" "$ref"
+unset WB_BUSY_TIMEOUT_MS
+
+# A read-only database: its file and its folder not writable by the user (root is not refused
+# anything, so as root the commands run as nobody). Reading works (the database has no -wal or
+# -shm file: it is read as immutable); training says why it cannot, and changes nothing.
+as_user() { "$@"; }
+ro_ok=1
+if [ "$(id -u)" = 0 ]; then
+  chmod 755 "$T"
+  if runuser -u nobody -- "$WB" --version > /dev/null 2>&1; then
+    as_user() { runuser -u nobody -- "$@"; }
+  else
+    ro_ok=0; echo "# report: read-only database: skipped (nobody cannot run $WB)"
+  fi
+fi
+if [ "$ro_ok" = 1 ]; then
+  mkdir "$T/ro" && cp -r "$T/ref.db" "$T/ref.db.runs" "$T/ro/" && cp "$T/k.ini" "$T/ro/k.ini"
+  chmod -R a-w "$T/ro"
+  as_user "$WB" ls --db "$T/ro/ref.db" > "$T/ro.ls" 2> "$T/ro.err"; rc=$?
+  eq "read-only: wb ls reads it (exit 0)" "$rc" 0
+  eq "read-only: and lists its 6 runs" "$(grep -c finished "$T/ro.ls")" 6
+  as_user "$WB" query "SELECT count(*) FROM metrics" --db "$T/ro/ref.db" --csv > "$T/ro.q" 2>> "$T/ro.err"; rc=$?
+  eq "read-only: wb query reads it" "$rc $(tail -n1 "$T/ro.q" | tr -d '\r')" "0 $(sq "$T/ref.db" "SELECT count(*) FROM metrics")"
+  as_user "$WB" show 1 --db "$T/ro/ref.db" > /dev/null 2>> "$T/ro.err"; rc=$?
+  eq "read-only: wb show reads it" "$rc" 0
+  as_user "$WB" sweep "$T/ro/k.ini" --db "$T/ro/ref.db" --force --quiet > /dev/null 2> "$T/ro.sweep"; rc=$?
+  echo "  message: $(cat "$T/ro.sweep")"
+  eq "read-only: wb sweep exits 1" "$rc" 1
+  check "read-only: and says the database is read-only" grep -q "ro/ref.db is read-only" "$T/ro.sweep"
+  eq "read-only: nothing changed" "$(metrics_dump "$T/ro/ref.db")" "$ref"
+  eq "read-only: no -wal or -shm file left behind" "$(ls "$T/ro")" "$(printf 'k.ini\nref.db\nref.db.runs')"
+  chmod -R u+w "$T/ro"
+fi
+
+# Missing folders: a read command names the database it did not find; a sweep whose database
+# folder cannot be created says which and why. Usage errors are 2, failed writes 1.
+"$WB" ls --db "$T/nowhere/x.db" > /dev/null 2> "$T/m.err"; rc=$?
+eq "missing folder: wb ls exits 2" "$rc" 2
+eq "missing folder: wb ls says so" "$(cat "$T/m.err")" "wb ls: no database at $T/nowhere/x.db"
+"$WB" query "SELECT 1" --db "$T/nowhere/x.db" > /dev/null 2> "$T/m.err"; rc=$?
+eq "missing folder: wb query exits 2, one line" "$rc $(wc -l < "$T/m.err")" "2 1"
+touch "$T/afile"
+"$WB" sweep "$T/k.ini" --db "$T/afile/x.db" --quiet > /dev/null 2> "$T/m.err"; rc=$?
+eq "folder under a file: wb sweep exits 1" "$rc" 1
+eq "folder under a file: wb sweep says which and why" "$(cat "$T/m.err")" \
+   "wb sweep: cannot create the folder of the database $T/afile/x.db: $T/afile is not a folder"
+"$WB" sweep "$T/k.ini" --db "$T/new/deeper/x.db" --dry-run > /dev/null; rc=$?
+check "a dry run creates no folder" test ! -e "$T/new"
+
 finish

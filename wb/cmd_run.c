@@ -130,8 +130,11 @@ int cmd_run(int argc, char **argv)
     status = WB_EXIT_FAILURE;
     snprintf(db, sizeof db, "%s", config_database(g, db_flag));
     wb_dirname(db, dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
-        store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
+    if (wb_mkdirs(dir, err, sizeof err) != 0) {
+        wb_error("run", "cannot create the folder of the database %s: %s", db, err);
+        goto out;
+    }
+    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
         wb_error("run", "%s", err);
         goto out;
     }

@@ -288,8 +288,11 @@ int cmd_sweep(int argc, char **argv)
     database_path(g, &a, db, sizeof db);
     wb_dirname(db, dir, sizeof dir);
     status = WB_EXIT_FAILURE;
-    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
-        store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
+    if (wb_mkdirs(dir, err, sizeof err) != 0) {
+        wb_error("sweep", "cannot create the folder of the database %s: %s", db, err);
+        goto out;
+    }
+    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }
