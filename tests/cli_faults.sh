@@ -259,4 +259,46 @@ eq "folder under a file: wb sweep says which and why" "$(cat "$T/m.err")" \
 "$WB" sweep "$T/k.ini" --db "$T/new/deeper/x.db" --dry-run > /dev/null; rc=$?
 check "a dry run creates no folder" test ! -e "$T/new"
 
+# ---- 5. a run that diverges, in the middle of a sweep ---------------------------------------
+# SGD at learning rate 10 (a U-Net of depth 2, 16 channels: the loss is NaN within epoch 1), then
+# the same at 0.01: the first run ends `diverged` at its epoch, the sweep goes on to the second
+# and exits 0 (every run finished or diverged).
+cat > "$T/dv.ini" << 'EOF'
+[sweep]
+name  = diverge
+seeds = 1
+[data]
+train_patches = 256
+val_patches   = 64
+test_patches  = 64
+[model]
+depth         = 2
+base_channels = 16
+[train]
+epochs     = 3
+batch_size = 32
+threads    = 1
+optimizer  = sgd
+lr         = 10, 0.01
+EOF
+"$WB" sweep "$T/dv.ini" --db "$T/dv.db" > "$T/dv.out" 2> "$T/dv.err"; rc=$?
+eq "diverged: the sweep exits 0" "$rc" 0
+check "diverged: its summary counts 1 diverged, 1 finished" grep -q "2 runs: 1 diverged, 1 finished" "$T/dv.out"
+eq "diverged: lr 10 diverged in epoch 1 (epochs_done 0), the error says where" \
+   "$(sq "$T/dv.db" "SELECT status, epochs_done, error LIKE 'the loss became % at epoch 1, step %' FROM runs WHERE lr = 10")" "diverged|0|1"
+echo "  error: $(sq "$T/dv.db" "SELECT error FROM runs WHERE lr = 10")"
+eq "diverged: nothing of the diverged epoch is logged" "$(sq "$T/dv.db" "SELECT max(epoch) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.lr = 10")" 0
+eq "diverged: the sweep went on: lr 0.01 finished its 3 epochs" "$(sq "$T/dv.db" "SELECT status, epochs_done FROM runs WHERE lr = 0.01")" "finished|3"
+check "diverged: the progress says so" grep -q "lr=1e+01 seed=1: diverged: the loss became" "$T/dv.err"
+check "diverged: wb ls shows it with its error" grep -q "diverged.*the loss became" <("$WB" ls --db "$T/dv.db")
+before=$(sq "$T/dv.db" "SELECT count(*) FROM metrics")
+"$WB" sweep "$T/dv.ini" --db "$T/dv.db" --quiet > /dev/null; rc=$?
+eq "diverged: run again, it is not retried (exit 0, no new rows)" "$rc $(sq "$T/dv.db" "SELECT count(*) FROM metrics")" "0 $before"
+was=$(sq "$T/dv.db" "SELECT status || ' ' || epochs_done || ' ' || error FROM runs WHERE lr = 10")
+"$WB" sweep "$T/dv.ini" --db "$T/dv.db" --retry-failed --quiet > /dev/null; rc=$?
+eq "diverged: --retry-failed trains it again, to the same end" \
+   "$rc $(sq "$T/dv.db" "SELECT status || ' ' || epochs_done || ' ' || error FROM runs WHERE lr = 10")" "0 $was"
+"$WB" run "$T/dv.ini" --set train.lr=10 --db "$T/dvrun.db" > "$T/dvrun.out" 2> /dev/null; rc=$?
+eq "diverged: wb run exits 0 and says diverged" "$rc $(grep -c ': diverged' "$T/dvrun.out")" "0 1"
+
 finish
