@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -525,6 +526,14 @@ static int parse_real(const key_def *k, const char *text, double *out, char *det
         return snprintf(detail, detaillen, "; %s is too large", text), -1;
     if (isinf(v))
         return snprintf(detail, detaillen, ", not infinity"), -1;
+    /* strtod reads hexadecimal too; a configuration is written in decimal. */
+    if (strpbrk(text, "xX"))
+        return snprintf(detail, detaillen, "; %s is not a decimal number", text), -1;
+    /* Subnormal numbers lose precision and do not survive every reader (the store refused
+     * them, after the database was created): no setting needs one. */
+    if (v != 0 && fabs(v) < DBL_MIN)
+        return snprintf(detail, detaillen, "; %s is too close to 0 (at least %g)", text, DBL_MIN),
+               -1;
     if (v == 0)
         v = 0;  /* -0 would print as "-0" and hash differently from 0 */
     if (v < 0 && k->dmin >= 0)
