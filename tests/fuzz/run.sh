@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh (make fuzz): builds the libFuzzer targets of tests/fuzz/ with clang
+# (-fsanitize=fuzzer,address,undefined) against the project's own sources, runs each for
+# FUZZ_SECONDS (default 60) from its seed corpus, and prints executions and crashes per target.
+#
+#   FUZZ_SECONDS=120 make fuzz          all four targets, two minutes each
+#   bash tests/fuzz/run.sh png npy       only these
+#   FUZZ_JOBS=2 ...                      libFuzzer workers per target (default 1)
+#
+# Work files go to build-fuzz/: the growing corpus (build-fuzz/corpus/TARGET, seeded from
+# tests/fuzz/corpus/TARGET, which is left alone) and crash inputs (build-fuzz/crashes/TARGET/).
+# A crash found becomes a regression: copy its input to tests/fuzz/crashes/TARGET/, fix the bug;
+# tests/test_regress_fuzz.c replays every file there (and the seeds) in `make test`.
+# Exit status: 0 when no target crashed, 1 otherwise, 2 when clang or libFuzzer is missing.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+JOBS=${FUZZ_JOBS:-1}
+OUT=build-fuzz
+CC=${FUZZ_CC:-clang}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(ini png npy safetensors)
+
+if ! command -v "$CC" > /dev/null; then
+  echo "fuzz: $CC not found (make fuzz-deps installs clang and libclang-rt-14-dev)" >&2
+  exit 2
+fi
+
+CFLAGS=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+        -fno-sanitize-recover=undefined -Wall -Wextra -I. -D_DEFAULT_SOURCE
+        -D_POSIX_C_SOURCE=200809L)
+# Each target compiles only the sources its entry point needs.
+sources_of() {
+  case $1 in
+    ini) echo "wb/config.c" ;;
+    png) echo "data/image.c data/fileio.c" ;;
+    npy) echo "data/npy.c data/fileio.c" ;;
+    safetensors) echo "model/safetensors.c" ;;
+  esac
+}
+libs_of() {
+  case $1 in
+    ini) echo "-lcjson -linih -lnettle -lm" ;;
+    png) echo "-lpng -lm" ;;
+    npy) echo "-lm" ;;
+    safetensors) echo "-lcjson -lm" ;;
+  esac
+}
+
+mkdir -p "$OUT"
+declare -A execs crashes sites
+for t in "${targets[@]}"; do
+  src=$(sources_of "$t")
+  if [ -z "$src" ]; then echo "fuzz: unknown target '$t' (ini, png, npy, safetensors)" >&2; exit 2; fi
+  bin=$OUT/fuzz_$t
+  # shellcheck disable=SC2046
+  if ! "$CC" "${CFLAGS[@]}" -o "$bin" "tests/fuzz/fuzz_$t.c" $src $(libs_of "$t") 2> "$OUT/build_$t.log"; then
+    cat "$OUT/build_$t.log" >&2
+    if grep -q "libclang_rt.fuzzer\|fsanitize=fuzzer" "$OUT/build_$t.log"; then
+      echo "fuzz: libFuzzer missing (make fuzz-deps installs libclang-rt-14-dev)" >&2
+    fi
+    exit 2
+  fi
+  mkdir -p "$OUT/corpus/$t" "$OUT/crashes/$t"
+  rm -f "$OUT/crashes/$t"/*
+  dict=()
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+  echo "fuzz: $t for ${SECONDS_EACH} s ..."
+  # Fork mode: a crash, leak, timeout or out-of-memory is written to the crashes folder and the
+  # fuzzing goes on, so that one bug does not hide the next.
+  "$bin" "${dict[@]}" -fork="$JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+    -artifact_prefix="$OUT/crashes/$t/" \
+    "$OUT/corpus/$t" "tests/fuzz/corpus/$t" > "$OUT/fuzz_$t.log" 2>&1
+  execs[$t]=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$OUT/fuzz_$t.log" | tail -n1)
+  # Distinct places where it crashed: the first frame of each report in our sources.
+  sites[$t]=$(grep -A12 "^==[0-9]*==ERROR\|runtime error:" "$OUT/fuzz_$t.log" |
+              grep -o "in [a-z_A-Z0-9]* /[^ ]*/\(model\|data\|store\|wb\|plots\)/[^ ]*" |
+              sed 's|/.*/\(model\|data\|store\|wb\|plots\)/|\1/|' | sort -u | tr '\n' ';')
+  crashes[$t]=$(find "$OUT/crashes/$t" -type f | wc -l)
+done
+
+echo
+printf '%-12s %12s %8s %8s  %s\n' target executions crashes corpus "crash sites (inputs in $OUT/crashes/TARGET/)"
+bad=0
+for t in "${targets[@]}"; do
+  printf '%-12s %12s %8s %8s  %s\n' "$t" "${execs[$t]:-0}" "${crashes[$t]}" \
+    "$(find "$OUT/corpus/$t" -type f | wc -l)" "${sites[$t]:--}"
+  [ "${crashes[$t]}" -gt 0 ] && bad=1
+  [ -n "${execs[$t]}" ] || { echo "    (no statistics: see $OUT/fuzz_$t.log)"; bad=1; }
+done
+exit $bad
