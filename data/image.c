@@ -100,6 +100,15 @@ static int decode_with_libpng(png_decoding *d)
                  (unsigned long)width, (long)IMAGE_MAX_PIXELS);
         png_error(png, why);
     }
+    /* Deflate expands at most 1032:1, so a file too small to hold the rows it declares is
+     * truncated: refused before its buffers are allocated (else a tiny file claims 640 MB). */
+    const unsigned long long raw = ((unsigned long long)png_get_rowbytes(png, info) + 1) * height;
+    if (raw / 1032 > d->len) {
+        char why[128];
+        snprintf(why, sizeof why, "truncated: a %lux%lu image cannot fit in %zu bytes",
+                 (unsigned long)height, (unsigned long)width, d->len);
+        png_error(png, why);
+    }
     /* Palette and low-bit gray expand to 8 bits; a palette's tRNS becomes alpha on the way, which
      * strip_alpha then drops with any real alpha channel. No gamma or background transformation is
      * requested, so samples keep their stored values. */
@@ -135,6 +144,25 @@ static int decode_with_libpng(png_decoding *d)
     return 0;
 }
 
+/* Whether every chunk up to IEND (or the end of the data) fits in the data. libpng allocates an
+ * ancillary chunk (text, ICC profile) whole, at the length it claims, before reading it: a
+ * 46-byte file whose zTXt chunk claimed 2 GB took 2 GB (make fuzz). A chunk cannot be longer
+ * than the file that holds it. */
+static int chunks_fit(const unsigned char *b, size_t len)
+{
+    size_t at = 8;
+    while (at + 12 <= len) {
+        const size_t n = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 | (size_t)b[at + 2] << 8 |
+                         b[at + 3];
+        if (n > len - at - 12)
+            return 0;
+        if (memcmp(b + at + 4, "IEND", 4) == 0)
+            return 1;
+        at += n + 12;
+    }
+    return 1;   /* a file cut between chunks: libpng says it is truncated */
+}
+
 int image_decode_png(const void *buf, size_t len, const char *name, float **rgb, int *h, int *w,
                      char *err, size_t errlen)
 {
@@ -142,6 +170,10 @@ int image_decode_png(const void *buf, size_t len, const char *name, float **rgb,
     *h = *w = 0;
     if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8) != 0) {
         snprintf(err, errlen, "%s: not a PNG file", name);
+        return -1;
+    }
+    if (!chunks_fit(buf, len)) {
+        snprintf(err, errlen, "%s: truncated PNG (a chunk runs past the end of the file)", name);
         return -1;
     }
     png_decoding d = {.buf = buf, .len = len};
