@@ -73,15 +73,16 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$OUT/crashes/$t/" \
     "$OUT/corpus/$t" "tests/fuzz/corpus/$t" > "$OUT/fuzz_$t.log" 2>&1
   execs[$t]=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$OUT/fuzz_$t.log" | tail -n1)
-  # Distinct places where it crashed: the first frame of each report in our sources.
-  sites[$t]=$(grep -A12 "^==[0-9]*==ERROR\|runtime error:" "$OUT/fuzz_$t.log" |
-              grep -o "in [a-z_A-Z0-9]* /[^ ]*/\(model\|data\|store\|wb\|plots\)/[^ ]*" |
-              sed 's|/.*/\(model\|data\|store\|wb\|plots\)/|\1/|' | sort -u | tr '\n' ';')
+  # Distinct crashes: each saved input replayed once, its sanitizer or libFuzzer summary line.
+  sites[$t]=$(find "$OUT/crashes/$t" -type f | head -n 100 | while read -r f; do
+                "$bin" -rss_limit_mb=2048 -timeout=10 "$f" 2>&1 | grep -m1 '^SUMMARY:' |
+                  sed 's/^SUMMARY: //; s| /[^ ]*/\(model\|data\|store\|wb\|plots\|tests\)/| \1/|'
+              done | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')
   crashes[$t]=$(find "$OUT/crashes/$t" -type f | wc -l)
 done
 
 echo
-printf '%-12s %12s %8s %8s  %s\n' target executions crashes corpus "crash sites (inputs in $OUT/crashes/TARGET/)"
+printf '%-12s %12s %8s %8s  %s\n' target executions crashes corpus "distinct crashes (inputs in $OUT/crashes/TARGET/)"
 bad=0
 for t in "${targets[@]}"; do
   printf '%-12s %12s %8s %8s  %s\n' "$t" "${execs[$t]:-0}" "${crashes[$t]}" \
