@@ -6,71 +6,36 @@
 #include <string.h>
 
 #include "model/gemm.h"
+#include "model/layer_util.h"
 
-/* ---- chunk planning ------------------------------------------------------------------------ */
+/* ---- sizes ------------------------------------------------------------------------------------ */
 
-/* How many chunks to split n samples into: as few as keep per_sample * chunk within `cap`, then
- * rounded up to a multiple of the thread count so no thread idles (never more than n). Chunk c
- * covers samples [c*n/nch, (c+1)*n/nch). */
-static int plan_chunks(int n, size_t per_sample, size_t cap, int threads)
+static size_t im2col_per_sample(const conv_desc *d)
 {
-    size_t ns = per_sample ? cap / per_sample : (size_t)n;
-    if (ns < 1)
-        ns = 1;
-    int nch = (int)(((size_t)n + ns - 1) / ns);
-    nch = ((nch + threads - 1) / threads) * threads;
-    return nch > n ? n : nch;
+    return (size_t)(d->ksize == 1 ? d->cin : d->cin * 9) * d->h * d->w;
 }
 
-static inline int chunk_begin(int c, int n, int nch)
+size_t conv_scratch_floats(const conv_desc *d, int max_n)
 {
-    return (int)((long)c * n / nch);
-}
-
-static size_t target_floats(size_t per_sample, int max_n)
-{
-    /* Enough for the planned chunk, and never less than one sample. */
-    size_t need = per_sample > LAYER_CHUNK_FLOATS ? per_sample : LAYER_CHUNK_FLOATS;
-    size_t all = per_sample * (size_t)max_n;
-    return all < need ? all : need;
-}
-
-size_t conv_scratch_floats(int cin, int ksize, int h, int w, int max_n)
-{
-    if (ksize == 1)
+    if (d->ksize == 1)
         return 0;   /* a 1x1 convolution reads its input in place */
-    return target_floats((size_t)cin * 9 * h * w, max_n);
+    return chunk_scratch_floats(im2col_per_sample(d), LAYER_CHUNK_FLOATS, max_n);
+}
+
+size_t conv_acc_floats(const conv_desc *d)
+{
+    return (size_t)d->ksize * d->ksize * d->cin * d->cout + d->cout;
 }
 
 size_t upconv_scratch_floats(int cout, int h, int w, int max_n)
 {
-    return target_floats((size_t)cout * 4 * h * w, max_n);
+    return chunk_scratch_floats((size_t)cout * 4 * h * w, LAYER_CHUNK_FLOATS, max_n);
 }
 
-/* The capacity the plan may use: what this layer would have asked for, which the arena's scratch
- * (the maximum over all layers) always holds. */
-static int conv_chunks(int n, int cin, int ksize, int h, int w, int threads)
+static int conv_chunks(int n, const conv_desc *d, int threads)
 {
-    size_t per = (size_t)(ksize == 1 ? cin : cin * 9) * h * w;
-    return plan_chunks(n, per, LAYER_CHUNK_FLOATS, threads);
+    return plan_chunks(n, im2col_per_sample(d), LAYER_CHUNK_FLOATS, threads);
 }
-
-/* ---- profiling (thread 0 only) -------------------------------------------------------------- */
-
-static inline double prof_now(const layer_scratch *s)
-{
-    return s->prof && omp_get_thread_num() == 0 ? omp_get_wtime() : 0.0;
-}
-
-/* Adds the time since *t0 to one part of the profile and restarts the clock. */
-#define PROF_ADD(s, part, t0)                                                                      \
-    do {                                                                                           \
-        if ((s)->prof && omp_get_thread_num() == 0) {                                              \
-            double now_ = omp_get_wtime();                                                         \
-            (s)->prof->part += now_ - *(t0);                                                       \
-            *(t0) = now_;                                                                          \
-        }                                                                                          \
-    } while (0)
 
 /* ---- im2col / col2im for 3x3, padding 1 ---------------------------------------------------- */
 
@@ -143,85 +108,35 @@ static void col2im3x3(float *dx, float *dcol, size_t plane, int cin, int ns, int
     }
 }
 
-/* ---- elementwise parts fused into the chunk ------------------------------------------------ */
-
-/* y = y + bias, then ReLU. `v < 0 ? 0 : v` lets NaN through, as PyTorch's relu does, so a
- * diverging run shows NaN in its loss instead of being silently clamped. */
-static void bias_act(float *y, size_t plane, const float *bias, int cout, size_t cols, int relu)
+/* Thread 0's accumulator (after sum_accumulators) into the gradients. It holds the weight
+ * gradient transposed, [wcols][wrows], when `transposed` (see conv2d_backward), then nbias bias
+ * gradients. */
+static void add_accumulated(const layer_scratch *s, float *dweight, int wrows, int wcols,
+                            int transposed, float *dbias, int nbias)
 {
-    for (int co = 0; co < cout; co++) {
-        float *row = y + (size_t)co * plane;
-        const float b = bias[co];
-        if (relu) {
-            for (size_t j = 0; j < cols; j++) {
-                float v = row[j] + b;
-                row[j] = v < 0.0f ? 0.0f : v;
-            }
-        } else {
-            for (size_t j = 0; j < cols; j++)
-                row[j] += b;
-        }
-    }
-}
-
-/* dy *= (y > 0) when relu, and dbias_acc[co] += sum of the chunk's dy (in double: the sum runs
- * over thousands of values). */
-static void act_backward(float *dy, const float *y, size_t plane, int cout, size_t cols, int relu,
-                         float *dbias_acc)
-{
-    for (int co = 0; co < cout; co++) {
-        float *g = dy + (size_t)co * plane;
-        double sum = 0.0;
-        if (relu) {
-            const float *yr = y + (size_t)co * plane;
-            for (size_t j = 0; j < cols; j++) {
-                float v = yr[j] > 0.0f ? g[j] : 0.0f;
-                g[j] = v;
-                sum += v;
-            }
-        } else {
-            for (size_t j = 0; j < cols; j++)
-                sum += g[j];
-        }
-        dbias_acc[co] += (float)sum;
-    }
-}
-
-/* Thread-private accumulators are summed in thread order: deterministic for a thread count.
- * Each holds `wrows * wcols` weight-gradient values, then `nbias` bias-gradient values. When
- * `transposed`, the weights are held as [wcols][wrows] (see conv2d_backward). */
-static void reduce_accumulators(const layer_scratch *s, int used_threads, float *dweight, int wrows,
-                                int wcols, int transposed, float *dbias, int nbias)
-{
+    const float *acc = s->acc;
     const size_t wcount = (size_t)wrows * wcols;
-    for (int t = 0; t < used_threads; t++) {
-        const float *acc = s->acc + (size_t)t * s->acc_floats;
-        if (transposed) {
-            for (int r = 0; r < wrows; r++)
-                for (int k = 0; k < wcols; k++)
-                    dweight[(size_t)r * wcols + k] += acc[(size_t)k * wrows + r];
-        } else {
-            for (size_t i = 0; i < wcount; i++)
-                dweight[i] += acc[i];
-        }
-        for (int i = 0; i < nbias; i++)
-            dbias[i] += acc[wcount + i];
+    if (transposed) {
+        for (int r = 0; r < wrows; r++)
+            for (int k = 0; k < wcols; k++)
+                dweight[(size_t)r * wcols + k] += acc[(size_t)k * wrows + r];
+    } else {
+        for (size_t i = 0; i < wcount; i++)
+            dweight[i] += acc[i];
     }
-}
-
-static int threads_used(int nch, int threads)
-{
-    return nch < threads ? nch : threads;
+    for (int i = 0; i < nbias; i++)
+        dbias[i] += acc[wcount + i];
 }
 
 /* ---- convolution ----------------------------------------------------------------------------- */
 
 void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
-                    int cin, int cout, int h, int w, int ksize, int relu, layer_scratch *s)
+                    const conv_desc *d, layer_scratch *s)
 {
+    const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
-    const int nch = conv_chunks(n, cin, ksize, h, w, s->threads);
+    const int nch = conv_chunks(n, d, s->threads);
 
 #pragma omp parallel for schedule(static) num_threads(s->threads)
     for (int c = 0; c < nch; c++) {
@@ -248,12 +163,13 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
  * with the long dimension as GEMM's K and a tall output, this orientation ran 3-4x faster than
  * dW[cout][K] = dy * col^T in a prototype on this machine. */
 void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
-                     const float *x, const float *weight, int n, int cin, int cout, int h, int w,
-                     int ksize, int relu, layer_scratch *s)
+                     const float *x, const float *weight, int n, const conv_desc *d,
+                     layer_scratch *s)
 {
+    const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
-    const int nch = conv_chunks(n, cin, ksize, h, w, s->threads);
+    const int nch = conv_chunks(n, d, s->threads);
     const int used = threads_used(nch, s->threads);
     const size_t wcount = (size_t)K * cout;
 
@@ -296,7 +212,8 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
             }
         }
     }
-    reduce_accumulators(s, used, dweight, cout, K, 1, dbias, cout);
+    sum_accumulators(s, used, wcount + cout);
+    add_accumulated(s, dweight, cout, K, 1, dbias, cout);
 }
 
 /* ---- transposed convolution, k = 2, s = 2 ---------------------------------------------------- */
@@ -396,7 +313,8 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
             PROF_ADD(s, gemm_dgrad, &t0);
         }
     }
-    reduce_accumulators(s, used, dweight, cin, M, 0, dbias, cout);
+    sum_accumulators(s, used, wcount + cout);
+    add_accumulated(s, dweight, cin, M, 0, dbias, cout);
 }
 
 /* ---- max-pool 2x2 ---------------------------------------------------------------------------- */

@@ -103,11 +103,17 @@ typedef struct layer_case {
     int n, cin, cout, h, w, ksize, relu;
 } layer_case;
 
+static conv_desc desc_of(const layer_case *c)
+{
+    return (conv_desc){ c->cin, c->cout, c->h, c->w, c->ksize, c->relu };
+}
+
 static void layer_forward(const layer_case *c, fixture *f, float *y, const float *x,
                           const float *w, const float *b, uint8_t *idx)
 {
+    const conv_desc d = desc_of(c);
     if (c->kind == 0)
-        conv2d_forward(y, x, w, b, c->n, c->cin, c->cout, c->h, c->w, c->ksize, c->relu, &f->s);
+        conv2d_forward(y, x, w, b, c->n, &d, &f->s);
     else if (c->kind == 1)
         upconv2x2_forward(y, x, w, b, c->n, c->cin, c->cout, c->h, c->w, &f->s);
     else
@@ -147,9 +153,9 @@ static void check_layer(fixture *f, const layer_case *c, const char *name)
 
     layer_forward(c, f, y, x, w, b, idx);
     memcpy(dy, r, sizeof(float) * yn);
+    const conv_desc d = desc_of(c);
     if (c->kind == 0)
-        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, c->cin, c->cout, c->h, c->w, c->ksize,
-                        c->relu, &f->s);
+        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, &d, &f->s);
     else if (c->kind == 1)
         upconv2x2_backward(dx, dw, db, dy, x, w, c->n, c->cin, c->cout, c->h, c->w, &f->s);
     else
