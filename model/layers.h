@@ -25,6 +25,8 @@ typedef struct layer_scratch {
     float *col;             /* threads * col_floats */
     size_t acc_floats;      /* per thread: weight and bias gradient accumulator */
     float *acc;             /* threads * acc_floats */
+    size_t shared_floats;   /* one buffer for all threads: rearranged weights */
+    float *shared;
     unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
 } layer_scratch;
 
@@ -39,10 +41,11 @@ typedef struct conv_desc {
     int relu;
 } conv_desc;
 
-/* What a layer needs for batches of up to max_n samples: per-thread scratch and per-thread
- * gradient accumulator (floats). */
+/* What a layer needs for batches of up to max_n samples: per-thread scratch, per-thread gradient
+ * accumulator, shared buffer (floats). */
 size_t conv_scratch_floats(const conv_desc *d, int max_n);
 size_t conv_acc_floats(const conv_desc *d);
+size_t conv_shared_floats(const conv_desc *d);
 size_t upconv_scratch_floats(int cout, int h, int w, int max_n);
 
 /* x: (cin, n*h*w); y: (cout, n*h*w); weight: (cout, cin, k, k) as PyTorch stores it. */

@@ -150,8 +150,9 @@ static size_t level_floats(const unet *u, int channels, int level)
     return (size_t)channels * u->max_batch * s * s;
 }
 
-/* Scratch: the largest any layer plans for and the largest weight accumulator (per thread). */
-static void scratch_sizes(const unet *u, size_t *col, size_t *acc)
+/* Scratch: the largest any layer plans for and the largest weight accumulator (per thread), and
+ * the largest shared weight buffer. */
+static void scratch_sizes(const unet *u, size_t *col, size_t *acc, size_t *shared)
 {
     const conv_ref *convs[4 * UNET_MAX_DEPTH + 3];
     int nc = 0;
@@ -164,12 +165,13 @@ static void scratch_sizes(const unet *u, size_t *col, size_t *acc)
     convs[nc++] = &u->mid1;
     convs[nc++] = &u->mid2;
     convs[nc++] = &u->out;
-    *col = *acc = 0;
+    *col = *acc = *shared = 0;
 #define GROW(v, x) ((v) = (x) > (v) ? (x) : (v))
     for (int k = 0; k < nc; k++) {
         const conv_desc *d = &convs[k]->desc;
         GROW(*col, conv_scratch_floats(d, u->max_batch));
         GROW(*acc, conv_acc_floats(d));
+        GROW(*shared, conv_shared_floats(d));
     }
     for (int i = 0; i < u->m.depth; i++) {
         const int s = side(u, i + 1);
@@ -214,12 +216,14 @@ static int allocate_arena(unet *u, char *err, size_t errlen)
     ENTRY(u->g_m1, level_floats(u, C << d, d));
     ENTRY(u->g_m2, level_floats(u, C << d, d));
     const int grad_end = ne;
-    size_t colf, accf;
-    scratch_sizes(u, &colf, &accf);
+    size_t colf, accf, sharedf;
+    scratch_sizes(u, &colf, &accf, &sharedf);
     u->scratch.col_floats = colf;
     u->scratch.acc_floats = accf;
+    u->scratch.shared_floats = sharedf;
     ENTRY(u->scratch.col, colf * u->threads);
     ENTRY(u->scratch.acc, accf * u->threads);
+    ENTRY(u->scratch.shared, sharedf);
 #undef ENTRY
     for (int i = 0; i < d; i++) {
         e[ne].ptr = (void **)&u->argmax[i];

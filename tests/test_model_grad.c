@@ -27,7 +27,7 @@
 typedef struct fixture {
     gsl_rng *rng;
     layer_scratch s;
-    float *col, *acc;
+    float *col, *acc, *shared;
 } fixture;
 
 static int setup(void **state)
@@ -38,10 +38,13 @@ static int setup(void **state)
     f->s.threads = 2;
     f->s.col_floats = 1 << 20;
     f->s.acc_floats = 1 << 16;
+    f->s.shared_floats = 1 << 16;
     f->col = calloc((size_t)f->s.col_floats * 2, sizeof(float));
     f->acc = calloc((size_t)f->s.acc_floats * 2, sizeof(float));
+    f->shared = calloc(f->s.shared_floats, sizeof(float));
     f->s.col = f->col;
     f->s.acc = f->acc;
+    f->s.shared = f->shared;
     *state = f;
     return 0;
 }
@@ -52,6 +55,7 @@ static int teardown(void **state)
     gsl_rng_free(f->rng);
     free(f->col);
     free(f->acc);
+    free(f->shared);
     free(f);
     return 0;
 }
