@@ -230,13 +230,39 @@ static void script_end(FILE *f)
     fputs("unset multiplot\nset output\n}\n", f);
 }
 
-static void multiplot_title(FILE *f, const analysis *a, int rows, int cols, const char *what)
+/* The layout and the figure's title; `layout_extra` (may be "") adds margins and spacing. */
+static void multiplot_title(FILE *f, const analysis *a, int rows, int cols, const char *what,
+                            const char *layout_extra)
 {
     char name[256];
     short_name(a->name, TITLE_NAME_CHARS, name, sizeof name);
-    fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+    fprintf(f, "set multiplot layout %d,%d%s title ", rows, cols, layout_extra);
     gp_text(f, "%s: %s", name, what);
     fputs(" font ',13'\n", f);
+}
+
+/* A panel without anything to draw: gnuplot refuses to autoscale over no points, and a reader
+ * should see why it is empty. */
+static void empty_plot(FILE *f)
+{
+    fputs("unset key\nset yrange [0:1]\n"
+          "set label 1 'no finished run to show' at graph 0.5, 0.5 center\n"
+          "plot NaN notitle\nunset label 1\n", f);
+}
+
+/* How many finished runs of the configuration have a value of the series (at some epoch): one
+ * gives a line, two or more a band as well. */
+static size_t runs_with_values(const analysis *a, const analysis_config *c, int series)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        int any = 0;
+        for (int e = 0; r->status == STORE_FINISHED && e < r->nepochs && !any; e++)
+            any = isfinite(analysis_run_value(r, series, e));
+        n += any;
+    }
+    return n;
 }
 
 /* A per-epoch chart: rows of panels (one per kernel), two columns of series. */
@@ -312,21 +338,20 @@ static view epoch_view(const analysis *a, const epoch_chart *ec, size_t panel, i
 
 /* The plot elements of one configuration: its band (cut to the view) and its mean. */
 static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size_t block,
-                              const analysis_config *c, int col, const view *v, int with_title,
-                              int *first)
+                              const analysis_config *c, int col, int band, const view *v,
+                              int with_title, int *first)
 {
     char colour[8];
     lambda_colour(a, c->lambda, colour);
     fprintf(f, "%s'%s' index %zu ", *first ? "plot " : "     ", file, block);
-    if (isfinite(v->lo))
+    if (band) {
         fprintf(f, "using 1:($%d < %.10g ? %.10g : $%d):($%d > %.10g ? %.10g : $%d) ", col + 1,
                 v->lo, v->lo, col + 1, col + 2, v->hi, v->hi, col + 2);
-    else
-        fprintf(f, "using 1:%d:%d ", col + 1, col + 2);
-    fprintf(f, "with filledcurves lc rgb '%s' fs transparent solid 0.15 noborder notitle, \\\n",
-            colour);
-    fprintf(f, "     '' index %zu using 1:%d with linespoints lc rgb '%s' lw 2 pt 7 ps 0.5 dt %d ",
-            block, col, colour, c->is_baseline ? 2 : 1);
+        fprintf(f, "with filledcurves lc rgb '%s' fs transparent solid 0.15 noborder notitle, "
+                   "\\\n     '' index %zu ", colour, block);
+    }
+    fprintf(f, "using 1:%d with linespoints lc rgb '%s' lw 2 pt 7 ps 0.5 dt %d ", col, colour,
+            c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
         gp_text(f, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
@@ -369,17 +394,21 @@ static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
             else
                 fputs("set autoscale y\n", f);
             int first = 1;
-            for (size_t k = 0; k < p->nconfigs; k++) {
+            for (size_t k = 0; k < p->nconfigs && isfinite(v.lo); k++) {
                 const analysis_config *c = &a->configs[p->configs[k]];
-                if (col == ec->skip_baseline_col && c->is_baseline)
+                if ((col == ec->skip_baseline_col && c->is_baseline) ||
+                    runs_with_values(a, c, ec->series[col]) == 0)
                     continue;
                 if (!first)
                     fputs(", \\\n", f);
-                plot_epoch_series(f, a, file, block + k, c, 2 + 3 * col, &v, col == 0, &first);
+                int band = runs_with_values(a, c, ec->series[col]) >= 2;
+                plot_epoch_series(f, a, file, block + k, c, 2 + 3 * col, band, &v, col == 0,
+                                  &first);
             }
-            if (first)  /* nothing to draw (the Laplacian column of a baseline-only panel) */
-                fputs("plot NaN notitle", f);
-            fputc('\n', f);
+            if (first)
+                empty_plot(f);
+            else
+                fputc('\n', f);
         }
         block += p->nconfigs;
     }
@@ -393,7 +422,7 @@ static int write_epoch_chart(FILE *dat, FILE *gp, const analysis *a, const epoch
     if (write_epoch_data(dat, a, ec->series, 2) != 0)
         return -1;
     script_begin(gp, ec->name, 90 + 290 * (int)a->npanels, what);
-    multiplot_title(gp, a, (int)a->npanels, 2, title);
+    multiplot_title(gp, a, (int)a->npanels, 2, title, "");
     if (write_epoch_panels(gp, a, ec) != 0)
         return -1;
     script_end(gp);
@@ -466,25 +495,28 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
         }
     }
 
-    script_begin(gp, "lambda_response", 720,
+    script_begin(gp, "lambda_response", 760,
                  "final test metrics against λ, one line per kernel, 95% t error bars");
-    multiplot_title(gp, a, 2, 2, "final test metrics against λ (mean of seeds, 95% t bars)");
+    /* One legend for the four panels, below them, so it covers no point. */
+    multiplot_title(gp, a, 2, 2, "final test metrics against λ (mean of seeds, 95% t bars)",
+                    " margins 0.115, 0.97, 0.16, 0.9 spacing 0.13, 0.16");
     double lmax = max_lambda(a);
     double pad = lmax > 0 ? 0.05 * lmax : 0.05;
     fprintf(gp, "set xlabel 'Laplacian weight λ'\nset xrange [%.10g:%.10g]\n", -pad, lmax + pad);
-    fputs("set key font ',9' opaque box lc rgb '#cccccc' samplen 2\nset bars 0.6\n", gp);
+    fputs("set bars 0.6\n", gp);
     size_t nbaselines = 0;
     for (size_t i = 0; i < a->nconfigs; i++)
         nbaselines += a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][0].n > 0;
-    static const char *const ylabels[NRESPONSE] = { "test PSNR (dB)", "test SSIM",
-                                                     "test lap4_mse (K4 Laplacian MSE)",
-                                                     "test lap8_mse (K8 Laplacian MSE)" };
-    static const char *const keys[NRESPONSE] = { "bottom right", "bottom right", "top right",
-                                                 "top right" };
+    static const char *const titles[NRESPONSE] = {
+        "test PSNR, higher is better", "test SSIM, higher is better",
+        "test lap4_mse (K4), lower is better", "test lap8_mse (K8), lower is better"
+    };
+    static const char *const ylabels[NRESPONSE] = { "PSNR (dB)", "SSIM", "lap4_mse",
+                                                     "lap8_mse" };
     for (int s = 0; s < NRESPONSE; s++) {
         int col = 2 + 3 * s;
-        fprintf(gp, "set title '%s'\nset ylabel '%s'\nset key %s\n",
-                analysis_series_title(response_series[s]), ylabels[s], keys[s]);
+        fprintf(gp, "set title '%s'\nset ylabel '%s'\nset autoscale y\nunset key\n", titles[s],
+                ylabels[s]);
         int first = 1;
         /* The baselines as dashed horizontal lines across the whole λ range. */
         for (size_t i = 0; i < a->nconfigs; i++) {
@@ -492,29 +524,70 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
             const analysis_stat *st = &c->stat[ANALYSIS_LAST][response_series[s]];
             if (!c->is_baseline || st->n == 0)
                 continue;
-            fprintf(gp, "%s%.10g with lines lc rgb '#000000' dt 2 lw 1.5 title ",
+            fprintf(gp, "%s%.10g with lines lc rgb '#000000' dt 2 lw 1.5 notitle",
                     first ? "plot " : ", \\\n     ", st->summary.mean);
-            if (nbaselines > 1)
-                gp_text(gp, "baseline %s", c->label);
-            else
-                fputs("'baseline (λ = 0)'", gp);
             first = 0;
         }
         double dodge = a->npanels > 1 ? 0.012 * (lmax > 0 ? lmax : 1) : 0;
         for (size_t p = 0; p < a->npanels; p++) {
+            size_t most = 0;    /* seeds of the configuration with the most, in this panel */
+            for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
+                size_t n = a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST]
+                                                                   [response_series[s]].n;
+                most = n > most ? n : most;
+            }
+            if (most == 0)
+                continue;
             double dx = dodge * ((double)p - (double)(a->npanels - 1) / 2);
             const char *colour = panel_colour(p);
-            fprintf(gp, "%s'lambda_response.dat' index %zu using ($1%+.6g):%d:%d:%d "
-                        "with yerrorbars lc rgb '%s' pt %d ps 0.9 notitle, \\\n",
-                    first ? "plot " : ", \\\n     ", p, dx, col, col + 1, col + 2, colour,
-                    panel_point(p));
-            fprintf(gp, "     '' index %zu using ($1%+.6g):%d with lines lc rgb '%s' lw 2 title ",
-                    p, dx, col, colour);
-            gp_text(gp, "%s", panel_name(a, p));
+            fprintf(gp, "%s'lambda_response.dat' index %zu ", first ? "plot " : ", \\\n     ",
+                    p);
+            if (most >= 2)
+                fprintf(gp, "using ($1%+.6g):%d:%d:%d with yerrorbars lc rgb '%s' pt %d ps 0.9 "
+                            "notitle, \\\n     '' index %zu ", dx, col, col + 1, col + 2,
+                        colour, panel_point(p), p);
+            else
+                fprintf(gp, "using ($1%+.6g):%d with points lc rgb '%s' pt %d ps 0.9 notitle, "
+                            "\\\n     '' index %zu ", dx, col, colour, panel_point(p), p);
+            fprintf(gp, "using ($1%+.6g):%d with lines lc rgb '%s' lw 2 notitle", dx, col, colour);
             first = 0;
         }
-        fputc('\n', gp);
+        if (first)
+            empty_plot(gp);
+        else
+            fputc('\n', gp);
     }
+    /* The legend: a plot of nothing across the bottom strip, whose key has the figure's whole
+     * width (a key inside a panel would have a panel's width and cover points). */
+    fputs("set lmargin at screen 0.02\nset rmargin at screen 0.98\nset bmargin at screen 0\n"
+          "set tmargin at screen 0.07\nunset border\nunset tics\nunset xlabel\nunset ylabel\n"
+          "unset title\nunset grid\nset xrange [0:1]\nset yrange [0:1]\n"
+          "set key center center horizontal font ',10' samplen 3 box lc rgb '#cccccc'\n"
+          "plot ", gp);
+    int first = 1;
+    for (size_t i = 0; i < a->nconfigs; i++) {
+        const analysis_config *c = &a->configs[i];
+        if (!c->is_baseline || c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0)
+            continue;
+        fprintf(gp, "%sNaN with lines lc rgb '#000000' dt 2 lw 1.5 title ", first ? "" : ", ");
+        if (nbaselines > 1)
+            gp_text(gp, "baseline %s", c->label);
+        else
+            fputs("'baseline (λ = 0)'", gp);
+        first = 0;
+    }
+    for (size_t p = 0; p < a->npanels; p++) {
+        size_t n = 0;
+        for (size_t k = 0; k < a->panels[p].nconfigs; k++)
+            n += a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST][AS_TEST_PSNR].n;
+        if (n == 0)
+            continue;
+        fprintf(gp, "%sNaN with linespoints lc rgb '%s' pt %d lw 2 title ", first ? "" : ", ",
+                panel_colour(p), panel_point(p));
+        gp_text(gp, "%s", panel_name(a, p));
+        first = 0;
+    }
+    fputs(first ? "NaN notitle\n" : "\n", gp);
     script_end(gp);
     return 0;
 }
@@ -547,13 +620,17 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
 
     script_begin(gp, "tradeoff", 560,
                  "each run's test PSNR against its test Laplacian error, coloured by λ");
-    multiplot_title(gp, a, 1, 1, "test PSNR against Laplacian error, one point per finished run");
+    multiplot_title(gp, a, 1, 1, "test PSNR against Laplacian error, one point per finished run",
+                    "");
     fputs("set xlabel 'test lap8_mse (K8 Laplacian MSE, lower is better)'\n"
           "set ylabel 'test PSNR (dB), higher is better'\n"
           "set key outside right top font ',9' samplen 1\nset title ''\n", gp);
     int first = 1;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
+        if (c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0 ||
+            c->stat[ANALYSIS_LAST][AS_TEST_LAP8].n == 0)
+            continue;
         char colour[8];
         lambda_colour(a, c->lambda, colour);
         fprintf(gp, "%s'tradeoff.dat' index %zu using 1:2 with points lc rgb '%s' pt %d ps 1.4 "
@@ -562,7 +639,10 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
         gp_text(gp, "%s", c->label);
         first = 0;
     }
-    fputc('\n', gp);
+    if (first)
+        empty_plot(gp);
+    else
+        fputc('\n', gp);
     script_end(gp);
     return 0;
 }
