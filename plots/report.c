@@ -360,7 +360,9 @@ static void section_verdict(doc *d, const analysis *a)
     doc_para(d, "Test PSNR at the last epoch of each configuration against its λ = 0 baseline "
              "(the same settings but the Laplacian term), paired by seed; 95%% Student-t "
              "intervals of the mean difference; paired t-tests with Holm's adjustment over the "
-             "%zu configuration%s tested; significance at α = %g after Holm.",
+             "%zu configuration%s tested; significance at α = %g after Holm. The intervals are "
+             "not adjusted for the number of comparisons: one that excludes 0 while Holm's p is "
+             "above α is a hint, not a finding.",
              a->holm_family[at][m], a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
     doc_list_begin(d);
     size_t compared = 0;
@@ -382,6 +384,7 @@ static void section_verdict(doc *d, const analysis *a)
     }
     doc_list_end(d);
 
+    doc_para(d, "By verdict:");
     static const struct { enum stats_verdict v; const char *title; } groups[] = {
         { STATS_HELPS, "Helps" }, { STATS_HURTS, "Hurts" },
         { STATS_INDISTINGUISHABLE, "Indistinguishable from the baseline" },
