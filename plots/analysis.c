@@ -733,30 +733,46 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
     return 0;
 }
 
-int analysis_load_named(store *s, const char *sweep_name, double alpha, analysis **out,
-                        int *not_found, char *err, size_t errlen)
+/* The sweep's id by name, or the latest; *not_found tells a missing sweep from a database
+ * error (the store's functions fail alike for both). */
+static int find_sweep(store *s, const char *sweep_name, int64_t *id, int *not_found, char *err,
+                      size_t errlen)
 {
-    int64_t id;
     char name[1024];
+    *not_found = 0;
+    if ((sweep_name ? store_find_sweep(s, sweep_name, id, err, errlen)
+                    : store_latest_sweep(s, id, name, sizeof name, err, errlen)) == 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store_handle(s), "SELECT 1 FROM sweeps WHERE ?1 IS NULL OR"
+                           " name = ?1 LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+        if (sweep_name)
+            sqlite3_bind_text(st, 1, sweep_name, -1, SQLITE_STATIC);
+        *not_found = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return -1;
+}
+
+int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+                  int *usage_error, char *err, size_t errlen)
+{
+    int missing = 0;
+    store *s;
     *out = NULL;
-    if (not_found)
-        *not_found = 0;
-    int rc = sweep_name ? store_find_sweep(s, sweep_name, &id, err, errlen)
-                        : store_latest_sweep(s, &id, name, sizeof name, err, errlen);
-    if (rc != 0) {
-        /* Both fail for a missing sweep and for a database error: ask which. */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_handle(s), "SELECT 1 FROM sweeps WHERE ?1 IS NULL OR"
-                               " name = ?1 LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-            if (sweep_name)
-                sqlite3_bind_text(st, 1, sweep_name, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_DONE && not_found)
-                *not_found = 1;
-        }
-        sqlite3_finalize(st);
+    if (store_open(db_path, STORE_OPEN_EXISTING, &s, err, errlen) != 0 &&
+        store_open(db_path, STORE_OPEN_READONLY, &s, err, errlen) != 0) {
+        if (usage_error)
+            *usage_error = 1;
         return -1;
     }
-    return analysis_load(s, id, alpha, out, err, errlen);
+    int64_t id;
+    int rc = find_sweep(s, sweep_name, &id, &missing, err, errlen) == 0 &&
+             analysis_load(s, id, alpha, out, err, errlen) == 0 ? 0 : -1;
+    store_close(s);
+    if (usage_error)
+        *usage_error = missing;
+    return rc;
 }
 
 void analysis_free(analysis *a)

@@ -84,18 +84,6 @@ static int panel_point(size_t panel)
     return points[panel % (sizeof points / sizeof points[0])];
 }
 
-/* A gnuplot string literal of formatted text (which may hold database strings). */
-static void gp_text(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void gp_text(FILE *f, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    escape_gnuplot(f, buf);
-}
-
 /* Text in a data file's comment line: control characters (a newline would end the comment)
  * become spaces. */
 static void comment_text(FILE *f, const char *s)
@@ -171,7 +159,8 @@ static int write_epoch_data(FILE *f, const analysis *a, const int *series, int n
     if (!x)
         return -1;
     fputs("# wb report: per-epoch means over each configuration's finished runs, with the\n"
-          "# bounds of the 95% Student-t interval (NaN with fewer than two runs).\n# columns: epoch",
+          "# bounds of the 95% Student-t interval (NaN with fewer than two runs).\n"
+          "# columns: epoch",
           f);
     for (int s = 0; s < nseries; s++)
         fprintf(f, " %s_mean %s_lo %s_hi", analysis_series_name(series[s]),
@@ -237,7 +226,7 @@ static void multiplot_title(FILE *f, const analysis *a, int rows, int cols, cons
     char name[256];
     short_name(a->name, TITLE_NAME_CHARS, name, sizeof name);
     fprintf(f, "set multiplot layout %d,%d%s title ", rows, cols, layout_extra);
-    gp_text(f, "%s: %s", name, what);
+    escape_format(f, escape_gnuplot, "%s: %s", name, what);
     fputs(" font ',13'\n", f);
 }
 
@@ -354,7 +343,7 @@ static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size
             c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
-        gp_text(f, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
+        escape_format(f, escape_gnuplot, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
     } else {
         fputs("notitle", f);
     }
@@ -380,7 +369,7 @@ static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
         for (int col = 0; col < 2; col++) {
             view v = epoch_view(a, ec, pi, col, x);
             fputs("set title ", f);
-            gp_text(f, "%s, %s", ec->titles[col], panel_name(a, pi));
+            escape_format(f, escape_gnuplot, "%s, %s", ec->titles[col], panel_name(a, pi));
             fprintf(f, "\n%s logscale y\nset ylabel '%s'\n", v.log ? "set" : "unset",
                     v.log ? ec->ylabel_log : ec->ylabel);
             /* The legend once per row: the right panel has the same lines. */
@@ -571,7 +560,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
             continue;
         fprintf(gp, "%sNaN with lines lc rgb '#000000' dt 2 lw 1.5 title ", first ? "" : ", ");
         if (nbaselines > 1)
-            gp_text(gp, "baseline %s", c->label);
+            escape_format(gp, escape_gnuplot, "baseline %s", c->label);
         else
             fputs("'baseline (λ = 0)'", gp);
         first = 0;
@@ -584,7 +573,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
             continue;
         fprintf(gp, "%sNaN with linespoints lc rgb '%s' pt %d lw 2 title ", first ? "" : ", ",
                 panel_colour(p), panel_point(p));
-        gp_text(gp, "%s", panel_name(a, p));
+        escape_gnuplot(gp, panel_name(a, p));
         first = 0;
     }
     fputs(first ? "NaN notitle\n" : "\n", gp);
@@ -636,7 +625,7 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
         fprintf(gp, "%s'tradeoff.dat' index %zu using 1:2 with points lc rgb '%s' pt %d ps 1.4 "
                     "title ", first ? "plot " : ", \\\n     ", ci, colour,
                 c->is_baseline ? 6 : panel_point(c->panel));
-        gp_text(gp, "%s", c->label);
+        escape_gnuplot(gp, c->label);
         first = 0;
     }
     if (first)

@@ -19,7 +19,7 @@
 
 enum chart_kind {
     CHART_LEARNING_CURVES,  /* val and test PSNR per epoch, one line per λ, a panel per kernel */
-    CHART_LAMBDA_RESPONSE,  /* final test PSNR, SSIM, Laplacian errors against λ, a line per kernel */
+    CHART_LAMBDA_RESPONSE,  /* final test PSNR, SSIM, Laplacian errors against λ, line per kernel */
     CHART_LOSS_COMPONENTS,  /* train loss parts (pixel, Laplacian) per epoch, one line per λ */
     CHART_TRADEOFF,         /* each run's test PSNR against its Laplacian error, coloured by λ */
     CHART_COUNT

@@ -1,6 +1,7 @@
 /* plots/escape.c: see escape.h. */
 #include "plots/escape.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,28 @@ void escape_gnuplot(FILE *f, const char *s)
             fputc(is_control(*p) ? ' ' : *p, f);
     }
     fputc('\'', f);
+}
+
+void escape_vformat(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, va_list ap)
+{
+    char small[4096];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *text = n >= (int)sizeof small ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    escape(f, text ? text : small);
+    free(text);
+}
+
+void escape_format(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    escape_vformat(f, escape, fmt, ap);
+    va_end(ap);
 }
 
 char *escape_to_string(void (*escape)(FILE *, const char *), const char *s)

@@ -9,6 +9,7 @@
 #ifndef WB_PLOTS_ESCAPE_H
 #define WB_PLOTS_ESCAPE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,6 +23,12 @@ void escape_markdown(FILE *f, const char *s);
 /* A gnuplot string literal, quotes included: single quotes (where gnuplot expands nothing: no
  * backquotes, no backslash escapes, no @ macros) with ' doubled. */
 void escape_gnuplot(FILE *f, const char *s);
+
+/* printf, then `escape` on the result: for text that mixes wb's words with database strings.
+ * (Should memory run out, the text is cut at 4095 bytes rather than lost.) */
+void escape_format(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void escape_vformat(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, va_list ap);
 
 /* The escaped text as a malloc'ed string (for tests and for building cells); NULL when memory runs
  * out. */

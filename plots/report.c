@@ -22,26 +22,13 @@ enum doc_format { DOC_HTML, DOC_MARKDOWN };
 typedef struct doc {
     FILE *f;
     enum doc_format format;
+    void (*escape)(FILE *, const char *);   /* escape_html or escape_markdown */
     size_t ncols;               /* of the open table */
 } doc;
 
 static void doc_text(doc *d, const char *s)
 {
-    if (d->format == DOC_HTML)
-        escape_html(d->f, s);
-    else
-        escape_markdown(d->f, s);
-}
-
-static void doc_textf(doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void doc_textf(doc *d, const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    doc_text(d, buf);
+    d->escape(d->f, s);
 }
 
 static void doc_heading(doc *d, int level, const char *id, const char *text)
@@ -72,14 +59,12 @@ static void doc_para_end(doc *d)
 static void doc_para(doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void doc_para(doc *d, const char *fmt, ...)
 {
-    char buf[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     doc_para_begin(d, NULL);
-    doc_text(d, buf);
+    escape_vformat(d->f, d->escape, fmt, ap);
     doc_para_end(d);
+    va_end(ap);
 }
 
 static void doc_strong(doc *d, const char *text)
@@ -404,7 +389,7 @@ static void section_verdict(doc *d, const analysis *a)
             continue;
         doc_item_begin(d);
         doc_strong(d, groups[g].title);
-        doc_textf(d, ": %s.", *names ? names : "none");
+        escape_format(d->f, d->escape, ": %s.", *names ? names : "none");
         doc_item_end(d);
     }
     doc_list_end(d);
@@ -464,6 +449,20 @@ static void section_key_table(doc *d, const analysis *a)
              "--at best.", a->alpha);
 }
 
+/* The cells that name a run: its id, seed and config hash prefix. */
+typedef struct run_cells {
+    char id[24], seed[24], hash[16];
+} run_cells;
+
+static run_cells cells_of(const analysis_run *r)
+{
+    run_cells c;
+    snprintf(c.id, sizeof c.id, "%lld", (long long)r->id);
+    snprintf(c.seed, sizeof c.seed, "%lld", (long long)r->seed);
+    snprintf(c.hash, sizeof c.hash, "%.12s", r->config_hash);
+    return c;
+}
+
 static void section_not_finished(doc *d, const analysis *a)
 {
     doc_heading(d, 2, "not-finished", "Runs that did not finish");
@@ -484,14 +483,12 @@ static void section_not_finished(doc *d, const analysis *a)
             const analysis_run *r = &a->runs[c->runs[i]];
             if (r->status == STORE_FINISHED)
                 continue;
-            char id[32], seed[32], epochs[64], hash[16];
-            snprintf(id, sizeof id, "%lld", (long long)r->id);
-            snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
+            run_cells rc = cells_of(r);
+            char epochs[64];
             snprintf(epochs, sizeof epochs, "%d of %d", r->epochs_done < 0 ? 0 : r->epochs_done,
                      r->epochs);
-            snprintf(hash, sizeof hash, "%.12s", r->config_hash);
-            const char *cells[] = { id, c->label, seed, store_status_name(r->status), epochs,
-                                    r->error ? r->error : "", hash };
+            const char *cells[] = { rc.id, c->label, rc.seed, store_status_name(r->status), epochs,
+                                    r->error ? r->error : "", rc.hash };
             doc_table_row(d, cells, 0);
         }
     }
@@ -546,13 +543,10 @@ static void section_grid(doc *d, const report_inputs *in)
     doc_table_begin(d, 5, headers);
     for (size_t c = 0; c < in->grid->ncolumns; c++) {
         const grid_column *col = &in->grid->columns[c];
-        const analysis_run *r = &a->runs[col->run];
-        char num[16], id[32], seed[32], hash[16];
+        run_cells rc = cells_of(&a->runs[col->run]);
+        char num[24];
         snprintf(num, sizeof num, "%zu", c + 1);
-        snprintf(id, sizeof id, "%lld", (long long)r->id);
-        snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
-        snprintf(hash, sizeof hash, "%.12s", r->config_hash);
-        const char *cells[] = { num, col->caption, id, seed, hash };
+        const char *cells[] = { num, col->caption, rc.id, rc.seed, rc.hash };
         doc_table_row(d, cells, 0);
     }
     doc_table_end(d);
@@ -570,7 +564,8 @@ static void section_all_statistics(doc *d, const analysis *a)
              "higher, the others lower.");
     for (int at = 0; at < ANALYSIS_NAT; at++) {
         char title[128];
-        snprintf(title, sizeof title, "Test metrics at %s", analysis_at_title((enum analysis_at)at));
+        snprintf(title, sizeof title, "Test metrics at %s",
+                 analysis_at_title((enum analysis_at)at));
         doc_heading(d, 3, at == ANALYSIS_LAST ? "stats-last" : "stats-best", title);
         const char *headers[1 + ANALYSIS_NTEST];
         headers[0] = "configuration";
@@ -745,7 +740,7 @@ static void write_document(doc *d, const report_inputs *in)
 {
     if (d->format == DOC_HTML) {
         fputs(html_head, d->f);
-        doc_textf(d, "wb report: %s", in->a->name);
+        escape_format(d->f, d->escape, "wb report: %s", in->a->name);
         fputs(html_style, d->f);
         fputs("<nav><a href=\"#verdict\">Verdict</a><a href=\"#key-table\">Key table</a>"
               "<a href=\"#not-finished\">Not finished</a><a href=\"#charts\">Charts</a>"
@@ -777,7 +772,8 @@ int report_write(const char *dir, const report_inputs *in, char *err, size_t err
         outfile o;
         if (outfile_open(&o, path, err, errlen) != 0)
             return -1;
-        doc d = { o.f, outputs[i].format, 0 };
+        doc d = { o.f, outputs[i].format,
+                  outputs[i].format == DOC_HTML ? escape_html : escape_markdown, 0 };
         write_document(&d, in);
         if (outfile_commit(&o, err, errlen) != 0)
             return -1;

@@ -67,14 +67,18 @@ grep -qF '![Learning curves](learning_curves.png)' "$md" || fail "report.md lack
 grep -qE '^\*  λ = ' "$tmp/cmp" || fail "wb compare marks no best configuration: $(cat "$tmp/cmp")"
 grep -q 'indistinguishable\|helps\|hurts' "$tmp/cmp" || fail "wb compare has no verdict"
 "$WB" compare --db "$tmp/m.db" --csv >"$tmp/cmp.csv" || fail "wb compare --csv exited $?"
-configs=$("$WB" query "SELECT count(DISTINCT config_id) FROM runs" --db "$tmp/m.db" --csv | tail -n 1 | tr -d "\r")
+configs=$("$WB" query "SELECT count(DISTINCT config_id) FROM runs" --db "$tmp/m.db" --csv |
+          tail -n 1 | tr -d "\r")
 csv_check "$tmp/cmp.csv" 20 "$configs"
-head -n 1 "$tmp/cmp.csv" | tr -d "\r" | grep -qx 'config,label,laplacian_weight,kernel,border,kernel_norm,n,runs,mean,sd,ci_low,ci_high,pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best' ||
+header="config,label,laplacian_weight,kernel,border,kernel_norm,n,runs,mean,sd,ci_low,ci_high"
+header+=",pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best"
+[ "$(head -n 1 "$tmp/cmp.csv" | tr -d '\r')" = "$header" ] ||
   fail "unexpected CSV header: $(head -n 1 "$tmp/cmp.csv")"
 grep -qF '"λ = 0.6, kernel = 4",0.59999999999999998,4,reflect101,none,2,2,' "$tmp/cmp.csv" ||
   fail "CSV row of λ = 0.6, kernel 4 not as expected: $(cat "$tmp/cmp.csv")"
 [ "$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$tmp/cmp.csv")" = 1 ] || fail "not one best row"
-"$WB" compare --db "$tmp/m.db" --metric val.ssim --at best --csv >"$tmp/cmp2.csv" || fail "compare --metric"
+"$WB" compare --db "$tmp/m.db" --metric val.ssim --at best --csv >"$tmp/cmp2.csv" ||
+  fail "compare --metric val.ssim --at best exited $?"
 csv_check "$tmp/cmp2.csv" 20 "$configs"
 
 # ---- exit statuses -------------------------------------------------------------------------

@@ -18,7 +18,6 @@
 #include "plots/escape.h"
 #include "plots/grid.h"
 #include "plots/report.h"
-#include "store/store.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/util.h"
@@ -101,19 +100,11 @@ int cmd_report(int argc, char **argv)
         return cmd_usage(usage, WB_EXIT_USAGE);
 
     char err[1024];
-    store *s;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("report", "%s", err);
-        return WB_EXIT_USAGE;
-    }
     analysis *a;
-    int not_found;
-    int rc = analysis_load_named(s, sweep, STATS_ALPHA_DEFAULT, &a, &not_found, err, sizeof err);
-    store_close(s);
-    if (rc != 0) {
+    int usage_error;
+    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
-        return not_found ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
     }
 
     char dir[4096];
