@@ -342,13 +342,20 @@ static void section_verdict(doc *d, const analysis *a)
     const enum analysis_at at = ANALYSIS_LAST;
     const int m = AS_TEST_PSNR;
     doc_heading(d, 2, "verdict", "Verdict");
+    size_t family = a->holm_family[at][m];
+    char holm[128];
+    if (family > 0)
+        snprintf(holm, sizeof holm, "Holm's adjustment over the %zu configuration%s tested",
+                 family, family == 1 ? "" : "s");
+    else
+        snprintf(holm, sizeof holm, "Holm's adjustment (here over none: no configuration has "
+                 "two seeds finished on both sides)");
     doc_para(d, "Test PSNR at the last epoch of each configuration against its λ = 0 baseline "
              "(the same settings but the Laplacian term), paired by seed; 95%% Student-t "
-             "intervals of the mean difference; paired t-tests with Holm's adjustment over the "
-             "%zu configuration%s tested; significance at α = %g after Holm. The intervals are "
-             "not adjusted for the number of comparisons: one that excludes 0 while Holm's p is "
-             "above α is a hint, not a finding.",
-             a->holm_family[at][m], a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
+             "intervals of the mean difference; paired t-tests with %s; significance at α = %g "
+             "after Holm. The intervals are not adjusted for the number of comparisons: one "
+             "that excludes 0 while Holm's p is above α is a hint, not a finding.", holm,
+             a->alpha);
     doc_list_begin(d);
     size_t compared = 0;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
@@ -396,11 +403,17 @@ static void section_verdict(doc *d, const analysis *a)
     long best = a->best[at][m];
     if (best >= 0) {
         const analysis_stat *st = &a->configs[best].stat[at][m];
+        const stats_summary *s = &st->summary;
+        int dec = analysis_decimals(s->has_spread ? s->sd : NAN, s->mean);
         char ms[128];
-        fmt_mean_sd(st, ms, sizeof ms);
-        doc_para(d, "Highest mean test PSNR (marked ★ in the tables): %s, %s dB (n = %zu). The "
-                 "highest mean is not by itself evidence of a difference; the tests above are.",
-                 a->configs[best].label, ms, st->n);
+        if (s->has_spread)
+            snprintf(ms, sizeof ms, "%.*f ± %.*f dB (mean ± sd, n = %zu)", dec, s->mean, dec,
+                     s->sd, st->n);
+        else
+            snprintf(ms, sizeof ms, "%.*f dB from one seed", dec, s->mean);
+        doc_para(d, "Highest mean test PSNR (marked ★ in the tables): %s, %s. The highest mean "
+                 "is not by itself evidence of a difference; the tests above are.",
+                 a->configs[best].label, ms);
     }
 }
 
