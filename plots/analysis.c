@@ -341,71 +341,90 @@ static int baseline_may_differ(const char *key)
     return strncmp(key, "sweep.", 6) == 0;
 }
 
-/* Whether `key` is one of the comma-separated axes. */
-static int is_axis(const char *axes, const char *key)
+#define MAX_AXES 64
+
+/* The comma-separated axes as positions into `axes` (not copied), at most MAX_AXES. */
+static size_t split_axes(const char *axes, const char *start[MAX_AXES], size_t len[MAX_AXES])
 {
-    size_t n = strlen(key);
-    for (const char *p = axes ? axes : ""; *p;) {
+    size_t n = 0;
+    for (const char *p = axes ? axes : ""; *p && n < MAX_AXES;) {
         const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, key, n) == 0)
-            return 1;
-        p += len + (comma ? 1 : 0);
+        start[n] = p;
+        len[n] = comma ? (size_t)(comma - p) : strlen(p);
+        p += len[n] + (comma ? 1 : 0);
+        n += len[n] > 0;
     }
-    return 0;
+    return n;
 }
 
 /* Reads a configuration's params (from its first run): its baseline key, and its labels from
- * the sweep's axes in the order the axes list them. */
+ * the sweep's axes, in the order the sweep lists them (λ first in any case). */
 static int describe_config(sqlite3 *db, sqlite3_stmt *st, analysis *a, analysis_config *c,
                            config_scratch *cs, char *err, size_t errlen)
 {
+    const char *axis[MAX_AXES];
+    size_t axis_len[MAX_AXES];
+    size_t naxes = split_axes(a->axes, axis, axis_len);
+    char *value_of[MAX_AXES] = { 0 };
     char *key_text = NULL, *label = NULL, *setting = NULL, *panel = NULL;
     size_t key_len = 0, label_len = 0, setting_len = 0, panel_len = 0;
     FILE *kf = open_memstream(&key_text, &key_len);
+    int rc = SQLITE_DONE, ok = kf != NULL;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, a->runs[cs->first_run].id);
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        const char *value = (const char *)sqlite3_column_text(st, 1);
+        if (!key)
+            continue;
+        if (!baseline_may_differ(key))
+            fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
+        for (size_t i = 0; i < naxes && value; i++) {
+            if (strlen(key) == axis_len[i] && strncmp(key, axis[i], axis_len[i]) == 0 &&
+                strcmp(key, "loss.laplacian_weight") != 0) {
+                char pretty[256];
+                pretty_value(value, pretty, sizeof pretty);
+                ok &= (value_of[i] = strdup(pretty)) != NULL;
+            }
+        }
+    }
+    ok = ok && !ferror(kf);
+    ok &= !kf || fclose(kf) == 0;
+    cs->baseline_key = key_text;
+
     FILE *lf = open_memstream(&label, &label_len);
     FILE *sf = open_memstream(&setting, &setting_len);
     FILE *pf = open_memstream(&panel, &panel_len);
-    int rc = SQLITE_DONE, ok = kf && lf && sf && pf;
-    const char *panel_sep = "";
+    ok = ok && lf && sf && pf;
     if (ok) {
         fprintf(lf, "λ = %g", c->lambda);
         fprintf(sf, "λ = %g", c->lambda);
         if (c->kernel)
             fprintf(sf, " with kernel %s", c->kernel);
-        const char *setting_sep = c->kernel ? ", " : " with ";
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, a->runs[cs->first_run].id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *key = (const char *)sqlite3_column_text(st, 0);
-            const char *value = (const char *)sqlite3_column_text(st, 1);
-            if (!key)
+        const char *setting_sep = c->kernel ? ", " : " with ", *panel_sep = "";
+        for (size_t i = 0; i < naxes; i++) {
+            if (!value_of[i])
                 continue;
-            if (!baseline_may_differ(key))
-                fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
-            if (!value || strcmp(key, "loss.laplacian_weight") == 0 || !is_axis(a->axes, key))
-                continue;
-            const char *dot = strchr(key, '.');
-            const char *shortname = dot ? dot + 1 : key;
-            char pretty[256];
-            pretty_value(value, pretty, sizeof pretty);
-            fprintf(lf, ", %s = %s", shortname, pretty);
-            fprintf(pf, "%s%s = %s", panel_sep, shortname, pretty);
+            const char *dot = memchr(axis[i], '.', axis_len[i]);
+            int skip = dot ? (int)(dot + 1 - axis[i]) : 0;
+            int n = (int)axis_len[i] - skip;
+            fprintf(lf, ", %.*s = %s", n, axis[i] + skip, value_of[i]);
+            fprintf(pf, "%s%.*s = %s", panel_sep, n, axis[i] + skip, value_of[i]);
             panel_sep = ", ";
-            if (strcmp(key, "loss.kernel") != 0) {
-                fprintf(sf, "%s%s = %s", setting_sep, shortname, pretty);
+            if (strncmp(axis[i], "loss.kernel", axis_len[i]) != 0 || axis_len[i] != 11) {
+                fprintf(sf, "%s%.*s = %s", setting_sep, n, axis[i] + skip, value_of[i]);
                 setting_sep = ", ";
             }
         }
+        ok = !ferror(lf) && !ferror(sf) && !ferror(pf);
     }
-    ok = ok && !ferror(kf) && !ferror(lf) && !ferror(sf) && !ferror(pf);
-    ok &= (!kf || fclose(kf) == 0) & (!lf || fclose(lf) == 0) & (!sf || fclose(sf) == 0) &
-          (!pf || fclose(pf) == 0);
-    cs->baseline_key = key_text;
+    ok &= (!lf || fclose(lf) == 0) & (!sf || fclose(sf) == 0) & (!pf || fclose(pf) == 0);
+    for (size_t i = 0; i < naxes; i++)
+        free(value_of[i]);
     c->label = label;
     c->setting = setting;
     c->panel_label = panel;
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return fail(err, errlen, "reading the params of run %lld: %s",
                     (long long)a->runs[cs->first_run].id, sqlite3_errmsg(db));
     if (!ok || !key_text || !label || !setting || !panel)

@@ -103,11 +103,12 @@ static void short_name(const char *name, size_t n, char *out, size_t outlen)
     snprintf(out, outlen, "%.*s%s", (int)i, name, name[i] ? "…" : "");
 }
 
-/* What a panel is called in titles and legends. */
+/* What a panel is called in legends: its axis values, or "mean over seeds" when λ is the only
+ * axis (there is one panel, nothing to tell apart). */
 static const char *panel_name(const analysis *a, size_t panel)
 {
     const char *label = a->panels[panel].label;
-    return *label ? label : "λ > 0";
+    return *label ? label : "mean over seeds";
 }
 
 static void write_number(FILE *f, double v)
@@ -343,7 +344,8 @@ static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size
             c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
-        escape_format(f, escape_gnuplot, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
+        /* The panel's title names the other axes; the legend needs only λ. */
+        fprintf(f, "'λ = %g%s'", c->lambda, c->is_baseline ? " (baseline)" : "");
     } else {
         fputs("notitle", f);
     }
@@ -369,7 +371,8 @@ static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
         for (int col = 0; col < 2; col++) {
             view v = epoch_view(a, ec, pi, col, x);
             fputs("set title ", f);
-            escape_format(f, escape_gnuplot, "%s, %s", ec->titles[col], panel_name(a, pi));
+            escape_format(f, escape_gnuplot, "%s%s%s", ec->titles[col],
+                          *p->label ? ", " : "", p->label);
             fprintf(f, "\n%s logscale y\nset ylabel '%s'\n", v.log ? "set" : "unset",
                     v.log ? ec->ylabel_log : ec->ylabel);
             /* The legend once per row: the right panel has the same lines. */

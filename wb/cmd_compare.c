@@ -180,7 +180,8 @@ static void print_notes(const analysis *a, int m, enum analysis_at at)
            "comparison%s; verdict at alpha = %g after Holm.\n", a->holm_family[at][m],
            a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
     if (a->holm_family[at][m] == 0)
-        printf("No test: each comparison has fewer than two seeds finished on both sides.\n");
+        printf("No test: no configuration with λ > 0 has two seeds finished both in it and in "
+               "its baseline.\n");
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
         if (c->stat[at][m].n == c->nruns)
