@@ -742,6 +742,7 @@ static const char html_style[] =
     "th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left;"
     " vertical-align: top; }\n"
     "th { background: #f3f3f3; } tbody tr:nth-child(even) { background: #fafafa; }\n"
+    "td { font-variant-numeric: tabular-nums; }\n"
     "tr.best td { background: #fff5cc; font-weight: 600; }\n"
     "pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }\n"
     "figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }\n"
