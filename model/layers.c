@@ -10,14 +10,14 @@
 
 /* ---- sizes ------------------------------------------------------------------------------------ */
 
-/* A chunk's scratch per sample: the im2col of the input (forward, weight gradient) or of the
- * output gradient (input gradient), and the output gradient transposed (weight gradient). A 1x1
- * convolution reads its input in place. */
+/* A chunk's scratch per sample: an im2col (of the input, or of the output gradient) and a
+ * transposed chunk (of the input or of the output gradient). A 1x1 convolution reads its input
+ * in place. */
 static size_t im2col_per_sample(const conv_desc *d)
 {
     const size_t hw = (size_t)d->h * d->w;
     const int c = d->cin > d->cout ? d->cin : d->cout;
-    return (d->ksize == 1 ? 0 : (size_t)9 * c * hw) + (size_t)d->cout * hw;
+    return (d->ksize == 1 ? 0 : (size_t)9 * c * hw) + (size_t)c * hw;
 }
 
 size_t conv_scratch_floats(const conv_desc *d, int max_n)
@@ -172,9 +172,28 @@ static void transpose_chunk(float *dst, const float *src, size_t plane, int rows
     }
 }
 
-/* The weight gradient is computed transposed, dW^T[K][cout] += col[K][cols] * dyT[cols][cout],
- * with dy's chunk transposed first: as an NN GEMM this ran at 84-116 GFLOP/s on this machine's
- * shapes where the NT form col * dy^T ran at 35-111 (35 for the first layer's K = 27). */
+/* Adds the weight gradient gathered with turned taps, acc[(co*9 + t')][ci] for t' = 8 - t, into
+ * dweight[co][ci][t]; then the bias gradients that follow it. */
+static void add_accumulated_turned(const layer_scratch *s, float *dweight, int cout, int cin,
+                                   float *dbias)
+{
+    const float *acc = s->acc;
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++)
+            for (int t = 0; t < 9; t++)
+                dweight[((size_t)co * cin + ci) * 9 + t] += acc[((size_t)co * 9 + 8 - t) * cin + ci];
+    for (int co = 0; co < cout; co++)
+        dbias[co] += acc[(size_t)cout * 9 * cin + co];
+}
+
+/* The backward pass, per chunk, with GEMMs in the NN orientation that ran fastest here (84-116
+ * GFLOP/s, where the NT forms of the weight gradient ran at 35-111):
+ * - with an input gradient (3x3): one im2col, of dy, serves both products. The input gradient is
+ *   a forward convolution of dy with the flipped weights, dx += wf * col(dy); the weight gradient
+ *   is sum_p col(dy)[co, t'][p] x[ci][p], which is dW[co][ci][8 - t'], an NN GEMM against the
+ *   chunk of x transposed (9x smaller than an im2col of x).
+ * - without one (the first layer, whose x has only 3 channels): dW^T[K][cout] += col(x) dyT.
+ * - 1x1: no im2col at all. */
 void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
                      const float *x, const float *weight, int n, const conv_desc *d,
                      layer_scratch *s)
@@ -185,8 +204,9 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
     const int nch = conv_chunks(n, d, s->threads);
     const int used = threads_used(nch, s->threads);
     const size_t wcount = (size_t)K * cout;
+    const int via_dy = dx && ksize == 3;
     const float *wf = s->shared;
-    if (dx && ksize == 3)
+    if (via_dy)
         flip_weights(weight, s->shared, cout, cin);
 
 #pragma omp parallel num_threads(s->threads)
@@ -200,37 +220,47 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
             const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch), ns = s1 - s0;
             const size_t cols = (size_t)ns * hw;
             float *g = dy + s0 * hw;
-            float *gt = s->col + (size_t)t * s->col_floats, *col = gt + (size_t)cout * cols;
+            const float *xc = x + s0 * hw;
+            float *tr = s->col + (size_t)t * s->col_floats;   /* x or dy transposed */
             double t0 = prof_now(s);
             act_backward(g, relu ? y + s0 * hw : NULL, plane, cout, cols, relu, acc + wcount);
-            transpose_chunk(gt, g, plane, cout, cols);
             PROF_ADD(s, elementwise, &t0);
-            const float *a = x + s0 * hw;
-            int lda = (int)plane;
-            if (ksize == 3) {
-                im2col3x3(col, x + s0 * hw, plane, cin, ns, h, w);
+            if (via_dy) {
+                float *col = tr + (size_t)cin * cols;
+                transpose_chunk(tr, xc, plane, cin, cols);
+                im2col3x3(col, g, plane, cout, ns, h, w);
                 PROF_ADD(s, im2col, &t0);
+                gemm(0, 0, cout * 9, cin, (int)cols, 1.0f, col, (int)cols, tr, cin, 1.0f, acc, cin);
+                PROF_ADD(s, gemm_wgrad, &t0);
+                gemm(0, 0, cin, (int)cols, cout * 9, 1.0f, wf, cout * 9, col, (int)cols, 1.0f,
+                     dx + s0 * hw, (int)plane);
+                PROF_ADD(s, gemm_dgrad, &t0);
+                continue;
+            }
+            const float *a = xc;
+            int lda = (int)plane;
+            transpose_chunk(tr, g, plane, cout, cols);
+            if (ksize == 3) {
+                float *col = tr + (size_t)cout * cols;
+                im2col3x3(col, xc, plane, cin, ns, h, w);
                 a = col;
                 lda = (int)cols;
             }
-            gemm(0, 0, K, cout, (int)cols, 1.0f, a, lda, gt, cout, 1.0f, acc, cout);
+            PROF_ADD(s, im2col, &t0);
+            gemm(0, 0, K, cout, (int)cols, 1.0f, a, lda, tr, cout, 1.0f, acc, cout);
             PROF_ADD(s, gemm_wgrad, &t0);
-            if (!dx)
-                continue;
-            if (ksize == 3) {
-                im2col3x3(col, g, plane, cout, ns, h, w);
-                PROF_ADD(s, im2col, &t0);
-                gemm(0, 0, cin, (int)cols, cout * 9, 1.0f, wf, cout * 9, col, (int)cols, 1.0f,
-                     dx + s0 * hw, (int)plane);
-            } else {
+            if (dx) {
                 gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, 1.0f, dx + s0 * hw,
                      (int)plane);
+                PROF_ADD(s, gemm_dgrad, &t0);
             }
-            PROF_ADD(s, gemm_dgrad, &t0);
         }
     }
     sum_accumulators(s, used, wcount + cout);
-    add_accumulated(s, dweight, cout, K, 1, dbias, cout);
+    if (via_dy)
+        add_accumulated_turned(s, dweight, cout, cin, dbias);
+    else
+        add_accumulated(s, dweight, cout, K, 1, dbias, cout);
 }
 
 /* ---- transposed convolution, k = 2, s = 2 ---------------------------------------------------- */
