@@ -296,7 +296,7 @@ static void check_loss(fixture *f, const loss_options *o, const char *name)
     float *y = randn(f, count, 0.3), *yhat = offset_from(f, y, count), *g = malloc(sizeof(float) * count);
     float *p = malloc(sizeof(float) * count);
     double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * h * w);
-    loss_forward_backward(o, yhat, y, g, scratch, n, h, w);
+    loss_forward_backward(o, yhat, y, g, scratch, 1, n, h, w);
     const uint64_t base = l1_signature(o, yhat, y, count);
     const double eps = 1e-2;   /* |ŷ - y| >= 0.05: no kink within reach */
     for (int tries = 0;; tries++) {
@@ -304,11 +304,11 @@ static void check_loss(fixture *f, const loss_options *o, const char *name)
         float *v = randn(f, count, 1.0);
         for (size_t i = 0; i < count; i++)
             p[i] = yhat[i] + (float)(eps * v[i]);
-        const double lp = loss_value_of(o, p, y, scratch, n, h, w).total;
+        const double lp = loss_value_of(o, p, y, scratch, 1, n, h, w).total;
         const uint64_t sp = l1_signature(o, p, y, count);
         for (size_t i = 0; i < count; i++)
             p[i] = yhat[i] - (float)(eps * v[i]);
-        const double lm = loss_value_of(o, p, y, scratch, n, h, w).total;
+        const double lm = loss_value_of(o, p, y, scratch, 1, n, h, w).total;
         const uint64_t sm = l1_signature(o, p, y, count);
         if (sp == base && sm == base)
             check_close(name, dot(g, v, count), (lp - lm) / (2 * eps), 1e-3);
@@ -355,7 +355,7 @@ static double net_loss(unet *u, const loss_options *o, const float *x, const flo
 {
     const float *out = unet_forward(u, x, n);
     *signature = unet_kink_signature(u) ^ l1_signature(o, out, y, (size_t)3 * n * patch * patch);
-    return loss_value_of(o, out, y, scratch, n, patch, patch).total;
+    return loss_value_of(o, out, y, scratch, 1, n, patch, patch).total;
 }
 
 /* One directional check per parameter tensor, so a wrong gradient names its layer. */
@@ -372,7 +372,7 @@ static void check_unet(fixture *f, int depth, int width, int residual, const los
     double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * patch * patch);
     uint64_t base;
     net_loss(u, o, x, y, n, patch, scratch, &base);
-    loss_forward_backward(o, unet_forward(u, x, n), y, dy, scratch, n, patch, patch);
+    loss_forward_backward(o, unet_forward(u, x, n), y, dy, scratch, 1, n, patch, patch);
     unet_zero_grads(u);
     unet_backward(u, dy, n);
     float *p = unet_params(u), *g = unet_grads(u);
