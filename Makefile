@@ -14,7 +14,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 CC       ?= cc
-BUILD    ?= build
+BUILD    ?= $(if $(filter cblas,$(GEMM)),build-cblas,build)
 GEMM     ?= dnnl
 OPT      ?= -O3 -march=native
 HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     const size_t count = (size_t)a.batch * hw * 3;
     float *x = malloc(sizeof(float) * count), *y = malloc(sizeof(float) * count),
           *dy = malloc(sizeof(float) * count);
-    double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * hw);
+    double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * hw * a.threads);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     for (size_t i = 0; i < count; i++) {
         x[i] = (float)gsl_rng_uniform(r);
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         for (int s = 0; s < steps; s++) {
             const float *out = unet_forward(u, x, a.batch);
             double tl = omp_get_wtime();
-            loss_forward_backward(&lo, out, y, dy, scratch, a.batch, a.patch, a.patch);
+            loss_forward_backward(&lo, out, y, dy, scratch, a.threads, a.batch, a.patch, a.patch);
             loss_s += omp_get_wtime() - tl;
             unet_zero_grads(u);
             unet_backward(u, dy, a.batch);

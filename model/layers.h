@@ -18,33 +18,44 @@
 
 #include "model/unet.h"
 
-/* Per-thread scratch, carved out of the network's arena. */
+/* Scratch carved out of the network's arena. */
 typedef struct layer_scratch {
     int threads;
-    size_t col_floats;      /* per thread: im2col / dcol / transposed-conv buffer */
+    size_t col_floats;      /* per thread: im2col / transposed-conv buffer */
     float *col;             /* threads * col_floats */
     size_t acc_floats;      /* per thread: weight and bias gradient accumulator */
     float *acc;             /* threads * acc_floats */
+    size_t shared_floats;   /* one buffer for all threads: rearranged weights */
+    float *shared;
     unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
 } layer_scratch;
 
-/* The im2col buffer a chunk aims for, in floats (about 1 MB: 0.25 MB and 4 MB measured 5-15 %
- * slower in a prototype on this machine). */
+/* The buffer a chunk of samples aims for, in floats (about 1 MB: 0.25 MB and 4 MB measured 5-15 %
+ * slower for im2col in a prototype on this machine). */
 #define LAYER_CHUNK_FLOATS (256u * 1024u)
 
-/* Scratch sizes (per thread) that a layer needs for batches of up to max_n samples. */
-size_t conv_scratch_floats(int cin, int ksize, int h, int w, int max_n);
+/* One convolution layer: stride 1, padding (ksize - 1) / 2, bias, optionally ReLU. Computed as a
+ * batch-wide im2col (the input itself for 1x1) and one GEMM per chunk of samples. */
+typedef struct conv_desc {
+    int cin, cout, h, w, ksize;     /* ksize 3 or 1 */
+    int relu;
+} conv_desc;
+
+/* What a layer needs for batches of up to max_n samples: per-thread scratch, per-thread gradient
+ * accumulator, shared buffer (floats). */
+size_t conv_scratch_floats(const conv_desc *d, int max_n);
+size_t conv_acc_floats(const conv_desc *d);
+size_t conv_shared_floats(const conv_desc *d);
 size_t upconv_scratch_floats(int cout, int h, int w, int max_n);
 
-/* Convolution, ksize 3 (padding 1) or 1, with bias, optionally followed by ReLU.
- * x: (cin, n*h*w); y: (cout, n*h*w); weight: (cout, cin, k, k) as PyTorch stores it. */
+/* x: (cin, n*h*w); y: (cout, n*h*w); weight: (cout, cin, k, k) as PyTorch stores it. */
 void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
-                    int cin, int cout, int h, int w, int ksize, int relu, layer_scratch *s);
+                    const conv_desc *d, layer_scratch *s);
 /* dy is the gradient of the (post-ReLU) output; it is masked in place by the ReLU. y is the
  * layer's output (for the mask; ignored without relu). dx may be NULL (the first layer). */
 void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
-                     const float *x, const float *weight, int n, int cin, int cout, int h, int w,
-                     int ksize, int relu, layer_scratch *s);
+                     const float *x, const float *weight, int n, const conv_desc *d,
+                     layer_scratch *s);
 
 /* Transposed convolution, kernel 2, stride 2, with bias: x (cin, n*h*w) -> y (cout, n*2h*2w).
  * weight: (cin, cout, 2, 2) as PyTorch's ConvTranspose2d stores it. */

@@ -7,6 +7,7 @@
 #include "model/loss.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 /* Where tap offset d (-1, 0, 1) of pixel i lands in a line of n pixels; -1 means a zero border. */
@@ -196,10 +197,10 @@ void lap_map(const loss_options *o, const float *img, double *out, double *scrat
     }
 }
 
-/* Sum over the batch of (K*(ŷ - y))^2, adding scale · d(sum)/dŷ into dyhat when it is not NULL.
- * yhat, y, dyhat are channel-major (3, n*h*w). */
+/* Sum over samples [s0, s1) of (K*(ŷ - y))^2, adding scale · d(sum)/dŷ into dyhat when it is not
+ * NULL. yhat, y, dyhat are channel-major (3, n*h*w). */
 static double lap_sum(const loss_options *o, const float *yhat, const float *y, float *dyhat,
-                      double *scratch, int n, int h, int w, double scale)
+                      double *scratch, int s0, int s1, int n, int h, int w, double scale)
 {
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     double *diff = scratch, *lap = scratch + 3 * hw, *tmp = scratch + 6 * hw,
@@ -207,7 +208,7 @@ static double lap_sum(const loss_options *o, const float *yhat, const float *y, 
     double k[9];
     lap_stencil(o->kernel, o->kernel_norm_l1, k);
     double sum = 0.0;
-    for (int s = 0; s < n; s++) {
+    for (int s = s0; s < s1; s++) {
         sample_planes(yhat, y, s, n, hw, diff);
         lap_sample_forward(o, k, diff, lap, tmp, h, w);
         for (size_t p = 0; p < 3 * hw; p++)
@@ -225,28 +226,53 @@ static double lap_sum(const loss_options *o, const float *yhat, const float *y, 
     return sum;
 }
 
-/* Both entry points: dyhat NULL computes the value only. */
+#define LOSS_MAX_THREADS 256
+
+/* Both entry points: dyhat NULL computes the value only. Each thread takes a contiguous range of
+ * samples (pixel and Laplacian parts of a sample touch only its own pixels). */
 static loss_value loss_eval(const loss_options *o, const float *yhat, const float *y, float *dyhat,
-                            double *scratch, int n, int h, int w)
+                            double *scratch, int threads, int n, int h, int w)
 {
-    const size_t count = (size_t)3 * n * h * w;
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw, count = 3 * plane;
     const double inv = 1.0 / (double)count;
+    double pix[LOSS_MAX_THREADS] = { 0 }, lap[LOSS_MAX_THREADS] = { 0 };
+    if (threads > LOSS_MAX_THREADS)
+        threads = LOSS_MAX_THREADS;
+    if (threads > n)
+        threads = n;
+    if (threads < 1)
+        threads = 1;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int s0 = (int)((long)t * n / nt), s1 = (int)((long)(t + 1) * n / nt);
+        for (int c = 0; c < 3; c++) {
+            const size_t at = c * plane + (size_t)s0 * hw, len = (size_t)(s1 - s0) * hw;
+            pix[t] += pixel_sum(o->pixel, yhat + at, y + at, dyhat ? dyhat + at : NULL, len, inv);
+        }
+        if (o->lap_weight > 0)
+            lap[t] = lap_sum(o, yhat, y, dyhat, scratch + (size_t)t * LOSS_SCRATCH_PER_PIXEL * hw,
+                             s0, s1, n, h, w, o->lap_weight * inv);
+    }
     loss_value v = { 0, 0, 0 };
-    v.pixel = pixel_sum(o->pixel, yhat, y, dyhat, count, inv) * inv;
-    if (o->lap_weight > 0)
-        v.lap = lap_sum(o, yhat, y, dyhat, scratch, n, h, w, o->lap_weight * inv) * inv;
+    for (int t = 0; t < threads; t++) {
+        v.pixel += pix[t];
+        v.lap += lap[t];
+    }
+    v.pixel *= inv;
+    v.lap *= inv;
     v.total = v.pixel + o->lap_weight * v.lap;
     return v;
 }
 
 loss_value loss_forward_backward(const loss_options *o, const float *yhat, const float *y,
-                                 float *dyhat, double *scratch, int n, int h, int w)
+                                 float *dyhat, double *scratch, int threads, int n, int h, int w)
 {
-    return loss_eval(o, yhat, y, dyhat, scratch, n, h, w);
+    return loss_eval(o, yhat, y, dyhat, scratch, threads, n, h, w);
 }
 
 loss_value loss_value_of(const loss_options *o, const float *yhat, const float *y, double *scratch,
-                         int n, int h, int w)
+                         int threads, int n, int h, int w)
 {
-    return loss_eval(o, yhat, y, NULL, scratch, n, h, w);
+    return loss_eval(o, yhat, y, NULL, scratch, threads, n, h, w);
 }

@@ -42,17 +42,20 @@ void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9]);
 #define LOSS_SCRATCH_PER_PIXEL 12
 
 /* The Laplacian map K*img of a channel-major (3, n*h*w) array into out (same layout, double),
- * for any kernel choice (the keras recipe mixes channels). */
+ * for any kernel choice (the keras recipe mixes channels). scratch: LOSS_SCRATCH_PER_PIXEL * h * w
+ * doubles. */
 void lap_map(const loss_options *o, const float *img, double *out, double *scratch, int n, int h,
              int w);
 
 /* The whole loss on channel-major (3, n*h*w) arrays: returns its parts and writes dL/dŷ into
- * dyhat (overwriting). `scratch` holds LOSS_SCRATCH_PER_PIXEL * h * w doubles. */
+ * dyhat (overwriting). Samples are shared among up to `threads` OpenMP threads, each with
+ * LOSS_SCRATCH_PER_PIXEL * h * w doubles of `scratch`; their partial sums are added in thread
+ * order, so the result is the same for the same thread count. */
 loss_value loss_forward_backward(const loss_options *o, const float *yhat, const float *y,
-                                 float *dyhat, double *scratch, int n, int h, int w);
+                                 float *dyhat, double *scratch, int threads, int n, int h, int w);
 
 /* Only the value, for evaluation. */
 loss_value loss_value_of(const loss_options *o, const float *yhat, const float *y, double *scratch,
-                         int n, int h, int w);
+                         int threads, int n, int h, int w);
 
 #endif

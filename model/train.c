@@ -197,7 +197,7 @@ static trainer *trainer_new(const run_options *o, const dataset *ds, char *err, 
     t->xb = malloc(sizeof(float) * bfloats);
     t->yb = malloc(sizeof(float) * bfloats);
     t->dy = malloc(sizeof(float) * bfloats);
-    t->loss_scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * t->hw);
+    t->loss_scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * t->hw * o->train.threads);
     t->order = malloc(sizeof(size_t) * ds->train.n);
     t->val_pred = malloc(sizeof(float) * ds->val.n * t->hw * 3 + 1);
     t->test_pred = malloc(sizeof(float) * ds->test.n * t->hw * 3 + 1);
@@ -266,7 +266,8 @@ static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_mea
         gather_batch(x, t->order + s0, nb, t->hw, t->xb);
         gather_batch(ds->train.y, t->order + s0, nb, t->hw, t->yb);
         const float *yhat = unet_forward(t->net, t->xb, nb);
-        loss_value lv = loss_forward_backward(&t->o->loss, yhat, t->yb, t->dy, t->loss_scratch, nb,
+        loss_value lv = loss_forward_backward(&t->o->loss, yhat, t->yb, t->dy, t->loss_scratch,
+                                              t->o->train.threads, nb,
                                               ds->train.h, ds->train.w);
         if (!isfinite(lv.total)) {
             snprintf(err, errlen, "the loss became %s at epoch %d, step %ld", isnan(lv.total) ?

@@ -22,6 +22,7 @@
 typedef struct conv_ref {
     int weight, bias;   /* tensor indices */
     int cin, cout, ksize;
+    conv_desc desc;     /* sizes at its level and ReLU (convolutions only) */
 } conv_ref;
 
 struct unet {
@@ -72,10 +73,12 @@ static int add_tensor(unet *u, const char *name, int ndim, const int *shape, flo
     return (int)u->ntensors++;
 }
 
-static conv_ref add_conv(unet *u, const char *prefix, int cin, int cout, int ksize)
+static conv_ref add_conv(unet *u, const char *prefix, int cin, int cout, int ksize, int level,
+                         int relu)
 {
     char name[UNET_NAME_LEN];
-    conv_ref c = { 0, 0, cin, cout, ksize };
+    const int side = u->patch >> level;
+    conv_ref c = { 0, 0, cin, cout, ksize, { cin, cout, side, side, ksize, relu } };
     snprintf(name, sizeof name, "%.20s.weight", prefix);
     c.weight = add_tensor(u, name, 4, (const int[]){ cout, cin, ksize, ksize },
                           (float)sqrt(2.0 / (cin * ksize * ksize)));
@@ -89,7 +92,7 @@ static conv_ref add_conv(unet *u, const char *prefix, int cin, int cout, int ksi
 static conv_ref add_upconv(unet *u, const char *prefix, int cin, int cout)
 {
     char name[UNET_NAME_LEN];
-    conv_ref c = { 0, 0, cin, cout, 2 };
+    conv_ref c = { 0, 0, cin, cout, 2, { 0 } };
     snprintf(name, sizeof name, "%.20s.weight", prefix);
     c.weight = add_tensor(u, name, 4, (const int[]){ cin, cout, 2, 2 }, (float)sqrt(2.0 / cin));
     snprintf(name, sizeof name, "%.20s.bias", prefix);
@@ -105,21 +108,21 @@ static void build_layers(unet *u)
     for (int i = 0; i < d; i++) {
         const int cin = i == 0 ? 3 : C << (i - 1), c = C << i;
         snprintf(p, sizeof p, "enc%d.conv1", i);
-        u->enc1[i] = add_conv(u, p, cin, c, 3);
+        u->enc1[i] = add_conv(u, p, cin, c, 3, i, 1);
         snprintf(p, sizeof p, "enc%d.conv2", i);
-        u->enc2[i] = add_conv(u, p, c, c, 3);
+        u->enc2[i] = add_conv(u, p, c, c, 3, i, 1);
     }
-    u->mid1 = add_conv(u, "mid.conv1", C << (d - 1), C << d, 3);
-    u->mid2 = add_conv(u, "mid.conv2", C << d, C << d, 3);
+    u->mid1 = add_conv(u, "mid.conv1", C << (d - 1), C << d, 3, d, 1);
+    u->mid2 = add_conv(u, "mid.conv2", C << d, C << d, 3, d, 1);
     for (int i = d - 1; i >= 0; i--) {
         snprintf(p, sizeof p, "up%d", i);
         u->up[i] = add_upconv(u, p, C << (i + 1), C << i);
         snprintf(p, sizeof p, "dec%d.conv1", i);
-        u->dec1[i] = add_conv(u, p, 2 * (C << i), C << i, 3);
+        u->dec1[i] = add_conv(u, p, 2 * (C << i), C << i, 3, i, 1);
         snprintf(p, sizeof p, "dec%d.conv2", i);
-        u->dec2[i] = add_conv(u, p, C << i, C << i, 3);
+        u->dec2[i] = add_conv(u, p, C << i, C << i, 3, i, 1);
     }
-    u->out = add_conv(u, "out", C, 3, 1);
+    u->out = add_conv(u, "out", C, 3, 1, 0, 0);
 }
 
 /* ---- arena ------------------------------------------------------------------------------------ */
@@ -147,41 +150,35 @@ static size_t level_floats(const unet *u, int channels, int level)
     return (size_t)channels * u->max_batch * s * s;
 }
 
-/* Scratch per thread: the largest any layer plans for, and the largest weight accumulator. */
-static void scratch_sizes(const unet *u, size_t *col, size_t *acc)
+/* Scratch: the largest any layer plans for and the largest weight accumulator (per thread), and
+ * the largest shared weight buffer. */
+static void scratch_sizes(const unet *u, size_t *col, size_t *acc, size_t *shared)
 {
-    *col = 0;
-    *acc = 0;
     const conv_ref *convs[4 * UNET_MAX_DEPTH + 3];
-    int levels[4 * UNET_MAX_DEPTH + 3], nc = 0;
+    int nc = 0;
     for (int i = 0; i < u->m.depth; i++) {
-        convs[nc] = &u->enc1[i], levels[nc++] = i;
-        convs[nc] = &u->enc2[i], levels[nc++] = i;
-        convs[nc] = &u->dec1[i], levels[nc++] = i;
-        convs[nc] = &u->dec2[i], levels[nc++] = i;
+        convs[nc++] = &u->enc1[i];
+        convs[nc++] = &u->enc2[i];
+        convs[nc++] = &u->dec1[i];
+        convs[nc++] = &u->dec2[i];
     }
-    convs[nc] = &u->mid1, levels[nc++] = u->m.depth;
-    convs[nc] = &u->mid2, levels[nc++] = u->m.depth;
-    convs[nc] = &u->out, levels[nc++] = 0;
+    convs[nc++] = &u->mid1;
+    convs[nc++] = &u->mid2;
+    convs[nc++] = &u->out;
+    *col = *acc = *shared = 0;
+#define GROW(v, x) ((v) = (x) > (v) ? (x) : (v))
     for (int k = 0; k < nc; k++) {
-        const conv_ref *c = convs[k];
-        const int s = side(u, levels[k]);
-        size_t need = conv_scratch_floats(c->cin, c->ksize, s, s, u->max_batch);
-        size_t a = (size_t)c->cin * c->ksize * c->ksize * c->cout + c->cout;
-        if (need > *col)
-            *col = need;
-        if (a > *acc)
-            *acc = a;
+        const conv_desc *d = &convs[k]->desc;
+        GROW(*col, conv_scratch_floats(d, u->max_batch));
+        GROW(*acc, conv_acc_floats(d));
+        GROW(*shared, conv_shared_floats(d));
     }
     for (int i = 0; i < u->m.depth; i++) {
         const int s = side(u, i + 1);
-        size_t need = upconv_scratch_floats(u->up[i].cout, s, s, u->max_batch);
-        size_t a = (size_t)u->up[i].cin * u->up[i].cout * 4 + u->up[i].cout;
-        if (need > *col)
-            *col = need;
-        if (a > *acc)
-            *acc = a;
+        GROW(*col, upconv_scratch_floats(u->up[i].cout, s, s, u->max_batch));
+        GROW(*acc, (size_t)u->up[i].cin * u->up[i].cout * 4 + u->up[i].cout);
     }
+#undef GROW
     *col = align_up(*col * sizeof(float)) / sizeof(float);
     *acc = align_up(*acc * sizeof(float)) / sizeof(float);
 }
@@ -219,12 +216,14 @@ static int allocate_arena(unet *u, char *err, size_t errlen)
     ENTRY(u->g_m1, level_floats(u, C << d, d));
     ENTRY(u->g_m2, level_floats(u, C << d, d));
     const int grad_end = ne;
-    size_t colf, accf;
-    scratch_sizes(u, &colf, &accf);
+    size_t colf, accf, sharedf;
+    scratch_sizes(u, &colf, &accf, &sharedf);
     u->scratch.col_floats = colf;
     u->scratch.acc_floats = accf;
+    u->scratch.shared_floats = sharedf;
     ENTRY(u->scratch.col, colf * u->threads);
     ENTRY(u->scratch.acc, accf * u->threads);
+    ENTRY(u->scratch.shared, sharedf);
 #undef ENTRY
     for (int i = 0; i < d; i++) {
         e[ne].ptr = (void **)&u->argmax[i];
@@ -357,19 +356,15 @@ void unet_zero_grads(unet *u)
 #define DW(c) (u->grads + u->tensors[(c).weight].offset)
 #define DB(c) (u->grads + u->tensors[(c).bias].offset)
 
-static void conv_fwd(unet *u, const conv_ref *c, float *y, const float *x, int n, int level,
-                     int relu)
+static void conv_fwd(unet *u, const conv_ref *c, float *y, const float *x, int n)
 {
-    const int s = side(u, level);
-    conv2d_forward(y, x, W(*c), B(*c), n, c->cin, c->cout, s, s, c->ksize, relu, &u->scratch);
+    conv2d_forward(y, x, W(*c), B(*c), n, &c->desc, &u->scratch);
 }
 
 static void conv_bwd(unet *u, const conv_ref *c, float *dx, float *dy, const float *y,
-                     const float *x, int n, int level, int relu)
+                     const float *x, int n)
 {
-    const int s = side(u, level);
-    conv2d_backward(dx, DW(*c), DB(*c), dy, y, x, W(*c), n, c->cin, c->cout, s, s, c->ksize, relu,
-                    &u->scratch);
+    conv2d_backward(dx, DW(*c), DB(*c), dy, y, x, W(*c), n, &c->desc, &u->scratch);
 }
 
 /* Channel stride of a level's tensors for a batch of n. */
@@ -386,24 +381,24 @@ const float *unet_forward(unet *u, const float *x, int n)
     const float *in = x;
     for (int i = 0; i < d; i++) {
         const int c = u->enc1[i].cout, s = side(u, i);
-        conv_fwd(u, &u->enc1[i], u->a1[i], in, n, i, 1);
-        conv_fwd(u, &u->enc2[i], u->cat[i], u->a1[i], n, i, 1);
+        conv_fwd(u, &u->enc1[i], u->a1[i], in, n);
+        conv_fwd(u, &u->enc2[i], u->cat[i], u->a1[i], n);
         maxpool2x2_forward(u->pool[i], u->argmax[i], u->cat[i], n, c, s, s, &u->scratch);
         in = u->pool[i];
     }
-    conv_fwd(u, &u->mid1, u->m1, in, n, d, 1);
-    conv_fwd(u, &u->mid2, u->m2, u->m1, n, d, 1);
+    conv_fwd(u, &u->mid1, u->m1, in, n);
+    conv_fwd(u, &u->mid2, u->m2, u->m1, n);
     in = u->m2;
     for (int i = d - 1; i >= 0; i--) {
         const conv_ref *up = &u->up[i];
         const int s = side(u, i + 1);
         float *upper_half = u->cat[i] + (size_t)up->cout * plane(u, n, i);
         upconv2x2_forward(upper_half, in, W(*up), B(*up), n, up->cin, up->cout, s, s, &u->scratch);
-        conv_fwd(u, &u->dec1[i], u->d1[i], u->cat[i], n, i, 1);
-        conv_fwd(u, &u->dec2[i], u->d2[i], u->d1[i], n, i, 1);
+        conv_fwd(u, &u->dec1[i], u->d1[i], u->cat[i], n);
+        conv_fwd(u, &u->dec2[i], u->d2[i], u->d1[i], n);
         in = u->d2[i];
     }
-    conv_fwd(u, &u->out, u->y, in, n, 0, 0);
+    conv_fwd(u, &u->out, u->y, in, n);
     if (u->m.residual) {
         const size_t count = 3 * plane(u, n, 0);
         for (size_t k = 0; k < count; k++)
@@ -416,34 +411,40 @@ void unet_backward(unet *u, float *dy, int n)
 {
     const int d = u->m.depth;
     double t0 = u->scratch.prof ? omp_get_wtime() : 0;
-    memset(u->grad_region, 0, sizeof(float) * u->grad_region_floats);
+    /* Zeroing megabytes of activation gradients on one thread was a serial share of the step. */
+    const long blocks = (long)((u->grad_region_floats + 65535) / 65536);
+#pragma omp parallel for schedule(static) num_threads(u->threads)
+    for (long b = 0; b < blocks; b++) {
+        const size_t at = (size_t)b * 65536, left = u->grad_region_floats - at;
+        memset(u->grad_region + at, 0, sizeof(float) * (left < 65536 ? left : 65536));
+    }
     if (u->scratch.prof)
         u->prof.elementwise += omp_get_wtime() - t0;
 
     /* Decoder, from the output down to the deepest level. The residual connection adds the
      * input, which needs no gradient. */
-    conv_bwd(u, &u->out, u->g_d2[0], dy, NULL, u->d2[0], n, 0, 0);
+    conv_bwd(u, &u->out, u->g_d2[0], dy, NULL, u->d2[0], n);
     for (int i = 0; i < d; i++) {
         const conv_ref *up = &u->up[i];
         const int s = side(u, i + 1);
-        conv_bwd(u, &u->dec2[i], u->g_d1[i], u->g_d2[i], u->d2[i], u->d1[i], n, i, 1);
-        conv_bwd(u, &u->dec1[i], u->g_cat[i], u->g_d1[i], u->d1[i], u->cat[i], n, i, 1);
+        conv_bwd(u, &u->dec2[i], u->g_d1[i], u->g_d2[i], u->d2[i], u->d1[i], n);
+        conv_bwd(u, &u->dec1[i], u->g_cat[i], u->g_d1[i], u->d1[i], u->cat[i], n);
         const float *g_up = u->g_cat[i] + (size_t)up->cout * plane(u, n, i);
         float *g_in = i + 1 < d ? u->g_d2[i + 1] : u->g_m2;
         const float *in = i + 1 < d ? u->d2[i + 1] : u->m2;
         upconv2x2_backward(g_in, DW(*up), DB(*up), g_up, in, W(*up), n, up->cin, up->cout, s, s,
                            &u->scratch);
     }
-    conv_bwd(u, &u->mid2, u->g_m1, u->g_m2, u->m2, u->m1, n, d, 1);
-    conv_bwd(u, &u->mid1, u->g_pool[d - 1], u->g_m1, u->m1, u->pool[d - 1], n, d, 1);
+    conv_bwd(u, &u->mid2, u->g_m1, u->g_m2, u->m2, u->m1, n);
+    conv_bwd(u, &u->mid1, u->g_pool[d - 1], u->g_m1, u->m1, u->pool[d - 1], n);
     /* Encoder, from the deepest level up: the skip gradient (already in g_cat's lower half from
      * dec{i}.conv1) receives the pool's share before enc{i}.conv2 consumes it. */
     for (int i = d - 1; i >= 0; i--) {
         const int c = u->enc1[i].cout, s = side(u, i);
         maxpool2x2_backward(u->g_cat[i], u->g_pool[i], u->argmax[i], n, c, s, s, &u->scratch);
-        conv_bwd(u, &u->enc2[i], u->g_a1[i], u->g_cat[i], u->cat[i], u->a1[i], n, i, 1);
+        conv_bwd(u, &u->enc2[i], u->g_a1[i], u->g_cat[i], u->cat[i], u->a1[i], n);
         const float *in = i > 0 ? u->pool[i - 1] : u->last_x;
-        conv_bwd(u, &u->enc1[i], i > 0 ? u->g_pool[i - 1] : NULL, u->g_a1[i], u->a1[i], in, n, i, 1);
+        conv_bwd(u, &u->enc1[i], i > 0 ? u->g_pool[i - 1] : NULL, u->g_a1[i], u->a1[i], in, n);
     }
 }
 

@@ -20,7 +20,8 @@ if [ $# -gt 0 ]; then
   done
 else
   for t in "$BUILD"/tests/test_*; do case "$t" in *.d|*.o) ;; *) [ -x "$t" ] && tests+=("$t") ;; esac; done
-  for t in tests/cli_*.sh; do [ -f "$t" ] && tests+=("$t"); done
+  # cli_lib.sh is the shared library of the CLI tests, not a test.
+  for t in tests/cli_*.sh; do [ -f "$t" ] && [ "$t" != tests/cli_lib.sh ] && tests+=("$t"); done
 fi
 
 failed=()

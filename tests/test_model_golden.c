@@ -126,7 +126,7 @@ static void test_init_is_reproducible(void **state)
 static loss_value step_forward_backward(golden *g)
 {
     const float *out = unet_forward(g->u, g->x, GOLDEN_BATCH);
-    loss_value lv = loss_forward_backward(&g->lo, out, g->y, g->dy, g->scratch, GOLDEN_BATCH,
+    loss_value lv = loss_forward_backward(&g->lo, out, g->y, g->dy, g->scratch, 1, GOLDEN_BATCH,
                                           GOLDEN_PATCH, GOLDEN_PATCH);
     unet_zero_grads(g->u);
     unet_backward(g->u, g->dy, GOLDEN_BATCH);

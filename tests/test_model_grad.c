@@ -27,7 +27,7 @@
 typedef struct fixture {
     gsl_rng *rng;
     layer_scratch s;
-    float *col, *acc;
+    float *col, *acc, *shared;
 } fixture;
 
 static int setup(void **state)
@@ -38,10 +38,13 @@ static int setup(void **state)
     f->s.threads = 2;
     f->s.col_floats = 1 << 20;
     f->s.acc_floats = 1 << 16;
+    f->s.shared_floats = 1 << 16;
     f->col = calloc((size_t)f->s.col_floats * 2, sizeof(float));
     f->acc = calloc((size_t)f->s.acc_floats * 2, sizeof(float));
+    f->shared = calloc(f->s.shared_floats, sizeof(float));
     f->s.col = f->col;
     f->s.acc = f->acc;
+    f->s.shared = f->shared;
     *state = f;
     return 0;
 }
@@ -52,6 +55,7 @@ static int teardown(void **state)
     gsl_rng_free(f->rng);
     free(f->col);
     free(f->acc);
+    free(f->shared);
     free(f);
     return 0;
 }
@@ -103,11 +107,17 @@ typedef struct layer_case {
     int n, cin, cout, h, w, ksize, relu;
 } layer_case;
 
+static conv_desc desc_of(const layer_case *c)
+{
+    return (conv_desc){ c->cin, c->cout, c->h, c->w, c->ksize, c->relu };
+}
+
 static void layer_forward(const layer_case *c, fixture *f, float *y, const float *x,
                           const float *w, const float *b, uint8_t *idx)
 {
+    const conv_desc d = desc_of(c);
     if (c->kind == 0)
-        conv2d_forward(y, x, w, b, c->n, c->cin, c->cout, c->h, c->w, c->ksize, c->relu, &f->s);
+        conv2d_forward(y, x, w, b, c->n, &d, &f->s);
     else if (c->kind == 1)
         upconv2x2_forward(y, x, w, b, c->n, c->cin, c->cout, c->h, c->w, &f->s);
     else
@@ -147,9 +157,9 @@ static void check_layer(fixture *f, const layer_case *c, const char *name)
 
     layer_forward(c, f, y, x, w, b, idx);
     memcpy(dy, r, sizeof(float) * yn);
+    const conv_desc d = desc_of(c);
     if (c->kind == 0)
-        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, c->cin, c->cout, c->h, c->w, c->ksize,
-                        c->relu, &f->s);
+        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, &d, &f->s);
     else if (c->kind == 1)
         upconv2x2_backward(dx, dw, db, dy, x, w, c->n, c->cin, c->cout, c->h, c->w, &f->s);
     else
@@ -286,7 +296,7 @@ static void check_loss(fixture *f, const loss_options *o, const char *name)
     float *y = randn(f, count, 0.3), *yhat = offset_from(f, y, count), *g = malloc(sizeof(float) * count);
     float *p = malloc(sizeof(float) * count);
     double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * h * w);
-    loss_forward_backward(o, yhat, y, g, scratch, n, h, w);
+    loss_forward_backward(o, yhat, y, g, scratch, 1, n, h, w);
     const uint64_t base = l1_signature(o, yhat, y, count);
     const double eps = 1e-2;   /* |ŷ - y| >= 0.05: no kink within reach */
     for (int tries = 0;; tries++) {
@@ -294,11 +304,11 @@ static void check_loss(fixture *f, const loss_options *o, const char *name)
         float *v = randn(f, count, 1.0);
         for (size_t i = 0; i < count; i++)
             p[i] = yhat[i] + (float)(eps * v[i]);
-        const double lp = loss_value_of(o, p, y, scratch, n, h, w).total;
+        const double lp = loss_value_of(o, p, y, scratch, 1, n, h, w).total;
         const uint64_t sp = l1_signature(o, p, y, count);
         for (size_t i = 0; i < count; i++)
             p[i] = yhat[i] - (float)(eps * v[i]);
-        const double lm = loss_value_of(o, p, y, scratch, n, h, w).total;
+        const double lm = loss_value_of(o, p, y, scratch, 1, n, h, w).total;
         const uint64_t sm = l1_signature(o, p, y, count);
         if (sp == base && sm == base)
             check_close(name, dot(g, v, count), (lp - lm) / (2 * eps), 1e-3);
@@ -345,7 +355,7 @@ static double net_loss(unet *u, const loss_options *o, const float *x, const flo
 {
     const float *out = unet_forward(u, x, n);
     *signature = unet_kink_signature(u) ^ l1_signature(o, out, y, (size_t)3 * n * patch * patch);
-    return loss_value_of(o, out, y, scratch, n, patch, patch).total;
+    return loss_value_of(o, out, y, scratch, 1, n, patch, patch).total;
 }
 
 /* One directional check per parameter tensor, so a wrong gradient names its layer. */
@@ -362,7 +372,7 @@ static void check_unet(fixture *f, int depth, int width, int residual, const los
     double *scratch = malloc(sizeof(double) * LOSS_SCRATCH_PER_PIXEL * patch * patch);
     uint64_t base;
     net_loss(u, o, x, y, n, patch, scratch, &base);
-    loss_forward_backward(o, unet_forward(u, x, n), y, dy, scratch, n, patch, patch);
+    loss_forward_backward(o, unet_forward(u, x, n), y, dy, scratch, 1, n, patch, patch);
     unet_zero_grads(u);
     unet_backward(u, dy, n);
     float *p = unet_params(u), *g = unet_grads(u);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "data/npy.h"
+#include "model/metrics.h"
 #include "model/unet.h"
 #include "store/store.h"
 #include "wb/cmd.h"
@@ -15,14 +16,19 @@
 #include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb predict RUN --input X.npy --out Y.npy [--db PATH] [--checkpoint best|last]\n\n"
+    "usage: wb predict RUN --input X.npy --out Y.npy [--target T.npy] [--db PATH]\n"
+    "                  [--checkpoint best|last]\n\n"
     "Applies a run's weights to X.npy, (N, H, W, 3) float32 in [0, 1] or uint8 (divided by 255),\n"
-    "with H = W divisible by 2^depth, and writes the predictions as float32 (N, H, W, 3).\n\n"
+    "with H = W divisible by 2^depth, and writes the predictions as float32 (N, H, W, 3). It uses\n"
+    "the run's thread count and batch size, so the predictions are the ones training evaluated.\n\n"
+    "  --target T.npy           also print the metrics of the predictions against T.npy\n"
+    "                           (mse, psnr, ssim, lap4_mse, lap8_mse, as training logs them)\n"
     "  --checkpoint best|last   best validation PSNR (default) or the last epoch\n"
     "  --db PATH                database (default results/wb.db)\n";
 
 typedef struct predict_model {
     model_options m;
+    int threads, batch, epoch;
     char weights[4096];
 } predict_model;
 
@@ -32,7 +38,8 @@ static int find_model(store *s, int64_t run_id, const char *kind, predict_model 
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(store_handle(s),
-                           "SELECT r.depth, r.base_channels, r.residual, c.path FROM runs r "
+                           "SELECT r.depth, r.base_channels, r.residual, c.path, r.threads, "
+                           "r.batch_size, c.epoch FROM runs r "
                            "LEFT JOIN checkpoints c ON c.run_id = r.id AND c.kind = ?2 "
                            "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(store_handle(s)));
@@ -47,6 +54,9 @@ static int find_model(store *s, int64_t run_id, const char *kind, predict_model 
         pm->m.residual = sqlite3_column_int(st, 2);
         store_resolve_path(s, (const char *)sqlite3_column_text(st, 3), pm->weights,
                            sizeof pm->weights);
+        pm->threads = sqlite3_column_int(st, 4);
+        pm->batch = sqlite3_column_int(st, 5);
+        pm->epoch = sqlite3_column_int(st, 6);
         rc = 0;
     } else {
         snprintf(err, errlen, "run %lld has no %s checkpoint yet", (long long)run_id, kind);
@@ -60,8 +70,10 @@ int cmd_predict(int argc, char **argv)
     static const struct option opts[] = {
         { "input", required_argument, 0, 'i' }, { "out", required_argument, 0, 'o' },
         { "db", required_argument, 0, 'd' }, { "checkpoint", required_argument, 0, 'c' },
+        { "target", required_argument, 0, 't' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best";
+    const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
+               *target = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -70,6 +82,7 @@ int cmd_predict(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'd': db = optarg; break;
         case 'c': kind = optarg; break;
+        case 't': target = optarg; break;
         case 'h': return cmd_usage(usage, WB_EXIT_OK);
         default: return cmd_bad_option("predict", usage, argv);
         }
@@ -81,7 +94,7 @@ int cmd_predict(int argc, char **argv)
     store *s = NULL;
     int64_t run_id;
     predict_model pm;
-    float *x = NULL, *y = NULL;
+    float *x = NULL, *y = NULL, *t = NULL;
     size_t n;
     int h, w, status = WB_EXIT_USAGE;
     unet *u = NULL;
@@ -92,7 +105,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||
         find_model(s, run_id, kind, &pm, err, sizeof err) != 0 ||
-        npy_read_images(in, &x, &n, &h, &w, err, sizeof err) != 0) {
+        npy_read_inputs(in, &x, &n, &h, &w, err, sizeof err) != 0) {
         wb_error("predict", "%s", err);
         goto out;
     }
@@ -101,8 +114,22 @@ int cmd_predict(int argc, char **argv)
                  "divisible by %d", in, h, w, 1 << pm.m.depth);
         goto out;
     }
+    if (target) {
+        size_t tn;
+        int th, tw;
+        if (npy_read_images(target, &t, &tn, &th, &tw, err, sizeof err) != 0) {
+            wb_error("predict", "%s", err);
+            goto out;
+        }
+        if (tn != n || th != h || tw != w) {
+            wb_error("predict", "%s: %zu images of %dx%d, the input has %zu of %dx%d", target, tn,
+                     th, tw, n, h, w);
+            goto out;
+        }
+    }
     status = WB_EXIT_FAILURE;
-    const int batch = n < 64 ? (int)n : 64, threads = wb_cpu_count();
+    const int threads = pm.threads > 0 ? pm.threads : wb_cpu_count();
+    const int batch = pm.batch > 0 && (size_t)pm.batch < n ? pm.batch : (int)n;
     omp_set_num_threads(threads);
     y = malloc(sizeof(float) * n * h * w * 3);
     if (!y || unet_create(&u, &pm.m, h, batch, threads, err, sizeof err) != 0 ||
@@ -116,13 +143,20 @@ int cmd_predict(int argc, char **argv)
         wb_error("predict", "%s", err);
         goto out;
     }
-    printf("%s: %zu predictions of run %lld (%s checkpoint) -> %s\n", in, n, (long long)run_id,
-           kind, out);
+    printf("%s: %zu predictions of run %lld (%s checkpoint, epoch %d) -> %s\n", in, n,
+           (long long)run_id, kind, pm.epoch, out);
+    if (t) {
+        eval_metrics m;
+        metrics_compute(y, t, n, h, w, &m);
+        printf("mse %.17g\npsnr %.17g\nssim %.17g\nlap4_mse %.17g\nlap8_mse %.17g\n", m.mse, m.psnr,
+               m.ssim, m.lap4_mse, m.lap8_mse);
+    }
     status = WB_EXIT_OK;
 out:
     unet_free(u);
     free(x);
     free(y);
+    free(t);
     store_close(s);
     return status;
 }

@@ -19,6 +19,8 @@ static const subcommand commands[] = {
     { "ls", cmd_ls, "list runs and their status" },
     { "show", cmd_show, "show one run: configuration, environment, metrics per epoch" },
     { "query", cmd_query, "run a read-only SQL query on the database" },
+    { "compare", cmd_compare, "statistics across seeds against the λ = 0 baseline" },
+    { "report", cmd_report, "charts, image grid and an HTML/Markdown report of a sweep" },
     { "predict", cmd_predict, "apply a run's weights to a .npy array" },
     { "data", cmd_data, "export or look at the data a configuration trains on" },
     { "merge", cmd_merge, "merge databases (shards) into one" },

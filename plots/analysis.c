@@ -1,0 +1,941 @@
+/* plots/analysis.c: a sweep from the store, grouped and compared; the contract is in analysis.h. */
+#include "plots/analysis.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- series ---------------------------------------------------------------------------- */
+
+typedef struct series_info {
+    const char *name, *title, *unit;
+    enum stats_direction direction;
+} series_info;
+
+static const series_info series_table[AS_COUNT] = {
+    [AS_TEST_PSNR] = { "test.psnr", "test PSNR", "dB", STATS_HIGHER_IS_BETTER },
+    [AS_TEST_SSIM] = { "test.ssim", "test SSIM", "", STATS_HIGHER_IS_BETTER },
+    [AS_TEST_MSE] = { "test.mse", "test MSE", "", STATS_LOWER_IS_BETTER },
+    [AS_TEST_LAP4] = { "test.lap4_mse", "test Laplacian error (K4)", "", STATS_LOWER_IS_BETTER },
+    [AS_TEST_LAP8] = { "test.lap8_mse", "test Laplacian error (K8)", "", STATS_LOWER_IS_BETTER },
+    [AS_VAL_PSNR] = { "val.psnr", "validation PSNR", "dB", STATS_HIGHER_IS_BETTER },
+    [AS_VAL_SSIM] = { "val.ssim", "validation SSIM", "", STATS_HIGHER_IS_BETTER },
+    [AS_VAL_MSE] = { "val.mse", "validation MSE", "", STATS_LOWER_IS_BETTER },
+    [AS_VAL_LAP4] = { "val.lap4_mse", "validation Laplacian error (K4)", "",
+                      STATS_LOWER_IS_BETTER },
+    [AS_VAL_LAP8] = { "val.lap8_mse", "validation Laplacian error (K8)", "",
+                      STATS_LOWER_IS_BETTER },
+    [AS_TRAIN_LOSS] = { "train.loss", "train loss", "", STATS_LOWER_IS_BETTER },
+    [AS_TRAIN_LOSS_PIXEL] = { "train.loss_pixel", "train loss, pixel part", "",
+                              STATS_LOWER_IS_BETTER },
+    [AS_TRAIN_LOSS_LAP] = { "train.loss_lap", "train loss, Laplacian part (unweighted)", "",
+                            STATS_LOWER_IS_BETTER },
+};
+
+const char *analysis_series_name(int series)
+{
+    return series >= 0 && series < AS_COUNT ? series_table[series].name : "?";
+}
+
+const char *analysis_series_title(int series)
+{
+    return series >= 0 && series < AS_COUNT ? series_table[series].title : "?";
+}
+
+const char *analysis_series_unit(int series)
+{
+    return series >= 0 && series < AS_COUNT ? series_table[series].unit : "";
+}
+
+int analysis_series_find(const char *name)
+{
+    for (int i = 0; i < AS_COUNT; i++)
+        if (strcmp(series_table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+enum stats_direction analysis_series_direction(int series)
+{
+    return series >= 0 && series < AS_COUNT ? series_table[series].direction
+                                            : STATS_LOWER_IS_BETTER;
+}
+
+const char *analysis_at_name(enum analysis_at at)
+{
+    return at == ANALYSIS_BEST ? "best" : "last";
+}
+
+const char *analysis_at_title(enum analysis_at at)
+{
+    return at == ANALYSIS_BEST ? "the best epoch by validation PSNR" : "the last epoch";
+}
+
+/* ---- runs ------------------------------------------------------------------------------ */
+
+double analysis_run_value(const analysis_run *r, int series, int epoch)
+{
+    if (series < 0 || series >= AS_COUNT || epoch < 0 || epoch >= r->nepochs || !r->values)
+        return NAN;
+    return r->values[(size_t)series * r->nepochs + epoch];
+}
+
+double analysis_run_final(const analysis_run *r, int series, enum analysis_at at)
+{
+    if (r->status != STORE_FINISHED)
+        return NAN;
+    return analysis_run_value(r, series, at == ANALYSIS_BEST ? r->best_epoch : r->epochs_done);
+}
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A copy of a text column, or NULL for SQL NULL; *oom is set when memory ran out. */
+static char *column_text(sqlite3_stmt *st, int col, int *oom)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t)
+        return NULL;
+    char *copy = strdup((const char *)t);
+    if (!copy)
+        *oom = 1;
+    return copy;
+}
+
+/* Appends printf output to a bounded buffer, keeping it terminated (a long error text is cut,
+ * never overflows). */
+static void append(char *out, size_t outlen, const char *fmt, ...)
+{
+    size_t used = strnlen(out, outlen);
+    if (used + 1 >= outlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + used, outlen - used, fmt, ap);
+    va_end(ap);
+}
+
+/* A parameter value for people: numbers as their shortest faithful form ("0.1", not
+ * "0.10000000000000001"), anything else as it is. */
+static void pretty_value(const char *value, char *out, size_t outlen)
+{
+    char *end;
+    double v = strtod(value, &end);
+    if (*value && *end == '\0' && isfinite(v))
+        snprintf(out, outlen, "%.15g", v);
+    else
+        snprintf(out, outlen, "%s", value);
+}
+
+/* ---- loading --------------------------------------------------------------------------- */
+
+static const char sweep_sql[] =
+    "SELECT name, ini_text, ini_path, axes, created_at, updated_at, host, wb_version, git_commit,"
+    " git_dirty FROM sweeps WHERE id = ?1";
+
+static const char runs_sql[] =
+    "SELECT r.id, r.seed, l.grid_index, r.status, r.epochs, r.epochs_done, r.config_hash,"
+    " r.config_id, r.error, r.folder, r.host, r.gemm_library, r.compiler, r.threads,"
+    " r.laplacian_weight, r.kernel, r.border, r.kernel_norm"
+    " FROM sweep_runs l JOIN runs r ON r.id = l.run_id WHERE l.sweep_id = ?1"
+    " ORDER BY l.grid_index";
+
+static const char metrics_sql[] =
+    "SELECT epoch, split || '.' || name, value FROM metrics WHERE run_id = ?1";
+
+static const char params_sql[] = "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key";
+
+/* What loading keeps per configuration until the analysis is built. */
+typedef struct config_scratch {
+    char *baseline_key;     /* sorted "key=value" lines of the params a baseline must share */
+    size_t first_run;       /* its first run in grid order */
+} config_scratch;
+
+static int load_sweep(sqlite3 *db, analysis *a, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sweep_sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(err, errlen, "reading the sweep: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, a->sweep_id);
+    int rc = sqlite3_step(st), oom = 0;
+    if (rc == SQLITE_ROW) {
+        a->name = column_text(st, 0, &oom);
+        a->ini_text = column_text(st, 1, &oom);
+        a->ini_path = column_text(st, 2, &oom);
+        a->axes = column_text(st, 3, &oom);
+        a->created_at = column_text(st, 4, &oom);
+        a->updated_at = column_text(st, 5, &oom);
+        a->host = column_text(st, 6, &oom);
+        a->wb_version = column_text(st, 7, &oom);
+        a->git_commit = column_text(st, 8, &oom);
+        a->git_dirty = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return fail(err, errlen, "no sweep with id %lld", (long long)a->sweep_id);
+    if (rc != SQLITE_ROW)
+        return fail(err, errlen, "reading the sweep: %s", sqlite3_errmsg(db));
+    if (oom || !a->name)
+        return fail(err, errlen, "out of memory reading the sweep");
+    return 0;
+}
+
+/* The metric rows of one run into its series; the best epoch from them. */
+static int load_metrics(sqlite3 *db, sqlite3_stmt *st, analysis_run *r, char *err, size_t errlen)
+{
+    r->nepochs = (r->epochs > r->epochs_done ? r->epochs : r->epochs_done) + 1;
+    if (r->nepochs < 1)
+        r->nepochs = 1;
+    r->values = malloc(sizeof(double) * AS_COUNT * r->nepochs);
+    if (!r->values)
+        return fail(err, errlen, "out of memory reading the metrics of run %lld",
+                    (long long)r->id);
+    for (size_t i = 0; i < (size_t)AS_COUNT * r->nepochs; i++)
+        r->values[i] = NAN;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int epoch = sqlite3_column_int(st, 0);
+        int series = analysis_series_find((const char *)sqlite3_column_text(st, 1));
+        if (series < 0 || epoch < 0 || epoch >= r->nepochs ||
+            sqlite3_column_type(st, 2) == SQLITE_NULL)
+            continue;   /* seconds, samples_per_s, or a NaN stored as NULL */
+        r->values[(size_t)series * r->nepochs + epoch] = sqlite3_column_double(st, 2);
+    }
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, "reading the metrics of run %lld: %s", (long long)r->id,
+                    sqlite3_errmsg(db));
+    r->best_epoch = -1;
+    double best = -INFINITY;
+    for (int e = 0; e < r->nepochs; e++) {
+        double v = analysis_run_value(r, AS_VAL_PSNR, e);
+        if (isfinite(v) && v > best) {
+            best = v;
+            r->best_epoch = e;
+        }
+    }
+    return 0;
+}
+
+/* What grouping needs of each run and analysis_run does not keep: its config_id, λ and
+ * Laplacian settings. */
+typedef struct run_key {
+    size_t run;
+    char config_id[65];
+    double lambda;
+    char *kernel, *border, *kernel_norm;
+} run_key;
+
+static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
+{
+    sqlite3 *db = store_handle(s);
+    sqlite3_stmt *st = NULL, *mst = NULL;
+    run_key *keys = NULL;
+    size_t cap = 0;
+    int rc, oom = 0;
+    if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, metrics_sql, -1, &mst, NULL) != SQLITE_OK) {
+        fail(err, errlen, "reading the runs: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, a->sweep_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (a->nruns == cap) {
+            size_t grown = cap ? 2 * cap : 16;
+            analysis_run *more = realloc(a->runs, grown * sizeof *more);
+            if (more)
+                a->runs = more;
+            run_key *more_keys = more ? realloc(keys, grown * sizeof *more_keys) : NULL;
+            if (!more_keys) {
+                oom = 1;
+                break;
+            }
+            keys = more_keys;
+            cap = grown;
+        }
+        run_key *k = &keys[a->nruns];
+        analysis_run *r = &a->runs[a->nruns++];
+        memset(r, 0, sizeof *r);
+        memset(k, 0, sizeof *k);
+        k->run = a->nruns - 1;
+        snprintf(k->config_id, sizeof k->config_id, "%s",
+                 (const char *)sqlite3_column_text(st, 7));
+        k->lambda = sqlite3_column_double(st, 14);
+        k->kernel = column_text(st, 15, &oom);
+        k->border = column_text(st, 16, &oom);
+        k->kernel_norm = column_text(st, 17, &oom);
+        r->id = sqlite3_column_int64(st, 0);
+        r->seed = sqlite3_column_int64(st, 1);
+        r->grid_index = sqlite3_column_int(st, 2);
+        const char *status = (const char *)sqlite3_column_text(st, 3);
+        if (!status || store_status_parse(status, &r->status) != 0)
+            r->status = STORE_FAILED;
+        r->epochs = sqlite3_column_int(st, 4);
+        r->epochs_done = sqlite3_column_int(st, 5);
+        snprintf(r->config_hash, sizeof r->config_hash, "%s",
+                 (const char *)sqlite3_column_text(st, 6));
+        r->error = column_text(st, 8, &oom);
+        const char *folder = (const char *)sqlite3_column_text(st, 9);
+        char resolved[4096];
+        store_resolve_path(s, folder ? folder : "", resolved, sizeof resolved);
+        r->folder = strdup(resolved);
+        oom |= !r->folder;
+        r->host = column_text(st, 10, &oom);
+        r->gemm_library = column_text(st, 11, &oom);
+        r->compiler = column_text(st, 12, &oom);
+        r->threads = sqlite3_column_int(st, 13);
+        if (oom)
+            break;
+        if (load_metrics(db, mst, r, err, errlen) != 0)
+            goto fail;
+    }
+    if (oom) {
+        fail(err, errlen, "out of memory reading the runs");
+        goto fail;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        fail(err, errlen, "reading the runs: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(mst);
+    *keys_out = keys;
+    if (a->nruns == 0)
+        return fail(err, errlen, "sweep '%s' has no runs", a->name);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    sqlite3_finalize(mst);
+    *keys_out = keys;
+    return -1;
+}
+
+static int compare_run_keys(const void *pa, const void *pb)
+{
+    const run_key *x = pa, *y = pb;
+    int c = strcmp(x->config_id, y->config_id);
+    return c ? c : (x->run > y->run) - (x->run < y->run);
+}
+
+/* Laplacian settings and the thread count do not have to match between a configuration and its
+ * baseline; everything else does. */
+static int baseline_may_differ(const char *key)
+{
+    static const char *const keys[] = { "loss.laplacian_weight", "loss.kernel", "loss.border",
+                                         "loss.kernel_norm", "train.threads" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return 1;
+    return strncmp(key, "sweep.", 6) == 0;
+}
+
+#define MAX_AXES 64
+
+/* The comma-separated axes as positions into `axes` (not copied), at most MAX_AXES. */
+static size_t split_axes(const char *axes, const char *start[MAX_AXES], size_t len[MAX_AXES])
+{
+    size_t n = 0;
+    for (const char *p = axes ? axes : ""; *p && n < MAX_AXES;) {
+        const char *comma = strchr(p, ',');
+        start[n] = p;
+        len[n] = comma ? (size_t)(comma - p) : strlen(p);
+        p += len[n] + (comma ? 1 : 0);
+        n += len[n] > 0;
+    }
+    return n;
+}
+
+/* Reads a configuration's params (from its first run): its baseline key, and its labels from
+ * the sweep's axes, in the order the sweep lists them (λ first in any case). */
+static int describe_config(sqlite3 *db, sqlite3_stmt *st, analysis *a, analysis_config *c,
+                           config_scratch *cs, char *err, size_t errlen)
+{
+    const char *axis[MAX_AXES];
+    size_t axis_len[MAX_AXES];
+    size_t naxes = split_axes(a->axes, axis, axis_len);
+    char *value_of[MAX_AXES] = { 0 };
+    char *key_text = NULL, *label = NULL, *setting = NULL, *panel = NULL;
+    size_t key_len = 0, label_len = 0, setting_len = 0, panel_len = 0;
+    FILE *kf = open_memstream(&key_text, &key_len);
+    int rc = SQLITE_DONE, ok = kf != NULL;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, a->runs[cs->first_run].id);
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        const char *value = (const char *)sqlite3_column_text(st, 1);
+        if (!key)
+            continue;
+        if (!baseline_may_differ(key))
+            fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
+        for (size_t i = 0; i < naxes && value; i++) {
+            if (strlen(key) == axis_len[i] && strncmp(key, axis[i], axis_len[i]) == 0 &&
+                strcmp(key, "loss.laplacian_weight") != 0) {
+                char pretty[256];
+                pretty_value(value, pretty, sizeof pretty);
+                ok &= (value_of[i] = strdup(pretty)) != NULL;
+            }
+        }
+    }
+    ok = ok && !ferror(kf);
+    ok &= !kf || fclose(kf) == 0;
+    cs->baseline_key = key_text;
+
+    FILE *lf = open_memstream(&label, &label_len);
+    FILE *sf = open_memstream(&setting, &setting_len);
+    FILE *pf = open_memstream(&panel, &panel_len);
+    ok = ok && lf && sf && pf;
+    if (ok) {
+        fprintf(lf, "λ = %g", c->lambda);
+        fprintf(sf, "λ = %g", c->lambda);
+        if (c->kernel)
+            fprintf(sf, " with kernel %s", c->kernel);
+        const char *setting_sep = c->kernel ? ", " : " with ", *panel_sep = "";
+        for (size_t i = 0; i < naxes; i++) {
+            if (!value_of[i])
+                continue;
+            const char *dot = memchr(axis[i], '.', axis_len[i]);
+            int skip = dot ? (int)(dot + 1 - axis[i]) : 0;
+            int n = (int)axis_len[i] - skip;
+            fprintf(lf, ", %.*s = %s", n, axis[i] + skip, value_of[i]);
+            fprintf(pf, "%s%.*s = %s", panel_sep, n, axis[i] + skip, value_of[i]);
+            panel_sep = ", ";
+            if (strncmp(axis[i], "loss.kernel", axis_len[i]) != 0 || axis_len[i] != 11) {
+                fprintf(sf, "%s%.*s = %s", setting_sep, n, axis[i] + skip, value_of[i]);
+                setting_sep = ", ";
+            }
+        }
+        ok = !ferror(lf) && !ferror(sf) && !ferror(pf);
+    }
+    ok &= (!lf || fclose(lf) == 0) & (!sf || fclose(sf) == 0) & (!pf || fclose(pf) == 0);
+    for (size_t i = 0; i < naxes; i++)
+        free(value_of[i]);
+    c->label = label;
+    c->setting = setting;
+    c->panel_label = panel;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return fail(err, errlen, "reading the params of run %lld: %s",
+                    (long long)a->runs[cs->first_run].id, sqlite3_errmsg(db));
+    if (!ok || !key_text || !label || !setting || !panel)
+        return fail(err, errlen, "out of memory describing the configurations");
+    return 0;
+}
+
+static int compare_configs(const analysis_config *x, const config_scratch *xs,
+                           const analysis_config *y, const config_scratch *ys)
+{
+    if (x->lambda != y->lambda)
+        return x->lambda < y->lambda ? -1 : 1;
+    if (!x->kernel != !y->kernel)
+        return x->kernel ? 1 : -1;
+    int c = x->kernel ? strcmp(x->kernel, y->kernel) : 0;
+    if (c)
+        return c;
+    return (xs->first_run > ys->first_run) - (xs->first_run < ys->first_run);
+}
+
+/* Insertion sort of the configurations (and their scratch alongside): few elements, and a
+ * stable order with two parallel arrays is simplest this way. */
+static void sort_configs(analysis_config *c, config_scratch *cs, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && compare_configs(&c[j], &cs[j], &c[j - 1], &cs[j - 1]) < 0;
+             j--) {
+            analysis_config t = c[j];
+            c[j] = c[j - 1];
+            c[j - 1] = t;
+            config_scratch ts = cs[j];
+            cs[j] = cs[j - 1];
+            cs[j - 1] = ts;
+        }
+    }
+}
+
+static int compare_seeds_of(const analysis *a, size_t x, size_t y)
+{
+    const analysis_run *rx = &a->runs[x], *ry = &a->runs[y];
+    if (rx->seed != ry->seed)
+        return rx->seed < ry->seed ? -1 : 1;
+    return (rx->grid_index > ry->grid_index) - (rx->grid_index < ry->grid_index);
+}
+
+/* Groups the runs by config_id into configurations, sorted, each with its runs by seed. */
+static int build_configs(store *s, analysis *a, run_key *keys, char *err, size_t errlen)
+{
+    sqlite3 *db = store_handle(s);
+    config_scratch *cs = calloc(a->nruns, sizeof *cs);
+    sqlite3_stmt *pst = NULL;
+    int rc = -1;
+    if (!cs || !(a->configs = calloc(a->nruns, sizeof *a->configs))) {
+        fail(err, errlen, "out of memory grouping the runs");
+        goto done;
+    }
+    qsort(keys, a->nruns, sizeof *keys, compare_run_keys);
+    for (size_t i = 0, end; i < a->nruns; i = end) {
+        for (end = i + 1; end < a->nruns && strcmp(keys[end].config_id, keys[i].config_id) == 0;
+             end++)
+            ;
+        analysis_config *c = &a->configs[a->nconfigs];
+        cs[a->nconfigs++].first_run = keys[i].run;   /* the smallest: keys sort by run within */
+        memcpy(c->config_id, keys[i].config_id, sizeof c->config_id);
+        c->lambda = keys[i].lambda;
+        c->is_baseline = keys[i].lambda == 0;
+        /* Ownership of the Laplacian settings moves to the configuration. */
+        c->kernel = keys[i].kernel;
+        c->border = keys[i].border;
+        c->kernel_norm = keys[i].kernel_norm;
+        keys[i].kernel = keys[i].border = keys[i].kernel_norm = NULL;
+        c->runs = malloc((end - i) * sizeof *c->runs);
+        if (!c->runs) {
+            fail(err, errlen, "out of memory grouping the runs");
+            goto done;
+        }
+        for (size_t k = i; k < end; k++)
+            c->runs[c->nruns++] = keys[k].run;
+    }
+    if (sqlite3_prepare_v2(db, params_sql, -1, &pst, NULL) != SQLITE_OK) {
+        fail(err, errlen, "reading the params: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    for (size_t c = 0; c < a->nconfigs; c++)
+        if (describe_config(db, pst, a, &a->configs[c], &cs[c], err, errlen) != 0)
+            goto done;
+    sort_configs(a->configs, cs, a->nconfigs);
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        analysis_config *c = &a->configs[ci];
+        /* Runs by seed: pairs line up and tables read in seed order. */
+        for (size_t i = 1; i < c->nruns; i++)
+            for (size_t j = i; j > 0 && compare_seeds_of(a, c->runs[j], c->runs[j - 1]) < 0; j--) {
+                size_t t = c->runs[j];
+                c->runs[j] = c->runs[j - 1];
+                c->runs[j - 1] = t;
+            }
+        for (size_t i = 0; i < c->nruns; i++) {
+            a->runs[c->runs[i]].config = ci;
+            c->nfinished += a->runs[c->runs[i]].status == STORE_FINISHED;
+        }
+        c->baseline = -1;
+        for (size_t b = 0; b < a->nconfigs && c->baseline < 0; b++)
+            if (a->configs[b].is_baseline && strcmp(cs[b].baseline_key, cs[ci].baseline_key) == 0)
+                c->baseline = (long)b;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(pst);
+    for (size_t i = 0; cs && i < a->nruns; i++)
+        free(cs[i].baseline_key);
+    free(cs);
+    return rc;
+}
+
+/* ---- panels ---------------------------------------------------------------------------- */
+
+static int panel_add(analysis_panel *p, size_t config)
+{
+    for (size_t i = 0; i < p->nconfigs; i++)
+        if (p->configs[i] == config)
+            return 0;
+    p->configs[p->nconfigs++] = config;
+    return 1;
+}
+
+static analysis_panel *panel_for(analysis *a, const char *label, int *oom)
+{
+    for (size_t i = 0; i < a->npanels; i++)
+        if (strcmp(a->panels[i].label, label) == 0)
+            return &a->panels[i];
+    analysis_panel *p = &a->panels[a->npanels];
+    p->label = strdup(label);
+    p->configs = malloc(a->nconfigs * sizeof *p->configs);
+    if (!p->label || !p->configs) {
+        free(p->label);
+        free(p->configs);
+        *oom = 1;
+        return NULL;
+    }
+    p->nconfigs = 0;
+    a->npanels++;
+    return p;
+}
+
+/* One panel per set of axis values but λ; each holds the baselines of its configurations first
+ * (so they are drawn underneath), then the configurations by λ. A baseline no configuration
+ * points to gets a panel of its own. */
+static int build_panels(analysis *a, char *err, size_t errlen)
+{
+    int oom = 0;
+    a->panels = calloc(a->nconfigs, sizeof *a->panels);
+    if (!a->panels)
+        return fail(err, errlen, "out of memory");
+    for (size_t ci = 0; ci < a->nconfigs && !oom; ci++) {
+        analysis_config *c = &a->configs[ci];
+        if (c->is_baseline)
+            continue;
+        analysis_panel *p = panel_for(a, c->panel_label, &oom);
+        if (p)
+            c->panel = (size_t)(p - a->panels);
+    }
+    for (size_t pi = 0; pi < a->npanels; pi++) {
+        analysis_panel *p = &a->panels[pi];
+        for (size_t ci = 0; ci < a->nconfigs; ci++) {
+            const analysis_config *c = &a->configs[ci];
+            if (!c->is_baseline && c->panel == pi && c->baseline >= 0)
+                panel_add(p, (size_t)c->baseline);
+        }
+        for (size_t ci = 0; ci < a->nconfigs; ci++)
+            if (!a->configs[ci].is_baseline && a->configs[ci].panel == pi)
+                panel_add(p, ci);
+    }
+    for (size_t ci = 0; ci < a->nconfigs && !oom; ci++) {
+        analysis_config *c = &a->configs[ci];
+        if (!c->is_baseline)
+            continue;
+        size_t first = a->npanels;
+        for (size_t pi = 0; pi < a->npanels && first == a->npanels; pi++)
+            for (size_t k = 0; k < a->panels[pi].nconfigs; k++)
+                if (a->panels[pi].configs[k] == ci)
+                    first = pi;
+        if (first == a->npanels) {
+            analysis_panel *p = panel_for(a, c->panel_label, &oom);
+            if (p)
+                panel_add(p, ci);
+            first = p ? (size_t)(p - a->panels) : 0;
+        }
+        c->panel = first;
+    }
+    return oom ? fail(err, errlen, "out of memory") : 0;
+}
+
+/* ---- statistics ------------------------------------------------------------------------ */
+
+/* The run of `config` with this seed, or -1. */
+static long run_with_seed(const analysis *a, const analysis_config *c, int64_t seed)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (a->runs[c->runs[i]].seed == seed)
+            return (long)c->runs[i];
+    return -1;
+}
+
+static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at, double *x,
+                        double *bx, char *err, size_t errlen)
+{
+    analysis_config *c = &a->configs[ci];
+    analysis_stat *st = &c->stat[at][series];
+    st->p_holm = NAN;
+    st->verdict = STATS_NO_TEST;
+    size_t n = 0, npairs = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        double v = analysis_run_final(r, series, at);
+        if (!isfinite(v))
+            continue;
+        x[n++] = v;
+    }
+    st->n = n;
+    if (n > 0 && stats_summarize(x, n, a->alpha, &st->summary, err, errlen) != 0)
+        return -1;
+    if (c->is_baseline || c->baseline < 0)
+        return 0;
+    const analysis_config *b = &a->configs[c->baseline];
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        double v = analysis_run_final(r, series, at);
+        long bi = run_with_seed(a, b, r->seed);
+        double bv = bi >= 0 ? analysis_run_final(&a->runs[bi], series, at) : NAN;
+        if (isfinite(v) && isfinite(bv)) {
+            x[npairs] = v;
+            bx[npairs] = bv;
+            npairs++;
+        }
+    }
+    st->npairs = npairs;
+    if (npairs > 0 && stats_paired_t(x, bx, npairs, a->alpha, &st->paired, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static int compute_statistics(analysis *a, char *err, size_t errlen)
+{
+    double *x = malloc(a->nruns * sizeof *x), *bx = malloc(a->nruns * sizeof *bx);
+    double *p = malloc(a->nconfigs * sizeof *p);
+    int rc = -1;
+    if (!x || !bx || !p) {
+        fail(err, errlen, "out of memory computing the statistics");
+        goto done;
+    }
+    for (int at = 0; at < ANALYSIS_NAT; at++) {
+        for (int m = 0; m < ANALYSIS_NCOMPARED; m++) {
+            char why[256];
+            for (size_t ci = 0; ci < a->nconfigs; ci++) {
+                if (compute_stat(a, ci, m, (enum analysis_at)at, x, bx, why, sizeof why) != 0) {
+                    fail(err, errlen, "%s, %s: %s", a->configs[ci].label,
+                         analysis_series_name(m), why);
+                    goto done;
+                }
+                const analysis_stat *st = &a->configs[ci].stat[at][m];
+                p[ci] = st->npairs > 0 && st->paired.has_test ? st->paired.p : NAN;
+            }
+            if (stats_holm(p, a->nconfigs, p, &a->holm_family[at][m], why, sizeof why) != 0) {
+                fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m), why);
+                goto done;
+            }
+            enum stats_direction dir = analysis_series_direction(m);
+            a->best[at][m] = -1;
+            for (size_t ci = 0; ci < a->nconfigs; ci++) {
+                analysis_stat *st = &a->configs[ci].stat[at][m];
+                st->p_holm = p[ci];
+                if (st->npairs > 0)
+                    st->verdict = stats_classify(st->paired.diff.mean, p[ci], a->alpha, dir);
+                if (st->n == 0)
+                    continue;
+                long b = a->best[at][m];
+                double mean = st->summary.mean;
+                double best = b >= 0 ? a->configs[b].stat[at][m].summary.mean : NAN;
+                if (b < 0 || (dir == STATS_HIGHER_IS_BETTER ? mean > best : mean < best))
+                    a->best[at][m] = (long)ci;
+            }
+        }
+    }
+    rc = 0;
+done:
+    free(x);
+    free(bx);
+    free(p);
+    return rc;
+}
+
+int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char *err,
+                  size_t errlen)
+{
+    *out = NULL;
+    if (!(alpha > 0 && alpha < 1))
+        return fail(err, errlen, "alpha must be in (0, 1), not %g", alpha);
+    analysis *a = calloc(1, sizeof *a);
+    if (!a)
+        return fail(err, errlen, "out of memory");
+    a->sweep_id = sweep_id;
+    a->alpha = alpha;
+    a->git_dirty = -1;
+    a->db_path = strdup(store_path(s));
+    if (!a->db_path) {
+        analysis_free(a);
+        return fail(err, errlen, "out of memory");
+    }
+    run_key *keys = NULL;
+    int rc = load_sweep(store_handle(s), a, err, errlen) == 0 &&
+             load_runs(s, a, &keys, err, errlen) == 0 &&
+             build_configs(s, a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
+             compute_statistics(a, err, errlen) == 0 ? 0 : -1;
+    for (size_t i = 0; keys && i < a->nruns; i++) {
+        free(keys[i].kernel);
+        free(keys[i].border);
+        free(keys[i].kernel_norm);
+    }
+    free(keys);
+    if (rc != 0) {
+        analysis_free(a);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+/* The sweep's id by name, or the latest; *not_found tells a missing sweep from a database
+ * error (the store's functions fail alike for both). */
+static int find_sweep(store *s, const char *sweep_name, int64_t *id, int *not_found, char *err,
+                      size_t errlen)
+{
+    char name[1024];
+    *not_found = 0;
+    if ((sweep_name ? store_find_sweep(s, sweep_name, id, err, errlen)
+                    : store_latest_sweep(s, id, name, sizeof name, err, errlen)) == 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store_handle(s), "SELECT 1 FROM sweeps WHERE ?1 IS NULL OR"
+                           " name = ?1 LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+        if (sweep_name)
+            sqlite3_bind_text(st, 1, sweep_name, -1, SQLITE_STATIC);
+        *not_found = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return -1;
+}
+
+int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+                  int *usage_error, char *err, size_t errlen)
+{
+    int missing = 0;
+    store *s;
+    *out = NULL;
+    if (store_open(db_path, STORE_OPEN_EXISTING, &s, err, errlen) != 0 &&
+        store_open(db_path, STORE_OPEN_READONLY, &s, err, errlen) != 0) {
+        if (usage_error)
+            *usage_error = 1;
+        return -1;
+    }
+    int64_t id;
+    int rc = find_sweep(s, sweep_name, &id, &missing, err, errlen) == 0 &&
+             analysis_load(s, id, alpha, out, err, errlen) == 0 ? 0 : -1;
+    store_close(s);
+    if (usage_error)
+        *usage_error = missing;
+    return rc;
+}
+
+void analysis_free(analysis *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->nruns; i++) {
+        analysis_run *r = &a->runs[i];
+        free(r->error);
+        free(r->folder);
+        free(r->host);
+        free(r->gemm_library);
+        free(r->compiler);
+        free(r->values);
+    }
+    for (size_t i = 0; i < a->nconfigs; i++) {
+        analysis_config *c = &a->configs[i];
+        free(c->kernel);
+        free(c->border);
+        free(c->kernel_norm);
+        free(c->label);
+        free(c->setting);
+        free(c->panel_label);
+        free(c->runs);
+    }
+    for (size_t i = 0; i < a->npanels; i++) {
+        free(a->panels[i].label);
+        free(a->panels[i].configs);
+    }
+    free(a->runs);
+    free(a->configs);
+    free(a->panels);
+    free(a->name);
+    free(a->ini_text);
+    free(a->ini_path);
+    free(a->axes);
+    free(a->created_at);
+    free(a->updated_at);
+    free(a->host);
+    free(a->wb_version);
+    free(a->git_commit);
+    free(a->db_path);
+    free(a);
+}
+
+/* ---- sentences ------------------------------------------------------------------------- */
+
+void analysis_seeds_note(const analysis *a, size_t config, int series, enum analysis_at at,
+                         char *out, size_t outlen)
+{
+    const analysis_config *c = &a->configs[config];
+    const analysis_stat *st = &c->stat[at][series];
+    snprintf(out, outlen, "n = %zu of %zu seed%s", st->n, c->nruns, c->nruns == 1 ? "" : "s");
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        if (r->status == STORE_FINISHED) {
+            if (!isfinite(analysis_run_final(r, series, at)))
+                append(out, outlen, "; seed %lld finished without a %s at %s", (long long)r->seed,
+                       analysis_series_name(series), analysis_at_title(at));
+            continue;
+        }
+        append(out, outlen, "; seed %lld %s", (long long)r->seed, store_status_name(r->status));
+        if (r->status != STORE_QUEUED)
+            append(out, outlen, " after %d of %d epochs", r->epochs_done < 0 ? 0 : r->epochs_done,
+                   r->epochs);
+        if (r->error && *r->error)
+            append(out, outlen, " (%s)", r->error);
+    }
+}
+
+int analysis_decimals(double scale, double fallback)
+{
+    double s = fabs(scale);
+    int d;
+    if (isfinite(s) && s > 0)
+        d = 1 - (int)floor(log10(s));
+    else if (isfinite(fallback) && fallback != 0)
+        d = 3 - (int)floor(log10(fabs(fallback)));
+    else
+        d = 2;
+    return d < 2 ? 2 : d > 6 ? 6 : d;
+}
+
+void analysis_format_p(double p, char *out, size_t outlen)
+{
+    if (isnan(p))
+        snprintf(out, outlen, "p not available");
+    else if (p < 1e-4)
+        snprintf(out, outlen, "p < 0.0001");
+    else if (p >= 0.9995)
+        snprintf(out, outlen, "p = 1");
+    else
+        snprintf(out, outlen, "p = %.2g", p);
+}
+
+/* " Counted: n = 1 of 2 seeds; seed 2 diverged ..." when some run of the configuration (or of
+ * its baseline) gave no value. */
+static void append_missing(const analysis *a, size_t config, int series, enum analysis_at at,
+                           const char *who, char *out, size_t outlen)
+{
+    const analysis_config *c = &a->configs[config];
+    if (c->stat[at][series].n == c->nruns)
+        return;
+    char note[1024];
+    analysis_seeds_note(a, config, series, at, note, sizeof note);
+    append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
+}
+
+void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
+                               char *out, size_t outlen)
+{
+    const analysis_config *c = &a->configs[config];
+    const analysis_stat *st = &c->stat[at][series];
+    const char *unit = analysis_series_unit(series);
+    const char *space = *unit ? " " : "";
+    const char *metric = analysis_series_title(series);
+    if (c->is_baseline) {
+        snprintf(out, outlen, "%s is the baseline.", c->setting);
+    } else if (c->baseline < 0) {
+        snprintf(out, outlen, "%s has no λ = 0 configuration with the same other settings in this "
+                 "sweep, so it is not compared.", c->setting);
+    } else if (st->npairs == 0) {
+        snprintf(out, outlen, "%s cannot be compared: no seed finished both here and in the "
+                 "baseline.", c->setting);
+    } else {
+        const stats_paired *pd = &st->paired;
+        double half = pd->has_test ? (pd->diff.ci_high - pd->diff.ci_low) / 2 : NAN;
+        int d = analysis_decimals(half, pd->diff.mean);
+        if (!pd->has_test) {
+            snprintf(out, outlen, "%s changes %s by %+.*f%s%s against the baseline from one seed "
+                     "pair: no interval and no test can be given with one seed.", c->setting,
+                     metric, d, pd->diff.mean, space, unit);
+        } else {
+            char p[64];
+            analysis_format_p(st->p_holm, p, sizeof p);
+            snprintf(out, outlen, "%s changes %s by %+.*f%s%s [%.*f, %.*f] against the baseline, "
+                     "%s after Holm: %s.", c->setting, metric, d, pd->diff.mean, space, unit, d,
+                     pd->diff.ci_low, d, pd->diff.ci_high, p, stats_verdict_name(st->verdict));
+            if (pd->degenerate)
+                append(out, outlen, " Every seed pair gave the same difference, so the interval "
+                       "has no width: a statement about these runs rather than strong evidence.");
+        }
+    }
+    append_missing(a, config, series, at, "Counted", out, outlen);
+    if (!c->is_baseline && c->baseline >= 0)
+        append_missing(a, (size_t)c->baseline, series, at, "Baseline", out, outlen);
+}

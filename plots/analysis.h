@@ -1,0 +1,164 @@
+/* plots/analysis.h: one sweep read from the store, grouped into configurations, with the
+ * statistics across seeds that `wb compare` prints and `wb report` draws and writes.
+ *
+ * A configuration is one config_id: the runs of the sweep that differ only in their seed. Its
+ * baseline is the λ = 0 configuration whose every parameter equals its own except
+ * loss.laplacian_weight, loss.kernel, loss.border and loss.kernel_norm (the Laplacian term's own
+ * settings) and train.threads (which is not part of a configuration's identity). Runs are paired
+ * with the baseline's by seed: the same seed means the same initial weights, data and order, so
+ * the paired difference removes what the seeds share.
+ *
+ * Only finished runs give final metrics. Every other run (diverged, failed, interrupted, running,
+ * queued) stays in the configuration's list of runs, is counted, and is named in its notes:
+ * nothing is dropped silently. n of a statistic is the number of finished runs with a value.
+ *
+ * For every val and test metric, at the last epoch and at the best epoch by validation PSNR (ties
+ * to the earlier epoch, as the store's `final` view), each configuration gets a summary with a
+ * Student-t interval, and each configuration with a baseline a paired t-test. Holm's adjustment
+ * runs over the configurations compared (one family per metric and epoch choice) and the verdict
+ * uses the adjusted p-value at alpha. */
+#ifndef WB_PLOTS_ANALYSIS_H
+#define WB_PLOTS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plots/stats.h"
+#include "store/store.h"
+
+/* The per-epoch series kept for each run. The first ANALYSIS_NCOMPARED are the metrics the
+ * statistics cover (test first, then val); the train losses are for the charts. */
+enum analysis_series {
+    AS_TEST_PSNR, AS_TEST_SSIM, AS_TEST_MSE, AS_TEST_LAP4, AS_TEST_LAP8,
+    AS_VAL_PSNR, AS_VAL_SSIM, AS_VAL_MSE, AS_VAL_LAP4, AS_VAL_LAP8,
+    AS_TRAIN_LOSS, AS_TRAIN_LOSS_PIXEL, AS_TRAIN_LOSS_LAP,
+    AS_COUNT
+};
+#define ANALYSIS_NCOMPARED 10
+#define ANALYSIS_NTEST 5
+
+/* "test.psnr", "train.loss_lap", ... (split.name as in the metrics table). */
+const char *analysis_series_name(int series);
+/* For people: "test PSNR", "test Laplacian error (K8)", "train loss, Laplacian part". */
+const char *analysis_series_title(int series);
+/* "dB" for PSNR, "" for the unitless rest. */
+const char *analysis_series_unit(int series);
+/* The series named "split.name", or -1. */
+int analysis_series_find(const char *name);
+/* Better higher (PSNR, SSIM) or lower (errors, losses). */
+enum stats_direction analysis_series_direction(int series);
+
+enum analysis_at { ANALYSIS_LAST, ANALYSIS_BEST, ANALYSIS_NAT };
+/* "last", "best" (the option values of wb compare --at). */
+const char *analysis_at_name(enum analysis_at at);
+/* "the last epoch", "the best epoch by validation PSNR". */
+const char *analysis_at_title(enum analysis_at at);
+
+typedef struct analysis_run {
+    int64_t id, seed;
+    int grid_index;
+    enum store_status status;
+    int epochs;             /* configured */
+    int epochs_done;        /* -1: not even epoch 0 */
+    int best_epoch;         /* by val PSNR, ties to the earlier; -1 without any */
+    char config_hash[65];
+    char *error;            /* NULL when none */
+    char *folder;           /* usable from the current directory */
+    char *host, *gemm_library, *compiler;   /* NULL when unknown */
+    int threads;
+    size_t config;          /* index into analysis.configs */
+    int nepochs;            /* the series hold epochs 0 .. nepochs - 1 */
+    double *values;         /* values[series * nepochs + epoch], NaN where absent */
+} analysis_run;
+
+/* The value of a series at an epoch (NaN outside the run's epochs or where absent). */
+double analysis_run_value(const analysis_run *r, int series, int epoch);
+/* The value at the last or best epoch; NaN unless the run finished. */
+double analysis_run_final(const analysis_run *r, int series, enum analysis_at at);
+
+/* One metric of one configuration at one epoch choice. */
+typedef struct analysis_stat {
+    size_t n;               /* finished runs with a finite value */
+    stats_summary summary;  /* meaningful when n >= 1 */
+    size_t npairs;          /* seeds with a value here and in the baseline */
+    stats_paired paired;    /* this - baseline; meaningful when npairs >= 1 */
+    double p_holm;          /* NaN without a test */
+    enum stats_verdict verdict;
+} analysis_stat;
+
+typedef struct analysis_config {
+    char config_id[65];
+    double lambda;
+    char *kernel, *border, *kernel_norm;    /* NULL where they do not apply (λ = 0) */
+    char *label;            /* "λ = 0.6, kernel = 8" (λ, then the sweep's other axes) */
+    char *setting;          /* "λ = 0.6 with kernel 8", for sentences */
+    char *panel_label;      /* the axes but λ, "kernel = 8"; "" when λ is the only axis */
+    int is_baseline;        /* λ = 0 */
+    long baseline;          /* index of its baseline configuration; itself for a baseline; -1 */
+    size_t panel;           /* index into analysis.panels (a baseline: its first panel) */
+    size_t *runs;           /* indices into analysis.runs, by seed */
+    size_t nruns, nfinished;
+    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+} analysis_config;
+
+/* The configurations that share every axis value but λ (one panel of the charts: one kernel), and
+ * the baselines of those configurations. */
+typedef struct analysis_panel {
+    char *label;            /* as analysis_config.panel_label; "" when λ is the only axis */
+    size_t *configs;        /* baselines first, then by λ */
+    size_t nconfigs;
+} analysis_panel;
+
+typedef struct analysis {
+    int64_t sweep_id;
+    char *name, *ini_text, *ini_path, *axes, *created_at, *updated_at;
+    char *host, *wb_version, *git_commit;   /* NULL when unknown */
+    int git_dirty;          /* 0, 1, or -1 when unknown */
+    char *db_path;
+    double alpha;
+    analysis_run *runs;     /* in grid order */
+    size_t nruns;
+    analysis_config *configs;   /* by λ, then kernel, then grid order */
+    size_t nconfigs;
+    analysis_panel *panels;
+    size_t npanels;
+    /* Per metric and epoch choice: the configuration with the best mean (-1 if none has a value)
+     * and the number of comparisons in its Holm family. */
+    long best[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+    size_t holm_family[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+} analysis;
+
+/* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).
+ * Fails when the sweep does not exist or has no runs, or on a database error. */
+int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char *err,
+                  size_t errlen);
+/* Opens the database at db_path (read-write, so that stale runs are marked interrupted as by
+ * every command, else read-only), loads the sweep named `sweep_name` (the most recently run one
+ * when NULL) as analysis_load does, and closes the database. *usage_error (may be NULL) is set
+ * to 1 when the failure is the caller's to fix (no such database or sweep), 0 otherwise. */
+int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+                  int *usage_error, char *err, size_t errlen);
+void analysis_free(analysis *a);
+
+/* How many of the configuration's runs count and what became of the others, e.g.
+ * "n = 2 of 3 seeds; seed 3 diverged after 3 of 12 epochs (the loss became NaN at epoch 4,
+ * step 2)"; "n = 3 of 3 seeds" when all finished. For the statistic of one series at one
+ * epoch choice (finished runs without that value are named too). */
+void analysis_seeds_note(const analysis *a, size_t config, int series, enum analysis_at at,
+                         char *out, size_t outlen);
+
+/* The number of decimals that show a value whose uncertainty is `scale` to two significant
+ * digits (without an uncertainty: `fallback`, the value itself, to four), between 2 and 6. */
+int analysis_decimals(double scale, double fallback);
+
+/* The verdict on one configuration for one series and epoch choice, in the form
+ * "λ = 0.3 with kernel 8 changes test PSNR by +0.12 dB [0.03, 0.21] against the baseline,
+ * p = 0.04 after Holm: helps." or a sentence saying why there is no test (one seed pair, no
+ * baseline, no finished runs), followed by the seeds note when runs did not finish. */
+void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
+                               char *out, size_t outlen);
+
+/* "p = 0.043", "p = 1", "p < 0.0001" (written into out). */
+void analysis_format_p(double p, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,769 @@
+/* plots/charts.c: data files and gnuplot scripts of the report's charts; see charts.h. */
+#include "plots/charts.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plots/escape.h"
+#include "plots/gnuplot.h"
+#include "plots/outfile.h"
+
+#define CHART_WIDTH 800
+#define TITLE_NAME_CHARS 48     /* of the sweep name in a chart title; the page has it whole */
+
+typedef struct chart_info {
+    const char *name, *title;
+} chart_info;
+
+static const chart_info chart_table[CHART_COUNT] = {
+    [CHART_LEARNING_CURVES] = { "learning_curves", "Learning curves" },
+    [CHART_LAMBDA_RESPONSE] = { "lambda_response", "Response to the Laplacian weight λ" },
+    [CHART_LOSS_COMPONENTS] = { "loss_components", "Loss components during training" },
+    [CHART_TRADEOFF] = { "tradeoff", "Trade-off: PSNR against Laplacian error, run by run" },
+};
+
+const char *chart_name(enum chart_kind kind)
+{
+    return kind < CHART_COUNT ? chart_table[kind].name : "?";
+}
+
+const char *chart_title(enum chart_kind kind)
+{
+    return kind < CHART_COUNT ? chart_table[kind].title : "?";
+}
+
+/* ---- what the charts share ------------------------------------------------------------- */
+
+/* A colour per distinct λ, the same in every chart: λ = 0 black, the others along viridis from
+ * dark blue to green (its last, pale yellow stretch is hard to see on white). */
+static void lambda_colour(const analysis *a, double lambda, char out[8])
+{
+    if (lambda == 0) {
+        snprintf(out, 8, "#000000");
+        return;
+    }
+    size_t count = 0, rank = 0;
+    for (size_t i = 0; i < a->nconfigs; i++) {
+        double l = a->configs[i].lambda;
+        int first = 1;
+        for (size_t j = 0; j < i; j++)
+            if (a->configs[j].lambda == l)
+                first = 0;
+        if (l == 0 || !first)
+            continue;
+        rank += l < lambda;
+        count++;
+    }
+    static const double stops[5][3] = { { 0x44, 0x01, 0x54 }, { 0x3b, 0x52, 0x8b },
+                                        { 0x21, 0x91, 0x8c }, { 0x5e, 0xc9, 0x62 },
+                                        { 0xfd, 0xe7, 0x25 } };
+    double t = count > 1 ? 0.85 * (double)rank / (double)(count - 1) : 0.45;
+    double pos = t * 4;
+    int k = pos >= 4 ? 3 : (int)pos;
+    double f = pos - k;
+    int rgb[3];
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (int)lround(stops[k][c] + f * (stops[k + 1][c] - stops[k][c]));
+    snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+}
+
+/* A colour and point type per panel (kernel), colour-blind safe (Okabe and Ito). */
+static const char *panel_colour(size_t panel)
+{
+    static const char *const colours[] = { "#0072b2", "#d55e00", "#009e73", "#cc79a7",
+                                           "#e69f00", "#56b4e9" };
+    return colours[panel % (sizeof colours / sizeof colours[0])];
+}
+
+static int panel_point(size_t panel)
+{
+    static const int points[] = { 7, 9, 5, 11, 13, 15 };
+    return points[panel % (sizeof points / sizeof points[0])];
+}
+
+/* Text in a data file's comment line: control characters (a newline would end the comment)
+ * become spaces. */
+static void comment_text(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, f);
+}
+
+/* The sweep name cut to n characters (UTF-8 aware) with "…" when cut. */
+static void short_name(const char *name, size_t n, char *out, size_t outlen)
+{
+    size_t chars = 0, i = 0;
+    for (; name[i]; i++) {
+        if (((unsigned char)name[i] & 0xc0) != 0x80 && chars++ == n)
+            break;
+    }
+    snprintf(out, outlen, "%.*s%s", (int)i, name, name[i] ? "…" : "");
+}
+
+/* What a panel is called in legends: its axis values, or "mean over seeds" when λ is the only
+ * axis (there is one panel, nothing to tell apart). */
+static const char *panel_name(const analysis *a, size_t panel)
+{
+    const char *label = a->panels[panel].label;
+    return *label ? label : "mean over seeds";
+}
+
+static void write_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, " %.10g", v);
+    else
+        fputs(" NaN", f);
+}
+
+/* Mean and t interval of a series at one epoch over a configuration's finished runs; x has room
+ * for the configuration's runs. */
+static size_t epoch_summary(const analysis *a, const analysis_config *c, int series, int epoch,
+                            double *x, double *mean, double *lo, double *hi)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        double v = analysis_run_value(r, series, epoch);
+        if (r->status == STORE_FINISHED && isfinite(v))
+            x[n++] = v;
+    }
+    stats_summary s;
+    *mean = *lo = *hi = NAN;
+    if (n == 0 || stats_summarize(x, n, a->alpha, &s, NULL, 0) != 0)
+        return 0;
+    *mean = s.mean;
+    if (s.has_spread) {
+        *lo = s.ci_low;
+        *hi = s.ci_high;
+    }
+    return n;
+}
+
+static int max_epoch(const analysis *a)
+{
+    int e = 0;
+    for (size_t i = 0; i < a->nruns; i++)
+        if (a->runs[i].nepochs - 1 > e)
+            e = a->runs[i].nepochs - 1;
+    return e;
+}
+
+/* Per-epoch data: one block per (panel, configuration of the panel), in that order, each
+ * "epoch mean lo hi [mean lo hi ...] n". Returns -1 when memory runs out. */
+static int write_epoch_data(FILE *f, const analysis *a, const int *series, int nseries)
+{
+    double *x = malloc((a->nruns ? a->nruns : 1) * sizeof *x);
+    if (!x)
+        return -1;
+    fputs("# wb report: per-epoch means over each configuration's finished runs, with the\n"
+          "# bounds of the 95% Student-t interval (NaN with fewer than two runs).\n"
+          "# columns: epoch",
+          f);
+    for (int s = 0; s < nseries; s++)
+        fprintf(f, " %s_mean %s_lo %s_hi", analysis_series_name(series[s]),
+                analysis_series_name(series[s]), analysis_series_name(series[s]));
+    fputs(" n\n", f);
+    size_t block = 0;
+    int last = max_epoch(a);
+    for (size_t p = 0; p < a->npanels; p++) {
+        for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
+            const analysis_config *c = &a->configs[a->panels[p].configs[k]];
+            fprintf(f, "\n\n# block %zu: ", block++);
+            comment_text(f, panel_name(a, p));
+            fputs(" | ", f);
+            comment_text(f, c->label);
+            fputc('\n', f);
+            for (int e = 0; e <= last; e++) {
+                size_t n = 0;
+                fprintf(f, "%d", e);
+                for (int s = 0; s < nseries; s++) {
+                    double mean, lo, hi;
+                    size_t ns = epoch_summary(a, c, series[s], e, x, &mean, &lo, &hi);
+                    n = ns > n ? ns : n;
+                    write_number(f, mean);
+                    write_number(f, lo);
+                    write_number(f, hi);
+                }
+                fprintf(f, " %zu\n", n);
+            }
+        }
+    }
+    free(x);
+    return 0;
+}
+
+/* The start of every script: encoding, missing values, and the loop that draws the same plot
+ * once as PNG and once as SVG. */
+static void script_begin(FILE *f, const char *name, int height, const char *what)
+{
+    fprintf(f, "# %s.gp: %s\n", name, what);
+    fprintf(f, "# Written by wb report. Edit and redraw both files with: gnuplot %s.gp\n", name);
+    fprintf(f, "# (run it in this folder: the data file %s.dat is named relatively).\n", name);
+    fputs("set encoding utf8\nset datafile missing 'NaN'\n", f);
+    fprintf(f, "do for [fmt in 'png svg'] {\n"
+               "if (fmt eq 'png') {\n"
+               "    set terminal pngcairo size %d,%d noenhanced font 'Sans,11' linewidth 1.3\n"
+               "} else {\n"
+               "    set terminal svg size %d,%d noenhanced font 'Sans,11' linewidth 1.3 "
+               "background '#ffffff'\n"
+               "}\n"
+               "set output '%s.'.fmt\n", CHART_WIDTH, height, CHART_WIDTH, height, name);
+    fputs("set grid lc rgb '#dddddd'\nset border lc rgb '#444444'\n", f);
+}
+
+static void script_end(FILE *f)
+{
+    fputs("unset multiplot\nset output\n}\n", f);
+}
+
+/* The layout and the figure's title; `layout_extra` (may be "") adds margins and spacing. */
+static void multiplot_title(FILE *f, const analysis *a, int rows, int cols, const char *what,
+                            const char *layout_extra)
+{
+    char name[256];
+    short_name(a->name, TITLE_NAME_CHARS, name, sizeof name);
+    fprintf(f, "set multiplot layout %d,%d%s title ", rows, cols, layout_extra);
+    escape_format(f, escape_gnuplot, "%s: %s", name, what);
+    fputs(" font ',13'\n", f);
+}
+
+/* A panel without anything to draw: gnuplot refuses to autoscale over no points, and a reader
+ * should see why it is empty. */
+static void empty_plot(FILE *f)
+{
+    fputs("unset key\nset yrange [0:1]\n"
+          "set label 1 'no finished run to show' at graph 0.5, 0.5 center\n"
+          "plot NaN notitle\nunset label 1\n", f);
+}
+
+/* How many finished runs of the configuration have a value of the series (at some epoch): one
+ * gives a line, two or more a band as well. */
+static size_t runs_with_values(const analysis *a, const analysis_config *c, int series)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        int any = 0;
+        for (int e = 0; r->status == STORE_FINISHED && e < r->nepochs && !any; e++)
+            any = isfinite(analysis_run_value(r, series, e));
+        n += any;
+    }
+    return n;
+}
+
+/* A per-epoch chart: rows of panels (one per kernel), two columns of series. */
+typedef struct epoch_chart {
+    const char *name;           /* file stem */
+    int series[2];              /* per column; the data file holds them in this order */
+    const char *titles[2];
+    int skip_baseline_col;      /* the column where the baseline has nothing to show, or -1 */
+    int first_epoch;            /* the view starts here */
+    int losses;                 /* never negative: the view stops at 0, or is logarithmic where
+                                 * the values span more than a factor of 20 */
+    const char *ylabel, *ylabel_log, *key;
+} epoch_chart;
+
+typedef struct view {
+    double lo, hi;              /* NaN: let gnuplot choose */
+    int log;
+} view;
+
+static double to_view(double v, int log)
+{
+    return log ? log10(v) : v;
+}
+
+static double from_view(double v, int log)
+{
+    return log ? pow(10, v) : v;
+}
+
+/* The y range of one panel. Means decide it; a band may widen it by up to 3/4 of the means' own
+ * range on each side and is cut beyond that: with two or three seeds t is large (12.7 for two)
+ * and uncut bands would flatten every curve into one line. */
+static view epoch_view(const analysis *a, const epoch_chart *ec, size_t panel, int col, double *x)
+{
+    const analysis_panel *p = &a->panels[panel];
+    double mmin = INFINITY, mmax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
+    int last = max_epoch(a);
+    for (size_t k = 0; k < p->nconfigs; k++) {
+        const analysis_config *c = &a->configs[p->configs[k]];
+        if (col == ec->skip_baseline_col && c->is_baseline)
+            continue;
+        for (int e = ec->first_epoch; e <= last; e++) {
+            double mean, lo, hi;
+            if (epoch_summary(a, c, ec->series[col], e, x, &mean, &lo, &hi) == 0)
+                continue;
+            mmin = fmin(mmin, mean);
+            mmax = fmax(mmax, mean);
+            if (isfinite(lo)) {
+                bmin = fmin(bmin, lo);
+                bmax = fmax(bmax, hi);
+            }
+        }
+    }
+    view v = { NAN, NAN, 0 };
+    if (!isfinite(mmin))
+        return v;
+    v.log = ec->losses && mmin > 0 && mmax / mmin >= 20;
+    double tmin = to_view(mmin, v.log), tmax = to_view(mmax, v.log);
+    double range = tmax - tmin;
+    double pad = range > 0 ? 0.75 * range : v.log ? 0.1 : fmax(0.05 * fabs(tmin), 1e-3);
+    double lo = tmin - pad, hi = tmax + pad;
+    if (isfinite(bmin) && (!v.log || bmin > 0))
+        lo = fmax(lo, fmin(to_view(bmin, v.log), tmin));
+    if (isfinite(bmax))
+        hi = fmin(hi, fmax(to_view(bmax, v.log), tmax));
+    double margin = 0.05 * (hi - lo > 0 ? hi - lo : 1);
+    if (ec->losses && !v.log && lo - margin < 0)
+        lo = margin;
+    v.lo = from_view(lo - margin, v.log);
+    v.hi = from_view(hi + margin, v.log);
+    return v;
+}
+
+/* The plot elements of one configuration: its band (cut to the view) and its mean. */
+static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size_t block,
+                              const analysis_config *c, int col, int band, const view *v,
+                              int with_title, int *first)
+{
+    char colour[8];
+    lambda_colour(a, c->lambda, colour);
+    fprintf(f, "%s'%s' index %zu ", *first ? "plot " : "     ", file, block);
+    if (band) {
+        fprintf(f, "using 1:($%d < %.10g ? %.10g : $%d):($%d > %.10g ? %.10g : $%d) ", col + 1,
+                v->lo, v->lo, col + 1, col + 2, v->hi, v->hi, col + 2);
+        fprintf(f, "with filledcurves lc rgb '%s' fs transparent solid 0.15 noborder notitle, "
+                   "\\\n     '' index %zu ", colour, block);
+    }
+    fprintf(f, "using 1:%d with linespoints lc rgb '%s' lw 2 pt 7 ps 0.5 dt %d ", col, colour,
+            c->is_baseline ? 2 : 1);
+    if (with_title) {
+        fputs("title ", f);
+        /* The panel's title names the other axes; the legend needs only λ. */
+        fprintf(f, "'λ = %g%s'", c->lambda, c->is_baseline ? " (baseline)" : "");
+    } else {
+        fputs("notitle", f);
+    }
+    *first = 0;
+}
+
+/* The script of a per-epoch chart after its header: one row of two panels per kernel. */
+static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
+{
+    double *x = malloc((a->nruns ? a->nruns : 1) * sizeof *x);
+    if (!x)
+        return -1;
+    char file[64];
+    snprintf(file, sizeof file, "%s.dat", ec->name);
+    int last = max_epoch(a);
+    fprintf(f, "set xlabel 'epoch'\nset xrange [%d:%d]\n", ec->first_epoch,
+            last > ec->first_epoch ? last : ec->first_epoch + 1);
+    if (last <= 20)
+        fputs("set xtics 1\n", f);
+    size_t block = 0;
+    for (size_t pi = 0; pi < a->npanels; pi++) {
+        const analysis_panel *p = &a->panels[pi];
+        for (int col = 0; col < 2; col++) {
+            view v = epoch_view(a, ec, pi, col, x);
+            fputs("set title ", f);
+            escape_format(f, escape_gnuplot, "%s%s%s", ec->titles[col],
+                          *p->label ? ", " : "", p->label);
+            fprintf(f, "\n%s logscale y\nset ylabel '%s'\n", v.log ? "set" : "unset",
+                    v.log ? ec->ylabel_log : ec->ylabel);
+            /* The legend once per row: the right panel has the same lines. */
+            if (col == 0)
+                fprintf(f, "set key %s font ',9' opaque box lc rgb '#cccccc' samplen 2\n",
+                        ec->key);
+            else
+                fputs("unset key\n", f);
+            if (isfinite(v.lo))
+                fprintf(f, "set yrange [%.10g:%.10g]\n", v.lo, v.hi);
+            else
+                fputs("set autoscale y\n", f);
+            int first = 1;
+            for (size_t k = 0; k < p->nconfigs && isfinite(v.lo); k++) {
+                const analysis_config *c = &a->configs[p->configs[k]];
+                if ((col == ec->skip_baseline_col && c->is_baseline) ||
+                    runs_with_values(a, c, ec->series[col]) == 0)
+                    continue;
+                if (!first)
+                    fputs(", \\\n", f);
+                int band = runs_with_values(a, c, ec->series[col]) >= 2;
+                plot_epoch_series(f, a, file, block + k, c, 2 + 3 * col, band, &v, col == 0,
+                                  &first);
+            }
+            if (first)
+                empty_plot(f);
+            else
+                fputc('\n', f);
+        }
+        block += p->nconfigs;
+    }
+    free(x);
+    return 0;
+}
+
+static int write_epoch_chart(FILE *dat, FILE *gp, const analysis *a, const epoch_chart *ec,
+                             const char *what, const char *title)
+{
+    if (write_epoch_data(dat, a, ec->series, 2) != 0)
+        return -1;
+    script_begin(gp, ec->name, 90 + 290 * (int)a->npanels, what);
+    multiplot_title(gp, a, (int)a->npanels, 2, title, "");
+    if (write_epoch_panels(gp, a, ec) != 0)
+        return -1;
+    script_end(gp);
+    return 0;
+}
+
+/* ---- 1. learning curves ---------------------------------------------------------------- */
+
+static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
+{
+    /* Epoch 0 (the initial weights) is far below the rest and would flatten the curves. */
+    const epoch_chart ec = { "learning_curves", { AS_VAL_PSNR, AS_TEST_PSNR },
+                             { "validation", "test" }, -1, max_epoch(a) >= 3 ? 1 : 0, 0,
+                             "PSNR (dB)", "PSNR (dB)", "bottom right" };
+    return write_epoch_chart(dat, gp, a, &ec,
+                             "validation and test PSNR per epoch, mean over seeds, 95% t bands",
+                             "PSNR per epoch (mean of finished seeds, shaded: 95% t-interval)");
+}
+
+/* ---- 3. loss components ---------------------------------------------------------------- */
+
+static int write_loss_components(FILE *dat, FILE *gp, const analysis *a)
+{
+    const epoch_chart ec = { "loss_components", { AS_TRAIN_LOSS_PIXEL, AS_TRAIN_LOSS_LAP },
+                             { "pixel part", "Laplacian part (unweighted)" }, 1, 1, 1,
+                             "loss", "loss (log scale)", "top right" };
+    return write_epoch_chart(dat, gp, a, &ec,
+                             "train loss parts per epoch, mean over seeds, 95% t bands",
+                             "train loss parts per epoch (mean of finished seeds, 95% t band)");
+}
+
+/* ---- 2. λ response --------------------------------------------------------------------- */
+
+static const int response_series[] = { AS_TEST_PSNR, AS_TEST_SSIM, AS_TEST_LAP4, AS_TEST_LAP8 };
+#define NRESPONSE 4
+
+static double max_lambda(const analysis *a)
+{
+    double m = 0;
+    for (size_t i = 0; i < a->nconfigs; i++)
+        m = a->configs[i].lambda > m ? a->configs[i].lambda : m;
+    return m;
+}
+
+static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
+{
+    fputs("# wb report: final test metrics (last epoch) per configuration: mean over finished\n"
+          "# runs and the 95% Student-t interval (NaN with fewer than two runs). One block per\n"
+          "# panel (kernel), its baseline (λ = 0) first.\n# columns: lambda", dat);
+    for (int s = 0; s < NRESPONSE; s++) {
+        const char *n = analysis_series_name(response_series[s]);
+        fprintf(dat, " %s_mean %s_lo %s_hi", n, n, n);
+    }
+    fputs(" n\n", dat);
+    for (size_t p = 0; p < a->npanels; p++) {
+        fprintf(dat, "\n\n# block %zu: ", p);
+        comment_text(dat, panel_name(a, p));
+        fputc('\n', dat);
+        for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
+            const analysis_config *c = &a->configs[a->panels[p].configs[k]];
+            fprintf(dat, "%.10g", c->lambda);
+            for (int s = 0; s < NRESPONSE; s++) {
+                const analysis_stat *st = &c->stat[ANALYSIS_LAST][response_series[s]];
+                int spread = st->n > 0 && st->summary.has_spread;
+                write_number(dat, st->n > 0 ? st->summary.mean : NAN);
+                write_number(dat, spread ? st->summary.ci_low : NAN);
+                write_number(dat, spread ? st->summary.ci_high : NAN);
+            }
+            fprintf(dat, " %zu\n", c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n);
+        }
+    }
+
+    script_begin(gp, "lambda_response", 760,
+                 "final test metrics against λ, one line per kernel, 95% t error bars");
+    /* One legend for the four panels, below them, so it covers no point. */
+    multiplot_title(gp, a, 2, 2, "final test metrics against λ (mean of seeds, 95% t bars)",
+                    " margins 0.115, 0.97, 0.16, 0.9 spacing 0.13, 0.16");
+    double lmax = max_lambda(a);
+    double pad = lmax > 0 ? 0.05 * lmax : 0.05;
+    fprintf(gp, "set xlabel 'Laplacian weight λ'\nset xrange [%.10g:%.10g]\n", -pad, lmax + pad);
+    fputs("set bars 0.6\n", gp);
+    size_t nbaselines = 0;
+    for (size_t i = 0; i < a->nconfigs; i++)
+        nbaselines += a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][0].n > 0;
+    static const char *const titles[NRESPONSE] = {
+        "test PSNR, higher is better", "test SSIM, higher is better",
+        "test lap4_mse (K4), lower is better", "test lap8_mse (K8), lower is better"
+    };
+    static const char *const ylabels[NRESPONSE] = { "PSNR (dB)", "SSIM", "lap4_mse",
+                                                     "lap8_mse" };
+    for (int s = 0; s < NRESPONSE; s++) {
+        int col = 2 + 3 * s;
+        fprintf(gp, "set title '%s'\nset ylabel '%s'\nset autoscale y\nunset key\n", titles[s],
+                ylabels[s]);
+        int first = 1;
+        /* The baselines as dashed horizontal lines across the whole λ range. */
+        for (size_t i = 0; i < a->nconfigs; i++) {
+            const analysis_config *c = &a->configs[i];
+            const analysis_stat *st = &c->stat[ANALYSIS_LAST][response_series[s]];
+            if (!c->is_baseline || st->n == 0)
+                continue;
+            fprintf(gp, "%s%.10g with lines lc rgb '#000000' dt 2 lw 1.5 notitle",
+                    first ? "plot " : ", \\\n     ", st->summary.mean);
+            first = 0;
+        }
+        double dodge = a->npanels > 1 ? 0.012 * (lmax > 0 ? lmax : 1) : 0;
+        for (size_t p = 0; p < a->npanels; p++) {
+            size_t most = 0;    /* seeds of the configuration with the most, in this panel */
+            for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
+                size_t n = a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST]
+                                                                   [response_series[s]].n;
+                most = n > most ? n : most;
+            }
+            if (most == 0)
+                continue;
+            double dx = dodge * ((double)p - (double)(a->npanels - 1) / 2);
+            const char *colour = panel_colour(p);
+            fprintf(gp, "%s'lambda_response.dat' index %zu ", first ? "plot " : ", \\\n     ",
+                    p);
+            if (most >= 2)
+                fprintf(gp, "using ($1%+.6g):%d:%d:%d with yerrorbars lc rgb '%s' pt %d ps 0.9 "
+                            "notitle, \\\n     '' index %zu ", dx, col, col + 1, col + 2,
+                        colour, panel_point(p), p);
+            else
+                fprintf(gp, "using ($1%+.6g):%d with points lc rgb '%s' pt %d ps 0.9 notitle, "
+                            "\\\n     '' index %zu ", dx, col, colour, panel_point(p), p);
+            fprintf(gp, "using ($1%+.6g):%d with lines lc rgb '%s' lw 2 notitle", dx, col, colour);
+            first = 0;
+        }
+        if (first)
+            empty_plot(gp);
+        else
+            fputc('\n', gp);
+    }
+    /* The legend: a plot of nothing across the bottom strip, whose key has the figure's whole
+     * width (a key inside a panel would have a panel's width and cover points). */
+    fputs("set lmargin at screen 0.02\nset rmargin at screen 0.98\nset bmargin at screen 0\n"
+          "set tmargin at screen 0.07\nunset border\nunset tics\nunset xlabel\nunset ylabel\n"
+          "unset title\nunset grid\nset xrange [0:1]\nset yrange [0:1]\n"
+          "set key center center horizontal font ',10' samplen 3 box lc rgb '#cccccc'\n"
+          "plot ", gp);
+    int first = 1;
+    for (size_t i = 0; i < a->nconfigs; i++) {
+        const analysis_config *c = &a->configs[i];
+        if (!c->is_baseline || c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0)
+            continue;
+        fprintf(gp, "%sNaN with lines lc rgb '#000000' dt 2 lw 1.5 title ", first ? "" : ", ");
+        if (nbaselines > 1)
+            escape_format(gp, escape_gnuplot, "baseline %s", c->label);
+        else
+            fputs("'baseline (λ = 0)'", gp);
+        first = 0;
+    }
+    for (size_t p = 0; p < a->npanels; p++) {
+        size_t n = 0;
+        for (size_t k = 0; k < a->panels[p].nconfigs; k++)
+            n += a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST][AS_TEST_PSNR].n;
+        if (n == 0)
+            continue;
+        fprintf(gp, "%sNaN with linespoints lc rgb '%s' pt %d lw 2 title ", first ? "" : ", ",
+                panel_colour(p), panel_point(p));
+        escape_gnuplot(gp, panel_name(a, p));
+        first = 0;
+    }
+    fputs(first ? "NaN notitle\n" : "\n", gp);
+    script_end(gp);
+    return 0;
+}
+
+/* ---- 4. trade-off ---------------------------------------------------------------------- */
+
+static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
+{
+    fputs("# wb report: each finished run at its last epoch.\n"
+          "# columns: test.lap8_mse test.psnr seed run_id\n", dat);
+    size_t nblocks = 0;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        fprintf(dat, "\n\n# block %zu: ", nblocks++);
+        comment_text(dat, c->label);
+        fputc('\n', dat);
+        int any = 0;
+        for (size_t i = 0; i < c->nruns; i++) {
+            const analysis_run *r = &a->runs[c->runs[i]];
+            double x = analysis_run_final(r, AS_TEST_LAP8, ANALYSIS_LAST);
+            double y = analysis_run_final(r, AS_TEST_PSNR, ANALYSIS_LAST);
+            if (!isfinite(x) || !isfinite(y))
+                continue;
+            fprintf(dat, "%.10g %.10g %lld %lld\n", x, y, (long long)r->seed, (long long)r->id);
+            any = 1;
+        }
+        if (!any)   /* an empty block would end the file's indexing early for gnuplot */
+            fputs("NaN NaN 0 0\n", dat);
+    }
+
+    script_begin(gp, "tradeoff", 560,
+                 "each run's test PSNR against its test Laplacian error, coloured by λ");
+    multiplot_title(gp, a, 1, 1, "test PSNR against Laplacian error, one point per finished run",
+                    "");
+    fputs("set xlabel 'test lap8_mse (K8 Laplacian MSE, lower is better)'\n"
+          "set ylabel 'test PSNR (dB), higher is better'\n"
+          "set key outside right top font ',9' samplen 1\nset title ''\n", gp);
+    int first = 1;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        if (c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0 ||
+            c->stat[ANALYSIS_LAST][AS_TEST_LAP8].n == 0)
+            continue;
+        char colour[8];
+        lambda_colour(a, c->lambda, colour);
+        fprintf(gp, "%s'tradeoff.dat' index %zu using 1:2 with points lc rgb '%s' pt %d ps 1.4 "
+                    "title ", first ? "plot " : ", \\\n     ", ci, colour,
+                c->is_baseline ? 6 : panel_point(c->panel));
+        escape_gnuplot(gp, c->label);
+        first = 0;
+    }
+    if (first)
+        empty_plot(gp);
+    else
+        fputc('\n', gp);
+    script_end(gp);
+    return 0;
+}
+
+/* ---- writing and drawing --------------------------------------------------------------- */
+
+typedef int (*chart_writer)(FILE *dat, FILE *gp, const analysis *a);
+
+static int write_chart(const analysis *a, const char *dir, enum chart_kind kind,
+                       chart_writer writer, char *err, size_t errlen)
+{
+    char dat_path[4096], gp_path[4096];
+    snprintf(dat_path, sizeof dat_path, "%s/%s.dat", dir, chart_name(kind));
+    snprintf(gp_path, sizeof gp_path, "%s/%s.gp", dir, chart_name(kind));
+    outfile dat, gp;
+    if (outfile_open(&dat, dat_path, err, errlen) != 0)
+        return -1;
+    if (outfile_open(&gp, gp_path, err, errlen) != 0) {
+        outfile_abort(&dat);
+        return -1;
+    }
+    if (writer(dat.f, gp.f, a) != 0) {
+        snprintf(err, errlen, "%s: out of memory", dat_path);
+        outfile_abort(&dat);
+        outfile_abort(&gp);
+        return -1;
+    }
+    if (outfile_commit(&dat, err, errlen) != 0) {
+        outfile_abort(&gp);
+        return -1;
+    }
+    return outfile_commit(&gp, err, errlen);
+}
+
+int charts_write(const analysis *a, const char *dir, char *err, size_t errlen)
+{
+    static const chart_writer writers[CHART_COUNT] = {
+        [CHART_LEARNING_CURVES] = write_learning_curves,
+        [CHART_LAMBDA_RESPONSE] = write_lambda_response,
+        [CHART_LOSS_COMPONENTS] = write_loss_components,
+        [CHART_TRADEOFF] = write_tradeoff,
+    };
+    for (int k = 0; k < CHART_COUNT; k++)
+        if (write_chart(a, dir, (enum chart_kind)k, writers[k], err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+int charts_draw(const char *dir, chart_result results[CHART_COUNT], int *gnuplot_missing,
+                char *err, size_t errlen)
+{
+    char log_path[4096];
+    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", dir);
+    int rc = 0, missing = 0;
+    if (gnuplot_missing)
+        *gnuplot_missing = 0;
+    FILE *log = fopen(log_path, "w");
+    if (!log) {
+        snprintf(err, errlen, "%s: cannot be written", log_path);
+        return -1;
+    }
+    fclose(log);
+    for (int k = 0; k < CHART_COUNT; k++) {
+        chart_result *r = &results[k];
+        r->drawn = 0;
+        r->error[0] = '\0';
+        if (missing) {
+            snprintf(r->error, sizeof r->error, "gnuplot not found on PATH");
+            continue;
+        }
+        char script[256];
+        snprintf(script, sizeof script, "%s.gp", chart_name((enum chart_kind)k));
+        if (gnuplot_run(dir, script, log_path, &missing, r->error, sizeof r->error) == 0) {
+            r->drawn = 1;
+            continue;
+        }
+        if (rc == 0)
+            snprintf(err, errlen, "%s", r->error);
+        rc = -1;
+    }
+    if (gnuplot_missing)
+        *gnuplot_missing = missing;
+    return rc;
+}
+
+/* ---- captions -------------------------------------------------------------------------- */
+
+void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t outlen)
+{
+    int last = max_epoch(a);
+    static const char band_note[] =
+        "A band that reaches beyond the curves by more than three quarters of their own spread "
+        "(as it does with two or three seeds, where t is large) is cut at the panel's edge; the "
+        "data file holds its full extent.";
+    switch (kind) {
+    case CHART_LEARNING_CURVES:
+        snprintf(out, outlen, "Validation (left) and test (right) PSNR in dB after each epoch, "
+                 "one line per λ (λ = 0, the baseline, black and dashed), one row of panels per "
+                 "kernel. Lines are means over the finished seeds of each configuration, the "
+                 "shaded bands their 95%% Student-t intervals (none where only one seed "
+                 "finished). %s%s", band_note, last >= 3 ? " Epoch 0, the initial weights, is "
+                 "left out of the view so that the differences between the curves stay "
+                 "visible; it is in the data file." : "");
+        break;
+    case CHART_LAMBDA_RESPONSE:
+        snprintf(out, outlen, "Test metrics at the last epoch against the Laplacian weight λ, "
+                 "one line per kernel: PSNR (dB) and SSIM, higher is better; the Laplacian "
+                 "errors lap4_mse and lap8_mse (mean squared K4 or K8 Laplacian of the error, "
+                 "reflect101 borders, unnormalised kernels, whatever kernel the run trained "
+                 "with), lower is better. Points are means over finished seeds, error bars "
+                 "95%% Student-t intervals (none with one seed); the dashed line is the λ = 0 "
+                 "baseline's mean. Points of different kernels are shifted sideways a little so "
+                 "their bars do not overlap.");
+        break;
+    case CHART_LOSS_COMPONENTS:
+        snprintf(out, outlen, "The two parts of the training loss, as running means over each "
+                 "epoch's steps: the pixel loss (left) and the Laplacian term before its weight "
+                 "(right; the loss adds λ times it, and the λ = 0 baseline does not compute it), "
+                 "one row of panels per kernel, on a log scale where a panel's values span more "
+                 "than a factor of 20. Lines are means over finished seeds with 95%% t bands. %s",
+                 band_note);
+        break;
+    case CHART_TRADEOFF:
+        snprintf(out, outlen, "Every finished run at its last epoch: test PSNR (up is better) "
+                 "against test lap8_mse, the K8 Laplacian error (left is better), coloured by "
+                 "λ (black: the baseline, open circles), one marker shape per kernel. Runs of "
+                 "one configuration differ only in their seed.");
+        break;
+    default:
+        snprintf(out, outlen, "?");
+    }
+}

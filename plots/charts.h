@@ -1,0 +1,51 @@
+/* plots/charts.h: the four charts of a sweep report, drawn by gnuplot.
+ *
+ * Each chart is DIR/<name>.dat (numbers only: one block per series, columns named in its header
+ * comment), DIR/<name>.gp (a script that reads the data by relative name and writes
+ * DIR/<name>.png with pngcairo at 800 pixels wide, then DIR/<name>.svg: one run of
+ * `gnuplot <name>.gp` in DIR redraws both after an edit). Texts are noenhanced, so `lap4_mse`
+ * prints as written, and every text that came from the database or the INI file (sweep name,
+ * axis values) stands only inside a single-quoted gnuplot string with ' doubled.
+ *
+ * Curves and points are means over the finished runs of a configuration (diverged and failed runs
+ * have no values to average; the report lists them), with Student-t 95% bands or error bars where
+ * at least two seeds finished. Colours follow λ (λ = 0 black, dashed), the same in every chart. */
+#ifndef WB_PLOTS_CHARTS_H
+#define WB_PLOTS_CHARTS_H
+
+#include <stddef.h>
+
+#include "plots/analysis.h"
+
+enum chart_kind {
+    CHART_LEARNING_CURVES,  /* val and test PSNR per epoch, one line per λ, a panel per kernel */
+    CHART_LAMBDA_RESPONSE,  /* final test PSNR, SSIM, Laplacian errors against λ, line per kernel */
+    CHART_LOSS_COMPONENTS,  /* train loss parts (pixel, Laplacian) per epoch, one line per λ */
+    CHART_TRADEOFF,         /* each run's test PSNR against its Laplacian error, coloured by λ */
+    CHART_COUNT
+};
+
+/* The file stem: "learning_curves", "lambda_response", "loss_components", "tradeoff". */
+const char *chart_name(enum chart_kind kind);
+/* A heading: "Learning curves", ... */
+const char *chart_title(enum chart_kind kind);
+/* What the chart shows and how to read it, as plain text (one paragraph) for the page. */
+void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t outlen);
+
+typedef struct chart_result {
+    int drawn;              /* gnuplot exited with status 0 */
+    char error[512];        /* why not, when not */
+} chart_result;
+
+/* Writes the data file and the script of every chart into dir (which must exist). Returns 0 or
+ * -1 with err naming the file that could not be written. */
+int charts_write(const analysis *a, const char *dir, char *err, size_t errlen);
+
+/* Runs gnuplot on every script in dir, appending its output to dir/gnuplot.log (emptied first).
+ * Fills results[kind]; returns 0 when every chart was drawn, else -1 with err holding the first
+ * failure (gnuplot missing from PATH stops at the first chart and sets *gnuplot_missing, which
+ * may be NULL). */
+int charts_draw(const char *dir, chart_result results[CHART_COUNT], int *gnuplot_missing,
+                char *err, size_t errlen);
+
+#endif

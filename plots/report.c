@@ -1,0 +1,796 @@
+/* plots/report.c: index.html and report.md of a sweep; see report.h.
+ *
+ * The content is written once, against a small document interface (headings, paragraphs, lists,
+ * tables, images, preformatted text) with an HTML and a Markdown back end, so the two files
+ * cannot drift apart. Text handed to the interface is plain text: the back end escapes all of it,
+ * so no string from the database can become markup. */
+#include "plots/report.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plots/escape.h"
+#include "plots/outfile.h"
+
+/* ---- the document interface ------------------------------------------------------------ */
+
+enum doc_format { DOC_HTML, DOC_MARKDOWN };
+
+typedef struct doc {
+    FILE *f;
+    enum doc_format format;
+    void (*escape)(FILE *, const char *);   /* escape_html or escape_markdown */
+    size_t ncols;               /* of the open table */
+} doc;
+
+static void doc_text(doc *d, const char *s)
+{
+    d->escape(d->f, s);
+}
+
+static void doc_heading(doc *d, int level, const char *id, const char *text)
+{
+    if (d->format == DOC_HTML) {
+        fprintf(d->f, "<h%d id=\"%s\">", level, id);
+        doc_text(d, text);
+        fprintf(d->f, "</h%d>\n", level);
+    } else {
+        fprintf(d->f, "%.*s ", level, "######");
+        doc_text(d, text);
+        fputs("\n\n", d->f);
+    }
+}
+
+static void doc_para_begin(doc *d, const char *cls)
+{
+    if (d->format == DOC_HTML)
+        fprintf(d->f, cls ? "<p class=\"%s\">" : "<p>", cls);
+}
+
+static void doc_para_end(doc *d)
+{
+    fputs(d->format == DOC_HTML ? "</p>\n" : "\n\n", d->f);
+}
+
+/* A whole paragraph of formatted plain text. */
+static void doc_para(doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void doc_para(doc *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    doc_para_begin(d, NULL);
+    escape_vformat(d->f, d->escape, fmt, ap);
+    doc_para_end(d);
+    va_end(ap);
+}
+
+static void doc_strong(doc *d, const char *text)
+{
+    fputs(d->format == DOC_HTML ? "<strong>" : "**", d->f);
+    doc_text(d, text);
+    fputs(d->format == DOC_HTML ? "</strong>" : "**", d->f);
+}
+
+static void doc_list_begin(doc *d)
+{
+    if (d->format == DOC_HTML)
+        fputs("<ul>\n", d->f);
+}
+
+static void doc_item_begin(doc *d)
+{
+    fputs(d->format == DOC_HTML ? "<li>" : "- ", d->f);
+}
+
+static void doc_item_end(doc *d)
+{
+    fputs(d->format == DOC_HTML ? "</li>\n" : "\n", d->f);
+}
+
+static void doc_list_end(doc *d)
+{
+    fputs(d->format == DOC_HTML ? "</ul>\n" : "\n", d->f);
+}
+
+static void doc_table_begin(doc *d, size_t ncols, const char *const *headers)
+{
+    d->ncols = ncols;
+    if (d->format == DOC_HTML) {
+        fputs("<table>\n<thead><tr>", d->f);
+        for (size_t c = 0; c < ncols; c++) {
+            fputs("<th>", d->f);
+            doc_text(d, headers[c]);
+            fputs("</th>", d->f);
+        }
+        fputs("</tr></thead>\n<tbody>\n", d->f);
+    } else {
+        fputc('|', d->f);
+        for (size_t c = 0; c < ncols; c++) {
+            fputc(' ', d->f);
+            doc_text(d, headers[c]);
+            fputs(" |", d->f);
+        }
+        fputs("\n|", d->f);
+        for (size_t c = 0; c < ncols; c++)
+            fputs(" --- |", d->f);
+        fputc('\n', d->f);
+    }
+}
+
+/* A row of cells (NULL prints as empty); `mark` highlights it (the best configuration). */
+static void doc_table_row(doc *d, const char *const *cells, int mark)
+{
+    if (d->format == DOC_HTML) {
+        fputs(mark ? "<tr class=\"best\">" : "<tr>", d->f);
+        for (size_t c = 0; c < d->ncols; c++) {
+            fputs("<td>", d->f);
+            doc_text(d, cells[c] ? cells[c] : "");
+            fputs("</td>", d->f);
+        }
+        fputs("</tr>\n", d->f);
+    } else {
+        fputc('|', d->f);
+        for (size_t c = 0; c < d->ncols; c++) {
+            fputc(' ', d->f);
+            if (mark && c == 0)
+                fputs("**", d->f);
+            doc_text(d, cells[c] ? cells[c] : "");
+            if (mark && c == 0)
+                fputs("**", d->f);
+            fputs(" |", d->f);
+        }
+        fputc('\n', d->f);
+    }
+}
+
+static void doc_table_end(doc *d)
+{
+    fputs(d->format == DOC_HTML ? "</tbody>\n</table>\n" : "\n", d->f);
+}
+
+/* The longest run of backticks in s: a Markdown fence must be longer. */
+static size_t longest_backtick_run(const char *s)
+{
+    size_t best = 0, run = 0;
+    for (; *s; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
+static void doc_pre(doc *d, const char *text)
+{
+    if (d->format == DOC_HTML) {
+        fputs("<pre>", d->f);
+        /* Newlines stay: escape_html only turns control characters other than these into
+         * spaces, so write line by line. */
+        for (const char *line = text; *line;) {
+            const char *nl = strchr(line, '\n');
+            size_t len = nl ? (size_t)(nl - line) : strlen(line);
+            char *copy = strndup(line, len);
+            if (copy)
+                escape_html(d->f, copy);
+            free(copy);
+            fputc('\n', d->f);
+            line += len + (nl ? 1 : 0);
+        }
+        fputs("</pre>\n", d->f);
+    } else {
+        size_t fence = longest_backtick_run(text) + 1;
+        fence = fence < 3 ? 3 : fence;
+        for (size_t i = 0; i < fence; i++)
+            fputc('`', d->f);
+        fputs("ini\n", d->f);
+        for (const char *p = text; *p; p++)
+            fputc((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t' ? ' ' : *p, d->f);
+        if (*text && text[strlen(text) - 1] != '\n')
+            fputc('\n', d->f);
+        for (size_t i = 0; i < fence; i++)
+            fputc('`', d->f);
+        fputs("\n\n", d->f);
+    }
+}
+
+/* An image (a file name of ours, not from the database) linking to `link`. */
+static void doc_image(doc *d, const char *src, const char *link, const char *alt)
+{
+    if (d->format == DOC_HTML) {
+        fprintf(d->f, "<figure><a href=\"%s\"><img src=\"%s\" alt=\"", link, src);
+        doc_text(d, alt);
+        fputs("\"></a>", d->f);
+    } else {
+        fputs("[![", d->f);
+        doc_text(d, alt);
+        fprintf(d->f, "](%s)](%s)\n\n", src, link);
+    }
+}
+
+static void doc_figure_end(doc *d)
+{
+    if (d->format == DOC_HTML)
+        fputs("</figure>\n", d->f);
+}
+
+/* ---- numbers --------------------------------------------------------------------------- */
+
+static double half_width(const stats_summary *s)
+{
+    return s->has_spread ? (s->ci_high - s->ci_low) / 2 : NAN;
+}
+
+/* "10.37 ± 0.52" or "10.37 (one seed)"; "—" without values. */
+static void fmt_mean_sd(const analysis_stat *st, char *out, size_t outlen)
+{
+    if (st->n == 0) {
+        snprintf(out, outlen, "—");
+        return;
+    }
+    const stats_summary *s = &st->summary;
+    int d = analysis_decimals(s->has_spread ? s->sd : NAN, s->mean);
+    if (s->has_spread)
+        snprintf(out, outlen, "%.*f ± %.*f", d, s->mean, d, s->sd);
+    else
+        snprintf(out, outlen, "%.*f (one seed)", d, s->mean);
+}
+
+/* "[9.81, 10.93]" or "no interval with one seed". */
+static void fmt_ci(const analysis_stat *st, char *out, size_t outlen)
+{
+    const stats_summary *s = &st->summary;
+    if (st->n == 0)
+        snprintf(out, outlen, "—");
+    else if (!s->has_spread)
+        snprintf(out, outlen, "no interval with one seed");
+    else {
+        int d = analysis_decimals(s->sd, s->mean);
+        snprintf(out, outlen, "[%.*f, %.*f]", d, s->ci_low, d, s->ci_high);
+    }
+}
+
+/* The paired difference: "+0.12", its interval "[0.03, 0.21]". */
+static void fmt_diff(const analysis_config *c, const analysis_stat *st, char *diff, char *ci,
+                     size_t len)
+{
+    if (c->is_baseline) {
+        snprintf(diff, len, "baseline");
+        snprintf(ci, len, "—");
+        return;
+    }
+    if (c->baseline < 0 || st->npairs == 0) {
+        snprintf(diff, len, "—");
+        snprintf(ci, len, c->baseline < 0 ? "no baseline" : "no seed pairs");
+        return;
+    }
+    const stats_summary *s = &st->paired.diff;
+    int d = analysis_decimals(half_width(s), s->mean);
+    snprintf(diff, len, "%+.*f", d, s->mean);
+    if (s->has_spread)
+        snprintf(ci, len, "[%.*f, %.*f]", d, s->ci_low, d, s->ci_high);
+    else
+        snprintf(ci, len, "no interval with one seed");
+}
+
+static void fmt_p(double p, char *out, size_t outlen)
+{
+    char buf[32];
+    analysis_format_p(p, buf, sizeof buf);
+    /* In a table column headed "p", "0.043" reads better than "p = 0.043". */
+    const char *v = strncmp(buf, "p = ", 4) == 0 ? buf + 4 : strncmp(buf, "p ", 2) == 0 ? buf + 2
+                                                                                        : buf;
+    snprintf(out, outlen, "%s", isnan(p) ? "—" : v);
+}
+
+static const char *verdict_cell(const analysis_config *c, const analysis_stat *st)
+{
+    if (c->is_baseline)
+        return "—";
+    if (c->baseline < 0 || st->npairs == 0)
+        return "not compared";
+    return st->npairs < 2 ? "no test with one seed" : stats_verdict_name(st->verdict);
+}
+
+/* ---- sections -------------------------------------------------------------------------- */
+
+static size_t count_status(const analysis *a, enum store_status st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nruns; i++)
+        n += a->runs[i].status == st;
+    return n;
+}
+
+static void section_header(doc *d, const report_inputs *in)
+{
+    const analysis *a = in->a;
+    char title[1024];
+    snprintf(title, sizeof title, "wb report: %s", a->name);
+    doc_heading(d, 1, "top", title);
+    doc_para(d, "Sweep “%s” from the database %s, report written %s. The sweep was created %s "
+             "and last run %s.", a->name, a->db_path, in->generated_at,
+             a->created_at ? a->created_at : "(unknown)",
+             a->updated_at ? a->updated_at : "(unknown)");
+    char seeds[512] = "";
+    for (size_t i = 0; i < a->nruns; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= a->runs[j].seed == a->runs[i].seed;
+        if (!seen) {
+            size_t used = strlen(seeds);
+            snprintf(seeds + used, sizeof seeds - used, "%s%lld", used ? ", " : "",
+                     (long long)a->runs[i].seed);
+        }
+    }
+    char status[512] = "";
+    for (int st = STORE_QUEUED; st <= STORE_INTERRUPTED; st++) {
+        size_t n = count_status(a, (enum store_status)st);
+        if (n == 0)
+            continue;
+        size_t used = strlen(status);
+        snprintf(status + used, sizeof status - used, "%s%zu %s", used ? ", " : "", n,
+                 store_status_name((enum store_status)st));
+    }
+    doc_para(d, "%zu runs in %zu configurations (seeds %s): %s.", a->nruns, a->nconfigs, seeds,
+             status);
+}
+
+static void section_verdict(doc *d, const analysis *a)
+{
+    const enum analysis_at at = ANALYSIS_LAST;
+    const int m = AS_TEST_PSNR;
+    doc_heading(d, 2, "verdict", "Verdict");
+    size_t family = a->holm_family[at][m];
+    char holm[128];
+    if (family > 0)
+        snprintf(holm, sizeof holm, "Holm's adjustment over the %zu configuration%s tested",
+                 family, family == 1 ? "" : "s");
+    else
+        snprintf(holm, sizeof holm, "Holm's adjustment (here over none: no configuration has "
+                 "two seeds finished on both sides)");
+    doc_para(d, "Test PSNR at the last epoch of each configuration against its λ = 0 baseline "
+             "(the same settings but the Laplacian term), paired by seed; 95%% Student-t "
+             "intervals of the mean difference; paired t-tests with %s; significance at α = %g "
+             "after Holm. The intervals are not adjusted for the number of comparisons: one "
+             "that excludes 0 while Holm's p is above α is a hint, not a finding.", holm,
+             a->alpha);
+    doc_list_begin(d);
+    size_t compared = 0;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        if (a->configs[ci].is_baseline)
+            continue;
+        char sentence[4096];
+        analysis_verdict_sentence(a, ci, m, at, sentence, sizeof sentence);
+        doc_item_begin(d);
+        doc_text(d, sentence);
+        doc_item_end(d);
+        compared++;
+    }
+    if (compared == 0) {
+        doc_item_begin(d);
+        doc_text(d, "This sweep has no configuration with λ > 0: there is nothing to compare "
+                    "with the baseline.");
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+
+    doc_para(d, "By verdict:");
+    static const struct { enum stats_verdict v; const char *title; } groups[] = {
+        { STATS_HELPS, "Helps" }, { STATS_HURTS, "Hurts" },
+        { STATS_INDISTINGUISHABLE, "Indistinguishable from the baseline" },
+        { STATS_NO_TEST, "No test (one seed pair, no pairs, or no baseline)" },
+    };
+    doc_list_begin(d);
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        char names[4096] = "";
+        for (size_t ci = 0; ci < a->nconfigs; ci++) {
+            const analysis_config *c = &a->configs[ci];
+            if (c->is_baseline || c->stat[at][m].verdict != groups[g].v)
+                continue;
+            size_t used = strlen(names);
+            snprintf(names + used, sizeof names - used, "%s%s", used ? "; " : "", c->setting);
+        }
+        if (groups[g].v == STATS_NO_TEST && !*names)
+            continue;
+        doc_item_begin(d);
+        doc_strong(d, groups[g].title);
+        escape_format(d->f, d->escape, ": %s.", *names ? names : "none");
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+    long best = a->best[at][m];
+    if (best >= 0) {
+        const analysis_stat *st = &a->configs[best].stat[at][m];
+        const stats_summary *s = &st->summary;
+        int dec = analysis_decimals(s->has_spread ? s->sd : NAN, s->mean);
+        char ms[128];
+        if (s->has_spread)
+            snprintf(ms, sizeof ms, "%.*f ± %.*f dB (mean ± sd, n = %zu)", dec, s->mean, dec,
+                     s->sd, st->n);
+        else
+            snprintf(ms, sizeof ms, "%.*f dB from one seed", dec, s->mean);
+        doc_para(d, "Highest mean test PSNR (marked ★ in the tables): %s, %s. The highest mean "
+                 "is not by itself evidence of a difference; the tests above are.",
+                 a->configs[best].label, ms);
+    }
+}
+
+/* The key table: one metric at one epoch choice, the same columns as `wb compare`. */
+static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
+{
+    const char *unit = analysis_series_unit(m);
+    char h_mean[64], h_diff[64];
+    snprintf(h_mean, sizeof h_mean, "mean ± sd%s%s%s", *unit ? " (" : "", unit, *unit ? ")" : "");
+    snprintf(h_diff, sizeof h_diff, "Δ vs baseline%s%s%s", *unit ? " (" : "", unit,
+             *unit ? ")" : "");
+    const char *headers[] = { "configuration", "n", h_mean, "95% CI", h_diff, "Δ 95% CI",
+                              "pairs", "p", "p (Holm)", "verdict" };
+    doc_table_begin(d, 10, headers);
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        const analysis_stat *st = &c->stat[at][m];
+        char label[1024], n[64], ms[128], ci_text[128], diff[128], dci[128], pairs[32], p[64],
+            ph[64];
+        int best = a->best[at][m] == (long)ci;
+        snprintf(label, sizeof label, "%s%s", best ? "★ " : "", c->label);
+        snprintf(n, sizeof n, "%zu of %zu", st->n, c->nruns);
+        fmt_mean_sd(st, ms, sizeof ms);
+        fmt_ci(st, ci_text, sizeof ci_text);
+        fmt_diff(c, st, diff, dci, sizeof diff);
+        snprintf(pairs, sizeof pairs, "%zu", st->npairs);
+        int tested = !c->is_baseline && st->npairs > 1;
+        fmt_p(tested ? st->paired.p : NAN, p, sizeof p);
+        fmt_p(tested ? st->p_holm : NAN, ph, sizeof ph);
+        const char *cells[] = { label, n, ms, ci_text, diff, dci,
+                                c->is_baseline ? "—" : pairs, p, ph, verdict_cell(c, st) };
+        doc_table_row(d, cells, best);
+    }
+    doc_table_end(d);
+}
+
+static void section_key_table(doc *d, const analysis *a)
+{
+    doc_heading(d, 2, "key-table", "Test PSNR at the last epoch");
+    key_table(d, a, AS_TEST_PSNR, ANALYSIS_LAST);
+    doc_para(d, "n counts the finished runs of a configuration that have the metric, out of its "
+             "seeds; Δ is the mean over seeds of (configuration − baseline) for the same seed; "
+             "pairs is the number of seeds with a value in both; p is the paired t-test's "
+             "two-sided p-value, p (Holm) the same after Holm's adjustment; verdict at α = %g "
+             "after Holm. The same table for any metric: wb compare --metric test.ssim "
+             "--at best.", a->alpha);
+}
+
+/* The cells that name a run: its id, seed and config hash prefix. */
+typedef struct run_cells {
+    char id[24], seed[24], hash[16];
+} run_cells;
+
+static run_cells cells_of(const analysis_run *r)
+{
+    run_cells c;
+    snprintf(c.id, sizeof c.id, "%lld", (long long)r->id);
+    snprintf(c.seed, sizeof c.seed, "%lld", (long long)r->seed);
+    snprintf(c.hash, sizeof c.hash, "%.12s", r->config_hash);
+    return c;
+}
+
+static void section_not_finished(doc *d, const analysis *a)
+{
+    doc_heading(d, 2, "not-finished", "Runs that did not finish");
+    size_t missing = a->nruns - count_status(a, STORE_FINISHED);
+    if (missing == 0) {
+        doc_para(d, "All %zu runs finished.", a->nruns);
+        return;
+    }
+    doc_para(d, "%zu of %zu runs did not finish. They have no final metrics, so they are not "
+             "in n, and the configurations they belong to say so in the verdict; they are not "
+             "dropped silently.", missing, a->nruns);
+    static const char *const headers[] = { "run", "configuration", "seed", "status",
+                                           "epochs done", "error", "config hash" };
+    doc_table_begin(d, 7, headers);
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        for (size_t i = 0; i < c->nruns; i++) {
+            const analysis_run *r = &a->runs[c->runs[i]];
+            if (r->status == STORE_FINISHED)
+                continue;
+            run_cells rc = cells_of(r);
+            char epochs[64];
+            snprintf(epochs, sizeof epochs, "%d of %d", r->epochs_done < 0 ? 0 : r->epochs_done,
+                     r->epochs);
+            const char *cells[] = { rc.id, c->label, rc.seed, store_status_name(r->status), epochs,
+                                    r->error ? r->error : "", rc.hash };
+            doc_table_row(d, cells, 0);
+        }
+    }
+    doc_table_end(d);
+}
+
+static void section_charts(doc *d, const report_inputs *in)
+{
+    doc_heading(d, 2, "charts", "Charts");
+    doc_para(d, "Each chart is a PNG (shown) and an SVG (click the chart). Beside them in this "
+             "folder: NAME.dat holds the plotted numbers and NAME.gp the gnuplot script; edit "
+             "it and run gnuplot NAME.gp in this folder to redraw both.");
+    for (int k = 0; k < CHART_COUNT; k++) {
+        const char *name = chart_name((enum chart_kind)k);
+        doc_heading(d, 3, name, chart_title((enum chart_kind)k));
+        char caption[2048];
+        chart_caption(in->a, (enum chart_kind)k, caption, sizeof caption);
+        if (in->charts[k].drawn) {
+            char png[64], svg[64];
+            snprintf(png, sizeof png, "%s.png", name);
+            snprintf(svg, sizeof svg, "%s.svg", name);
+            doc_image(d, png, svg, chart_title((enum chart_kind)k));
+            doc_para(d, "%s", caption);
+            doc_figure_end(d);
+        } else {
+            doc_para(d, "Not drawn: %s. The script is %s.gp and gnuplot's messages are in "
+                     "gnuplot.log. %s", in->charts[k].error, name, caption);
+        }
+    }
+}
+
+static void section_grid(doc *d, const report_inputs *in)
+{
+    const analysis *a = in->a;
+    doc_heading(d, 2, "grid", "Predictions and Laplacian maps");
+    if (!in->grid) {
+        doc_para(d, "No image grid: %s.", in->grid_error ? in->grid_error : "no previews");
+        return;
+    }
+    const grid_info *gi = in->grid_info;
+    doc_image(d, "grid.png", "grid.png", "Image grid: inputs, targets, predictions and their "
+              "Laplacian maps");
+    doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
+             "nearest-neighbour), one per row. Predictions are those of each run's best epoch by "
+             "validation PSNR. Columns, left to right, are listed below. Laplacian maps: %s, "
+             "averaged over the three colour channels and shown in gray on one symmetric scale "
+             "for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is zero, "
+             "white is +%.4g, black is −%.4g.", gi->rows, gi->patch, gi->patch, gi->scale,
+             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
+    doc_figure_end(d);
+    static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
+    doc_table_begin(d, 5, headers);
+    for (size_t c = 0; c < in->grid->ncolumns; c++) {
+        const grid_column *col = &in->grid->columns[c];
+        run_cells rc = cells_of(&a->runs[col->run]);
+        char num[24];
+        snprintf(num, sizeof num, "%zu", c + 1);
+        const char *cells[] = { num, col->caption, rc.id, rc.seed, rc.hash };
+        doc_table_row(d, cells, 0);
+    }
+    doc_table_end(d);
+}
+
+static void section_all_statistics(doc *d, const analysis *a)
+{
+    doc_heading(d, 2, "statistics", "All statistics");
+    doc_para(d, "Every final test metric, at the last epoch and at each run's best epoch by "
+             "validation PSNR (ties to the earlier epoch). Cells: mean ± sd [95%% t-interval] over "
+             "the finished seeds, and the paired difference against the baseline [95%% "
+             "t-interval], its Holm-adjusted p-value (Holm over the configurations compared, "
+             "for each metric and epoch separately) and verdict. PSNR in dB; SSIM, MSE and "
+             "the Laplacian errors are unitless (images in [0, 1]); PSNR and SSIM are better "
+             "higher, the others lower.");
+    for (int at = 0; at < ANALYSIS_NAT; at++) {
+        char title[128];
+        snprintf(title, sizeof title, "Test metrics at %s",
+                 analysis_at_title((enum analysis_at)at));
+        doc_heading(d, 3, at == ANALYSIS_LAST ? "stats-last" : "stats-best", title);
+        const char *headers[1 + ANALYSIS_NTEST];
+        headers[0] = "configuration";
+        for (int m = 0; m < ANALYSIS_NTEST; m++)
+            headers[1 + m] = analysis_series_name(m);
+        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
+        char cells_buf[1 + ANALYSIS_NTEST][512];
+        const char *cells[1 + ANALYSIS_NTEST];
+        for (size_t ci = 0; ci < a->nconfigs; ci++) {
+            const analysis_config *c = &a->configs[ci];
+            snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
+            cells[0] = cells_buf[0];
+            for (int m = 0; m < ANALYSIS_NTEST; m++) {
+                const analysis_stat *st = &c->stat[at][m];
+                char ms[128], ci_text[128];
+                fmt_mean_sd(st, ms, sizeof ms);
+                fmt_ci(st, ci_text, sizeof ci_text);
+                if (st->n == 0)
+                    snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m], "— (n = 0)");
+                else
+                    snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m], "%s %s (n = %zu)", ms,
+                             ci_text, st->n);
+                cells[1 + m] = cells_buf[1 + m];
+            }
+            doc_table_row(d, cells, 0);
+        }
+        doc_table_end(d);
+
+        doc_para(d, "Paired differences against the baseline at %s:",
+                 analysis_at_title((enum analysis_at)at));
+        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
+        for (size_t ci = 0; ci < a->nconfigs; ci++) {
+            const analysis_config *c = &a->configs[ci];
+            if (c->is_baseline)
+                continue;
+            snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
+            for (int m = 0; m < ANALYSIS_NTEST; m++) {
+                const analysis_stat *st = &c->stat[at][m];
+                char diff[128], dci[128], ph[64];
+                fmt_diff(c, st, diff, dci, sizeof diff);
+                fmt_p(st->npairs > 1 ? st->p_holm : NAN, ph, sizeof ph);
+                if (st->npairs > 1)
+                    snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m],
+                             "%s %s, p (Holm) %s: %s", diff, dci, ph, verdict_cell(c, st));
+                else
+                    snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m], "%s (%s)", diff,
+                             st->npairs == 1 ? "one seed pair: no interval, no test" : dci);
+            }
+            doc_table_row(d, cells, 0);
+        }
+        doc_table_end(d);
+    }
+}
+
+/* Distinct values of a run text field, joined: the environment of the runs. */
+static void distinct_runs_text(const analysis *a, size_t offset, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < a->nruns; i++) {
+        const char *v = *(char *const *)((const char *)&a->runs[i] + offset);
+        if (!v || !*v)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const char *w = *(char *const *)((const char *)&a->runs[j] + offset);
+            seen = w && strcmp(v, w) == 0;
+        }
+        if (!seen) {
+            size_t used = strlen(out);
+            snprintf(out + used, outlen - used, "%s%s", used ? "; " : "", v);
+        }
+    }
+    if (!out[0])
+        snprintf(out, outlen, "(not recorded)");
+}
+
+static void section_environment(doc *d, const report_inputs *in)
+{
+    const analysis *a = in->a;
+    doc_heading(d, 2, "environment", "Configuration and environment");
+    char gemm[1024], compiler[1024], hosts[1024], threads[256] = "", commit[256];
+    distinct_runs_text(a, offsetof(analysis_run, gemm_library), gemm, sizeof gemm);
+    distinct_runs_text(a, offsetof(analysis_run, compiler), compiler, sizeof compiler);
+    distinct_runs_text(a, offsetof(analysis_run, host), hosts, sizeof hosts);
+    for (size_t i = 0; i < a->nruns; i++) {
+        int seen = a->runs[i].threads <= 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = a->runs[j].threads == a->runs[i].threads;
+        if (!seen) {
+            size_t used = strlen(threads);
+            snprintf(threads + used, sizeof threads - used, "%s%d", used ? ", " : "",
+                     a->runs[i].threads);
+        }
+    }
+    snprintf(commit, sizeof commit, "%s%s", a->git_commit ? a->git_commit : "(unknown)",
+             a->git_dirty == 1 ? " (dirty: uncommitted changes)" : a->git_dirty == 0 ? " (clean)"
+                                                                                     : "");
+    static const char *const headers[] = { "", "" };
+    doc_table_begin(d, 2, headers);
+    const char *rows[][2] = {
+        { "sweep", a->name },
+        { "INI file", a->ini_path ? a->ini_path : "(unknown)" },
+        { "axes (keys that vary)", a->axes && *a->axes ? a->axes : "(none)" },
+        { "database", a->db_path },
+        { "host (sweep)", a->host ? a->host : "(unknown)" },
+        { "hosts (runs)", hosts },
+        { "wb version (sweep)", a->wb_version ? a->wb_version : "(unknown)" },
+        { "git commit (sweep)", commit },
+        { "GEMM library", gemm },
+        { "compiler", compiler },
+        { "threads per run", *threads ? threads : "(not recorded)" },
+        { "report written by", in->wb_version },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        doc_table_row(d, rows[i], 0);
+    doc_table_end(d);
+    doc_para(d, "The INI file as the sweep read it:");
+    doc_pre(d, a->ini_text ? a->ini_text : "(not recorded)");
+}
+
+static void section_method(doc *d, const analysis *a)
+{
+    doc_heading(d, 2, "method", "Method");
+    doc_para(d, "Each configuration (one config_id: the same settings, different seeds) is "
+             "summarised over its finished runs: n, mean, sample standard deviation (divisor "
+             "n − 1) and a %g%% confidence interval for the mean from Student's t with n − 1 "
+             "degrees of freedom (not the normal 1.96, which is far too narrow for a handful of "
+             "seeds). With one seed no interval can be given and none is printed.",
+             100 * (1 - a->alpha));
+    doc_para(d, "A configuration is compared with its baseline: the λ = 0 configuration whose "
+             "settings are all the same except those of the Laplacian term (weight, kernel, "
+             "border, kernel normalisation). Runs are paired by seed: the same seed gives the "
+             "same initial weights, data and order, so the difference per seed removes what the "
+             "seeds share. The mean difference gets a t-interval and a paired two-sided t-test. "
+             "The p-values of all configurations compared are adjusted with Holm's step-down "
+             "method (one family per metric and epoch choice), which controls the chance of any "
+             "false 'helps' or 'hurts' at α = %g. A configuration helps when the adjusted p is "
+             "at most α and the difference goes the better way (higher PSNR and SSIM, lower "
+             "errors), hurts when it goes the other way, and is indistinguishable otherwise; "
+             "that is not evidence of no effect, only of none this sweep can resolve.", a->alpha);
+    doc_para(d, "Runs that did not finish (diverged, failed, interrupted, still running or "
+             "queued) have no final metric: they are listed above and counted in each "
+             "configuration's 'n of seeds', never dropped silently. A diverged run is a result "
+             "in itself: the setting was unstable for that seed. The best epoch of a run is the "
+             "one with the highest validation PSNR (ties to the earlier); its test metrics are "
+             "reported separately from the last epoch's, since choosing an epoch on validation "
+             "data is a (mild) optimistic selection. Statistics by GSL's t distribution.");
+}
+
+static const char html_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>";
+static const char html_style[] =
+    "</title>\n<style>\n"
+    "body { font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222;"
+    " max-width: 1100px; margin: 2em auto; padding: 0 1em; }\n"
+    "h1 { font-size: 1.6em; overflow-wrap: anywhere; } h2 { margin-top: 2em;"
+    " border-bottom: 1px solid #ddd; } h3 { margin-top: 1.5em; }\n"
+    "table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }\n"
+    "th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left;"
+    " vertical-align: top; }\n"
+    "th { background: #f3f3f3; } tbody tr:nth-child(even) { background: #fafafa; }\n"
+    "td { font-variant-numeric: tabular-nums; }\n"
+    "tr.best td { background: #fff5cc; font-weight: 600; }\n"
+    "pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }\n"
+    "figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }\n"
+    "img[src=\"grid.png\"] { image-rendering: pixelated; }\n"
+    "nav a { margin-right: 1em; }\n"
+    "</style>\n</head>\n<body>\n";
+
+static void write_document(doc *d, const report_inputs *in)
+{
+    if (d->format == DOC_HTML) {
+        fputs(html_head, d->f);
+        escape_format(d->f, d->escape, "wb report: %s", in->a->name);
+        fputs(html_style, d->f);
+        fputs("<nav><a href=\"#verdict\">Verdict</a><a href=\"#key-table\">Key table</a>"
+              "<a href=\"#not-finished\">Not finished</a><a href=\"#charts\">Charts</a>"
+              "<a href=\"#grid\">Images</a><a href=\"#statistics\">All statistics</a>"
+              "<a href=\"#environment\">Environment</a><a href=\"#method\">Method</a></nav>\n",
+              d->f);
+    }
+    section_header(d, in);
+    section_verdict(d, in->a);
+    section_key_table(d, in->a);
+    section_not_finished(d, in->a);
+    section_charts(d, in);
+    section_grid(d, in);
+    section_all_statistics(d, in->a);
+    section_environment(d, in);
+    section_method(d, in->a);
+    if (d->format == DOC_HTML)
+        fputs("</body>\n</html>\n", d->f);
+}
+
+int report_write(const char *dir, const report_inputs *in, char *err, size_t errlen)
+{
+    static const struct { const char *file; enum doc_format format; } outputs[] = {
+        { "index.html", DOC_HTML }, { "report.md", DOC_MARKDOWN },
+    };
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
+        outfile o;
+        if (outfile_open(&o, path, err, errlen) != 0)
+            return -1;
+        doc d = { o.f, outputs[i].format,
+                  outputs[i].format == DOC_HTML ? escape_html : escape_markdown, 0 };
+        write_document(&d, in);
+        if (outfile_commit(&o, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* plots/report.h: a sweep's report as DIR/index.html and DIR/report.md, the same content twice.
+ *
+ * index.html is one self-contained page: inline CSS, no script, no network; the charts and the
+ * image grid are files beside it. It holds the sweep's configuration and environment, the verdict
+ * computed from the numbers, the key table (test PSNR at the last epoch against the baseline),
+ * the runs that did not finish, every chart, the image grid with what each column is, every
+ * statistic at the last and at the best epoch, and a note on method. Every string from the
+ * database or the INI file is escaped for the format it lands in (plots/escape.h). */
+#ifndef WB_PLOTS_REPORT_H
+#define WB_PLOTS_REPORT_H
+
+#include <stddef.h>
+
+#include "plots/analysis.h"
+#include "plots/charts.h"
+#include "plots/grid.h"
+
+typedef struct report_inputs {
+    const analysis *a;
+    const chart_result *charts;     /* CHART_COUNT results */
+    const grid_plan *grid;          /* NULL when there is no grid */
+    const grid_info *grid_info;     /* with grid */
+    const char *grid_error;         /* why there is no grid (without grid) */
+    const char *laplacian_note;     /* how the grid's Laplacian maps were computed */
+    const char *generated_at;       /* e.g. "2026-11-28 13:00 UTC" */
+    const char *wb_version;         /* of the binary writing the report */
+} report_inputs;
+
+/* Writes dir/index.html and dir/report.md (dir must exist). Returns 0 or -1 with err naming the
+ * file that could not be written. */
+int report_write(const char *dir, const report_inputs *in, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,757 @@
+/* tests/test_report.c: plots/analysis, plots/grid, plots/charts and plots/report on a database
+ * built here through the store's own API, with metric values chosen so that every statistic can
+ * be worked out by hand:
+ *
+ *   sweep "syn <b>'\"`x`" (a name that needs escaping everywhere), 2 epochs, seeds 1, 2, 3:
+ *     λ = 0            test PSNR at the last epoch 20, 21, 22
+ *     λ = 0.5, K4      20.5, 21.7, 22.6    differences 0.5, 0.7, 0.6: helps
+ *     λ = 0.5, K8      19.0, 20.2, and seed 3 diverged after epoch 1
+ *                                          differences -1.0, -0.8 (two pairs)
+ *   sweep "single": λ = 0 and λ = 0.5 K4 with seed 1 only (no interval, no test)
+ *   sweep "orphan": λ = 0.5 K4 with another learning rate, no λ = 0 with it (no baseline)
+ *
+ * Student's t for df = 1 and 2 has closed forms, used here instead of GSL so the expected values
+ * do not come from the code under test:
+ *   df = 1: quantile tan(pi (p - 1/2)), two-sided p 1 - (2/pi) atan|t|
+ *   df = 2: quantile (2p - 1) / sqrt(2 p (1 - p)), two-sided p 1 - |t| / sqrt(t^2 + 2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "data/image.h"
+#include "data/npy.h"
+#include "plots/analysis.h"
+#include "plots/charts.h"
+#include "plots/grid.h"
+#include "plots/report.h"
+#include "store/store.h"
+#include "support/tempdir.h"
+
+#define SYN_NAME "syn <b>'\"`x`"
+#define EPOCHS 2
+#define PREVIEW_N 4
+#define PATCH 8
+
+/* ---- building the database ------------------------------------------------------------- */
+
+#define CHECK_OK(call)                                                                           \
+    do {                                                                                          \
+        char err_[1024] = "";                                                                     \
+        if ((call) != 0)                                                                          \
+            fail_msg("%s failed: %s", #call, err_);                                               \
+    } while (0)
+#define ERR err_, sizeof err_
+
+/* A stand-in for a SHA-256 hex digest: splitmix64 of a string's FNV-1a hash. */
+static void fake_hash(const char *text, char out[65])
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = text; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (h += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        snprintf(out + 16 * i, 17, "%016llx", (unsigned long long)(z ^ (z >> 31)));
+    }
+}
+
+/* What one run is: its configuration and the test PSNR (and MSE) it ends with. */
+typedef struct run_plan {
+    const char *lambda, *kernel, *lr;
+    int64_t seed;
+    double psnr, mse;
+    int diverge;            /* ends diverged after epoch 1 */
+} run_plan;
+
+static int64_t add_sweep(store *s, const char *name)
+{
+    store_sweep_info info = { .name = name, .ini_text = "[sweep]\nname = <i>x</i>\n",
+                              .ini_path = "syn.ini", .axes = "loss.laplacian_weight,loss.kernel",
+                              .host = "testhost", .wb_version = "0.1.0", .git_commit = "abc123",
+                              .git_dirty = 1 };
+    int64_t id = 0;
+    CHECK_OK(store_upsert_sweep(s, &info, &id, ERR));
+    return id;
+}
+
+static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
+{
+    /* The last epoch holds the planned values; earlier ones are worse. Validation PSNR peaks at
+     * the last epoch, except that seed 1 of λ = 0.5 K4 peaks at epoch 1 (its test PSNR there is
+     * 30, so the best-epoch statistics differ visibly) and seed 2 of λ = 0 ties epochs 1 and 2
+     * (the earlier one is best). */
+    int last = epoch == EPOCHS;
+    int k4_seed1 = p->kernel && strcmp(p->kernel, "4") == 0 && p->seed == 1 && !p->lr;
+    double test_psnr = last ? p->psnr : k4_seed1 && epoch == 1 ? 30 : p->psnr - 5 + epoch;
+    double val_psnr = k4_seed1 ? (epoch == 1 ? 40 : 10 + epoch)
+                      : p->seed == 2 && !p->kernel ? (epoch >= 1 ? 25 : 10)
+                                                   : 10 + epoch;
+    store_metric m[16];
+    size_t n = 0;
+    m[n++] = (store_metric){ "test", "psnr", test_psnr };
+    m[n++] = (store_metric){ "test", "ssim", 0.5 + 0.01 * epoch };
+    m[n++] = (store_metric){ "test", "mse", last ? p->mse : 0.1 };
+    m[n++] = (store_metric){ "test", "lap4_mse", 0.02 + 0.001 * p->seed };
+    m[n++] = (store_metric){ "test", "lap8_mse", 0.08 + 0.002 * p->seed + 0.01 * epoch };
+    m[n++] = (store_metric){ "val", "psnr", val_psnr };
+    m[n++] = (store_metric){ "val", "ssim", 0.5 };
+    m[n++] = (store_metric){ "val", "mse", 0.01 };
+    m[n++] = (store_metric){ "val", "lap4_mse", 0.02 };
+    m[n++] = (store_metric){ "val", "lap8_mse", 0.08 };
+    if (epoch > 0) {
+        m[n++] = (store_metric){ "train", "loss", 0.1 / epoch };
+        m[n++] = (store_metric){ "train", "loss_pixel", 0.08 / epoch };
+        if (p->kernel)
+            m[n++] = (store_metric){ "train", "loss_lap", 0.04 / epoch };
+    }
+    CHECK_OK(store_log_epoch(s, run, epoch, m, n, NULL, 0, ERR));
+}
+
+static int64_t add_run(store *s, int64_t sweep, int grid_index, const run_plan *p)
+{
+    const char *lr = p->lr ? p->lr : "0.001";
+    char text[256], id[65], hash[65];
+    snprintf(text, sizeof text, "%s/%s/%s", p->lambda, p->kernel ? p->kernel : "-", lr);
+    fake_hash(text, id);
+    snprintf(text + strlen(text), sizeof text - strlen(text), "/%lld", (long long)p->seed);
+    fake_hash(text, hash);
+    const store_param params[] = {
+        { "data.task", "denoise" },        { "data.patch", "8" },
+        { "model.depth", "1" },            { "train.epochs", "2" },
+        { "train.lr", lr },                { "train.optimizer", "adam" },
+        { "train.threads", p->seed == 2 ? "4" : "1" },   /* may differ from the baseline's */
+        { "loss.pixel", "mse" },           { "loss.laplacian_weight", p->lambda },
+        { "loss.kernel", p->kernel },      { "loss.border", p->kernel ? "reflect101" : NULL },
+        { "loss.kernel_norm", p->kernel ? "none" : NULL },
+    };
+    store_run_spec spec = { .config_hash = hash, .config_id = id, .seed = p->seed,
+                            .grid_index = grid_index, .config_json = "{}", .params = params,
+                            .nparams = sizeof params / sizeof params[0],
+                            .data_source = "synthetic" };
+    int64_t run = 0;
+    int created = 0;
+    CHECK_OK(store_add_run(s, sweep, &spec, &run, &created, ERR));
+    if (!created)   /* a run another sweep already trained: shared, not trained again */
+        return run;
+    store_claim_info ci = { .pid = getpid(), .host = "testhost", .threads = 2,
+                            .gemm_library = "testgemm", .compiler = "testcc",
+                            .wb_version = "0.1.0" };
+    int claimed = 0;
+    CHECK_OK(store_claim_run(s, run, &ci, &claimed, ERR));
+    assert_int_equal(claimed, 1);
+    for (int e = 0; e <= (p->diverge ? 1 : EPOCHS); e++)
+        log_epoch(s, run, e, p);
+    if (p->diverge)
+        CHECK_OK(store_finish_run(s, run, STORE_DIVERGED,
+                                  "the loss became NaN at epoch 2, step 1 | <b>", ERR));
+    else
+        CHECK_OK(store_finish_run(s, run, STORE_FINISHED, NULL, ERR));
+    return run;
+}
+
+static const run_plan syn_runs[] = {
+    { "0", NULL, NULL, 1, 20.0, 0.010, 0 },
+    { "0", NULL, NULL, 2, 21.0, 0.011, 0 },
+    { "0", NULL, NULL, 3, 22.0, 0.012, 0 },
+    { "0.5", "4", NULL, 1, 20.5, 0.0120, 0 },
+    { "0.5", "4", NULL, 2, 21.7, 0.0131, 0 },
+    { "0.5", "4", NULL, 3, 22.6, 0.0142, 0 },
+    { "0.5", "8", NULL, 1, 19.0, 0.0105, 0 },
+    { "0.5", "8", NULL, 2, 20.2, 0.0112, 0 },
+    { "0.5", "8", NULL, 3, 0, 0, 1 },
+};
+
+typedef struct fixture {
+    tempdir_fixture t;
+    char db[4200];
+    store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || tempdir_create(f->t.dir, sizeof f->t.dir) != 0)
+        return -1;
+    snprintf(f->db, sizeof f->db, "%s/syn.db", f->t.dir);
+    char err[512];
+    if (store_open(f->db, STORE_OPEN_CREATE, &f->s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    /* Runs are added in an order other than the sorted one, so sorting is tested too. */
+    int64_t syn = add_sweep(f->s, SYN_NAME);
+    static const int order[] = { 6, 7, 8, 3, 4, 5, 0, 1, 2 };
+    for (int i = 0; i < 9; i++)
+        add_run(f->s, syn, i, &syn_runs[order[i]]);
+    int64_t single = add_sweep(f->s, "single");
+    add_run(f->s, single, 0, &syn_runs[0]);
+    add_run(f->s, single, 1, &syn_runs[3]);
+    int64_t orphan = add_sweep(f->s, "orphan");
+    const run_plan o1 = { "0.5", "4", "0.01", 1, 18, 0.02, 0 };
+    const run_plan o2 = { "0.5", "4", "0.01", 2, 19, 0.02, 0 };
+    add_run(f->s, orphan, 0, &o1);
+    add_run(f->s, orphan, 1, &o2);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    tempdir_remove(f->t.dir);
+    free(f);
+    return 0;
+}
+
+static analysis *load(fixture *f, const char *name)
+{
+    analysis *a = NULL;
+    int usage_error = -1;
+    CHECK_OK(analysis_open(f->db, name, STATS_ALPHA_DEFAULT, &a, &usage_error, ERR));
+    assert_int_equal(usage_error, 0);
+    return a;
+}
+
+/* ---- closed forms ------------------------------------------------------------------------ */
+
+static double t975(int df)
+{
+    const double p = 0.975;
+    if (df == 1)
+        return tan(M_PI * (p - 0.5));
+    return (2 * p - 1) / sqrt(2 * p * (1 - p));
+}
+
+static double p_two_sided(double t, int df)
+{
+    if (df == 1)
+        return 1 - 2 / M_PI * atan(fabs(t));
+    return 1 - fabs(t) / sqrt(t * t + 2);
+}
+
+static void assert_near(double actual, double expected, double tol, const char *what)
+{
+    if (!(fabs(actual - expected) <= tol * (1 + fabs(expected))))
+        fail_msg("%s: got %.17g, expected %.17g", what, actual, expected);
+}
+
+/* Mean, sample sd, t and p of paired differences, computed here. */
+static void paired_by_hand(const double *d, int n, double *mean, double *sd, double *t, double *p)
+{
+    double s = 0, ss = 0;
+    for (int i = 0; i < n; i++)
+        s += d[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++)
+        ss += (d[i] - *mean) * (d[i] - *mean);
+    *sd = sqrt(ss / (n - 1));
+    *t = *mean / (*sd / sqrt(n));
+    *p = p_two_sided(*t, n - 1);
+}
+
+/* ---- analysis ------------------------------------------------------------------------------ */
+
+static void test_grouping_and_order(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    assert_string_equal(a->name, SYN_NAME);
+    assert_int_equal(a->nruns, 9);
+    assert_int_equal(a->nconfigs, 3);
+    assert_string_equal(a->configs[0].label, "λ = 0");
+    assert_string_equal(a->configs[1].label, "λ = 0.5, kernel = 4");
+    assert_string_equal(a->configs[2].label, "λ = 0.5, kernel = 8");
+    assert_string_equal(a->configs[1].setting, "λ = 0.5 with kernel 4");
+    assert_true(a->configs[0].is_baseline);
+    /* The thread count differs between seeds and configurations, and is ignored. */
+    assert_int_equal(a->configs[0].baseline, 0);
+    assert_int_equal(a->configs[1].baseline, 0);
+    assert_int_equal(a->configs[2].baseline, 0);
+    assert_null(a->configs[0].kernel);
+    assert_string_equal(a->configs[2].kernel, "8");
+    for (size_t c = 0; c < 3; c++) {
+        assert_int_equal(a->configs[c].nruns, 3);
+        for (size_t i = 0; i < 3; i++)
+            assert_int_equal(a->runs[a->configs[c].runs[i]].seed, (int64_t)i + 1);
+    }
+    assert_int_equal(a->configs[2].nfinished, 2);
+    /* One panel per kernel, each with the baseline first. */
+    assert_int_equal(a->npanels, 2);
+    assert_string_equal(a->panels[0].label, "kernel = 4");
+    assert_int_equal(a->panels[0].nconfigs, 2);
+    assert_int_equal(a->panels[0].configs[0], 0);
+    assert_int_equal(a->panels[0].configs[1], 1);
+    assert_string_equal(a->panels[1].label, "kernel = 8");
+    assert_int_equal(a->panels[1].configs[0], 0);
+    analysis_free(a);
+}
+
+static void test_summaries_and_paired_tests(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    const analysis_stat *b = &a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    assert_int_equal(b->n, 3);
+    assert_near(b->summary.mean, 21, 1e-12, "baseline mean");
+    assert_near(b->summary.sd, 1, 1e-12, "baseline sd");
+    assert_near(b->summary.ci_high - 21, t975(2) / sqrt(3), 1e-9, "baseline CI half-width");
+
+    const double d4[] = { 20.5 - 20.0, 21.7 - 21.0, 22.6 - 22.0 };
+    const double d8[] = { 19.0 - 20.0, 20.2 - 21.0 };
+    double m4, sd4, t4, p4, m8, sd8, t8, p8;
+    paired_by_hand(d4, 3, &m4, &sd4, &t4, &p4);
+    paired_by_hand(d8, 2, &m8, &sd8, &t8, &p8);
+
+    const analysis_stat *k4 = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    assert_int_equal(k4->npairs, 3);
+    assert_true(k4->paired.has_test);
+    assert_near(k4->paired.diff.mean, m4, 1e-12, "K4 mean difference");
+    assert_near(k4->paired.diff.ci_low, m4 - t975(2) * sd4 / sqrt(3), 1e-9, "K4 CI low");
+    assert_near(k4->paired.p, p4, 1e-9, "K4 p");
+
+    /* Seed 3 of K8 diverged: two pairs, df = 1. */
+    const analysis_stat *k8 = &a->configs[2].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    assert_int_equal(k8->n, 2);
+    assert_int_equal(k8->npairs, 2);
+    assert_near(k8->paired.diff.mean, m8, 1e-12, "K8 mean difference");
+    assert_near(k8->paired.diff.ci_high, m8 + t975(1) * sd8 / sqrt(2), 1e-9, "K8 CI high");
+    assert_near(k8->paired.p, p8, 1e-9, "K8 p");
+
+    /* Holm over the two: the smaller p doubled, the larger kept (never below the first). */
+    double lo = fmin(p4, p8), hi = fmax(p4, p8);
+    double holm_lo = fmin(1, 2 * lo), holm_hi = fmin(1, fmax(2 * lo, hi));
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 2);
+    assert_near(k4->p_holm, p4 < p8 ? holm_lo : holm_hi, 1e-9, "K4 Holm");
+    assert_near(k8->p_holm, p8 < p4 ? holm_lo : holm_hi, 1e-9, "K8 Holm");
+    assert_true(k4->p_holm < 0.05 && k8->p_holm > 0.05);
+    assert_int_equal(k4->verdict, STATS_HELPS);
+    assert_int_equal(k8->verdict, STATS_INDISTINGUISHABLE);
+    /* MSE goes up with K4 on every seed: lower is better, so it hurts. */
+    assert_int_equal(a->configs[1].stat[ANALYSIS_LAST][AS_TEST_MSE].verdict, STATS_HURTS);
+    /* Best means: PSNR highest for K4 (21.6), MSE lowest for K8 (0.01085, from two seeds). */
+    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_PSNR], 1);
+    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_MSE], 2);
+    analysis_free(a);
+}
+
+static void test_best_epoch(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    const analysis_config *k4 = &a->configs[1];
+    const analysis_run *seed1 = &a->runs[k4->runs[0]];
+    assert_int_equal(seed1->best_epoch, 1);
+    assert_int_equal(a->runs[k4->runs[1]].best_epoch, 2);
+    /* A tie in validation PSNR goes to the earlier epoch. */
+    assert_int_equal(a->runs[a->configs[0].runs[1]].best_epoch, 1);
+    assert_near(analysis_run_final(seed1, AS_TEST_PSNR, ANALYSIS_BEST), 30, 0, "best-epoch value");
+    assert_near(k4->stat[ANALYSIS_BEST][AS_TEST_PSNR].summary.mean, (30 + 21.7 + 22.6) / 3, 1e-12,
+                "mean at the best epoch");
+    /* The diverged run has no final value at all. */
+    const analysis_run *diverged = &a->runs[a->configs[2].runs[2]];
+    assert_int_equal(diverged->status, STORE_DIVERGED);
+    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_LAST)));
+    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_BEST)));
+    analysis_free(a);
+}
+
+static void test_sentences(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    char s[4096];
+    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB [0.35, 0.85] "
+                           "against the baseline, p = 0.018 after Holm: helps.");
+    analysis_verdict_sentence(a, 2, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_non_null(strstr(s, "λ = 0.5 with kernel 8 changes test PSNR by -0.90 dB ["));
+    assert_non_null(strstr(s, "after Holm: indistinguishable."));
+    assert_non_null(strstr(s, " Counted: n = 2 of 3 seeds; seed 3 diverged after 1 of 2 epochs "
+                              "(the loss became NaN at epoch 2, step 1 | <b>); a run without a "
+                              "final metric cannot count."));
+    analysis_seeds_note(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_string_equal(s, "n = 3 of 3 seeds");
+
+    char p[64];
+    analysis_format_p(0.0431, p, sizeof p);
+    assert_string_equal(p, "p = 0.043");
+    analysis_format_p(0.99999, p, sizeof p);
+    assert_string_equal(p, "p = 1");
+    analysis_format_p(1e-7, p, sizeof p);
+    assert_string_equal(p, "p < 0.0001");
+    assert_int_equal(analysis_decimals(0.25, 0), 2);
+    assert_int_equal(analysis_decimals(0.0012, 0), 4);
+    assert_int_equal(analysis_decimals(NAN, 0.0123), 5);
+    assert_int_equal(analysis_decimals(1e-12, 0), 6);
+    analysis_free(a);
+}
+
+static void test_one_seed(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, "single");
+    assert_int_equal(a->nconfigs, 2);
+    const analysis_stat *st = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    assert_int_equal(st->n, 1);
+    assert_false(st->summary.has_spread);
+    assert_true(isnan(st->summary.ci_low));
+    assert_int_equal(st->npairs, 1);
+    assert_false(st->paired.has_test);
+    assert_true(isnan(st->p_holm));
+    assert_int_equal(st->verdict, STATS_NO_TEST);
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 0);
+    char s[2048];
+    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.5000 dB against the "
+                           "baseline from one seed pair: no interval and no test can be given "
+                           "with one seed.");
+    analysis_free(a);
+}
+
+static void test_no_baseline(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, "orphan");
+    assert_int_equal(a->nconfigs, 1);
+    assert_int_equal(a->configs[0].baseline, -1);
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR].n, 2);
+    char s[2048];
+    analysis_verdict_sentence(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_non_null(strstr(s, "has no λ = 0 configuration with the same other settings"));
+    analysis_free(a);
+}
+
+static void test_missing_sweep(void **state)
+{
+    fixture *f = *state;
+    analysis *a = NULL;
+    int usage_error = 0;
+    char err[512], path[4300];
+    assert_int_equal(analysis_open(f->db, "no such sweep", 0.05, &a, &usage_error, err,
+                                   sizeof err), -1);
+    assert_int_equal(usage_error, 1);
+    assert_null(a);
+    assert_non_null(strstr(err, "no such sweep"));
+    snprintf(path, sizeof path, "%s/none.db", f->t.dir);
+    usage_error = 0;
+    assert_int_equal(analysis_open(path, NULL, 0.05, &a, &usage_error, err, sizeof err), -1);
+    assert_int_equal(usage_error, 1);
+    assert_int_equal(access(path, F_OK), -1);   /* not created by looking */
+    /* Without a name: the latest sweep (the last one added). */
+    assert_int_equal(analysis_open(f->db, NULL, 0.05, &a, &usage_error, err, sizeof err), 0);
+    assert_int_equal(usage_error, 0);
+    assert_string_equal(a->name, "orphan");
+    analysis_free(a);
+}
+
+/* ---- grid ---------------------------------------------------------------------------------- */
+
+/* Writes a preview into the run's folder: inputs 0.2, targets 0.5, predictions `pred`. */
+static void write_preview(const analysis_run *r, float pred)
+{
+    char err[512], path[4300];
+    snprintf(path, sizeof path, "%s", r->folder);
+    *strrchr(path, '/') = '\0';
+    mkdir(path, 0777);          /* <db>.runs */
+    mkdir(r->folder, 0777);
+    size_t shape[5] = { 3, PREVIEW_N, PATCH, PATCH, 3 };
+    size_t part = (size_t)PREVIEW_N * PATCH * PATCH * 3;
+    float *x = malloc(3 * part * sizeof *x);
+    for (size_t i = 0; i < part; i++) {
+        x[i] = 0.2f;
+        x[part + i] = 0.5f;
+        x[2 * part + i] = pred;
+    }
+    snprintf(path, sizeof path, "%s/preview.npy", r->folder);
+    if (npy_write(path, NPY_F32, 5, shape, x, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    free(x);
+}
+
+/* The test's Laplacian: v - 0.5 per channel, so the maps are constants chosen by the test. */
+static int minus_half(void *ctx, const float *images, double *maps, int n, int h, int w,
+                      char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    int *calls = ctx;
+    (*calls)++;
+    for (size_t i = 0; i < (size_t)n * h * w * 3; i++)
+        maps[i] = images[i] - 0.5;
+    return 0;
+}
+
+static void make_previews(const analysis *a)
+{
+    /* Baseline predictions 0.3 (map -0.2), K4 0.9 (map +0.4, the largest), K8 0.7 (+0.2). */
+    static const float preds[] = { 0.3f, 0.9f, 0.7f };
+    for (size_t c = 0; c < 3; c++)
+        for (size_t i = 0; i < a->configs[c].nruns; i++)
+            if (a->runs[a->configs[c].runs[i]].status == STORE_FINISHED)
+                write_preview(&a->runs[a->configs[c].runs[i]], preds[c]);
+}
+
+static void test_grid(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    grid_plan plan;
+    char err[512];
+    assert_int_equal(grid_plan_columns(a, &plan, err, sizeof err), -1);   /* no previews yet */
+    make_previews(a);
+    CHECK_OK(grid_plan_columns(a, &plan, ERR));
+    assert_int_equal(plan.ncolumns, 9);
+    static const char *const captions[] = {
+        "degraded input", "target", "prediction, λ = 0", "prediction, λ = 0.5, kernel = 4",
+        "prediction, λ = 0.5, kernel = 8", "Laplacian of the target",
+        "Laplacian of the prediction, λ = 0", "Laplacian of the prediction, λ = 0.5, kernel = 4",
+        "Laplacian of the prediction, λ = 0.5, kernel = 8",
+    };
+    for (size_t c = 0; c < 9; c++) {
+        assert_string_equal(plan.columns[c].caption, captions[c]);
+        assert_int_equal(a->runs[plan.columns[c].run].seed, 1);   /* the smallest seed */
+        assert_int_equal(plan.columns[c].laplacian, c >= 5);
+    }
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
+    grid_info info;
+    int calls = 0;
+    CHECK_OK(grid_write(a, &plan, path, 8, 128, minus_half, &calls, &info, ERR));
+    assert_int_equal(calls, 4);
+    assert_int_equal(info.rows, PREVIEW_N);
+    assert_int_equal(info.cols, 9);
+    assert_int_equal(info.scale, 8);
+    assert_near(info.max_abs, 0.4, 1e-6, "max |v|");
+    float *rgb;
+    int h, w;
+    CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
+    const int tile = PATCH * 8, gap = 4;
+    assert_int_equal(w, 9 * tile + 8 * gap);
+    assert_int_equal(h, PREVIEW_N * tile + (PREVIEW_N - 1) * gap);
+    /* One pixel of each map column: 0.5 + v / (2 * 0.4) on one scale for all. */
+    static const double expected[] = { 0.5, 0.25, 1.0, 0.75 };
+    for (int c = 5; c < 9; c++) {
+        const float *px = rgb + ((size_t)(tile / 2) * w + (size_t)c * (tile + gap) + tile / 2) * 3;
+        assert_near(px[0], expected[c - 5], 1.0 / 255, "map gray");
+        assert_near(px[0], px[2], 0, "map is gray");
+    }
+    free(rgb);
+    analysis_free(a);
+}
+
+/* ---- charts and pages ------------------------------------------------------------------------ */
+
+/* Every database string in a script must sit inside a single-quoted literal: outside of them
+ * the script may hold no double quote, backquote or @ (gnuplot's ways to run or expand text). */
+static void assert_quoted_only(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int c, in_single = 0, line = 1, in_comment = 0;
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '\n') {
+            assert_false(in_single);   /* no literal spans lines */
+            line++;
+            in_comment = 0;
+            continue;
+        }
+        if (in_comment)
+            continue;
+        if (in_single) {
+            if (c == '\'') {
+                int next = fgetc(f);
+                if (next != '\'') {
+                    in_single = 0;
+                    if (next != EOF)
+                        ungetc(next, f);
+                }
+            }
+            continue;
+        }
+        if (c == '#') {
+            in_comment = 1;
+            continue;
+        }
+        if (c == '\'')
+            in_single = 1;
+        else if (c == '"' || c == '`' || c == '@')
+            fail_msg("%s:%d: %c outside a single-quoted string", path, line, c);
+    }
+    fclose(f);
+}
+
+static int file_starts_with(const char *path, const void *magic, size_t len)
+{
+    unsigned char buf[16];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, len, f);
+    fclose(f);
+    return n == len && memcmp(buf, magic, len) == 0;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void test_charts(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    char dir[4200], path[4400];
+    snprintf(dir, sizeof dir, "%s/report", f->t.dir);
+    mkdir(dir, 0777);
+    CHECK_OK(charts_write(a, dir, ERR));
+    for (int k = 0; k < CHART_COUNT; k++) {
+        snprintf(path, sizeof path, "%s/%s.gp", dir, chart_name((enum chart_kind)k));
+        assert_quoted_only(path);
+        char *script = read_text(path);
+        /* The name, escaped: ' doubled inside the literal. */
+        assert_non_null(strstr(script, "'syn <b>''\"`x`: "));
+        assert_non_null(strstr(script, "noenhanced"));
+        free(script);
+    }
+    chart_result results[CHART_COUNT];
+    int missing = -1;
+    char err[512];
+    if (charts_draw(dir, results, &missing, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(missing, 0);
+    for (int k = 0; k < CHART_COUNT; k++) {
+        assert_true(results[k].drawn);
+        snprintf(path, sizeof path, "%s/%s.png", dir, chart_name((enum chart_kind)k));
+        assert_true(file_starts_with(path, "\x89PNG\r\n\x1a\n", 8));
+        snprintf(path, sizeof path, "%s/%s.svg", dir, chart_name((enum chart_kind)k));
+        assert_true(file_starts_with(path, "<?xml", 5) || file_starts_with(path, "<svg", 4));
+    }
+    /* gnuplot missing from PATH: a clear error, and nothing drawn. */
+    const char *saved = getenv("PATH");
+    char *old_path = saved ? strdup(saved) : NULL;
+    setenv("PATH", f->t.dir, 1);
+    assert_int_equal(charts_draw(dir, results, &missing, err, sizeof err), -1);
+    if (old_path)
+        setenv("PATH", old_path, 1);
+    free(old_path);
+    assert_int_equal(missing, 1);
+    assert_non_null(strstr(err, "gnuplot not found"));
+    for (int k = 0; k < CHART_COUNT; k++)
+        assert_false(results[k].drawn);
+    analysis_free(a);
+}
+
+static void test_pages(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    make_previews(a);
+    grid_plan plan;
+    grid_info info = { PREVIEW_N, 9, PATCH, 8, 0.4 };
+    CHECK_OK(grid_plan_columns(a, &plan, ERR));
+    chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" },
+                                         { 0, "gnuplot tradeoff.gp exited with status 1" } };
+    report_inputs in = { .a = a, .charts = charts, .grid = &plan, .grid_info = &info,
+                         .laplacian_note = "the test's own <map>",
+                         .generated_at = "2026-01-01 00:00 UTC", .wb_version = "wb test" };
+    char dir[4200], path[4400];
+    snprintf(dir, sizeof dir, "%s/pages", f->t.dir);
+    mkdir(dir, 0777);
+    CHECK_OK(report_write(dir, &in, ERR));
+
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *html = read_text(path);
+    assert_non_null(strstr(html, "<title>wb report: syn &lt;b&gt;&#39;&quot;`x`</title>"));
+    assert_null(strstr(html, "<b>'"));
+    assert_null(strstr(html, "<i>x</i>"));          /* the INI text, escaped in <pre> */
+    assert_non_null(strstr(html, "name = &lt;i&gt;x&lt;/i&gt;"));
+    assert_null(strstr(html, "<script"));
+    assert_non_null(strstr(html, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB [0.35, "
+                                 "0.85] against the baseline, p = 0.018 after Holm: helps."));
+    assert_non_null(strstr(html, "seed 3 diverged after 1 of 2 epochs"));
+    assert_non_null(strstr(html, "<td>diverged</td>"));
+    assert_non_null(strstr(html, "step 1 | &lt;b&gt;</td>"));
+    assert_non_null(strstr(html, "<img src=\"learning_curves.png\""));
+    assert_non_null(strstr(html, "<a href=\"learning_curves.svg\">"));
+    assert_non_null(strstr(html, "Not drawn: gnuplot tradeoff.gp exited with status 1"));
+    assert_null(strstr(html, "<img src=\"tradeoff.png\""));
+    assert_non_null(strstr(html, "<img src=\"grid.png\""));
+    assert_non_null(strstr(html, "the test&#39;s own &lt;map&gt;"));
+    assert_non_null(strstr(html, "<tr class=\"best\"><td>★ λ = 0.5, kernel = 4</td>"));
+    assert_non_null(strstr(html, "<strong>Helps</strong>: λ = 0.5 with kernel 4."));
+    assert_non_null(strstr(html, "abc123 (dirty"));
+    assert_non_null(strstr(html, "testgemm"));
+    free(html);
+
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = read_text(path);
+    assert_non_null(strstr(md, "# wb report: syn \\<b\\>'\"\\`x\\`\n"));
+    assert_non_null(strstr(md, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB \\[0.35, "
+                               "0.85\\] against the baseline, p = 0.018 after Holm: helps."));
+    assert_non_null(strstr(md, "[![Learning curves](learning_curves.png)](learning_curves.svg)"));
+    assert_non_null(strstr(md, "```ini\n[sweep]\nname = <i>x</i>\n```"));
+    assert_non_null(strstr(md, "| **★ λ = 0.5, kernel = 4** |"));
+    assert_non_null(strstr(md, "step 1 \\| \\<b\\> |"));
+    /* Every table row has as many cells as its header (an unescaped | would add one). */
+    int header_bars = -1, tables = 0;
+    for (char *line = md; line && *line;) {
+        char *end = strchr(line, '\n');
+        char *stop = end ? end : line + strlen(line);
+        if (*line == '|') {
+            int bars = 0;
+            for (char *p = line; p < stop; p++)
+                bars += *p == '|' && (p == line || p[-1] != '\\');
+            if (header_bars < 0) {
+                header_bars = bars;
+                tables++;
+            } else if (bars != header_bars) {
+                fail_msg("table row with %d bars under a header with %d: %.*s", bars,
+                         header_bars, (int)(stop - line), line);
+            }
+        } else {
+            header_bars = -1;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    assert_true(tables >= 7);
+    free(md);
+    analysis_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_grouping_and_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_summaries_and_paired_tests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_best_epoch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sentences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_charts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,145 @@
+/* tests/test_report_escape.c: plots/escape.h, the functions every database or INI string passes
+ * through on its way into a page, a Markdown file or a gnuplot script. The expected strings are
+ * written out by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plots/escape.h"
+
+/* The name the CLI test gives a sweep: every character that means something somewhere. */
+static const char hostile[] =
+    "a`touch MARKER`b'c\"d $(touch MARKER2) system(\"touch MARKER3\") <script>alert(1)</script>";
+
+static void check(void (*escape)(FILE *, const char *), const char *in, const char *expected)
+{
+    char *out = escape_to_string(escape, in);
+    assert_non_null(out);
+    assert_string_equal(out, expected);
+    free(out);
+}
+
+static void test_html(void **state)
+{
+    (void)state;
+    check(escape_html, "plain λ = 0.6", "plain λ = 0.6");
+    check(escape_html, "<b>&amp;\"'", "&lt;b&gt;&amp;amp;&quot;&#39;");
+    check(escape_html, "line\nbreak\ttab\x7f", "line break tab ");
+    check(escape_html, hostile,
+          "a`touch MARKER`b&#39;c&quot;d $(touch MARKER2) system(&quot;touch MARKER3&quot;) "
+          "&lt;script&gt;alert(1)&lt;/script&gt;");
+    check(escape_html, "", "");
+}
+
+static void test_html_has_no_markup_left(void **state)
+{
+    (void)state;
+    char *out = escape_to_string(escape_html, hostile);
+    assert_non_null(out);
+    assert_null(strchr(out, '<'));
+    assert_null(strchr(out, '>'));
+    assert_null(strchr(out, '"'));
+    assert_null(strchr(out, '\''));
+    free(out);
+}
+
+static void test_markdown(void **state)
+{
+    (void)state;
+    check(escape_markdown, "lap4_mse", "lap4\\_mse");
+    check(escape_markdown, "a|b *c* `d` [e](f) <g> #h ~i~ &j; $k$ !l \\m",
+          "a\\|b \\*c\\* \\`d\\` \\[e\\](f) \\<g\\> \\#h \\~i\\~ \\&j; \\$k\\$ \\!l \\\\m");
+    check(escape_markdown, "row\nbreak", "row break");
+    check(escape_markdown, "λ = 0.6, kernel = 8", "λ = 0.6, kernel = 8");
+}
+
+static void test_gnuplot(void **state)
+{
+    (void)state;
+    check(escape_gnuplot, "micro", "'micro'");
+    check(escape_gnuplot, "it's", "'it''s'");
+    check(escape_gnuplot, "''", "''''''");
+    check(escape_gnuplot, "", "''");
+    /* Backslashes, backquotes, double quotes and @ mean nothing inside single quotes. */
+    check(escape_gnuplot, "a\\b`c`\"d\"@e", "'a\\b`c`\"d\"@e'");
+    /* A newline would end the command; the rest would run as a new one. */
+    check(escape_gnuplot, "x'\nsystem('touch y')", "'x'' system(''touch y'')'");
+    check(escape_gnuplot, hostile,
+          "'a`touch MARKER`b''c\"d $(touch MARKER2) system(\"touch MARKER3\") "
+          "<script>alert(1)</script>'");
+}
+
+/* Reading an escaped literal back the way gnuplot does gives the original (for strings without
+ * control characters), and the literal ends exactly at its last byte. */
+static void test_gnuplot_round_trip(void **state)
+{
+    (void)state;
+    const char *inputs[] = { hostile, "'", "a''b", "'''x'''", "plain" };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        char *lit = escape_to_string(escape_gnuplot, inputs[i]);
+        assert_non_null(lit);
+        size_t n = strlen(lit);
+        assert_true(n >= 2 && lit[0] == '\'' && lit[n - 1] == '\'');
+        char *back = malloc(n);
+        size_t k = 0, j = 1;
+        for (; j < n; j++) {
+            if (lit[j] == '\'') {
+                if (j + 1 < n && lit[j + 1] == '\'') {
+                    back[k++] = '\'';
+                    j++;
+                } else {
+                    break;   /* the closing quote */
+                }
+            } else {
+                back[k++] = lit[j];
+            }
+        }
+        back[k] = '\0';
+        assert_int_equal(j, n - 1);
+        assert_string_equal(back, inputs[i]);
+        free(back);
+        free(lit);
+    }
+}
+
+static void test_file_name(void **state)
+{
+    (void)state;
+    char out[64];
+    escape_file_name("micro", out, sizeof out);
+    assert_string_equal(out, "micro");
+    escape_file_name("loss weights v1.2_a-b", out, sizeof out);
+    assert_string_equal(out, "loss_weights_v1.2_a-b");
+    escape_file_name("../../etc/passwd", out, sizeof out);
+    assert_string_equal(out, "_._.._etc_passwd");   /* one component: no "/" and no ".." */
+    escape_file_name(".hidden", out, sizeof out);
+    assert_string_equal(out, "_hidden");
+    escape_file_name("", out, sizeof out);
+    assert_string_equal(out, "_");
+    escape_file_name("λ=0.6", out, sizeof out);
+    assert_string_equal(out, "___0.6");   /* λ is two bytes */
+    escape_file_name(hostile, out, sizeof out);
+    assert_null(strchr(out, '/'));
+    assert_null(strchr(out, '`'));
+    assert_null(strchr(out, '\''));
+    escape_file_name("abcdefgh", out, 4);
+    assert_string_equal(out, "abc");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_html_has_no_markup_left),
+        cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_gnuplot),
+        cmocka_unit_test(test_gnuplot_round_trip),
+        cmocka_unit_test(test_file_name),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

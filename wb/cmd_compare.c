@@ -1,0 +1,263 @@
+/* wb compare: the key table of a sweep on the terminal: per configuration, n, mean, sd and the
+ * 95% t-interval of one metric, and the paired difference against the λ = 0 baseline with its
+ * interval, p-value, Holm-adjusted p-value and verdict (plots/analysis.h computes all of it). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plots/analysis.h"
+#include "wb/cmd.h"
+#include "wb/config.h"
+#include "wb/table.h"
+
+static const char usage[] =
+    "usage: wb compare [--db PATH] [--sweep NAME] [--metric test.psnr] [--at last|best] [--csv]\n"
+    "\n"
+    "Prints one row per configuration of a sweep: n (finished seeds with the metric, of all),\n"
+    "mean, standard deviation and 95% Student-t interval of the metric; the paired difference\n"
+    "against the λ = 0 configuration with the same other settings (same seed = same initial\n"
+    "weights, data and order), its 95% interval, the paired t-test's p-value, the p-value after\n"
+    "Holm's adjustment over all configurations compared, and the verdict at α = 0.05: helps,\n"
+    "hurts, indistinguishable, or no test (one seed). '*' marks the best mean (highest PSNR\n"
+    "or SSIM, lowest errors). Runs that did not finish are listed below the table.\n\n"
+    "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
+    "  --sweep NAME     the sweep (default: the one run most recently)\n"
+    "  --metric M       test.psnr (default), test.ssim, test.mse, test.lap4_mse, test.lap8_mse,\n"
+    "                   or the same of val\n"
+    "  --at last|best   the last epoch (default) or each run's best epoch by validation PSNR\n"
+    "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
+    "                   with 17 significant digits, empty where there is no value\n";
+
+/* A number for the aligned table with the given decimals, "-" when it is not one. */
+static void cell(char *out, size_t len, double v, int decimals)
+{
+    if (isfinite(v))
+        snprintf(out, len, "%.*f", decimals, v);
+    else
+        snprintf(out, len, "-");
+}
+
+/* A number for CSV: exact, empty when it is not one. */
+static void csv_cell(char *out, size_t len, double v)
+{
+    if (isfinite(v))
+        snprintf(out, len, "%.17g", v);
+    else
+        out[0] = '\0';
+}
+
+static const char *verdict_text(const analysis_config *c, const analysis_stat *st)
+{
+    if (c->is_baseline)
+        return "baseline";
+    if (c->baseline < 0)
+        return "no baseline";
+    if (st->npairs == 0)
+        return "no pairs";
+    return stats_verdict_name(st->verdict);
+}
+
+static table *csv_table(const analysis *a, int m, enum analysis_at at)
+{
+    static const char *const headers[] = {
+        "config", "label", "laplacian_weight", "kernel", "border", "kernel_norm", "n", "runs",
+        "mean", "sd", "ci_low", "ci_high", "pairs", "diff_mean", "diff_ci_low", "diff_ci_high",
+        "p", "p_holm", "verdict", "best"
+    };
+    enum { NCOLS = sizeof headers / sizeof headers[0] };
+    table *t = table_new(NCOLS, headers);
+    for (size_t ci = 0; t && ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        const analysis_stat *st = &c->stat[at][m];
+        const stats_summary *s = &st->summary;
+        const stats_paired *pd = &st->paired;
+        int has = st->n > 0, pairs = st->npairs > 0, tested = pairs && pd->has_test;
+        char buf[NCOLS][64];
+        snprintf(buf[0], 64, "%.12s", c->config_id);
+        csv_cell(buf[2], 64, c->lambda);
+        snprintf(buf[6], 64, "%zu", st->n);
+        snprintf(buf[7], 64, "%zu", c->nruns);
+        csv_cell(buf[8], 64, has ? s->mean : NAN);
+        csv_cell(buf[9], 64, has ? s->sd : NAN);
+        csv_cell(buf[10], 64, has ? s->ci_low : NAN);
+        csv_cell(buf[11], 64, has ? s->ci_high : NAN);
+        snprintf(buf[12], 64, "%zu", st->npairs);
+        csv_cell(buf[13], 64, pairs ? pd->diff.mean : NAN);
+        csv_cell(buf[14], 64, pairs ? pd->diff.ci_low : NAN);
+        csv_cell(buf[15], 64, pairs ? pd->diff.ci_high : NAN);
+        csv_cell(buf[16], 64, tested ? pd->p : NAN);
+        csv_cell(buf[17], 64, tested ? st->p_holm : NAN);
+        snprintf(buf[19], 64, "%d", a->best[at][m] == (long)ci);
+        const char *cells[NCOLS] = { buf[0], c->label, buf[2], c->kernel, c->border,
+                                     c->kernel_norm, buf[6], buf[7], buf[8], buf[9], buf[10],
+                                     buf[11], buf[12], buf[13], buf[14], buf[15], buf[16],
+                                     buf[17], verdict_text(c, st), buf[19] };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+/* Decimals for a column: enough for the most precise row, so the column lines up. */
+static void column_decimals(const analysis *a, int m, enum analysis_at at, int *mean_d,
+                            int *diff_d)
+{
+    *mean_d = *diff_d = 2;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_stat *st = &a->configs[ci].stat[at][m];
+        const stats_paired *pd = &st->paired;
+        if (st->n > 0) {
+            int d = analysis_decimals(st->summary.has_spread ? st->summary.sd : NAN,
+                                      st->summary.mean);
+            *mean_d = d > *mean_d ? d : *mean_d;
+        }
+        if (st->npairs > 0) {
+            int d = analysis_decimals(pd->has_test ? (pd->diff.ci_high - pd->diff.ci_low) / 2
+                                                   : NAN, pd->diff.mean);
+            *diff_d = d > *diff_d ? d : *diff_d;
+        }
+    }
+}
+
+static table *aligned_table(const analysis *a, int m, enum analysis_at at)
+{
+    static const char *const headers[] = { "", "configuration", "n", "mean", "sd", "95% CI",
+                                           "diff", "diff 95% CI", "pairs", "p", "p Holm",
+                                           "verdict" };
+    enum { NCOLS = sizeof headers / sizeof headers[0] };
+    int d, dd;
+    column_decimals(a, m, at, &d, &dd);
+    table *t = table_new(NCOLS, headers);
+    for (size_t ci = 0; t && ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        const analysis_stat *st = &c->stat[at][m];
+        const stats_summary *s = &st->summary;
+        const stats_paired *pd = &st->paired;
+        int has = st->n > 0, pairs = st->npairs > 0, tested = pairs && pd->has_test;
+        char buf[NCOLS][96];
+        snprintf(buf[2], 96, "%zu/%zu", st->n, c->nruns);
+        cell(buf[3], 96, has ? s->mean : NAN, d);
+        cell(buf[4], 96, has ? s->sd : NAN, d);
+        if (has && s->has_spread)
+            snprintf(buf[5], 96, "[%.*f, %.*f]", d, s->ci_low, d, s->ci_high);
+        else
+            snprintf(buf[5], 96, has ? "no interval (1 seed)" : "-");
+        if (pairs)
+            snprintf(buf[6], 96, "%+.*f", dd, pd->diff.mean);
+        else
+            snprintf(buf[6], 96, "-");
+        if (tested)
+            snprintf(buf[7], 96, "[%+.*f, %+.*f]", dd, pd->diff.ci_low, dd, pd->diff.ci_high);
+        else
+            snprintf(buf[7], 96, pairs ? "no interval (1 pair)" : "-");
+        snprintf(buf[8], 96, c->is_baseline ? "-" : "%zu", st->npairs);
+        char p[32];
+        analysis_format_p(tested ? pd->p : NAN, p, sizeof p);
+        snprintf(buf[9], 96, "%s", tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
+        analysis_format_p(tested ? st->p_holm : NAN, p, sizeof p);
+        snprintf(buf[10], 96, "%s", tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
+        const char *verdict = tested || !pairs ? verdict_text(c, st) : "no test (1 seed)";
+        const char *cells[NCOLS] = { a->best[at][m] == (long)ci ? "*" : "", c->label, buf[2],
+                                     buf[3], buf[4], buf[5], buf[6], buf[7], buf[8], buf[9],
+                                     buf[10], verdict };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+/* Below the aligned table: what the numbers are, and every run that gave none. */
+static void print_notes(const analysis *a, int m, enum analysis_at at)
+{
+    printf("\n* best mean %s. n: finished seeds with a value / all seeds. diff: mean over seeds "
+           "of (configuration - baseline), same seed.\n", analysis_series_name(m));
+    printf("Intervals: 95%% Student-t. p: paired t-test, two-sided; p Holm: adjusted over %zu "
+           "comparison%s; verdict at alpha = %g after Holm.\n", a->holm_family[at][m],
+           a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
+    if (a->holm_family[at][m] == 0)
+        printf("No test: no configuration with λ > 0 has two seeds finished both in it and in "
+               "its baseline.\n");
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        if (c->stat[at][m].n == c->nruns)
+            continue;
+        char note[2048];
+        analysis_seeds_note(a, ci, m, at, note, sizeof note);
+        printf("not counted in %s: %s\n", c->label, note);
+    }
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
+                                          { "sweep", required_argument, 0, 's' },
+                                          { "metric", required_argument, 0, 'm' },
+                                          { "at", required_argument, 0, 'a' },
+                                          { "csv", no_argument, 0, 'c' },
+                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *metric = "test.psnr";
+    const char *at_name = "last";
+    int csv = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': sweep = optarg; break;
+        case 'm': metric = optarg; break;
+        case 'a': at_name = optarg; break;
+        case 'c': csv = 1; break;
+        case 'h': return cmd_usage(usage, WB_EXIT_OK);
+        default: return cmd_bad_option("compare", usage, argv);
+        }
+    }
+    if (optind != argc)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    int m = analysis_series_find(metric);
+    if (m < 0 || m >= ANALYSIS_NCOMPARED) {
+        wb_error("compare", "--metric '%s' is not a val or test metric: use SPLIT.NAME with "
+                 "SPLIT val or test and NAME psnr, ssim, mse, lap4_mse or lap8_mse", metric);
+        return WB_EXIT_USAGE;
+    }
+    enum analysis_at at;
+    if (strcmp(at_name, "last") == 0)
+        at = ANALYSIS_LAST;
+    else if (strcmp(at_name, "best") == 0)
+        at = ANALYSIS_BEST;
+    else {
+        wb_error("compare", "--at must be last or best, not '%s'", at_name);
+        return WB_EXIT_USAGE;
+    }
+
+    char err[1024];
+    analysis *a;
+    int usage_error;
+    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
+        wb_error("compare", "%s", err);
+        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    }
+    table *t = csv ? csv_table(a, m, at) : aligned_table(a, m, at);
+    int status = WB_EXIT_OK;
+    if (!t) {
+        wb_error("compare", "out of memory");
+        status = WB_EXIT_FAILURE;
+    } else {
+        if (!csv)
+            printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m),
+                   analysis_at_title(at));
+        table_print(t, stdout, csv);
+        if (!csv)
+            print_notes(a, m, at);
+        table_free(t);
+    }
+    analysis_free(a);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        wb_error("compare", "writing to stdout failed");
+        status = WB_EXIT_FAILURE;
+    }
+    return status;
+}

@@ -1,0 +1,168 @@
+/* wb report: a sweep's charts, image grid and report (index.html, report.md) in one folder.
+ *
+ * The statistics, charts, grid and pages are plots/; this file chooses the folder, supplies the
+ * Laplacian for the grid's maps (model/, which plots/ may not include), prints where everything
+ * went and picks the exit status: 0 when every file was written and gnuplot drew every chart,
+ * 1 when anything failed (the rest is still written, and the page says what is missing), 2 for
+ * bad usage or a missing database or sweep. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/loss.h"
+#include "model/unet.h"
+#include "plots/analysis.h"
+#include "plots/charts.h"
+#include "plots/escape.h"
+#include "plots/grid.h"
+#include "plots/report.h"
+#include "wb/cmd.h"
+#include "wb/config.h"
+#include "wb/util.h"
+#include "wb_build.h"
+
+static const char usage[] =
+    "usage: wb report [--db PATH] [--sweep NAME] [--out DIR]\n\n"
+    "Writes a sweep's report into DIR: index.html (one self-contained page) and report.md with\n"
+    "the verdict, the statistics across seeds against the λ = 0 baseline, the runs that did\n"
+    "not finish, the configuration and environment; four charts, each as NAME.png and NAME.svg\n"
+    "drawn by gnuplot from NAME.gp and NAME.dat (edit the script and run `gnuplot NAME.gp` in\n"
+    "DIR to redraw); grid.png with inputs, targets, predictions and Laplacian maps.\n\n"
+    "  --db PATH      database (default " CONFIG_DEFAULT_DATABASE ")\n"
+    "  --sweep NAME   the sweep (default: the one run most recently)\n"
+    "  --out DIR      the folder (default: <database folder>/report-<sweep name>, the name with\n"
+    "                 every character but letters, digits, '-', '_' and '.' as '_')\n";
+
+#define GRID_ROWS 8
+#define GRID_TILE_PIXELS 128
+
+static const char laplacian_note[] =
+    "the K8 stencil [[1, 1, 1], [1, −8, 1], [1, 1, 1]] with reflect101 borders, unnormalised, "
+    "the same for every column whatever kernel its run trained with (as the lap8_mse metric)";
+
+/* grid_laplacian_fn: K8, reflect101, unnormalised, through the loss's own stencil code. */
+static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int h, int w,
+                        char *err, size_t errlen)
+{
+    (void)ctx;
+    const size_t hw = (size_t)h * w, values = (size_t)n * hw * 3;
+    float *cm = malloc(values * sizeof *cm);
+    double *out = malloc(values * sizeof *out);
+    double *scratch = malloc(LOSS_SCRATCH_PER_PIXEL * hw * sizeof *scratch);
+    int rc = -1;
+    if (cm && out && scratch) {
+        const loss_options o = { .pixel = PIXEL_MSE, .lap_weight = 1, .kernel = LAP_K8,
+                                 .border = BORDER_REFLECT101, .kernel_norm_l1 = 0 };
+        nhwc_to_cm(images, cm, n, (int)hw, 3);
+        lap_map(&o, cm, out, scratch, n, h, w);
+        for (size_t i = 0; i < (size_t)n * hw; i++)
+            for (size_t c = 0; c < 3; c++)
+                maps[3 * i + c] = out[c * (size_t)n * hw + i];
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "out of memory computing Laplacian maps");
+    }
+    free(cm);
+    free(out);
+    free(scratch);
+    return rc;
+}
+
+static void default_out_dir(const char *db, const char *sweep_name, char *out, size_t outlen)
+{
+    char folder[3800], safe[256];
+    wb_dirname(db, folder, sizeof folder);
+    escape_file_name(sweep_name, safe, sizeof safe);
+    snprintf(out, outlen, "%s/report-%s", folder, safe);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
+                                          { "sweep", required_argument, 0, 's' },
+                                          { "out", required_argument, 0, 'o' },
+                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *out_flag = NULL;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': sweep = optarg; break;
+        case 'o': out_flag = optarg; break;
+        case 'h': return cmd_usage(usage, WB_EXIT_OK);
+        default: return cmd_bad_option("report", usage, argv);
+        }
+    }
+    if (optind != argc)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+
+    char err[1024];
+    analysis *a;
+    int usage_error;
+    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
+        wb_error("report", "%s", err);
+        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    }
+
+    char dir[4096];
+    if (out_flag)
+        snprintf(dir, sizeof dir, "%s", out_flag);
+    else
+        default_out_dir(db, a->name, dir, sizeof dir);
+    int status = WB_EXIT_OK;
+    if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
+        wb_error("report", "%s", err);
+        analysis_free(a);
+        return WB_EXIT_FAILURE;
+    }
+
+    chart_result charts[CHART_COUNT];
+    int gnuplot_missing;
+    if (charts_draw(dir, charts, &gnuplot_missing, err, sizeof err) != 0) {
+        wb_error("report", "%s", err);
+        status = WB_EXIT_FAILURE;
+    }
+
+    grid_plan plan;
+    grid_info info;
+    char grid_error[1024] = "", grid_path[4200];
+    snprintf(grid_path, sizeof grid_path, "%s/grid.png", dir);
+    int have_grid = grid_plan_columns(a, &plan, grid_error, sizeof grid_error) == 0;
+    if (have_grid && grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
+                                NULL, &info, grid_error, sizeof grid_error) != 0) {
+        wb_error("report", "image grid: %s", grid_error);
+        have_grid = 0;
+        status = WB_EXIT_FAILURE;
+    }
+
+    char when[64], version[256];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    snprintf(version, sizeof version, "wb %s (commit %.12s%s)", WB_VERSION, WB_GIT_COMMIT,
+             WB_GIT_DIRTY ? ", dirty" : "");
+    report_inputs in = { .a = a, .charts = charts, .grid = have_grid ? &plan : NULL,
+                         .grid_info = &info, .grid_error = grid_error,
+                         .laplacian_note = laplacian_note, .generated_at = when,
+                         .wb_version = version };
+    if (report_write(dir, &in, err, sizeof err) != 0) {
+        wb_error("report", "%s", err);
+        analysis_free(a);
+        return WB_EXIT_FAILURE;
+    }
+
+    printf("%s/index.html\n%s/report.md\n", dir, dir);
+    for (int k = 0; k < CHART_COUNT; k++)
+        if (charts[k].drawn)
+            printf("%s/%s.png\n%s/%s.svg\n", dir, chart_name((enum chart_kind)k), dir,
+                   chart_name((enum chart_kind)k));
+    if (have_grid)
+        printf("%s\n", grid_path);
+    else if (status == WB_EXIT_OK)
+        fprintf(stderr, "wb report: no image grid: %s\n", grid_error);
+    analysis_free(a);
+    return status;
+}
