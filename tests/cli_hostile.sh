@@ -57,6 +57,22 @@ for p in "${payloads[@]}"; do check "wb query's table shows <$p>" grep -qF -- "$
 eq "wb show: exit 0" "$rc" 0
 for p in "${payloads[@]}"; do check "wb show lists sweep <$p>" grep -qF -- "$p" "$T/show.txt"; done
 
+# wb report (HTML, Markdown, gnuplot scripts run by gnuplot) and wb compare on every one of them
+# (the report module's tests check the escaping itself; here: nothing runs, nothing breaks).
+i=0
+for p in "${payloads[@]}"; do
+  i=$((i + 1))
+  "$WB" report --db "$db" --sweep "$p" --out "$T/rep$i" > /dev/null 2> "$T/rep$i.err"; rc=$?
+  eq "wb report on <$p>: exit 0" "$rc" 0
+  "$WB" compare --db "$db" --sweep "$p" > "$T/cmp$i.txt" 2>&1; rc=$?
+  eq "wb compare on <$p>: exit 0" "$rc" 0
+done
+check "the HTML report shows <script> as text" grep -qF "&lt;script&gt;alert(1)&lt;/script&gt;" "$T/rep5/index.html"
+check "  and never as a tag" bash -c "! grep -qF '<script>alert(1)' '$T/rep5/index.html'"
+"$WB" report --db "$db" --sweep "${payloads[2]}" > /dev/null 2>&1; rc=$?
+eq "wb report's default folder for a \$(...) name: exit 0" "$rc" 0
+eq "  a folder beside the database, its name made safe" "$(cd "$T" && ls -d report-* | grep -c '^report-[A-Za-z0-9._-]*$')" 1
+
 # ---- a data folder, a database path and --set values ----------------------------------------
 src="$T/src \"q\" 'x' \$(touch $M/src1) \`touch $M/src2\` <b>x</b>'; DROP TABLE runs; --"
 mkdir -p "$src"
