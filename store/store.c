@@ -34,6 +34,7 @@ struct store {
     int schema_version;
     int tx_depth;               /* transactions open through tx_begin; nested ones are savepoints */
     int busy_ms;                /* busy timeout: STORE_BUSY_TIMEOUT_MS or WB_BUSY_TIMEOUT_MS */
+    int open_errcode;           /* the extended code of a failed schema check, for store_open */
     char host[HOST_CAP];        /* gethostname(), for stale detection */
     /* The run this handle claimed last, and the owner it wrote: its heartbeats, epochs and end
      * must find the same owner in the row, or the run was taken from this process. */
@@ -383,11 +384,20 @@ static int check_path(const store *s, enum store_open_mode mode, char *err, size
 static int check_schema(store *s, int *version, char *err, size_t errlen)
 {
     int64_t v = 0, tables = 0;
+    /* One read transaction for both: another process creating the schema may commit between
+     * two statements, and its tables would be seen without its version (a new database taken
+     * for someone else's when two sweeps start together). */
+    if (exec_sql(s, NULL, "reading the schema", err, errlen, "BEGIN", "") < 0)
+        return -1;
     if (query_int64(s, &v, "reading the schema version", err, errlen, "PRAGMA user_version", "") <
             0 ||
         query_int64(s, &tables, "reading the schema", err, errlen,
-                    "SELECT count(*) FROM sqlite_schema", "") < 0)
+                    "SELECT count(*) FROM sqlite_schema", "") < 0) {
+        s->open_errcode = sqlite3_extended_errcode(s->db);   /* before ROLLBACK resets it */
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
+    }
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (v == 0 && tables > 0)
         return fail(err, errlen,
                     "%s is an SQLite database but not a wb database (it has tables and no wb "
@@ -440,13 +450,20 @@ static int configure_connection(store *s, char *err, size_t errlen)
 static int configure_writer(store *s, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    if (prepare(s, &st, "switching to WAL", err, errlen, "PRAGMA journal_mode = WAL", "") < 0)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        db_fail(s, rc, "switching to WAL", err, errlen);
+    int rc;
+    /* Changing the journal mode needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+     * without its busy handler: two processes creating one database together (two sweeps
+     * started at once) made one fail. Retry for as long as the busy timeout. */
+    for (int waited_ms = 0;; waited_ms += 10) {
+        if (prepare(s, &st, "switching to WAL", err, errlen, "PRAGMA journal_mode = WAL", "") < 0)
+            return -1;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            break;
         sqlite3_finalize(st);
-        return -1;
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= s->busy_ms)
+            return db_fail(s, rc, "switching to WAL", err, errlen);
+        usleep(10000);
     }
     char mode[32];
     copy_column_text(st, 0, mode, sizeof mode);
@@ -544,8 +561,8 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
     int version = 0;
     if (configure_connection(s, err, errlen) < 0 || check_schema(s, &version, err, errlen) < 0) {
         if (mode != STORE_OPEN_READONLY ||
-            (sqlite3_extended_errcode(s->db) != SQLITE_READONLY_CANTINIT &&
-             sqlite3_extended_errcode(s->db) != SQLITE_READONLY_DIRECTORY) ||
+            (s->open_errcode != SQLITE_READONLY_CANTINIT &&
+             s->open_errcode != SQLITE_READONLY_DIRECTORY) ||
             reopen_immutable(s, err, errlen) < 0 || configure_connection(s, err, errlen) < 0 ||
             check_schema(s, &version, err, errlen) < 0)
             goto fail;
