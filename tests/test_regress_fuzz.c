@@ -63,48 +63,32 @@ static int replay(const char *dir, fuzz_fn fn)
     return n;
 }
 
-static void check_target(const char *name, fuzz_fn fn)
+typedef struct target {
+    const char *name;
+    fuzz_fn fn;
+} target;
+
+static void test_target(void **state)
 {
+    const target *t = *state;
     char dir[128];
-    snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", name);
-    const int seeds = replay(dir, fn);
-    snprintf(dir, sizeof dir, "tests/fuzz/crashes/%s", name);
-    const int crashes = replay(dir, fn);
-    printf("%s: %d seeds, %d former crashes replayed\n", name, seeds, crashes);
+    snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", t->name);
+    const int seeds = replay(dir, t->fn);
+    snprintf(dir, sizeof dir, "tests/fuzz/crashes/%s", t->name);
+    const int crashes = replay(dir, t->fn);
+    printf("%s: %d seeds, %d former crashes replayed\n", t->name, seeds, crashes);
     assert_true(seeds > 0);
-}
-
-static void test_ini(void **state)
-{
-    (void)state;
-    check_target("ini", wb_fuzz_ini);
-}
-
-static void test_png(void **state)
-{
-    (void)state;
-    check_target("png", wb_fuzz_png);
-}
-
-static void test_npy(void **state)
-{
-    (void)state;
-    check_target("npy", wb_fuzz_npy);
-}
-
-static void test_safetensors(void **state)
-{
-    (void)state;
-    check_target("safetensors", wb_fuzz_safetensors);
 }
 
 int main(void)
 {
+    static target targets[] = { { "ini", wb_fuzz_ini }, { "png", wb_fuzz_png },
+                                { "npy", wb_fuzz_npy }, { "safetensors", wb_fuzz_safetensors } };
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ini),
-        cmocka_unit_test(test_png),
-        cmocka_unit_test(test_npy),
-        cmocka_unit_test(test_safetensors),
+        { "replay ini", test_target, NULL, NULL, &targets[0] },
+        { "replay png", test_target, NULL, NULL, &targets[1] },
+        { "replay npy", test_target, NULL, NULL, &targets[2] },
+        { "replay safetensors", test_target, NULL, NULL, &targets[3] },
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

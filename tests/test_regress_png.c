@@ -18,17 +18,7 @@
 #include <cmocka.h>
 
 #include "data/image.h"
-
-static uint32_t png_crc(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
+#include "fuzz/fuzz.h"
 
 /* Appends a chunk (length, type, data, CRC) at *at. */
 static void chunk(uint8_t *buf, size_t *at, const char *type, const uint8_t *data, uint32_t len,
@@ -39,7 +29,7 @@ static void chunk(uint8_t *buf, size_t *at, const char *type, const uint8_t *dat
     c[2] = (uint8_t)(claimed_len >> 8), c[3] = (uint8_t)claimed_len;
     memcpy(c + 4, type, 4);
     memcpy(c + 8, data, len);
-    const uint32_t crc = png_crc(c + 4, len + 4);
+    const uint32_t crc = wb_fuzz_png_crc(c + 4, len + 4);
     c[8 + len] = (uint8_t)(crc >> 24), c[9 + len] = (uint8_t)(crc >> 16);
     c[10 + len] = (uint8_t)(crc >> 8), c[11 + len] = (uint8_t)crc;
     *at += 12 + len;

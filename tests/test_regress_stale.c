@@ -70,13 +70,20 @@ static pid_t zombie(void)
     return -1;
 }
 
+/* A new database in the test's scratch folder. */
+static store *open_store(tempdir_fixture *f)
+{
+    char err[1024] = "", db[4096];
+    store *s = NULL;
+    if (store_open(tempdir_join(db, f->dir, "wb.db"), STORE_OPEN_CREATE, &s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return s;
+}
+
 static void test_zombie_owner_is_stale(void **state)
 {
-    tempdir_fixture *f = *state;
-    char err[1024] = "", db[4096];
-    store *s;
-    assert_int_equal(store_open(tempdir_join(db, f->dir, "wb.db"), STORE_OPEN_CREATE, &s, err,
-                                sizeof err), 0);
+    char err[1024] = "";
+    store *s = open_store(*state);
     const pid_t z = zombie();
     int64_t sweep_id, run_id;
     add_claimed_run(s, &sweep_id, &run_id, z);
@@ -104,11 +111,8 @@ static void test_zombie_owner_is_stale(void **state)
 /* A live owner (this process) is not stale: the zombie rule must not catch the living. */
 static void test_live_owner_stays(void **state)
 {
-    tempdir_fixture *f = *state;
-    char err[1024] = "", db[4096];
-    store *s;
-    assert_int_equal(store_open(tempdir_join(db, f->dir, "wb.db"), STORE_OPEN_CREATE, &s, err,
-                                sizeof err), 0);
+    char err[1024] = "";
+    store *s = open_store(*state);
     int64_t sweep_id, run_id;
     add_claimed_run(s, &sweep_id, &run_id, getpid());
     int marked = -1;

@@ -1,13 +1,13 @@
 /* tests/fuzz/fuzz_ini.c: the INI parser (config_parse_string), then, for a text it accepts, the
  * grid (config_expand: validation across keys, the Cartesian product, hashes, JSON) and one
  * --set override taken from the input's last line.
- * Built by tests/fuzz/run.sh as a libFuzzer target; tests/test_regress_fuzz.c includes it with
- * WB_FUZZ_NO_MAIN to replay the corpus and every crash found. */
+ * Built by tests/fuzz/run.sh as a libFuzzer target (fuzz.h says how make test replays it). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "wb/config.h"
 
 int wb_fuzz_ini(const uint8_t *data, size_t size)
@@ -37,9 +37,4 @@ int wb_fuzz_ini(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef WB_FUZZ_NO_MAIN
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return wb_fuzz_ini(data, size);
-}
-#endif
+WB_FUZZ_ENTRY(wb_fuzz_ini)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "data/npy.h"
 
 int wb_fuzz_npy(const uint8_t *data, size_t size)
@@ -24,9 +25,4 @@ int wb_fuzz_npy(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef WB_FUZZ_NO_MAIN
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return wb_fuzz_npy(data, size);
-}
-#endif
+WB_FUZZ_ENTRY(wb_fuzz_npy)

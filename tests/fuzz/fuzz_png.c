@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "data/image.h"
 
 static void decode(const uint8_t *data, size_t size)
@@ -26,18 +27,6 @@ static void decode(const uint8_t *data, size_t size)
     free(rgb);
 }
 
-/* PNG's CRC-32 (ISO 3309, as zlib's crc32), bit by bit: no library needed. */
-static uint32_t png_crc(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
-
 /* Rewrites the CRC of every whole chunk after the 8-byte signature. */
 static void fix_crcs(uint8_t *b, size_t size)
 {
@@ -47,7 +36,7 @@ static void fix_crcs(uint8_t *b, size_t size)
                            b[at + 3];
         if (len > size - at - 12)
             break;
-        const uint32_t crc = png_crc(b + at + 4, len + 4);
+        const uint32_t crc = wb_fuzz_png_crc(b + at + 4, len + 4);
         uint8_t *c = b + at + 8 + len;
         c[0] = (uint8_t)(crc >> 24);
         c[1] = (uint8_t)(crc >> 16);
@@ -71,9 +60,4 @@ int wb_fuzz_png(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef WB_FUZZ_NO_MAIN
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return wb_fuzz_png(data, size);
-}
-#endif
+WB_FUZZ_ENTRY(wb_fuzz_png)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "model/safetensors.h"
 
 int wb_fuzz_safetensors(const uint8_t *data, size_t size)
@@ -33,9 +34,4 @@ int wb_fuzz_safetensors(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef WB_FUZZ_NO_MAIN
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return wb_fuzz_safetensors(data, size);
-}
-#endif
+WB_FUZZ_ENTRY(wb_fuzz_safetensors)
