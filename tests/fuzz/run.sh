@@ -76,7 +76,7 @@ for t in "${targets[@]}"; do
   # Distinct crashes: each saved input replayed once, its sanitizer or libFuzzer summary line.
   sites[$t]=$(find "$OUT/crashes/$t" -type f | head -n 100 | while read -r f; do
                 "$bin" -rss_limit_mb=2048 -timeout=10 "$f" 2>&1 | grep -m1 '^SUMMARY:' |
-                  sed 's/^SUMMARY: //; s| /[^ ]*/\(model\|data\|store\|wb\|plots\|tests\)/| \1/|'
+                  sed -E 's/^SUMMARY: //; s# /[^ ]*/(model|data|store|wb|plots|tests)/# \1/#'
               done | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')
   crashes[$t]=$(find "$OUT/crashes/$t" -type f | wc -l)
 done
