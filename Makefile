@@ -5,7 +5,7 @@
 #   make sweep           the main job: the lossweights ablation and its report
 #   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make check-valgrind  a micro sweep under valgrind (no -march=native)
+#   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
 #   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
 #   make bench           benchmarks against PyTorch (needs `make bench-deps`)
 #   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
