@@ -42,12 +42,14 @@ done
 
 # ---- the page -----------------------------------------------------------------------------
 html="$dir/index.html" md="$dir/report.md"
+# The environment names the GEMM library the runs recorded (oneDNN, or CBLAS in GEMM=cblas builds).
+gemm=$("$WB" query "SELECT DISTINCT gemm_library FROM runs" --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
 for want in '<h2 id="verdict">Verdict</h2>' 'λ = 0.6 with kernel 4 changes test PSNR by' \
             'λ = 0.6 with kernel 8 changes test PSNR by' 'after Holm: ' \
             '<strong>Helps</strong>' '<strong>Hurts</strong>' \
             '<strong>Indistinguishable from the baseline</strong>' 'All 6 runs finished.' \
             '<tr class="best">' '<img src="grid.png"' 'Laplacian of the target' \
-            '<pre>; A few seconds' 'oneDNN' 'Student' 'Holm' ; do
+            '<pre>; A few seconds' "$gemm" 'Student' 'Holm' ; do
   grep -qF -- "$want" "$html" || fail "index.html lacks: $want"
 done
 for c in $CHARTS; do
