@@ -252,6 +252,13 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
     int rc = f->tensors && f->meta && spans ? 0 : fail(err, errlen, name, "out of memory");
     for (const cJSON *it = root->child; rc == 0 && it; it = it->next) {
         if (it->string && strcmp(it->string, "__metadata__") == 0) {
+            /* The array was sized by the last __metadata__ object: a second one would write past
+             * it (found by fuzzing, tests/fuzz/crashes/safetensors/). JSON allows repeated keys;
+             * safetensors does not. */
+            if (f->nmeta > 0 || (size_t)cJSON_GetArraySize(it) != nm) {
+                rc = fail(err, errlen, name, "__metadata__ appears twice");
+                break;
+            }
             if (!cJSON_IsObject(it)) {
                 rc = fail(err, errlen, name, "__metadata__ is not an object");
                 break;

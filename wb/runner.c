@@ -312,7 +312,7 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     progress_event end = { .kind = PROGRESS_END };
     end.epoch = out.epochs_done;
     snprintf(end.status, sizeof end.status, "%s", store_status_name(result->status));
-    snprintf(end.error, sizeof end.error, "%s", why);
+    snprintf(end.error, sizeof end.error, "%.399s", why);   /* the event carries a shortened copy */
     emit(&c, &end);
     return rc;
 }
