@@ -93,9 +93,16 @@ ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sf ../$(BUILD)/wb bin/wb
 endif
 
-$(BUILD)/obj/%.o: %.c | $(BUILD)/gen/wb_build.h
+$(BUILD)/obj/%.o: %.c $(BUILD)/gen/flags | $(BUILD)/gen/wb_build.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The compile flags, rewritten only when they change: objects built with other flags (OPT, SAN,
+# HARDEN, GEMM in one build folder) are rebuilt instead of linked together.
+$(BUILD)/gen/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)' > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # Files embedded with .incbin: the object must be rebuilt when they change.
 $(BUILD)/obj/data/photos.o: $(wildcard data/photos/*.png) data/photos/NOTICE.md
