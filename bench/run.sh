@@ -34,10 +34,12 @@ torch_version=$($PY -c 'import torch; print(torch.__version__)')
 
 echo "wb $commit vs PyTorch $torch_version: training steps of the U-Net (depth 2, 16x16x3, batch 64,"
 echo "MSE + 0.6 * Laplacian K8 reflect101, Adam), $REPS repetitions of $STEPS steps after warm-up;"
-echo "samples/s as median [min-max]; GFLOP/s counts 2*M*N*K per GEMM (forward, weight and input"
-echo "gradient, no input gradient for the first layer)."
+echo "samples/s as median [min-max]; 'vs best': against PyTorch's better thread count so far at that"
+echo "width; GFLOP/s counts 2*M*N*K per GEMM (forward, weight and input gradient, no input gradient"
+echo "for the first layer); share: of one 2048^3 SGEMM's GFLOP/s at the same thread count."
 echo
-printf '%-6s %-7s %-22s %-22s %-6s %-8s %-9s %-7s %s\n' width threads "wb samples/s" "PyTorch samples/s" ratio "wb GF/s" "SGEMM GF/s" share "parts of wb's step (%)"
+printf '%-6s %-7s %-22s %-22s %-6s %-9s %-8s %-9s %-7s %s\n' width threads "wb samples/s" "PyTorch samples/s" ratio "vs best" "wb GF/s" "SGEMM GF/s" share "parts of wb's step (%)"
+declare -A torch_best
 for threads in 1 2; do
   sg=$(field "$($BT --sgemm 2048 --threads "$threads")" gflops)
   for width in 16 32; do
@@ -49,10 +51,15 @@ for threads in 1 2; do
     gf=$(awk -v s="$wmed" -v f="$flops" 'BEGIN { printf "%.1f", s * f / 1e9 }')
     share=$(awk -v g="$gf" -v s="$sg" 'BEGIN { printf "%.0f%%", 100 * g / s }')
     ratio=$(awk -v a="$wmed" -v b="$pmed" 'BEGIN { printf "%.2f", a / b }')
+    # PyTorch's better thread count so far (it can be slower on 2 threads than on 1)
+    best=${torch_best[$width]:-0}
+    [ "$pmed" -gt "$best" ] && best=$pmed
+    torch_best[$width]=$best
+    vsbest=$(awk -v a="$wmed" -v b="$best" 'BEGIN { printf "%.2f", a / b }')
     parts=$($PY -c 'import json,sys; d=json.loads(sys.argv[1])["seconds"]; t=sum(d.values())
 print(" ".join("%s %.0f" % (k, 100 * v / t) for k, v in d.items()))' "$w")
-    printf '%-6s %-7s %-22s %-22s %-6s %-8s %-9s %-7s %s\n' "$width" "$threads" "$wmed [$wmin-$wmax]" \
-      "$pmed [$pmin-$pmax]" "${ratio}x" "$gf" "$sg" "$share" "$parts"
+    printf '%-6s %-7s %-22s %-22s %-6s %-9s %-8s %-9s %-7s %s\n' "$width" "$threads" "$wmed [$wmin-$wmax]" \
+      "$pmed [$pmin-$pmax]" "${ratio}x" "${vsbest}x" "$gf" "$sg" "$share" "$parts"
     echo "$date,$commit,$dirty,\"$compiler\",$(field "$w" gemm),$torch_version,train,$width,$threads,64,$wmed,$wmin,$wmax,$pmed,$pmin,$pmax,$ratio,$gf,$sg,${share%\%},$(field "$w" peak_rss_mb),$(field "$p" peak_rss_mb)" >> "$CSV"
   done
 done
@@ -69,5 +76,7 @@ for jobs in 1 2; do
   echo "$date,$commit,$dirty,\"$compiler\",,$torch_version,smoke_sweep_seconds,,$jobs,,$secs,,,,,,,,,,," >> "$CSV"
 done
 echo
-echo "Peak memory (RSS) of one training process at width 16, 1 thread: wb $(field "$($BT --width 16 --threads 1 --reps 1 --steps 5)" peak_rss_mb) MB, PyTorch $(field "$($PY bench/torch_unet.py --width 16 --threads 1 --reps 1 --steps 5)" peak_rss_mb) MB."
+rss_wb=$(field "$($BT --width 16 --threads 1 --reps 1 --steps 5)" peak_rss_mb)
+rss_pt=$(field "$($PY bench/torch_unet.py --width 16 --threads 1 --reps 1 --steps 5)" peak_rss_mb)
+printf 'Peak memory (RSS) of one training process at width 16, 1 thread: wb %.0f MB, PyTorch %.0f MB.\n' "$rss_wb" "$rss_pt"
 echo "Rows appended to $CSV. Timings on a shared or virtual machine vary: compare ratios from one run."
