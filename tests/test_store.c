@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "support/fakehash.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -77,19 +79,6 @@ static int near(double a, double b)
     return fabs(a - b) <= 1e-9 * (1 + fabs(b));
 }
 
-/* A deterministic stand-in for a SHA-256 hex digest: splitmix64 of a string's FNV-1a hash. */
-static void fake_hash(const char *text, char out[65])
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *c = text; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (h += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        snprintf(out + 16 * i, 17, "%016llx", (unsigned long long)(z ^ (z >> 31)));
-    }
-}
 
 /* A resolved configuration as wb/ would pass it: every key, λ and kernel varying. */
 typedef struct spec_buf {
