@@ -82,37 +82,64 @@ static inline void bias_act(float *y, size_t plane, const float *bias, int cout,
  * scalar and latency-bound: 85 % of the backward pass's own time), added up in double per
  * chunk. */
 #define ACT_LANES 16
+
+/* dbias_acc[co] += sum of a chunk's dy (cols values of each channel row), in ACT_LANES lanes. */
+static inline void bias_grad(const float *dy, size_t plane, int cout, size_t cols, float *dbias_acc)
+{
+    for (int co = 0; co < cout; co++) {
+        const float *g = dy + (size_t)co * plane;
+        float lane[ACT_LANES] = { 0 };
+        size_t j = 0;
+        for (; j + ACT_LANES <= cols; j += ACT_LANES)
+            for (int k = 0; k < ACT_LANES; k++)
+                lane[k] += g[j + k];
+        for (; j < cols; j++)
+            lane[0] += g[j];
+        double sum = 0.0;
+        for (int k = 0; k < ACT_LANES; k++)
+            sum += lane[k];
+        dbias_acc[co] += (float)sum;
+    }
+}
+
 static inline void act_backward(float *dy, const float *y, size_t plane, int cout, size_t cols,
                                 int relu, float *dbias_acc)
 {
+    if (!relu) {
+        bias_grad(dy, plane, cout, cols, dbias_acc);
+        return;
+    }
     for (int co = 0; co < cout; co++) {
         float *g = dy + (size_t)co * plane;
-        const float *yr = relu ? y + (size_t)co * plane : g;
+        const float *yr = y + (size_t)co * plane;
         float lane[ACT_LANES] = { 0 };
         size_t j = 0;
-        if (relu) {
-            for (; j + ACT_LANES <= cols; j += ACT_LANES)
-                for (int k = 0; k < ACT_LANES; k++) {
-                    const float v = yr[j + k] > 0.0f ? g[j + k] : 0.0f;
-                    g[j + k] = v;
-                    lane[k] += v;
-                }
-            for (; j < cols; j++) {
-                g[j] = yr[j] > 0.0f ? g[j] : 0.0f;
-                lane[0] += g[j];
+        for (; j + ACT_LANES <= cols; j += ACT_LANES)
+            for (int k = 0; k < ACT_LANES; k++) {
+                const float v = yr[j + k] > 0.0f ? g[j + k] : 0.0f;
+                g[j + k] = v;
+                lane[k] += v;
             }
-        } else {
-            for (; j + ACT_LANES <= cols; j += ACT_LANES)
-                for (int k = 0; k < ACT_LANES; k++)
-                    lane[k] += g[j + k];
-            for (; j < cols; j++)
-                lane[0] += g[j];
+        for (; j < cols; j++) {
+            g[j] = yr[j] > 0.0f ? g[j] : 0.0f;
+            lane[0] += g[j];
         }
         double sum = 0.0;
         for (int k = 0; k < ACT_LANES; k++)
             sum += lane[k];
         dbias_acc[co] += (float)sum;
     }
+}
+
+/* This thread's gradient accumulator, zeroed when the thread has chunks to add into it. Called
+ * inside the parallel region. */
+static inline float *thread_accumulator(const layer_scratch *s, int used_threads, size_t count)
+{
+    const int t = omp_get_thread_num();
+    float *acc = s->acc + (size_t)t * s->acc_floats;
+    if (t < used_threads)
+        memset(acc, 0, sizeof(float) * count);
+    return acc;
 }
 
 /* Sums the used threads' accumulators into thread 0's, in thread order: deterministic for a

@@ -212,9 +212,7 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
 #pragma omp parallel num_threads(s->threads)
     {
         const int t = omp_get_thread_num();
-        float *acc = s->acc + (size_t)t * s->acc_floats;
-        if (t < used)
-            memset(acc, 0, sizeof(float) * (wcount + cout));
+        float *acc = thread_accumulator(s, used, wcount + cout);
 #pragma omp for schedule(static)
         for (int c = 0; c < nch; c++) {
             const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch), ns = s1 - s0;
@@ -322,9 +320,7 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
 #pragma omp parallel num_threads(s->threads)
     {
         const int t = omp_get_thread_num();
-        float *acc = s->acc + (size_t)t * s->acc_floats;
-        if (t < used)
-            memset(acc, 0, sizeof(float) * (wcount + cout));
+        float *acc = thread_accumulator(s, used, wcount + cout);
 #pragma omp for schedule(static)
         for (int c = 0; c < nch; c++) {
             const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
@@ -332,9 +328,9 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
             const size_t cols = (size_t)ns * hw;
             float *dz = s->col + (size_t)t * s->col_floats;
             double t0 = prof_now(s);
+            bias_grad(dy + (size_t)s0 * hw * 4, plane_out, cout, cols * 4, acc + wcount);
             for (int co = 0; co < cout; co++) {
                 const float *g = dy + (size_t)co * plane_out + (size_t)s0 * hw * 4;
-                double sum = 0.0;
                 for (int a = 0; a < 2; a++) {
                     float *z0 = dz + (size_t)(co * 4 + a * 2) * cols;
                     float *z1 = z0 + cols;
@@ -344,11 +340,9 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
                         for (int xx = 0; xx < w; xx++) {
                             p0[xx] = gr[2 * xx];
                             p1[xx] = gr[2 * xx + 1];
-                            sum += (double)gr[2 * xx] + gr[2 * xx + 1];
                         }
                     }
                 }
-                acc[wcount + co] += (float)sum;
             }
             PROF_ADD(s, im2col, &t0);
             /* dW[ci][m] += x[ci][cols] * dz[m][cols]^T */

@@ -11,7 +11,7 @@
 #define SSIM_K1 0.01
 #define SSIM_K2 0.03
 
-double metric_mse(const float *a, const float *b, size_t count)
+static double metric_mse(const float *a, const float *b, size_t count)
 {
     double sum = 0.0;
     for (size_t i = 0; i < count; i++) {

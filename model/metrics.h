@@ -12,7 +12,6 @@ enum ssim_variant {
     SSIM_WANG2004   /* 11x11 Gaussian, sigma 1.5, population covariance, valid windows */
 };
 
-double metric_mse(const float *a, const float *b, size_t count);
 double metric_psnr(const float *a, const float *b, int h, int w);            /* one image */
 double metric_ssim(const float *a, const float *b, int h, int w, enum ssim_variant v); /* one image */
 /* mean((L(a) - L(b))^2) over one image with the unnormalised K4 or K8 and the given border. */

@@ -33,11 +33,6 @@ static double now_seconds(void)
 
 /* ---- checkpoints ---------------------------------------------------------------------------- */
 
-int trainer_epoch(const trainer *t)
-{
-    return t->epoch;
-}
-
 unet *trainer_unet(trainer *t)
 {
     return t->net;

@@ -94,7 +94,6 @@ int trainer_save_weights(trainer *t, const char *path, const char *config_json,
                          const char *config_hash, const char *wb_version, char *err, size_t errlen);
 int trainer_save_optimizer(trainer *t, const char *path, const char *config_hash, char *err,
                            size_t errlen);
-int trainer_epoch(const trainer *t);
 unet *trainer_unet(trainer *t);
 
 #endif

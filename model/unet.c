@@ -302,14 +302,6 @@ const unet_tensor *unet_tensor_at(const unet *u, size_t i)
     return i < u->ntensors ? &u->tensors[i] : NULL;
 }
 
-const unet_tensor *unet_find_tensor(const unet *u, const char *name)
-{
-    for (size_t i = 0; i < u->ntensors; i++)
-        if (strcmp(u->tensors[i].name, name) == 0)
-            return &u->tensors[i];
-    return NULL;
-}
-
 size_t unet_param_count(const unet *u)
 {
     return u->nparams;

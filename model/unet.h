@@ -38,7 +38,6 @@ void unet_free(unet *u);
 
 size_t unet_tensor_count(const unet *u);
 const unet_tensor *unet_tensor_at(const unet *u, size_t i);
-const unet_tensor *unet_find_tensor(const unet *u, const char *name);
 size_t unet_param_count(const unet *u);
 float *unet_params(unet *u);    /* unet_param_count() floats */
 float *unet_grads(unet *u);

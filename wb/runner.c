@@ -22,9 +22,10 @@
 #include "wb/util.h"
 #include "wb_build.h"
 
-const char *const runner_eval_metrics[] = { "mse", "psnr", "ssim", "lap4_mse", "lap8_mse",
+/* The metrics of DESIGN.md an epoch logs, per split. */
+static const char *const runner_eval_metrics[] = { "mse", "psnr", "ssim", "lap4_mse", "lap8_mse",
                                             "seconds", NULL };
-const char *const runner_train_metrics[] = { "loss", "loss_pixel", "loss_lap", "seconds",
+static const char *const runner_train_metrics[] = { "loss", "loss_pixel", "loss_lap", "seconds",
                                              "samples_per_s", NULL };
 
 typedef struct run_ctx {

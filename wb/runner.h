@@ -34,8 +34,4 @@ typedef struct runner_result {
 int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset *ds,
                    const runner_sink *sink, runner_result *result, char *err, size_t errlen);
 
-/* The metrics of DESIGN.md an epoch logs, for tests and `wb show`. */
-extern const char *const runner_eval_metrics[];     /* mse psnr ssim lap4_mse lap8_mse seconds */
-extern const char *const runner_train_metrics[];    /* loss loss_pixel loss_lap seconds samples_per_s */
-
 #endif
