@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "model/conv_direct.h"
 #include "model/gemm.h"
 #include "model/layer_util.h"
 
@@ -117,12 +118,71 @@ static void add_accumulated(const layer_scratch *s, float *dweight, int wrows, i
 
 /* ---- convolution ----------------------------------------------------------------------------- */
 
+/* The direct kernels (conv_direct.h) for 3x3 layers whose images they take, on a CPU with
+ * AVX-512: no im2col pass, and products at the FMA rate. */
+static int use_direct(const conv_desc *d, const layer_scratch *s)
+{
+    return !s->im2col_only && d->ksize == 3 && conv_direct_usable(d->h, d->w);
+}
+
+/* Backward with the direct kernels: per thread, one chunk of samples (the weight gradient's
+ * horizontal sums are then paid once per thread, not per cache-sized chunk), the ReLU mask and
+ * bias sum, the weight gradient, and the input gradient as a forward convolution of dy with the
+ * flipped weights. */
+static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, float *dy,
+                                   const float *y, const float *x, const float *weight, int n,
+                                   const conv_desc *d, layer_scratch *s)
+{
+    const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, relu = d->relu;
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    const size_t wcount = (size_t)9 * cin * cout;
+    const int nch = n < s->threads ? n : s->threads;
+    const int used = threads_used(nch, s->threads);
+    if (dx)
+        conv_direct_pack(s->shared, weight, cout, cin, 1);
+#pragma omp parallel num_threads(s->threads)
+    {
+        float *acc = thread_accumulator(s, used, wcount + cout);
+#pragma omp for schedule(static)
+        for (int c = 0; c < nch; c++) {
+            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            const size_t cols = (size_t)(s1 - s0) * hw;
+            float *g = dy + s0 * hw;
+            double t0 = prof_now(s);
+            act_backward(g, relu ? y + s0 * hw : NULL, plane, cout, cols, relu, acc + wcount);
+            PROF_ADD(s, elementwise, &t0);
+            conv_direct_wgrad(acc, g, x + s0 * hw, plane, cin, cout, h, w, cols);
+            PROF_ADD(s, gemm_wgrad, &t0);
+            if (dx) {
+                conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols, 1,
+                                  NULL, 0);
+                PROF_ADD(s, gemm_dgrad, &t0);
+            }
+        }
+    }
+    sum_accumulators(s, used, wcount + cout);
+    add_accumulated(s, dweight, cout, 9 * cin, 0, dbias, cout);
+}
+
 void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
                     const conv_desc *d, layer_scratch *s)
 {
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
+    if (use_direct(d, s)) {
+        conv_direct_pack(s->shared, weight, cout, cin, 0);
+        const int nch = n < s->threads ? n : s->threads;
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+        for (int c = 0; c < nch; c++) {
+            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            double t0 = prof_now(s);
+            conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
+                              (size_t)(s1 - s0) * hw, 0, bias, relu);
+            PROF_ADD(s, gemm_fwd, &t0);
+        }
+        return;
+    }
     const int nch = conv_chunks(n, d, s->threads);
 
 #pragma omp parallel for schedule(static) num_threads(s->threads)
@@ -198,6 +258,10 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
                      const float *x, const float *weight, int n, const conv_desc *d,
                      layer_scratch *s)
 {
+    if (use_direct(d, s)) {
+        conv2d_backward_direct(dx, dweight, dbias, dy, y, x, weight, n, d, s);
+        return;
+    }
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;

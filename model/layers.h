@@ -28,6 +28,7 @@ typedef struct layer_scratch {
     size_t shared_floats;   /* one buffer for all threads: rearranged weights */
     float *shared;
     unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
+    int im2col_only;        /* 1: never the direct 3x3 kernels (tests compare the two paths) */
 } layer_scratch;
 
 /* The buffer a chunk of samples aims for, in floats (about 1 MB: 0.25 MB and 4 MB measured 5-15 %

@@ -231,6 +231,20 @@ static void test_conv3x3_linear(void **state)
     check_layer(*state, &c, "conv3x3");
 }
 
+/* The same layers on the other path: 6x10 images are not a multiple of 16 pixels, so the case
+ * above runs on im2col; 4x12 images run on the direct kernels where the CPU has them, and the
+ * 8x8 case is repeated with the direct kernels switched off. */
+static void test_conv3x3_other_path(void **state)
+{
+    fixture *f = *state;
+    layer_case lin = { 0, 3, 4, 2, 4, 12, 3, 0 };
+    check_layer(f, &lin, "conv3x3 (4x12)");
+    layer_case relu = { 0, 5, 3, 4, 8, 8, 3, 1 };
+    f->s.im2col_only = 1;
+    check_layer(f, &relu, "conv3x3+relu (im2col)");
+    f->s.im2col_only = 0;
+}
+
 static void test_conv1x1(void **state)
 {
     layer_case c = { 0, 4, 6, 3, 4, 4, 1, 0 };
@@ -444,6 +458,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_conv3x3_relu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conv3x3_linear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conv3x3_other_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conv1x1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upconv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxpool, setup, teardown),

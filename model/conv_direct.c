@@ -1,0 +1,218 @@
+/* model/conv_direct.c: direct 3x3 convolution kernels with AVX-512. See conv_direct.h.
+ *
+ * The file is compiled for the baseline ISA; only the kernels carry target("avx512f") and run
+ * after conv_direct_usable has asked the CPU, so the same binary runs (on the im2col path) where
+ * AVX-512 is missing, under valgrind among others. */
+#include "model/conv_direct.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define KERNEL static inline __attribute__((always_inline, target("avx512f")))
+#define AVX512 __attribute__((target("avx512f")))
+
+/* Register blocking. Forward: R_MAX vectors of 16 positions x CO_MAX output channels = 24 zmm
+ * accumulators, 3 for the input vectors, the broadcast weight taken from memory by the FMA.
+ * Weight gradient: WG_CO output channels x 9 taps = 27 accumulators for one input channel,
+ * WG_CO gradient vectors and one input vector. */
+#define R_MAX 3
+#define CO_MAX 8
+#define WG_CO 3
+
+int conv_direct_usable(int h, int w)
+{
+    const int hw = h * w;
+    return hw % 16 == 0 && hw <= CONV_DIRECT_MAX_HW && __builtin_cpu_supports("avx512f");
+}
+
+void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip)
+{
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++)
+            #pragma GCC unroll 9
+            for (int t = 0; t < 9; t++) {
+                const float v = w[((size_t)co * cin + ci) * 9 + t];
+                if (flip)
+                    wp[((size_t)co * 9 + 8 - t) * cin + ci] = v;
+                else
+                    wp[((size_t)ci * 9 + t) * cout + co] = v;
+            }
+}
+
+/* mk[t*phases + v]: which lanes of vector v of an image (positions 16v..16v+15) have their tap t
+ * inside the image; off[t]: the tap's offset in a channel row. */
+static void border_masks(uint16_t *mk, ptrdiff_t *off, int h, int w)
+{
+    const int phases = h * w / 16;
+    #pragma GCC unroll 9
+    for (int t = 0; t < 9; t++) {
+        const int dy = t / 3 - 1, dx = t % 3 - 1;
+        off[t] = (ptrdiff_t)dy * w + dx;
+        for (int v = 0; v < phases; v++) {
+            uint16_t m = 0;
+            for (int l = 0; l < 16; l++) {
+                const int p = 16 * v + l, y = p / w + dy, x = p % w + dx;
+                if (y >= 0 && y < h && x >= 0 && x < w)
+                    m |= (uint16_t)(1u << l);
+            }
+            mk[t * phases + v] = m;
+        }
+    }
+}
+
+/* R vectors starting at position j (phase ph0 of the image) x CO output channels from co0. R and
+ * CO are constants at every call, so the accumulators live in registers. */
+KERNEL void apply_block(float *out, const float *x, size_t plane, const float *wp, int cin,
+                        int cout, int co0, size_t j, const uint16_t *mk, int phases, int ph0,
+                        const ptrdiff_t *off, int accumulate, const float *bias, int relu,
+                        const int R, const int CO)
+{
+    __m512 acc[R_MAX][CO_MAX];
+    __mmask16 m[9][R_MAX];
+    #pragma GCC unroll 9
+    for (int r = 0; r < R; r++) {
+        const int ph = (ph0 + r) % phases;
+        #pragma GCC unroll 9
+        for (int t = 0; t < 9; t++)
+            m[t][r] = mk[t * phases + ph];
+    }
+    #pragma GCC unroll 9
+    for (int c = 0; c < CO; c++)
+        #pragma GCC unroll 9
+        for (int r = 0; r < R; r++)
+            acc[r][c] = accumulate ? _mm512_loadu_ps(out + (size_t)(co0 + c) * plane + j + 16 * r)
+                                   : _mm512_setzero_ps();
+    for (int ci = 0; ci < cin; ci++) {
+        const float *src = x + (size_t)ci * plane + j;
+        const float *wc = wp + (size_t)ci * 9 * cout + co0;
+        #pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            __m512 xv[R_MAX];
+            #pragma GCC unroll 9
+            for (int r = 0; r < R; r++)
+                xv[r] = _mm512_maskz_loadu_ps(m[t][r], src + 16 * r + off[t]);
+            #pragma GCC unroll 9
+            for (int c = 0; c < CO; c++) {
+                const __m512 wb = _mm512_set1_ps(wc[(size_t)t * cout + c]);
+                #pragma GCC unroll 9
+                for (int r = 0; r < R; r++)
+                    acc[r][c] = _mm512_fmadd_ps(xv[r], wb, acc[r][c]);
+            }
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps();
+    #pragma GCC unroll 9
+    for (int c = 0; c < CO; c++) {
+        float *dst = out + (size_t)(co0 + c) * plane + j;
+        const __m512 b = _mm512_set1_ps(bias ? bias[co0 + c] : 0.0f);
+        #pragma GCC unroll 9
+        for (int r = 0; r < R; r++) {
+            __m512 v = acc[r][c];
+            if (bias)
+                v = _mm512_add_ps(v, b);
+            /* max(0, v) returns v when v is NaN (the second operand wins), and keeps -0 */
+            if (relu)
+                v = _mm512_max_ps(zero, v);
+            _mm512_storeu_ps(dst + 16 * r, v);
+        }
+    }
+}
+
+/* All output channels of R vectors, in blocks of 8, 4, 2 and 1 channels. */
+KERNEL void apply_vectors(float *out, const float *x, size_t plane, const float *wp, int cin,
+                          int cout, size_t j, const uint16_t *mk, int phases, int ph0,
+                          const ptrdiff_t *off, int accumulate, const float *bias, int relu,
+                          const int R)
+{
+    int co0 = 0;
+    for (; co0 + 8 <= cout; co0 += 8)
+        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
+                    relu, R, 8);
+    if (co0 + 4 <= cout) {
+        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
+                    relu, R, 4);
+        co0 += 4;
+    }
+    if (co0 + 2 <= cout) {
+        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
+                    relu, R, 2);
+        co0 += 2;
+    }
+    if (co0 < cout)
+        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
+                    relu, R, 1);
+}
+
+AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const float *wp, int cin,
+                              int cout, int h, int w, size_t cols, int accumulate,
+                              const float *bias, int relu)
+{
+    uint16_t mk[9 * (CONV_DIRECT_MAX_HW / 16)];
+    ptrdiff_t off[9];
+    const int phases = h * w / 16;
+    border_masks(mk, off, h, w);
+    const size_t nvec = cols / 16;
+    size_t v = 0;
+    /* vectors outermost: the block's input rows stay in L1 across the channel blocks */
+    for (; v + R_MAX <= nvec; v += R_MAX)
+        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, mk, phases, (int)(v % phases), off,
+                      accumulate, bias, relu, R_MAX);
+    for (; v < nvec; v++)
+        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, mk, phases, (int)(v % phases), off,
+                      accumulate, bias, relu, 1);
+}
+
+/* CO output channels from co0 against input channel ci, all nine taps, over nvec vectors. */
+KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane, int cin, int co0,
+                        int ci, size_t nvec, const uint16_t *mk, int phases, const ptrdiff_t *off,
+                        const int CO)
+{
+    __m512 a[WG_CO][9];
+    #pragma GCC unroll 9
+    for (int c = 0; c < CO; c++)
+        #pragma GCC unroll 9
+        for (int t = 0; t < 9; t++)
+            a[c][t] = _mm512_setzero_ps();
+    const float *xs = x + (size_t)ci * plane;
+    int ph = 0;
+    for (size_t v = 0; v < nvec; v++) {
+        __m512 gv[WG_CO];
+        #pragma GCC unroll 9
+        for (int c = 0; c < CO; c++)
+            gv[c] = _mm512_loadu_ps(g + (size_t)(co0 + c) * plane + 16 * v);
+        #pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            const __m512 xv = _mm512_maskz_loadu_ps(mk[t * phases + ph], xs + 16 * v + off[t]);
+            #pragma GCC unroll 9
+            for (int c = 0; c < CO; c++)
+                a[c][t] = _mm512_fmadd_ps(gv[c], xv, a[c][t]);
+        }
+        if (++ph == phases)
+            ph = 0;
+    }
+    #pragma GCC unroll 9
+    for (int c = 0; c < CO; c++)
+        #pragma GCC unroll 9
+        for (int t = 0; t < 9; t++)
+            acc[((size_t)(co0 + c) * cin + ci) * 9 + t] += _mm512_reduce_add_ps(a[c][t]);
+}
+
+AVX512 void conv_direct_wgrad(float *acc, const float *g, const float *x, size_t plane, int cin,
+                              int cout, int h, int w, size_t cols)
+{
+    uint16_t mk[9 * (CONV_DIRECT_MAX_HW / 16)];
+    ptrdiff_t off[9];
+    const int phases = h * w / 16;
+    border_masks(mk, off, h, w);
+    const size_t nvec = cols / 16;
+    int co0 = 0;
+    for (; co0 + WG_CO <= cout; co0 += WG_CO)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, WG_CO);
+    if (cout - co0 == 2)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, 2);
+    else if (cout - co0 == 1)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, 1);
+}

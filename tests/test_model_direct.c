@@ -1,0 +1,231 @@
+/* The direct 3x3 kernels (model/conv_direct.c) against the im2col + GEMM path of the same layer:
+ * forward (with bias and ReLU), the input gradient, the weight and bias gradients, for channel
+ * counts that exercise every register block and remainder (1 to 8 output channels, the
+ * gradient's blocks of 3, 2 and 1), the three image sizes of the U-Net and a non-square one,
+ * uneven chunks over 2 threads, and gradients that are added into, not overwritten. Also: an
+ * input channel that is zero everywhere gives exactly zero weight gradients on both paths (Adam
+ * turns any residue into a step of size lr), and NaN goes through the ReLU as in PyTorch. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "model/conv_direct.h"
+#include "model/layers.h"
+
+typedef struct fixture {
+    gsl_rng *rng;
+    layer_scratch s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(f->rng, 7);
+    f->s.threads = 2;
+    f->s.col_floats = 1 << 20;
+    f->s.acc_floats = 1 << 17;
+    f->s.shared_floats = 1 << 17;
+    f->s.col = calloc((size_t)f->s.col_floats * 2, sizeof(float));
+    f->s.acc = calloc((size_t)f->s.acc_floats * 2, sizeof(float));
+    f->s.shared = calloc(f->s.shared_floats, sizeof(float));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    gsl_rng_free(f->rng);
+    free(f->s.col);
+    free(f->s.acc);
+    free(f->s.shared);
+    free(f);
+    return 0;
+}
+
+static float *randn(fixture *f, size_t n, double sd)
+{
+    float *p = malloc(sizeof(float) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)gsl_ran_gaussian(f->rng, sd);
+    return p;
+}
+
+static float *copy(const float *a, size_t n)
+{
+    float *p = malloc(sizeof(float) * n);
+    memcpy(p, a, sizeof(float) * n);
+    return p;
+}
+
+/* Largest |a - b| over the largest |b|: both paths sum the same products in another order. */
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)a[i] - b[i]));
+        m = fmax(m, fabs((double)b[i]));
+    }
+    return m > 0 ? d / m : d;
+}
+
+static void require_avx512(int h, int w)
+{
+    if (!conv_direct_usable(h, w)) {
+        print_message("no AVX-512F on this CPU: the direct kernels cannot run here\n");
+        skip();
+    }
+}
+
+typedef struct result {
+    float *y, *dx, *dw, *db, *dy;
+} result;
+
+/* One layer on one path: forward, then backward from dy0 into gradients that start at g0. */
+static result run_path(fixture *f, const conv_desc *d, int n, int im2col_only, const float *x,
+                       const float *w, const float *b, const float *dy0, const float *g0)
+{
+    const size_t xn = (size_t)d->cin * n * d->h * d->w, yn = (size_t)d->cout * n * d->h * d->w;
+    const size_t wn = (size_t)9 * d->cin * d->cout;
+    result r;
+    f->s.im2col_only = im2col_only;
+    r.y = malloc(sizeof(float) * yn);
+    conv2d_forward(r.y, x, w, b, n, d, &f->s);
+    r.dy = copy(dy0, yn);
+    r.dx = copy(g0, xn);
+    r.dw = copy(g0, wn);
+    r.db = copy(g0, (size_t)d->cout);
+    conv2d_backward(r.dx, r.dw, r.db, r.dy, r.y, x, w, n, d, &f->s);
+    f->s.im2col_only = 0;
+    return r;
+}
+
+static void free_result(result *r)
+{
+    free(r->y);
+    free(r->dx);
+    free(r->dw);
+    free(r->db);
+    free(r->dy);
+}
+
+static void compare_layer(fixture *f, int n, int cin, int cout, int h, int w, int relu)
+{
+    const conv_desc d = { cin, cout, h, w, 3, relu };
+    const size_t xn = (size_t)cin * n * h * w, yn = (size_t)cout * n * h * w;
+    const size_t wn = (size_t)9 * cin * cout;
+    const size_t gn = xn > wn ? xn : wn;
+    float *x = randn(f, xn, 1.0), *wt = randn(f, wn, 0.3), *b = randn(f, (size_t)cout, 0.1);
+    float *dy = randn(f, yn, 1.0), *g0 = randn(f, gn, 1.0);
+    result a = run_path(f, &d, n, 0, x, wt, b, dy, g0);
+    result e = run_path(f, &d, n, 1, x, wt, b, dy, g0);
+    const double ry = rel_diff(a.y, e.y, yn), rx = rel_diff(a.dx, e.dx, xn);
+    const double rw = rel_diff(a.dw, e.dw, wn), rb = rel_diff(a.db, e.db, (size_t)cout);
+    print_message("n %d cin %2d cout %2d %2dx%-2d relu %d: y %.1e dx %.1e dw %.1e db %.1e\n", n,
+                  cin, cout, h, w, relu, ry, rx, rw, rb);
+    assert_true(ry < 1e-5);
+    assert_true(rx < 1e-5);
+    assert_true(rw < 1e-5);
+    assert_true(rb < 1e-5);
+    /* the ReLU mask, applied in place to dy, agrees exactly */
+    assert_memory_equal(a.dy, e.dy, sizeof(float) * yn);
+    free_result(&a);
+    free_result(&e);
+    free(x);
+    free(wt);
+    free(b);
+    free(dy);
+    free(g0);
+}
+
+static void test_paths_agree(void **state)
+{
+    require_avx512(16, 16);
+    fixture *f = *state;
+    /* the U-Net's layers at widths 8 and 16 */
+    compare_layer(f, 5, 3, 16, 16, 16, 1);
+    compare_layer(f, 5, 16, 16, 16, 16, 1);
+    compare_layer(f, 5, 16, 32, 8, 8, 1);
+    compare_layer(f, 5, 64, 64, 4, 4, 1);
+    compare_layer(f, 5, 64, 32, 8, 8, 1);
+    /* every output-channel remainder of the forward blocks (8, 4, 2, 1) and of the gradient's
+     * (3, 2, 1), a non-square image (4 rows of 12: a vector straddles rows), one sample */
+    for (int cout = 1; cout <= 9; cout++)
+        compare_layer(f, 3, 5, cout, 8, 8, cout % 2);
+    compare_layer(f, 3, 7, 13, 4, 12, 0);
+    compare_layer(f, 1, 2, 3, 4, 4, 1);
+    compare_layer(f, 4, 11, 10, 32, 16, 0);
+}
+
+/* An input channel that is zero everywhere: its weight gradients are exactly 0 on both paths. */
+static void test_dead_channel_exact_zero(void **state)
+{
+    require_avx512(8, 8);
+    fixture *f = *state;
+    const int n = 3, cin = 4, cout = 5, h = 8, w = 8;
+    const conv_desc d = { cin, cout, h, w, 3, 1 };
+    const size_t plane = (size_t)n * h * w, wn = (size_t)9 * cin * cout;
+    float *x = randn(f, cin * plane, 1.0), *wt = randn(f, wn, 0.3), *b = randn(f, cout, 0.1);
+    float *dy = randn(f, cout * plane, 1.0);
+    float *g0 = calloc(cin * plane > wn ? cin * plane : wn, sizeof(float));
+    memset(x + 2 * plane, 0, sizeof(float) * plane);
+    for (int path = 0; path < 2; path++) {
+        result r = run_path(f, &d, n, path, x, wt, b, dy, g0);
+        for (int co = 0; co < cout; co++)
+            for (int t = 0; t < 9; t++)
+                assert_true(r.dw[((size_t)co * cin + 2) * 9 + t] == 0.0f);
+        free_result(&r);
+    }
+    free(x);
+    free(wt);
+    free(b);
+    free(dy);
+    free(g0);
+}
+
+/* NaN in the input reaches the output through bias and ReLU (not clamped to 0), on both paths. */
+static void test_nan_passes_relu(void **state)
+{
+    require_avx512(4, 4);
+    fixture *f = *state;
+    const int n = 2, cin = 2, cout = 3, h = 4, w = 4;
+    const conv_desc d = { cin, cout, h, w, 3, 1 };
+    const size_t plane = (size_t)n * h * w;
+    float *x = randn(f, cin * plane, 1.0), *wt = randn(f, 9 * cin * cout, 0.3);
+    float b[3] = { -100.0f, -100.0f, -100.0f };
+    float *y = malloc(sizeof(float) * cout * plane);
+    x[5] = NAN;
+    for (int path = 0; path < 2; path++) {
+        f->s.im2col_only = path;
+        conv2d_forward(y, x, wt, b, n, &d, &f->s);
+        for (int co = 0; co < cout; co++) {
+            assert_true(isnan(y[(size_t)co * plane + 5]));
+            /* far from the NaN the large negative bias is clamped to exactly 0 */
+            assert_true(y[(size_t)co * plane + plane - 1] == 0.0f);
+        }
+    }
+    f->s.im2col_only = 0;
+    free(x);
+    free(wt);
+    free(y);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_paths_agree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_channel_exact_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nan_passes_relu, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
