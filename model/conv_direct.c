@@ -39,11 +39,21 @@ void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip)
             }
 }
 
-/* mk[t*phases + v]: which lanes of vector v of an image (positions 16v..16v+15) have their tap t
- * inside the image; off[t]: the tap's offset in a channel row. */
-static void border_masks(uint16_t *mk, ptrdiff_t *off, int h, int w)
+/* The zero padding of an h x w image: mk[t*phases + v] says which lanes of vector v of an image
+ * (positions 16v..16v+15) have their tap t inside the image; off[t] is the tap's offset in a
+ * channel row. */
+typedef struct borders {
+    int phases;
+    ptrdiff_t off[9];
+    uint16_t mk[9 * (CONV_DIRECT_MAX_HW / 16)];
+} borders;
+
+static void border_masks(borders *b, int h, int w)
 {
     const int phases = h * w / 16;
+    uint16_t *mk = b->mk;
+    ptrdiff_t *off = b->off;
+    b->phases = phases;
     #pragma GCC unroll 9
     for (int t = 0; t < 9; t++) {
         const int dy = t / 3 - 1, dx = t % 3 - 1;
@@ -147,10 +157,11 @@ AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const fl
                               int cout, int h, int w, size_t cols, int accumulate,
                               const float *bias, int relu)
 {
-    uint16_t mk[9 * (CONV_DIRECT_MAX_HW / 16)];
-    ptrdiff_t off[9];
-    const int phases = h * w / 16;
-    border_masks(mk, off, h, w);
+    borders bd;
+    border_masks(&bd, h, w);
+    const uint16_t *mk = bd.mk;
+    const ptrdiff_t *off = bd.off;
+    const int phases = bd.phases;
     const size_t nvec = cols / 16;
     size_t v = 0;
     /* vectors outermost: the block's input rows stay in L1 across the channel blocks */
@@ -200,10 +211,11 @@ KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane
 AVX512 void conv_direct_wgrad(float *acc, const float *g, const float *x, size_t plane, int cin,
                               int cout, int h, int w, size_t cols)
 {
-    uint16_t mk[9 * (CONV_DIRECT_MAX_HW / 16)];
-    ptrdiff_t off[9];
-    const int phases = h * w / 16;
-    border_masks(mk, off, h, w);
+    borders bd;
+    border_masks(&bd, h, w);
+    const uint16_t *mk = bd.mk;
+    const ptrdiff_t *off = bd.off;
+    const int phases = bd.phases;
     const size_t nvec = cols / 16;
     int co0 = 0;
     for (; co0 + WG_CO <= cout; co0 += WG_CO)

@@ -15,50 +15,25 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-
 #include "model/conv_direct.h"
 #include "model/layers.h"
+#include "support/layer_fixture.h"
 
-typedef struct fixture {
-    gsl_rng *rng;
-    layer_scratch s;
-} fixture;
+typedef layer_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    f->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(f->rng, 7);
-    f->s.threads = 2;
-    f->s.col_floats = 1 << 20;
-    f->s.acc_floats = 1 << 17;
-    f->s.shared_floats = 1 << 17;
-    f->s.col = calloc((size_t)f->s.col_floats * 2, sizeof(float));
-    f->s.acc = calloc((size_t)f->s.acc_floats * 2, sizeof(float));
-    f->s.shared = calloc(f->s.shared_floats, sizeof(float));
-    *state = f;
-    return 0;
+    return layer_fixture_setup(state, 7);
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    gsl_rng_free(f->rng);
-    free(f->s.col);
-    free(f->s.acc);
-    free(f->s.shared);
-    free(f);
-    return 0;
+    return layer_fixture_teardown(state);
 }
 
 static float *randn(fixture *f, size_t n, double sd)
 {
-    float *p = malloc(sizeof(float) * (n ? n : 1));
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)gsl_ran_gaussian(f->rng, sd);
-    return p;
+    return layer_fixture_randn(f, n, sd);
 }
 
 static float *copy(const float *a, size_t n)

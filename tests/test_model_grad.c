@@ -17,55 +17,26 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-
 #include "model/layers.h"
+#include "support/layer_fixture.h"
 #include "model/loss.h"
 #include "model/unet.h"
 
-typedef struct fixture {
-    gsl_rng *rng;
-    layer_scratch s;
-    float *col, *acc, *shared;
-} fixture;
+typedef layer_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    f->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(f->rng, 42);
-    f->s.threads = 2;
-    f->s.col_floats = 1 << 20;
-    f->s.acc_floats = 1 << 16;
-    f->s.shared_floats = 1 << 16;
-    f->col = calloc((size_t)f->s.col_floats * 2, sizeof(float));
-    f->acc = calloc((size_t)f->s.acc_floats * 2, sizeof(float));
-    f->shared = calloc(f->s.shared_floats, sizeof(float));
-    f->s.col = f->col;
-    f->s.acc = f->acc;
-    f->s.shared = f->shared;
-    *state = f;
-    return 0;
+    return layer_fixture_setup(state, 42);
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    gsl_rng_free(f->rng);
-    free(f->col);
-    free(f->acc);
-    free(f->shared);
-    free(f);
-    return 0;
+    return layer_fixture_teardown(state);
 }
 
 static float *randn(fixture *f, size_t n, double sd)
 {
-    float *p = malloc(sizeof(float) * (n ? n : 1));
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)gsl_ran_gaussian(f->rng, sd);
-    return p;
+    return layer_fixture_randn(f, n, sd);
 }
 
 static double dot(const float *a, const float *b, size_t n)
