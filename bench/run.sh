@@ -27,7 +27,8 @@ print(json.dumps(x))' "$1" "$2"; }
 
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 commit=$(git rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-dirty=$(git status --porcelain --untracked-files=no 2> /dev/null | grep -q . && echo 1 || echo 0)
+# the results file itself does not make the code dirty
+dirty=$(git status --porcelain --untracked-files=no -- . ":(exclude)$CSV" 2> /dev/null | grep -q . && echo 1 || echo 0)
 compiler=$(cc --version | head -n 1)
 torch_version=$($PY -c 'import torch; print(torch.__version__)')
 [ -f "$CSV" ] || echo "date,commit,dirty,compiler,gemm,torch,case,width,threads,batch,wb_median,wb_min,wb_max,torch_median,torch_min,torch_max,ratio,wb_gflops,sgemm_gflops,share_of_sgemm,wb_rss_mb,torch_rss_mb" > "$CSV"
