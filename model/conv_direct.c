@@ -39,7 +39,7 @@ void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip)
             }
 }
 
-/* The zero padding of an h x w image: mk[t*phases + v] says which lanes of vector v of an image
+/* The zero padding of an h x w image: mk[v*9 + t] says which lanes of vector v of an image
  * (positions 16v..16v+15) have their tap t inside the image; off[t] is the tap's offset in a
  * channel row. */
 typedef struct borders {
@@ -65,9 +65,17 @@ static void border_masks(borders *b, int h, int w)
                 if (y >= 0 && y < h && x >= 0 && x < w)
                     m |= (uint16_t)(1u << l);
             }
-            mk[t * phases + v] = m;
+            mk[v * 9 + t] = m;
         }
     }
+}
+
+/* Tap t's offset in a channel row: a constant when the kernel is built for one image width W
+ * (the loads then address with immediate displacements, leaving registers to the loop), else
+ * the table's. */
+KERNEL ptrdiff_t tap_off(const ptrdiff_t *off, int t, const int W)
+{
+    return W ? (ptrdiff_t)(t / 3 - 1) * W + (t % 3 - 1) : off[t];
 }
 
 /* R vectors starting at position j (phase ph0 of the image) x CO output channels from co0. R and
@@ -75,7 +83,7 @@ static void border_masks(borders *b, int h, int w)
 KERNEL void apply_block(float *out, const float *x, size_t plane, const float *wp, int cin,
                         int cout, int co0, size_t j, const uint16_t *mk, int phases, int ph0,
                         const ptrdiff_t *off, int accumulate, const float *bias, int relu,
-                        const int R, const int CO)
+                        const int R, const int CO, const int W)
 {
     __m512 acc[R_MAX][CO_MAX];
     __mmask16 m[9][R_MAX];
@@ -84,7 +92,7 @@ KERNEL void apply_block(float *out, const float *x, size_t plane, const float *w
         const int ph = (ph0 + r) % phases;
         #pragma GCC unroll 9
         for (int t = 0; t < 9; t++)
-            m[t][r] = mk[t * phases + ph];
+            m[t][r] = mk[ph * 9 + t];
     }
     #pragma GCC unroll 9
     for (int c = 0; c < CO; c++)
@@ -100,7 +108,7 @@ KERNEL void apply_block(float *out, const float *x, size_t plane, const float *w
             __m512 xv[R_MAX];
             #pragma GCC unroll 9
             for (int r = 0; r < R; r++)
-                xv[r] = _mm512_maskz_loadu_ps(m[t][r], src + 16 * r + off[t]);
+                xv[r] = _mm512_maskz_loadu_ps(m[t][r], src + 16 * r + tap_off(off, t, W));
             #pragma GCC unroll 9
             for (int c = 0; c < CO; c++) {
                 const __m512 wb = _mm512_set1_ps(wc[(size_t)t * cout + c]);
@@ -132,25 +140,42 @@ KERNEL void apply_block(float *out, const float *x, size_t plane, const float *w
 KERNEL void apply_vectors(float *out, const float *x, size_t plane, const float *wp, int cin,
                           int cout, size_t j, const uint16_t *mk, int phases, int ph0,
                           const ptrdiff_t *off, int accumulate, const float *bias, int relu,
-                          const int R)
+                          const int R, const int W)
 {
     int co0 = 0;
     for (; co0 + 8 <= cout; co0 += 8)
         apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 8);
+                    relu, R, 8, W);
     if (co0 + 4 <= cout) {
         apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 4);
+                    relu, R, 4, W);
         co0 += 4;
     }
     if (co0 + 2 <= cout) {
         apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 2);
+                    relu, R, 2, W);
         co0 += 2;
     }
     if (co0 < cout)
         apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 1);
+                    relu, R, 1, W);
+}
+
+/* The whole chunk for one image width W (0: any width). */
+KERNEL void apply_chunk(float *out, const float *x, size_t plane, const float *wp, int cin,
+                        int cout, const borders *bd, size_t cols, int accumulate,
+                        const float *bias, int relu, const int W)
+{
+    const size_t nvec = cols / 16;
+    const int phases = bd->phases;
+    size_t v = 0;
+    /* vectors outermost: the block's input rows stay in L1 across the channel blocks */
+    for (; v + R_MAX <= nvec; v += R_MAX)
+        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, bd->mk, phases, (int)(v % phases),
+                      bd->off, accumulate, bias, relu, R_MAX, W);
+    for (; v < nvec; v++)
+        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, bd->mk, phases, (int)(v % phases),
+                      bd->off, accumulate, bias, relu, 1, W);
 }
 
 AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const float *wp, int cin,
@@ -159,24 +184,17 @@ AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const fl
 {
     borders bd;
     border_masks(&bd, h, w);
-    const uint16_t *mk = bd.mk;
-    const ptrdiff_t *off = bd.off;
-    const int phases = bd.phases;
-    const size_t nvec = cols / 16;
-    size_t v = 0;
-    /* vectors outermost: the block's input rows stay in L1 across the channel blocks */
-    for (; v + R_MAX <= nvec; v += R_MAX)
-        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, mk, phases, (int)(v % phases), off,
-                      accumulate, bias, relu, R_MAX);
-    for (; v < nvec; v++)
-        apply_vectors(out, x, plane, wp, cin, cout, 16 * v, mk, phases, (int)(v % phases), off,
-                      accumulate, bias, relu, 1);
+    switch (w) {
+    case 16: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 16); break;
+    case 8: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 8); break;
+    case 4: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 4); break;
+    default: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 0);
+    }
 }
 
 /* CO output channels from co0 against input channel ci, all nine taps, over nvec vectors. */
 KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane, int cin, int co0,
-                        int ci, size_t nvec, const uint16_t *mk, int phases, const ptrdiff_t *off,
-                        const int CO)
+                        int ci, size_t nvec, const borders *bd, const int CO, const int W)
 {
     __m512 a[WG_CO][9];
     #pragma GCC unroll 9
@@ -185,15 +203,18 @@ KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane
         for (int t = 0; t < 9; t++)
             a[c][t] = _mm512_setzero_ps();
     const float *xs = x + (size_t)ci * plane;
+    const int phases = bd->phases;
     int ph = 0;
     for (size_t v = 0; v < nvec; v++) {
+        const uint16_t *m = bd->mk + ph * 9;
         __m512 gv[WG_CO];
         #pragma GCC unroll 9
         for (int c = 0; c < CO; c++)
             gv[c] = _mm512_loadu_ps(g + (size_t)(co0 + c) * plane + 16 * v);
         #pragma GCC unroll 9
         for (int t = 0; t < 9; t++) {
-            const __m512 xv = _mm512_maskz_loadu_ps(mk[t * phases + ph], xs + 16 * v + off[t]);
+            const __m512 xv =
+                _mm512_maskz_loadu_ps(m[t], xs + 16 * v + tap_off(bd->off, t, W));
             #pragma GCC unroll 9
             for (int c = 0; c < CO; c++)
                 a[c][t] = _mm512_fmadd_ps(gv[c], xv, a[c][t]);
@@ -208,23 +229,31 @@ KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane
             acc[((size_t)(co0 + c) * cin + ci) * 9 + t] += _mm512_reduce_add_ps(a[c][t]);
 }
 
+KERNEL void wgrad_chunk(float *acc, const float *g, const float *x, size_t plane, int cin,
+                        int cout, const borders *bd, size_t cols, const int W)
+{
+    const size_t nvec = cols / 16;
+    int co0 = 0;
+    for (; co0 + WG_CO <= cout; co0 += WG_CO)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, bd, WG_CO, W);
+    if (cout - co0 == 2)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, bd, 2, W);
+    else if (cout - co0 == 1)
+        for (int ci = 0; ci < cin; ci++)
+            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, bd, 1, W);
+}
+
 AVX512 void conv_direct_wgrad(float *acc, const float *g, const float *x, size_t plane, int cin,
                               int cout, int h, int w, size_t cols)
 {
     borders bd;
     border_masks(&bd, h, w);
-    const uint16_t *mk = bd.mk;
-    const ptrdiff_t *off = bd.off;
-    const int phases = bd.phases;
-    const size_t nvec = cols / 16;
-    int co0 = 0;
-    for (; co0 + WG_CO <= cout; co0 += WG_CO)
-        for (int ci = 0; ci < cin; ci++)
-            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, WG_CO);
-    if (cout - co0 == 2)
-        for (int ci = 0; ci < cin; ci++)
-            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, 2);
-    else if (cout - co0 == 1)
-        for (int ci = 0; ci < cin; ci++)
-            wgrad_block(acc, g, x, plane, cin, co0, ci, nvec, mk, phases, off, 1);
+    switch (w) {
+    case 16: wgrad_chunk(acc, g, x, plane, cin, cout, &bd, cols, 16); break;
+    case 8: wgrad_chunk(acc, g, x, plane, cin, cout, &bd, cols, 8); break;
+    case 4: wgrad_chunk(acc, g, x, plane, cin, cout, &bd, cols, 4); break;
+    default: wgrad_chunk(acc, g, x, plane, cin, cout, &bd, cols, 0);
+    }
 }
