@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/conv_direct.h"
+#include "model/conv_winograd.h"
 #include "model/gemm.h"
 #include "model/layer_util.h"
 
@@ -33,7 +34,7 @@ size_t conv_acc_floats(const conv_desc *d)
 
 size_t conv_shared_floats(const conv_desc *d)
 {
-    return d->ksize == 3 ? (size_t)9 * d->cin * d->cout : 0;
+    return d->ksize == 3 ? conv_winograd_weight_floats(d->cin, d->cout) : 0;
 }
 
 size_t upconv_scratch_floats(int cout, int h, int w, int max_n)
@@ -122,7 +123,16 @@ static void add_accumulated(const layer_scratch *s, float *dweight, int wrows, i
  * AVX-512: no im2col pass, and products at the FMA rate. */
 static int use_direct(const conv_desc *d, const layer_scratch *s)
 {
-    return !s->im2col_only && d->ksize == 3 && conv_direct_usable(d->h, d->w);
+    return s->conv_algo != LAYER_CONV_IM2COL && d->ksize == 3 && conv_direct_usable(d->h, d->w);
+}
+
+/* Winograd (conv_winograd.h) for a 3x3 product with nin input channels, when allowed and the
+ * per-thread scratch holds a block of tiles. */
+static int use_winograd(const conv_desc *d, const layer_scratch *s, int nin, int nout)
+{
+    return s->conv_algo == LAYER_CONV_AUTO && d->ksize == 3 &&
+           conv_winograd_usable(d->h, d->w, nin) &&
+           s->col_floats >= conv_winograd_min_scratch(nin, nout);
 }
 
 /* Backward with the direct kernels: per thread, one chunk of samples (the weight gradient's
@@ -138,7 +148,10 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
     const size_t wcount = (size_t)9 * cin * cout;
     const int nch = n < s->threads ? n : s->threads;
     const int used = threads_used(nch, s->threads);
-    if (dx)
+    const int wino = dx && use_winograd(d, s, cout, cin);
+    if (wino)
+        conv_winograd_pack(s->shared, weight, cout, cin, 1);
+    else if (dx)
         conv_direct_pack(s->shared, weight, cout, cin, 1);
 #pragma omp parallel num_threads(s->threads)
     {
@@ -153,7 +166,12 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
             PROF_ADD(s, elementwise, &t0);
             conv_direct_wgrad(acc, g, x + s0 * hw, plane, cin, cout, h, w, cols);
             PROF_ADD(s, gemm_wgrad, &t0);
-            if (dx) {
+            if (wino) {
+                conv_winograd_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols, 1,
+                                    NULL, 0, s->col + (size_t)omp_get_thread_num() * s->col_floats,
+                                    s->col_floats);
+                PROF_ADD(s, gemm_dgrad, &t0);
+            } else if (dx) {
                 conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols, 1,
                                   NULL, 0);
                 PROF_ADD(s, gemm_dgrad, &t0);
@@ -171,14 +189,25 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
     if (use_direct(d, s)) {
-        conv_direct_pack(s->shared, weight, cout, cin, 0);
+        const int wino = use_winograd(d, s, cin, cout);
+        if (wino)
+            conv_winograd_pack(s->shared, weight, cout, cin, 0);
+        else
+            conv_direct_pack(s->shared, weight, cout, cin, 0);
         const int nch = n < s->threads ? n : s->threads;
 #pragma omp parallel for schedule(static) num_threads(s->threads)
         for (int c = 0; c < nch; c++) {
             const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            const size_t cols = (size_t)(s1 - s0) * hw;
             double t0 = prof_now(s);
-            conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
-                              (size_t)(s1 - s0) * hw, 0, bias, relu);
+            if (wino)
+                conv_winograd_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
+                                    cols, 0, bias, relu,
+                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
+                                    s->col_floats);
+            else
+                conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
+                                  cols, 0, bias, relu);
             PROF_ADD(s, gemm_fwd, &t0);
         }
         return;

@@ -28,8 +28,13 @@ typedef struct layer_scratch {
     size_t shared_floats;   /* one buffer for all threads: rearranged weights */
     float *shared;
     unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
-    int im2col_only;        /* 1: never the direct 3x3 kernels (tests compare the two paths) */
+    int conv_algo;          /* LAYER_CONV_*: which 3x3 algorithm (tests compare them) */
 } layer_scratch;
+
+/* 3x3 convolution algorithms: AUTO takes the fastest one the layer and CPU allow (Winograd for
+ * the forward pass and input gradient, direct kernels otherwise, im2col + GEMM as the fallback);
+ * the others restrict the choice. */
+enum { LAYER_CONV_AUTO = 0, LAYER_CONV_DIRECT = 1, LAYER_CONV_IM2COL = 2 };
 
 /* The buffer a chunk of samples aims for, in floats (about 1 MB: 0.25 MB and 4 MB measured 5-15 %
  * slower for im2col in a prototype on this machine). */

@@ -1,4 +1,5 @@
-/* The direct 3x3 kernels (model/conv_direct.c) against the im2col + GEMM path of the same layer:
+/* The direct 3x3 kernels (model/conv_direct.c) and Winograd (model/conv_winograd.c) against the
+ * im2col + GEMM path of the same layer:
  * forward (with bias and ReLU), the input gradient, the weight and bias gradients, for channel
  * counts that exercise every register block and remainder (1 to 8 output channels, the
  * gradient's blocks of 3, 2 and 1), the three image sizes of the U-Net and a non-square one,
@@ -67,13 +68,13 @@ typedef struct result {
 } result;
 
 /* One layer on one path: forward, then backward from dy0 into gradients that start at g0. */
-static result run_path(fixture *f, const conv_desc *d, int n, int im2col_only, const float *x,
+static result run_path(fixture *f, const conv_desc *d, int n, int algo, const float *x,
                        const float *w, const float *b, const float *dy0, const float *g0)
 {
     const size_t xn = (size_t)d->cin * n * d->h * d->w, yn = (size_t)d->cout * n * d->h * d->w;
     const size_t wn = (size_t)9 * d->cin * d->cout;
     result r;
-    f->s.im2col_only = im2col_only;
+    f->s.conv_algo = algo;
     r.y = malloc(sizeof(float) * yn);
     conv2d_forward(r.y, x, w, b, n, d, &f->s);
     r.dy = copy(dy0, yn);
@@ -81,7 +82,7 @@ static result run_path(fixture *f, const conv_desc *d, int n, int im2col_only, c
     r.dw = copy(g0, wn);
     r.db = copy(g0, (size_t)d->cout);
     conv2d_backward(r.dx, r.dw, r.db, r.dy, r.y, x, w, n, d, &f->s);
-    f->s.im2col_only = 0;
+    f->s.conv_algo = LAYER_CONV_AUTO;
     return r;
 }
 
@@ -94,6 +95,13 @@ static void free_result(result *r)
     free(r->dy);
 }
 
+static const char *algo_name(int algo)
+{
+    return algo == LAYER_CONV_AUTO ? "auto" : algo == LAYER_CONV_DIRECT ? "direct" : "im2col";
+}
+
+/* The layer on the direct kernels and on the automatic choice (Winograd where eligible) against
+ * im2col + GEMM. */
 static void compare_layer(fixture *f, int n, int cin, int cout, int h, int w, int relu)
 {
     const conv_desc d = { cin, cout, h, w, 3, relu };
@@ -102,19 +110,23 @@ static void compare_layer(fixture *f, int n, int cin, int cout, int h, int w, in
     const size_t gn = xn > wn ? xn : wn;
     float *x = randn(f, xn, 1.0), *wt = randn(f, wn, 0.3), *b = randn(f, (size_t)cout, 0.1);
     float *dy = randn(f, yn, 1.0), *g0 = randn(f, gn, 1.0);
-    result a = run_path(f, &d, n, 0, x, wt, b, dy, g0);
-    result e = run_path(f, &d, n, 1, x, wt, b, dy, g0);
-    const double ry = rel_diff(a.y, e.y, yn), rx = rel_diff(a.dx, e.dx, xn);
-    const double rw = rel_diff(a.dw, e.dw, wn), rb = rel_diff(a.db, e.db, (size_t)cout);
-    print_message("n %d cin %2d cout %2d %2dx%-2d relu %d: y %.1e dx %.1e dw %.1e db %.1e\n", n,
-                  cin, cout, h, w, relu, ry, rx, rw, rb);
-    assert_true(ry < 1e-5);
-    assert_true(rx < 1e-5);
-    assert_true(rw < 1e-5);
-    assert_true(rb < 1e-5);
-    /* the ReLU mask, applied in place to dy, agrees exactly */
-    assert_memory_equal(a.dy, e.dy, sizeof(float) * yn);
-    free_result(&a);
+    result e = run_path(f, &d, n, LAYER_CONV_IM2COL, x, wt, b, dy, g0);
+    const int algos[2] = { LAYER_CONV_DIRECT, LAYER_CONV_AUTO };
+    for (int k = 0; k < 2; k++) {
+        result a = run_path(f, &d, n, algos[k], x, wt, b, dy, g0);
+        const double ry = rel_diff(a.y, e.y, yn), rx = rel_diff(a.dx, e.dx, xn);
+        const double rw = rel_diff(a.dw, e.dw, wn), rb = rel_diff(a.db, e.db, (size_t)cout);
+        print_message("%-6s n %d cin %2d cout %2d %2dx%-2d relu %d: y %.1e dx %.1e dw %.1e "
+                      "db %.1e\n", algo_name(algos[k]), n, cin, cout, h, w, relu, ry, rx, rw, rb);
+        assert_true(ry < 1e-5);
+        assert_true(rx < 1e-5);
+        assert_true(rw < 1e-5);
+        assert_true(rb < 1e-5);
+        /* the ReLU masks agree: dy, masked in place, is the same where the outputs' signs are */
+        if (algos[k] == LAYER_CONV_DIRECT)
+            assert_memory_equal(a.dy, e.dy, sizeof(float) * yn);
+        free_result(&a);
+    }
     free_result(&e);
     free(x);
     free(wt);
@@ -140,6 +152,10 @@ static void test_paths_agree(void **state)
     compare_layer(f, 3, 7, 13, 4, 12, 0);
     compare_layer(f, 1, 2, 3, 4, 4, 1);
     compare_layer(f, 4, 11, 10, 32, 16, 0);
+    /* Winograd's remainders: 16-wide images 4 rows high, 8x8 with 3 outputs, 9 -> 5 channels */
+    compare_layer(f, 3, 9, 5, 4, 16, 1);
+    compare_layer(f, 2, 8, 3, 8, 8, 0);
+    compare_layer(f, 7, 12, 9, 8, 8, 1);
 }
 
 /* An input channel that is zero everywhere: its weight gradients are exactly 0 on both paths. */
@@ -154,7 +170,7 @@ static void test_dead_channel_exact_zero(void **state)
     float *dy = randn(f, cout * plane, 1.0);
     float *g0 = calloc(cin * plane > wn ? cin * plane : wn, sizeof(float));
     memset(x + 2 * plane, 0, sizeof(float) * plane);
-    for (int path = 0; path < 2; path++) {
+    for (int path = 0; path < 3; path++) {
         result r = run_path(f, &d, n, path, x, wt, b, dy, g0);
         for (int co = 0; co < cout; co++)
             for (int t = 0; t < 9; t++)
@@ -180,8 +196,8 @@ static void test_nan_passes_relu(void **state)
     float b[3] = { -100.0f, -100.0f, -100.0f };
     float *y = malloc(sizeof(float) * cout * plane);
     x[5] = NAN;
-    for (int path = 0; path < 2; path++) {
-        f->s.im2col_only = path;
+    for (int path = 0; path < 3; path++) {
+        f->s.conv_algo = path;
         conv2d_forward(y, x, wt, b, n, &d, &f->s);
         for (int co = 0; co < cout; co++) {
             assert_true(isnan(y[(size_t)co * plane + 5]));
@@ -189,7 +205,7 @@ static void test_nan_passes_relu(void **state)
             assert_true(y[(size_t)co * plane + plane - 1] == 0.0f);
         }
     }
-    f->s.im2col_only = 0;
+    f->s.conv_algo = LAYER_CONV_AUTO;
     free(x);
     free(wt);
     free(y);
