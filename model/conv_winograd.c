@@ -25,20 +25,20 @@
 #define NWIN_MAX 6
 
 typedef struct tile_maps {
-    int nwin, win0;                 /* window vectors; first one's offset from the tile vector */
-    /* input: lanes 0-7 of d[i][j] from window vectors (a, a+1), lanes 8-15 from (b, b+1);
-     * single: lanes 0-7 from a alone and 8-15 from b alone, one permute of (a, b) */
-    int a[16], b[16], single[16];
+    int win0;   /* the window's offset from the tile vector: the row above, for 16-wide images */
+    /* input: lanes 0-7 of d[i][j] from window vectors (a, a+1), lanes 8-15 from (b, b+1), with
+     * a and b from window_pair; 16-wide: lanes 0-7 from a alone, 8-15 from b, one permute */
     __mmask16 k[16];                /* lanes whose tap is inside the image */
     int32_t ilo[16][16], ihi[16][16];
-    /* output: vector m of the 64 pixels, lanes 0-7 from Y[alo[m]][0..1], 8-15 from Y[ahi[m]] */
-    int alo[4], ahi[4];
+    /* output: vector m of the 64 pixels takes lane l from Y[a][b], b in iout's bit 4 (a: see
+     * output_tiles) */
     int32_t iout[4][16];
 } tile_maps;
 
 int conv_winograd_usable(int h, int w, int cin)
 {
-    return cin >= WINOGRAD_MIN_CIN && ((w == 16 && h % 4 == 0) || (w == 8 && h == 8)) &&
+    return cin >= WINOGRAD_MIN_CIN &&
+           ((w == 16 && h % 4 == 0) || (w == 8 && h == 8) || (w == 4 && h == 4)) &&
            __builtin_cpu_supports("avx512f");
 }
 
@@ -79,33 +79,39 @@ void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip)
         }
 }
 
-/* Tile (ty, tx) of lane l within a tile vector, and the pixel (row, column) relative to the
- * tile vector's first pixel. */
-static void lane_tile(int w, int l, int *ty, int *tx)
+/* Where tap (i, j) of the tile in lane l reads: the pixel's offset from the tile vector's first
+ * pixel, its row and column within its image, and the image's size. A 16-wide tile vector is
+ * two rows of 8 tiles, an 8x8 one the 16 tiles of one image, a 4x4 one four images of 4. */
+static int lane_pixel(int w, int l, int i, int j, int *row, int *col)
 {
-    const int per_row = w / 2;
-    *ty = l / per_row;
-    *tx = l % per_row;
+    int img = 0, ty, tx;
+    if (w == 4) {
+        img = l / 4;
+        ty = (l % 4) / 2;
+        tx = l % 2;
+    } else {
+        ty = l / (w / 2);
+        tx = l % (w / 2);
+    }
+    *row = 2 * ty + i - 1;
+    *col = 2 * tx + j - 1;
+    return img * 16 + *row * w + *col;
 }
 
-/* The smallest window vector of the valid lanes in [l0, l0 + 8), and whether they all use it. */
-static int pair_start(const int *vec, const int *valid, int l0, int nwin, int *only)
+/* The window vector that lanes 0-7 (hi = 0) or 8-15 (hi = 1) of row i of the tiles read from,
+ * the first of a pair (or alone, for 16-wide images: one image row each). Constants, so the
+ * kernels index the window in registers. */
+static inline int window_pair(int w, int i, int hi)
 {
-    int lo = nwin, hi = -1;
-    for (int l = l0; l < l0 + 8; l++)
-        if (valid[l]) {
-            lo = vec[l] < lo ? vec[l] : lo;
-            hi = vec[l] > hi ? vec[l] : hi;
-        }
-    if (hi < 0)
-        lo = hi = 0;
-    *only = lo == hi;
-    return lo;
+    if (w == 16)
+        return hi ? i + 2 : i;
+    if (w == 8)   /* rows 2ty + i - 1: ty 0-1 in vectors 0-1 (1-2 for i = 3), ty 2-3 in 1-2 or 2-3 */
+        return hi ? (i == 0 ? 1 : 2) : (i == 3 ? 1 : 0);
+    return hi ? 2 : 0;   /* 4x4: images 0-1 and 2-3 */
 }
 
 static void build_maps(tile_maps *tm, int w)
 {
-    tm->nwin = w == 16 ? 6 : 4;
     tm->win0 = w == 16 ? -16 : 0;
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
@@ -113,65 +119,59 @@ static void build_maps(tile_maps *tm, int w)
             int vec[16], lane[16], valid[16];
             __mmask16 k = 0;
             for (int l = 0; l < 16; l++) {
-                int ty, tx;
-                lane_tile(w, l, &ty, &tx);
-                const int row = 2 * ty + i - 1, col = 2 * tx + j - 1;
-                /* rows outside a 16-wide image's window come as zero vectors (see the loads);
-                 * an 8x8 image's window is the image itself */
-                valid[l] = col >= 0 && col < w && (w == 16 || (row >= 0 && row < 8));
-                const int f = row * w + col - tm->win0;
+                int row, col;
+                const int f = lane_pixel(w, l, i, j, &row, &col) - tm->win0;
+                /* rows outside a 16-wide image come as zero vectors of the window (see the
+                 * loads); 8x8 and 4x4 windows are whole images */
+                valid[l] = col >= 0 && col < w && (w == 16 || (row >= 0 && row < w));
                 vec[l] = valid[l] ? f / 16 : 0;
                 lane[l] = valid[l] ? f % 16 : 0;
                 if (valid[l])
                     k |= (__mmask16)(1u << l);
             }
-            int only_lo, only_hi;
-            int a = pair_start(vec, valid, 0, tm->nwin, &only_lo);
-            int b = pair_start(vec, valid, 8, tm->nwin, &only_hi);
-            tm->single[e] = only_lo && only_hi;
+            const int a = window_pair(w, i, 0), b = window_pair(w, i, 1);
             tm->k[e] = k;
-            if (tm->single[e]) {
+            if (w == 16) {   /* one permute of (a, b) */
                 for (int l = 0; l < 16; l++)
                     tm->ilo[e][l] = (l < 8 ? 0 : 16) + lane[l];
             } else {
-                a = a > tm->nwin - 2 ? tm->nwin - 2 : a;
-                b = b > tm->nwin - 2 ? tm->nwin - 2 : b;
                 for (int l = 0; l < 16; l++) {
                     tm->ilo[e][l] = valid[l] && l < 8 ? (vec[l] - a) * 16 + lane[l] : 0;
                     tm->ihi[e][l] = valid[l] && l >= 8 ? (vec[l] - b) * 16 + lane[l] : 0;
                 }
             }
-            tm->a[e] = a;
-            tm->b[e] = b;
         }
-    /* output vector m holds pixels 16m..16m+15 of the tile vector */
-    for (int m = 0; m < 4; m++)
-        for (int l = 0; l < 16; l++) {
-            const int f = 16 * m + l, row = f / w, col = f % w;
-            const int src = (row / 2) * (w / 2) + col / 2;   /* lane of the tile */
-            tm->iout[m][l] = (col % 2) * 16 + src;
-            if (l == 0)
-                tm->alo[m] = row % 2;
-            if (l == 8)
-                tm->ahi[m] = row % 2;
-        }
+    /* output vector m holds pixels 16m..16m+15 of the tile vector: find the tile of each */
+    for (int m = 0; m < 4; m++) {
+        for (int l = 0; l < 16; l++)
+            for (int src = 0; src < 16; src++) {
+                int row, col;
+                const int f = lane_pixel(w, src, 1, 1, &row, &col);   /* the tile's (0, 0) */
+                const int d = 16 * m + l - f, a = d / w, b = d % w;
+                if (d >= 0 && a < 2 && b < 2)
+                    tm->iout[m][l] = b * 16 + src;
+            }
+    }
 }
 
 /* V[(xi*cin + ci)*ld + 16*b + lane] for the tile vectors tv0 .. tv0 + nbb - 1 of a chunk. */
-KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int cin, size_t tv0,
-                        int nbb, int hw, const tile_maps *tm, const int NWIN)
+KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int cin, size_t cols,
+                        size_t tv0, int nbb, int hw, const tile_maps *tm, const int W)
 {
-    const int per_image = hw / 64;
+    const int NWIN = W == 16 ? 6 : 4;
+    /* a tile vector is 64 consecutive pixels of a channel row; 16-wide images have several */
+    const int per_image = hw > 64 ? hw / 64 : 1, image = hw > 64 ? hw : 64;
     for (int bl = 0; bl < nbb; bl++) {
         const size_t tv = tv0 + bl;
-        const size_t s = tv / per_image;
         const int k = (int)(tv % per_image);
-        const ptrdiff_t base = (ptrdiff_t)(s * hw) + k * 64 + tm->win0;
+        const ptrdiff_t base = (ptrdiff_t)(tv * 64) + tm->win0;
         __mmask16 wm[NWIN_MAX];
 #pragma GCC unroll 6
         for (int m = 0; m < NWIN; m++) {
-            const int pix = k * 64 + tm->win0 + 16 * m;
-            wm[m] = pix >= 0 && pix < hw ? 0xFFFF : 0;
+            const int rel = tm->win0 + 16 * m, pix = k * 64 + rel;
+            /* rows outside the image, and (4x4) images past the chunk's end, read as zeros */
+            wm[m] = pix >= 0 && pix < image && (ptrdiff_t)(tv * 64) + rel < (ptrdiff_t)cols
+                        ? 0xFFFF : 0;
         }
         for (int ci = 0; ci < cin; ci++) {
             const float *src = x + (size_t)ci * plane + base;
@@ -182,8 +182,8 @@ KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int c
 #pragma GCC unroll 16
             for (int e = 0; e < 16; e++) {
                 const __m512i ilo = _mm512_loadu_si512(tm->ilo[e]);
-                const int a = tm->a[e], b = tm->b[e];
-                if (tm->single[e]) {
+                const int a = window_pair(W, e / 4, 0), b = window_pair(W, e / 4, 1);
+                if (W == 16) {
                     d[e / 4][e % 4] = _mm512_maskz_permutex2var_ps(tm->k[e], win[a], ilo, win[b]);
                 } else {
                     const __m512i ihi = _mm512_loadu_si512(tm->ihi[e]);
@@ -269,14 +269,12 @@ KERNEL void product_vectors(float *M, const float *V, size_t ld, const float *u,
 /* Y = A^T M A of each tile, written to its 2x2 pixels: out = (accumulate ? out : 0) + Y, then
  * bias and ReLU as conv_direct_apply. */
 KERNEL void output_tiles(float *out, size_t plane, const float *M, size_t ld, int cout,
-                         size_t tv0, int nbb, int hw, const tile_maps *tm, int accumulate,
-                         const float *bias, int relu)
+                         size_t cols, size_t tv0, int nbb, const tile_maps *tm, int accumulate,
+                         const float *bias, int relu, const int W)
 {
-    const int per_image = hw / 64;
     const __m512 zero = _mm512_setzero_ps();
     for (int bl = 0; bl < nbb; bl++) {
-        const size_t tv = tv0 + bl;
-        const size_t pix = (tv / per_image) * hw + (tv % per_image) * 64;
+        const size_t pix = (tv0 + bl) * 64;
         for (int co = 0; co < cout; co++) {
             const float *mp = M + (size_t)co * ld + 16 * (size_t)bl;
             const size_t xs = (size_t)cout * ld;
@@ -298,12 +296,20 @@ KERNEL void output_tiles(float *out, size_t plane, const float *M, size_t ld, in
             const __m512 bv = _mm512_set1_ps(bias ? bias[co] : 0.0f);
 #pragma GCC unroll 4
             for (int v = 0; v < 4; v++) {
+                /* a 4x4 chunk can end inside a tile vector */
+                if (W == 4 && pix + 16 * v >= cols)
+                    continue;
                 const __m512i idx = _mm512_loadu_si512(tm->iout[v]);
-                const int alo = tm->alo[v], ahi = tm->ahi[v];
-                __m512 z = _mm512_permutex2var_ps(y[alo][0], idx, y[alo][1]);
-                if (ahi != alo)
-                    z = _mm512_mask_blend_ps(0xFF00, z,
-                                             _mm512_permutex2var_ps(y[ahi][0], idx, y[ahi][1]));
+                /* lanes from the tiles' second output row: constants for each width */
+                const __mmask16 ar = W == 16 ? (v % 2 ? 0xFFFF : 0) : W == 8 ? 0xFF00 : 0xF0F0;
+                __m512 z;
+                if (ar == 0)
+                    z = _mm512_permutex2var_ps(y[0][0], idx, y[0][1]);
+                else if (ar == 0xFFFF)
+                    z = _mm512_permutex2var_ps(y[1][0], idx, y[1][1]);
+                else
+                    z = _mm512_mask_blend_ps(ar, _mm512_permutex2var_ps(y[0][0], idx, y[0][1]),
+                                             _mm512_permutex2var_ps(y[1][0], idx, y[1][1]));
                 if (accumulate)
                     z = _mm512_add_ps(_mm512_loadu_ps(dst + 16 * v), z);
                 if (bias)
@@ -324,7 +330,7 @@ AVX512 void conv_winograd_apply(float *out, const float *x, size_t plane, const 
     tile_maps tm;
     build_maps(&tm, w);
     const int hw = h * w;
-    const size_t ntv = cols / 64, per_tv = conv_winograd_min_scratch(cin, cout);
+    const size_t ntv = (cols + 63) / 64, per_tv = conv_winograd_min_scratch(cin, cout);
     const size_t cap = scratch_floats < BLOCK_FLOATS ? scratch_floats : BLOCK_FLOATS;
     size_t nb = cap / per_tv;
     if (nb < 1)
@@ -334,9 +340,11 @@ AVX512 void conv_winograd_apply(float *out, const float *x, size_t plane, const 
         const size_t ld = (size_t)nbb * 16;
         float *V = scratch, *M = scratch + (size_t)16 * cin * ld;
         if (w == 16)
-            input_tiles(V, ld, x, plane, cin, tv0, nbb, hw, &tm, 6);
+            input_tiles(V, ld, x, plane, cin, cols, tv0, nbb, hw, &tm, 16);
+        else if (w == 8)
+            input_tiles(V, ld, x, plane, cin, cols, tv0, nbb, hw, &tm, 8);
         else
-            input_tiles(V, ld, x, plane, cin, tv0, nbb, hw, &tm, 4);
+            input_tiles(V, ld, x, plane, cin, cols, tv0, nbb, hw, &tm, 4);
         for (int xi = 0; xi < 16; xi++) {
             int v = 0;
             for (; v + R_MAX <= nbb; v += R_MAX)
@@ -344,6 +352,11 @@ AVX512 void conv_winograd_apply(float *out, const float *x, size_t plane, const 
             for (; v < nbb; v++)
                 product_vectors(M, V, ld, u, cin, cout, xi, 16 * (size_t)v, 1);
         }
-        output_tiles(out, plane, M, ld, cout, tv0, nbb, hw, &tm, accumulate, bias, relu);
+        if (w == 16)
+            output_tiles(out, plane, M, ld, cout, cols, tv0, nbb, &tm, accumulate, bias, relu, 16);
+        else if (w == 8)
+            output_tiles(out, plane, M, ld, cout, cols, tv0, nbb, &tm, accumulate, bias, relu, 8);
+        else
+            output_tiles(out, plane, M, ld, cout, cols, tv0, nbb, &tm, accumulate, bias, relu, 4);
     }
 }

@@ -152,10 +152,13 @@ static void test_paths_agree(void **state)
     compare_layer(f, 3, 7, 13, 4, 12, 0);
     compare_layer(f, 1, 2, 3, 4, 4, 1);
     compare_layer(f, 4, 11, 10, 32, 16, 0);
-    /* Winograd's remainders: 16-wide images 4 rows high, 8x8 with 3 outputs, 9 -> 5 channels */
+    /* Winograd's remainders: 16-wide images 4 rows high, 8x8 with 3 outputs, 9 -> 5 channels,
+     * 4x4 images (4 in a vector of tiles: 5 samples leave one partial vector) */
     compare_layer(f, 3, 9, 5, 4, 16, 1);
     compare_layer(f, 2, 8, 3, 8, 8, 0);
     compare_layer(f, 7, 12, 9, 8, 8, 1);
+    compare_layer(f, 5, 16, 7, 4, 4, 1);
+    compare_layer(f, 2, 8, 8, 4, 4, 0);
 }
 
 /* An input channel that is zero everywhere: its weight gradients are exactly 0 on both paths. */
