@@ -52,30 +52,46 @@ size_t conv_winograd_min_scratch(int cin, int cout)
     return (size_t)16 * 16 * (cin + cout);
 }
 
-void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip)
+/* Packing runs twice per layer and step (forward, input gradient): vectorised over 16 output
+ * channels, with the weights gathered, since a scalar loop with 16 scattered stores per channel
+ * pair took 3-4 % of a training step. */
+AVX512 void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip)
 {
     const int nin = flip ? cout : cin, nout = flip ? cin : cout;
-    for (int co = 0; co < cout; co++)
-        for (int ci = 0; ci < cin; ci++) {
-            const float *k = w + ((size_t)co * cin + ci) * 9;
-            float g[3][3], gg[4][3], U[4][4];
-            for (int t = 0; t < 9; t++)
-                g[t / 3][t % 3] = flip ? k[8 - t] : k[t];
+    const size_t xs = (size_t)nin * nout;
+    /* w's offset of (in, o): flip ? (in*cin + o)*9 : (o*cin + in)*9 */
+    const int step = flip ? 9 : cin * 9;
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512 half = _mm512_set1_ps(0.5f);
+    for (int in = 0; in < nin; in++)
+        for (int o0 = 0; o0 < nout; o0 += 16) {
+            const int n = nout - o0 < 16 ? nout - o0 : 16;
+            const __mmask16 m = (__mmask16)((1u << n) - 1u);
+            const int base = flip ? (in * cin + o0) * 9 : (o0 * cin + in) * 9;
+            const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base),
+                                                 _mm512_mullo_epi32(lanes, _mm512_set1_epi32(step)));
+            __m512 g[3][3], gg[4][3];
+            for (int t = 0; t < 9; t++) {
+                const __m512i at = _mm512_add_epi32(idx, _mm512_set1_epi32(flip ? 8 - t : t));
+                g[t / 3][t % 3] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, at, w, 4);
+            }
             for (int c = 0; c < 3; c++) {   /* G g */
                 gg[0][c] = g[0][c];
-                gg[1][c] = 0.5f * (g[0][c] + g[1][c] + g[2][c]);
-                gg[2][c] = 0.5f * (g[0][c] - g[1][c] + g[2][c]);
+                gg[1][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(g[0][c], g[1][c]), g[2][c]));
+                gg[2][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(g[0][c], g[1][c]), g[2][c]));
                 gg[3][c] = g[2][c];
             }
+            float *dst = u + (size_t)in * nout + o0;
             for (int r = 0; r < 4; r++) {   /* (G g) G^T */
-                U[r][0] = gg[r][0];
-                U[r][1] = 0.5f * (gg[r][0] + gg[r][1] + gg[r][2]);
-                U[r][2] = 0.5f * (gg[r][0] - gg[r][1] + gg[r][2]);
-                U[r][3] = gg[r][2];
+                const __m512 s01 = _mm512_add_ps(gg[r][0], gg[r][1]);
+                const __m512 d01 = _mm512_sub_ps(gg[r][0], gg[r][1]);
+                _mm512_mask_storeu_ps(dst + (4 * r + 0) * xs, m, gg[r][0]);
+                _mm512_mask_storeu_ps(dst + (4 * r + 1) * xs, m,
+                                      _mm512_mul_ps(half, _mm512_add_ps(s01, gg[r][2])));
+                _mm512_mask_storeu_ps(dst + (4 * r + 2) * xs, m,
+                                      _mm512_mul_ps(half, _mm512_add_ps(d01, gg[r][2])));
+                _mm512_mask_storeu_ps(dst + (4 * r + 3) * xs, m, gg[r][2]);
             }
-            const int in = flip ? co : ci, o = flip ? ci : co;
-            for (int xi = 0; xi < 16; xi++)
-                u[((size_t)xi * nin + in) * nout + o] = U[xi / 4][xi % 4];
         }
 }
 

@@ -9,6 +9,7 @@
 #include "model/conv_winograd.h"
 #include "model/gemm.h"
 #include "model/layer_util.h"
+#include "model/pool_simd.h"
 
 /* ---- sizes ------------------------------------------------------------------------------------ */
 
@@ -453,35 +454,42 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
 
 /* ---- max-pool 2x2 ---------------------------------------------------------------------------- */
 
+/* Output o of the flattened tensor: row pair o / wo of the input (h is even, so row pairs run on
+ * across images), column o % wo. */
+static void maxpool_output(float *y, uint8_t *argmax, const float *x, size_t o, int w)
+{
+    const int wo = w / 2;
+    const float *r0 = x + (o / wo) * 2 * w + 2 * (o % wo), *r1 = r0 + w;
+    const float v[4] = { r0[0], r0[1], r1[0], r1[1] };
+    float best = v[0];
+    int bi = 0;
+    for (int k = 1; k < 4; k++) {
+        if (v[k] > best || v[k] != v[k]) {
+            best = v[k];
+            bi = k;
+            if (v[k] != v[k])
+                break;
+        }
+    }
+    y[o] = best;
+    argmax[o] = (uint8_t)bi;
+}
+
 void maxpool2x2_forward(float *y, uint8_t *argmax, const float *x, int n, int c, int h, int w,
                         layer_scratch *s)
 {
-    const int ho = h / 2, wo = w / 2;
-    const long planes = (long)c * n;   /* one (channel, sample) image each */
+    const size_t outputs = (size_t)c * n * (h / 2) * (w / 2);
+    const int simd = maxpool_simd_usable(w);
+    const size_t blocks = simd ? outputs / 16 : 0;
     double t0 = prof_now(s);
-#pragma omp parallel for schedule(static) num_threads(s->threads)
-    for (long p = 0; p < planes; p++) {
-        const float *in = x + (size_t)p * h * w;
-        float *out = y + (size_t)p * ho * wo;
-        uint8_t *idx = argmax + (size_t)p * ho * wo;
-        for (int oy = 0; oy < ho; oy++) {
-            const float *r0 = in + (size_t)(2 * oy) * w, *r1 = r0 + w;
-            for (int ox = 0; ox < wo; ox++) {
-                const float v[4] = { r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1] };
-                float best = v[0];
-                int bi = 0;
-                for (int k = 1; k < 4; k++) {
-                    if (v[k] > best || v[k] != v[k]) {
-                        best = v[k];
-                        bi = k;
-                        if (v[k] != v[k])
-                            break;
-                    }
-                }
-                out[oy * wo + ox] = best;
-                idx[oy * wo + ox] = (uint8_t)bi;
-            }
-        }
+#pragma omp parallel num_threads(s->threads)
+    {
+        const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+        if (blocks)
+            maxpool_simd_forward(y, argmax, x, blocks * t / nt, blocks * (t + 1) / nt, w);
+        const size_t rest = outputs - 16 * blocks;
+        for (size_t o = 16 * blocks + rest * t / nt; o < 16 * blocks + rest * (t + 1) / nt; o++)
+            maxpool_output(y, argmax, x, o, w);
     }
     PROF_ADD(s, pool, &t0);
 }

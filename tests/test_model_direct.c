@@ -214,12 +214,52 @@ static void test_nan_passes_relu(void **state)
     free(y);
 }
 
+/* The vectorised max-pool (model/pool_simd.c) against the rule written out here: the first
+ * maximum in row-major order, a NaN winning (the first NaN after the first input, else the first
+ * input's NaN), on values with many ties and some NaNs, for each eligible width, with tails of
+ * fewer than 16 outputs. */
+static void test_maxpool_simd(void **state)
+{
+    fixture *f = *state;
+    const int widths[3] = { 4, 8, 16 };
+    for (int k = 0; k < 3; k++) {
+        const int w = widths[k], h = w, c = 3, n = 5;
+        const size_t xn = (size_t)c * n * h * w, yn = xn / 4;
+        float *x = malloc(sizeof(float) * xn), *y = malloc(sizeof(float) * yn);
+        uint8_t *idx = malloc(yn);
+        for (size_t i = 0; i < xn; i++) {
+            const double u = gsl_rng_uniform(f->rng);
+            x[i] = u < 0.05 ? NAN : (float)gsl_rng_uniform_int(f->rng, 3);
+        }
+        maxpool2x2_forward(y, idx, x, n, c, h, w, &f->s);
+        for (size_t o = 0; o < yn; o++) {
+            const size_t pair = o / (w / 2), col = o % (w / 2);
+            const float *r0 = x + pair * 2 * w + 2 * col;
+            const float v[4] = { r0[0], r0[1], r0[w], r0[w + 1] };
+            int bi = 0;
+            for (int q = 1; q < 4; q++)
+                if (isnan(v[q])) {
+                    bi = q;
+                    break;
+                } else if (!isnan(v[bi]) && v[q] > v[bi]) {
+                    bi = q;
+                }
+            assert_int_equal(idx[o], bi);
+            assert_memory_equal(&y[o], &v[bi], sizeof(float));
+        }
+        free(x);
+        free(y);
+        free(idx);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_paths_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_channel_exact_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nan_passes_relu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maxpool_simd, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
