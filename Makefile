@@ -22,7 +22,9 @@ SAN      ?=
 WB_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
-CFLAGS   += -std=c11 -Wall -Wextra -g $(OPT) $(HARDEN) $(SAN) -fopenmp -MMD -MP
+# -fno-math-errno: nothing reads errno after a math call, and with it sqrtf is an instruction, so
+# the Adam step vectorises (it ran scalar: 1.6 % of a training step).
+CFLAGS   += -std=c11 -Wall -Wextra -g $(OPT) -fno-math-errno $(HARDEN) $(SAN) -fopenmp -MMD -MP
 LDFLAGS  += $(SAN) -fopenmp
 LDLIBS   := -lsqlite3 -lpng -lcjson -linih -lnettle -lgsl -lm
 

