@@ -4,7 +4,7 @@
  * counts that exercise every register block and remainder (1 to 8 output channels, the
  * gradient's blocks of 3, 2 and 1), the three image sizes of the U-Net and a non-square one,
  * uneven chunks over 2 threads, and gradients that are added into, not overwritten. Also: an
- * input channel that is zero everywhere gives exactly zero weight gradients on both paths (Adam
+ * input channel that is zero everywhere gives exactly zero weight gradients on every path (Adam
  * turns any residue into a step of size lr), and NaN goes through the ReLU as in PyTorch. */
 #include <math.h>
 #include <stdarg.h>
@@ -159,25 +159,32 @@ static void test_paths_agree(void **state)
     compare_layer(f, 7, 12, 9, 8, 8, 1);
     compare_layer(f, 5, 16, 7, 4, 4, 1);
     compare_layer(f, 2, 8, 8, 4, 4, 0);
+    /* wider layers on each width */
+    compare_layer(f, 3, 32, 32, 16, 16, 1);
+    compare_layer(f, 3, 34, 36, 8, 8, 0);
+    compare_layer(f, 5, 32, 48, 4, 4, 1);
 }
 
-/* An input channel that is zero everywhere: its weight gradients are exactly 0 on both paths. */
-static void test_dead_channel_exact_zero(void **state)
+/* An input channel that is zero everywhere, and an output channel whose gradient is zero
+ * everywhere: their weight gradients are exactly 0 on every path, for a small layer and one
+ * whose forward pass and input gradient run on Winograd. */
+static void dead_channels(fixture *f, int n, int cin, int cout, int h, int w)
 {
-    require_avx512(8, 8);
-    fixture *f = *state;
-    const int n = 3, cin = 4, cout = 5, h = 8, w = 8;
-    const conv_desc d = { cin, cout, h, w, 3, 1 };
+    const conv_desc d = { cin, cout, h, w, 3, 0 };
     const size_t plane = (size_t)n * h * w, wn = (size_t)9 * cin * cout;
     float *x = randn(f, cin * plane, 1.0), *wt = randn(f, wn, 0.3), *b = randn(f, cout, 0.1);
     float *dy = randn(f, cout * plane, 1.0);
     float *g0 = calloc(cin * plane > wn ? cin * plane : wn, sizeof(float));
     memset(x + 2 * plane, 0, sizeof(float) * plane);
+    memset(dy + 1 * plane, 0, sizeof(float) * plane);
     for (int path = 0; path < 3; path++) {
         result r = run_path(f, &d, n, path, x, wt, b, dy, g0);
         for (int co = 0; co < cout; co++)
             for (int t = 0; t < 9; t++)
                 assert_true(r.dw[((size_t)co * cin + 2) * 9 + t] == 0.0f);
+        for (int ci = 0; ci < cin; ci++)
+            for (int t = 0; t < 9; t++)
+                assert_true(r.dw[((size_t)1 * cin + ci) * 9 + t] == 0.0f);
         free_result(&r);
     }
     free(x);
@@ -185,6 +192,13 @@ static void test_dead_channel_exact_zero(void **state)
     free(b);
     free(dy);
     free(g0);
+}
+
+static void test_dead_channel_exact_zero(void **state)
+{
+    require_avx512(8, 8);
+    dead_channels(*state, 3, 4, 5, 8, 8);
+    dead_channels(*state, 3, 32, 32, 8, 8);
 }
 
 /* NaN in the input reaches the output through bias and ReLU (not clamped to 0), on both paths. */

@@ -204,7 +204,7 @@ static void test_conv3x3_linear(void **state)
 
 /* The same layers on the other paths: 6x10 images are not a multiple of 16 pixels, so the case
  * above runs on im2col; 4x12 images run on the direct kernels where the CPU has them, 8x8 with
- * 9 input and 8 output channels on Winograd (forward and input gradient), and the 8x8 case is
+ * 9 -> 8 and 32 -> 32 channels on Winograd (forward and input gradient), and the 8x8 case is
  * repeated with im2col. */
 static void test_conv3x3_other_path(void **state)
 {
@@ -213,6 +213,8 @@ static void test_conv3x3_other_path(void **state)
     check_layer(f, &lin, "conv3x3 (4x12)");
     layer_case wino = { 0, 2, 9, 8, 8, 8, 3, 0 };
     check_layer(f, &wino, "conv3x3 (9 -> 8: Winograd)");
+    layer_case wide = { 0, 2, 32, 32, 8, 8, 3, 0 };
+    check_layer(f, &wide, "conv3x3 (32 -> 32: Winograd)");
     layer_case relu = { 0, 5, 3, 4, 8, 8, 3, 1 };
     f->s.conv_algo = LAYER_CONV_IM2COL;
     check_layer(f, &relu, "conv3x3+relu (im2col)");
