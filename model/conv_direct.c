@@ -25,9 +25,10 @@ int conv_direct_usable(int h, int w)
     return hw % 16 == 0 && hw <= CONV_DIRECT_MAX_HW && __builtin_cpu_supports("avx512f");
 }
 
-void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip)
+void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip, int part, int parts)
 {
-    for (int co = 0; co < cout; co++)
+    const int co0 = (int)((long)cout * part / parts), co1 = (int)((long)cout * (part + 1) / parts);
+    for (int co = co0; co < co1; co++)
         for (int ci = 0; ci < cin; ci++)
             #pragma GCC unroll 9
             for (int t = 0; t < 9; t++) {

@@ -18,11 +18,12 @@
 /* 1 when this CPU and an h x w image can use the direct kernels. */
 int conv_direct_usable(int h, int w);
 
-/* Weights rearranged for conv_direct_apply, wp[(ci*9 + t)*cout + co]:
+/* Weights rearranged for conv_direct_apply, wp[(ci*9 + t)*cout + co], for the output channels co
+ * of share `part` of `parts` (threads pack their shares in parallel):
  * - flip = 0: the forward convolution, w[co][ci][t] (w as PyTorch stores it, (cout, cin, 3, 3));
  * - flip = 1: the input gradient, a forward convolution of dy with cin and cout exchanged and the
  *   taps turned by 180 degrees: wp[(co*9 + t)*cin + ci] = w[co][ci][8 - t]. */
-void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip);
+void conv_direct_pack(float *wp, const float *w, int cout, int cin, int flip, int part, int parts);
 
 /* For the positions [0, cols) of a chunk of whole samples (cols a multiple of h*w):
  *   out[co][j] = (accumulate ? out[co][j] : 0) + sum_ci sum_t wp[(ci*9 + t)*cout + co] *

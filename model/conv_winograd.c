@@ -55,15 +55,17 @@ size_t conv_winograd_min_scratch(int cin, int cout)
 /* Packing runs twice per layer and step (forward, input gradient): vectorised over 16 output
  * channels, with the weights gathered, since a scalar loop with 16 scattered stores per channel
  * pair took 3-4 % of a training step. */
-AVX512 void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip)
+AVX512 void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip, int part,
+                               int parts)
 {
     const int nin = flip ? cout : cin, nout = flip ? cin : cout;
+    const int in0 = (int)((long)nin * part / parts), in1 = (int)((long)nin * (part + 1) / parts);
     const size_t xs = (size_t)nin * nout;
     /* w's offset of (in, o): flip ? (in*cin + o)*9 : (o*cin + in)*9 */
     const int step = flip ? 9 : cin * 9;
     const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512 half = _mm512_set1_ps(0.5f);
-    for (int in = 0; in < nin; in++)
+    for (int in = in0; in < in1; in++)
         for (int o0 = 0; o0 < nout; o0 += 16) {
             const int n = nout - o0 < 16 ? nout - o0 : 16;
             const __mmask16 m = (__mmask16)((1u << n) - 1u);

@@ -28,11 +28,13 @@ size_t conv_winograd_weight_floats(int cin, int cout);
 /* Scratch one thread needs (floats) to run a chunk: at least one block of 16 tiles. */
 size_t conv_winograd_min_scratch(int cin, int cout);
 
-/* Transformed weights u[(xi*nin + i)*nout + o], xi = 4*row + column of the 4x4 transform:
+/* Transformed weights u[(xi*nin + i)*nout + o], xi = 4*row + column of the 4x4 transform, for
+ * the input channels i of share `part` of `parts` (threads pack their shares in parallel):
  * - flip = 0: the forward convolution (nin = cin, nout = cout) of w (cout, cin, 3, 3);
  * - flip = 1: the input gradient, a forward convolution of dy (nin = cout, nout = cin) with the
  *   weights transposed and turned by 180 degrees. */
-void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip);
+void conv_winograd_pack(float *u, const float *w, int cout, int cin, int flip, int part,
+                        int parts);
 
 /* As conv_direct_apply, for a chunk of whole samples (cols positions), with u from
  * conv_winograd_pack and scratch_floats (>= conv_winograd_min_scratch) of scratch. */

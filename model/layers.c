@@ -136,6 +136,50 @@ static int use_winograd(const conv_desc *d, const layer_scratch *s, int nin, int
            s->col_floats >= conv_winograd_min_scratch(nin, nout);
 }
 
+/* Rearranges the weights into s->shared for the Winograd or the direct kernels, each thread of
+ * the enclosing parallel region taking its share (a serial pack left the other thread waiting:
+ * 2 % of a 2-thread step); returns when all shares are done. */
+static void pack_weights(layer_scratch *s, const float *weight, int cout, int cin, int wino,
+                         int flip)
+{
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (wino)
+        conv_winograd_pack(s->shared, weight, cout, cin, flip, t, nt);
+    else
+        conv_direct_pack(s->shared, weight, cout, cin, flip, t, nt);
+#pragma omp barrier
+}
+
+/* Forward with Winograd or the direct kernels: per thread, one chunk of samples, bias and ReLU
+ * applied as each block is stored. */
+static void conv2d_forward_direct(float *y, const float *x, const float *weight, const float *bias,
+                                  int n, const conv_desc *d, layer_scratch *s)
+{
+    const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, relu = d->relu;
+    const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
+    const int wino = use_winograd(d, s, cin, cout);
+    const int nch = n < s->threads ? n : s->threads;
+#pragma omp parallel num_threads(s->threads)
+    {
+        pack_weights(s, weight, cout, cin, wino, 0);
+#pragma omp for schedule(static)
+        for (int c = 0; c < nch; c++) {
+            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
+            const size_t cols = (size_t)(s1 - s0) * hw;
+            double t0 = prof_now(s);
+            if (wino)
+                conv_winograd_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
+                                    cols, 0, bias, relu,
+                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
+                                    s->col_floats);
+            else
+                conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
+                                  cols, 0, bias, relu);
+            PROF_ADD(s, gemm_fwd, &t0);
+        }
+    }
+}
+
 /* Backward with the direct kernels: per thread, one chunk of samples (the weight gradient's
  * horizontal sums are then paid once per thread, not per cache-sized chunk), the ReLU mask and
  * bias sum, the weight gradient, and the input gradient as a forward convolution of dy with the
@@ -150,12 +194,10 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
     const int nch = n < s->threads ? n : s->threads;
     const int used = threads_used(nch, s->threads);
     const int wino = dx && use_winograd(d, s, cout, cin);
-    if (wino)
-        conv_winograd_pack(s->shared, weight, cout, cin, 1);
-    else if (dx)
-        conv_direct_pack(s->shared, weight, cout, cin, 1);
 #pragma omp parallel num_threads(s->threads)
     {
+        if (dx)
+            pack_weights(s, weight, cout, cin, wino, 1);
         float *acc = thread_accumulator(s, used, wcount + cout);
 #pragma omp for schedule(static)
         for (int c = 0; c < nch; c++) {
@@ -190,27 +232,7 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
     if (use_direct(d, s)) {
-        const int wino = use_winograd(d, s, cin, cout);
-        if (wino)
-            conv_winograd_pack(s->shared, weight, cout, cin, 0);
-        else
-            conv_direct_pack(s->shared, weight, cout, cin, 0);
-        const int nch = n < s->threads ? n : s->threads;
-#pragma omp parallel for schedule(static) num_threads(s->threads)
-        for (int c = 0; c < nch; c++) {
-            const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
-            const size_t cols = (size_t)(s1 - s0) * hw;
-            double t0 = prof_now(s);
-            if (wino)
-                conv_winograd_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
-                                    cols, 0, bias, relu,
-                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
-                                    s->col_floats);
-            else
-                conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
-                                  cols, 0, bias, relu);
-            PROF_ADD(s, gemm_fwd, &t0);
-        }
+        conv2d_forward_direct(y, x, weight, bias, n, d, s);
         return;
     }
     const int nch = conv_chunks(n, d, s->threads);
