@@ -1,9 +1,19 @@
 /* model/gemm.c: row-major SGEMM through oneDNN or CBLAS. */
 #include "model/gemm.h"
 
+#include <stdio.h>
+
+#include "model/conv_direct.h"
+
+/* Which 3x3 kernels this CPU runs (layers.c's choice), recorded with the GEMM library since both
+ * decide a run's bits. */
+static const char *conv_kernels(void)
+{
+    return conv_direct_usable(16, 16) ? "3x3: Winograd/direct AVX-512" : "3x3: im2col";
+}
+
 #if defined(WB_GEMM_DNNL)
 #include <dnnl.h>
-#include <stdio.h>
 
 void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
           int ldb, float beta, float *C, int ldc)
@@ -14,10 +24,11 @@ void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int 
 
 const char *gemm_library(void)
 {
-    static char name[64];   /* written once with the same text; read-only afterwards */
+    static char name[96];   /* written once with the same text; read-only afterwards */
     if (!name[0]) {
         const dnnl_version_t *v = dnnl_version();
-        snprintf(name, sizeof name, "oneDNN %d.%d.%d", v->major, v->minor, v->patch);
+        snprintf(name, sizeof name, "oneDNN %d.%d.%d (%s)", v->major, v->minor, v->patch,
+                 conv_kernels());
     }
     return name;
 }
@@ -34,7 +45,10 @@ void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int 
 
 const char *gemm_library(void)
 {
-    return "CBLAS";
+    static char name[96];   /* written once with the same text; read-only afterwards */
+    if (!name[0])
+        snprintf(name, sizeof name, "CBLAS (%s)", conv_kernels());
+    return name;
 }
 #else
 #error "define WB_GEMM_DNNL or WB_GEMM_CBLAS"

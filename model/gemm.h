@@ -9,7 +9,8 @@
 void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
           int ldb, float beta, float *C, int ldc);
 
-/* "oneDNN 2.6.3" or "CBLAS (...)": recorded with every run. */
+/* "oneDNN 2.6.3 (3x3: Winograd/direct AVX-512)", or "CBLAS (3x3: im2col)" and the like: the GEMM
+ * library and the 3x3 convolution kernels this CPU runs, recorded with every run. */
 const char *gemm_library(void);
 
 #endif
