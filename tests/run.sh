@@ -38,6 +38,8 @@ for t in "${tests[@]}"; do
   else
     printf 'FAIL %-34s %6ss (exit %d)\n' "$name" "$dt" "$rc"
     tail -n 60 "$logs/$name.log" | sed 's/^/     | /'
+    # kept past the next run, which overwrites $name.log: a rare failure stays diagnosable
+    cp "$logs/$name.log" "$logs/failed-$(date -u +%Y%m%dT%H%M%SZ)-$name.log"
     failed+=("$name")
   fi
 done
