@@ -154,8 +154,8 @@ static void build_maps(tile_maps *tm, int w)
                     tm->ilo[e][l] = (l < 8 ? 0 : 16) + lane[l];
             } else {
                 for (int l = 0; l < 16; l++) {
-                    tm->ilo[e][l] = valid[l] && l < 8 ? (vec[l] - a) * 16 + lane[l] : 0;
-                    tm->ihi[e][l] = valid[l] && l >= 8 ? (vec[l] - b) * 16 + lane[l] : 0;
+                    tm->ilo[e][l] = l < 8 && valid[l] ? (vec[l] - a) * 16 + lane[l] : 0;
+                    tm->ihi[e][l] = l >= 8 && valid[l] ? (vec[l] - b) * 16 + lane[l] : 0;
                 }
             }
         }

@@ -1,13 +1,15 @@
 /* model/layers.h: the U-Net's layers as forward/backward pairs of free functions with explicit
  * sizes, on channel-major activations (C, n*h*w): channel c of sample s starts at
- * c * n*h*w + s * h*w. With the batch inside each channel, a convolution over a chunk of whole
- * samples is one GEMM, W[Cout][K] * col[K][chunk*h*w], written straight into the output with row
- * stride n*h*w, and concatenating two tensors along channels costs nothing.
+ * c * n*h*w + s * h*w. With the batch inside each channel, concatenating two tensors along
+ * channels costs nothing and a layer splits into chunks of whole samples.
  *
- * Each layer splits the batch into chunks of whole samples sized so the chunk's im2col buffer
- * stays in cache (about 1 MB). Each OpenMP thread owns its chunks, its slice of the scratch and
- * its weight-gradient accumulator, and calls a single-threaded GEMM; the chunk -> thread mapping
- * is static, so results are bitwise reproducible for a given thread count.
+ * 3x3 convolutions take, per layer, the fastest path the image size and CPU allow (measured in
+ * bench/ and the commit history): Winograd F(2x2, 3x3) for the forward pass and input gradient
+ * (model/conv_winograd.h), direct AVX-512 kernels for the weight gradient and what Winograd does
+ * not take (model/conv_direct.h), else a batch-wide im2col and one GEMM per cache-sized chunk of
+ * samples (about 1 MB). 1x1 and transposed convolutions are GEMMs. Each OpenMP thread owns its
+ * chunks, its slice of the scratch and its weight-gradient accumulator; the chunk -> thread
+ * mapping is static, so results are bitwise reproducible for a given thread count and CPU kind.
  *
  * Backward functions add into every gradient they produce (parameters and inputs). */
 #ifndef WB_MODEL_LAYERS_H
@@ -40,8 +42,7 @@ enum { LAYER_CONV_AUTO = 0, LAYER_CONV_DIRECT = 1, LAYER_CONV_IM2COL = 2 };
  * slower for im2col in a prototype on this machine). */
 #define LAYER_CHUNK_FLOATS (256u * 1024u)
 
-/* One convolution layer: stride 1, padding (ksize - 1) / 2, bias, optionally ReLU. Computed as a
- * batch-wide im2col (the input itself for 1x1) and one GEMM per chunk of samples. */
+/* One convolution layer: stride 1, padding (ksize - 1) / 2, bias, optionally ReLU. */
 typedef struct conv_desc {
     int cin, cout, h, w, ksize;     /* ksize 3 or 1 */
     int relu;
