@@ -193,7 +193,29 @@ AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const fl
     }
 }
 
-/* CO output channels from co0 against input channel ci, all nine taps, over nvec vectors. */
+/* One vector v of the weight gradient's sums: a[c][t] += g[co0 + c][v] * tap t of x[v]. */
+KERNEL void wgrad_vector(__m512 a[WG_CO][9], const float *g, const float *xs, size_t plane, int co0,
+                         size_t v, const __mmask16 m[9], const ptrdiff_t *off, const int CO,
+                         const int W)
+{
+    __m512 gv[WG_CO];
+    #pragma GCC unroll 9
+    for (int c = 0; c < CO; c++)
+        gv[c] = _mm512_loadu_ps(g + (size_t)(co0 + c) * plane + 16 * v);
+    #pragma GCC unroll 9
+    for (int t = 0; t < 9; t++) {
+        const __m512 xv = _mm512_maskz_loadu_ps(m[t], xs + 16 * v + tap_off(off, t, W));
+        #pragma GCC unroll 9
+        for (int c = 0; c < CO; c++)
+            a[c][t] = _mm512_fmadd_ps(gv[c], xv, a[c][t]);
+    }
+}
+
+/* CO output channels from co0 against input channel ci, all nine taps, over nvec vectors. For
+ * 16- and 8-wide images the vectors off the image's first and last rows have the same masks
+ * every time (only the left and right columns are outside), and a 4x4 image has one set: held
+ * as constants, since loading nine masks per vector from the table held the loop at 94-99
+ * GFLOP/s (106-109 without). */
 KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane, int cin, int co0,
                         int ci, size_t nvec, const borders *bd, const int CO, const int W)
 {
@@ -205,20 +227,24 @@ KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane
             a[c][t] = _mm512_setzero_ps();
     const float *xs = x + (size_t)ci * plane;
     const int phases = bd->phases;
+    const __mmask16 left = W == 16 ? 0xFFFE : 0xFEFE, right = W == 16 ? 0x7FFF : 0x7F7F;
+    const __mmask16 inner[9] = { left, 0xFFFF, right, left, 0xFFFF, right, left, 0xFFFF, right };
+    /* a 4x4 image is one vector: its nine masks never change (top row, bottom row, left and
+     * right column off as the tap needs) */
+    const __mmask16 img4[9] = { 0xEEE0, 0xFFF0, 0x7770, 0xEEEE, 0xFFFF,
+                                0x7777, 0x0EEE, 0x0FFF, 0x0777 };
     int ph = 0;
     for (size_t v = 0; v < nvec; v++) {
-        const uint16_t *m = bd->mk + ph * 9;
-        __m512 gv[WG_CO];
-        #pragma GCC unroll 9
-        for (int c = 0; c < CO; c++)
-            gv[c] = _mm512_loadu_ps(g + (size_t)(co0 + c) * plane + 16 * v);
-        #pragma GCC unroll 9
-        for (int t = 0; t < 9; t++) {
-            const __m512 xv =
-                _mm512_maskz_loadu_ps(m[t], xs + 16 * v + tap_off(bd->off, t, W));
+        if (W == 4) {
+            wgrad_vector(a, g, xs, plane, co0, v, img4, bd->off, CO, W);
+        } else if ((W == 16 || W == 8) && ph > 0 && ph < phases - 1) {
+            wgrad_vector(a, g, xs, plane, co0, v, inner, bd->off, CO, W);
+        } else {
+            __mmask16 m[9];
             #pragma GCC unroll 9
-            for (int c = 0; c < CO; c++)
-                a[c][t] = _mm512_fmadd_ps(gv[c], xv, a[c][t]);
+            for (int t = 0; t < 9; t++)
+                m[t] = bd->mk[ph * 9 + t];
+            wgrad_vector(a, g, xs, plane, co0, v, m, bd->off, CO, W);
         }
         if (++ph == phases)
             ph = 0;
