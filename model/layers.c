@@ -186,7 +186,7 @@ static void conv2d_forward_direct(float *y, const float *x, const float *weight,
  * flipped weights. */
 static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, float *dy,
                                    const float *y, const float *x, const float *weight, int n,
-                                   const conv_desc *d, layer_scratch *s)
+                                   const conv_desc *d, int dx_add, layer_scratch *s)
 {
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
@@ -210,13 +210,14 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
             conv_direct_wgrad(acc, g, x + s0 * hw, plane, cin, cout, h, w, cols);
             PROF_ADD(s, gemm_wgrad, &t0);
             if (wino) {
-                conv_winograd_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols, 1,
-                                    NULL, 0, s->col + (size_t)omp_get_thread_num() * s->col_floats,
+                conv_winograd_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
+                                    dx_add, NULL, 0,
+                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
                                     s->col_floats);
                 PROF_ADD(s, gemm_dgrad, &t0);
             } else if (dx) {
-                conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols, 1,
-                                  NULL, 0);
+                conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
+                                  dx_add, NULL, 0);
                 PROF_ADD(s, gemm_dgrad, &t0);
             }
         }
@@ -307,13 +308,14 @@ static void add_accumulated_turned(const layer_scratch *s, float *dweight, int c
  * - without one (the first layer, whose x has only 3 channels): dW^T[K][cout] += col(x) dyT.
  * - 1x1: no im2col at all. */
 void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
-                     const float *x, const float *weight, int n, const conv_desc *d,
+                     const float *x, const float *weight, int n, const conv_desc *d, int dx_add,
                      layer_scratch *s)
 {
     if (use_direct(d, s)) {
-        conv2d_backward_direct(dx, dweight, dbias, dy, y, x, weight, n, d, s);
+        conv2d_backward_direct(dx, dweight, dbias, dy, y, x, weight, n, d, dx_add, s);
         return;
     }
+    const float beta_dx = dx_add ? 1.0f : 0.0f;
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
@@ -346,7 +348,7 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
                 PROF_ADD(s, im2col, &t0);
                 gemm(0, 0, cout * 9, cin, (int)cols, 1.0f, col, (int)cols, tr, cin, 1.0f, acc, cin);
                 PROF_ADD(s, gemm_wgrad, &t0);
-                gemm(0, 0, cin, (int)cols, cout * 9, 1.0f, wf, cout * 9, col, (int)cols, 1.0f,
+                gemm(0, 0, cin, (int)cols, cout * 9, 1.0f, wf, cout * 9, col, (int)cols, beta_dx,
                      dx + s0 * hw, (int)plane);
                 PROF_ADD(s, gemm_dgrad, &t0);
                 continue;
@@ -364,8 +366,8 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
             gemm(0, 0, K, cout, (int)cols, 1.0f, a, lda, tr, cout, 1.0f, acc, cout);
             PROF_ADD(s, gemm_wgrad, &t0);
             if (dx) {
-                gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, 1.0f, dx + s0 * hw,
-                     (int)plane);
+                gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, beta_dx,
+                     dx + s0 * hw, (int)plane);
                 PROF_ADD(s, gemm_dgrad, &t0);
             }
         }
@@ -424,7 +426,7 @@ void upconv2x2_forward(float *y, const float *x, const float *weight, const floa
 }
 
 void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy, const float *x,
-                        const float *weight, int n, int cin, int cout, int h, int w,
+                        const float *weight, int n, int cin, int cout, int h, int w, int dx_add,
                         layer_scratch *s)
 {
     const size_t hw = (size_t)h * w, plane_in = (size_t)n * hw, plane_out = plane_in * 4;
@@ -465,8 +467,8 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
             gemm(0, 1, cin, M, (int)cols, 1.0f, x + s0 * hw, (int)plane_in, dz, (int)cols, 1.0f, acc,
                  M);
             PROF_ADD(s, gemm_wgrad, &t0);
-            gemm(0, 0, cin, (int)cols, M, 1.0f, weight, M, dz, (int)cols, 1.0f, dx + s0 * hw,
-                 (int)plane_in);
+            gemm(0, 0, cin, (int)cols, M, 1.0f, weight, M, dz, (int)cols, dx_add ? 1.0f : 0.0f,
+                 dx + s0 * hw, (int)plane_in);
             PROF_ADD(s, gemm_dgrad, &t0);
         }
     }

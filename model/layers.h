@@ -11,7 +11,9 @@
  * chunks, its slice of the scratch and its weight-gradient accumulator; the chunk -> thread
  * mapping is static, so results are bitwise reproducible for a given thread count and CPU kind.
  *
- * Backward functions add into every gradient they produce (parameters and inputs). */
+ * Backward functions add into every gradient they produce: parameters always, inputs unless told
+ * to overwrite them (dx_add = 0: the U-Net's activation gradients each have one first writer,
+ * which saves zeroing megabytes per step). */
 #ifndef WB_MODEL_LAYERS_H
 #define WB_MODEL_LAYERS_H
 
@@ -59,9 +61,10 @@ size_t upconv_scratch_floats(int cout, int h, int w, int max_n);
 void conv2d_forward(float *y, const float *x, const float *weight, const float *bias, int n,
                     const conv_desc *d, layer_scratch *s);
 /* dy is the gradient of the (post-ReLU) output; it is masked in place by the ReLU. y is the
- * layer's output (for the mask; ignored without relu). dx may be NULL (the first layer). */
+ * layer's output (for the mask; ignored without relu). dx may be NULL (the first layer); it is
+ * added into with dx_add = 1, overwritten with 0. */
 void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const float *y,
-                     const float *x, const float *weight, int n, const conv_desc *d,
+                     const float *x, const float *weight, int n, const conv_desc *d, int dx_add,
                      layer_scratch *s);
 
 /* Transposed convolution, kernel 2, stride 2, with bias: x (cin, n*h*w) -> y (cout, n*2h*2w).
@@ -69,7 +72,7 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
 void upconv2x2_forward(float *y, const float *x, const float *weight, const float *bias, int n,
                        int cin, int cout, int h, int w, layer_scratch *s);
 void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy, const float *x,
-                        const float *weight, int n, int cin, int cout, int h, int w,
+                        const float *weight, int n, int cin, int cout, int h, int w, int dx_add,
                         layer_scratch *s);
 
 /* Max-pool 2x2, stride 2: x (c, n*h*w) -> y (c, n*(h/2)*(w/2)); argmax keeps, per output, which

@@ -81,7 +81,7 @@ static result run_path(fixture *f, const conv_desc *d, int n, int algo, const fl
     r.dx = copy(g0, xn);
     r.dw = copy(g0, wn);
     r.db = copy(g0, (size_t)d->cout);
-    conv2d_backward(r.dx, r.dw, r.db, r.dy, r.y, x, w, n, d, &f->s);
+    conv2d_backward(r.dx, r.dw, r.db, r.dy, r.y, x, w, n, d, 1, &f->s);
     f->s.conv_algo = LAYER_CONV_AUTO;
     return r;
 }
@@ -267,6 +267,54 @@ static void test_maxpool_simd(void **state)
     }
 }
 
+/* dx_add = 0 overwrites dx (here full of NaN) with what dx_add = 1 adds to zeros, on every path
+ * (Winograd, direct, im2col for 3x3; GEMM for 1x1 and the transposed convolution). */
+static void overwrite_equals_add(fixture *f, int algo, int ksize, int cin, int cout, int h, int w)
+{
+    const int n = 3, up = ksize == 2;
+    const conv_desc d = { cin, cout, h, w, up ? 3 : ksize, 1 };
+    const size_t xn = (size_t)cin * n * h * w, yn = (size_t)cout * n * h * w * (up ? 4 : 1);
+    const size_t wn = (size_t)cin * cout * (up ? 4 : ksize * ksize);
+    float *x = randn(f, xn, 1.0), *wt = randn(f, wn, 0.3), *dy0 = randn(f, yn, 1.0);
+    float *y = randn(f, yn, 1.0), *dx[2], *dw = calloc(wn, sizeof(float));
+    float *db = calloc((size_t)cout, sizeof(float));
+    f->s.conv_algo = algo;
+    for (int add = 0; add < 2; add++) {
+        float *dy = copy(dy0, yn);
+        dx[add] = malloc(sizeof(float) * xn);
+        for (size_t i = 0; i < xn; i++)
+            dx[add][i] = add ? 0.0f : NAN;
+        if (up)
+            upconv2x2_backward(dx[add], dw, db, dy, x, wt, n, cin, cout, h, w, add, &f->s);
+        else
+            conv2d_backward(dx[add], dw, db, dy, y, x, wt, n, &d, add, &f->s);
+        free(dy);
+    }
+    f->s.conv_algo = LAYER_CONV_AUTO;
+    for (size_t i = 0; i < xn; i++)
+        assert_true(dx[0][i] == dx[1][i]);
+    free(x);
+    free(wt);
+    free(dy0);
+    free(y);
+    free(dx[0]);
+    free(dx[1]);
+    free(dw);
+    free(db);
+}
+
+static void test_dx_overwrite(void **state)
+{
+    fixture *f = *state;
+    for (int algo = 0; algo < 3; algo++) {
+        overwrite_equals_add(f, algo, 3, 16, 16, 16, 16);   /* Winograd where available */
+        overwrite_equals_add(f, algo, 3, 3, 5, 8, 8);       /* direct */
+        overwrite_equals_add(f, algo, 3, 4, 6, 6, 10);      /* im2col: 60 pixels */
+    }
+    overwrite_equals_add(f, LAYER_CONV_AUTO, 1, 6, 3, 4, 4);
+    overwrite_equals_add(f, LAYER_CONV_AUTO, 2, 8, 4, 4, 4);   /* transposed, 4x4 -> 8x8 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +322,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_channel_exact_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nan_passes_relu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxpool_simd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dx_overwrite, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,9 +130,9 @@ static void check_layer(fixture *f, const layer_case *c, const char *name)
     memcpy(dy, r, sizeof(float) * yn);
     const conv_desc d = desc_of(c);
     if (c->kind == 0)
-        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, &d, &f->s);
+        conv2d_backward(dx, dw, db, dy, y, x, w, c->n, &d, 1, &f->s);
     else if (c->kind == 1)
-        upconv2x2_backward(dx, dw, db, dy, x, w, c->n, c->cin, c->cout, c->h, c->w, &f->s);
+        upconv2x2_backward(dx, dw, db, dy, x, w, c->n, c->cin, c->cout, c->h, c->w, 1, &f->s);
     else
         maxpool2x2_backward(dx, dy, idx, c->n, c->cin, c->h, c->w, &f->s);
 
