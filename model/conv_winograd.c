@@ -351,6 +351,8 @@ AVX512 void conv_winograd_apply(float *out, const float *x, size_t plane, const 
     const size_t ntv = (cols + 63) / 64, per_tv = conv_winograd_min_scratch(cin, cout);
     const size_t cap = scratch_floats < BLOCK_FLOATS ? scratch_floats : BLOCK_FLOATS;
     size_t nb = cap / per_tv;
+    if (nb >= R_MAX)   /* whole register blocks: a remainder vector runs at a lower rate */
+        nb -= nb % R_MAX;
     if (nb < 1)
         nb = 1;
     for (size_t tv0 = 0; tv0 < ntv; tv0 += nb) {
