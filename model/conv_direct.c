@@ -8,15 +8,12 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define KERNEL static inline __attribute__((always_inline, target("avx512f")))
-#define AVX512 __attribute__((target("avx512f")))
+#include "model/simd.h"
 
-/* Register blocking. Forward: R_MAX vectors of 16 positions x CO_MAX output channels = 24 zmm
- * accumulators, 3 for the input vectors, the broadcast weight taken from memory by the FMA.
- * Weight gradient: WG_CO output channels x 9 taps = 27 accumulators for one input channel,
+/* Register blocking. Forward: R_MAX x CO_MAX accumulators (simd.h), R_MAX registers for the input
+ * vectors, the broadcast weight taken from memory by the FMA. Weight gradient: WG_CO output
+ * channels x 9 taps = 27 accumulators for one input channel,
  * WG_CO gradient vectors and one input vector. */
-#define R_MAX 3
-#define CO_MAX 8
 #define WG_CO 3
 
 int conv_direct_usable(int h, int w)
@@ -74,17 +71,17 @@ static void border_masks(borders *b, int h, int w)
 /* Tap t's offset in a channel row: a constant when the kernel is built for one image width W
  * (the loads then address with immediate displacements, leaving registers to the loop), else
  * the table's. */
-KERNEL ptrdiff_t tap_off(const ptrdiff_t *off, int t, const int W)
+SIMD_KERNEL ptrdiff_t tap_off(const ptrdiff_t *off, int t, const int W)
 {
     return W ? (ptrdiff_t)(t / 3 - 1) * W + (t % 3 - 1) : off[t];
 }
 
 /* R vectors starting at position j (phase ph0 of the image) x CO output channels from co0. R and
  * CO are constants at every call, so the accumulators live in registers. */
-KERNEL void apply_block(float *out, const float *x, size_t plane, const float *wp, int cin,
-                        int cout, int co0, size_t j, const uint16_t *mk, int phases, int ph0,
-                        const ptrdiff_t *off, int accumulate, const float *bias, int relu,
-                        const int R, const int CO, const int W)
+SIMD_KERNEL void apply_block(float *out, const float *x, size_t plane, const float *wp, int cin,
+                             int cout, int co0, size_t j, const uint16_t *mk, int phases, int ph0,
+                             const ptrdiff_t *off, int accumulate, const float *bias, int relu,
+                             const int R, const int CO, const int W)
 {
     __m512 acc[R_MAX][CO_MAX];
     __mmask16 m[9][R_MAX];
@@ -138,34 +135,22 @@ KERNEL void apply_block(float *out, const float *x, size_t plane, const float *w
 }
 
 /* All output channels of R vectors, in blocks of 8, 4, 2 and 1 channels. */
-KERNEL void apply_vectors(float *out, const float *x, size_t plane, const float *wp, int cin,
-                          int cout, size_t j, const uint16_t *mk, int phases, int ph0,
-                          const ptrdiff_t *off, int accumulate, const float *bias, int relu,
-                          const int R, const int W)
+SIMD_KERNEL void apply_vectors(float *out, const float *x, size_t plane, const float *wp, int cin,
+                               int cout, size_t j, const uint16_t *mk, int phases, int ph0,
+                               const ptrdiff_t *off, int accumulate, const float *bias, int relu,
+                               const int R, const int W)
 {
-    int co0 = 0;
-    for (; co0 + 8 <= cout; co0 += 8)
-        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 8, W);
-    if (co0 + 4 <= cout) {
-        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 4, W);
-        co0 += 4;
-    }
-    if (co0 + 2 <= cout) {
-        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 2, W);
-        co0 += 2;
-    }
-    if (co0 < cout)
-        apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,
-                    relu, R, 1, W);
+#define APPLY_BLOCK(co0, width)                                                                    \
+    apply_block(out, x, plane, wp, cin, cout, co0, j, mk, phases, ph0, off, accumulate, bias,     \
+                relu, R, width, W)
+    CHANNEL_BLOCKS(cout, APPLY_BLOCK);
+#undef APPLY_BLOCK
 }
 
 /* The whole chunk for one image width W (0: any width). */
-KERNEL void apply_chunk(float *out, const float *x, size_t plane, const float *wp, int cin,
-                        int cout, const borders *bd, size_t cols, int accumulate,
-                        const float *bias, int relu, const int W)
+SIMD_KERNEL void apply_chunk(float *out, const float *x, size_t plane, const float *wp, int cin,
+                             int cout, const borders *bd, size_t cols, int accumulate,
+                             const float *bias, int relu, const int W)
 {
     const size_t nvec = cols / 16;
     const int phases = bd->phases;
@@ -186,17 +171,24 @@ AVX512 void conv_direct_apply(float *out, const float *x, size_t plane, const fl
     borders bd;
     border_masks(&bd, h, w);
     switch (w) {
-    case 16: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 16); break;
-    case 8: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 8); break;
-    case 4: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 4); break;
-    default: apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 0);
+    case 16:
+        apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 16);
+        break;
+    case 8:
+        apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 8);
+        break;
+    case 4:
+        apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 4);
+        break;
+    default:
+        apply_chunk(out, x, plane, wp, cin, cout, &bd, cols, accumulate, bias, relu, 0);
     }
 }
 
 /* One vector v of the weight gradient's sums: a[c][t] += g[co0 + c][v] * tap t of x[v]. */
-KERNEL void wgrad_vector(__m512 a[WG_CO][9], const float *g, const float *xs, size_t plane, int co0,
-                         size_t v, const __mmask16 m[9], const ptrdiff_t *off, const int CO,
-                         const int W)
+SIMD_KERNEL void wgrad_vector(__m512 a[WG_CO][9], const float *g, const float *xs, size_t plane,
+                              int co0, size_t v, const __mmask16 m[9], const ptrdiff_t *off,
+                              const int CO, const int W)
 {
     __m512 gv[WG_CO];
     #pragma GCC unroll 9
@@ -216,8 +208,9 @@ KERNEL void wgrad_vector(__m512 a[WG_CO][9], const float *g, const float *xs, si
  * every time (only the left and right columns are outside), and a 4x4 image has one set: held
  * as constants, since loading nine masks per vector from the table held the loop at 94-99
  * GFLOP/s (106-109 without). */
-KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane, int cin, int co0,
-                        int ci, size_t nvec, const borders *bd, const int CO, const int W)
+SIMD_KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane, int cin,
+                             int co0, int ci, size_t nvec, const borders *bd, const int CO,
+                             const int W)
 {
     __m512 a[WG_CO][9];
     #pragma GCC unroll 9
@@ -256,8 +249,8 @@ KERNEL void wgrad_block(float *acc, const float *g, const float *x, size_t plane
             acc[((size_t)(co0 + c) * cin + ci) * 9 + t] += _mm512_reduce_add_ps(a[c][t]);
 }
 
-KERNEL void wgrad_chunk(float *acc, const float *g, const float *x, size_t plane, int cin,
-                        int cout, const borders *bd, size_t cols, const int W)
+SIMD_KERNEL void wgrad_chunk(float *acc, const float *g, const float *x, size_t plane, int cin,
+                             int cout, const borders *bd, size_t cols, const int W)
 {
     const size_t nvec = cols / 16;
     int co0 = 0;

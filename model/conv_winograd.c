@@ -12,12 +12,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define KERNEL static inline __attribute__((always_inline, target("avx512f")))
-#define AVX512 __attribute__((target("avx512f")))
+#include "model/simd.h"
 
-/* Products: R_MAX tile vectors x CO_MAX output channels of accumulators, as conv_direct.c. */
-#define R_MAX 3
-#define CO_MAX 8
 /* V and M of one block together, in floats (512 kB: half of this machine's L2 per core). */
 #define BLOCK_FLOATS (128u * 1024u)
 /* Window of a tile vector: six rows of 16 (the four it covers, one above, one below) or the
@@ -70,8 +66,8 @@ AVX512 void conv_winograd_pack(float *u, const float *w, int cout, int cin, int 
             const int n = nout - o0 < 16 ? nout - o0 : 16;
             const __mmask16 m = (__mmask16)((1u << n) - 1u);
             const int base = flip ? (in * cin + o0) * 9 : (o0 * cin + in) * 9;
-            const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base),
-                                                 _mm512_mullo_epi32(lanes, _mm512_set1_epi32(step)));
+            const __m512i steps = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(step));
+            const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(base), steps);
             __m512 g[3][3], gg[4][3];
             for (int t = 0; t < 9; t++) {
                 const __m512i at = _mm512_add_epi32(idx, _mm512_set1_epi32(flip ? 8 - t : t));
@@ -79,8 +75,10 @@ AVX512 void conv_winograd_pack(float *u, const float *w, int cout, int cin, int 
             }
             for (int c = 0; c < 3; c++) {   /* G g */
                 gg[0][c] = g[0][c];
-                gg[1][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(g[0][c], g[1][c]), g[2][c]));
-                gg[2][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(g[0][c], g[1][c]), g[2][c]));
+                const __m512 s01 = _mm512_add_ps(g[0][c], g[1][c]);
+                const __m512 d01 = _mm512_sub_ps(g[0][c], g[1][c]);
+                gg[1][c] = _mm512_mul_ps(half, _mm512_add_ps(s01, g[2][c]));
+                gg[2][c] = _mm512_mul_ps(half, _mm512_add_ps(d01, g[2][c]));
                 gg[3][c] = g[2][c];
             }
             float *dst = u + (size_t)in * nout + o0;
@@ -123,7 +121,8 @@ static inline int window_pair(int w, int i, int hi)
 {
     if (w == 16)
         return hi ? i + 2 : i;
-    if (w == 8)   /* rows 2ty + i - 1: ty 0-1 in vectors 0-1 (1-2 for i = 3), ty 2-3 in 1-2 or 2-3 */
+    /* 8x8: rows 2ty + i - 1, so ty 0-1 in vectors 0-1 (1-2 for i = 3), ty 2-3 in 1-2 or 2-3 */
+    if (w == 8)
         return hi ? (i == 0 ? 1 : 2) : (i == 3 ? 1 : 0);
     return hi ? 2 : 0;   /* 4x4: images 0-1 and 2-3 */
 }
@@ -173,8 +172,9 @@ static void build_maps(tile_maps *tm, int w)
 }
 
 /* V[(xi*cin + ci)*ld + 16*b + lane] for the tile vectors tv0 .. tv0 + nbb - 1 of a chunk. */
-KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int cin, size_t cols,
-                        size_t tv0, int nbb, int hw, const tile_maps *tm, const int W)
+SIMD_KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int cin,
+                             size_t cols, size_t tv0, int nbb, int hw, const tile_maps *tm,
+                             const int W)
 {
     const int NWIN = W == 16 ? 6 : 4;
     /* a tile vector is 64 consecutive pixels of a channel row; 16-wide images have several */
@@ -234,8 +234,8 @@ KERNEL void input_tiles(float *V, size_t ld, const float *x, size_t plane, int c
 
 /* M[(xi*cout + co)*ld + j ..] = sum_ci u[(xi*cin + ci)*cout + co] V[(xi*cin + ci)*ld + j ..] for
  * R tile vectors from j and CO channels from co0. */
-KERNEL void product_block(float *M, const float *V, size_t ld, const float *u, int cin, int cout,
-                          int xi, int co0, size_t j, const int R, const int CO)
+SIMD_KERNEL void product_block(float *M, const float *V, size_t ld, const float *u, int cin,
+                               int cout, int xi, int co0, size_t j, const int R, const int CO)
 {
     __m512 acc[R_MAX][CO_MAX];
 #pragma GCC unroll 8
@@ -266,29 +266,19 @@ KERNEL void product_block(float *M, const float *V, size_t ld, const float *u, i
             _mm512_storeu_ps(mp + (size_t)c * ld + 16 * r, acc[r][c]);
 }
 
-KERNEL void product_vectors(float *M, const float *V, size_t ld, const float *u, int cin,
-                            int cout, int xi, size_t j, const int R)
+SIMD_KERNEL void product_vectors(float *M, const float *V, size_t ld, const float *u, int cin,
+                                 int cout, int xi, size_t j, const int R)
 {
-    int co0 = 0;
-    for (; co0 + 8 <= cout; co0 += 8)
-        product_block(M, V, ld, u, cin, cout, xi, co0, j, R, 8);
-    if (co0 + 4 <= cout) {
-        product_block(M, V, ld, u, cin, cout, xi, co0, j, R, 4);
-        co0 += 4;
-    }
-    if (co0 + 2 <= cout) {
-        product_block(M, V, ld, u, cin, cout, xi, co0, j, R, 2);
-        co0 += 2;
-    }
-    if (co0 < cout)
-        product_block(M, V, ld, u, cin, cout, xi, co0, j, R, 1);
+#define PRODUCT_BLOCK(co0, width) product_block(M, V, ld, u, cin, cout, xi, co0, j, R, width)
+    CHANNEL_BLOCKS(cout, PRODUCT_BLOCK);
+#undef PRODUCT_BLOCK
 }
 
 /* Y = A^T M A of each tile, written to its 2x2 pixels: out = (accumulate ? out : 0) + Y, then
  * bias and ReLU as conv_direct_apply. */
-KERNEL void output_tiles(float *out, size_t plane, const float *M, size_t ld, int cout,
-                         size_t cols, size_t tv0, int nbb, const tile_maps *tm, int accumulate,
-                         const float *bias, int relu, const int W)
+SIMD_KERNEL void output_tiles(float *out, size_t plane, const float *M, size_t ld, int cout,
+                              size_t cols, size_t tv0, int nbb, const tile_maps *tm, int accumulate,
+                              const float *bias, int relu, const int W)
 {
     const __m512 zero = _mm512_setzero_ps();
     for (int bl = 0; bl < nbb; bl++) {

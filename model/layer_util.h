@@ -131,6 +131,13 @@ static inline void act_backward(float *dy, const float *y, size_t plane, int cou
     }
 }
 
+/* This thread's slice of the per-thread scratch (im2col, Winograd blocks, transposes). Called
+ * inside the parallel region. */
+static inline float *thread_col(const layer_scratch *s)
+{
+    return s->col + (size_t)omp_get_thread_num() * s->col_floats;
+}
+
 /* This thread's gradient accumulator, zeroed when the thread has chunks to add into it. Called
  * inside the parallel region. */
 static inline float *thread_accumulator(const layer_scratch *s, int used_threads, size_t count)

@@ -169,9 +169,7 @@ static void conv2d_forward_direct(float *y, const float *x, const float *weight,
             double t0 = prof_now(s);
             if (wino)
                 conv_winograd_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
-                                    cols, 0, bias, relu,
-                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
-                                    s->col_floats);
+                                    cols, 0, bias, relu, thread_col(s), s->col_floats);
             else
                 conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
                                   cols, 0, bias, relu);
@@ -211,9 +209,7 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
             PROF_ADD(s, gemm_wgrad, &t0);
             if (wino) {
                 conv_winograd_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
-                                    dx_add, NULL, 0,
-                                    s->col + (size_t)omp_get_thread_num() * s->col_floats,
-                                    s->col_floats);
+                                    dx_add, NULL, 0, thread_col(s), s->col_floats);
                 PROF_ADD(s, gemm_dgrad, &t0);
             } else if (dx) {
                 conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
@@ -246,7 +242,7 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
         const float *B = x + s0 * hw;
         int ldb = (int)plane;
         if (ksize == 3) {
-            float *col = s->col + (size_t)omp_get_thread_num() * s->col_floats;
+            float *col = thread_col(s);
             im2col3x3(col, x + s0 * hw, plane, cin, s1 - s0, h, w);
             B = col;
             ldb = (int)cols;
@@ -329,7 +325,6 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
 
 #pragma omp parallel num_threads(s->threads)
     {
-        const int t = omp_get_thread_num();
         float *acc = thread_accumulator(s, used, wcount + cout);
 #pragma omp for schedule(static)
         for (int c = 0; c < nch; c++) {
@@ -337,7 +332,7 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
             const size_t cols = (size_t)ns * hw;
             float *g = dy + s0 * hw;
             const float *xc = x + s0 * hw;
-            float *tr = s->col + (size_t)t * s->col_floats;   /* x or dy transposed */
+            float *tr = thread_col(s);   /* x or dy transposed */
             double t0 = prof_now(s);
             act_backward(g, relu ? y + s0 * hw : NULL, plane, cout, cols, relu, acc + wcount);
             PROF_ADD(s, elementwise, &t0);
@@ -400,7 +395,7 @@ void upconv2x2_forward(float *y, const float *x, const float *weight, const floa
         const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
         const int ns = s1 - s0;
         const size_t cols = (size_t)ns * hw;
-        float *z = s->col + (size_t)omp_get_thread_num() * s->col_floats;
+        float *z = thread_col(s);
         double t0 = prof_now(s);
         gemm(1, 0, cout * 4, (int)cols, cin, 1.0f, weight, cout * 4, x + s0 * hw, (int)plane_in,
              0.0f, z, (int)cols);
@@ -437,14 +432,13 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
 
 #pragma omp parallel num_threads(s->threads)
     {
-        const int t = omp_get_thread_num();
         float *acc = thread_accumulator(s, used, wcount + cout);
 #pragma omp for schedule(static)
         for (int c = 0; c < nch; c++) {
             const int s0 = chunk_begin(c, n, nch), s1 = chunk_begin(c + 1, n, nch);
             const int ns = s1 - s0;
             const size_t cols = (size_t)ns * hw;
-            float *dz = s->col + (size_t)t * s->col_floats;
+            float *dz = thread_col(s);
             double t0 = prof_now(s);
             bias_grad(dy + (size_t)s0 * hw * 4, plane_out, cout, cols * 4, acc + wcount);
             for (int co = 0; co < cout; co++) {

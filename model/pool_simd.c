@@ -4,12 +4,14 @@
 
 #include <immintrin.h>
 
+#include "model/simd.h"
+
 int maxpool_simd_usable(int w)
 {
     return (w == 4 || w == 8 || w == 16) && __builtin_cpu_supports("avx512f");
 }
 
-__attribute__((target("avx512f"))) void maxpool_simd_forward(float *y, uint8_t *argmax,
+AVX512 void maxpool_simd_forward(float *y, uint8_t *argmax,
                                                              const float *x, size_t b0, size_t b1,
                                                              int w)
 {
