@@ -1,6 +1,7 @@
-/* data/fileio.h: whole-file reads and crash-safe writes shared by the PNG and .npy code (internal
- * to data/; other modules use image.h and npy.h). Returns 0 or -1 with a one-line message in err
- * that names the file. */
+/* data/fileio.h: whole-file reads, and the project's one crash-safe writer. data/ is the bottom
+ * module, so every file wb writes goes through here: PNG and .npy (data/), weights (model/), the
+ * report's pages and scripts (plots/), the run folders merge copies (store/). Returns 0 or -1
+ * with a one-line message in err that names the file. */
 #ifndef WB_DATA_FILEIO_H
 #define WB_DATA_FILEIO_H
 
@@ -10,18 +11,35 @@
 /* Reads a whole regular file into a malloc'ed buffer (one spare byte, never NULL on success). */
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
 
-/* A file being written under a temporary name beside its final path. */
-typedef struct file_temp {
-    FILE *f;
-    char tmp_path[4096];
-} file_temp;
+/* ---- crash-safe writes ----------------------------------------------------------------------
+ * A file written whole or not at all, and still there after a crash once committed:
+ *   atomic_file_open    creates "<folder>/.<name>.tmp.<pid>.<n>" beside the final path with
+ *                       O_EXCL, mode 0666 less the umask (what fopen would give). Same folder:
+ *                       rename is atomic only within a filesystem. Hidden: run-folder copies and
+ *                       listings skip names that start with '.'. The pid and n (the first number
+ *                       whose exclusive create succeeds) make the name this call's alone, so
+ *                       processes and threads writing one path at once never share a temporary
+ *                       file;
+ *   (the caller writes through a.f)
+ *   atomic_file_commit  flushes, fsyncs and closes the file, renames it over the path (a reader
+ *                       sees the old file or the new one, never part of one; of writers racing
+ *                       for one path the last rename wins, whole) and fsyncs the folder so that
+ *                       the rename survives a crash too;
+ *   atomic_file_abort   closes and removes the temporary file (after an error elsewhere).
+ * On any failure the temporary file is removed and the file at the path is left as it was,
+ * except when only the folder's fsync fails (see atomic_file_commit in fileio.c). */
+typedef struct atomic_file {
+    FILE *f;                   /* between open and commit or abort; NULL otherwise */
+    char path[4096];           /* the final path */
+    char tmp_path[4096 + 48];  /* the temporary file */
+} atomic_file;
 
-/* Creates "<path>.tmp.<pid>.<n>" (mode 0666 less the umask) and opens it for writing. */
-int file_temp_open(file_temp *t, const char *path, char *err, size_t errlen);
-/* Flushes, fsyncs and closes the temporary file and renames it to `path`; on failure the
- * temporary file is removed. */
-int file_temp_commit(file_temp *t, const char *path, char *err, size_t errlen);
-/* Closes and removes the temporary file (after a failed write). */
-void file_temp_abort(file_temp *t);
+int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen);
+int atomic_file_commit(atomic_file *a, char *err, size_t errlen);
+void atomic_file_abort(atomic_file *a);
+
+/* Copies the bytes of the regular file src to path through an atomic_file, with src's permission
+ * bits instead of the umask's (what merging run folders needs). */
+int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen);
 
 #endif

@@ -238,16 +238,16 @@ int image_write_png(const char *path, const uint8_t *rgb, int h, int w, char *er
         snprintf(err, errlen, "%s: cannot write a %dx%d image", path, h, w);
         return -1;
     }
-    file_temp t;
-    if (file_temp_open(&t, path, err, errlen) != 0)
+    atomic_file t;
+    if (atomic_file_open(&t, path, err, errlen) != 0)
         return -1;
     png_encoding e = {{0}};
     if (encode_with_libpng(&e, t.f, rgb, h, w) != 0) {
-        file_temp_abort(&t);
+        atomic_file_abort(&t);
         snprintf(err, errlen, "%s: cannot write PNG: %s", path, e.msg);
         return -1;
     }
-    return file_temp_commit(&t, path, err, errlen);
+    return atomic_file_commit(&t, err, errlen);
 }
 
 void image_to_u8(const float *rgb, uint8_t *out, size_t n_values)

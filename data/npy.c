@@ -350,8 +350,8 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *sh
     for (size_t i = 0; i < prefix - 8; i++)
         start[8 + i] = (unsigned char)(header_len >> (8 * i));
 
-    file_temp t;
-    if (file_temp_open(&t, path, err, errlen) != 0)
+    atomic_file t;
+    if (atomic_file_open(&t, path, err, errlen) != 0)
         return -1;
     errno = 0;
     int ok = fwrite(start, 1, prefix, t.f) == prefix && fputs(dict, t.f) >= 0;
@@ -360,11 +360,11 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *sh
     ok = ok && fputc('\n', t.f) != EOF && (count == 0 || fwrite(data, item, count, t.f) == count);
     if (!ok) {
         const int saved = errno ? errno : EIO;
-        file_temp_abort(&t);
+        atomic_file_abort(&t);
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved));
         return -1;
     }
-    return file_temp_commit(&t, path, err, errlen);
+    return atomic_file_commit(&t, err, errlen);
 }
 
 /* ---- images ---- */

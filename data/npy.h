@@ -26,8 +26,8 @@ size_t npy_count(const npy_array *a);
 int npy_parse(const void *buf, size_t len, const char *name, npy_array *a, char *err, size_t errlen);
 int npy_read(const char *path, npy_array *a, char *err, size_t errlen);
 
-/* Writes a C-order array (version 1.0 header unless the header needs 2.0), via a temporary file
- * fsynced and renamed into place. */
+/* Writes a C-order array (version 1.0 header unless the header needs 2.0), whole or not at all
+ * (data/fileio.h's atomic_file). */
 int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *shape, const void *data,
               char *err, size_t errlen);
 

@@ -44,6 +44,32 @@ void tempdir_remove(const char *path)
     }
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *tempdir_list(const char *dir, char *out, size_t len)
+{
+    char *names[256];
+    size_t n = 0, used = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && n < 256 && (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            (names[n] = strdup(e->d_name)) != NULL)
+            n++;
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof names[0], cmp_name);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (used < len)
+            used += (size_t)snprintf(out + used, len - used, "%s%s", i ? " " : "", names[i]);
+        free(names[i]);
+    }
+    return out;
+}
+
 int tempdir_write_file(const char *path, const void *bytes, size_t len)
 {
     FILE *f = fopen(path, "wb");

@@ -25,6 +25,11 @@ typedef struct tempdir_fixture {
 int tempdir_setup(void **state);
 int tempdir_teardown(void **state);
 
+/* The names in folder dir, hidden ones too (not "." and ".."), sorted and separated by one space,
+ * into out (truncated to len); returns out. For checks that nothing, not even a temporary file,
+ * was left behind. */
+char *tempdir_list(const char *dir, char *out, size_t len);
+
 /* Writes len bytes to path (replacing it). Returns 0 or -1. */
 int tempdir_write_file(const char *path, const void *bytes, size_t len);
 
