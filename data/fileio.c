@@ -49,33 +49,34 @@ int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err,
     return 0;
 }
 
-/* The folder part of path ("." when there is none) into dir; the name part's offset into *name. */
-static int split_path(const char *path, char *dir, size_t dirlen, size_t *name)
+void file_dirname(const char *path, char *out, size_t len)
 {
     const char *slash = strrchr(path, '/');
-    *name = slash ? (size_t)(slash - path) + 1 : 0;
-    if (path[*name] == '\0')
-        return -1;
     if (!slash)
-        snprintf(dir, dirlen, ".");
+        snprintf(out, len, ".");
     else if (slash == path)
-        snprintf(dir, dirlen, "/");
+        snprintf(out, len, "/");
     else
-        snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
-    return 0;
+        snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Where the name part of path starts (after its last '/'). */
+static size_t name_offset(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? (size_t)(slash - path) + 1 : 0;
 }
 
 int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen)
 {
     a->f = NULL;
     a->tmp_path[0] = '\0';
-    char dir[sizeof a->path];
-    size_t name;
+    const size_t name = name_offset(path);
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path) {
         snprintf(err, errlen, "%.200s...: path too long", path);
         return -1;
     }
-    if (split_path(path, dir, sizeof dir, &name) != 0) {
+    if (path[name] == '\0') {
         snprintf(err, errlen, "%s: not a file name", path);
         return -1;
     }
@@ -121,8 +122,7 @@ void atomic_file_abort(atomic_file *a)
 static int sync_folder(const char *path)
 {
     char dir[4096];
-    size_t name;
-    split_path(path, dir, sizeof dir, &name);
+    file_dirname(path, dir, sizeof dir);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;

@@ -11,6 +11,9 @@
 /* Reads a whole regular file into a malloc'ed buffer (one spare byte, never NULL on success). */
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
 
+/* The folder part of path: "." when it has none, "/" for a file at the root. */
+void file_dirname(const char *path, char *out, size_t len);
+
 /* ---- crash-safe writes ----------------------------------------------------------------------
  * A file written whole or not at all, and still there after a crash once committed:
  *   atomic_file_open    creates "<folder>/.<name>.tmp.<pid>.<n>" beside the final path with

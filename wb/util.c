@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "wb/util.h"
 
+#include "data/fileio.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -118,13 +120,7 @@ int wb_mkdirs(const char *path, char *err, size_t errlen)
 
 void wb_dirname(const char *path, char *out, size_t len)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(out, len, ".");
-    else if (slash == path)
-        snprintf(out, len, "/");
-    else
-        snprintf(out, len, "%.*s", (int)(slash - path), path);
+    file_dirname(path, out, len);
 }
 
 int wb_stderr_is_tty(void)
