@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/fileio.h"
 #include "plots/escape.h"
 #include "plots/gnuplot.h"
-#include "plots/outfile.h"
 
 #define CHART_WIDTH 800
 #define TITLE_NAME_CHARS 48     /* of the sweep name in a chart title; the page has it whole */
@@ -649,24 +649,24 @@ static int write_chart(const analysis *a, const char *dir, enum chart_kind kind,
     char dat_path[4096], gp_path[4096];
     snprintf(dat_path, sizeof dat_path, "%s/%s.dat", dir, chart_name(kind));
     snprintf(gp_path, sizeof gp_path, "%s/%s.gp", dir, chart_name(kind));
-    outfile dat, gp;
-    if (outfile_open(&dat, dat_path, err, errlen) != 0)
+    atomic_file dat, gp;
+    if (atomic_file_open(&dat, dat_path, err, errlen) != 0)
         return -1;
-    if (outfile_open(&gp, gp_path, err, errlen) != 0) {
-        outfile_abort(&dat);
+    if (atomic_file_open(&gp, gp_path, err, errlen) != 0) {
+        atomic_file_abort(&dat);
         return -1;
     }
     if (writer(dat.f, gp.f, a) != 0) {
         snprintf(err, errlen, "%s: out of memory", dat_path);
-        outfile_abort(&dat);
-        outfile_abort(&gp);
+        atomic_file_abort(&dat);
+        atomic_file_abort(&gp);
         return -1;
     }
-    if (outfile_commit(&dat, err, errlen) != 0) {
-        outfile_abort(&gp);
+    if (atomic_file_commit(&dat, err, errlen) != 0) {
+        atomic_file_abort(&gp);
         return -1;
     }
-    return outfile_commit(&gp, err, errlen);
+    return atomic_file_commit(&gp, err, errlen);
 }
 
 int charts_write(const analysis *a, const char *dir, char *err, size_t errlen)

@@ -37,8 +37,9 @@ typedef struct chart_result {
     char error[512];        /* why not, when not */
 } chart_result;
 
-/* Writes the data file and the script of every chart into dir (which must exist). Returns 0 or
- * -1 with err naming the file that could not be written. */
+/* Writes the data file and the script of every chart into dir (which must exist), each whole or
+ * not at all (data/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could
+ * not be written. */
 int charts_write(const analysis *a, const char *dir, char *err, size_t errlen);
 
 /* Runs gnuplot on every script in dir, appending its output to dir/gnuplot.log (emptied first).

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/fileio.h"
 #include "plots/escape.h"
-#include "plots/outfile.h"
 
 /* ---- the document interface ------------------------------------------------------------ */
 
@@ -783,13 +783,13 @@ int report_write(const char *dir, const report_inputs *in, char *err, size_t err
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
-        outfile o;
-        if (outfile_open(&o, path, err, errlen) != 0)
+        atomic_file o;
+        if (atomic_file_open(&o, path, err, errlen) != 0)
             return -1;
         doc d = { o.f, outputs[i].format,
                   outputs[i].format == DOC_HTML ? escape_html : escape_markdown, 0 };
         write_document(&d, in);
-        if (outfile_commit(&o, err, errlen) != 0)
+        if (atomic_file_commit(&o, err, errlen) != 0)
             return -1;
     }
     return 0;

@@ -26,8 +26,9 @@ typedef struct report_inputs {
     const char *wb_version;         /* of the binary writing the report */
 } report_inputs;
 
-/* Writes dir/index.html and dir/report.md (dir must exist). Returns 0 or -1 with err naming the
- * file that could not be written. */
+/* Writes dir/index.html and dir/report.md (dir must exist), each whole or not at all
+ * (data/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could not be
+ * written. */
 int report_write(const char *dir, const report_inputs *in, char *err, size_t errlen);
 
 #endif

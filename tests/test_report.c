@@ -606,6 +606,16 @@ static char *read_text(const char *path)
     return text;
 }
 
+/* Fails when folder dir holds a hidden name: the writer's temporary files are hidden, and none
+ * may be left behind. */
+static void assert_no_temporary(const char *dir)
+{
+    char names[8192] = " ";
+    tempdir_list(dir, names + 1, sizeof names - 1);
+    if (strstr(names, " ."))
+        fail_msg("a temporary file is left in %s: %s", dir, names + 1);
+}
+
 static void test_charts(void **state)
 {
     fixture *f = *state;
@@ -614,6 +624,7 @@ static void test_charts(void **state)
     snprintf(dir, sizeof dir, "%s/report", f->t.dir);
     mkdir(dir, 0777);
     CHECK_OK(charts_write(a, dir, ERR));
+    assert_no_temporary(dir);
     for (int k = 0; k < CHART_COUNT; k++) {
         snprintf(path, sizeof path, "%s/%s.gp", dir, chart_name((enum chart_kind)k));
         assert_quoted_only(path);
@@ -725,6 +736,21 @@ static void test_pages(void **state)
     }
     assert_true(tables >= 7);
     free(md);
+    char names[256];
+    assert_string_equal(tempdir_list(dir, names, sizeof names), "index.html report.md");
+
+    /* A page that cannot be put in place (a folder in the way): an error naming it, the page
+     * before it written, the folder kept, no temporary file left behind. */
+    snprintf(dir, sizeof dir, "%s/blocked", f->t.dir);
+    mkdir(dir, 0777);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/report.md/kept", dir);
+    assert_int_equal(tempdir_write_file(path, "kept", 4), 0);
+    char err[512];
+    assert_int_equal(report_write(dir, &in, err, sizeof err), -1);
+    assert_non_null(strstr(err, "report.md: cannot rename"));
+    assert_string_equal(tempdir_list(dir, names, sizeof names), "index.html report.md");
     analysis_free(a);
 }
 
