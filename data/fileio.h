@@ -23,7 +23,8 @@ void file_dirname(const char *path, char *out, size_t len);
  *                       whose exclusive create succeeds) make the name this call's alone, so
  *                       processes and threads writing one path at once never share a temporary
  *                       file;
- *   (the caller writes through a.f)
+ *   (the caller writes through a.f; it may stop at its first failed write: the stream's error
+ *   flag makes the commit fail with the cause)
  *   atomic_file_commit  flushes, fsyncs and closes the file, renames it over the path (a reader
  *                       sees the old file or the new one, never part of one; of writers racing
  *                       for one path the last rename wins, whole) and fsyncs the folder so that

@@ -7,7 +7,6 @@
  * sequence may make it read out of bounds, overflow a size or allocate more than the file holds. */
 #include "data/npy.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -353,17 +352,12 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *sh
     atomic_file t;
     if (atomic_file_open(&t, path, err, errlen) != 0)
         return -1;
-    errno = 0;
+    /* Writing stops at the first failure, which commit reports (and removes the file). */
     int ok = fwrite(start, 1, prefix, t.f) == prefix && fputs(dict, t.f) >= 0;
     for (size_t i = (size_t)dict_len; ok && i + 1 < header_len; i++)
         ok = fputc(' ', t.f) != EOF;
-    ok = ok && fputc('\n', t.f) != EOF && (count == 0 || fwrite(data, item, count, t.f) == count);
-    if (!ok) {
-        const int saved = errno ? errno : EIO;
-        atomic_file_abort(&t);
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved));
-        return -1;
-    }
+    if (ok && fputc('\n', t.f) != EOF && count > 0)
+        fwrite(data, item, count, t.f);
     return atomic_file_commit(&t, err, errlen);
 }
 

@@ -4,14 +4,13 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include "data/fileio.h"
 
 /* The format caps the header at 100 MB; wb's headers are a few kB. */
 #define ST_MAX_HEADER (100u * 1000u * 1000u)
@@ -27,35 +26,6 @@ static size_t tensor_count(const st_tensor *t)
     for (int k = 0; k < t->ndim; k++)
         c *= (size_t)t->shape[k];
     return c;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* fsync the folder holding path, so the rename itself survives a crash. */
-static int fsync_parent(const char *path)
-{
-    char copy[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
 }
 
 static char *build_header(const st_tensor *sorted, size_t nt, const st_meta *meta, size_t nmeta)
@@ -112,31 +82,20 @@ int safetensors_write(const char *path, const st_tensor *t, size_t nt, const st_
     for (int k = 0; k < 8; k++)
         lenbuf[k] = (unsigned char)((uint64_t)hlen >> (8 * k));
 
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -1 : 0;
-    if (rc == 0)
-        rc = write_all(fd, lenbuf, 8);
-    if (rc == 0)
-        rc = write_all(fd, json, jlen);
-    for (size_t k = jlen; rc == 0 && k < hlen; k++)
-        rc = write_all(fd, " ", 1);
-    /* Little-endian floats: this is x86-64 (and every platform wb builds on is little-endian). */
-    for (size_t i = 0; rc == 0 && i < nt; i++)
-        rc = write_all(fd, sorted[i].data, tensor_count(&sorted[i]) * sizeof(float));
-    if (rc == 0)
-        rc = fsync(fd);
-    const int saved = errno;
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc == 0)
-        fsync_parent(path);
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(saved ? saved : errno));
-        unlink(tmp);
+    atomic_file a;
+    int rc = atomic_file_open(&a, path, err, errlen);
+    if (rc == 0) {
+        /* Writing stops at the first failure, which commit reports (and removes the file). */
+        int ok = fwrite(lenbuf, 1, 8, a.f) == 8 && fwrite(json, 1, jlen, a.f) == jlen;
+        for (size_t k = jlen; ok && k < hlen; k++)
+            ok = fputc(' ', a.f) != EOF;
+        /* Little-endian floats: this is x86-64 (and every platform wb builds on is
+         * little-endian). */
+        for (size_t i = 0; ok && i < nt; i++) {
+            const size_t count = tensor_count(&sorted[i]);
+            ok = fwrite(sorted[i].data, sizeof(float), count, a.f) == count;
+        }
+        rc = atomic_file_commit(&a, err, errlen);
     }
     free(json);
     free(sorted);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -18,6 +19,7 @@
 #include "model/metrics.h"
 #include "model/safetensors.h"
 #include "model/unet.h"
+#include "support/tempdir.h"
 
 #define N 16
 
@@ -221,10 +223,21 @@ static void test_safetensors_round_trip(void **state)
     assert_int_equal(unet_load_weights(o, path, err, sizeof err), -1);
     assert_non_null(strstr(err, "enc0.conv1.weight"));
     unet_free(o);
+
+    /* Written through data/fileio.h's atomic_file: no temporary file beside it, and one that
+     * cannot be put in place (a folder in the way) leaves none either. */
+    char names[256], blocked[300];
+    assert_string_equal(tempdir_list(dir, names, sizeof names), "w.safetensors");
+    snprintf(blocked, sizeof blocked, "%s/blocked", dir);
+    assert_int_equal(mkdir(blocked, 0777), 0);
+    snprintf(path, sizeof path, "%s/blocked/kept", dir);
+    assert_int_equal(tempdir_write_file(path, "kept", 4), 0);
+    assert_int_equal(unet_save_weights(u, blocked, meta, 5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "blocked: cannot rename"));
+    assert_string_equal(tempdir_list(dir, names, sizeof names), "blocked w.safetensors");
     unet_free(u);
     unet_free(v);
-    unlink(path);
-    rmdir(dir);
+    tempdir_remove(dir);
 }
 
 /* Malformed files are refused with a message, never read out of bounds. */
