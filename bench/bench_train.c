@@ -135,15 +135,15 @@ int main(int argc, char **argv)
         if (rep >= 0)
             printf("%s%.1f", rep == 0 ? "{\"samples_per_s\": [" : ", ", steps * a.batch / dt);
     }
-    unet_profile p = unet_profile_get(u);
+    layer_profile p = unet_profile_get(u);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("], \"width\": %d, \"threads\": %d, \"batch\": %d, \"flops_per_sample\": %.0f, "
-           "\"gemm\": \"%s\", \"peak_rss_mb\": %.1f, \"seconds\": {\"gemm_fwd\": %.4f, "
-           "\"gemm_wgrad\": %.4f, \"gemm_dgrad\": %.4f, \"im2col\": %.4f, \"elementwise\": %.4f, "
+           "\"gemm\": \"%s\", \"peak_rss_mb\": %.1f, \"seconds\": {\"conv_fwd\": %.4f, "
+           "\"conv_wgrad\": %.4f, \"conv_dgrad\": %.4f, \"im2col\": %.4f, \"elementwise\": %.4f, "
            "\"pool\": %.4f, \"loss\": %.4f, \"optimizer\": %.4f}}\n",
            a.width, a.threads, a.batch, unet_flops_per_sample(u), gemm_library(),
-           ru.ru_maxrss / 1024.0, p.gemm_fwd, p.gemm_wgrad, p.gemm_dgrad, p.im2col,
+           ru.ru_maxrss / 1024.0, p.conv_fwd, p.conv_wgrad, p.conv_dgrad, p.im2col,
            p.elementwise, p.pool, loss_s, optim_s);
     unet_free(u);
     free(x);

@@ -173,7 +173,7 @@ static void conv2d_forward_direct(float *y, const float *x, const float *weight,
             else
                 conv_direct_apply(y + s0 * hw, x + s0 * hw, plane, s->shared, cin, cout, h, w,
                                   cols, 0, bias, relu);
-            PROF_ADD(s, gemm_fwd, &t0);
+            PROF_ADD(s, conv_fwd, &t0);
         }
     }
 }
@@ -206,15 +206,15 @@ static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, floa
             act_backward(g, relu ? y + s0 * hw : NULL, plane, cout, cols, relu, acc + wcount);
             PROF_ADD(s, elementwise, &t0);
             conv_direct_wgrad(acc, g, x + s0 * hw, plane, cin, cout, h, w, cols);
-            PROF_ADD(s, gemm_wgrad, &t0);
+            PROF_ADD(s, conv_wgrad, &t0);
             if (wino) {
                 conv_winograd_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
                                     dx_add, NULL, 0, thread_col(s), s->col_floats);
-                PROF_ADD(s, gemm_dgrad, &t0);
+                PROF_ADD(s, conv_dgrad, &t0);
             } else if (dx) {
                 conv_direct_apply(dx + s0 * hw, g, plane, s->shared, cout, cin, h, w, cols,
                                   dx_add, NULL, 0);
-                PROF_ADD(s, gemm_dgrad, &t0);
+                PROF_ADD(s, conv_dgrad, &t0);
             }
         }
     }
@@ -249,7 +249,7 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
             PROF_ADD(s, im2col, &t0);
         }
         gemm(0, 0, cout, (int)cols, K, 1.0f, weight, K, B, ldb, 0.0f, y + s0 * hw, (int)plane);
-        PROF_ADD(s, gemm_fwd, &t0);
+        PROF_ADD(s, conv_fwd, &t0);
         bias_act(y + s0 * hw, plane, bias, cout, cols, relu);
         PROF_ADD(s, elementwise, &t0);
     }
@@ -342,10 +342,10 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
                 im2col3x3(col, g, plane, cout, ns, h, w);
                 PROF_ADD(s, im2col, &t0);
                 gemm(0, 0, cout * 9, cin, (int)cols, 1.0f, col, (int)cols, tr, cin, 1.0f, acc, cin);
-                PROF_ADD(s, gemm_wgrad, &t0);
+                PROF_ADD(s, conv_wgrad, &t0);
                 gemm(0, 0, cin, (int)cols, cout * 9, 1.0f, wf, cout * 9, col, (int)cols, beta_dx,
                      dx + s0 * hw, (int)plane);
-                PROF_ADD(s, gemm_dgrad, &t0);
+                PROF_ADD(s, conv_dgrad, &t0);
                 continue;
             }
             const float *a = xc;
@@ -359,11 +359,11 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
             }
             PROF_ADD(s, im2col, &t0);
             gemm(0, 0, K, cout, (int)cols, 1.0f, a, lda, tr, cout, 1.0f, acc, cout);
-            PROF_ADD(s, gemm_wgrad, &t0);
+            PROF_ADD(s, conv_wgrad, &t0);
             if (dx) {
                 gemm(1, 0, K, (int)cols, cout, 1.0f, weight, K, g, (int)plane, beta_dx,
                      dx + s0 * hw, (int)plane);
-                PROF_ADD(s, gemm_dgrad, &t0);
+                PROF_ADD(s, conv_dgrad, &t0);
             }
         }
     }
@@ -399,7 +399,7 @@ void upconv2x2_forward(float *y, const float *x, const float *weight, const floa
         double t0 = prof_now(s);
         gemm(1, 0, cout * 4, (int)cols, cin, 1.0f, weight, cout * 4, x + s0 * hw, (int)plane_in,
              0.0f, z, (int)cols);
-        PROF_ADD(s, gemm_fwd, &t0);
+        PROF_ADD(s, conv_fwd, &t0);
         for (int co = 0; co < cout; co++) {
             const float b = bias[co];
             float *out = y + (size_t)co * plane_out + (size_t)s0 * hw * 4;
@@ -460,10 +460,10 @@ void upconv2x2_backward(float *dx, float *dweight, float *dbias, const float *dy
             /* dW[ci][m] += x[ci][cols] * dz[m][cols]^T */
             gemm(0, 1, cin, M, (int)cols, 1.0f, x + s0 * hw, (int)plane_in, dz, (int)cols, 1.0f, acc,
                  M);
-            PROF_ADD(s, gemm_wgrad, &t0);
+            PROF_ADD(s, conv_wgrad, &t0);
             gemm(0, 0, cin, (int)cols, M, 1.0f, weight, M, dz, (int)cols, dx_add ? 1.0f : 0.0f,
                  dx + s0 * hw, (int)plane_in);
-            PROF_ADD(s, gemm_dgrad, &t0);
+            PROF_ADD(s, conv_dgrad, &t0);
         }
     }
     sum_accumulators(s, used, wcount + cout);

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/unet.h"
+#include "model/profile.h"
 
 /* Scratch carved out of the network's arena. */
 typedef struct layer_scratch {
@@ -31,7 +31,7 @@ typedef struct layer_scratch {
     float *acc;             /* threads * acc_floats */
     size_t shared_floats;   /* one buffer for all threads: rearranged weights */
     float *shared;
-    unet_profile *prof;     /* NULL, or timings accumulated by thread 0 */
+    layer_profile *prof;    /* NULL, or timings accumulated by thread 0 */
     int conv_algo;          /* LAYER_CONV_*: which 3x3 algorithm (tests compare them) */
 } layer_scratch;
 

@@ -50,7 +50,7 @@ struct unet {
     int last_n;
 
     layer_scratch scratch;
-    unet_profile prof;
+    layer_profile prof;
 };
 
 /* ---- parameter table ------------------------------------------------------------------------ */
@@ -455,7 +455,7 @@ void unet_profile_enable(unet *u, int on)
     u->scratch.prof = on ? &u->prof : NULL;
 }
 
-unet_profile unet_profile_get(const unet *u)
+layer_profile unet_profile_get(const unet *u)
 {
     return u->prof;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/profile.h"
+
 typedef struct model_options {
     int depth;          /* 1..3 poolings */
     int base_channels;  /* C; level i has C * 2^i channels */
@@ -60,12 +62,9 @@ void unet_zero_grads(unet *u);
  * gradient checks use it to skip directions that cross a kink. */
 uint64_t unet_kink_signature(const unet *u);
 
-/* Per-part timings of the last passes (seconds), for the benchmark. */
-typedef struct unet_profile {
-    double gemm_fwd, gemm_wgrad, gemm_dgrad, im2col, elementwise, pool;
-} unet_profile;
+/* Per-part timings of the passes since the last reset (model/profile.h), for the benchmark. */
 void unet_profile_enable(unet *u, int on);
-unet_profile unet_profile_get(const unet *u);
+layer_profile unet_profile_get(const unet *u);
 void unet_profile_reset(unet *u);
 /* FLOPs of one sample's forward, weight-gradient and input-gradient GEMMs (2*M*N*K each). */
 double unet_flops_per_sample(const unet *u);
