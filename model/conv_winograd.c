@@ -1,11 +1,11 @@
 /* model/conv_winograd.c: F(2x2, 3x3) Winograd convolution with AVX-512. See conv_winograd.h.
  *
- * Tiles are vectorised 16 at a time: a "tile vector" covers 64 output pixels of one image (four
- * rows of a 16-wide image, or a whole 8x8 image). Its input window (the rows it reads, with the
- * row above and below for 16-wide images) is loaded whole, and each of the 16 elements d[i][j]
- * of the 16 tiles is gathered from the window with lane permutes; tables built per call say
- * which. A chunk is processed in blocks of tile vectors whose transformed input V and products M
- * stay in L2. Like conv_direct.c, the file is built for the baseline ISA and only the kernels
+ * Tiles are vectorised 16 at a time: a "tile vector" covers 64 output pixels (four rows of a
+ * 16-wide image, a whole 8x8 image, or four whole 4x4 images). Its input window (the rows it
+ * reads, with the row above and below for 16-wide images) is loaded whole, and each of the 16
+ * elements d[i][j] of the 16 tiles is gathered from the window with lane permutes; tables built
+ * per call say which. A chunk is processed in blocks of tile vectors whose transformed input V
+ * and products M stay in L2. Like conv_direct.c, the file is built for the baseline ISA and only the kernels
  * carry target("avx512f"). */
 #include "model/conv_winograd.h"
 
@@ -16,8 +16,8 @@
 
 /* V and M of one block together, in floats (512 kB: half of this machine's L2 per core). */
 #define BLOCK_FLOATS (128u * 1024u)
-/* Window of a tile vector: six rows of 16 (the four it covers, one above, one below) or the
- * four vectors of an 8x8 image. */
+/* Window of a tile vector: six rows of 16 (the four it covers, one above, one below), or the
+ * four vectors of an 8x8 image or of four 4x4 images. */
 #define NWIN_MAX 6
 
 typedef struct tile_maps {

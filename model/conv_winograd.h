@@ -10,8 +10,9 @@
  * exact zeros (an input channel that is zero everywhere) must stay exact, since Adam turns any
  * residue into a step of size lr.
  *
- * Eligible images: 16 pixels wide with a height divisible by 4 (a vector of 16 tiles is two
- * rows of 8 tiles), or exactly 8x8 (one image is 16 tiles). */
+ * Eligible images (conv_winograd_usable): 16 pixels wide with a height divisible by 4 (a vector
+ * of 16 tiles is two rows of 8 tiles), exactly 8x8 (one image is 16 tiles) or exactly 4x4 (four
+ * images of 4 tiles). */
 #ifndef WB_MODEL_CONV_WINOGRAD_H
 #define WB_MODEL_CONV_WINOGRAD_H
 

@@ -120,9 +120,10 @@ static void add_accumulated(const layer_scratch *s, float *dweight, int wrows, i
 
 /* ---- convolution ----------------------------------------------------------------------------- */
 
-/* The direct kernels (conv_direct.h) for 3x3 layers whose images they take, on a CPU with
- * AVX-512: no im2col pass, and products at the FMA rate. */
-static int use_direct(const conv_desc *d, const layer_scratch *s)
+/* The AVX-512 kernels for 3x3 layers whose images they take, on a CPU that has them: Winograd
+ * where use_winograd allows it, the direct kernels (conv_direct.h) for the rest; no im2col pass,
+ * and products at the FMA rate. */
+static int use_simd_kernels(const conv_desc *d, const layer_scratch *s)
 {
     return s->conv_algo != LAYER_CONV_IM2COL && d->ksize == 3 && conv_direct_usable(d->h, d->w);
 }
@@ -150,9 +151,9 @@ static void pack_weights(layer_scratch *s, const float *weight, int cout, int ci
 #pragma omp barrier
 }
 
-/* Forward with Winograd or the direct kernels: per thread, one chunk of samples, bias and ReLU
- * applied as each block is stored. */
-static void conv2d_forward_direct(float *y, const float *x, const float *weight, const float *bias,
+/* Forward with the AVX-512 kernels, Winograd or direct: per thread, one chunk of samples, bias
+ * and ReLU applied as each block is stored. */
+static void conv2d_forward_simd(float *y, const float *x, const float *weight, const float *bias,
                                   int n, const conv_desc *d, layer_scratch *s)
 {
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, relu = d->relu;
@@ -178,11 +179,11 @@ static void conv2d_forward_direct(float *y, const float *x, const float *weight,
     }
 }
 
-/* Backward with the direct kernels: per thread, one chunk of samples (the weight gradient's
+/* Backward with the AVX-512 kernels: per thread, one chunk of samples (the weight gradient's
  * horizontal sums are then paid once per thread, not per cache-sized chunk), the ReLU mask and
- * bias sum, the weight gradient, and the input gradient as a forward convolution of dy with the
- * flipped weights. */
-static void conv2d_backward_direct(float *dx, float *dweight, float *dbias, float *dy,
+ * bias sum, the weight gradient (direct kernels), and the input gradient as a forward convolution
+ * of dy with the flipped weights (Winograd, or the direct kernels where it is not allowed). */
+static void conv2d_backward_simd(float *dx, float *dweight, float *dbias, float *dy,
                                    const float *y, const float *x, const float *weight, int n,
                                    const conv_desc *d, int dx_add, layer_scratch *s)
 {
@@ -228,8 +229,8 @@ void conv2d_forward(float *y, const float *x, const float *weight, const float *
     const int cin = d->cin, cout = d->cout, h = d->h, w = d->w, ksize = d->ksize, relu = d->relu;
     const size_t hw = (size_t)h * w, plane = (size_t)n * hw;
     const int K = ksize == 1 ? cin : cin * 9;
-    if (use_direct(d, s)) {
-        conv2d_forward_direct(y, x, weight, bias, n, d, s);
+    if (use_simd_kernels(d, s)) {
+        conv2d_forward_simd(y, x, weight, bias, n, d, s);
         return;
     }
     const int nch = conv_chunks(n, d, s->threads);
@@ -307,8 +308,8 @@ void conv2d_backward(float *dx, float *dweight, float *dbias, float *dy, const f
                      const float *x, const float *weight, int n, const conv_desc *d, int dx_add,
                      layer_scratch *s)
 {
-    if (use_direct(d, s)) {
-        conv2d_backward_direct(dx, dweight, dbias, dy, y, x, weight, n, d, dx_add, s);
+    if (use_simd_kernels(d, s)) {
+        conv2d_backward_simd(dx, dweight, dbias, dy, y, x, weight, n, d, dx_add, s);
         return;
     }
     const float beta_dx = dx_add ? 1.0f : 0.0f;
