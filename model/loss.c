@@ -97,8 +97,22 @@ void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9])
 {
     static const double k4[9] = { 0, 1, 0, 1, -4, 1, 0, 1, 0 };
     static const double k8[9] = { 1, 1, 1, 1, -8, 1, 1, 1, 1 };
-    const double *src = kernel == LAP_K4 ? k4 : k8;   /* the keras recipe's L is K8's numbers */
-    const double norm = kernel_norm_l1 ? (kernel == LAP_K4 ? 8.0 : 16.0) : 1.0;
+    /* Every kernel by name and no default: a kernel added to enum lap_kernel draws a -Wswitch
+     * warning here instead of quietly taking another kernel's numbers. */
+    const double *src = NULL;
+    switch (kernel) {
+    case LAP_K4:
+        src = k4;
+        break;
+    case LAP_K8:
+    case LAP_KERAS_RECIPE:   /* the keras recipe's L is K8's numbers */
+        src = k8;
+        break;
+    }
+    double l1 = 0.0;   /* 8 and 16: exact */
+    for (int t = 0; t < 9; t++)
+        l1 += fabs(src[t]);
+    const double norm = kernel_norm_l1 ? l1 : 1.0;
     for (int t = 0; t < 9; t++)
         k[t] = src[t] / norm;
 }
