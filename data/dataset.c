@@ -21,6 +21,7 @@
 #include "data/image.h"
 #include "data/npy.h"
 #include "data/photos.h"
+#include "data/seed.h"
 
 /* Band edges in percent of an image's height: train [0, 65), val [65, 80), test [80, 100). */
 static const int band_percent[3][2] = {{0, 65}, {65, 80}, {80, 100}};

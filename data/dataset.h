@@ -9,8 +9,8 @@
  * replacement from all valid positions of a split's bands (so each image's share is proportional
  * to its number of positions); no two patches of a split share a position.
  *
- * Randomness is derived, never carried (DESIGN.md): patch positions and val/test degradations come
- * from data.seed; train degradations come from data.seed (fresh_noise = false) or from
+ * Randomness is derived, never carried (data/seed.h): patch positions and val/test degradations
+ * come from data.seed; train degradations come from data.seed (fresh_noise = false) or from
  * (run seed, epoch) (fresh_noise = true).
  *
  * Sources: "builtin" (the embedded photos), "png:DIR" (every *.png in DIR, sorted by name, not
@@ -88,13 +88,5 @@ void dataset_free(dataset *ds);
  * for the blur or sr2 scratch runs out; denoise allocates nothing. */
 int data_degrade(const data_options *o, const float *y, float *x, size_t n, int h, int w,
                  uint64_t seed, char *err, size_t errlen);
-
-/* Mixes integers into a 64-bit seed (splitmix64 of each in turn), so that derived streams for
- * (run seed, epoch, purpose) are independent and never carried from one epoch to the next. */
-uint64_t data_derive_seed(uint64_t a, uint64_t b, uint64_t c);
-
-/* Purposes for data_derive_seed's third argument. */
-enum { DATA_STREAM_PATCHES = 1, DATA_STREAM_VAL = 2, DATA_STREAM_TEST = 3, DATA_STREAM_TRAIN = 4,
-       DATA_STREAM_SHUFFLE = 5, DATA_STREAM_INIT = 6 };
 
 #endif

@@ -1,4 +1,4 @@
-/* data/degrade.c: the tasks' degradations (targets y -> network inputs x) and seed derivation.
+/* data/degrade.c: the tasks' degradations (targets y -> network inputs x).
  * Filters accumulate in double and round once to float, so constant images come back exactly. */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -9,19 +9,6 @@
 #include <string.h>
 
 #include "data/dataset.h"
-
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-uint64_t data_derive_seed(uint64_t a, uint64_t b, uint64_t c)
-{
-    return splitmix64(splitmix64(splitmix64(a) ^ b) ^ c);
-}
 
 /* Index i reflected into [0, n) without repeating the edge sample (OpenCV's BORDER_REFLECT_101:
  * -1 -> 1, n -> n - 2), for any distance outside, as a wide kernel on a small patch needs. */

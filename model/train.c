@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/seed.h"
 #include "model/safetensors.h"
 
 struct trainer {

@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "data/npy.h"
+#include "data/seed.h"
 #include "support/leakcheck.h"
 #include "support/tempdir.h"
 
