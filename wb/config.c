@@ -1145,7 +1145,8 @@ static void shortest_real(double d, char *buf, size_t buflen)
     }
 }
 
-static void store_field(const key_def *k, const struct value *v, run_options *o)
+/* Writes a value into its place in run_options (the key's field, offset and size). */
+static void set_option_field(const key_def *k, const struct value *v, run_options *o)
 {
     char *at = (char *)o + k->offset;
     if (k->field == FIELD_REAL) {
@@ -1220,9 +1221,9 @@ static int build_run(const config *c, const size_t *pos, const int *sorted,
             continue;
         char why[256];
         if (unset[i] && parse_value(k, k->default_text, &def, why, sizeof why) == 0)
-            store_field(k, &def, &run->options);  /* meaningless but deterministic */
+            set_option_field(k, &def, &run->options);  /* meaningless but deterministic */
         else
-            store_field(k, &v[i], &run->options);
+            set_option_field(k, &v[i], &run->options);
     }
 
     struct strbuf b = {0};
