@@ -489,7 +489,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
 
     script_begin(gp, "lambda_response", 760,
                  "final test metrics against λ, one line per kernel, 95% t error bars");
-    /* One legend for the four panels, below them, so it covers no point. */
+    /* One legend for the NRESPONSE panels (2 x 2), below them, so it covers no point. */
     multiplot_title(gp, a, 2, 2, "final test metrics against λ (mean of seeds, 95% t bars)",
                     " margins 0.115, 0.97, 0.16, 0.9 spacing 0.13, 0.16");
     double lmax = max_lambda(a);

@@ -1,4 +1,4 @@
-/* plots/charts.h: the four charts of a sweep report, drawn by gnuplot.
+/* plots/charts.h: the charts of a sweep report (enum chart_kind: CHART_COUNT), drawn by gnuplot.
  *
  * Each chart is DIR/<name>.dat (numbers only: one block per series, columns named in its header
  * comment), DIR/<name>.gp (a script that reads the data by relative name and writes

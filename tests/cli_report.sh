@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/cli_report.sh: wb report and wb compare on a real micro sweep (3 configurations x 2 seeds).
-# Checks: index.html, report.md, four charts as valid PNG and SVG, grid.png; gnuplot exits 0 on
-# every script when re-run in the report folder; the page holds the verdicts and charts and
-# nothing from the network; wb compare prints the table with the best marked, and --csv parses
+# Checks: index.html, report.md, every chart ($CHARTS) as valid PNG and SVG, grid.png; gnuplot
+# exits 0 on every script when re-run in the report folder; the page holds the verdicts and charts
+# and nothing from the network; wb compare prints the table with the best marked, and --csv parses
 # with one row per configuration; exit statuses for bad usage, a missing database or sweep, and a
 # missing gnuplot. Run from the repository top with WB set to the binary.
 set -euo pipefail
@@ -107,4 +107,4 @@ expect_status 1 env PATH="$tmp/empty" "$WB" report --db "$tmp/m.db" --out "$tmp/
 grep -q 'gnuplot not found on PATH' "$tmp/e" || fail "no message for a missing gnuplot: $(cat "$tmp/e")"
 grep -q 'Not drawn: gnuplot not found on PATH' "$tmp/nognuplot/index.html" || fail "page does not say the charts are missing"
 [ -f "$tmp/nognuplot/learning_curves.gp" ] || fail "scripts not written without gnuplot"
-echo "# report: $(wc -c <"$html") bytes of HTML, 4 charts, grid $(png_size "$dir/grid.png")"
+echo "# report: $(wc -c <"$html") bytes of HTML, $(wc -w <<<"$CHARTS") charts, grid $(png_size "$dir/grid.png")"
