@@ -61,6 +61,10 @@ typedef struct key_def {
     const char *description;
     enum field_kind field;          /* where the value lives in run_options */
     size_t offset, size;
+    /* A key added after the first hashes (identity rule 1): the value that reproduces what
+     * configurations computed before the key existed, as the canonical text prints it. With it,
+     * the key stays out of the canonical text. NULL: a key of the first version. */
+    const char *legacy;
 } key_def;
 
 static int check_sweep_name(const char *text, char *why, size_t whylen);
@@ -90,7 +94,24 @@ static const struct choice kernel_norm_choices[] = {{"none", 0}, {"l1", 1}, {NUL
 #define REAL_RANGE(lo, hi) .type = TYPE_REAL, .dmin = (lo), .dmax = (hi)
 #define ONE_OF(list) .type = TYPE_ENUM, .choices = (list)
 
-/* DESIGN.md's table, in its order: the grid's axes are nested in this order. */
+/* DESIGN.md's table, in its order: the grid's axes are nested in this order.
+ *
+ * Identity across versions (config.h): a run's config_hash and config_id must move when, and only
+ * when, what the run computes moves.
+ *   Rule 1, keys added later: a new key names its .legacy value, the one that reproduces the
+ *     behaviour from before it existed (train.schedule = constant, say). Set to that value, the
+ *     key is left out of the canonical text, so configurations that do not use it keep their
+ *     hashes and their runs are not retrained; set to anything else, it enters like every key.
+ *     A new default other than the legacy value moves the hashes of every configuration that
+ *     leaves the key unset, as it should: they compute something new.
+ *     A new value of an existing key (loss.kernel_norm = energy) needs nothing: no configuration
+ *     could name it before.
+ *   Rule 2, behaviour changes: a change to what an existing configuration computes (an
+ *     initialisation, the rule that picks the best epoch, a metric's definition) is a row of
+ *     behaviour_changes below, which moves the hashes of exactly the configurations it applies
+ *     to.
+ * Reals print in the canonical text with %.17g, forever: another format would move every hash
+ * (tests/test_config_identity.c pins it, and every hash of tests/fixtures/lossweights-v1.ini). */
 static const key_def key_table[] = {
     {.key = "sweep.name", .section = SEC_SWEEP, .type = TYPE_TEXT, .default_text = NULL,
      .check = check_sweep_name, .flags = F_NO_LIST | F_NO_IDENTITY | F_NO_PARAM,
@@ -191,6 +212,25 @@ static const key_def key_table[] = {
 };
 
 enum { KEY_COUNT = sizeof key_table / sizeof key_table[0] };
+
+/* Identity rule 2: what changed, since the first version, in what existing configurations
+ * compute, oldest first, each with the next version number and a predicate over the resolved
+ * options saying which configurations compute differently (for λ = 0 the Laplacian term's
+ * fields hold their defaults and mean nothing). Such a configuration's canonical text gains
+ * `rules=` and the versions that apply to it; every other keeps its hashes. A row is never
+ * edited or removed once released: a later change gets a row of its own. For example:
+ *     { 1, "a residual network's output layer starts at zero", applies_if_residual },
+ * Ended by a row without a description. Empty so far: every hash is the first version's. */
+static const config_behaviour_change behaviour_changes[] = {
+    {0, NULL, NULL},
+};
+
+const config_behaviour_change *config_behaviour_changes(size_t *n)
+{
+    for (*n = 0; behaviour_changes[*n].description; (*n)++)
+        ;
+    return behaviour_changes;
+}
 
 static const char *bare_name(const key_def *k)
 {
@@ -744,6 +784,8 @@ static char *name_from_path(const char *path)
     return name;
 }
 
+static int check_legacy(const key_def *k, char *err, size_t errlen);
+
 /* A configuration holding every key's default. */
 static int config_new(const char *source, const char *text, size_t textlen, config **out,
                       char *err, size_t errlen)
@@ -767,6 +809,10 @@ static int config_new(const char *source, const char *text, size_t textlen, conf
             return -1;
         }
         c->settings[i] = fresh;
+        if (check_legacy(k, err, errlen)) {
+            config_free(c);
+            return -1;
+        }
     }
     *out = c;
     return 0;
@@ -1134,6 +1180,29 @@ static void canonical_text(const key_def *k, const struct value *v, char *buf, s
     }
 }
 
+/* A key's legacy value must be written as the canonical text prints it, since rule 1 compares
+ * the two texts (a legacy "0.1" would never equal "0.10000000000000001"): a wrong table entry
+ * fails every parse, so the first test that reads a configuration names it. */
+static int check_legacy(const key_def *k, char *err, size_t errlen)
+{
+    if (!k->legacy)
+        return 0;
+    struct value v;
+    char why[256], text[VALUE_TEXT_MAX];
+    if (parse_value(k, k->legacy, &v, why, sizeof why)) {
+        set_err(err, errlen, "key table: %s: legacy value %s: %s", k->key, k->legacy, why);
+        return -1;
+    }
+    canonical_text(k, &v, text, sizeof text);
+    free(v.s);
+    if (strcmp(text, k->legacy) != 0) {
+        set_err(err, errlen, "key table: %s: legacy value %s must be written as %s", k->key,
+                k->legacy, text);
+        return -1;
+    }
+    return 0;
+}
+
 /* A real for people: the shortest %g that reads back as the same double ("0.1", not
  * "0.10000000000000001"). */
 static void shortest_real(double d, char *buf, size_t buflen)
@@ -1192,15 +1261,57 @@ static void run_free(config_run *r)
     memset(r, 0, sizeof *r);
 }
 
+static int compare_identity_keys(const void *a, const void *b)
+{
+    return strcmp(((const config_identity_key *)a)->key, ((const config_identity_key *)b)->key);
+}
+
+char *config_identity_text(const config_identity_key *keys, size_t nkeys, const run_options *o,
+                           const config_behaviour_change *changes, size_t nchanges)
+{
+    config_identity_key *sorted = malloc((nkeys ? nkeys : 1) * sizeof *sorted);
+    if (!sorted)
+        return NULL;
+    memcpy(sorted, keys, nkeys * sizeof *sorted);
+    qsort(sorted, nkeys, sizeof *sorted, compare_identity_keys);
+    struct strbuf b = {0};
+    for (size_t i = 0; i < nkeys; i++) {
+        if (sorted[i].legacy && strcmp(sorted[i].value, sorted[i].legacy) == 0)
+            continue;   /* rule 1 */
+        sb_cat(&b, sorted[i].key);
+        sb_cat(&b, "=");
+        sb_cat(&b, sorted[i].value);
+        sb_cat(&b, "\n");
+    }
+    const char *separator = "rules=";   /* rule 2 */
+    for (size_t i = 0; i < nchanges; i++)
+        if (changes[i].applies(o)) {
+            char version[24];
+            snprintf(version, sizeof version, "%d", changes[i].version);
+            sb_cat(&b, separator);
+            sb_cat(&b, version);
+            separator = ",";
+        }
+    if (*separator == ',')
+        sb_cat(&b, "\n");
+    sb_add(&b, "");
+    free(sorted);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
 /* Keys the resolution rules name. */
 struct rule_keys {
     int seeds, lap_weight, kernel, border;
 };
 
 /* Builds one grid point (the value index of each key in pos): the resolved options, the store
- * params, the canonical text and both hashes. sorted: the keys in canonical (strcmp) order. */
-static int build_run(const config *c, const size_t *pos, const int *sorted,
-                     const struct rule_keys *rk, config_run *run)
+ * params, the canonical text and both hashes. */
+static int build_run(const config *c, const size_t *pos, const struct rule_keys *rk,
+                     config_run *run)
 {
     struct value v[KEY_COUNT];
     int unset[KEY_COUNT] = {0};
@@ -1236,22 +1347,26 @@ static int build_run(const config *c, const size_t *pos, const int *sorted,
         canonical_text(&key_table[i], &v[i], text, sizeof text);
         offsets[i] = sb_add(&b, text);
     }
+    config_identity_key identity[KEY_COUNT];
+    size_t nidentity = 0;
+    for (int i = 0; i < KEY_COUNT && !b.oom; i++)
+        if (offsets[i] != SIZE_MAX && !(key_table[i].flags & F_NO_IDENTITY))
+            identity[nidentity++] =
+                (config_identity_key){key_table[i].key, b.p + offsets[i], key_table[i].legacy};
+    size_t nchanges;
+    const config_behaviour_change *changes = config_behaviour_changes(&nchanges);
+    char *identity_text = b.oom ? NULL : config_identity_text(identity, nidentity, &run->options,
+                                                              changes, nchanges);
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     size_t canonical_at = b.len;
-    for (int j = 0; j < KEY_COUNT; j++) {
-        int i = sorted[j];
-        if (unset[i] || (key_table[i].flags & F_NO_IDENTITY))
-            continue;
-        canonical_text(&key_table[i], &v[i], text, sizeof text);
-        sb_cat(&b, key_table[i].key);
-        sb_cat(&b, "=");
-        sb_cat(&b, text);
-        sb_cat(&b, "\n");
-    }
-    if (!b.oom) {
-        sha256_update(&ctx, b.len - canonical_at, (const uint8_t *)b.p + canonical_at);
+    if (identity_text) {
+        sb_cat(&b, identity_text);
+        sha256_update(&ctx, strlen(identity_text), (const uint8_t *)identity_text);
         hex_digest(&ctx, run->config_id);
+        free(identity_text);
+    } else {
+        b.oom = 1;
     }
     snprintf(text, sizeof text, "seed=%lld\n", v[rk->seeds].i);
     sb_add(&b, text);
@@ -1389,11 +1504,6 @@ const char *config_database(const config_grid *g, const char *db_flag)
     return db_flag ? db_flag : g->database;
 }
 
-static int compare_keys(const void *a, const void *b)
-{
-    return strcmp(key_table[*(const int *)a].key, key_table[*(const int *)b].key);
-}
-
 struct hash_at {
     const char *hash;
     size_t index;
@@ -1497,11 +1607,6 @@ int config_expand(const config *c, config_grid **out, char *err, size_t errlen)
         }
         points *= n;
     }
-    int sorted[KEY_COUNT];
-    for (int i = 0; i < KEY_COUNT; i++)
-        sorted[i] = i;
-    qsort(sorted, KEY_COUNT, sizeof sorted[0], compare_keys);
-
     config_grid *g = calloc(1, sizeof *g);
     if (!g || !(g->runs = calloc(points, sizeof *g->runs)) ||
         !(g->name = strdup(c->settings[key_index("sweep.name")].values[0].s)) ||
@@ -1510,7 +1615,7 @@ int config_expand(const config *c, config_grid **out, char *err, size_t errlen)
 
     size_t pos[KEY_COUNT] = {0};
     for (size_t p = 0; p < points; p++) {
-        if (build_run(c, pos, sorted, &rk, &g->runs[g->nruns]))
+        if (build_run(c, pos, &rk, &g->runs[g->nruns]))
             goto oom;
         g->nruns++;
         for (int j = norder - 1; j >= 0; j--) {

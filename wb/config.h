@@ -16,6 +16,8 @@
  * comment, `key: value` equals `key = value`. Leading indentation is ignored (an indented line is
  * never a continuation of the previous value). Lines are at most INI_MAX_LINE - 3 characters.
  *
+ * Identity: see "identity across versions" at the end of this file.
+ *
  * Errors: functions return 0 or -1 with one line in err naming where (FILE:LINE, or --set:N for
  * the Nth --set), the key, the value and what was expected. Every error is a configuration error
  * (exit status 2). Nothing here prints or exits. */
@@ -66,7 +68,8 @@ typedef struct config_run {
     char config_hash[CONFIG_HASH_LEN + 1];  /* SHA-256 of `canonical`, lowercase hex */
     char config_id[CONFIG_HASH_LEN + 1];    /* the same without the seed line */
     /* Sorted `section.key=value` lines of the identity keys (not sweep.*, not train.threads;
-     * absent when NULL), each ending in '\n', then `seed=N\n`. */
+     * absent when NULL or, for a key added later, at its legacy value), each ending in '\n',
+     * then `rules=V,...\n` when behaviour changes apply (see below), then `seed=N\n`. */
     const char *canonical;
     char *json;         /* {"data":{...},"model":{...},"train":{...},"loss":{...},"seed":N} */
     /* Every key but sweep.* (train.threads included, as configured), in table order, each value
@@ -110,5 +113,45 @@ const char *config_run_value(const config_run *r, const char *key);
 /* Every key with its default as an INI file that parses back to the defaults: sections,
  * `key = value` lines, and a comment per key with its meaning and allowed values. */
 void config_print_defaults(FILE *f);
+
+/* ---- identity across versions ------------------------------------------------------------
+ * config_hash and config_id say which runs are already done: they must move when, and only
+ * when, what a configuration computes moves. Two rules keep them honest as wb grows (the key
+ * table in config.c says how to apply them):
+ *   1. A key added later has a legacy value, the one that reproduces what configurations
+ *      computed before it existed. At that value the key is left out of the canonical text, so
+ *      the hashes of configurations that do not use it stay, and their runs are not retrained.
+ *   2. A change to what existing configurations compute (an initialisation, the best-epoch rule,
+ *      a metric's definition) is a row of config.c's behaviour changes: a version, a line, and a
+ *      predicate over the resolved options. The canonical text of each configuration it applies
+ *      to gains `rules=` and the versions that apply, so a result computed under the old rules
+ *      is never shown as a current one; other configurations keep their hashes.
+ * Reals print with %.17g in the canonical text, forever. tests/fixtures/lossweights-v1.hashes
+ * holds the first version's hashes of tests/fixtures/lossweights-v1.ini: a change that moves
+ * them updates that file and says, per moved hash, why. */
+
+/* One key of a configuration's identity: the key, its value as the canonical text prints it,
+ * and for a key added later its legacy value in the same form (NULL for a key of the first
+ * version). */
+typedef struct config_identity_key {
+    const char *key, *value, *legacy;
+} config_identity_key;
+
+/* A change to what existing configurations compute (rule 2). */
+typedef struct config_behaviour_change {
+    int version;                            /* 1, 2, ...: ascending, never reused */
+    const char *description;                /* one line: what changed */
+    int (*applies)(const run_options *o);   /* 1 for the configurations it changes */
+} config_behaviour_change;
+
+/* The table config_expand applies (n rows; none yet). */
+const config_behaviour_change *config_behaviour_changes(size_t *n);
+
+/* The identity part of a canonical text, what config_id hashes (config_hash hashes it followed
+ * by `seed=N\n`): the keys' lines sorted by key, rule 1 applied, then the `rules=` line of rule
+ * 2 for the resolved options o. config_expand calls it with config.c's tables; the tests with
+ * their own. Returns a malloc'ed text, or NULL when out of memory. */
+char *config_identity_text(const config_identity_key *keys, size_t nkeys, const run_options *o,
+                           const config_behaviour_change *changes, size_t nchanges);
 
 #endif
