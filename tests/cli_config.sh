@@ -48,4 +48,15 @@ micro_ini "$T/bigbatch.ini" "batch_size=1000" "epochs=1"
 "$WB" config --defaults > "$T/defaults.ini"
 "$WB" sweep "$T/defaults.ini" --dry-run > "$T/defaults.txt"; eq "--defaults parses as a sweep" "$?" 0
 check "  one run with the default hash" grep -q "1a12138dbe7b" "$T/defaults.txt"
+
+# The frozen identity fixture, as a user sees it: the dry run prints each run's index, the first
+# 12 hex digits of its config_hash and its label as tests/fixtures/lossweights-v1.hashes records
+# them (tests/test_config_identity.c compares the full hashes and config ids).
+"$WB" sweep tests/fixtures/lossweights-v1.ini --dry-run | grep -v ' runs, axes: ' \
+  | awk '{ i = $1; h = $2; $1 = $2 = ""; sub(/^ +/, ""); print i, h, $0 }' > "$T/v1.dry"
+grep -v '^#' tests/fixtures/lossweights-v1.hashes \
+  | awk '{ i = $1; h = substr($2, 1, 12); $1 = $2 = $3 = ""; sub(/^ +/, ""); print i, h, $0 }' \
+  > "$T/v1.want"
+eq "the dry run of lossweights-v1.ini prints its recorded hashes" "$(diff "$T/v1.want" "$T/v1.dry")" ""
+eq "  all 33 of them" "$(wc -l < "$T/v1.dry")" 33
 finish

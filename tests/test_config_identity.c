@@ -1,10 +1,16 @@
 /* tests/test_config_identity.c: identity across versions (wb/config.h).
  *
+ * - Today's code reproduces every config_hash and config_id of tests/fixtures/lossweights-v1.ini
+ *   recorded in tests/fixtures/lossweights-v1.hashes; a failure lists the hashes that moved.
  * - Rule 1: a key added later stays out of the canonical text at its legacy value and enters it
  *   at any other.
  * - Rule 2: a behaviour change adds `rules=` to the configurations it applies to, and only to
  *   them; config.c's own table is well formed.
- * - Reals print with %.17g in the canonical text. */
+ * - Reals print with %.17g in the canonical text.
+ *
+ *   build/tests/test_config_identity --print   prints the fixture's lines as today's code makes
+ *                                               them (to update the .hashes file after a change
+ *                                               that moves hashes, with the reason written there) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +23,26 @@
 
 #include "wb/config.h"
 
+#define FIXTURE_INI "tests/fixtures/lossweights-v1.ini"
+#define FIXTURE_HASHES "tests/fixtures/lossweights-v1.hashes"
+
+static void fixture_path(char *out, size_t len, const char *name)
+{
+    const char *root = getenv("WB_TEST_ROOT");
+    snprintf(out, len, "%s/%s", root && *root ? root : ".", name);
+}
+
+static config_grid *expand_file(const char *path)
+{
+    config *c = NULL;
+    config_grid *g = NULL;
+    char err[1024] = "";
+    if (config_parse_file(path, &c, err, sizeof err) || config_expand(c, &g, err, sizeof err))
+        fail_msg("%s", err);
+    config_free(c);
+    return g;
+}
+
 static config_grid *expand_text(const char *text)
 {
     config *c = NULL;
@@ -27,6 +53,95 @@ static config_grid *expand_text(const char *text)
         fail_msg("%s", err);
     config_free(c);
     return g;
+}
+
+/* ---- the frozen fixture --------------------------------------------------------------------- */
+
+typedef struct recorded_run {
+    int index;
+    char hash[CONFIG_HASH_LEN + 1], id[CONFIG_HASH_LEN + 1], label[256];
+} recorded_run;
+
+/* The data lines of the .hashes file ('#' lines are its notes). Returns how many. */
+static size_t read_recorded(const char *path, recorded_run *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char line[1024];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        if (n == cap)
+            fail_msg("%s: more than %zu runs", path, cap);
+        recorded_run *r = &out[n++];
+        int label_at = 0;
+        if (sscanf(line, "%d %64s %64s %n", &r->index, r->hash, r->id, &label_at) != 3 ||
+            !label_at)
+            fail_msg("%s: bad line '%s'", path, line);
+        snprintf(r->label, sizeof r->label, "%s", line + label_at);
+    }
+    fclose(f);
+    return n;
+}
+
+static void print_fixture_lines(void)
+{
+    char path[4096];
+    fixture_path(path, sizeof path, FIXTURE_INI);
+    config *c = NULL;
+    config_grid *g = NULL;
+    char err[1024] = "";
+    if (config_parse_file(path, &c, err, sizeof err) || config_expand(c, &g, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    for (size_t i = 0; i < g->nruns; i++)
+        printf("%d %s %s %s\n", g->runs[i].grid_index, g->runs[i].config_hash,
+               g->runs[i].config_id, g->runs[i].label);
+    config_grid_free(g);
+    config_free(c);
+}
+
+static void fixture_hashes_are_reproduced(void **state)
+{
+    (void)state;
+    char ini[4096], hashes[4096];
+    fixture_path(ini, sizeof ini, FIXTURE_INI);
+    fixture_path(hashes, sizeof hashes, FIXTURE_HASHES);
+    recorded_run recorded[64];
+    const size_t n = read_recorded(hashes, recorded, 64);
+    assert_int_equal(n, 33);
+    config_grid *g = expand_file(ini);
+    char moved[8192] = "";
+    size_t nmoved = 0, used = 0;
+    for (size_t i = 0; i < n || i < g->nruns; i++) {
+        const recorded_run *want = i < n ? &recorded[i] : NULL;
+        const config_run *got = i < g->nruns ? &g->runs[i] : NULL;
+        char line[512] = "";
+        if (!want || !got)
+            snprintf(line, sizeof line, "\n  run %zu: %s", i,
+                     want ? "recorded, no longer in the grid" : "in the grid, not recorded");
+        else if (want->index != got->grid_index || strcmp(want->label, got->label) != 0)
+            snprintf(line, sizeof line, "\n  run %zu: grid index and label %d '%s' became %d '%s'",
+                     i, want->index, want->label, got->grid_index, got->label);
+        else if (strcmp(want->hash, got->config_hash) != 0 || strcmp(want->id, got->config_id))
+            snprintf(line, sizeof line, "\n  run %d (%s): config_hash %.12s -> %.12s, "
+                     "config_id %.12s -> %.12s", want->index, want->label, want->hash,
+                     got->config_hash, want->id, got->config_id);
+        if (line[0]) {
+            nmoved++;
+            if (used < sizeof moved)
+                used += (size_t)snprintf(moved + used, sizeof moved - used, "%s", line);
+        }
+    }
+    config_grid_free(g);
+    if (nmoved)
+        fail_msg("%zu of the %zu runs of %s moved from %s:%s\nIf a change meant this, update the "
+                 "file (%s --print) and write in it which change moved each hash and why.",
+                 nmoved, n, FIXTURE_INI, FIXTURE_HASHES, moved, "build/tests/test_config_identity");
 }
 
 /* ---- rules 1 and 2 through config_identity_text ---------------------------------------------- */
@@ -194,9 +309,12 @@ static void canonical_reals_keep_17_significant_digits(void **state)
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc == 2 && strcmp(argv[1], "--print") == 0) {
+        print_fixture_lines();
+        return 0;
+    }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fixture_hashes_are_reproduced),
         cmocka_unit_test(identity_text_is_what_expand_hashes),
         cmocka_unit_test(later_key_enters_only_off_its_legacy_value),
         cmocka_unit_test(behaviour_change_moves_the_configurations_it_applies_to),
