@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     omp_set_num_threads(a.threads);
     if (a.sgemm) {
         printf("{\"sgemm_n\": %d, \"threads\": %d, \"gflops\": %.2f, \"library\": \"%s\"}\n",
-               a.sgemm, a.threads, sgemm_gflops(a.sgemm), gemm_library());
+               a.sgemm, a.threads, sgemm_gflops(a.sgemm), compute_backend());
         return 0;
     }
     char err[512];
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
            "\"gemm\": \"%s\", \"peak_rss_mb\": %.1f, \"seconds\": {\"conv_fwd\": %.4f, "
            "\"conv_wgrad\": %.4f, \"conv_dgrad\": %.4f, \"im2col\": %.4f, \"elementwise\": %.4f, "
            "\"pool\": %.4f, \"loss\": %.4f, \"optimizer\": %.4f}}\n",
-           a.width, a.threads, a.batch, unet_flops_per_sample(u), gemm_library(),
+           a.width, a.threads, a.batch, unet_flops_per_sample(u), compute_backend(),
            ru.ru_maxrss / 1024.0, p.conv_fwd, p.conv_wgrad, p.conv_dgrad, p.im2col,
            p.elementwise, p.pool, loss_s, optim_s);
     unet_free(u);

@@ -22,7 +22,7 @@ void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int 
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-const char *gemm_library(void)
+const char *compute_backend(void)
 {
     static char name[96];   /* written once with the same text; read-only afterwards */
     if (!name[0]) {
@@ -43,7 +43,7 @@ void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int 
                 K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-const char *gemm_library(void)
+const char *compute_backend(void)
 {
     static char name[96];   /* written once with the same text; read-only afterwards */
     if (!name[0])

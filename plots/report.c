@@ -687,7 +687,7 @@ static void section_environment(doc *d, const report_inputs *in)
         { "hosts (runs)", hosts },
         { "wb version (sweep)", a->wb_version ? a->wb_version : "(unknown)" },
         { "git commit (sweep)", commit },
-        { "GEMM library", gemm },
+        { "GEMM and 3x3 kernels", gemm },
         { "compiler", compiler },
         { "threads per run", *threads ? threads : "(not recorded)" },
         { "report written by", in->wb_version },

@@ -42,7 +42,8 @@ done
 
 # ---- the page -----------------------------------------------------------------------------
 html="$dir/index.html" md="$dir/report.md"
-# The environment names the GEMM library the runs recorded (oneDNN, or CBLAS in GEMM=cblas builds).
+# The environment names the GEMM library and 3x3 kernels the runs recorded (oneDNN, or CBLAS in
+# GEMM=cblas builds).
 gemm=$("$WB" query "SELECT DISTINCT gemm_library FROM runs" --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
 for want in '<h2 id="verdict">Verdict</h2>' 'λ = 0.6 with kernel 4 changes test PSNR by' \
             'λ = 0.6 with kernel 8 changes test PSNR by' 'after Holm: ' \
