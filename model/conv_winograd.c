@@ -5,8 +5,8 @@
  * reads, with the row above and below for 16-wide images) is loaded whole, and each of the 16
  * elements d[i][j] of the 16 tiles is gathered from the window with lane permutes; tables built
  * per call say which. A chunk is processed in blocks of tile vectors whose transformed input V
- * and products M stay in L2. Like conv_direct.c, the file is built for the baseline ISA and only the kernels
- * carry target("avx512f"). */
+ * and products M stay in L2. Like conv_direct.c, the file is built for the baseline ISA and only
+ * the kernels carry target("avx512f"). */
 #include "model/conv_winograd.h"
 
 #include <immintrin.h>

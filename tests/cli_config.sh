@@ -57,6 +57,7 @@ check "  one run with the default hash" grep -q "1a12138dbe7b" "$T/defaults.txt"
 grep -v '^#' tests/fixtures/lossweights-v1.hashes \
   | awk '{ i = $1; h = substr($2, 1, 12); $1 = $2 = $3 = ""; sub(/^ +/, ""); print i, h, $0 }' \
   > "$T/v1.want"
-eq "the dry run of lossweights-v1.ini prints its recorded hashes" "$(diff "$T/v1.want" "$T/v1.dry")" ""
+eq "the dry run of lossweights-v1.ini prints its recorded hashes" \
+  "$(diff "$T/v1.want" "$T/v1.dry")" ""
 eq "  all 33 of them" "$(wc -l < "$T/v1.dry")" 33
 finish

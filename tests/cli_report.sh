@@ -108,4 +108,5 @@ expect_status 1 env PATH="$tmp/empty" "$WB" report --db "$tmp/m.db" --out "$tmp/
 grep -q 'gnuplot not found on PATH' "$tmp/e" || fail "no message for a missing gnuplot: $(cat "$tmp/e")"
 grep -q 'Not drawn: gnuplot not found on PATH' "$tmp/nognuplot/index.html" || fail "page does not say the charts are missing"
 [ -f "$tmp/nognuplot/learning_curves.gp" ] || fail "scripts not written without gnuplot"
-echo "# report: $(wc -c <"$html") bytes of HTML, $(wc -w <<<"$CHARTS") charts, grid $(png_size "$dir/grid.png")"
+ncharts=$(wc -w <<<"$CHARTS")
+echo "# report: $(wc -c <"$html") bytes of HTML, $ncharts charts, grid $(png_size "$dir/grid.png")"

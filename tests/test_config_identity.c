@@ -8,9 +8,9 @@
  *   them; config.c's own table is well formed.
  * - Reals print with %.17g in the canonical text.
  *
- *   build/tests/test_config_identity --print   prints the fixture's lines as today's code makes
- *                                               them (to update the .hashes file after a change
- *                                               that moves hashes, with the reason written there) */
+ *   build/tests/test_config_identity --print
+ * prints the fixture's lines as today's code makes them, to update the .hashes file after a
+ * change that moves hashes (with the reason written there). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,7 +286,7 @@ static void behaviour_change_moves_the_configurations_it_applies_to(void **state
     }
 }
 
-/* ---- %.17g ------------------------------------------------------------------------------------ */
+/* ---- %.17g ------------------------------------------------------------------------------ */
 
 static void canonical_reals_keep_17_significant_digits(void **state)
 {
