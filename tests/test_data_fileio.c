@@ -292,11 +292,10 @@ static void racing_writers_never_tear_the_file(void **state)
     assert_int_equal(atomic_file_commit(&a, f->err, sizeof f->err), 0);
     int report[2];
     assert_int_equal(pipe(report), 0);
-    pid_t pids[PROCS];
     for (int p = 0; p < PROCS; p++) {
-        pids[p] = fork();
-        assert_true(pids[p] >= 0);
-        if (pids[p] == 0) {
+        const pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {   /* a child: writes, then exits */
             close(report[0]);
             race_process(f->path, p, report[1]);
         }
