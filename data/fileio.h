@@ -1,7 +1,8 @@
 /* data/fileio.h: whole-file reads, and the project's one crash-safe writer. data/ is the bottom
- * module, so every file wb writes goes through here: PNG and .npy (data/), weights (model/), the
- * report's pages and scripts (plots/), the run folders merge copies (store/). Returns 0 or -1
- * with a one-line message in err that names the file. */
+ * module, so every file wb writes whole goes through here: PNG and .npy (data/), weights
+ * (model/), the report's pages, chart data and scripts (plots/), the run folders merge copies
+ * (store/). (SQLite and gnuplot write their own files.) Returns 0 or -1 with a one-line message
+ * in err that names the file. */
 #ifndef WB_DATA_FILEIO_H
 #define WB_DATA_FILEIO_H
 
