@@ -32,7 +32,8 @@ void file_dirname(const char *path, char *out, size_t len);
  *                       the rename survives a crash too;
  *   atomic_file_abort   closes and removes the temporary file (after an error elsewhere).
  * On any failure the temporary file is removed and the file at the path is left as it was,
- * except when only the folder's fsync fails (see atomic_file_commit in fileio.c). */
+ * except when only the folder's fsync fails: the new file is then in place, whole, and commit
+ * still returns -1, since a crash could bring the old one back (fileio.c says why). */
 typedef struct atomic_file {
     FILE *f;                   /* between open and commit or abort; NULL otherwise */
     char path[4096];           /* the final path */
