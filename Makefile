@@ -8,6 +8,7 @@
 #   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
 #   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
 #   make bench           benchmarks against PyTorch (needs `make bench-deps`)
+#   make stats-reference regenerate the statistics fixture with SciPy/statsmodels (not in make test)
 #   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
 
 SHELL := /bin/bash
@@ -167,6 +168,12 @@ golden: $(BUILD)/tests/golden_export
 	@d=$$(mktemp -d) && $(BUILD)/tests/golden_export $$d && \
 	  /usr/bin/python3 tests/golden/make_golden.py $$d tests/fixtures/golden_unet.safetensors; \
 	  rc=$$?; rm -rf $$d; exit $$rc
+
+# The statistics fixture: SciPy's and statsmodels' answers for plots/stats.h (needs Debian's
+# python3-scipy, python3-statsmodels and python3-mpmath; about a minute). Not run by make test.
+.PHONY: stats-reference
+stats-reference:
+	/usr/bin/python3 tests/fixtures/make_stats_reference.py tests/fixtures/stats_reference.h
 
 sweep: all
 	bin/wb sweep experiments/lossweights.ini --jobs 2

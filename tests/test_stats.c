@@ -14,18 +14,26 @@
  *     printed tables' 12.706, 4.303, 2.776, 2.262, 2.045.
  *   - Cross-checks within 2e-15 relative: scipy.stats.ttest_rel(treatment, baseline) t and p;
  *     scipy.stats.ttest_ind(a, b, equal_var=False) t and p; NumPy's mean and std(ddof=1).
- *   - Holm: statsmodels is not installed, so the adjusted values are worked by hand in the
- *     comments (and were checked against a NumPy transcription of statsmodels' multipletests
- *     method='holm': sort, multiply by m - j, running maximum, clip at 1). */
+ *   - Holm: the adjusted values are worked by hand in the comments (and were checked against a
+ *     NumPy transcription of statsmodels' multipletests method='holm': sort, multiply by m - j,
+ *     running maximum, clip at 1).
+ *   - Everything of issues 12 and 13 (noncentral t, power, minimum detectable effect, seeds
+ *     needed, TOST, d_z, the bootstraps, the probability of improvement, the blocked analysis of
+ *     variance) is checked against tests/fixtures/stats_reference.h, written by
+ *     tests/fixtures/make_stats_reference.py (`make stats-reference`; SciPy 1.10.1, statsmodels
+ *     0.13.5, mpmath 1.2.1), which names every library call in the header it writes. The tests
+ *     print their measured accuracy as "# report:" lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fixtures/stats_reference.h"
 #include "plots/stats.h"
 
 #define REL_TOL 1e-10
@@ -511,6 +519,690 @@ static void paired_holm_verdict_chain(void **state)
                      STATS_NO_TEST);
 }
 
+/* ==== against the generated fixture (tests/fixtures/make_stats_reference.py) ================ */
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void assert_close_abs(double actual, double expected, double abs_tol, const char *what)
+{
+    if (!(fabs(actual - expected) <= abs_tol))
+        fail_msg("%s: got %.17g, expected %.17g (absolute error %.3g, tolerance %.3g)", what,
+                 actual, expected, fabs(actual - expected), abs_tol);
+}
+
+/* NaN matches NaN; anything else within the relative tolerance. */
+static void assert_close_or_nan(double actual, double expected, double rel_tol, const char *what)
+{
+    if (isnan(expected)) {
+        if (!isnan(actual))
+            fail_msg("%s: got %.17g, expected NaN", what, actual);
+        return;
+    }
+    assert_close_rel(actual, expected, rel_tol, what);
+}
+
+/* ---- noncentral t ---------------------------------------------------------------------- */
+
+/* Measured 2e-14 (stats.h); the tolerance leaves room for another libm, not for a wrong digit
+ * that matters to a power calculation. */
+#define NCT_ABS_TOL 1e-12
+
+static void nct_matches_scipy(void **state)
+{
+    (void)state;
+    double worst_cdf = 0, worst_sf = 0;
+    for (size_t i = 0; i < COUNT(nct_reference); i++) {
+        const nct_ref *r = &nct_reference[i];
+        double cdf = stats_nct_cdf(r->t, r->df, r->ncp), sf = stats_nct_sf(r->t, r->df, r->ncp);
+        char what[128];
+        snprintf(what, sizeof what, "nct cdf(t %g, df %g, ncp %g)", r->t, r->df, r->ncp);
+        assert_close_abs(cdf, r->cdf, NCT_ABS_TOL, what);
+        snprintf(what, sizeof what, "nct sf(t %g, df %g, ncp %g)", r->t, r->df, r->ncp);
+        assert_close_abs(sf, r->sf, NCT_ABS_TOL, what);
+        worst_cdf = fmax(worst_cdf, fabs(cdf - r->cdf));
+        worst_sf = fmax(worst_sf, fabs(sf - r->sf));
+    }
+    printf("# report: noncentral t vs scipy.stats.nct over %zu points: max |cdf error| %.2g, "
+           "max |sf error| %.2g\n", COUNT(nct_reference), worst_cdf, worst_sf);
+}
+
+static void nct_small_tails_match_mpmath(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (size_t i = 0; i < COUNT(nct_tail_reference); i++) {
+        const nct_tail_ref *r = &nct_tail_reference[i];
+        double got = r->upper ? stats_nct_sf(r->t, r->df, r->ncp)
+                              : stats_nct_cdf(r->t, r->df, r->ncp);
+        char what[128];
+        snprintf(what, sizeof what, "nct %s(t %g, df %g, ncp %g)", r->upper ? "sf" : "cdf", r->t,
+                 r->df, r->ncp);
+        assert_close_rel(got, r->value, 1e-9, what);
+        worst = fmax(worst, fabs(got - r->value) / r->value);
+    }
+    printf("# report: noncentral t small tails (1e-7 .. 1e-160) vs mpmath: max relative error "
+           "%.2g\n", worst);
+}
+
+static void nct_edge_cases(void **state)
+{
+    (void)state;
+    /* ncp = 0 is the central t. */
+    assert_close(stats_nct_cdf(-2.1318467863266504, 4, 0), 0.05);
+    assert_close(stats_nct_sf(2.7764451051977943, 4, 0), 0.025);
+    /* t = 0: P(Z + ncp <= 0) = Phi(-ncp), whatever df. */
+    assert_close(stats_nct_cdf(0, 7, 1.5), 0.066807201268858057);
+    assert_close(stats_nct_sf(0, 7, 1.5), 0.93319279873114191);
+    /* Reflection: T(ncp) = -T(-ncp). */
+    assert_close(stats_nct_cdf(1.3, 6, 2.2), stats_nct_sf(-1.3, 6, -2.2));
+    /* The tails add up to one. */
+    for (double t = -5; t <= 5; t += 2.5)
+        assert_close_abs(stats_nct_cdf(t, 3, 1) + stats_nct_sf(t, 3, 1), 1.0, 1e-14, "cdf + sf");
+    assert_true(stats_nct_cdf(-INFINITY, 5, 1) == 0.0 && stats_nct_cdf(INFINITY, 5, 1) == 1.0);
+    assert_true(stats_nct_sf(-INFINITY, 5, 1) == 1.0 && stats_nct_sf(INFINITY, 5, 1) == 0.0);
+    /* Large df: close to the normal, Phi(t - ncp) (error of order 1/df). */
+    assert_close_abs(stats_nct_cdf(2.0, 9999, 1.0), 0.84134474606854293, 1e-4, "df 9999");
+    assert_true(isnan(stats_nct_cdf(NAN, 5, 1)));
+    assert_true(isnan(stats_nct_cdf(1, NAN, 1)));
+    assert_true(isnan(stats_nct_cdf(1, 5, NAN)));
+    assert_true(isnan(stats_nct_cdf(1, 0.5, 1)));      /* df < 1: outside the domain */
+    assert_true(isnan(stats_nct_sf(1, INFINITY, 1)));
+    assert_true(isnan(stats_nct_sf(1, 5, INFINITY)));
+}
+
+/* ---- power ----------------------------------------------------------------------------- */
+
+/* statsmodels' power takes its critical value from SciPy's t.isf, which is off in the 9th to
+ * 10th digit (see the note at the top); the exact reference replaces only that value (by mpmath)
+ * and is met to 1e-12. */
+static void power_matches_statsmodels(void **state)
+{
+    (void)state;
+    double worst = 0, worst_sm = 0;
+    for (size_t i = 0; i < COUNT(power_reference); i++) {
+        const power_ref *r = &power_reference[i];
+        double got = stats_paired_power(r->effect_size, r->n, r->alpha);
+        char what[128];
+        snprintf(what, sizeof what, "power(d %g, n %g, alpha %g)", r->effect_size, r->n,
+                 r->alpha);
+        assert_close_abs(got, r->power, 1e-12, what);
+        assert_close_abs(got, r->power_statsmodels, 1e-8, what);
+        worst = fmax(worst, fabs(got - r->power));
+        worst_sm = fmax(worst_sm, fabs(got - r->power_statsmodels));
+    }
+    printf("# report: paired power over %zu cases: max |error| %.2g against the exact critical "
+           "value, %.2g against statsmodels TTestPower\n", COUNT(power_reference), worst,
+           worst_sm);
+}
+
+static void power_edge_cases(void **state)
+{
+    (void)state;
+    assert_close(stats_paired_power(0.0, 7, 0.05), 0.05);
+    assert_close(stats_paired_power(0.6, 7, 0.05), stats_paired_power(-0.6, 7, 0.05));
+    assert_true(isnan(stats_paired_power(1.0, 1, 0.05)));
+    assert_true(isnan(stats_paired_power(1.0, NAN, 0.05)));
+    assert_true(isnan(stats_paired_power(1.0, 5, 0.0)));
+    assert_true(isnan(stats_paired_power(1.0, 5, 1.0)));
+    assert_true(isnan(stats_paired_power(INFINITY, 5, 0.05)));
+    assert_true(isnan(stats_paired_power(NAN, 5, 0.05)));
+}
+
+static void detectable_effect_matches_reference(void **state)
+{
+    (void)state;
+    double worst = 0, worst_sm = 0;
+    char err[128] = "";
+    for (size_t i = 0; i < COUNT(mde_reference); i++) {
+        const mde_ref *r = &mde_reference[i];
+        stats_detectable m;
+        assert_int_equal(stats_min_detectable_effect(r->n, 0.25, r->alpha, r->power, &m, err,
+                                                     sizeof err), 0);
+        char what[128];
+        snprintf(what, sizeof what, "MDE d_z(n %zu, alpha %g, power %g)", r->n, r->alpha,
+                 r->power);
+        assert_close_rel(m.effect_size, r->effect_size, 1e-11, what);
+        assert_close_rel(m.effect_size, r->effect_size_statsmodels, 1e-8, what);
+        assert_close_rel(m.effect, 0.25 * r->effect_size, 1e-11, what);
+        assert_int_equal(m.n, r->n);
+        worst = fmax(worst, fabs(m.effect_size - r->effect_size) / r->effect_size);
+        worst_sm = fmax(worst_sm, fabs(m.effect_size - r->effect_size_statsmodels) /
+                                      r->effect_size);
+    }
+    printf("# report: minimum detectable d_z over %zu cases: max relative error %.2g against "
+           "the exact power's root, %.2g against statsmodels' power's root\n",
+           COUNT(mde_reference), worst, worst_sm);
+}
+
+static void detectable_effect_edge_cases(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    stats_detectable m;
+    /* One seed: nothing to compute, and no failure. */
+    assert_int_equal(stats_min_detectable_effect(1, 0.3, 0.05, 0.8, &m, err, sizeof err), 0);
+    assert_true(isnan(m.effect_size) && isnan(m.effect));
+    /* No spread observed: d_z exists, the effect in units does not. */
+    assert_int_equal(stats_min_detectable_effect(5, 0.0, 0.05, 0.8, &m, err, sizeof err), 0);
+    assert_true(isfinite(m.effect_size) && isnan(m.effect));
+    assert_int_equal(stats_min_detectable_effect(5, NAN, 0.05, 0.8, &m, err, sizeof err), 0);
+    assert_true(isnan(m.effect));
+    /* The target power is reached there. */
+    assert_int_equal(stats_min_detectable_effect(6, 1.0, 0.05, 0.8, &m, err, sizeof err), 0);
+    assert_close_rel(stats_paired_power(m.effect_size, 6, 0.05), 0.8, 1e-12, "power at MDE");
+    assert_int_equal(stats_min_detectable_effect(5, 1.0, 0.05, 0.05, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "power"));
+    assert_int_equal(stats_min_detectable_effect(5, 1.0, 0.05, 1.0, &m, err, sizeof err), -1);
+    assert_int_equal(stats_min_detectable_effect(5, 1.0, 1.5, 0.8, &m, err, sizeof err), -1);
+    assert_int_equal(stats_min_detectable_effect(5, -1.0, 0.05, 0.8, &m, err, sizeof err), -1);
+    assert_int_equal(stats_min_detectable_effect(5, INFINITY, 0.05, 0.8, &m, err, sizeof err),
+                     -1);
+}
+
+static void seeds_needed_match_reference(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    for (size_t i = 0; i < COUNT(seeds_reference); i++) {
+        const seeds_ref *r = &seeds_reference[i];
+        stats_seeds s;
+        assert_int_equal(stats_seeds_needed(r->delta, r->sd, r->alpha, r->power, STATS_SEEDS_CAP,
+                                            &s, err, sizeof err), 0);
+        char what[128];
+        snprintf(what, sizeof what, "seeds(delta %g, sd %g): power", r->delta, r->sd);
+        assert_int_equal(s.cap, STATS_SEEDS_CAP);
+        if (r->found) {
+            assert_int_equal(s.status, STATS_SEEDS_FOUND);
+            assert_true(s.seeds == (double)r->seeds);
+        } else {
+            assert_int_equal(s.status, STATS_SEEDS_OVER_CAP);
+            assert_true(isnan(s.seeds));
+        }
+        assert_close_abs(s.power, r->power_at, 1e-12, what);
+    }
+}
+
+static void seeds_needed_edge_cases(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    stats_seeds s;
+    assert_int_equal(stats_seeds_needed(0.2, 0.0, 0.05, 0.8, 100, &s, err, sizeof err), 0);
+    assert_int_equal(s.status, STATS_SEEDS_NO_SD);
+    assert_true(isnan(s.seeds) && isnan(s.power));
+    assert_int_equal(stats_seeds_needed(0.2, NAN, 0.05, 0.8, 100, &s, err, sizeof err), 0);
+    assert_int_equal(s.status, STATS_SEEDS_NO_SD);
+    /* A small cap is hit (158 seeds needed), and its power reported. */
+    assert_int_equal(stats_seeds_needed(0.2, 0.89, 0.05, 0.8, 100, &s, err, sizeof err), 0);
+    assert_int_equal(s.status, STATS_SEEDS_OVER_CAP);
+    assert_close_abs(s.power, stats_paired_power(0.2 / 0.89, 100, 0.05), 1e-15, "power at cap");
+    assert_int_equal(stats_seeds_needed(0.2, 0.89, 0.05, 0.8, 158, &s, err, sizeof err), 0);
+    assert_true(s.status == STATS_SEEDS_FOUND && s.seeds == 158);
+    /* A huge effect needs the minimum, 2. */
+    assert_int_equal(stats_seeds_needed(5.0, 0.01, 0.05, 0.8, 2, &s, err, sizeof err), 0);
+    assert_true(s.status == STATS_SEEDS_FOUND && s.seeds == 2);
+    assert_int_equal(stats_seeds_needed(0.0, 1.0, 0.05, 0.8, 100, &s, err, sizeof err), -1);
+    assert_int_equal(stats_seeds_needed(NAN, 1.0, 0.05, 0.8, 100, &s, err, sizeof err), -1);
+    assert_int_equal(stats_seeds_needed(0.2, -1.0, 0.05, 0.8, 100, &s, err, sizeof err), -1);
+    assert_int_equal(stats_seeds_needed(0.2, 1.0, 0.05, 0.8, 1, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cap"));
+    assert_int_equal(stats_seeds_needed(0.2, 1.0, 0.05, 0.01, 100, &s, err, sizeof err), -1);
+}
+
+/* ---- equivalence and d_z --------------------------------------------------------------- */
+
+static void tost_and_dz_match_statsmodels(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    double worst = 0, worst_sm = 0;
+    for (size_t i = 0; i < COUNT(tost_reference); i++) {
+        const tost_ref *r = &tost_reference[i];
+        stats_paired paired;
+        stats_tost e;
+        assert_int_equal(stats_paired_t(r->treatment, r->baseline, r->n, 0.05, &paired, err,
+                                        sizeof err), 0);
+        assert_int_equal(stats_tost_paired(&paired.diff, r->delta, 0.05, &e, err, sizeof err), 0);
+        assert_int_equal(e.has_test, 1);
+        assert_int_equal(e.degenerate, 0);
+        assert_close(e.delta, r->delta);
+        assert_close(e.level, 0.90);
+        /* Exact to the last digits; statsmodels to its t quantile's accuracy. */
+        assert_close_rel(e.p_lower, r->p_lower, 1e-11, "p_lower");
+        assert_close_rel(e.p_upper, r->p_upper, 1e-11, "p_upper");
+        assert_close_rel(e.p, r->p, 1e-11, "p");
+        assert_close_rel(e.ci_low, r->ci_low, 1e-12, "ci_low");
+        assert_close_rel(e.ci_high, r->ci_high, 1e-12, "ci_high");
+        assert_close_rel(e.t_lower, r->sm_t_lower, 1e-12, "t_lower");
+        assert_close_rel(e.t_upper, r->sm_t_upper, 1e-12, "t_upper");
+        assert_close_rel(e.p_lower, r->sm_p_lower, 1e-9, "statsmodels p_lower");
+        assert_close_rel(e.p_upper, r->sm_p_upper, 1e-9, "statsmodels p_upper");
+        assert_close_rel(e.p, r->sm_p, 1e-9, "statsmodels p");
+        assert_close_rel(e.ci_low, r->sm_ci_low, 1e-8, "statsmodels ci_low");
+        assert_close_rel(e.ci_high, r->sm_ci_high, 1e-8, "statsmodels ci_high");
+        worst = fmax(worst, fmax(fabs(e.p - r->p) / r->p,
+                                 fabs(e.ci_low - r->ci_low) / fabs(r->ci_low)));
+        worst_sm = fmax(worst_sm, fmax(fabs(e.p - r->sm_p) / r->sm_p,
+                                       fabs(e.ci_low - r->sm_ci_low) / fabs(r->sm_ci_low)));
+        /* The interval lies inside the margin exactly when p <= alpha. */
+        assert_int_equal(e.p <= 0.05, e.ci_low > -r->delta && e.ci_high < r->delta);
+        assert_close_rel(stats_effect_dz(&paired.diff), r->dz, 1e-12, "d_z");
+        assert_close_rel(stats_effect_dz(&paired.diff) * sqrt((double)r->n), paired.t, 1e-12,
+                         "d_z sqrt(n) = t");
+    }
+    printf("# report: TOST over %zu data sets: max relative error of p and the interval %.2g "
+           "(exact), %.2g (statsmodels ttost_paired, tconfint_mean)\n", COUNT(tost_reference),
+           worst, worst_sm);
+}
+
+static void tost_degenerate_and_bad_input(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    stats_tost e;
+    /* Constant differences inside the margin: equivalent with p = 0. */
+    stats_summary d = { .n = 4, .mean = 0.1, .sd = 0.0, .se = 0.0, .has_spread = 1 };
+    assert_int_equal(stats_tost_paired(&d, 0.2, 0.05, &e, err, sizeof err), 0);
+    assert_true(e.degenerate && e.has_test);
+    assert_true(isinf(e.t_lower) && e.t_lower > 0 && isinf(e.t_upper) && e.t_upper < 0);
+    assert_true(e.p == 0.0 && e.ci_low == 0.1 && e.ci_high == 0.1);
+    /* Outside: p = 1. */
+    d.mean = -0.3;
+    assert_int_equal(stats_tost_paired(&d, 0.2, 0.05, &e, err, sizeof err), 0);
+    assert_true(e.p_lower == 1.0 && e.p_upper == 0.0 && e.p == 1.0);
+    /* On the margin: t = 0, p = 1/2. */
+    d.mean = 0.2;
+    assert_int_equal(stats_tost_paired(&d, 0.2, 0.05, &e, err, sizeof err), 0);
+    assert_true(e.t_upper == 0.0 && e.p == 0.5);
+    /* One pair: no test. */
+    stats_summary one = { .n = 1, .mean = 0.1, .sd = NAN, .se = NAN };
+    assert_int_equal(stats_tost_paired(&one, 0.2, 0.05, &e, err, sizeof err), 0);
+    assert_int_equal(e.has_test, 0);
+    assert_true(isnan(e.p) && isnan(e.ci_low) && isnan(e.t_lower));
+    assert_true(isnan(stats_effect_dz(&one)));
+    /* d_z with no spread follows stats_paired_t: +-infinity, or 0 for a zero mean. */
+    d.mean = -0.3;
+    assert_true(isinf(stats_effect_dz(&d)) && stats_effect_dz(&d) < 0);
+    d.mean = 0.0;
+    assert_true(stats_effect_dz(&d) == 0.0);
+    assert_int_equal(stats_tost_paired(&d, 0.0, 0.05, &e, err, sizeof err), -1);
+    assert_non_null(strstr(err, "margin"));
+    assert_int_equal(stats_tost_paired(&d, -0.2, 0.05, &e, err, sizeof err), -1);
+    assert_int_equal(stats_tost_paired(&d, INFINITY, 0.05, &e, err, sizeof err), -1);
+    assert_int_equal(stats_tost_paired(&d, 0.2, 0.5, &e, err, sizeof err), -1);
+    assert_int_equal(stats_tost_paired(&d, 0.2, 0.0, &e, err, sizeof err), -1);
+    stats_summary none = { .n = 0, .mean = NAN };
+    assert_int_equal(stats_tost_paired(&none, 0.2, 0.05, &e, err, sizeof err), -1);
+}
+
+/* ---- the verdict ----------------------------------------------------------------------- */
+
+static stats_evidence evidence(double mean, double p_diff, double p_equiv)
+{
+    stats_seeds seeds = { .status = STATS_SEEDS_FOUND, .seeds = 23, .power = 0.81,
+                          .cap = STATS_SEEDS_CAP };
+    return (stats_evidence){ .mean_diff = mean, .p_difference = p_diff,
+                             .p_equivalence = p_equiv, .alpha = 0.05,
+                             .direction = STATS_HIGHER_IS_BETTER, .converged = 1,
+                             .seeds = seeds };
+}
+
+static void decide_follows_its_rules_in_order(void **state)
+{
+    (void)state;
+    stats_evidence e = evidence(0.3, 0.001, 0.6);
+    stats_decision d = stats_decide(&e);
+    assert_int_equal(d.verdict, STATS_HELPS);
+    assert_true(isnan(d.seeds_to_decide) && !d.trivial_difference && d.rule != NULL);
+    e.direction = STATS_LOWER_IS_BETTER;
+    assert_int_equal(stats_decide(&e).verdict, STATS_HURTS);
+    e = evidence(-0.3, 0.001, 0.6);
+    assert_int_equal(stats_decide(&e).verdict, STATS_HURTS);
+    /* Rule 1 before everything: not converged, even when the tests are decisive. */
+    e.converged = 0;
+    assert_int_equal(stats_decide(&e).verdict, STATS_NOT_CONVERGED);
+    e = evidence(NAN, NAN, NAN);
+    e.converged = 0;
+    assert_int_equal(stats_decide(&e).verdict, STATS_NOT_CONVERGED);
+    /* Rule 2: no test. */
+    e = evidence(0.1, NAN, NAN);
+    assert_int_equal(stats_decide(&e).verdict, STATS_NO_TEST);
+    e = evidence(NAN, 0.01, 0.01);
+    assert_int_equal(stats_decide(&e).verdict, STATS_NO_TEST);
+    e = evidence(0.1, 0.01, 0.01);
+    e.alpha = NAN;
+    assert_int_equal(stats_decide(&e).verdict, STATS_NO_TEST);
+    /* Rule 3: equivalent; with a significant difference too, equivalent and trivial. */
+    e = evidence(0.02, 0.4, 0.01);
+    d = stats_decide(&e);
+    assert_true(d.verdict == STATS_EQUIVALENT && !d.trivial_difference);
+    e = evidence(0.05, 0.01, 0.02);
+    d = stats_decide(&e);
+    assert_true(d.verdict == STATS_EQUIVALENT && d.trivial_difference);
+    assert_true(isnan(d.seeds_to_decide));
+    /* p exactly alpha decides (statsmodels' reject rule); just above does not. */
+    e = evidence(0.05, 0.3, 0.05);
+    assert_int_equal(stats_decide(&e).verdict, STATS_EQUIVALENT);
+    e = evidence(0.05, 0.05, 0.0500001);
+    assert_int_equal(stats_decide(&e).verdict, STATS_HELPS);
+    /* Rule 5: no margin, no difference: the old "indistinguishable". */
+    e = evidence(0.05, 0.3, NAN);
+    assert_int_equal(stats_decide(&e).verdict, STATS_INDISTINGUISHABLE);
+    /* Rule 6: undecided, with the seeds that would decide. */
+    e = evidence(0.05, 0.3, 0.2);
+    d = stats_decide(&e);
+    assert_int_equal(d.verdict, STATS_UNDECIDED);
+    assert_true(d.seeds_to_decide == 23 && !d.seeds_over_cap);
+    e.seeds.status = STATS_SEEDS_OVER_CAP;
+    e.seeds.seeds = NAN;
+    d = stats_decide(&e);
+    assert_true(d.verdict == STATS_UNDECIDED && isnan(d.seeds_to_decide) && d.seeds_over_cap);
+    e.seeds.status = STATS_SEEDS_NO_SD;
+    d = stats_decide(&e);
+    assert_true(d.verdict == STATS_UNDECIDED && isnan(d.seeds_to_decide) && !d.seeds_over_cap);
+    /* A zero mean with a "significant" p never helps or hurts. */
+    e = evidence(0.0, 0.01, 0.3);
+    assert_int_equal(stats_decide(&e).verdict, STATS_UNDECIDED);
+    assert_string_equal(stats_verdict_name(STATS_EQUIVALENT), "equivalent");
+    assert_string_equal(stats_verdict_name(STATS_UNDECIDED), "undecided");
+    assert_string_equal(stats_verdict_name(STATS_NOT_CONVERGED), "not converged");
+}
+
+/* The whole chain of issue 12 on one comparison: paired test, Holm, TOST, seeds, verdict. */
+static void decision_chain(void **state)
+{
+    (void)state;
+    const double baseline[] = {31.70, 31.52, 31.93, 31.61, 31.80};
+    const double small[] = {31.72, 31.55, 31.91, 31.66, 31.81};     /* +0.018 dB, sd 0.027 */
+    const double noisy[] = {31.90, 31.30, 32.20, 31.50, 31.85};     /* +0.036 dB, sd 0.21 */
+    stats_paired r[2];
+    stats_tost e[2];
+    stats_seeds s[2];
+    assert_int_equal(stats_paired_t(small, baseline, 5, 0.05, &r[0], NULL, 0), 0);
+    assert_int_equal(stats_paired_t(noisy, baseline, 5, 0.05, &r[1], NULL, 0), 0);
+    double p[2] = {r[0].p, r[1].p}, adjusted[2];
+    assert_int_equal(stats_holm(p, 2, adjusted, NULL, NULL, 0), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(stats_tost_paired(&r[i].diff, 0.2, 0.05, &e[i], NULL, 0), 0);
+        assert_int_equal(stats_seeds_needed(0.2, r[i].diff.sd, 0.05, 0.8, STATS_SEEDS_CAP, &s[i],
+                                            NULL, 0), 0);
+    }
+    stats_evidence ev = { r[0].diff.mean, adjusted[0], e[0].p, 0.05, STATS_HIGHER_IS_BETTER, 1,
+                          s[0] };
+    assert_int_equal(stats_decide(&ev).verdict, STATS_EQUIVALENT);
+    ev = (stats_evidence){ r[1].diff.mean, adjusted[1], e[1].p, 0.05, STATS_HIGHER_IS_BETTER, 1,
+                           s[1] };
+    stats_decision d = stats_decide(&ev);
+    assert_int_equal(d.verdict, STATS_UNDECIDED);
+    assert_true(d.seeds_to_decide > 5 && d.seeds_to_decide < 20);
+}
+
+/* ---- bootstrap ------------------------------------------------------------------------- */
+
+#define BOOT_SEED 20261201ul
+
+/* A bootstrap limit inside the Monte Carlo band of the exact one (the band's ends are printed to
+ * 12 digits, hence the slack). */
+static void assert_in_band(double value, double min, double max, const char *what, size_t i)
+{
+    if (!(value >= min - 1e-9 && value <= max + 1e-9))
+        fail_msg("%s %zu: %.17g outside [%.17g, %.17g]", what, i, value, min, max);
+}
+
+static void bootstrap_matches_exact_distribution(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    double worst_low = 0, worst_high = 0;
+    for (size_t i = 0; i < COUNT(bootstrap_reference); i++) {
+        const bootstrap_ref *r = &bootstrap_reference[i];
+        stats_bootstrap b;
+        assert_int_equal(stats_bootstrap_paired(r->treatment, r->baseline, r->n,
+                                                REF_BOOTSTRAP_RESAMPLES, BOOT_SEED, 0.05, &b, err,
+                                                sizeof err), 0);
+        assert_int_equal(b.n, r->n);
+        assert_int_equal(b.resamples, REF_BOOTSTRAP_RESAMPLES);
+        assert_true(b.seed == BOOT_SEED);
+        assert_int_equal(b.too_few, r->n < STATS_BOOTSTRAP_MIN_N);
+        assert_close(b.level, 0.95);
+        assert_close_rel(b.estimate, r->estimate, 1e-12, "estimate");
+        /* Inside the Monte Carlo band of the exact percentile limits. */
+        assert_in_band(b.ci_low, r->low_min, r->low_max, "bootstrap low", i);
+        assert_in_band(b.ci_high, r->high_min, r->high_max, "bootstrap high", i);
+        /* The bootstrap SE against the exact bootstrap distribution's sd. */
+        assert_close_abs(b.se, r->sd, r->sd_tol, "bootstrap se");
+        worst_low = fmax(worst_low, fabs(b.ci_low - r->low) / r->sd);
+        worst_high = fmax(worst_high, fabs(b.ci_high - r->high) / r->sd);
+    }
+    printf("# report: paired bootstrap (B = %d) vs its exact distribution (all n^n resamples): "
+           "max |limit - exact limit| %.2g (low), %.2g (high) bootstrap SEs, all inside the Monte "
+           "Carlo band\n", REF_BOOTSTRAP_RESAMPLES, worst_low, worst_high);
+}
+
+static void bootstrap_is_deterministic_and_depends_on_its_seed(void **state)
+{
+    (void)state;
+    const double baseline[] = {31.7, 31.5, 31.9, 31.6, 31.8, 31.4, 31.75, 31.65};
+    const double treatment[] = {31.9, 31.55, 32.2, 31.5, 31.85, 31.62, 31.7, 31.9};
+    stats_bootstrap a, b, c;
+    assert_int_equal(stats_bootstrap_paired(treatment, baseline, 8, 2000, 7, 0.05, &a, NULL, 0),
+                     0);
+    assert_int_equal(stats_bootstrap_paired(treatment, baseline, 8, 2000, 7, 0.05, &b, NULL, 0),
+                     0);
+    assert_int_equal(stats_bootstrap_paired(treatment, baseline, 8, 2000, 8, 0.05, &c, NULL, 0),
+                     0);
+    assert_true(a.ci_low == b.ci_low && a.ci_high == b.ci_high && a.se == b.se);
+    assert_true(a.ci_low != c.ci_low || a.ci_high != c.ci_high);
+    assert_int_equal(a.too_few, 0);
+    assert_true(a.ci_low < a.estimate && a.estimate < a.ci_high);
+    /* GSL's MT19937 takes seed 0 as its default seed 4357. */
+    assert_int_equal(stats_bootstrap_paired(treatment, baseline, 8, 500, 0, 0.05, &a, NULL, 0), 0);
+    assert_int_equal(stats_bootstrap_paired(treatment, baseline, 8, 500, 4357, 0.05, &b, NULL, 0),
+                     0);
+    assert_true(a.ci_low == b.ci_low && a.ci_high == b.ci_high);
+}
+
+static void bootstrap_edge_cases(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    stats_bootstrap b;
+    const double one_t[] = {30.5}, one_b[] = {30.2};
+    assert_int_equal(stats_bootstrap_paired(one_t, one_b, 1, 100, 1, 0.05, &b, err, sizeof err),
+                     0);
+    assert_true(b.too_few && b.se == 0.0);
+    assert_close(b.ci_low, 30.5 - 30.2);
+    assert_close(b.ci_high, 30.5 - 30.2);
+    const double t[] = {1, 2, NAN}, base[] = {0, 0, 0};
+    assert_int_equal(stats_bootstrap_paired(t, base, 3, 100, 1, 0.05, &b, err, sizeof err), -1);
+    assert_non_null(strstr(err, "treatment[2]"));
+    assert_int_equal(stats_bootstrap_paired(t, base, 0, 100, 1, 0.05, &b, err, sizeof err), -1);
+    assert_int_equal(stats_bootstrap_paired(t, base, 2, 1, 1, 0.05, &b, err, sizeof err), -1);
+    assert_non_null(strstr(err, "resamples"));
+    assert_int_equal(stats_bootstrap_paired(t, base, 2, 100, 1, 1.0, &b, err, sizeof err), -1);
+    const double huge[] = {DBL_MAX, 0}, minus[] = {-DBL_MAX, 0};
+    assert_int_equal(stats_bootstrap_paired(huge, minus, 2, 100, 1, 0.05, &b, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "overflows"));
+}
+
+/* ---- probability of improvement -------------------------------------------------------- */
+
+static void improvement_matches_reference(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    double worst = 0;
+    size_t banded = 0;
+    for (size_t i = 0; i < COUNT(improvement_reference); i++) {
+        const improvement_ref *r = &improvement_reference[i];
+        enum stats_direction dir = r->lower_is_better ? STATS_LOWER_IS_BETTER
+                                                      : STATS_HIGHER_IS_BETTER;
+        stats_improvement pi;
+        assert_int_equal(stats_probability_of_improvement(r->x, r->n_x, r->y, r->n_y, dir,
+                                                          REF_BOOTSTRAP_RESAMPLES, BOOT_SEED,
+                                                          0.05, &pi, err, sizeof err), 0);
+        assert_true(pi.p == r->p);  /* k / (2 n m) either way */
+        assert_true(pi.n_x == r->n_x && pi.n_y == r->n_y && pi.resamples == REF_BOOTSTRAP_RESAMPLES);
+        assert_close(pi.level, 0.95);
+        if (isnan(r->low))
+            continue;
+        banded++;
+        worst = fmax(worst, fmax(fabs(pi.ci_low - r->low), fabs(pi.ci_high - r->high)));
+        assert_in_band(pi.ci_low, r->low_min, r->low_max, "improvement low", i);
+        assert_in_band(pi.ci_high, r->high_min, r->high_max, "improvement high", i);
+    }
+    printf("# report: probability of improvement equals scipy's Mann-Whitney U / (n m) in %zu "
+           "cases; bootstrap limits (B = %d) vs the exact distribution in %zu: max |difference| "
+           "%.2g, all inside the Monte Carlo band\n", COUNT(improvement_reference),
+           REF_BOOTSTRAP_RESAMPLES, banded, worst);
+}
+
+static void improvement_direction_and_edges(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    const double x[] = {0.3, 0.1, 0.2, 0.2}, y[] = {0.2, 0.25, 0.05};
+    stats_improvement up, down, again;
+    assert_int_equal(stats_probability_of_improvement(x, 4, y, 3, STATS_HIGHER_IS_BETTER, 300, 3,
+                                                      0.05, &up, err, sizeof err), 0);
+    assert_int_equal(stats_probability_of_improvement(x, 4, y, 3, STATS_LOWER_IS_BETTER, 300, 3,
+                                                      0.05, &down, err, sizeof err), 0);
+    /* 12 pairs: x wins 6 (0.3 thrice, 0.2 over 0.05 twice, 0.1 over 0.05), ties 2 -> 7/12. */
+    assert_close(up.p, 7.0 / 12.0);
+    assert_close(up.p + down.p, 1.0);
+    assert_true(up.ci_low <= up.p && up.p <= up.ci_high);
+    assert_int_equal(stats_probability_of_improvement(x, 4, y, 3, STATS_HIGHER_IS_BETTER, 300, 3,
+                                                      0.05, &again, err, sizeof err), 0);
+    assert_true(up.ci_low == again.ci_low && up.ci_high == again.ci_high);
+    assert_int_equal(stats_probability_of_improvement(x, 0, y, 3, STATS_HIGHER_IS_BETTER, 300, 3,
+                                                      0.05, &up, err, sizeof err), -1);
+    assert_int_equal(stats_probability_of_improvement(x, 4, y, 3, STATS_HIGHER_IS_BETTER, 1, 3,
+                                                      0.05, &up, err, sizeof err), -1);
+    const double bad[] = {0.1, INFINITY};
+    assert_int_equal(stats_probability_of_improvement(x, 4, bad, 2, STATS_HIGHER_IS_BETTER, 300,
+                                                      3, 0.05, &up, err, sizeof err), -1);
+    assert_non_null(strstr(err, "y[1]"));
+}
+
+/* ---- analysis of variance -------------------------------------------------------------- */
+
+static void anova_matches_statsmodels(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"A", "B", "A:B", "block"};
+    char err[128] = "";
+    double worst = 0;
+    for (size_t i = 0; i < COUNT(anova_reference); i++) {
+        const anova_ref *r = &anova_reference[i];
+        stats_anova a;
+        size_t cells[16];
+        assert_int_equal(stats_anova_two_way_blocked(r->y, r->a, r->b, r->s, r->n, r->na, r->nb,
+                                                     r->ns, cells, &a, err, sizeof err), 0);
+        assert_int_equal(a.n, r->n);
+        assert_int_equal(a.exact_fit, 0);
+        size_t observed = 0, empty = 0;
+        for (size_t c = 0; c < r->na * r->nb; c++) {
+            observed += cells[c];
+            empty += cells[c] == 0;
+        }
+        assert_int_equal(observed, r->n);
+        assert_int_equal(a.empty_cells, empty);
+        assert_int_equal(a.empty_cells > 0, !r->row[STATS_ANOVA_AB].estimable);
+        char what[160];
+        snprintf(what, sizeof what, "%s: residual", r->name);
+        assert_close_rel(a.ss_residual, r->ss_residual, 1e-9, what);
+        assert_true(a.df_residual == r->df_residual);
+        for (int t = 0; t < STATS_ANOVA_TERMS; t++) {
+            const anova_row_ref *want = &r->row[t];
+            const stats_anova_row *got = &a.term[t];
+            snprintf(what, sizeof what, "%s: %s", r->name, names[t]);
+            assert_int_equal(got->estimable, want->estimable);
+            assert_close_or_nan(got->df, want->df, 0, what);
+            assert_close_or_nan(got->ss, want->ss, 1e-9, what);
+            assert_close_or_nan(got->f, want->f, 1e-9, what);
+            assert_close_or_nan(got->p, want->p, 1e-9, what);
+            assert_close_or_nan(got->partial_eta2, want->partial_eta2, 1e-9, what);
+            if (want->estimable)
+                worst = fmax(worst, fmax(fabs(got->ss - want->ss) / want->ss,
+                                         fabs(got->p - want->p) / want->p));
+        }
+    }
+    printf("# report: two-way blocked ANOVA vs statsmodels anova_lm(typ=2) on %zu designs: max "
+           "relative error of SS and p %.2g\n", COUNT(anova_reference), worst);
+}
+
+static void anova_degenerate_designs(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    stats_anova a;
+    /* 2 x 2 cells, 3 blocks, y exactly additive: an exact fit, F and p NaN, SS kept. */
+    size_t A[12], B[12], S[12];
+    double y[12];
+    for (size_t i = 0; i < 12; i++) {
+        A[i] = i / 6;
+        B[i] = (i / 3) % 2;
+        S[i] = i % 3;
+        y[i] = 0.5 * (double)A[i] - 0.25 * (double)B[i] + 0.125 * (double)S[i];
+    }
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, S, 12, 2, 2, 3, NULL, &a, err,
+                                                 sizeof err), 0);
+    assert_int_equal(a.exact_fit, 1);
+    assert_true(a.ss_residual == 0.0 && a.df_residual == 6);
+    assert_close_rel(a.term[STATS_ANOVA_A].ss, 0.75, 1e-12, "SS A");    /* 12 (0.25)^2 */
+    assert_close_rel(a.term[STATS_ANOVA_B].ss, 0.1875, 1e-12, "SS B");  /* 12 (0.125)^2 */
+    assert_true(isnan(a.term[STATS_ANOVA_A].f) && isnan(a.term[STATS_ANOVA_A].p));
+    assert_close(a.term[STATS_ANOVA_A].partial_eta2, 1.0);
+
+    /* All values equal: nothing to explain. */
+    for (size_t i = 0; i < 12; i++)
+        y[i] = 0.3;
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, S, 12, 2, 2, 3, NULL, &a, err,
+                                                 sizeof err), 0);
+    assert_true(a.exact_fit && a.ss_total == 0.0);
+    assert_true(a.term[STATS_ANOVA_B].ss == 0.0 && isnan(a.term[STATS_ANOVA_B].partial_eta2));
+
+    /* One kernel: B and A:B have no degrees of freedom. One block: no block effect. */
+    size_t zero[12] = {0};
+    for (size_t i = 0; i < 12; i++)
+        y[i] = (double)(i * i % 7) * 0.01;
+    assert_int_equal(stats_anova_two_way_blocked(y, A, zero, S, 12, 2, 1, 3, NULL, &a, err,
+                                                 sizeof err), 0);
+    assert_int_equal(a.term[STATS_ANOVA_B].estimable, 0);
+    assert_int_equal(a.term[STATS_ANOVA_AB].estimable, 0);
+    assert_true(isnan(a.term[STATS_ANOVA_B].ss) && isnan(a.term[STATS_ANOVA_B].p));
+    assert_int_equal(a.term[STATS_ANOVA_A].estimable, 1);
+    assert_true(a.term[STATS_ANOVA_A].df == 1 && a.df_residual == 12 - 4);
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, zero, 12, 2, 2, 1, NULL, &a, err,
+                                                 sizeof err), 0);
+    assert_int_equal(a.term[STATS_ANOVA_BLOCK].estimable, 0);
+    assert_true(a.term[STATS_ANOVA_AB].df == 1 && a.df_residual == 8);
+
+    /* Each observation its own block: no residual left. */
+    size_t own[4] = {0, 1, 2, 3}, a4[4] = {0, 0, 1, 1}, b4[4] = {0, 1, 0, 1};
+    assert_int_equal(stats_anova_two_way_blocked(y, a4, b4, own, 4, 2, 2, 4, NULL, &a, err,
+                                                 sizeof err), 0);
+    assert_true(a.df_residual == 0 && isnan(a.term[STATS_ANOVA_A].f));
+
+    /* Bad input. */
+    size_t out_of_range[12];
+    memcpy(out_of_range, A, sizeof A);
+    out_of_range[5] = 2;
+    assert_int_equal(stats_anova_two_way_blocked(y, out_of_range, B, S, 12, 2, 2, 3, NULL, &a,
+                                                 err, sizeof err), -1);
+    assert_non_null(strstr(err, "factor A[5]"));
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, S, 12, 3, 2, 3, NULL, &a, err,
+                                                 sizeof err), -1);
+    assert_non_null(strstr(err, "level 2 of factor A"));
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, S, 0, 2, 2, 3, NULL, &a, err,
+                                                 sizeof err), -1);
+    y[3] = NAN;
+    assert_int_equal(stats_anova_two_way_blocked(y, A, B, S, 12, 2, 2, 3, NULL, &a, err,
+                                                 sizeof err), -1);
+    assert_non_null(strstr(err, "y[3]"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +1232,26 @@ int main(void)
         cmocka_unit_test(classify_by_direction_and_level),
         cmocka_unit_test(metric_directions),
         cmocka_unit_test(paired_holm_verdict_chain),
+        cmocka_unit_test(nct_matches_scipy),
+        cmocka_unit_test(nct_small_tails_match_mpmath),
+        cmocka_unit_test(nct_edge_cases),
+        cmocka_unit_test(power_matches_statsmodels),
+        cmocka_unit_test(power_edge_cases),
+        cmocka_unit_test(detectable_effect_matches_reference),
+        cmocka_unit_test(detectable_effect_edge_cases),
+        cmocka_unit_test(seeds_needed_match_reference),
+        cmocka_unit_test(seeds_needed_edge_cases),
+        cmocka_unit_test(tost_and_dz_match_statsmodels),
+        cmocka_unit_test(tost_degenerate_and_bad_input),
+        cmocka_unit_test(decide_follows_its_rules_in_order),
+        cmocka_unit_test(decision_chain),
+        cmocka_unit_test(bootstrap_matches_exact_distribution),
+        cmocka_unit_test(bootstrap_is_deterministic_and_depends_on_its_seed),
+        cmocka_unit_test(bootstrap_edge_cases),
+        cmocka_unit_test(improvement_matches_reference),
+        cmocka_unit_test(improvement_direction_and_edges),
+        cmocka_unit_test(anova_matches_statsmodels),
+        cmocka_unit_test(anova_degenerate_designs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
