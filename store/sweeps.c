@@ -1,0 +1,67 @@
+/* store/sweeps.c: sweep records: creating or updating one, finding one, and its grid links. */
+#include "store/internal.h"
+
+#include <string.h>
+
+int store_upsert_sweep(store *s, const store_sweep_info *info, int64_t *sweep_id, char *err,
+                       size_t errlen)
+{
+    if (refuse_readonly(s, "recording a sweep", err, errlen) < 0)
+        return -1;
+    if (!info->name || !*info->name)
+        return fail(err, errlen, "%s: recording a sweep: the sweep has no name", s->path);
+    int found = query_int64(
+        s, sweep_id, "recording a sweep", err, errlen,
+        "INSERT INTO sweeps (name, ini_text, ini_path, axes, host, wb_version, git_commit,"
+        " git_dirty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (name) DO UPDATE SET ini_text = excluded.ini_text,"
+        " ini_path = excluded.ini_path, axes = excluded.axes, host = excluded.host,"
+        " wb_version = excluded.wb_version, git_commit = excluded.git_commit,"
+        " git_dirty = excluded.git_dirty, updated_at = " NOW_SQL " RETURNING id",
+        "tttttttn", info->name, info->ini_text, info->ini_path, info->axes,
+        info->host ? info->host : s->host, info->wb_version, info->git_commit,
+        info->git_dirty ? 1 : 0);
+    if (found == 0)
+        return fail(err, errlen, "%s: recording sweep '%s': no id returned", s->path, info->name);
+    return found < 0 ? -1 : 0;
+}
+
+int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, size_t errlen)
+{
+    int found = query_int64(s, sweep_id, "finding a sweep", err, errlen,
+                            "SELECT id FROM sweeps WHERE name = ?1", "t", name);
+    if (found == 0)
+        return fail(err, errlen, "%s: no sweep named '%s'", s->path, name);
+    return found < 0 ? -1 : 0;
+}
+
+int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
+                       size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "finding the latest sweep", err, errlen,
+                "SELECT id, name FROM sweeps ORDER BY updated_at DESC, id DESC LIMIT 1", "") < 0)
+        return -1;
+    int rc = sqlite3_step(st), result = 0;
+    if (rc == SQLITE_ROW) {
+        *sweep_id = sqlite3_column_int64(st, 0);
+        const char *text = (const char *)sqlite3_column_text(st, 1);
+        if ((size_t)snprintf(name, namelen, "%s", text ? text : "") >= namelen)
+            result = fail(err, errlen, "%s: the latest sweep's name is too long (%zu bytes)",
+                          s->path, strlen(text));
+    } else if (rc == SQLITE_DONE) {
+        result = fail(err, errlen, "%s: no sweep yet", s->path);
+    } else {
+        result = db_fail(s, rc, "finding the latest sweep", err, errlen);
+    }
+    sqlite3_finalize(st);
+    return result;
+}
+
+int store_unlink_sweep_runs(store *s, int64_t sweep_id, char *err, size_t errlen)
+{
+    if (refuse_readonly(s, "unlinking a sweep's runs", err, errlen) < 0)
+        return -1;
+    return exec_sql(s, NULL, "unlinking a sweep's runs", err, errlen,
+                    "DELETE FROM sweep_runs WHERE sweep_id = ?1", "i", sweep_id);
+}
