@@ -773,22 +773,14 @@ static int find_sweep(store *s, const char *sweep_name, int64_t *id, int *not_fo
     return -1;
 }
 
-int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+int analysis_open(store *s, const char *sweep_name, double alpha, analysis **out,
                   int *usage_error, char *err, size_t errlen)
 {
     int missing = 0;
-    store *s;
     *out = NULL;
-    if (store_open(db_path, STORE_OPEN_EXISTING, &s, err, errlen) != 0 &&
-        store_open(db_path, STORE_OPEN_READONLY, &s, err, errlen) != 0) {
-        if (usage_error)
-            *usage_error = 1;
-        return -1;
-    }
     int64_t id;
     int rc = find_sweep(s, sweep_name, &id, &missing, err, errlen) == 0 &&
              analysis_load(s, id, alpha, out, err, errlen) == 0 ? 0 : -1;
-    store_close(s);
     if (usage_error)
         *usage_error = missing;
     return rc;

@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "plots/analysis.h"
+#include "wb/util.h"
+
 void wb_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -30,6 +33,49 @@ int cmd_bad_option(const char *cmd, const char *usage, char **argv)
     else
         wb_error(cmd, "unknown option %s", opt ? opt : "?");
     return cmd_usage(usage, WB_EXIT_USAGE);
+}
+
+int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)
+{
+    char err[2048], dir[4096];
+    *s = NULL;
+    if (mode == STORE_OPEN_READONLY) {
+        /* Read-write first, so that stale runs are marked interrupted as by every command; a
+         * database this user may only read is read all the same. */
+        if (store_open(path, STORE_OPEN_EXISTING, s, err, sizeof err) == 0 ||
+            store_open(path, STORE_OPEN_READONLY, s, err, sizeof err) == 0)
+            return WB_EXIT_OK;
+        wb_error(cmd, "%s", err);
+        return WB_EXIT_USAGE;
+    }
+    if (mode == STORE_OPEN_CREATE) {
+        wb_dirname(path, dir, sizeof dir);
+        if (wb_mkdirs(dir, err, sizeof err) != 0) {
+            wb_error(cmd, "cannot create the folder of the database %s: %s", path, err);
+            return WB_EXIT_FAILURE;
+        }
+    }
+    if (store_open(path, mode, s, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    return WB_EXIT_OK;
+}
+
+int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a)
+{
+    store *s;
+    int status = cmd_open_store(cmd, path, STORE_OPEN_READONLY, &s);
+    if (status != WB_EXIT_OK)
+        return status;
+    char err[1024];
+    int usage_error;
+    if (analysis_open(s, sweep, STATS_ALPHA_DEFAULT, a, &usage_error, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        status = usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    }
+    store_close(s);
+    return status;
 }
 
 int wb_exit_for_signal(int sig)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/store.h"
+
 enum wb_exit {
     WB_EXIT_OK = 0,
     WB_EXIT_FAILURE = 1,    /* a run failed, or I/O failed while training or writing */
@@ -35,6 +37,21 @@ void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cmd_usage(const char *usage, int status);
 /* After getopt_long returned '?' or ':' (opterr = 0): names the option, then the usage. */
 int cmd_bad_option(const char *cmd, const char *usage, char **argv);
+
+/* Opens the database at path for the command cmd, the one way every command does:
+ * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),
+ * STORE_OPEN_CREATE for those that write (sweep, run, merge; the database's folder is created too),
+ * STORE_OPEN_EXISTING for a sweep's workers. Returns 0, or, after "wb CMD: message" on stderr, the
+ * exit status to end with: 2 when a database to read is missing or is not one (the user's to
+ * fix), 1 when one to write cannot be made or opened. */
+int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s);
+
+typedef struct analysis analysis;
+/* wb compare's and wb report's input: the database at path opened to read, the sweep named
+ * `sweep` (the most recently run one when NULL) loaded and analysed (plots/analysis.h) at
+ * STATS_ALPHA_DEFAULT, the database closed again. Returns 0, or after the message the exit
+ * status: 2 for a missing database or sweep, 1 for any other failure. */
+int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a);
 
 /* The exit status for a stop signal (130 for SIGINT, 143 for SIGTERM). */
 int wb_exit_for_signal(int sig);

@@ -233,15 +233,11 @@ int cmd_compare(int argc, char **argv)
         return WB_EXIT_USAGE;
     }
 
-    char err[1024];
     analysis *a;
-    int usage_error;
-    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
-        wb_error("compare", "%s", err);
-        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
-    }
+    int status = cmd_open_analysis("compare", db, sweep, &a);
+    if (status != WB_EXIT_OK)
+        return status;
     table *t = csv ? csv_table(a, m, at) : aligned_table(a, m, at);
-    int status = WB_EXIT_OK;
     if (!t) {
         wb_error("compare", "out of memory");
         status = WB_EXIT_FAILURE;

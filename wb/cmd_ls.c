@@ -51,15 +51,11 @@ int cmd_ls(int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage, WB_EXIT_USAGE);
-    char err[1024];
     store *s;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("ls", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    int status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s);
+    if (status != WB_EXIT_OK)
+        return status;
     sqlite3_stmt *st;
-    int status = WB_EXIT_OK;
     if (sqlite3_prepare_v2(store_handle(s), list_sql, -1, &st, NULL) != SQLITE_OK) {
         wb_error("ls", "%s: %s", db, sqlite3_errmsg(store_handle(s)));
         store_close(s);

@@ -4,7 +4,6 @@
 
 #include "store/store.h"
 #include "wb/cmd.h"
-#include "wb/util.h"
 
 static const char usage[] =
     "usage: wb merge OUT.db IN.db...\n\n"
@@ -24,15 +23,11 @@ int cmd_merge(int argc, char **argv)
     }
     if (argc - optind < 2)
         return cmd_usage(usage, WB_EXIT_USAGE);
-    char err[2048], dir[4096];
+    char err[2048];
     store *out;
-    wb_dirname(argv[optind], dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
-        store_open(argv[optind], STORE_OPEN_CREATE, &out, err, sizeof err) != 0) {
-        wb_error("merge", "%s", err);
-        return WB_EXIT_FAILURE;
-    }
-    int status = WB_EXIT_OK;
+    int status = cmd_open_store("merge", argv[optind], STORE_OPEN_CREATE, &out);
+    if (status != WB_EXIT_OK)
+        return status;
     for (int i = optind + 1; i < argc; i++) {
         store_merge_stats ms = { 0 };
         if (store_merge(out, argv[i], &ms, err, sizeof err) != 0) {

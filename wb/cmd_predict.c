@@ -96,13 +96,11 @@ int cmd_predict(int argc, char **argv)
     predict_model pm;
     float *x = NULL, *y = NULL, *t = NULL;
     size_t n;
-    int h, w, status = WB_EXIT_USAGE;
+    int h, w, status;
     unet *u = NULL;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("predict", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    if ((status = cmd_open_store("predict", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+        return status;
+    status = WB_EXIT_USAGE;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||
         find_model(s, run_id, kind, &pm, err, sizeof err) != 0 ||
         npy_read_inputs(in, &x, &n, &h, &w, err, sizeof err) != 0) {

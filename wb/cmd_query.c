@@ -54,21 +54,16 @@ int cmd_query(int argc, char **argv)
     const char *sql = argv[optind];
 
     char err[1024];
-    store *s = NULL;
-    /* Opening read-write first marks stale runs interrupted, as every command does; a database
-     * this user may only read is queried all the same. */
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) == 0)
-        store_close(s);
-    if (store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("query", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    store *s;
+    int status = cmd_open_store("query", db, STORE_OPEN_READONLY, &s);
+    if (status != WB_EXIT_OK)
+        return status;
     sqlite3 *h = store_handle(s);
     sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL);
     sqlite3_set_authorizer(h, deny_attach, NULL);
 
     sqlite3_stmt *st[MAX_STATEMENTS];
-    int n = 0, status = WB_EXIT_OK;
+    int n = 0;
     for (const char *tail = sql; status == WB_EXIT_OK && *tail;) {
         sqlite3_stmt *one = NULL;
         const char *start = tail;

@@ -101,18 +101,15 @@ int cmd_report(int argc, char **argv)
 
     char err[1024];
     analysis *a;
-    int usage_error;
-    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
-        wb_error("report", "%s", err);
-        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
-    }
+    int status = cmd_open_analysis("report", db, sweep, &a);
+    if (status != WB_EXIT_OK)
+        return status;
 
     char dir[4096];
     if (out_flag)
         snprintf(dir, sizeof dir, "%s", out_flag);
     else
         default_out_dir(db, a->name, dir, sizeof dir);
-    int status = WB_EXIT_OK;
     if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
         analysis_free(a);

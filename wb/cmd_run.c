@@ -93,7 +93,7 @@ int cmd_run(int argc, char **argv)
         return cmd_usage(usage, WB_EXIT_USAGE);
     const char *file = argv[optind];
 
-    char err[2048], db[4096], dir[4096];
+    char err[2048];
     config *cfg = NULL;
     config_grid *g = NULL;
     store *s = NULL;
@@ -127,17 +127,10 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
+    if ((status = cmd_open_store("run", config_database(g, db_flag), STORE_OPEN_CREATE, &s)) !=
+        WB_EXIT_OK)
+        goto out;
     status = WB_EXIT_FAILURE;
-    snprintf(db, sizeof db, "%s", config_database(g, db_flag));
-    wb_dirname(db, dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0) {
-        wb_error("run", "cannot create the folder of the database %s: %s", db, err);
-        goto out;
-    }
-    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
-        wb_error("run", "%s", err);
-        goto out;
-    }
     ini = ini_with_overrides(config_ini_text(cfg), sets, nsets);
     const size_t nl = strlen(g->name) + 8;
     sweep_name = malloc(nl);

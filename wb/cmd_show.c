@@ -69,11 +69,9 @@ int cmd_show(int argc, char **argv)
     char err[1024];
     store *s;
     int64_t run_id;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("show", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    int status = cmd_open_store("show", db, STORE_OPEN_READONLY, &s);
+    if (status != WB_EXIT_OK)
+        return status;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0) {
         wb_error("show", "%s", err);
         store_close(s);

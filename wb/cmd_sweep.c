@@ -284,18 +284,11 @@ int cmd_sweep(int argc, char **argv)
         status = WB_EXIT_USAGE;
         goto out;
     }
-    char db[4096], dir[4096];
+    char db[4096];
     database_path(g, &a, db, sizeof db);
-    wb_dirname(db, dir, sizeof dir);
+    if ((status = cmd_open_store("sweep", db, STORE_OPEN_CREATE, &s)) != WB_EXIT_OK)
+        goto out;
     status = WB_EXIT_FAILURE;
-    if (wb_mkdirs(dir, err, sizeof err) != 0) {
-        wb_error("sweep", "cannot create the folder of the database %s: %s", db, err);
-        goto out;
-    }
-    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
-        wb_error("sweep", "%s", err);
-        goto out;
-    }
     const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
                                  a.retry_failed };
     int64_t sweep_id;

@@ -92,8 +92,9 @@ int cmd_worker(int argc, char **argv)
     config *cfg = NULL;
     config_grid *g = NULL;
     int status = WB_EXIT_FAILURE, failed = 0;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 ||
-        load_sweep(s, sweep_id, &cfg, err, sizeof err) != 0 ||
+    if (cmd_open_store("sweep", db, STORE_OPEN_EXISTING, &s) != WB_EXIT_OK)
+        goto out;
+    if (load_sweep(s, sweep_id, &cfg, err, sizeof err) != 0 ||
         config_expand(cfg, &g, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
