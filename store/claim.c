@@ -174,3 +174,41 @@ int store_finish_run(store *s, int64_t run_id, enum store_status st, const char 
     return 0;
 }
 
+
+/* ---- the work left ------------------------------------------------------------------------- */
+
+int store_sweep_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err,
+                     size_t errlen)
+{
+    const char *doing = "counting the runs left to train";
+    sqlite3_stmt *st;
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done, 0)), 0) FROM runs r"
+                " JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1"
+                " AND r.status IN ('queued', 'interrupted')",
+                "i", sweep_id) < 0)
+        return -1;
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *runs = sqlite3_column_int(st, 0);
+        *epochs = (long)sqlite3_column_int64(st, 1);
+    } else {
+        db_fail(s, rc, doing, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_sweep_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running,
+                        char *err, size_t errlen)
+{
+    int64_t count = 0;
+    if (query_int64(s, &count, "counting the running runs", err, errlen,
+                    "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id"
+                    " WHERE l.sweep_id = ?1 AND r.status = 'running'"
+                    " AND (?3 = 0 OR l.grid_index % ?3 = ?2)",
+                    "inn", sweep_id, shard_k, shard_n) < 0)
+        return -1;
+    *running = (int)count;
+    return 0;
+}

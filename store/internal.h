@@ -69,6 +69,8 @@ int db_fail(const store *s, int rc, const char *doing, char *err, size_t errlen)
  * 'i' int64_t, 'n' int, 'd' double, 't' const char * (NULL binds NULL). Parameter k is ?k. */
 int prepare(store *s, sqlite3_stmt **st, const char *doing, char *err, size_t errlen,
             const char *sql, const char *types, ...);
+int vprepare(store *s, sqlite3_stmt **st, const char *doing, char *err, size_t errlen,
+             const char *sql, const char *types, va_list ap);
 /* Runs a statement for its effect; *changes (may be NULL) receives sqlite3_changes(). */
 int exec_sql(store *s, int *changes, const char *doing, char *err, size_t errlen, const char *sql,
              const char *types, ...);

@@ -71,7 +71,7 @@ static int bind_args(sqlite3_stmt *st, const char *types, va_list ap)
     return SQLITE_OK;
 }
 
-static int vprepare(store *s, sqlite3_stmt **st, const char *doing, char *err, size_t errlen,
+int vprepare(store *s, sqlite3_stmt **st, const char *doing, char *err, size_t errlen,
                     const char *sql, const char *types, va_list ap)
 {
     int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);

@@ -1,8 +1,11 @@
 /* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary.
+ * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary. This
+ * header is what writers (sweep, run, its workers, merge) use and what every user of the store
+ * shares; store/read.h adds the records the commands that read get.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
- * SQL uses bound parameters everywhere. The store includes no other module of wb. */
+ * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
+ * the user's). The store includes no other module of wb. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -34,6 +37,8 @@ enum store_open_mode {
  * a folder this process cannot write and without -shm and -wal files is read as immutable. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
+/* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything
+ * else asks the store. */
 sqlite3 *store_handle(store *s);
 const char *store_path(const store *s);
 int store_schema_version(store *s);
@@ -79,8 +84,16 @@ int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, s
  * Fails if its name does not fit in namelen. */
 int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
                        size_t errlen);
+/* The sweep named `name`, or when name is NULL the latest one (as store_latest_sweep). On
+ * failure *missing (may be NULL) tells a sweep that does not exist (1) from a database error (0). */
+int store_pick_sweep(store *s, const char *name, int64_t *sweep_id, int *missing, char *err,
+                     size_t errlen);
 /* Drops the sweep's links to runs (before re-adding the current grid). */
 int store_unlink_sweep_runs(store *s, int64_t sweep_id, char *err, size_t errlen);
+/* The grid index at which the sweep holds the run with this config_hash, else the number of
+ * runs it holds: the next index of a sweep record that only grows (wb run's "run:NAME"). */
+int store_sweep_slot(store *s, int64_t sweep_id, const char *config_hash, int *grid_index,
+                     char *err, size_t errlen);
 
 /* ---- runs ------------------------------------------------------------------------------- */
 
@@ -113,8 +126,19 @@ int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_
 
 enum store_status { STORE_QUEUED, STORE_RUNNING, STORE_FINISHED, STORE_FAILED, STORE_DIVERGED,
                     STORE_INTERRUPTED };
+#define STORE_NSTATUS (STORE_INTERRUPTED + 1)
+/* "queued", "running", ...: the one spelling of each status, in the database and for people. */
 const char *store_status_name(enum store_status st);
 int store_status_parse(const char *name, enum store_status *st);
+
+/* How many runs of a sweep have each status: only the statuses some run has, in the order of
+ * their names (as a summary line lists them). */
+typedef struct store_status_count {
+    enum store_status status;
+    int runs;
+} store_status_count;
+int store_count_by_status(store *s, int64_t sweep_id, store_status_count counts[STORE_NSTATUS],
+                          size_t *n, char *err, size_t errlen);
 
 /* Puts a run back to `queued` and deletes its metrics and checkpoint rows (--force, and
  * --retry-failed for failed and diverged runs). Refuses a run that is `running` with a live
@@ -139,6 +163,13 @@ int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
  * claim: read it back with store_get_run, a resumed run must use it. */
 int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *claimed, char *err,
                     size_t errlen);
+
+/* The runs of the sweep left to train (queued or interrupted) and the epochs they still need. */
+int store_sweep_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err,
+                     size_t errlen);
+/* The runs of the sweep (those of shard K of N; N = 0: all) whose status is `running`. */
+int store_sweep_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running,
+                        char *err, size_t errlen);
 
 /* The owner of a running run refreshes its heartbeat. Like store_log_epoch and store_finish_run,
  * it fails when the run is no longer `running`, or when this handle claimed the run and the row
