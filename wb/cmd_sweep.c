@@ -10,8 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -133,28 +131,26 @@ static int check_data(const config_grid *g, const sweep_args *a, char *err, size
     return rc;
 }
 
-/* Runs of the sweep by status, and the exit status they call for. */
+/* Runs of the sweep by status, and the exit status they call for: 0 when every run finished or
+ * diverged. */
 static int summarise(store *s, int64_t sweep_id, const char *name, const char *db)
 {
-    static const char sql[] =
-        "SELECT r.status, count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id "
-        "WHERE l.sweep_id = ?1 GROUP BY r.status ORDER BY r.status";
-    sqlite3_stmt *st;
+    store_status_count counts[STORE_NSTATUS];
+    size_t n;
     int bad = 0, total = 0;
-    char line[512] = "";
-    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK)
+    char line[512] = "", err[1024];
+    if (store_count_by_status(s, sweep_id, counts, &n, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
         return WB_EXIT_FAILURE;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
-        const int n = sqlite3_column_int(st, 1);
-        total += n;
-        if (strcmp(status, "finished") != 0 && strcmp(status, "diverged") != 0)
-            bad += n;
-        size_t used = strlen(line);
-        snprintf(line + used, sizeof line - used, "%s%d %s", used ? ", " : "", n, status);
     }
-    sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++) {
+        total += counts[i].runs;
+        if (counts[i].status != STORE_FINISHED && counts[i].status != STORE_DIVERGED)
+            bad += counts[i].runs;
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "%s%d %s", used ? ", " : "", counts[i].runs,
+                 store_status_name(counts[i].status));
+    }
     printf("%s: %d runs: %s\n", name, total, line);
     printf("results in %s; see them with: wb ls --db %s, wb report --db %s\n", db, db, db);
     return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
@@ -295,8 +291,8 @@ int cmd_sweep(int argc, char **argv)
     int todo_runs, running;
     long todo_epochs;
     if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0 ||
-        sched_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
-        sched_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
+        store_sweep_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
+        store_sweep_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }

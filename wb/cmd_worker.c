@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -30,23 +29,14 @@ static void emit_line(void *ctx, const progress_event *e)
     }
 }
 
-/* The sweep's INI text and name as registered. */
+/* The sweep's configuration as registered: its INI text under its name. */
 static int load_sweep(store *s, int64_t sweep_id, config **cfg, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_handle(s), "SELECT ini_text, name FROM sweeps WHERE id = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+    store_sweep_record w;
+    if (store_read_sweep(s, sweep_id, &w, err, errlen) != 0)
         return -1;
-    }
-    sqlite3_bind_int64(st, 1, sweep_id);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rc = config_parse_string((const char *)sqlite3_column_text(st, 0),
-                                 (const char *)sqlite3_column_text(st, 1), cfg, err, errlen);
-    else
-        snprintf(err, errlen, "%s: no sweep %lld", store_path(s), (long long)sweep_id);
-    sqlite3_finalize(st);
+    int rc = config_parse_string(w.ini_text ? w.ini_text : "", w.name, cfg, err, errlen);
+    store_sweep_record_free(&w);
     return rc;
 }
 
