@@ -6,11 +6,12 @@
 #include <string.h>
 
 static const char claim_sql[] =
-    "UPDATE runs SET status = 'running', pid = ?2, host = ?3, threads = coalesce(threads,"
-    " nullif(?4, 0)), gemm_library = ?5, compiler = ?6, wb_version = ?7,"
+    "UPDATE runs SET status = '" STATUS_RUNNING "', pid = ?2, host = ?3,"
+    " threads = coalesce(threads, nullif(?4, 0)), gemm_library = ?5, compiler = ?6,"
+    " wb_version = ?7,"
     " started_at = coalesce(started_at, " NOW_SQL "), heartbeat_at = " NOW_SQL ","
     " finished_at = NULL, error = NULL"
-    " WHERE id = ?1 AND status IN ('queued', 'interrupted')";
+    " WHERE id = ?1 AND status IN " CLAIMABLE_SQL;
 
 /* The claim itself: owned only if this UPDATE changed the row, which SQLite's write lock makes
  * true for exactly one of any number of processes trying at once. */
@@ -61,7 +62,7 @@ int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
         int found = query_int64(
             s, &candidate, "claiming a run", err, errlen,
             "SELECT sr.run_id FROM sweep_runs sr JOIN runs r ON r.id = sr.run_id"
-            " WHERE sr.sweep_id = ?1 AND r.status IN ('queued', 'interrupted')"
+            " WHERE sr.sweep_id = ?1 AND r.status IN " CLAIMABLE_SQL
             " AND (?3 = 0 OR sr.grid_index % ?3 = ?2)"
             " ORDER BY sr.grid_index LIMIT 1",
             "inn", sweep_id, shard_k, shard_n);
@@ -103,7 +104,7 @@ int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, si
         char status[32], host[HOST_CAP];
         copy_column_text(st, 0, status, sizeof status);
         copy_column_text(st, 2, host, sizeof host);
-        if (strcmp(status, "running") != 0)
+        if (strcmp(status, STATUS_RUNNING) != 0)
             fail(err, errlen, "%s: %s: run %lld is %s, not running (marked stale or ended?)",
                  s->path, doing, (long long)run_id, status);
         else
@@ -185,7 +186,7 @@ int store_sweep_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *
     if (prepare(s, &st, doing, err, errlen,
                 "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done, 0)), 0) FROM runs r"
                 " JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1"
-                " AND r.status IN ('queued', 'interrupted')",
+                " AND r.status IN " CLAIMABLE_SQL,
                 "i", sweep_id) < 0)
         return -1;
     const int rc = sqlite3_step(st);
@@ -205,7 +206,7 @@ int store_sweep_running(store *s, int64_t sweep_id, int shard_k, int shard_n, in
     int64_t count = 0;
     if (query_int64(s, &count, "counting the running runs", err, errlen,
                     "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id"
-                    " WHERE l.sweep_id = ?1 AND r.status = 'running'"
+                    " WHERE l.sweep_id = ?1 AND r.status = '" STATUS_RUNNING "'"
                     " AND (?3 = 0 OR l.grid_index % ?3 = ?2)",
                     "inn", sweep_id, shard_k, shard_n) < 0)
         return -1;

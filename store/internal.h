@@ -106,11 +106,25 @@ int split_path(const char *path, char dir[PATH_CAP], char name[NAME_CAP]);
  * the path, so those three are escaped. -1 when it does not fit. */
 int file_uri(const char *path, const char *query, char *out, size_t outlen);
 
+/* ---- statuses ------------------------------------------------------------------------------ */
+
+/* Each status spelt once: store_status_name's table (runs.c) is made of these, and SQL that
+ * filters on a status quotes them: "... status = '" STATUS_RUNNING "'". */
+#define STATUS_QUEUED "queued"
+#define STATUS_RUNNING "running"
+#define STATUS_FINISHED "finished"
+#define STATUS_FAILED "failed"
+#define STATUS_DIVERGED "diverged"
+#define STATUS_INTERRUPTED "interrupted"
+/* The statuses a worker may claim: never started, or stopped before the end. */
+#define CLAIMABLE_SQL "('" STATUS_QUEUED "', '" STATUS_INTERRUPTED "')"
+
 /* ---- owners (claim.c) ---------------------------------------------------------------------- */
 
 /* The owner guard of heartbeats, epochs and ends: ?2 and ?3 are this handle's claim, or NULL when
  * this handle did not claim the run (then any process may write while it is running). */
-#define OWNER_GUARD " AND status = 'running' AND (?2 IS NULL OR (pid = ?2 AND host = ?3))"
+#define OWNER_GUARD                                                                              \
+    " AND status = '" STATUS_RUNNING "' AND (?2 IS NULL OR (pid = ?2 AND host = ?3))"
 
 /* Binds ?1 and the owner guard for run_id, after the statement was prepared. */
 void bind_owner(const store *s, sqlite3_stmt *st, int64_t run_id);

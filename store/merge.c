@@ -137,7 +137,7 @@ static int check_merge_input(store *out, const char *in_path, char *err, size_t 
 typedef struct merge_run {
     int64_t in_id, out_id;      /* out_id 0: not in out */
     int in_finished;
-    char out_status[16];
+    int out_kept;               /* finished in out (final), or running there (a live worker's) */
     char hash[65];
     char in_folder[PATH_CAP];   /* as stored in the input, relative to it */
 } merge_run;
@@ -149,7 +149,8 @@ static int list_merge_runs(store *out, merge_run **runs, size_t *nruns, char *er
     *runs = NULL;
     *nruns = 0;
     if (prepare(out, &st, doing, err, errlen,
-                "SELECT i.id, i.status = 'finished', i.config_hash, i.folder, o.id, o.status"
+                "SELECT i.id, i.status = '" STATUS_FINISHED "', i.config_hash, i.folder, o.id,"
+                " o.status IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')"
                 " FROM merge_src.runs i LEFT JOIN main.runs o ON o.config_hash = i.config_hash"
                 " ORDER BY i.id",
                 "") < 0)
@@ -172,7 +173,7 @@ static int list_merge_runs(store *out, merge_run **runs, size_t *nruns, char *er
         copy_column_text(st, 2, r->hash, sizeof r->hash);
         copy_column_text(st, 3, r->in_folder, sizeof r->in_folder);
         r->out_id = sqlite3_column_int64(st, 4);
-        copy_column_text(st, 5, r->out_status, sizeof r->out_status);
+        r->out_kept = sqlite3_column_int(st, 5);
     }
     if (rc != SQLITE_DONE) {
         db_fail(out, rc, doing, err, errlen);
@@ -274,9 +275,7 @@ static int merge_attached(store *out, const char *in_path, store_merge_stats *st
         return tx_abort(out);
     for (size_t i = 0; i < nruns; i++) {
         merge_run *r = &runs[i];
-        /* A run finished in out is final; one running there belongs to a live worker. */
-        int replace = r->out_id && r->in_finished && strcmp(r->out_status, "finished") != 0 &&
-                      strcmp(r->out_status, "running") != 0;
+        int replace = r->out_id && r->in_finished && !r->out_kept;
         if (r->out_id && !replace) {
             stats->runs_skipped++;
             continue;

@@ -40,7 +40,8 @@ typedef struct store_run_record {
     int epochs_done;            /* -1: not even epoch 0 */
     char config_hash[65], config_id[65];
     char *error;                /* NULL when none */
-    char *folder;               /* as stored: relative to the database's folder (store_resolve_path) */
+    char *folder;               /* as stored, relative to the database's folder: see
+                                 * store_resolve_path */
     char *created_at, *started_at, *finished_at, *heartbeat_at;  /* NULL when not (yet) */
     char *host, *gemm_library, *compiler, *wb_version, *data_source;   /* NULL when unknown */
     int64_t pid, threads, param_count, train_n, val_n, test_n;

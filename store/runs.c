@@ -25,9 +25,10 @@ static const char add_run_sql[] =
     " :train_n, :val_n, :test_n" CONFIG_COLUMNS(COLUMN_PARAMETER) ")";
 
 
-static const char *const status_names[] = {
-    [STORE_QUEUED] = "queued",     [STORE_RUNNING] = "running",   [STORE_FINISHED] = "finished",
-    [STORE_FAILED] = "failed",     [STORE_DIVERGED] = "diverged", [STORE_INTERRUPTED] = "interrupted",
+static const char *const status_names[STORE_NSTATUS] = {
+    [STORE_QUEUED] = STATUS_QUEUED,     [STORE_RUNNING] = STATUS_RUNNING,
+    [STORE_FINISHED] = STATUS_FINISHED, [STORE_FAILED] = STATUS_FAILED,
+    [STORE_DIVERGED] = STATUS_DIVERGED, [STORE_INTERRUPTED] = STATUS_INTERRUPTED,
 };
 
 const char *store_status_name(enum store_status st)
@@ -286,7 +287,7 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
         refused = fail(err, errlen, "%s: %s: no run %lld", s->path, doing, (long long)run_id);
     } else if (rc != SQLITE_ROW) {
         refused = db_fail(s, rc, doing, err, errlen);
-    } else if (strcmp((const char *)sqlite3_column_text(st, 0), "running") == 0) {
+    } else if (strcmp((const char *)sqlite3_column_text(st, 0), STATUS_RUNNING) == 0) {
         char host[HOST_CAP];
         copy_column_text(st, 2, host, sizeof host);
         refused = fail(err, errlen,
@@ -302,10 +303,10 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
         exec_sql(s, NULL, doing, err, errlen, "DELETE FROM checkpoints WHERE run_id = ?1", "i",
                  run_id) < 0 ||
         exec_sql(s, NULL, doing, err, errlen,
-                 "UPDATE runs SET status = 'queued', epochs_done = -1, started_at = NULL,"
-                 " finished_at = NULL, heartbeat_at = NULL, pid = NULL, host = NULL,"
-                 " threads = NULL, gemm_library = NULL, compiler = NULL, wb_version = NULL,"
-                 " error = NULL, param_count = NULL WHERE id = ?1",
+                 "UPDATE runs SET status = '" STATUS_QUEUED "', epochs_done = -1,"
+                 " started_at = NULL, finished_at = NULL, heartbeat_at = NULL, pid = NULL,"
+                 " host = NULL, threads = NULL, gemm_library = NULL, compiler = NULL,"
+                 " wb_version = NULL, error = NULL, param_count = NULL WHERE id = ?1",
                  "i", run_id) < 0 ||
         tx_commit(s, doing, err, errlen) < 0)
         return tx_abort(s);

@@ -48,7 +48,7 @@ static int find_stale(store *s, stale_run **found, size_t *nfound, char *err, si
                 "SELECT id, pid, host, heartbeat_at,"
                 " (julianday('now') - julianday(coalesce(heartbeat_at, started_at, created_at)))"
                 " * 86400.0"
-                " FROM runs WHERE status = 'running' ORDER BY id",
+                " FROM runs WHERE status = '" STATUS_RUNNING "' ORDER BY id",
                 "") < 0)
         return -1;
     size_t cap = 0;
@@ -112,8 +112,9 @@ int store_mark_stale(store *s, int *marked, char *err, size_t errlen)
          * heartbeated, ended or been claimed again since. */
         int changed;
         if (exec_sql(s, &changed, "marking a stale run interrupted", err, errlen,
-                     "UPDATE runs SET status = 'interrupted', error = ?2, finished_at = " NOW_SQL
-                     " WHERE id = ?1 AND status = 'running' AND pid IS ?3 AND host IS ?4"
+                     "UPDATE runs SET status = '" STATUS_INTERRUPTED "', error = ?2,"
+                     " finished_at = " NOW_SQL " WHERE id = ?1"
+                     " AND status = '" STATUS_RUNNING "' AND pid IS ?3 AND host IS ?4"
                      " AND heartbeat_at IS ?5",
                      "ititt", found[i].id, found[i].why, found[i].pid, found[i].host,
                      found[i].heartbeat[0] ? found[i].heartbeat : NULL) < 0) {

@@ -291,7 +291,8 @@ static int configure_writer(store *s, char *err, size_t errlen)
  * results folder made read-only (an archive, a read-only mount, another user's files) is such a
  * case (SQLite says SQLITE_READONLY_DIRECTORY). Without a -wal file, or with an empty one, the
  * database file holds every committed transaction, and no writer can come along without creating
- * those files in that folder: it is safe to read it as immutable. With a -wal file, its transactions would be missed: refuse. */
+ * those files in that folder: it is safe to read it as immutable. With a -wal file, its
+ * transactions would be missed: refuse. */
 static int reopen_immutable(store *s, char *err, size_t errlen)
 {
     char wal[PATH_CAP + 8];

@@ -85,7 +85,8 @@ int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, s
 int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
                        size_t errlen);
 /* The sweep named `name`, or when name is NULL the latest one (as store_latest_sweep). On
- * failure *missing (may be NULL) tells a sweep that does not exist (1) from a database error (0). */
+ * failure *missing (may be NULL) tells a sweep that does not exist (1) from a database error
+ * (0). */
 int store_pick_sweep(store *s, const char *name, int64_t *sweep_id, int *missing, char *err,
                      size_t errlen);
 /* Drops the sweep's links to runs (before re-adding the current grid). */
