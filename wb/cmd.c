@@ -19,6 +19,50 @@ void wb_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
+#define MAX_OPTIONS 32
+
+int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
+              int positionals)
+{
+    /* getopt_long returns 256 + k for the k-th option, or its letter. */
+    struct option longs[MAX_OPTIONS + 2];
+    char letters[2 * MAX_OPTIONS + 2] = "h";
+    size_t n = 0;
+    for (; opts[n].name && n < MAX_OPTIONS; n++) {
+        const int has_arg = opts[n].flag ? no_argument : required_argument;
+        longs[n] = (struct option){ opts[n].name, has_arg, 0, 256 + (int)n };
+        if (opts[n].letter)
+            snprintf(letters + strlen(letters), 3, "%c%s", opts[n].letter,
+                     has_arg == required_argument ? ":" : "");
+    }
+    longs[n] = (struct option){ "help", no_argument, 0, 'h' };
+    longs[n + 1] = (struct option){ 0, 0, 0, 0 };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, letters, longs, NULL)) != -1) {
+        if (c == 'h')
+            return cmd_usage(usage, WB_EXIT_OK);
+        size_t k = c >= 256 ? (size_t)c - 256 : n;
+        for (size_t i = 0; k == n && c < 256 && i < n; i++)
+            if (opts[i].letter == c)
+                k = i;
+        if (k >= n)
+            return cmd_bad_option(cmd, usage, argv);
+        if (opts[k].flag)
+            *opts[k].flag = 1;
+        else if (opts[k].text)
+            *opts[k].text = optarg;
+        else if (opts[k].take) {
+            const int status = opts[k].take(opts[k].ctx, optarg);
+            if (status != 0)
+                return status;
+        }
+    }
+    if (positionals >= 0 && argc - optind != positionals)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    return -1;
+}
+
 int cmd_usage(const char *usage, int status)
 {
     fputs(usage, status == 0 ? stdout : stderr);

@@ -33,6 +33,26 @@ int cmd_config(int argc, char **argv);
 /* "wb CMD: message\n" on stderr. */
 void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One option of a command, for cmd_parse. An option either takes an argument, kept in *text
+ * (the last one given wins) or handed to take (which checks it: 0, or after its own message the
+ * exit status), or is a flag that sets *flag to 1. letter, when not 0, is its one-letter form. */
+typedef struct cmd_option {
+    const char *name;
+    char letter;
+    const char **text;
+    int *flag;
+    int (*take)(void *ctx, const char *arg);
+    void *ctx;
+} cmd_option;
+
+/* Parses a command's options as every command does (getopt_long, options and arguments in any
+ * order, --help and -h for the usage), then checks that `positionals` arguments follow them
+ * (-1: any number); they are argv[optind] on. opts ends with an entry whose name is NULL.
+ * Returns -1 to go on, else the exit status: 0 after --help, 2 after a usage error (said, and
+ * the usage printed), or what a take function returned. */
+int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
+              int positionals);
+
 /* Prints a command's usage: to stdout for --help (returns 0), else to stderr (returns 2). */
 int cmd_usage(const char *usage, int status);
 /* After getopt_long returned '?' or ':' (opterr = 0): names the option, then the usage. */

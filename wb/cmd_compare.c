@@ -1,7 +1,6 @@
 /* wb compare: the key table of a sweep on the terminal: per configuration, n, mean, sd and the
  * 95% t-interval of one metric, and the paired difference against the λ = 0 baseline with its
  * interval, p-value, Holm-adjusted p-value and verdict (plots/analysis.h computes all of it). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,29 +193,16 @@ static void print_notes(const analysis *a, int m, enum analysis_at at)
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "sweep", required_argument, 0, 's' },
-                                          { "metric", required_argument, 0, 'm' },
-                                          { "at", required_argument, 0, 'a' },
-                                          { "csv", no_argument, 0, 'c' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *metric = "test.psnr";
     const char *at_name = "last";
-    int csv = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep = optarg; break;
-        case 'm': metric = optarg; break;
-        case 'a': at_name = optarg; break;
-        case 'c': csv = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("compare", usage, argv);
-        }
-    }
-    if (optind != argc)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    int csv = 0;
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+                                { .name = "metric", .text = &metric },
+                                { .name = "at", .text = &at_name }, { .name = "csv", .flag = &csv },
+                                { 0 } };
+    int status = cmd_parse("compare", usage, argc, argv, opts, 0);
+    if (status >= 0)
+        return status;
     int m = analysis_series_find(metric);
     if (m < 0 || m >= ANALYSIS_NCOMPARED) {
         wb_error("compare", "--metric '%s' is not a val or test metric: use SPLIT.NAME with "
@@ -234,7 +220,7 @@ int cmd_compare(int argc, char **argv)
     }
 
     analysis *a;
-    int status = cmd_open_analysis("compare", db, sweep, &a);
+    status = cmd_open_analysis("compare", db, sweep, &a);
     if (status != WB_EXIT_OK)
         return status;
     table *t = csv ? csv_table(a, m, at) : aligned_table(a, m, at);

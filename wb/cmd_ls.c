@@ -1,5 +1,4 @@
 /* wb ls: every run with its sweep, status, progress, axes and latest test PSNR. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,25 +107,12 @@ static int list_runs(store *s, const char *sweep, table *t, char *err, size_t er
 
 int cmd_ls(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "sweep", required_argument, 0, 's' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("ls", usage, argv);
-        }
-    }
-    if (optind != argc)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+                                { 0 } };
     store *s;
-    int status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s);
-    if (status != WB_EXIT_OK)
+    int status = cmd_parse("ls", usage, argc, argv, opts, 0);
+    if (status >= 0 || (status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
         return status;
     static const char *const headers[] = { "id", "hash", "sweep", "status", "epochs", "axes",
                                            "seed", "test_psnr", "error" };

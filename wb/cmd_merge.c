@@ -13,20 +13,15 @@ static const char usage[] =
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cmd_usage(usage, WB_EXIT_OK);
-        return cmd_bad_option("merge", usage, argv);
-    }
-    if (argc - optind < 2)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { 0 } };
     char err[2048];
     store *out;
-    int status = cmd_open_store("merge", argv[optind], STORE_OPEN_CREATE, &out);
-    if (status != WB_EXIT_OK)
+    int status = cmd_parse("merge", usage, argc, argv, opts, -1);
+    if (status >= 0)
+        return status;
+    if (argc - optind < 2)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    if ((status = cmd_open_store("merge", argv[optind], STORE_OPEN_CREATE, &out)) != WB_EXIT_OK)
         return status;
     for (int i = optind + 1; i < argc; i++) {
         store_merge_stats ms = { 0 };

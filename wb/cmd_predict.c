@@ -75,27 +75,16 @@ static int find_model(store *s, int64_t run_id, const char *kind, predict_model 
 
 int cmd_predict(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "input", required_argument, 0, 'i' }, { "out", required_argument, 0, 'o' },
-        { "db", required_argument, 0, 'd' }, { "checkpoint", required_argument, 0, 'c' },
-        { "target", required_argument, 0, 't' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
                *target = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i': in = optarg; break;
-        case 'o': out = optarg; break;
-        case 'd': db = optarg; break;
-        case 'c': kind = optarg; break;
-        case 't': target = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("predict", usage, argv);
-        }
-    }
-    if (optind != argc - 1 || !in || !out || (strcmp(kind, "best") && strcmp(kind, "last")))
+    const cmd_option opts[] = { { .name = "input", .text = &in }, { .name = "out", .text = &out },
+                                { .name = "db", .text = &db },
+                                { .name = "checkpoint", .text = &kind },
+                                { .name = "target", .text = &target }, { 0 } };
+    int status = cmd_parse("predict", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
+    if (!in || !out || (strcmp(kind, "best") && strcmp(kind, "last")))
         return cmd_usage(usage, WB_EXIT_USAGE);
 
     char err[2048];
@@ -104,7 +93,7 @@ int cmd_predict(int argc, char **argv)
     predict_model pm;
     float *x = NULL, *y = NULL, *t = NULL;
     size_t n;
-    int h, w, status;
+    int h, w;
     unet *u = NULL;
     if ((status = cmd_open_store("predict", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
         return status;

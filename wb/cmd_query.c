@@ -35,29 +35,17 @@ static int deny_attach(void *ctx, int action, const char *a, const char *b, cons
 
 int cmd_query(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "csv", no_argument, 0, 'c' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE;
-    int csv = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'c': csv = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("query", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    const char *sql = argv[optind];
-
+    int csv = 0;
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "csv", .flag = &csv },
+                                { 0 } };
     char err[1024];
     store *s;
-    int status = cmd_open_store("query", db, STORE_OPEN_READONLY, &s);
-    if (status != WB_EXIT_OK)
+    int status = cmd_parse("query", usage, argc, argv, opts, 1);
+    if (status >= 0 ||
+        (status = cmd_open_store("query", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
         return status;
+    const char *sql = argv[optind];
     sqlite3 *h = store_handle(s);
     sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL);
     sqlite3_set_authorizer(h, deny_attach, NULL);

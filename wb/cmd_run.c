@@ -29,7 +29,7 @@ static const char usage[] =
 
 typedef struct run_args {
     const char *file, *db;
-    char *sets[MAX_SETS];
+    const char *sets[MAX_SETS];
     int nsets, quiet;
 } run_args;
 
@@ -44,32 +44,27 @@ typedef struct run_job {
     int64_t run_id;
 } run_job;
 
+static int take_set(void *ctx, const char *arg)
+{
+    run_args *a = ctx;
+    if (a->nsets == MAX_SETS) {
+        wb_error("run", "at most %d --set options", MAX_SETS);
+        return WB_EXIT_USAGE;
+    }
+    a->sets[a->nsets++] = arg;
+    return 0;
+}
+
 /* -1 to go on, else the exit status (--help: 0). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
-    static const struct option opts[] = {
-        { "set", required_argument, 0, 's' }, { "db", required_argument, 0, 'd' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
     memset(a, 0, sizeof *a);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (a->nsets == MAX_SETS) {
-                wb_error("run", "at most %d --set options", MAX_SETS);
-                return WB_EXIT_USAGE;
-            }
-            a->sets[a->nsets++] = optarg;
-            break;
-        case 'd': a->db = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("run", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "set", .take = take_set, .ctx = a },
+                                { .name = "db", .text = &a->db },
+                                { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
+    const int status = cmd_parse("run", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
     a->file = argv[optind];
     return -1;
 }
@@ -102,7 +97,7 @@ static int load(const run_args *a, run_job *j)
 }
 
 /* The file's text and the overrides, for the sweep record. */
-static char *ini_with_overrides(const char *text, char *const *sets, int nsets)
+static char *ini_with_overrides(const char *text, const char *const *sets, int nsets)
 {
     size_t len = strlen(text) + 64;
     for (int i = 0; i < nsets; i++)

@@ -189,25 +189,14 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 
 int cmd_show(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("show", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { 0 } };
     char err[1024];
     store *s;
     int64_t run_id;
-    int status = cmd_open_store("show", db, STORE_OPEN_READONLY, &s);
-    if (status != WB_EXIT_OK)
+    int status = cmd_parse("show", usage, argc, argv, opts, 1);
+    if (status >= 0 ||
+        (status = cmd_open_store("show", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
         return status;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0)
         status = WB_EXIT_USAGE;

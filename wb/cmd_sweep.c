@@ -38,48 +38,45 @@ typedef struct sweep_args {
     int jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
 } sweep_args;
 
+static int take_jobs(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 1 || v > 256) {
+        wb_error("sweep", "--jobs %s: expected an integer from 1 to 256", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->jobs = (int)v;
+    return 0;
+}
+
+static int take_shard(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    if (sched_parse_shard(arg, &a->shard_k, &a->shard_n) != 0) {
+        wb_error("sweep", "--shard %s: expected K/N with 0 <= K < N", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->shard_given = 1;
+    return 0;
+}
+
 /* -1 to go on, else the exit status (--help: 0). */
 static int parse_args(int argc, char **argv, sweep_args *a)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' }, { "jobs", required_argument, 0, 'j' },
-        { "shard", required_argument, 0, 's' }, { "dry-run", no_argument, 0, 'n' },
-        { "force", no_argument, 0, 'f' }, { "retry-failed", no_argument, 0, 'r' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     memset(a, 0, sizeof *a);
     a->jobs = 1;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'j': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 256) {
-                wb_error("sweep", "--jobs %s: expected an integer from 1 to 256", optarg);
-                return WB_EXIT_USAGE;
-            }
-            a->jobs = (int)v;
-            break;
-        }
-        case 's':
-            if (sched_parse_shard(optarg, &a->shard_k, &a->shard_n) != 0) {
-                wb_error("sweep", "--shard %s: expected K/N with 0 <= K < N", optarg);
-                return WB_EXIT_USAGE;
-            }
-            a->shard_given = 1;
-            break;
-        case 'n': a->dry_run = 1; break;
-        case 'f': a->force = 1; break;
-        case 'r': a->retry_failed = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("sweep", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "db", .text = &a->db },
+                                { .name = "jobs", .take = take_jobs, .ctx = a },
+                                { .name = "shard", .take = take_shard, .ctx = a },
+                                { .name = "dry-run", .flag = &a->dry_run },
+                                { .name = "force", .flag = &a->force },
+                                { .name = "retry-failed", .flag = &a->retry_failed },
+                                { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
+    const int status = cmd_parse("sweep", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
     a->file = argv[optind];
     if (!a->shard_given)
         sched_slurm_shard(&a->shard_k, &a->shard_n);

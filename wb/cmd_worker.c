@@ -1,7 +1,6 @@
 /* wb __worker: one of `wb sweep --jobs N`'s processes. It reads the sweep's configuration from the
  * database (so every worker and every later resume trains exactly what was registered), claims
  * runs one at a time and trains them, writing progress events to stdout for its coordinator. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -42,31 +41,22 @@ static int load_sweep(store *s, int64_t sweep_id, config **cfg, char *err, size_
 
 int cmd_worker(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' }, { "sweep-id", required_argument, 0, 's' },
-        { "jobs", required_argument, 0, 'j' }, { "shard", required_argument, 0, 'k' },
-        { "parent", required_argument, 0, 'p' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    const char *db = NULL;
-    int64_t sweep_id = 0;
-    int jobs = 1, shard_k = 0, shard_n = 0, c;
-    long parent = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep_id = atoll(optarg); break;
-        case 'j': jobs = atoi(optarg); break;
-        case 'p': parent = atol(optarg); break;
-        case 'k':
-            if (sched_parse_shard(optarg, &shard_k, &shard_n) != 0)
-                return cmd_usage(usage, WB_EXIT_USAGE);
-            break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("__worker", usage, argv);
-        }
-    }
-    if (!db || sweep_id <= 0 || jobs < 1)
+    const char *db = NULL, *sweep_text = "0", *jobs_text = "1", *parent_text = "0";
+    const char *shard = NULL;
+    const cmd_option opts[] = { { .name = "db", .text = &db },
+                                { .name = "sweep-id", .text = &sweep_text },
+                                { .name = "jobs", .text = &jobs_text },
+                                { .name = "shard", .text = &shard },
+                                { .name = "parent", .text = &parent_text }, { 0 } };
+    int status = cmd_parse("__worker", usage, argc, argv, opts, -1);
+    if (status >= 0)
+        return status;
+    const int64_t sweep_id = atoll(sweep_text);
+    const int jobs = atoi(jobs_text);
+    const long parent = atol(parent_text);
+    int shard_k = 0, shard_n = 0;
+    if (!db || sweep_id <= 0 || jobs < 1 ||
+        (shard && sched_parse_shard(shard, &shard_k, &shard_n) != 0))
         return cmd_usage(usage, WB_EXIT_USAGE);
     wb_install_stop_handlers();
     /* A worker outlives a coordinator killed with SIGKILL only long enough to stop like a
@@ -81,7 +71,8 @@ int cmd_worker(int argc, char **argv)
     store *s = NULL;
     config *cfg = NULL;
     config_grid *g = NULL;
-    int status = WB_EXIT_FAILURE, failed = 0;
+    int failed = 0;
+    status = WB_EXIT_FAILURE;
     if (cmd_open_store("sweep", db, STORE_OPEN_EXISTING, &s) != WB_EXIT_OK)
         goto out;
     if (load_sweep(s, sweep_id, &cfg, err, sizeof err) != 0 ||
