@@ -19,11 +19,8 @@ static int insert_checkpoints(store *s, int64_t run_id, const store_checkpoint *
             rc = fail(err, errlen, "%s: %s: checkpoint %zu has no kind or path", s->path, doing, i);
             break;
         }
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, ck[i].kind, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 3, ck[i].epoch);
-        sqlite3_bind_text(st, 4, ck[i].path, -1, SQLITE_TRANSIENT);
-        rc = step_reset(s, st, doing, err, errlen);
+        rc = step_with(s, st, doing, err, errlen, "itnt", run_id, ck[i].kind, ck[i].epoch,
+                       ck[i].path);
     }
     sqlite3_finalize(st);
     return rc;
@@ -37,7 +34,8 @@ static int insert_metrics(store *s, int64_t run_id, int epoch, const store_metri
     const char *doing = "logging an epoch";
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
-                "INSERT INTO metrics (run_id, epoch, split, name, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO metrics (run_id, epoch, split, name, value)"
+                " VALUES (?1, ?2, ?3, ?4, ?5)",
                 "") < 0)
         return -1;
     int rc = 0;
@@ -46,19 +44,13 @@ static int insert_metrics(store *s, int64_t run_id, int epoch, const store_metri
             rc = fail(err, errlen, "%s: %s: metric %zu has no split or name", s->path, doing, i);
             break;
         }
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int(st, 2, epoch);
-        sqlite3_bind_text(st, 3, m[i].split, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, m[i].name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_double(st, 5, m[i].value); /* NaN binds as NULL */
-        int step = sqlite3_step(st);
-        if (step == SQLITE_CONSTRAINT_PRIMARYKEY)
-            rc = fail(err, errlen,
-                      "%s: %s: run %lld epoch %d has %s.%s twice: metric rows are never replaced",
-                      s->path, doing, (long long)run_id, epoch, m[i].split, m[i].name);
-        else if (step != SQLITE_DONE)
-            rc = db_fail(s, step, doing, err, errlen);
-        sqlite3_reset(st);
+        /* A NaN value binds as NULL. */
+        rc = step_with(s, st, doing, err, errlen, "inttd", run_id, epoch, m[i].split,
+                       m[i].name, m[i].value);
+        if (rc != 0 && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+            fail(err, errlen,
+                 "%s: %s: run %lld epoch %d has %s.%s twice: metric rows are never replaced",
+                 s->path, doing, (long long)run_id, epoch, m[i].split, m[i].name);
     }
     sqlite3_finalize(st);
     return rc;

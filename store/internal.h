@@ -80,6 +80,10 @@ int query_int64(store *s, int64_t *value, const char *doing, char *err, size_t e
                 const char *sql, const char *types, ...);
 /* Steps a statement prepared once and reused, then resets it for the next binding. */
 int step_reset(store *s, sqlite3_stmt *st, const char *doing, char *err, size_t errlen);
+/* The same after binding the arguments that follow, as prepare binds them. After a failure,
+ * sqlite3_extended_errcode(s->db) still says what failed. */
+int step_with(store *s, sqlite3_stmt *st, const char *doing, char *err, size_t errlen,
+              const char *types, ...);
 /* A text column into a buffer ("" for NULL). */
 void copy_column_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 

@@ -175,11 +175,7 @@ static int insert_params(store *s, int64_t run_id, const store_run_spec *spec, c
             rc = fail(err, errlen, "%s: %s: param %zu has no key", s->path, doing, i);
             break;
         }
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, p->key, -1, SQLITE_TRANSIENT);
-        if (p->value)
-            sqlite3_bind_text(st, 3, p->value, -1, SQLITE_TRANSIENT);
-        rc = step_reset(s, st, doing, err, errlen);
+        rc = step_with(s, st, doing, err, errlen, "itt", run_id, p->key, p->value);
     }
     sqlite3_finalize(st);
     return rc;

@@ -152,6 +152,20 @@ int step_reset(store *s, sqlite3_stmt *st, const char *doing, char *err, size_t 
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+int step_with(store *s, sqlite3_stmt *st, const char *doing, char *err, size_t errlen,
+              const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    const int rc = bind_args(st, types, ap);
+    va_end(ap);
+    if (rc == SQLITE_OK)
+        return step_reset(s, st, doing, err, errlen);
+    db_fail(s, rc, doing, err, errlen);
+    sqlite3_clear_bindings(st);
+    return -1;
+}
+
 void copy_column_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
 {
     const unsigned char *text = sqlite3_column_text(st, col);
