@@ -123,6 +123,19 @@ int file_uri(const char *path, const char *query, char *out, size_t outlen);
 /* The statuses a worker may claim: never started, or stopped before the end. */
 #define CLAIMABLE_SQL "('" STATUS_QUEUED "', '" STATUS_INTERRUPTED "')"
 
+/* ---- stale runs (stale.c) ------------------------------------------------------------------ */
+
+/* How long ago a run's owner last showed a sign of life, in seconds: the SQL of a column, for a
+ * table of runs whose columns are prefixed `prefix` ("r." or ""). */
+#define RUN_AGE_SQL(prefix)                                                                      \
+    "(julianday('now') - julianday(coalesce(" prefix "heartbeat_at, " prefix "started_at, "      \
+    prefix "created_at))) * 86400.0"
+
+/* Whether a `running` run whose owner is process pid (0 when unknown) on host, last heard of
+ * `age` seconds ago, is stale; *why then says so as the run's error will (store_mark_stale). */
+int run_is_stale(const store *s, int64_t pid, const char *host, double age, char *why,
+                 size_t whylen);
+
 /* ---- owners (claim.c) ---------------------------------------------------------------------- */
 
 /* The owner guard of heartbeats, epochs and ends: ?2 and ?3 are this handle's claim, or NULL when

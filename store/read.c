@@ -47,7 +47,7 @@ static int grow(void **items, size_t *cap, size_t n, size_t size)
  * `drop` frees what an element holds. */
 typedef struct record_kind {
     size_t size;
-    int (*row)(sqlite3_stmt *st, void *element);
+    int (*row)(const store *s, sqlite3_stmt *st, void *element);
     void (*drop)(void *element);
 } record_kind;
 
@@ -83,7 +83,7 @@ static int read_list(store *s, const record_kind *kind, void *items, size_t *n, 
         char *element = (char *)*list + *n * kind->size;
         memset(element, 0, kind->size);
         (*n)++;
-        if (kind->row(st, element) < 0) {
+        if (kind->row(s, st, element) < 0) {
             oom = 1;
             break;
         }
@@ -123,8 +123,9 @@ static int read_one(store *s, const record_kind *kind, void *record, const char 
     "SELECT id, name, ini_text, ini_path, axes, created_at, updated_at, host, wb_version,"       \
     " git_commit, git_dirty FROM sweeps"
 
-static int sweep_row(sqlite3_stmt *st, void *element)
+static int sweep_row(const store *s, sqlite3_stmt *st, void *element)
 {
+    (void)s;
     store_sweep_record *w = element;
     int oom = 0;
     w->id = sqlite3_column_int64(st, 0);
@@ -188,10 +189,12 @@ int store_read_sweep(store *s, int64_t sweep_id, store_sweep_record *sweep, char
     "r.id, r.seed, r.status, r.epochs, r.epochs_done, r.config_hash, r.config_id, r.error,"     \
     " r.folder, r.created_at, r.started_at, r.finished_at, r.heartbeat_at, r.host,"             \
     " r.gemm_library, r.compiler, r.wb_version, r.data_source, r.pid, r.threads,"               \
-    " r.param_count, r.train_n, r.val_n, r.test_n"
-#define RUN_NCOLUMNS 24
+    " r.param_count, r.train_n, r.val_n, r.test_n, " RUN_AGE_SQL("r.")
+#define RUN_NCOLUMNS 25
 
-static int run_row(sqlite3_stmt *st, void *element)
+/* A run's row. A `running` run whose owner is gone reads as interrupted, with the reason a
+ * writer will record as its error: readers see what the next writer will make of it. */
+static int run_row(const store *s, sqlite3_stmt *st, void *element)
 {
     store_run_record *r = element;
     int oom = 0;
@@ -221,6 +224,14 @@ static int run_row(sqlite3_stmt *st, void *element)
     r->train_n = int_column(st, 21);
     r->val_n = int_column(st, 22);
     r->test_n = int_column(st, 23);
+    char why[512];
+    if (r->status == STORE_RUNNING &&
+        run_is_stale(s, r->pid > 0 ? r->pid : 0, r->host, sqlite3_column_double(st, 24), why,
+                     sizeof why)) {
+        r->status = STORE_INTERRUPTED;
+        free(r->error);
+        oom |= !(r->error = strdup(why));
+    }
     r->grid_index = sqlite3_column_count(st) > RUN_NCOLUMNS ? sqlite3_column_int(st, RUN_NCOLUMNS)
                                                              : -1;
     return oom ? -1 : 0;
@@ -273,8 +284,9 @@ int store_read_sweep_runs(store *s, int64_t sweep_id, store_run_record **runs, s
 
 /* ---- a run's links, params, checkpoints and metrics ---------------------------------------- */
 
-static int link_row(sqlite3_stmt *st, void *element)
+static int link_row(const store *s, sqlite3_stmt *st, void *element)
 {
+    (void)s;
     store_run_link *l = element;
     int oom = 0;
     l->sweep = dup_column(st, 0, &oom);
@@ -305,8 +317,9 @@ int store_read_run_links(store *s, int64_t run_id, store_run_link **links, size_
 
 /* The text columns of params, checkpoints and metrics are NOT NULL (but a param's value): a
  * NULL read here means memory ran out. */
-static int param_row(sqlite3_stmt *st, void *element)
+static int param_row(const store *s, sqlite3_stmt *st, void *element)
 {
+    (void)s;
     store_param *p = element;
     int oom = 0;
     p->key = dup_column(st, 0, &oom);
@@ -335,8 +348,9 @@ int store_read_params(store *s, int64_t run_id, store_param **params, size_t *n,
                      "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key", "i", run_id);
 }
 
-static int checkpoint_row(sqlite3_stmt *st, void *element)
+static int checkpoint_row(const store *s, sqlite3_stmt *st, void *element)
 {
+    (void)s;
     store_checkpoint *c = element;
     int oom = 0;
     c->kind = dup_column(st, 0, &oom);
@@ -370,8 +384,9 @@ int store_read_checkpoints(store *s, int64_t run_id, store_checkpoint **checkpoi
                      "i", run_id);
 }
 
-static int metric_row(sqlite3_stmt *st, void *element)
+static int metric_row(const store *s, sqlite3_stmt *st, void *element)
 {
+    (void)s;
     store_metric_value *m = element;
     int oom = 0;
     m->epoch = sqlite3_column_int(st, 0);

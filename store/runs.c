@@ -320,7 +320,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
                 " r.epochs_done, r.threads, r.folder, r.error,"
                 " (SELECT grid_index FROM sweep_runs WHERE sweep_id = r.sweep_id"
                 "  AND run_id = r.id),"
-                " b.epoch, b.value"
+                " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.")
                 " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"
                 "  AND split = 'val' AND name = 'psnr' AND value IS NOT NULL"
                 "  ORDER BY value DESC, epoch ASC LIMIT 1) b ON 1"
@@ -352,6 +352,10 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     info->grid_index = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
     info->best_epoch = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
     info->best_val_psnr = sqlite3_column_double(st, 12);
+    if (info->status == STORE_RUNNING &&
+        run_is_stale(s, sqlite3_column_int64(st, 13), (const char *)sqlite3_column_text(st, 14),
+                     sqlite3_column_double(st, 15), info->error, sizeof info->error))
+        info->status = STORE_INTERRUPTED;
     sqlite3_finalize(st);
     return 0;
 }

@@ -1,5 +1,7 @@
 /* store/stale.c: runs marked `running` whose owner is gone: a process of this host that no longer
- * exists (or is a zombie), or a heartbeat older than STORE_STALE_SECONDS from any host. */
+ * exists (or is a zombie), or a heartbeat older than STORE_STALE_SECONDS from any host. Every read
+ * of a run judges it (run_is_stale); only a handle that writes records the judgement
+ * (store_mark_stale). */
 #include "store/internal.h"
 
 #include <errno.h>
@@ -37,6 +39,21 @@ static int process_gone(int64_t pid)
     return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
+int run_is_stale(const store *s, int64_t pid, const char *host, double age, char *why,
+                 size_t whylen)
+{
+    host = host ? host : "";
+    if (strcmp(host, s->host) == 0 && process_gone(pid))
+        snprintf(why, whylen, "interrupted: its process %lld on %s is gone", (long long)pid, host);
+    else if (age > STORE_STALE_SECONDS)
+        snprintf(why, whylen,
+                 "interrupted: no heartbeat for %.0f s (limit %d s) from process %lld on %s", age,
+                 STORE_STALE_SECONDS, (long long)pid, host);
+    else
+        return 0;
+    return 1;
+}
+
 /* Reads the running runs and picks the stale ones, without a write lock: most opens find none,
  * and they should not queue behind the workers' writes for that. */
 static int find_stale(store *s, stale_run **found, size_t *nfound, char *err, size_t errlen)
@@ -45,9 +62,7 @@ static int find_stale(store *s, stale_run **found, size_t *nfound, char *err, si
     *found = NULL;
     *nfound = 0;
     if (prepare(s, &st, "looking for stale runs", err, errlen,
-                "SELECT id, pid, host, heartbeat_at,"
-                " (julianday('now') - julianday(coalesce(heartbeat_at, started_at, created_at)))"
-                " * 86400.0"
+                "SELECT id, pid, host, heartbeat_at, " RUN_AGE_SQL("")
                 " FROM runs WHERE status = '" STATUS_RUNNING "' ORDER BY id",
                 "") < 0)
         return -1;
@@ -57,16 +72,7 @@ static int find_stale(store *s, stale_run **found, size_t *nfound, char *err, si
         stale_run r = {.id = sqlite3_column_int64(st, 0), .pid = sqlite3_column_int64(st, 1)};
         copy_column_text(st, 2, r.host, sizeof r.host);
         copy_column_text(st, 3, r.heartbeat, sizeof r.heartbeat);
-        double age = sqlite3_column_double(st, 4);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL && strcmp(r.host, s->host) == 0 &&
-            process_gone(r.pid))
-            snprintf(r.why, sizeof r.why, "interrupted: its process %lld on %s is gone",
-                     (long long)r.pid, r.host);
-        else if (age > STORE_STALE_SECONDS)
-            snprintf(r.why, sizeof r.why,
-                     "interrupted: no heartbeat for %.0f s (limit %d s) from process %lld on %s",
-                     age, STORE_STALE_SECONDS, (long long)r.pid, r.host);
-        else
+        if (!run_is_stale(s, r.pid, r.host, sqlite3_column_double(st, 4), r.why, sizeof r.why))
             continue;
         if (*nfound == cap) {
             cap = cap ? 2 * cap : 8;
