@@ -314,6 +314,19 @@ static int reopen_immutable(store *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The one place the views made in code reach a database: a writer (after migrating) writes them
+ * into the file, a reader lays them over it as TEMP views. */
+static int install_views(store *s, char *err, size_t errlen)
+{
+    size_t nviews;
+    const store_view *views = store_generated_views(&nviews);
+    char why[512];
+    if (store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
+                            sizeof why) < 0)
+        return fail(err, errlen, "%s: %s", s->path, why);
+    return 0;
+}
+
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -388,7 +401,8 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         version = (int)v;
     }
     s->schema_version = version;
-    if (mode != STORE_OPEN_READONLY && store_mark_stale(s, NULL, err, errlen) < 0)
+    if (install_views(s, err, errlen) < 0 ||
+        (mode != STORE_OPEN_READONLY && store_mark_stale(s, NULL, err, errlen) < 0))
         goto fail;
     *out = s;
     return 0;

@@ -257,4 +257,20 @@ const store_migration *store_migrations(size_t *nsteps);
 int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int *applied,
                   char *err, size_t errlen);
 
+/* ---- views made in code (store_open installs them; exposed for tests) --------------------- */
+
+typedef struct store_view {
+    const char *name;       /* "epochs" */
+    const char *select;     /* its SELECT */
+} store_view;
+
+/* The views this binary makes in code rather than in a schema step (none yet: epochs, final and
+ * summary are in schema.sql; the metric table will generate them). */
+const store_view *store_generated_views(size_t *nviews);
+/* Makes each view's definition the given one where it differs from the file's: in the file
+ * (temp = 0, a writer, one transaction), or as TEMP views of this connection that hide the
+ * file's (temp = 1, a reader: nothing is written to the file). */
+int store_install_views(sqlite3 *db, const store_view *views, size_t nviews, int temp, char *err,
+                        size_t errlen);
+
 #endif

@@ -1610,6 +1610,42 @@ static void test_reader_sees_stale(void **state)
                 "interrupted\ninterrupted\nrunning\n");
 }
 
+/* The views made in code: a writer puts them in the file once (again only when they change), a
+ * reader lays them over the file as TEMP views and writes nothing. */
+static void test_views_made_in_code(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = store_handle(f->s);
+    const store_view v1[] = {{"answer", "SELECT 42 AS x"}}, v2[] = {{"answer", "SELECT 43 AS x"}};
+    CHECK_OK(store_install_views(db, v1, 1, 0, ERR));
+    assert_rows(db, "SELECT x FROM answer", "42\n");
+    const int64_t cookie = query_int(db, "PRAGMA schema_version");
+    CHECK_OK(store_install_views(db, v1, 1, 0, ERR));
+    assert_int_equal(query_int(db, "PRAGMA schema_version"), cookie);   /* current: untouched */
+    store_close(f->s);
+    char before[65], after[65];
+    sha256_file(f->db, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_READONLY, &f->s, ERR));
+    db = store_handle(f->s);
+    CHECK_OK(store_install_views(db, v2, 1, 1, ERR));
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    CHECK_OK(store_install_views(db, v2, 1, 1, ERR));                   /* again: replaced */
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    assert_rows(db, "SELECT x FROM main.answer", "42\n");
+    store_close(f->s);
+    sha256_file(f->db, after);
+    assert_string_equal(after, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
+    db = store_handle(f->s);
+    CHECK_OK(store_install_views(db, v2, 1, 0, ERR));
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    size_t nviews = 99;
+    store_generated_views(&nviews);
+    assert_int_equal(nviews, 0);   /* none yet: schema.sql holds epochs, final and summary */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1635,6 +1671,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_files_and_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
