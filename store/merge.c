@@ -108,8 +108,8 @@ static int input_fail(store *out, const char *in_path, char *err, size_t errlen)
                     : sqlite3_errmsg(out->db));
 }
 
-/* The input must be a wb database of exactly this binary's version: an older one is upgraded by
- * opening it read-write once (the merge reads it read-only), a newer one is not understood. */
+/* The input must be a wb database of exactly this binary's version: an older one is migrated by
+ * a command that writes it (the merge only reads it), a newer one is not understood. */
 static int check_merge_input(store *out, const char *in_path, char *err, size_t errlen)
 {
     int64_t version = -1, tables = 0;
@@ -128,9 +128,9 @@ static int check_merge_input(store *out, const char *in_path, char *err, size_t 
                     in_path, (long long)version, STORE_SCHEMA_VERSION);
     if (version < STORE_SCHEMA_VERSION)
         return fail(err, errlen,
-                    "cannot merge %s: schema version %lld is older than %d; open it once with "
-                    "this wb (e.g. wb ls --db) to upgrade it",
-                    in_path, (long long)version, STORE_SCHEMA_VERSION);
+                    "cannot merge %s: schema version %lld is older than %d; run `wb sweep "
+                    "FILE.ini --db %s` or `wb merge %s OTHER.db` to migrate it first",
+                    in_path, (long long)version, STORE_SCHEMA_VERSION, in_path, in_path);
     return 0;
 }
 

@@ -218,13 +218,17 @@ static int check_schema(store *s, int *version, char *err, size_t errlen)
                     "%s has schema version %lld, newer than this wb understands (%d): use a newer "
                     "wb",
                     s->path, (long long)v, STORE_SCHEMA_VERSION);
+    /* A reader never migrates: the commands that write do. */
     if (s->mode == STORE_OPEN_READONLY && v == 0)
-        return fail(err, errlen, "%s is an empty database, not a wb database", s->path);
-    if (s->mode == STORE_OPEN_READONLY && v < STORE_SCHEMA_VERSION)
         return fail(err, errlen,
-                    "%s has schema version %lld and this wb needs %d: open it once read-write "
-                    "(e.g. wb ls) to upgrade it",
-                    s->path, (long long)v, STORE_SCHEMA_VERSION);
+                    "%s is an empty database (schema version 0): run `wb sweep FILE.ini --db %s` "
+                    "or `wb merge %s IN.db` to make it a wb database",
+                    s->path, s->path, s->path);
+    if (s->mode == STORE_OPEN_READONLY && v < STORE_SCHEMA_READABLE)
+        return fail(err, errlen,
+                    "%s has schema version %lld, older than this wb reads (%d): run `wb sweep "
+                    "FILE.ini --db %s` or `wb merge %s IN.db` to migrate it",
+                    s->path, (long long)v, STORE_SCHEMA_READABLE, s->path, s->path);
     *version = (int)v;
     return 0;
 }

@@ -15,10 +15,15 @@
 typedef struct sqlite3 sqlite3;
 typedef struct store store;
 
+/* Writers (sweep, run, its workers, merge) open read-write: they migrate the schema and record
+ * stale runs. Readers (ls, show, compare, report, query, predict) open read-only and never change
+ * the file: a stale run reads as interrupted (store_get_run, store/read.h) without being marked,
+ * and a schema older than this binary's is read as it is (views this binary makes in code are
+ * laid over it as TEMP views) or refused with the commands that migrate it. */
 enum store_open_mode {
     STORE_OPEN_CREATE,      /* read-write; create the file (not its folder) and migrate */
     STORE_OPEN_EXISTING,    /* read-write; the file must exist; migrate */
-    STORE_OPEN_READONLY     /* the file must exist; nothing is written, no stale detection */
+    STORE_OPEN_READONLY     /* the file must exist; nothing is written to it */
 };
 
 /* How long a write waits for another process's write lock before it fails ("locked by another
@@ -28,13 +33,17 @@ enum store_open_mode {
 #define STORE_HEARTBEAT_SECONDS 10
 #define STORE_STALE_SECONDS 60
 
-/* The schema version this binary writes (PRAGMA user_version). */
+/* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
+ * migrating it (a reader refuses an older one, naming the commands that migrate it). */
 #define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_READABLE 1
 
-/* Opens (WAL, busy_timeout, foreign keys), creates or migrates the schema, and (unless read-only)
- * marks `interrupted` every `running` run of this host whose pid is gone (or a zombie) and every
- * run of any host whose heartbeat is more than STORE_STALE_SECONDS old. Read-only, a database in
- * a folder this process cannot write and without -shm and -wal files is read as immutable. */
+/* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
+ * the schema, installs the views made in code, and marks `interrupted` every `running` run of
+ * this host whose pid is gone (or a zombie) and every run of any host whose heartbeat is more than
+ * STORE_STALE_SECONDS old. Read-only, it only checks that the schema is one it can read and lays
+ * the views made in code over the file's as TEMP views where they differ; a database in a folder
+ * this process cannot write and without -shm and -wal files is read as immutable. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
 /* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything

@@ -1610,6 +1610,30 @@ static void test_reader_sees_stale(void **state)
                 "interrupted\ninterrupted\nrunning\n");
 }
 
+/* A reader of a schema older than it reads is refused with the commands that migrate it, and the
+ * file is left as it was; a writer migrates it. */
+static void test_reader_refuses_old_schema(void **state)
+{
+    fixture *f = *state;
+    char path[256], err[1024];
+    struct stat sb;
+    store *s = NULL;
+    snprintf(path, sizeof path, "%s/old.db", f->dir);
+    write_file(path, "");
+    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
+    assert_null(s);
+    assert_contains(err, "schema version 0");
+    assert_contains(err, "wb sweep FILE.ini --db");
+    assert_contains(err, "wb merge");
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &s, ERR));
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+    store_close(s);
+    CHECK_OK(store_open(path, STORE_OPEN_READONLY, &s, ERR));
+    store_close(s);
+}
+
 /* The views made in code: a writer puts them in the file once (again only when they change), a
  * reader lays them over the file as TEMP views and writes nothing. */
 static void test_views_made_in_code(void **state)
@@ -1671,6 +1695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_files_and_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,15 +83,6 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
 {
     char err[2048], dir[4096];
     *s = NULL;
-    if (mode == STORE_OPEN_READONLY) {
-        /* Read-write first, so that stale runs are marked interrupted as by every command; a
-         * database this user may only read is read all the same. */
-        if (store_open(path, STORE_OPEN_EXISTING, s, err, sizeof err) == 0 ||
-            store_open(path, STORE_OPEN_READONLY, s, err, sizeof err) == 0)
-            return WB_EXIT_OK;
-        wb_error(cmd, "%s", err);
-        return WB_EXIT_USAGE;
-    }
     if (mode == STORE_OPEN_CREATE) {
         wb_dirname(path, dir, sizeof dir);
         if (wb_mkdirs(dir, err, sizeof err) != 0) {
@@ -101,7 +92,7 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     }
     if (store_open(path, mode, s, err, sizeof err) != 0) {
         wb_error(cmd, "%s", err);
-        return WB_EXIT_FAILURE;
+        return mode == STORE_OPEN_READONLY ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
     }
     return WB_EXIT_OK;
 }
