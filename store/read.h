@@ -1,6 +1,7 @@
 /* store/read.h: what the commands that read (ls, show, compare, report, predict) get from the
  * store: plain records whose strings belong to them (each kind has its free function), so that no
- * SQL is needed outside store/ but in `wb query`.
+ * SQL is needed outside store/ but in `wb query`. A run reads as store_get_run reads it: a stale
+ * `running` run as interrupted, without anything written.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err; lists
  * come back as an array and its length (NULL and 0 when empty). */

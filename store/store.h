@@ -60,8 +60,9 @@ int store_begin(store *s, char *err, size_t errlen);
 int store_commit(store *s, char *err, size_t errlen);
 void store_rollback(store *s);
 
-/* Marks stale runs interrupted (store_open does this; long-lived processes may call it again).
- * *marked (may be NULL) receives the number of runs changed. */
+/* Marks stale runs interrupted (store_open does this for a writer; long-lived processes may call
+ * it again; a read-only handle refuses). *marked (may be NULL) receives the number of runs
+ * changed. Every read of a run judges it the same way without writing (see store_get_run). */
 int store_mark_stale(store *s, int *marked, char *err, size_t errlen);
 
 /* The folder of a run, relative to the database's folder: "<db name>.runs/<hash12>". */
@@ -203,6 +204,8 @@ typedef struct store_run_info {
     int grid_index;             /* in the sweep that created it; -1 if not linked there */
 } store_run_info;
 
+/* A `running` run whose owner is gone (see store_mark_stale) reads as interrupted, its error the
+ * reason a writer records, whether or not one has yet. */
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
 /* A run by integer id or by a unique prefix of its config_hash (case-insensitive). An all-digit
  * text is the id when such a run exists, else a hash prefix; an ambiguous prefix is an error. */
