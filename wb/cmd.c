@@ -1,4 +1,5 @@
-/* wb/cmd.c: what every subcommand shares: error lines, usage, option errors. */
+/* wb/cmd.c: what every subcommand shares: error lines, option parsing and usage, opening the
+ * database. */
 #include "wb/cmd.h"
 
 #include <getopt.h>
@@ -42,10 +43,13 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
     while ((c = getopt_long(argc, argv, letters, longs, NULL)) != -1) {
         if (c == 'h')
             return cmd_usage(usage, WB_EXIT_OK);
-        size_t k = c >= 256 ? (size_t)c - 256 : n;
-        for (size_t i = 0; k == n && c < 256 && i < n; i++)
-            if (opts[i].letter == c)
-                k = i;
+        size_t k = n;   /* the option, or n when there is none (getopt_long's '?' or ':') */
+        if (c >= 256)
+            k = (size_t)c - 256;
+        else
+            for (size_t i = 0; i < n; i++)
+                if (opts[i].letter == c)
+                    k = i;
         if (k >= n)
             return cmd_bad_option(cmd, usage, argv);
         if (opts[k].flag)
