@@ -20,7 +20,9 @@ static const char usage[] =
     "Runs read-only SQL (SELECT, WITH, read-only PRAGMAs) on the database and prints each result\n"
     "as an aligned table, or as CSV with --csv. Statements that would write are refused with\n"
     "exit status 2 and nothing is run. Tables: sweeps, runs, sweep_runs, params, metrics,\n"
-    "checkpoints; views: epochs, final, summary (see README.md for examples).\n\n"
+    "checkpoints; views: epochs, final, summary (see README.md for examples). Rows are read as\n"
+    "stored: a run whose process died or whose heartbeat stopped stays `running` here until a\n"
+    "command that writes (wb sweep) records it `interrupted`; wb ls and wb show say so at once.\n\n"
     "  --db PATH   database (default results/wb.db)\n"
     "  --csv       CSV (RFC 4180) instead of aligned columns\n";
 
