@@ -2,11 +2,12 @@
 #include "plots/analysis.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store/read.h"
 
 /* ---- series ---------------------------------------------------------------------------- */
 
@@ -101,18 +102,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* A copy of a text column, or NULL for SQL NULL; *oom is set when memory ran out. */
-static char *column_text(sqlite3_stmt *st, int col, int *oom)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    if (!t)
-        return NULL;
-    char *copy = strdup((const char *)t);
-    if (!copy)
-        *oom = 1;
-    return copy;
-}
-
 /* Appends printf output to a bounded buffer, keeping it terminated (a long error text is cut,
  * never overflows). */
 static void append(char *out, size_t outlen, const char *fmt, ...)
@@ -140,59 +129,34 @@ static void pretty_value(const char *value, char *out, size_t outlen)
 
 /* ---- loading --------------------------------------------------------------------------- */
 
-static const char sweep_sql[] =
-    "SELECT name, ini_text, ini_path, axes, created_at, updated_at, host, wb_version, git_commit,"
-    " git_dirty FROM sweeps WHERE id = ?1";
-
-static const char runs_sql[] =
-    "SELECT r.id, r.seed, l.grid_index, r.status, r.epochs, r.epochs_done, r.config_hash,"
-    " r.config_id, r.error, r.folder, r.host, r.gemm_library, r.compiler, r.threads,"
-    " r.laplacian_weight, r.kernel, r.border, r.kernel_norm"
-    " FROM sweep_runs l JOIN runs r ON r.id = l.run_id WHERE l.sweep_id = ?1"
-    " ORDER BY l.grid_index";
-
-static const char metrics_sql[] =
-    "SELECT epoch, split || '.' || name, value FROM metrics WHERE run_id = ?1";
-
-static const char params_sql[] = "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key";
-
 /* What loading keeps per configuration until the analysis is built. */
 typedef struct config_scratch {
     char *baseline_key;     /* sorted "key=value" lines of the params a baseline must share */
     size_t first_run;       /* its first run in grid order */
+    const struct run_key *first;    /* that run's key */
 } config_scratch;
 
-static int load_sweep(sqlite3 *db, analysis *a, char *err, size_t errlen)
+/* The sweep's record; its strings move into the analysis. */
+static int load_sweep(store *s, analysis *a, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sweep_sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(err, errlen, "reading the sweep: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, a->sweep_id);
-    int rc = sqlite3_step(st), oom = 0;
-    if (rc == SQLITE_ROW) {
-        a->name = column_text(st, 0, &oom);
-        a->ini_text = column_text(st, 1, &oom);
-        a->ini_path = column_text(st, 2, &oom);
-        a->axes = column_text(st, 3, &oom);
-        a->created_at = column_text(st, 4, &oom);
-        a->updated_at = column_text(st, 5, &oom);
-        a->host = column_text(st, 6, &oom);
-        a->wb_version = column_text(st, 7, &oom);
-        a->git_commit = column_text(st, 8, &oom);
-        a->git_dirty = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return fail(err, errlen, "no sweep with id %lld", (long long)a->sweep_id);
-    if (rc != SQLITE_ROW)
-        return fail(err, errlen, "reading the sweep: %s", sqlite3_errmsg(db));
-    if (oom || !a->name)
-        return fail(err, errlen, "out of memory reading the sweep");
+    store_sweep_record w;
+    if (store_read_sweep(s, a->sweep_id, &w, err, errlen) != 0)
+        return -1;
+    a->name = w.name;
+    a->ini_text = w.ini_text;
+    a->ini_path = w.ini_path;
+    a->axes = w.axes;
+    a->created_at = w.created_at;
+    a->updated_at = w.updated_at;
+    a->host = w.host;
+    a->wb_version = w.wb_version;
+    a->git_commit = w.git_commit;
+    a->git_dirty = w.git_dirty;
     return 0;
 }
 
 /* The metric rows of one run into its series; the best epoch from them. */
-static int load_metrics(sqlite3 *db, sqlite3_stmt *st, analysis_run *r, char *err, size_t errlen)
+static int load_metrics(store *s, analysis_run *r, char *err, size_t errlen)
 {
     r->nepochs = (r->epochs > r->epochs_done ? r->epochs : r->epochs_done) + 1;
     if (r->nepochs < 1)
@@ -203,20 +167,19 @@ static int load_metrics(sqlite3 *db, sqlite3_stmt *st, analysis_run *r, char *er
                     (long long)r->id);
     for (size_t i = 0; i < (size_t)AS_COUNT * r->nepochs; i++)
         r->values[i] = NAN;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int epoch = sqlite3_column_int(st, 0);
-        int series = analysis_series_find((const char *)sqlite3_column_text(st, 1));
-        if (series < 0 || epoch < 0 || epoch >= r->nepochs ||
-            sqlite3_column_type(st, 2) == SQLITE_NULL)
-            continue;   /* seconds, samples_per_s, or a NaN stored as NULL */
-        r->values[(size_t)series * r->nepochs + epoch] = sqlite3_column_double(st, 2);
+    store_metric_value *m;
+    size_t n;
+    if (store_read_metrics(s, r->id, &m, &n, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s", m[i].split, m[i].name);
+        int series = analysis_series_find(name);
+        if (series < 0 || m[i].epoch < 0 || m[i].epoch >= r->nepochs)
+            continue;   /* seconds, samples_per_s */
+        r->values[(size_t)series * r->nepochs + m[i].epoch] = m[i].value;
     }
-    if (rc != SQLITE_DONE)
-        return fail(err, errlen, "reading the metrics of run %lld: %s", (long long)r->id,
-                    sqlite3_errmsg(db));
+    store_metric_values_free(m, n);
     r->best_epoch = -1;
     double best = -INFINITY;
     for (int e = 0; e < r->nepochs; e++) {
@@ -229,97 +192,92 @@ static int load_metrics(sqlite3 *db, sqlite3_stmt *st, analysis_run *r, char *er
     return 0;
 }
 
-/* What grouping needs of each run and analysis_run does not keep: its config_id, λ and
- * Laplacian settings. */
+/* What grouping needs of each run and analysis_run does not keep: its config_id, its params (by
+ * key), and from them λ and the Laplacian settings (which point into the params). */
 typedef struct run_key {
     size_t run;
     char config_id[65];
+    store_param *params;
+    size_t nparams;
     double lambda;
-    char *kernel, *border, *kernel_norm;
+    const char *kernel, *border, *kernel_norm;
 } run_key;
+
+/* The value of a param (NULL when absent or when it does not apply). */
+static const char *param_value(const run_key *k, const char *key)
+{
+    for (size_t i = 0; i < k->nparams; i++)
+        if (strcmp(k->params[i].key, key) == 0)
+            return k->params[i].value;
+    return NULL;
+}
+
+static void free_keys(run_key *keys, size_t n)
+{
+    for (size_t i = 0; keys && i < n; i++)
+        store_params_free(keys[i].params, keys[i].nparams);
+    free(keys);
+}
+
+/* One run of the sweep's record into the analysis, with its metrics and its key. */
+static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_key *k,
+                    char *err, size_t errlen)
+{
+    char resolved[4096];
+    store_resolve_path(s, rec->folder ? rec->folder : "", resolved, sizeof resolved);
+    r->id = rec->id;
+    r->seed = rec->seed;
+    r->grid_index = rec->grid_index;
+    r->status = rec->status;
+    r->epochs = rec->epochs;
+    r->epochs_done = rec->epochs_done;
+    memcpy(r->config_hash, rec->config_hash, sizeof r->config_hash);
+    r->threads = rec->threads > 0 ? (int)rec->threads : 0;
+    r->folder = strdup(resolved);
+    int oom = !r->folder;
+    if (rec->error)
+        oom |= !(r->error = strdup(rec->error));
+    if (rec->host)
+        oom |= !(r->host = strdup(rec->host));
+    if (rec->gemm_library)
+        oom |= !(r->gemm_library = strdup(rec->gemm_library));
+    if (rec->compiler)
+        oom |= !(r->compiler = strdup(rec->compiler));
+    if (oom)
+        return fail(err, errlen, "out of memory reading the runs");
+    memcpy(k->config_id, rec->config_id, sizeof k->config_id);
+    if (store_read_params(s, r->id, &k->params, &k->nparams, err, errlen) != 0)
+        return -1;
+    const char *lambda = param_value(k, "loss.laplacian_weight");
+    k->lambda = lambda ? strtod(lambda, NULL) : 0;
+    k->kernel = param_value(k, "loss.kernel");
+    k->border = param_value(k, "loss.border");
+    k->kernel_norm = param_value(k, "loss.kernel_norm");
+    return load_metrics(s, r, err, errlen);
+}
 
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
 {
-    sqlite3 *db = store_handle(s);
-    sqlite3_stmt *st = NULL, *mst = NULL;
-    run_key *keys = NULL;
-    size_t cap = 0;
-    int rc, oom = 0;
-    if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, metrics_sql, -1, &mst, NULL) != SQLITE_OK) {
-        fail(err, errlen, "reading the runs: %s", sqlite3_errmsg(db));
-        goto fail;
-    }
-    sqlite3_bind_int64(st, 1, a->sweep_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (a->nruns == cap) {
-            size_t grown = cap ? 2 * cap : 16;
-            analysis_run *more = realloc(a->runs, grown * sizeof *more);
-            if (more)
-                a->runs = more;
-            run_key *more_keys = more ? realloc(keys, grown * sizeof *more_keys) : NULL;
-            if (!more_keys) {
-                oom = 1;
-                break;
-            }
-            keys = more_keys;
-            cap = grown;
-        }
-        run_key *k = &keys[a->nruns];
-        analysis_run *r = &a->runs[a->nruns++];
-        memset(r, 0, sizeof *r);
-        memset(k, 0, sizeof *k);
-        k->run = a->nruns - 1;
-        snprintf(k->config_id, sizeof k->config_id, "%s",
-                 (const char *)sqlite3_column_text(st, 7));
-        k->lambda = sqlite3_column_double(st, 14);
-        k->kernel = column_text(st, 15, &oom);
-        k->border = column_text(st, 16, &oom);
-        k->kernel_norm = column_text(st, 17, &oom);
-        r->id = sqlite3_column_int64(st, 0);
-        r->seed = sqlite3_column_int64(st, 1);
-        r->grid_index = sqlite3_column_int(st, 2);
-        const char *status = (const char *)sqlite3_column_text(st, 3);
-        if (!status || store_status_parse(status, &r->status) != 0)
-            r->status = STORE_FAILED;
-        r->epochs = sqlite3_column_int(st, 4);
-        r->epochs_done = sqlite3_column_int(st, 5);
-        snprintf(r->config_hash, sizeof r->config_hash, "%s",
-                 (const char *)sqlite3_column_text(st, 6));
-        r->error = column_text(st, 8, &oom);
-        const char *folder = (const char *)sqlite3_column_text(st, 9);
-        char resolved[4096];
-        store_resolve_path(s, folder ? folder : "", resolved, sizeof resolved);
-        r->folder = strdup(resolved);
-        oom |= !r->folder;
-        r->host = column_text(st, 10, &oom);
-        r->gemm_library = column_text(st, 11, &oom);
-        r->compiler = column_text(st, 12, &oom);
-        r->threads = sqlite3_column_int(st, 13);
-        if (oom)
-            break;
-        if (load_metrics(db, mst, r, err, errlen) != 0)
-            goto fail;
-    }
-    if (oom) {
-        fail(err, errlen, "out of memory reading the runs");
-        goto fail;
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        fail(err, errlen, "reading the runs: %s", sqlite3_errmsg(db));
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    sqlite3_finalize(mst);
-    *keys_out = keys;
-    if (a->nruns == 0)
+    store_run_record *recs;
+    size_t n;
+    *keys_out = NULL;
+    if (store_read_sweep_runs(s, a->sweep_id, &recs, &n, err, errlen) != 0)
+        return -1;
+    if (n == 0) {
+        store_run_records_free(recs, n);
         return fail(err, errlen, "sweep '%s' has no runs", a->name);
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    sqlite3_finalize(mst);
+    }
+    a->runs = calloc(n, sizeof *a->runs);
+    run_key *keys = calloc(n, sizeof *keys);
     *keys_out = keys;
-    return -1;
+    int rc = a->runs && keys ? 0 : fail(err, errlen, "out of memory reading the runs");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        keys[i].run = i;
+        a->nruns++;
+        rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
+    }
+    store_run_records_free(recs, n);
+    return rc;
 }
 
 static int compare_run_keys(const void *pa, const void *pb)
@@ -357,9 +315,9 @@ static size_t split_axes(const char *axes, const char *start[MAX_AXES], size_t l
     return n;
 }
 
-/* Reads a configuration's params (from its first run): its baseline key, and its labels from
- * the sweep's axes, in the order the sweep lists them (λ first in any case). */
-static int describe_config(sqlite3 *db, sqlite3_stmt *st, analysis *a, analysis_config *c,
+/* A configuration's params (those of its first run): its baseline key, and its labels from the
+ * sweep's axes, in the order the sweep lists them (λ first in any case). */
+static int describe_config(const analysis *a, const run_key *first, analysis_config *c,
                            config_scratch *cs, char *err, size_t errlen)
 {
     const char *axis[MAX_AXES];
@@ -369,14 +327,9 @@ static int describe_config(sqlite3 *db, sqlite3_stmt *st, analysis *a, analysis_
     char *key_text = NULL, *label = NULL, *setting = NULL, *panel = NULL;
     size_t key_len = 0, label_len = 0, setting_len = 0, panel_len = 0;
     FILE *kf = open_memstream(&key_text, &key_len);
-    int rc = SQLITE_DONE, ok = kf != NULL;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, a->runs[cs->first_run].id);
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
-        const char *value = (const char *)sqlite3_column_text(st, 1);
-        if (!key)
-            continue;
+    int ok = kf != NULL;
+    for (size_t p = 0; ok && p < first->nparams; p++) {
+        const char *key = first->params[p].key, *value = first->params[p].value;
         if (!baseline_may_differ(key))
             fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
         for (size_t i = 0; i < naxes && value; i++) {
@@ -424,9 +377,6 @@ static int describe_config(sqlite3 *db, sqlite3_stmt *st, analysis *a, analysis_
     c->label = label;
     c->setting = setting;
     c->panel_label = panel;
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return fail(err, errlen, "reading the params of run %lld: %s",
-                    (long long)a->runs[cs->first_run].id, sqlite3_errmsg(db));
     if (!ok || !key_text || !label || !setting || !panel)
         return fail(err, errlen, "out of memory describing the configurations");
     return 0;
@@ -471,11 +421,9 @@ static int compare_seeds_of(const analysis *a, size_t x, size_t y)
 }
 
 /* Groups the runs by config_id into configurations, sorted, each with its runs by seed. */
-static int build_configs(store *s, analysis *a, run_key *keys, char *err, size_t errlen)
+static int build_configs(analysis *a, run_key *keys, char *err, size_t errlen)
 {
-    sqlite3 *db = store_handle(s);
     config_scratch *cs = calloc(a->nruns, sizeof *cs);
-    sqlite3_stmt *pst = NULL;
     int rc = -1;
     if (!cs || !(a->configs = calloc(a->nruns, sizeof *a->configs))) {
         fail(err, errlen, "out of memory grouping the runs");
@@ -487,29 +435,25 @@ static int build_configs(store *s, analysis *a, run_key *keys, char *err, size_t
              end++)
             ;
         analysis_config *c = &a->configs[a->nconfigs];
-        cs[a->nconfigs++].first_run = keys[i].run;   /* the smallest: keys sort by run within */
+        /* The first run in grid order: keys sort by run within a configuration. */
+        cs[a->nconfigs].first_run = keys[i].run;
+        cs[a->nconfigs++].first = &keys[i];
         memcpy(c->config_id, keys[i].config_id, sizeof c->config_id);
         c->lambda = keys[i].lambda;
         c->is_baseline = keys[i].lambda == 0;
-        /* Ownership of the Laplacian settings moves to the configuration. */
-        c->kernel = keys[i].kernel;
-        c->border = keys[i].border;
-        c->kernel_norm = keys[i].kernel_norm;
-        keys[i].kernel = keys[i].border = keys[i].kernel_norm = NULL;
+        int oom = (keys[i].kernel && !(c->kernel = strdup(keys[i].kernel))) |
+                  (keys[i].border && !(c->border = strdup(keys[i].border))) |
+                  (keys[i].kernel_norm && !(c->kernel_norm = strdup(keys[i].kernel_norm)));
         c->runs = malloc((end - i) * sizeof *c->runs);
-        if (!c->runs) {
+        if (oom || !c->runs) {
             fail(err, errlen, "out of memory grouping the runs");
             goto done;
         }
         for (size_t k = i; k < end; k++)
             c->runs[c->nruns++] = keys[k].run;
     }
-    if (sqlite3_prepare_v2(db, params_sql, -1, &pst, NULL) != SQLITE_OK) {
-        fail(err, errlen, "reading the params: %s", sqlite3_errmsg(db));
-        goto done;
-    }
     for (size_t c = 0; c < a->nconfigs; c++)
-        if (describe_config(db, pst, a, &a->configs[c], &cs[c], err, errlen) != 0)
+        if (describe_config(a, cs[c].first, &a->configs[c], &cs[c], err, errlen) != 0)
             goto done;
     sort_configs(a->configs, cs, a->nconfigs);
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
@@ -532,7 +476,6 @@ static int build_configs(store *s, analysis *a, run_key *keys, char *err, size_t
     }
     rc = 0;
 done:
-    sqlite3_finalize(pst);
     for (size_t i = 0; cs && i < a->nruns; i++)
         free(cs[i].baseline_key);
     free(cs);
@@ -734,16 +677,10 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
         return fail(err, errlen, "out of memory");
     }
     run_key *keys = NULL;
-    int rc = load_sweep(store_handle(s), a, err, errlen) == 0 &&
-             load_runs(s, a, &keys, err, errlen) == 0 &&
-             build_configs(s, a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
+    int rc = load_sweep(s, a, err, errlen) == 0 && load_runs(s, a, &keys, err, errlen) == 0 &&
+             build_configs(a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
              compute_statistics(a, err, errlen) == 0 ? 0 : -1;
-    for (size_t i = 0; keys && i < a->nruns; i++) {
-        free(keys[i].kernel);
-        free(keys[i].border);
-        free(keys[i].kernel_norm);
-    }
-    free(keys);
+    free_keys(keys, a->nruns);
     if (rc != 0) {
         analysis_free(a);
         return -1;
@@ -752,43 +689,14 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
     return 0;
 }
 
-/* The sweep's id by name, or the latest; *not_found tells a missing sweep from a database
- * error (the store's functions fail alike for both). */
-static int find_sweep(store *s, const char *sweep_name, int64_t *id, int *not_found, char *err,
-                      size_t errlen)
-{
-    char name[1024];
-    *not_found = 0;
-    if ((sweep_name ? store_find_sweep(s, sweep_name, id, err, errlen)
-                    : store_latest_sweep(s, id, name, sizeof name, err, errlen)) == 0)
-        return 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(store_handle(s), "SELECT 1 FROM sweeps WHERE ?1 IS NULL OR"
-                           " name = ?1 LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-        if (sweep_name)
-            sqlite3_bind_text(st, 1, sweep_name, -1, SQLITE_STATIC);
-        *not_found = sqlite3_step(st) == SQLITE_DONE;
-    }
-    sqlite3_finalize(st);
-    return -1;
-}
-
-int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+int analysis_open(store *s, const char *sweep_name, double alpha, analysis **out,
                   int *usage_error, char *err, size_t errlen)
 {
     int missing = 0;
-    store *s;
     *out = NULL;
-    if (store_open(db_path, STORE_OPEN_EXISTING, &s, err, errlen) != 0 &&
-        store_open(db_path, STORE_OPEN_READONLY, &s, err, errlen) != 0) {
-        if (usage_error)
-            *usage_error = 1;
-        return -1;
-    }
     int64_t id;
-    int rc = find_sweep(s, sweep_name, &id, &missing, err, errlen) == 0 &&
+    int rc = store_pick_sweep(s, sweep_name, &id, &missing, err, errlen) == 0 &&
              analysis_load(s, id, alpha, out, err, errlen) == 0 ? 0 : -1;
-    store_close(s);
     if (usage_error)
         *usage_error = missing;
     return rc;

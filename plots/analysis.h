@@ -132,11 +132,10 @@ typedef struct analysis {
  * Fails when the sweep does not exist or has no runs, or on a database error. */
 int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char *err,
                   size_t errlen);
-/* Opens the database at db_path (read-write, so that stale runs are marked interrupted as by
- * every command, else read-only), loads the sweep named `sweep_name` (the most recently run one
- * when NULL) as analysis_load does, and closes the database. *usage_error (may be NULL) is set
- * to 1 when the failure is the caller's to fix (no such database or sweep), 0 otherwise. */
-int analysis_open(const char *db_path, const char *sweep_name, double alpha, analysis **out,
+/* Loads the sweep named `sweep_name` (the most recently run one when NULL) as analysis_load does.
+ * *usage_error (may be NULL) is set to 1 when the failure is the caller's to fix (no such sweep),
+ * 0 otherwise. */
+int analysis_open(store *s, const char *sweep_name, double alpha, analysis **out,
                   int *usage_error, char *err, size_t errlen);
 void analysis_free(analysis *a);
 

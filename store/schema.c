@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 /* store/schema.sql, embedded at build time (the path is relative to the repository top, where make
  * runs) and NUL-terminated so that it can be handed to sqlite3_exec as it is. The label is local to
@@ -123,4 +124,81 @@ int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int 
     if (applied)
         *applied = count;
     return 0;
+}
+
+/* ---- views made in code --------------------------------------------------------------------- */
+
+const store_view *store_generated_views(size_t *nviews)
+{
+    /* None yet: epochs, final and summary are part of schema.sql. When they are generated from
+     * the metric table, this returns them and store_open installs them. */
+    *nviews = 0;
+    return NULL;
+}
+
+/* Whether the file's view v is defined as this binary defines it: 1 yes, 0 no (or it has none),
+ * -1 on error. */
+static int view_current(sqlite3 *db, const store_view *v)
+{
+    /* SQLite keeps the CREATE statement as written, less TEMP and a schema name. */
+    char *create = sqlite3_mprintf("CREATE VIEW \"%w\" AS %s", v->name, v->select);
+    sqlite3_stmt *st = NULL;
+    int rc = create ? sqlite3_prepare_v2(db, "SELECT sql FROM main.sqlite_schema"
+                                             " WHERE type = 'view' AND name = ?1", -1, &st, NULL)
+                    : SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, v->name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    const int current = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+                        strcmp((const char *)sqlite3_column_text(st, 0), create) == 0;
+    sqlite3_finalize(st);
+    sqlite3_free(create);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? current : -1;
+}
+
+/* (Re)creates view v: in the file, or as a TEMP view of this connection that hides the file's. */
+static int create_view(sqlite3 *db, const store_view *v, int temp)
+{
+    char *sql = sqlite3_mprintf("DROP VIEW IF EXISTS %s.\"%w\"; CREATE %sVIEW \"%w\" AS %s",
+                                temp ? "temp" : "main", v->name, temp ? "TEMP " : "", v->name,
+                                v->select);
+    const int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_install_views(sqlite3 *db, const store_view *views, size_t nviews, int temp, char *err,
+                        size_t errlen)
+{
+    /* Names and SELECTs come from this binary's table, never from input. The first pass only
+     * reads, so that a writer whose file is current takes no write lock. */
+    int stale = 0;
+    for (size_t i = 0; i < nviews; i++) {
+        const int current = view_current(db, &views[i]);
+        if (current < 0) {
+            snprintf(err, errlen, "reading view %s: %s", views[i].name, sqlite3_errmsg(db));
+            return -1;
+        }
+        stale += !current;
+    }
+    if (stale == 0)
+        return 0;
+    if (!temp && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "installing views: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nviews; i++)
+        if (view_current(db, &views[i]) != 1 && create_view(db, &views[i], temp) != 0) {
+            snprintf(err, errlen, "installing view %s: %s", views[i].name, sqlite3_errmsg(db));
+            rc = -1;
+        }
+    if (!temp && rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "installing views: %s", sqlite3_errmsg(db));
+        rc = -1;
+    }
+    if (!temp && rc != 0 && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }

@@ -1,8 +1,11 @@
 /* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary.
+ * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary. This
+ * header is what writers (sweep, run, its workers, merge) use and what every user of the store
+ * shares; store/read.h adds the records the commands that read get.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
- * SQL uses bound parameters everywhere. The store includes no other module of wb. */
+ * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
+ * the user's). The store includes no other module of wb. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -12,10 +15,15 @@
 typedef struct sqlite3 sqlite3;
 typedef struct store store;
 
+/* Writers (sweep, run, its workers, merge) open read-write: they migrate the schema and record
+ * stale runs. Readers (ls, show, compare, report, query, predict) open read-only and never change
+ * the file: a stale run reads as interrupted (store_get_run, store/read.h) without being marked,
+ * and a schema older than this binary's is read as it is (views this binary makes in code are
+ * laid over it as TEMP views) or refused with the commands that migrate it. */
 enum store_open_mode {
     STORE_OPEN_CREATE,      /* read-write; create the file (not its folder) and migrate */
     STORE_OPEN_EXISTING,    /* read-write; the file must exist; migrate */
-    STORE_OPEN_READONLY     /* the file must exist; nothing is written, no stale detection */
+    STORE_OPEN_READONLY     /* the file must exist; nothing is written to it */
 };
 
 /* How long a write waits for another process's write lock before it fails ("locked by another
@@ -25,15 +33,21 @@ enum store_open_mode {
 #define STORE_HEARTBEAT_SECONDS 10
 #define STORE_STALE_SECONDS 60
 
-/* The schema version this binary writes (PRAGMA user_version). */
+/* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
+ * migrating it (a reader refuses an older one, naming the commands that migrate it). */
 #define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_READABLE 1
 
-/* Opens (WAL, busy_timeout, foreign keys), creates or migrates the schema, and (unless read-only)
- * marks `interrupted` every `running` run of this host whose pid is gone (or a zombie) and every
- * run of any host whose heartbeat is more than STORE_STALE_SECONDS old. Read-only, a database in
- * a folder this process cannot write and without -shm and -wal files is read as immutable. */
+/* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
+ * the schema, installs the views made in code, and marks `interrupted` every `running` run of
+ * this host whose pid is gone (or a zombie) and every run of any host whose heartbeat is more than
+ * STORE_STALE_SECONDS old. Read-only, it only checks that the schema is one it can read and lays
+ * the views made in code over the file's as TEMP views where they differ; a database in a folder
+ * this process cannot write and without -shm and -wal files is read as immutable. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
+/* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything
+ * else asks the store. */
 sqlite3 *store_handle(store *s);
 const char *store_path(const store *s);
 int store_schema_version(store *s);
@@ -46,8 +60,9 @@ int store_begin(store *s, char *err, size_t errlen);
 int store_commit(store *s, char *err, size_t errlen);
 void store_rollback(store *s);
 
-/* Marks stale runs interrupted (store_open does this; long-lived processes may call it again).
- * *marked (may be NULL) receives the number of runs changed. */
+/* Marks stale runs interrupted (store_open does this for a writer; long-lived processes may call
+ * it again; a read-only handle refuses). *marked (may be NULL) receives the number of runs
+ * changed. Every read of a run judges it the same way without writing (see store_get_run). */
 int store_mark_stale(store *s, int *marked, char *err, size_t errlen);
 
 /* The folder of a run, relative to the database's folder: "<db name>.runs/<hash12>". */
@@ -79,8 +94,17 @@ int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, s
  * Fails if its name does not fit in namelen. */
 int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
                        size_t errlen);
+/* The sweep named `name`, or when name is NULL the latest one (as store_latest_sweep). On
+ * failure *missing (may be NULL) tells a sweep that does not exist (1) from a database error
+ * (0). */
+int store_pick_sweep(store *s, const char *name, int64_t *sweep_id, int *missing, char *err,
+                     size_t errlen);
 /* Drops the sweep's links to runs (before re-adding the current grid). */
 int store_unlink_sweep_runs(store *s, int64_t sweep_id, char *err, size_t errlen);
+/* The grid index at which the sweep holds the run with this config_hash, else the number of
+ * runs it holds: the next index of a sweep record that only grows (wb run's "run:NAME"). */
+int store_sweep_slot(store *s, int64_t sweep_id, const char *config_hash, int *grid_index,
+                     char *err, size_t errlen);
 
 /* ---- runs ------------------------------------------------------------------------------- */
 
@@ -113,8 +137,19 @@ int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_
 
 enum store_status { STORE_QUEUED, STORE_RUNNING, STORE_FINISHED, STORE_FAILED, STORE_DIVERGED,
                     STORE_INTERRUPTED };
+#define STORE_NSTATUS (STORE_INTERRUPTED + 1)
+/* "queued", "running", ...: the one spelling of each status, in the database and for people. */
 const char *store_status_name(enum store_status st);
 int store_status_parse(const char *name, enum store_status *st);
+
+/* How many runs of a sweep have each status: only the statuses some run has, in the order of
+ * their names (as a summary line lists them). */
+typedef struct store_status_count {
+    enum store_status status;
+    int runs;
+} store_status_count;
+int store_count_by_status(store *s, int64_t sweep_id, store_status_count counts[STORE_NSTATUS],
+                          size_t *n, char *err, size_t errlen);
 
 /* Puts a run back to `queued` and deletes its metrics and checkpoint rows (--force, and
  * --retry-failed for failed and diverged runs). Refuses a run that is `running` with a live
@@ -140,6 +175,13 @@ int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
 int store_claim_run(store *s, int64_t run_id, const store_claim_info *ci, int *claimed, char *err,
                     size_t errlen);
 
+/* The runs of the sweep left to train (queued or interrupted) and the epochs they still need. */
+int store_sweep_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err,
+                     size_t errlen);
+/* The runs of the sweep (those of shard K of N; N = 0: all) whose status is `running`. */
+int store_sweep_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running,
+                        char *err, size_t errlen);
+
 /* The owner of a running run refreshes its heartbeat. Like store_log_epoch and store_finish_run,
  * it fails when the run is no longer `running`, or when this handle claimed the run and the row
  * now names another owner (it was marked stale and claimed again): that process must stop. */
@@ -162,6 +204,8 @@ typedef struct store_run_info {
     int grid_index;             /* in the sweep that created it; -1 if not linked there */
 } store_run_info;
 
+/* A `running` run whose owner is gone (see store_mark_stale) reads as interrupted, its error the
+ * reason a writer records, whether or not one has yet. */
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
 /* A run by integer id or by a unique prefix of its config_hash (case-insensitive). An all-digit
  * text is the id when such a run exists, else a hash prefix; an ambiguous prefix is an error. */
@@ -224,5 +268,21 @@ const store_migration *store_migrations(size_t *nsteps);
  * refuses a database whose version is above the last step. *applied (may be NULL) counts them. */
 int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int *applied,
                   char *err, size_t errlen);
+
+/* ---- views made in code (store_open installs them; exposed for tests) --------------------- */
+
+typedef struct store_view {
+    const char *name;       /* "epochs" */
+    const char *select;     /* its SELECT */
+} store_view;
+
+/* The views this binary makes in code rather than in a schema step (none yet: epochs, final and
+ * summary are in schema.sql; the metric table will generate them). */
+const store_view *store_generated_views(size_t *nviews);
+/* Makes each view's definition the given one where it differs from the file's: in the file
+ * (temp = 0, a writer, one transaction), or as TEMP views of this connection that hide the
+ * file's (temp = 1, a reader: nothing is written to the file). */
+int store_install_views(sqlite3 *db, const store_view *views, size_t nviews, int temp, char *err,
+                        size_t errlen);
 
 #endif

@@ -5,8 +5,8 @@
  * init reaps it: seconds in a container, forever under an init that never reaps. kill(pid, 0)
  * succeeds on a zombie, so its `running` run was not seen as stale and the next sweep ended with
  * that run still `running` (exit 1). A zombie owner now counts as gone; and a worker with nothing
- * left to claim waits for the sweep's runs still running elsewhere (sched_running says how
- * many) instead of ending the sweep with them unfinished. */
+ * left to claim waits for the sweep's runs still running elsewhere (store_sweep_running says
+ * how many) instead of ending the sweep with them unfinished. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +21,6 @@
 
 #include "store/store.h"
 #include "support/tempdir.h"
-#include "wb/sched.h"
 
 static void add_claimed_run(store *s, int64_t *sweep_id, int64_t *run_id, int64_t owner_pid)
 {
@@ -89,10 +88,10 @@ static void test_zombie_owner_is_stale(void **state)
     add_claimed_run(s, &sweep_id, &run_id, z);
 
     int running = -1;
-    assert_int_equal(sched_running(s, sweep_id, 0, 0, &running, err, sizeof err), 0);
+    assert_int_equal(store_sweep_running(s, sweep_id, 0, 0, &running, err, sizeof err), 0);
     assert_int_equal(running, 1);
     /* The run's shard only: grid index 0 is in shard 0/2, not in 1/2. */
-    assert_int_equal(sched_running(s, sweep_id, 1, 2, &running, err, sizeof err), 0);
+    assert_int_equal(store_sweep_running(s, sweep_id, 1, 2, &running, err, sizeof err), 0);
     assert_int_equal(running, 0);
 
     int marked = -1;
@@ -102,7 +101,7 @@ static void test_zombie_owner_is_stale(void **state)
     assert_int_equal(store_get_run(s, run_id, &info, err, sizeof err), 0);
     assert_int_equal(info.status, STORE_INTERRUPTED);
     assert_non_null(strstr(info.error, "is gone"));
-    assert_int_equal(sched_running(s, sweep_id, 0, 0, &running, err, sizeof err), 0);
+    assert_int_equal(store_sweep_running(s, sweep_id, 0, 0, &running, err, sizeof err), 0);
     assert_int_equal(running, 0);
     waitpid(z, NULL, 0);
     store_close(s);

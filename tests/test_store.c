@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/read.h"
 #include "store/store.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -1436,6 +1437,239 @@ static void test_merge_files_and_bad_inputs(void **state)
     assert_int_equal(stats.runs_skipped, 3);
 }
 
+/* ---- records for readers (store/read.h) ------------------------------------------------- */
+
+static void test_read_records(void **state)
+{
+    fixture *f = *state;
+    int64_t b = add_sweep(f->s, "b-sweep"), a = add_sweep(f->s, "a-sweep");
+    int64_t base = add_run(f->s, b, "0", NULL, 1, 1), lap = add_run(f->s, b, "0.5", "8", 1, 0);
+    spec_buf sb;
+    build_spec(&sb, "0.5", "8", 1, 3);
+    int64_t again;
+    CHECK_OK(store_add_run(f->s, a, &sb.spec, &again, NULL, ERR));
+    assert_int_equal(again, lap);
+    claim(f->s, lap);
+    CHECK_OK(log_simple(f->s, lap, 0, NAN, 11, 7, ERR));
+
+    store_sweep_record *w;
+    size_t n;
+    CHECK_OK(store_read_sweeps(f->s, &w, &n, ERR));
+    assert_int_equal(n, 2);
+    assert_string_equal(w[0].name, "a-sweep");   /* by name */
+    assert_int_equal(w[1].id, b);
+    assert_string_equal(w[1].axes, "loss.laplacian_weight,loss.kernel");
+    assert_string_equal(w[1].wb_version, "0.1.0");
+    assert_int_equal(w[1].git_dirty, 1);
+    store_sweep_records_free(w, n);
+
+    store_run_record *r;
+    CHECK_OK(store_read_sweep_runs(f->s, b, &r, &n, ERR));
+    assert_int_equal(n, 2);
+    assert_int_equal(r[0].id, lap);              /* grid order */
+    assert_int_equal(r[0].grid_index, 0);
+    assert_int_equal(r[0].status, STORE_RUNNING);
+    assert_int_equal(r[0].epochs, 2);
+    assert_int_equal(r[0].epochs_done, 0);
+    assert_int_equal(r[0].pid, getpid());
+    assert_int_equal(r[0].threads, 4);
+    assert_int_equal(r[0].train_n, 64);
+    assert_string_equal(r[0].data_source, "builtin: 5 photos");
+    char folder[256];
+    store_run_folder_rel(f->s, r[0].config_hash, folder, sizeof folder);
+    assert_string_equal(r[0].folder, folder);
+    assert_int_equal(r[1].id, base);
+    assert_int_equal(r[1].status, STORE_QUEUED);
+    assert_int_equal(r[1].epochs_done, -1);
+    assert_int_equal(r[1].pid, -1);              /* unknown: NULL */
+    assert_int_equal(r[1].threads, -1);
+    assert_null(r[1].started_at);
+    assert_null(r[1].error);
+    store_run_records_free(r, n);
+
+    store_run_link *l;
+    CHECK_OK(store_read_run_links(f->s, lap, &l, &n, ERR));
+    assert_int_equal(n, 2);
+    assert_string_equal(l[0].sweep, "a-sweep");
+    assert_int_equal(l[0].grid_index, 3);
+    assert_string_equal(l[1].sweep, "b-sweep");
+    assert_int_equal(l[1].grid_index, 0);
+    store_run_links_free(l, n);
+
+    store_param *p;
+    CHECK_OK(store_read_params(f->s, base, &p, &n, ERR));
+    assert_int_equal(n, sb.spec.nparams);
+    for (size_t i = 1; i < n; i++)
+        assert_true(strcmp(p[i - 1].key, p[i].key) < 0);   /* by key */
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].key, "loss.kernel") == 0)
+            assert_null(p[i].value);                        /* does not apply at λ = 0 */
+    store_params_free(p, n);
+
+    store_checkpoint *ck;
+    CHECK_OK(store_read_checkpoints(f->s, lap, &ck, &n, ERR));
+    assert_int_equal(n, 3);
+    assert_string_equal(ck[0].kind, "init");
+    assert_string_equal(ck[1].kind, "best");
+    assert_string_equal(ck[2].kind, "last");
+    store_checkpoints_free(ck, n);
+
+    store_metric_value *m;
+    CHECK_OK(store_read_metrics(f->s, lap, &m, &n, ERR));
+    assert_int_equal(n, 2);
+    assert_string_equal(m[0].split, "test");     /* by epoch, split, name */
+    assert_true(near(m[0].value, 11));
+    assert_string_equal(m[1].split, "val");
+    assert_true(isnan(m[1].value));              /* a NaN was logged */
+    store_metric_values_free(m, n);
+    double v;
+    CHECK_OK(store_read_metric(f->s, lap, 0, "test", "psnr", &v, ERR));
+    assert_true(near(v, 11));
+    CHECK_OK(store_read_metric(f->s, lap, 1, "test", "psnr", &v, ERR));
+    assert_true(isnan(v));                       /* no such row */
+
+    char err[512];
+    store_run_record one;
+    assert_int_equal(store_read_run(f->s, 999, &one, err, sizeof err), -1);
+    assert_contains(err, "no run 999");
+    CHECK_OK(store_read_run(f->s, base, &one, ERR));
+    assert_int_equal(one.grid_index, -1);         /* not read through a sweep */
+    store_run_record_free(&one);
+    int64_t id;
+    int missing = -1;
+    assert_int_equal(store_pick_sweep(f->s, "c-sweep", &id, &missing, err, sizeof err), -1);
+    assert_int_equal(missing, 1);
+    CHECK_OK(store_pick_sweep(f->s, NULL, &id, &missing, ERR));
+    assert_int_equal(id, a);                     /* the latest */
+}
+
+/* ---- readers never write (issue 15, item 5) ----------------------------------------------- */
+
+static void sha256_file(const char *path, char out[65])
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, 65, p));
+    pclose(p);
+}
+
+/* A stale run reads as interrupted to every reader (store_get_run, store_read_run, a sweep's
+ * records) and stays `running` in the file; the next writer records it. */
+static void test_reader_sees_stale(void **state)
+{
+    fixture *f = *state;
+    int64_t sweep = add_sweep(f->s, "stale");
+    int64_t gone = add_run(f->s, sweep, "0.5", "8", 1, 0);
+    int64_t quiet = add_run(f->s, sweep, "0.5", "8", 2, 1);
+    int64_t alive = add_run(f->s, sweep, "0.5", "8", 3, 2);
+    store_claim_info ci = claim_info(dead_pid(), NULL);
+    int claimed;
+    CHECK_OK(store_claim_run(f->s, gone, &ci, &claimed, ERR));
+    ci = claim_info(1, "elsewhere.example");
+    CHECK_OK(store_claim_run(f->s, quiet, &ci, &claimed, ERR));
+    claim(f->s, alive);
+    exec_raw(store_handle(f->s),
+             "UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00Z' WHERE id = 2");
+    store_close(f->s);
+    char before[65], after[65];
+    sha256_file(f->db, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_READONLY, &f->s, ERR));
+    store_run_info info;
+    CHECK_OK(store_get_run(f->s, gone, &info, ERR));
+    assert_int_equal(info.status, STORE_INTERRUPTED);
+    assert_contains(info.error, "is gone");
+    CHECK_OK(store_get_run(f->s, quiet, &info, ERR));
+    assert_int_equal(info.status, STORE_INTERRUPTED);
+    assert_contains(info.error, "no heartbeat");
+    CHECK_OK(store_get_run(f->s, alive, &info, ERR));
+    assert_int_equal(info.status, STORE_RUNNING);
+    store_run_record *r;
+    size_t n;
+    CHECK_OK(store_read_sweep_runs(f->s, sweep, &r, &n, ERR));
+    assert_int_equal(r[0].status, STORE_INTERRUPTED);
+    assert_contains(r[0].error, "is gone");
+    assert_int_equal(r[1].status, STORE_INTERRUPTED);
+    assert_contains(r[1].error, "elsewhere.example");
+    assert_int_equal(r[2].status, STORE_RUNNING);
+    store_run_records_free(r, n);
+    store_run_record one;
+    CHECK_OK(store_read_run(f->s, gone, &one, ERR));
+    assert_int_equal(one.status, STORE_INTERRUPTED);
+    store_run_record_free(&one);
+    assert_rows(store_handle(f->s), "SELECT status FROM runs ORDER BY id",
+                "running\nrunning\nrunning\n");
+    store_close(f->s);
+    sha256_file(f->db, after);
+    assert_string_equal(after, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
+    assert_rows(store_handle(f->s), "SELECT status FROM runs ORDER BY id",
+                "interrupted\ninterrupted\nrunning\n");
+}
+
+/* A reader of a schema older than it reads is refused with the commands that migrate it, and the
+ * file is left as it was; a writer migrates it. */
+static void test_reader_refuses_old_schema(void **state)
+{
+    fixture *f = *state;
+    char path[256], err[1024];
+    struct stat sb;
+    store *s = NULL;
+    snprintf(path, sizeof path, "%s/old.db", f->dir);
+    write_file(path, "");
+    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
+    assert_null(s);
+    assert_contains(err, "schema version 0");
+    assert_contains(err, "wb sweep FILE.ini --db");
+    assert_contains(err, "wb merge");
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &s, ERR));
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+    store_close(s);
+    CHECK_OK(store_open(path, STORE_OPEN_READONLY, &s, ERR));
+    store_close(s);
+}
+
+/* The views made in code: a writer puts them in the file once (again only when they change), a
+ * reader lays them over the file as TEMP views and writes nothing. */
+static void test_views_made_in_code(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = store_handle(f->s);
+    const store_view v1[] = {{"answer", "SELECT 42 AS x"}}, v2[] = {{"answer", "SELECT 43 AS x"}};
+    CHECK_OK(store_install_views(db, v1, 1, 0, ERR));
+    assert_rows(db, "SELECT x FROM answer", "42\n");
+    const int64_t cookie = query_int(db, "PRAGMA schema_version");
+    CHECK_OK(store_install_views(db, v1, 1, 0, ERR));
+    assert_int_equal(query_int(db, "PRAGMA schema_version"), cookie);   /* current: untouched */
+    store_close(f->s);
+    char before[65], after[65];
+    sha256_file(f->db, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_READONLY, &f->s, ERR));
+    db = store_handle(f->s);
+    CHECK_OK(store_install_views(db, v2, 1, 1, ERR));
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    CHECK_OK(store_install_views(db, v2, 1, 1, ERR));                   /* again: replaced */
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    assert_rows(db, "SELECT x FROM main.answer", "42\n");
+    store_close(f->s);
+    sha256_file(f->db, after);
+    assert_string_equal(after, before);
+
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
+    db = store_handle(f->s);
+    CHECK_OK(store_install_views(db, v2, 1, 0, ERR));
+    assert_rows(db, "SELECT x FROM answer", "43\n");
+    size_t nviews = 99;
+    store_generated_views(&nviews);
+    assert_int_equal(nviews, 0);   /* none yet: schema.sql holds epochs, final and summary */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1459,6 +1693,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_files_and_bad_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,14 @@
-/* wb/cmd.c: what every subcommand shares: error lines, usage, option errors. */
+/* wb/cmd.c: what every subcommand shares: error lines, option parsing and usage, opening the
+ * database. */
 #include "wb/cmd.h"
 
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+
+#include "plots/analysis.h"
+#include "wb/util.h"
 
 void wb_error(const char *cmd, const char *fmt, ...)
 {
@@ -14,6 +18,53 @@ void wb_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+#define MAX_OPTIONS 32
+
+int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
+              int positionals)
+{
+    /* getopt_long returns 256 + k for the k-th option, or its letter. */
+    struct option longs[MAX_OPTIONS + 2];
+    char letters[2 * MAX_OPTIONS + 2] = "h";
+    size_t n = 0;
+    for (; opts[n].name && n < MAX_OPTIONS; n++) {
+        const int has_arg = opts[n].flag ? no_argument : required_argument;
+        longs[n] = (struct option){ opts[n].name, has_arg, 0, 256 + (int)n };
+        if (opts[n].letter)
+            snprintf(letters + strlen(letters), 3, "%c%s", opts[n].letter,
+                     has_arg == required_argument ? ":" : "");
+    }
+    longs[n] = (struct option){ "help", no_argument, 0, 'h' };
+    longs[n + 1] = (struct option){ 0, 0, 0, 0 };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, letters, longs, NULL)) != -1) {
+        if (c == 'h')
+            return cmd_usage(usage, WB_EXIT_OK);
+        size_t k = n;   /* the option, or n when there is none (getopt_long's '?' or ':') */
+        if (c >= 256)
+            k = (size_t)c - 256;
+        else
+            for (size_t i = 0; i < n; i++)
+                if (opts[i].letter == c)
+                    k = i;
+        if (k >= n)
+            return cmd_bad_option(cmd, usage, argv);
+        if (opts[k].flag)
+            *opts[k].flag = 1;
+        else if (opts[k].text)
+            *opts[k].text = optarg;
+        else if (opts[k].take) {
+            const int status = opts[k].take(opts[k].ctx, optarg);
+            if (status != 0)
+                return status;
+        }
+    }
+    if (positionals >= 0 && argc - optind != positionals)
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    return -1;
 }
 
 int cmd_usage(const char *usage, int status)
@@ -30,6 +81,40 @@ int cmd_bad_option(const char *cmd, const char *usage, char **argv)
     else
         wb_error(cmd, "unknown option %s", opt ? opt : "?");
     return cmd_usage(usage, WB_EXIT_USAGE);
+}
+
+int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)
+{
+    char err[2048], dir[4096];
+    *s = NULL;
+    if (mode == STORE_OPEN_CREATE) {
+        wb_dirname(path, dir, sizeof dir);
+        if (wb_mkdirs(dir, err, sizeof err) != 0) {
+            wb_error(cmd, "cannot create the folder of the database %s: %s", path, err);
+            return WB_EXIT_FAILURE;
+        }
+    }
+    if (store_open(path, mode, s, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        return mode == STORE_OPEN_READONLY ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    }
+    return WB_EXIT_OK;
+}
+
+int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a)
+{
+    store *s;
+    int status = cmd_open_store(cmd, path, STORE_OPEN_READONLY, &s);
+    if (status != WB_EXIT_OK)
+        return status;
+    char err[1024];
+    int usage_error;
+    if (analysis_open(s, sweep, STATS_ALPHA_DEFAULT, a, &usage_error, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        status = usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    }
+    store_close(s);
+    return status;
 }
 
 int wb_exit_for_signal(int sig)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/store.h"
+
 enum wb_exit {
     WB_EXIT_OK = 0,
     WB_EXIT_FAILURE = 1,    /* a run failed, or I/O failed while training or writing */
@@ -31,10 +33,45 @@ int cmd_config(int argc, char **argv);
 /* "wb CMD: message\n" on stderr. */
 void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One option of a command, for cmd_parse. An option either takes an argument, kept in *text
+ * (the last one given wins) or handed to take (which checks it: 0, or after its own message the
+ * exit status), or is a flag that sets *flag to 1. letter, when not 0, is its one-letter form. */
+typedef struct cmd_option {
+    const char *name;
+    char letter;
+    const char **text;
+    int *flag;
+    int (*take)(void *ctx, const char *arg);
+    void *ctx;
+} cmd_option;
+
+/* Parses a command's options as every command does (getopt_long, options and arguments in any
+ * order, --help and -h for the usage), then checks that `positionals` arguments follow them
+ * (-1: any number); they are argv[optind] on. opts ends with an entry whose name is NULL.
+ * Returns -1 to go on, else the exit status: 0 after --help, 2 after a usage error (said, and
+ * the usage printed), or what a take function returned. */
+int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
+              int positionals);
+
 /* Prints a command's usage: to stdout for --help (returns 0), else to stderr (returns 2). */
 int cmd_usage(const char *usage, int status);
 /* After getopt_long returned '?' or ':' (opterr = 0): names the option, then the usage. */
 int cmd_bad_option(const char *cmd, const char *usage, char **argv);
+
+/* Opens the database at path for the command cmd, the one way every command does:
+ * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),
+ * STORE_OPEN_CREATE for those that write (sweep, run, merge; the database's folder is created too),
+ * STORE_OPEN_EXISTING for a sweep's workers. Returns 0, or, after "wb CMD: message" on stderr, the
+ * exit status to end with: 2 when a database to read is missing or is not one (the user's to
+ * fix), 1 when one to write cannot be made or opened. */
+int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s);
+
+typedef struct analysis analysis;
+/* wb compare's and wb report's input: the database at path opened to read, the sweep named
+ * `sweep` (the most recently run one when NULL) loaded and analysed (plots/analysis.h) at
+ * STATS_ALPHA_DEFAULT, the database closed again. Returns 0, or after the message the exit
+ * status: 2 for a missing database or sweep, 1 for any other failure. */
+int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a);
 
 /* The exit status for a stop signal (130 for SIGINT, 143 for SIGTERM). */
 int wb_exit_for_signal(int sig);

@@ -1,7 +1,6 @@
 /* wb compare: the key table of a sweep on the terminal: per configuration, n, mean, sd and the
  * 95% t-interval of one metric, and the paired difference against the λ = 0 baseline with its
  * interval, p-value, Holm-adjusted p-value and verdict (plots/analysis.h computes all of it). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +57,24 @@ static const char *verdict_text(const analysis_config *c, const analysis_stat *s
     return stats_verdict_name(st->verdict);
 }
 
+/* One configuration's statistic of a metric at an epoch choice, and which parts of it exist. */
+typedef struct row {
+    const analysis_config *c;
+    const analysis_stat *st;
+    const stats_summary *s;
+    const stats_paired *pd;
+    int has, pairs, tested;     /* a value, seed pairs with the baseline, a test */
+} row;
+
+static row row_of(const analysis *a, size_t ci, int m, enum analysis_at at)
+{
+    const analysis_config *c = &a->configs[ci];
+    const analysis_stat *st = &c->stat[at][m];
+    row r = { c, st, &st->summary, &st->paired, st->n > 0, st->npairs > 0, 0 };
+    r.tested = r.pairs && r.pd->has_test;
+    return r;
+}
+
 static table *csv_table(const analysis *a, int m, enum analysis_at at)
 {
     static const char *const headers[] = {
@@ -68,31 +85,27 @@ static table *csv_table(const analysis *a, int m, enum analysis_at at)
     enum { NCOLS = sizeof headers / sizeof headers[0] };
     table *t = table_new(NCOLS, headers);
     for (size_t ci = 0; t && ci < a->nconfigs; ci++) {
-        const analysis_config *c = &a->configs[ci];
-        const analysis_stat *st = &c->stat[at][m];
-        const stats_summary *s = &st->summary;
-        const stats_paired *pd = &st->paired;
-        int has = st->n > 0, pairs = st->npairs > 0, tested = pairs && pd->has_test;
+        const row r = row_of(a, ci, m, at);
         char buf[NCOLS][64];
-        snprintf(buf[0], 64, "%.12s", c->config_id);
-        csv_cell(buf[2], 64, c->lambda);
-        snprintf(buf[6], 64, "%zu", st->n);
-        snprintf(buf[7], 64, "%zu", c->nruns);
-        csv_cell(buf[8], 64, has ? s->mean : NAN);
-        csv_cell(buf[9], 64, has ? s->sd : NAN);
-        csv_cell(buf[10], 64, has ? s->ci_low : NAN);
-        csv_cell(buf[11], 64, has ? s->ci_high : NAN);
-        snprintf(buf[12], 64, "%zu", st->npairs);
-        csv_cell(buf[13], 64, pairs ? pd->diff.mean : NAN);
-        csv_cell(buf[14], 64, pairs ? pd->diff.ci_low : NAN);
-        csv_cell(buf[15], 64, pairs ? pd->diff.ci_high : NAN);
-        csv_cell(buf[16], 64, tested ? pd->p : NAN);
-        csv_cell(buf[17], 64, tested ? st->p_holm : NAN);
+        snprintf(buf[0], 64, "%.12s", r.c->config_id);
+        csv_cell(buf[2], 64, r.c->lambda);
+        snprintf(buf[6], 64, "%zu", r.st->n);
+        snprintf(buf[7], 64, "%zu", r.c->nruns);
+        csv_cell(buf[8], 64, r.has ? r.s->mean : NAN);
+        csv_cell(buf[9], 64, r.has ? r.s->sd : NAN);
+        csv_cell(buf[10], 64, r.has ? r.s->ci_low : NAN);
+        csv_cell(buf[11], 64, r.has ? r.s->ci_high : NAN);
+        snprintf(buf[12], 64, "%zu", r.st->npairs);
+        csv_cell(buf[13], 64, r.pairs ? r.pd->diff.mean : NAN);
+        csv_cell(buf[14], 64, r.pairs ? r.pd->diff.ci_low : NAN);
+        csv_cell(buf[15], 64, r.pairs ? r.pd->diff.ci_high : NAN);
+        csv_cell(buf[16], 64, r.tested ? r.pd->p : NAN);
+        csv_cell(buf[17], 64, r.tested ? r.st->p_holm : NAN);
         snprintf(buf[19], 64, "%d", a->best[at][m] == (long)ci);
-        const char *cells[NCOLS] = { buf[0], c->label, buf[2], c->kernel, c->border,
-                                     c->kernel_norm, buf[6], buf[7], buf[8], buf[9], buf[10],
+        const char *cells[NCOLS] = { buf[0], r.c->label, buf[2], r.c->kernel, r.c->border,
+                                     r.c->kernel_norm, buf[6], buf[7], buf[8], buf[9], buf[10],
                                      buf[11], buf[12], buf[13], buf[14], buf[15], buf[16],
-                                     buf[17], verdict_text(c, st), buf[19] };
+                                     buf[17], verdict_text(r.c, r.st), buf[19] };
         if (table_add(t, cells) != 0) {
             table_free(t);
             return NULL;
@@ -132,35 +145,31 @@ static table *aligned_table(const analysis *a, int m, enum analysis_at at)
     column_decimals(a, m, at, &d, &dd);
     table *t = table_new(NCOLS, headers);
     for (size_t ci = 0; t && ci < a->nconfigs; ci++) {
-        const analysis_config *c = &a->configs[ci];
-        const analysis_stat *st = &c->stat[at][m];
-        const stats_summary *s = &st->summary;
-        const stats_paired *pd = &st->paired;
-        int has = st->n > 0, pairs = st->npairs > 0, tested = pairs && pd->has_test;
+        const row r = row_of(a, ci, m, at);
         char buf[NCOLS][96];
-        snprintf(buf[2], 96, "%zu/%zu", st->n, c->nruns);
-        cell(buf[3], 96, has ? s->mean : NAN, d);
-        cell(buf[4], 96, has ? s->sd : NAN, d);
-        if (has && s->has_spread)
-            snprintf(buf[5], 96, "[%.*f, %.*f]", d, s->ci_low, d, s->ci_high);
+        snprintf(buf[2], 96, "%zu/%zu", r.st->n, r.c->nruns);
+        cell(buf[3], 96, r.has ? r.s->mean : NAN, d);
+        cell(buf[4], 96, r.has ? r.s->sd : NAN, d);
+        if (r.has && r.s->has_spread)
+            snprintf(buf[5], 96, "[%.*f, %.*f]", d, r.s->ci_low, d, r.s->ci_high);
         else
-            snprintf(buf[5], 96, has ? "no interval (1 seed)" : "-");
-        if (pairs)
-            snprintf(buf[6], 96, "%+.*f", dd, pd->diff.mean);
+            snprintf(buf[5], 96, r.has ? "no interval (1 seed)" : "-");
+        if (r.pairs)
+            snprintf(buf[6], 96, "%+.*f", dd, r.pd->diff.mean);
         else
             snprintf(buf[6], 96, "-");
-        if (tested)
-            snprintf(buf[7], 96, "[%+.*f, %+.*f]", dd, pd->diff.ci_low, dd, pd->diff.ci_high);
+        if (r.tested)
+            snprintf(buf[7], 96, "[%+.*f, %+.*f]", dd, r.pd->diff.ci_low, dd, r.pd->diff.ci_high);
         else
-            snprintf(buf[7], 96, pairs ? "no interval (1 pair)" : "-");
-        snprintf(buf[8], 96, c->is_baseline ? "-" : "%zu", st->npairs);
+            snprintf(buf[7], 96, r.pairs ? "no interval (1 pair)" : "-");
+        snprintf(buf[8], 96, r.c->is_baseline ? "-" : "%zu", r.st->npairs);
         char p[32];
-        analysis_format_p(tested ? pd->p : NAN, p, sizeof p);
-        snprintf(buf[9], 96, "%s", tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
-        analysis_format_p(tested ? st->p_holm : NAN, p, sizeof p);
-        snprintf(buf[10], 96, "%s", tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
-        const char *verdict = tested || !pairs ? verdict_text(c, st) : "no test (1 seed)";
-        const char *cells[NCOLS] = { a->best[at][m] == (long)ci ? "*" : "", c->label, buf[2],
+        analysis_format_p(r.tested ? r.pd->p : NAN, p, sizeof p);
+        snprintf(buf[9], 96, "%s", r.tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
+        analysis_format_p(r.tested ? r.st->p_holm : NAN, p, sizeof p);
+        snprintf(buf[10], 96, "%s", r.tested ? p + 2 + (p[2] == '=' ? 2 : 0) : "-");
+        const char *verdict = r.tested || !r.pairs ? verdict_text(r.c, r.st) : "no test (1 seed)";
+        const char *cells[NCOLS] = { a->best[at][m] == (long)ci ? "*" : "", r.c->label, buf[2],
                                      buf[3], buf[4], buf[5], buf[6], buf[7], buf[8], buf[9],
                                      buf[10], verdict };
         if (table_add(t, cells) != 0) {
@@ -194,29 +203,16 @@ static void print_notes(const analysis *a, int m, enum analysis_at at)
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "sweep", required_argument, 0, 's' },
-                                          { "metric", required_argument, 0, 'm' },
-                                          { "at", required_argument, 0, 'a' },
-                                          { "csv", no_argument, 0, 'c' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *metric = "test.psnr";
     const char *at_name = "last";
-    int csv = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep = optarg; break;
-        case 'm': metric = optarg; break;
-        case 'a': at_name = optarg; break;
-        case 'c': csv = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("compare", usage, argv);
-        }
-    }
-    if (optind != argc)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    int csv = 0;
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+                                { .name = "metric", .text = &metric },
+                                { .name = "at", .text = &at_name }, { .name = "csv", .flag = &csv },
+                                { 0 } };
+    int status = cmd_parse("compare", usage, argc, argv, opts, 0);
+    if (status >= 0)
+        return status;
     int m = analysis_series_find(metric);
     if (m < 0 || m >= ANALYSIS_NCOMPARED) {
         wb_error("compare", "--metric '%s' is not a val or test metric: use SPLIT.NAME with "
@@ -233,15 +229,11 @@ int cmd_compare(int argc, char **argv)
         return WB_EXIT_USAGE;
     }
 
-    char err[1024];
     analysis *a;
-    int usage_error;
-    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
-        wb_error("compare", "%s", err);
-        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
-    }
+    status = cmd_open_analysis("compare", db, sweep, &a);
+    if (status != WB_EXIT_OK)
+        return status;
     table *t = csv ? csv_table(a, m, at) : aligned_table(a, m, at);
-    int status = WB_EXIT_OK;
     if (!t) {
         wb_error("compare", "out of memory");
         status = WB_EXIT_FAILURE;

@@ -1,6 +1,4 @@
 /* wb config --defaults: every configuration key with its default, as an INI file. */
-#include <getopt.h>
-
 #include "wb/cmd.h"
 #include "wb/config.h"
 
@@ -11,19 +9,12 @@ static const char usage[] =
 
 int cmd_config(int argc, char **argv)
 {
-    static const struct option opts[] = { { "defaults", no_argument, 0, 'd' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int defaults = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cmd_usage(usage, WB_EXIT_OK);
-        if (c == 'd')
-            defaults = 1;
-        else
-            return cmd_bad_option("config", usage, argv);
-    }
-    if (!defaults || optind != argc)
+    int defaults = 0;
+    const cmd_option opts[] = { { .name = "defaults", .flag = &defaults }, { 0 } };
+    const int status = cmd_parse("config", usage, argc, argv, opts, 0);
+    if (status >= 0)
+        return status;
+    if (!defaults)
         return cmd_usage(usage, WB_EXIT_USAGE);
     config_print_defaults(stdout);
     return WB_EXIT_OK;

@@ -98,20 +98,12 @@ static int show_data(const config_run *r, const dataset *ds, const char *path, c
 
 int cmd_data(int argc, char **argv)
 {
-    static const struct option opts[] = { { "out", required_argument, 0, 'o' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *out = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("data", usage, argv);
-        }
-    }
-    if (optind != argc - 2 || !out ||
-        (strcmp(argv[optind], "export") && strcmp(argv[optind], "show")))
+    const cmd_option opts[] = { { .name = "out", .text = &out }, { 0 } };
+    int status = cmd_parse("data", usage, argc, argv, opts, 2);
+    if (status >= 0)
+        return status;
+    if (!out || (strcmp(argv[optind], "export") && strcmp(argv[optind], "show")))
         return cmd_usage(usage, WB_EXIT_USAGE);
     const int export = strcmp(argv[optind], "export") == 0;
     const char *file = argv[optind + 1];
@@ -120,7 +112,8 @@ int cmd_data(int argc, char **argv)
     config *cfg = NULL;
     config_grid *g = NULL;
     dataset ds;
-    int status = WB_EXIT_USAGE, loaded = 0;
+    int loaded = 0;
+    status = WB_EXIT_USAGE;
     if (config_parse_file(file, &cfg, err, sizeof err) != 0 ||
         config_expand(cfg, &g, err, sizeof err) != 0) {
         wb_error("data", "%s", err);

@@ -1,13 +1,10 @@
-/* wb ls: every run with its sweep, status, progress, axes and latest test PSNR. Opening the
- * database marks stale runs interrupted first, so what it shows is the truth. */
-#include <getopt.h>
+/* wb ls: every run with its sweep, status, progress, axes and latest test PSNR. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "store/store.h"
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/table.h"
@@ -19,65 +16,112 @@ static const char usage[] =
     "  --db PATH      database (default results/wb.db)\n"
     "  --sweep NAME   only this sweep\n";
 
-/* One row per (sweep, run); the axes label is built from the run's params for the sweep's axes. */
-static const char list_sql[] =
-    "SELECT r.id, substr(r.config_hash, 1, 12), s.name, r.status,"
-    " CASE WHEN r.epochs_done < 0 THEN '-' ELSE r.epochs_done || '/' || r.epochs END,"
-    " (SELECT group_concat(replace(p.key, 'loss.laplacian_weight', 'λ') || '=' ||"
-    "   coalesce(p.value, '-'), ' ') FROM params p WHERE p.run_id = r.id"
-    "   AND instr(',' || s.axes || ',', ',' || p.key || ',') > 0),"
-    " r.seed,"
-    " (SELECT printf('%.3f', m.value) FROM metrics m WHERE m.run_id = r.id AND m.split = 'test'"
-    "   AND m.name = 'psnr' AND m.epoch = r.epochs_done),"
-    " r.error"
-    " FROM sweep_runs l JOIN runs r ON r.id = l.run_id JOIN sweeps s ON s.id = l.sweep_id"
-    " WHERE ?1 IS NULL OR s.name = ?1 ORDER BY s.name, l.grid_index";
+/* Whether key is one of the comma-separated axes. */
+static int is_axis(const char *axes, const char *key)
+{
+    const size_t n = strlen(key);
+    for (const char *p = axes ? axes : ""; *p;) {
+        const size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, key, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* The run's values of the sweep's axes, "key=value" by key ('-' where a key does not apply, λ
+ * for the Laplacian weight); "" when the sweep has no axes. */
+static void axes_label(const store_param *p, size_t np, const char *axes, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < np && used < len; i++)
+        if (is_axis(axes, p[i].key))
+            used += (size_t)snprintf(out + used, len - used, "%s%s=%s", used ? " " : "",
+                                     strcmp(p[i].key, "loss.laplacian_weight") == 0 ? "λ"
+                                                                                    : p[i].key,
+                                     p[i].value ? p[i].value : "-");
+}
+
+/* One row of the listing: the run, as it stands in the sweep. */
+static int add_run(table *t, store *s, const store_sweep_record *w, const store_run_record *r,
+                   char *err, size_t errlen)
+{
+    store_param *params;
+    size_t np;
+    double psnr;
+    if (store_read_params(s, r->id, &params, &np, err, errlen) != 0)
+        return -1;
+    if (store_read_metric(s, r->id, r->epochs_done, "test", "psnr", &psnr, err, errlen) != 0) {
+        store_params_free(params, np);
+        return -1;
+    }
+    char id[24], hash[16], epochs[32], axes[2048], seed[24], test_psnr[32];
+    snprintf(id, sizeof id, "%lld", (long long)r->id);
+    snprintf(hash, sizeof hash, "%.12s", r->config_hash);
+    if (r->epochs_done < 0)
+        snprintf(epochs, sizeof epochs, "-");
+    else if (r->epochs >= 0)
+        snprintf(epochs, sizeof epochs, "%d/%d", r->epochs_done, r->epochs);
+    else
+        epochs[0] = '\0';
+    axes_label(params, np, w->axes, axes, sizeof axes);
+    snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
+    if (isnan(psnr))
+        test_psnr[0] = '\0';   /* not logged yet, or NaN (a diverged run) */
+    else if (isinf(psnr))
+        snprintf(test_psnr, sizeof test_psnr, "%sInf", psnr < 0 ? "-" : "");
+    else
+        snprintf(test_psnr, sizeof test_psnr, "%.3f", psnr);
+    const char *cells[] = { id, hash, w->name, store_status_name(r->status), epochs, axes, seed,
+                            test_psnr, r->error };
+    store_params_free(params, np);
+    if (table_add(t, cells) == 0)
+        return 0;
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* The runs of every sweep (or of the one named), by sweep name and grid order. */
+static int list_runs(store *s, const char *sweep, table *t, char *err, size_t errlen)
+{
+    store_sweep_record *w;
+    size_t nw;
+    if (store_read_sweeps(s, &w, &nw, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nw; i++) {
+        store_run_record *r;
+        size_t nr;
+        if (sweep && strcmp(w[i].name, sweep) != 0)
+            continue;
+        if ((rc = store_read_sweep_runs(s, w[i].id, &r, &nr, err, errlen)) != 0)
+            break;
+        for (size_t k = 0; rc == 0 && k < nr; k++)
+            rc = add_run(t, s, &w[i], &r[k], err, errlen);
+        store_run_records_free(r, nr);
+    }
+    store_sweep_records_free(w, nw);
+    return rc;
+}
 
 int cmd_ls(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "sweep", required_argument, 0, 's' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("ls", usage, argv);
-        }
-    }
-    if (optind != argc)
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    char err[1024];
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+                                { 0 } };
     store *s;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("ls", "%s", err);
-        return WB_EXIT_USAGE;
-    }
-    sqlite3_stmt *st;
-    int status = WB_EXIT_OK;
-    if (sqlite3_prepare_v2(store_handle(s), list_sql, -1, &st, NULL) != SQLITE_OK) {
-        wb_error("ls", "%s: %s", db, sqlite3_errmsg(store_handle(s)));
-        store_close(s);
-        return WB_EXIT_FAILURE;
-    }
-    if (sweep)
-        sqlite3_bind_text(st, 1, sweep, -1, SQLITE_STATIC);
+    int status = cmd_parse("ls", usage, argc, argv, opts, 0);
+    if (status >= 0 || (status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+        return status;
     static const char *const headers[] = { "id", "hash", "sweep", "status", "epochs", "axes",
                                            "seed", "test_psnr", "error" };
+    char err[1024] = "out of memory";
     table *t = table_new(9, headers);
-    while (t && sqlite3_step(st) == SQLITE_ROW) {
-        const char *cells[9];
-        for (int k = 0; k < 9; k++)
-            cells[k] = (const char *)sqlite3_column_text(st, k);
-        table_add(t, cells);
-    }
-    sqlite3_finalize(st);
-    if (!t || table_rows(t) == 0) {
+    if (!t || list_runs(s, sweep, t, err, sizeof err) != 0) {
+        wb_error("ls", "%s", err);
+        status = WB_EXIT_FAILURE;
+    } else if (table_rows(t) == 0) {
         if (sweep)
             wb_error("ls", "%s: no runs in a sweep named '%s'", db, sweep);
         else

@@ -4,7 +4,6 @@
 
 #include "store/store.h"
 #include "wb/cmd.h"
-#include "wb/util.h"
 
 static const char usage[] =
     "usage: wb merge OUT.db IN.db...\n\n"
@@ -14,25 +13,16 @@ static const char usage[] =
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cmd_usage(usage, WB_EXIT_OK);
-        return cmd_bad_option("merge", usage, argv);
-    }
+    const cmd_option opts[] = { { 0 } };
+    char err[2048];
+    store *out;
+    int status = cmd_parse("merge", usage, argc, argv, opts, -1);
+    if (status >= 0)
+        return status;
     if (argc - optind < 2)
         return cmd_usage(usage, WB_EXIT_USAGE);
-    char err[2048], dir[4096];
-    store *out;
-    wb_dirname(argv[optind], dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0 ||
-        store_open(argv[optind], STORE_OPEN_CREATE, &out, err, sizeof err) != 0) {
-        wb_error("merge", "%s", err);
-        return WB_EXIT_FAILURE;
-    }
-    int status = WB_EXIT_OK;
+    if ((status = cmd_open_store("merge", argv[optind], STORE_OPEN_CREATE, &out)) != WB_EXIT_OK)
+        return status;
     for (int i = optind + 1; i < argc; i++) {
         store_merge_stats ms = { 0 };
         if (store_merge(out, argv[i], &ms, err, sizeof err) != 0) {

@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "data/npy.h"
 #include "model/metrics.h"
 #include "model/unet.h"
-#include "store/store.h"
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/util.h"
@@ -32,62 +30,61 @@ typedef struct predict_model {
     char weights[4096];
 } predict_model;
 
-/* The run's architecture and the path of its checkpoint of `kind`. */
+/* A run's param as an integer (0 when absent); "true" is 1. */
+static int param_int(const store_param *p, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].key, key) == 0 && p[i].value)
+            return strcmp(p[i].value, "true") == 0 ? 1 : atoi(p[i].value);
+    return 0;
+}
+
+/* The run's architecture, thread count and batch size, and the path of its checkpoint of
+ * `kind`. */
 static int find_model(store *s, int64_t run_id, const char *kind, predict_model *pm, char *err,
                       size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_handle(s),
-                           "SELECT r.depth, r.base_channels, r.residual, c.path, r.threads, "
-                           "r.batch_size, c.epoch FROM runs r "
-                           "LEFT JOIN checkpoints c ON c.run_id = r.id AND c.kind = ?2 "
-                           "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(store_handle(s)));
-        return -1;
+    store_run_record r;
+    store_param *p = NULL;
+    store_checkpoint *ck = NULL;
+    size_t np = 0, nck = 0;
+    int rc = store_read_run(s, run_id, &r, err, errlen) == 0 &&
+             store_read_params(s, run_id, &p, &np, err, errlen) == 0 &&
+             store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 ? 0 : -1;
+    if (rc == 0) {
+        pm->m.depth = param_int(p, np, "model.depth");
+        pm->m.base_channels = param_int(p, np, "model.base_channels");
+        pm->m.residual = param_int(p, np, "model.residual");
+        pm->batch = param_int(p, np, "train.batch_size");
+        pm->threads = r.threads > 0 ? (int)r.threads : 0;
+        rc = -1;
+        for (size_t i = 0; rc != 0 && i < nck; i++)
+            if (strcmp(ck[i].kind, kind) == 0) {
+                store_resolve_path(s, ck[i].path, pm->weights, sizeof pm->weights);
+                pm->epoch = ck[i].epoch;
+                rc = 0;
+            }
+        if (rc != 0)
+            snprintf(err, errlen, "run %lld has no %s checkpoint yet", (long long)run_id, kind);
     }
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 3) != SQLITE_NULL) {
-        pm->m.depth = sqlite3_column_int(st, 0);
-        pm->m.base_channels = sqlite3_column_int(st, 1);
-        pm->m.residual = sqlite3_column_int(st, 2);
-        store_resolve_path(s, (const char *)sqlite3_column_text(st, 3), pm->weights,
-                           sizeof pm->weights);
-        pm->threads = sqlite3_column_int(st, 4);
-        pm->batch = sqlite3_column_int(st, 5);
-        pm->epoch = sqlite3_column_int(st, 6);
-        rc = 0;
-    } else {
-        snprintf(err, errlen, "run %lld has no %s checkpoint yet", (long long)run_id, kind);
-    }
-    sqlite3_finalize(st);
+    store_run_record_free(&r);
+    store_params_free(p, np);
+    store_checkpoints_free(ck, nck);
     return rc;
 }
 
 int cmd_predict(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "input", required_argument, 0, 'i' }, { "out", required_argument, 0, 'o' },
-        { "db", required_argument, 0, 'd' }, { "checkpoint", required_argument, 0, 'c' },
-        { "target", required_argument, 0, 't' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
                *target = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i': in = optarg; break;
-        case 'o': out = optarg; break;
-        case 'd': db = optarg; break;
-        case 'c': kind = optarg; break;
-        case 't': target = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("predict", usage, argv);
-        }
-    }
-    if (optind != argc - 1 || !in || !out || (strcmp(kind, "best") && strcmp(kind, "last")))
+    const cmd_option opts[] = { { .name = "input", .text = &in }, { .name = "out", .text = &out },
+                                { .name = "db", .text = &db },
+                                { .name = "checkpoint", .text = &kind },
+                                { .name = "target", .text = &target }, { 0 } };
+    int status = cmd_parse("predict", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
+    if (!in || !out || (strcmp(kind, "best") && strcmp(kind, "last")))
         return cmd_usage(usage, WB_EXIT_USAGE);
 
     char err[2048];
@@ -96,13 +93,11 @@ int cmd_predict(int argc, char **argv)
     predict_model pm;
     float *x = NULL, *y = NULL, *t = NULL;
     size_t n;
-    int h, w, status = WB_EXIT_USAGE;
+    int h, w;
     unet *u = NULL;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("predict", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    if ((status = cmd_open_store("predict", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+        return status;
+    status = WB_EXIT_USAGE;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||
         find_model(s, run_id, kind, &pm, err, sizeof err) != 0 ||
         npy_read_inputs(in, &x, &n, &h, &w, err, sizeof err) != 0) {

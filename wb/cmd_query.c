@@ -20,7 +20,9 @@ static const char usage[] =
     "Runs read-only SQL (SELECT, WITH, read-only PRAGMAs) on the database and prints each result\n"
     "as an aligned table, or as CSV with --csv. Statements that would write are refused with\n"
     "exit status 2 and nothing is run. Tables: sweeps, runs, sweep_runs, params, metrics,\n"
-    "checkpoints; views: epochs, final, summary (see README.md for examples).\n\n"
+    "checkpoints; views: epochs, final, summary (see README.md for examples). Rows are read as\n"
+    "stored: a run whose process died or whose heartbeat stopped stays `running` here until a\n"
+    "command that writes (wb sweep) records it `interrupted`; wb ls and wb show say so at once.\n\n"
     "  --db PATH   database (default results/wb.db)\n"
     "  --csv       CSV (RFC 4180) instead of aligned columns\n";
 
@@ -35,40 +37,23 @@ static int deny_attach(void *ctx, int action, const char *a, const char *b, cons
 
 int cmd_query(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "csv", no_argument, 0, 'c' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE;
-    int csv = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'c': csv = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("query", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    const char *sql = argv[optind];
-
+    int csv = 0;
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "csv", .flag = &csv },
+                                { 0 } };
     char err[1024];
-    store *s = NULL;
-    /* Opening read-write first marks stale runs interrupted, as every command does; a database
-     * this user may only read is queried all the same. */
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) == 0)
-        store_close(s);
-    if (store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
-        wb_error("query", "%s", err);
-        return WB_EXIT_USAGE;
-    }
+    store *s;
+    int status = cmd_parse("query", usage, argc, argv, opts, 1);
+    if (status >= 0 ||
+        (status = cmd_open_store("query", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+        return status;
+    const char *sql = argv[optind];
     sqlite3 *h = store_handle(s);
     sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL);
     sqlite3_set_authorizer(h, deny_attach, NULL);
 
     sqlite3_stmt *st[MAX_STATEMENTS];
-    int n = 0, status = WB_EXIT_OK;
+    int n = 0;
     for (const char *tail = sql; status == WB_EXIT_OK && *tail;) {
         sqlite3_stmt *one = NULL;
         const char *start = tail;

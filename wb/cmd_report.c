@@ -5,7 +5,6 @@
  * went and picks the exit status: 0 when every file was written and gnuplot drew every chart,
  * 1 when anything failed (the rest is still written, and the page says what is missing), 2 for
  * bad usage or a missing database or sweep. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,39 +79,20 @@ static void default_out_dir(const char *db, const char *sweep_name, char *out, s
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "sweep", required_argument, 0, 's' },
-                                          { "out", required_argument, 0, 'o' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *out_flag = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep = optarg; break;
-        case 'o': out_flag = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("report", usage, argv);
-        }
-    }
-    if (optind != argc)
-        return cmd_usage(usage, WB_EXIT_USAGE);
-
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+                                { .name = "out", .text = &out_flag }, { 0 } };
     char err[1024];
     analysis *a;
-    int usage_error;
-    if (analysis_open(db, sweep, STATS_ALPHA_DEFAULT, &a, &usage_error, err, sizeof err) != 0) {
-        wb_error("report", "%s", err);
-        return usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
-    }
+    int status = cmd_parse("report", usage, argc, argv, opts, 0);
+    if (status >= 0 || (status = cmd_open_analysis("report", db, sweep, &a)) != WB_EXIT_OK)
+        return status;
 
     char dir[4096];
     if (out_flag)
         snprintf(dir, sizeof dir, "%s", out_flag);
     else
         default_out_dir(db, a->name, dir, sizeof dir);
-    int status = WB_EXIT_OK;
     if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
         analysis_free(a);

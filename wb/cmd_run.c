@@ -1,16 +1,16 @@
 /* wb run FILE.ini [--set section.key=value ...]: one configuration, trained in this process.
  *
- * Its runs are kept in a sweep of their own, "run:<sweep.name>", so a one-off experiment never
- * rewrites the configuration or the grid of the sweep the file describes; the sweep's INI text is
- * the file's, followed by the --set overrides as comments (the resolved configuration itself is
- * in the run's params). */
+ * Its runs are kept in a sweep of their own, "run:<sweep.name>" (sched_register_run), so a one-off
+ * experiment never rewrites the configuration or the grid of the sweep the file describes; the
+ * sweep's INI text is the file's, followed by the --set overrides as comments (the resolved
+ * configuration itself is in the run's params). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -27,13 +27,77 @@ static const char usage[] =
 
 #define MAX_SETS 64
 
-static void emit_direct(void *ctx, const progress_event *e)
+typedef struct run_args {
+    const char *file, *db;
+    const char *sets[MAX_SETS];
+    int nsets, quiet;
+} run_args;
+
+/* What a run needs once its command line is read; run_free releases it. */
+typedef struct run_job {
+    config *cfg;
+    config_grid *g;
+    config_run *cr;             /* the grid's one run */
+    data_cache cache;
+    const dataset *ds;
+    store *s;
+    int64_t run_id;
+} run_job;
+
+static int take_set(void *ctx, const char *arg)
 {
-    progress_apply(ctx, e);
+    run_args *a = ctx;
+    if (a->nsets == MAX_SETS) {
+        wb_error("run", "at most %d --set options", MAX_SETS);
+        return WB_EXIT_USAGE;
+    }
+    a->sets[a->nsets++] = arg;
+    return 0;
+}
+
+/* -1 to go on, else the exit status (--help: 0). */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    const cmd_option opts[] = { { .name = "set", .take = take_set, .ctx = a },
+                                { .name = "db", .text = &a->db },
+                                { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
+    const int status = cmd_parse("run", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
+    a->file = argv[optind];
+    return -1;
+}
+
+/* The configuration (one run, or a usage error) and its data: 0 or WB_EXIT_USAGE. */
+static int load(const run_args *a, run_job *j)
+{
+    char err[2048];
+    int rc = config_parse_file(a->file, &j->cfg, err, sizeof err);
+    for (int i = 0; rc == 0 && i < a->nsets; i++)
+        rc = config_set(j->cfg, a->sets[i], i + 1, err, sizeof err);
+    if (rc == 0)
+        rc = config_expand(j->cfg, &j->g, err, sizeof err);
+    if (rc != 0) {
+        wb_error("run", "%s", err);
+        return WB_EXIT_USAGE;
+    }
+    if (j->g->nruns != 1) {
+        wb_error("run", "%s describes %zu runs (axes: %s%s); wb run trains one: pick it with "
+                 "--set, or use wb sweep", a->file, j->g->nruns, j->g->naxes ? j->g->axes : "",
+                 j->g->naxes ? ", and the seeds" : "the seeds");
+        return WB_EXIT_USAGE;
+    }
+    j->cr = &j->g->runs[0];
+    if (data_cache_get(&j->cache, &j->cr->options.data, &j->ds, err, sizeof err) != 0) {
+        wb_error("run", "%s: %s", a->file, err);
+        return WB_EXIT_USAGE;
+    }
+    return WB_EXIT_OK;
 }
 
 /* The file's text and the overrides, for the sweep record. */
-static char *ini_with_overrides(const char *text, char *const *sets, int nsets)
+static char *ini_with_overrides(const char *text, const char *const *sets, int nsets)
 {
     size_t len = strlen(text) + 64;
     for (int i = 0; i < nsets; i++)
@@ -48,188 +112,119 @@ static char *ini_with_overrides(const char *text, char *const *sets, int nsets)
     return out;
 }
 
-static void print_result(store *s, int64_t run_id, const char *hash, const char *status)
+/* The database opened and the run registered in it: 0 or WB_EXIT_FAILURE. */
+static int record(const run_args *a, run_job *j)
 {
-    sqlite3_stmt *st;
-    printf("run %lld (%.12s): %s", (long long)run_id, hash, status);
-    if (sqlite3_prepare_v2(store_handle(s),
-                           "SELECT epoch, psnr, ssim, lap8_mse FROM epochs WHERE run_id = ?1 AND "
-                           "split = 'test' ORDER BY epoch DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            printf("; epoch %d: test psnr %.3f dB, ssim %.4f, lap8_mse %.4g",
-                   sqlite3_column_int(st, 0), sqlite3_column_double(st, 1),
-                   sqlite3_column_double(st, 2), sqlite3_column_double(st, 3));
-        sqlite3_finalize(st);
+    char err[2048] = "out of memory";
+    int status = cmd_open_store("run", config_database(j->g, a->db), STORE_OPEN_CREATE, &j->s);
+    if (status != WB_EXIT_OK)
+        return status;
+    char *ini = ini_with_overrides(config_ini_text(j->cfg), a->sets, a->nsets);
+    if (!ini || sched_register_run(j->s, j->g, j->cr, a->file, ini, &j->run_id, err,
+                                   sizeof err) != 0) {
+        wb_error("run", "%s", err);
+        status = WB_EXIT_FAILURE;
+    }
+    free(ini);
+    return status;
+}
+
+/* "run 7 (4fe27e7894aa): finished; epoch 2: test psnr 12.114 dB, ssim 0.1520, lap8_mse 0.1442",
+ * the metrics those of the last epoch with test metrics. */
+static void print_result(store *s, int64_t run_id, const char *hash, enum store_status st)
+{
+    store_metric_value *m;
+    size_t n;
+    char err[1024];
+    printf("run %lld (%.12s): %s", (long long)run_id, hash, store_status_name(st));
+    if (store_read_metrics(s, run_id, &m, &n, err, sizeof err) == 0) {
+        static const char *const names[] = { "psnr", "ssim", "lap8_mse" };
+        double v[3] = { NAN, NAN, NAN };
+        int last = -1;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(m[i].split, "test") == 0 && m[i].epoch > last)
+                last = m[i].epoch;
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < 3; k++)
+                if (m[i].epoch == last && strcmp(m[i].split, "test") == 0 &&
+                    strcmp(m[i].name, names[k]) == 0)
+                    v[k] = m[i].value;
+        if (last >= 0)
+            printf("; epoch %d: test psnr %.3f dB, ssim %.4f, lap8_mse %.4g", last, v[0], v[1],
+                   v[2]);
+        store_metric_values_free(m, n);
     }
     printf("\n");
 }
 
-int cmd_run(int argc, char **argv)
+static void emit_direct(void *ctx, const progress_event *e)
 {
-    static const struct option opts[] = {
-        { "set", required_argument, 0, 's' }, { "db", required_argument, 0, 'd' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    char *sets[MAX_SETS];
-    const char *db_flag = NULL;
-    int nsets = 0, quiet = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (nsets == MAX_SETS) {
-                wb_error("run", "at most %d --set options", MAX_SETS);
-                return WB_EXIT_USAGE;
-            }
-            sets[nsets++] = optarg;
-            break;
-        case 'd': db_flag = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("run", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    const char *file = argv[optind];
+    progress_apply(ctx, e);
+}
 
-    char err[2048], db[4096], dir[4096];
-    config *cfg = NULL;
-    config_grid *g = NULL;
-    store *s = NULL;
-    data_cache cache = { 0 };
-    char *ini = NULL, *sweep_name = NULL;
-    progress *p = NULL;
-    int status = WB_EXIT_USAGE;
-    const dataset *ds;
-    if (config_parse_file(file, &cfg, err, sizeof err) != 0) {
-        wb_error("run", "%s", err);
-        goto out;
-    }
-    for (int i = 0; i < nsets; i++)
-        if (config_set(cfg, sets[i], i + 1, err, sizeof err) != 0) {
-            wb_error("run", "%s", err);
-            goto out;
-        }
-    if (config_expand(cfg, &g, err, sizeof err) != 0) {
-        wb_error("run", "%s", err);
-        goto out;
-    }
-    if (g->nruns != 1) {
-        wb_error("run", "%s describes %zu runs (axes: %s%s); wb run trains one: pick it with "
-                 "--set, or use wb sweep", file, g->nruns, g->naxes ? g->axes : "",
-                 g->naxes ? ", and the seeds" : "the seeds");
-        goto out;
-    }
-    config_run *cr = &g->runs[0];
-    if (data_cache_get(&cache, &cr->options.data, &ds, err, sizeof err) != 0) {
-        wb_error("run", "%s: %s", file, err);
-        goto out;
-    }
-
-    status = WB_EXIT_FAILURE;
-    snprintf(db, sizeof db, "%s", config_database(g, db_flag));
-    wb_dirname(db, dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0) {
-        wb_error("run", "cannot create the folder of the database %s: %s", db, err);
-        goto out;
-    }
-    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
-        wb_error("run", "%s", err);
-        goto out;
-    }
-    ini = ini_with_overrides(config_ini_text(cfg), sets, nsets);
-    const size_t nl = strlen(g->name) + 8;
-    sweep_name = malloc(nl);
-    if (!ini || !sweep_name) {
-        wb_error("run", "out of memory");
-        goto out;
-    }
-    snprintf(sweep_name, nl, "run:%s", g->name);
-    char host[256];
-    wb_hostname(host, sizeof host);
-    /* A one-run sweep record: its grid index is its position among the record's runs. */
-    const store_sweep_info info = { sweep_name, ini, file, g->axes, host, NULL, NULL, 0 };
-    int64_t sweep_id = 0, run_id = 0;
-    int created;
-    sqlite3_stmt *st = NULL;
-    const data_options *d = &cr->options.data;
-    if (store_begin(s, err, sizeof err) == 0) {
-        /* A run already in the record (run again to resume it) keeps its index. */
-        if (store_upsert_sweep(s, &info, &sweep_id, err, sizeof err) == 0 &&
-            sqlite3_prepare_v2(store_handle(s),
-                               "SELECT coalesce((SELECT l.grid_index FROM sweep_runs l JOIN runs r"
-                               " ON r.id = l.run_id WHERE l.sweep_id = ?1 AND r.config_hash = ?2),"
-                               " (SELECT count(*) FROM sweep_runs WHERE sweep_id = ?1))",
-                               -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, sweep_id);
-            sqlite3_bind_text(st, 2, cr->config_hash, -1, SQLITE_STATIC);
-            cr->grid_index = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-            sqlite3_finalize(st);
-            store_run_spec spec = { cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
-                                    cr->grid_index, cr->json, cr->params, cr->nparams, d->source,
-                                    d->train_patches, d->val_patches, d->test_patches };
-            if (store_add_run(s, sweep_id, &spec, &run_id, &created, err, sizeof err) == 0 &&
-                store_commit(s, err, sizeof err) == 0)
-                err[0] = '\0';
-        }
-        if (err[0])
-            store_rollback(s);
-    }
-    if (!run_id || err[0]) {
-        wb_error("run", "%s", err[0] ? err : "cannot register the run");
-        goto out;
-    }
+/* Claims the registered run and trains it here, or reports it when it is already done. */
+static int train(const run_args *a, run_job *j)
+{
+    char err[2048], host[256];
     store_run_info ri;
-    if (store_get_run(s, run_id, &ri, err, sizeof err) != 0) {
+    if (store_get_run(j->s, j->run_id, &ri, err, sizeof err) != 0) {
         wb_error("run", "%s", err);
-        goto out;
+        return WB_EXIT_FAILURE;
     }
     if (ri.status == STORE_FINISHED || ri.status == STORE_DIVERGED ||
         ri.status == STORE_FAILED) {
-        print_result(s, run_id, cr->config_hash, store_status_name(ri.status));
-        printf("(already done; wb show %lld for its epochs)\n", (long long)run_id);
-        status = ri.status == STORE_FAILED ? WB_EXIT_FAILURE : WB_EXIT_OK;
-        goto out;
+        print_result(j->s, j->run_id, j->cr->config_hash, ri.status);
+        printf("(already done; wb show %lld for its epochs)\n", (long long)j->run_id);
+        return ri.status == STORE_FAILED ? WB_EXIT_FAILURE : WB_EXIT_OK;
     }
-
     store_claim_info ci;
     int claimed;
-    sched_claim_info(&ci, host, sizeof host, sched_threads(cr->options.train.threads, 1));
-    if (store_claim_run(s, run_id, &ci, &claimed, err, sizeof err) != 0) {
+    sched_claim_info(&ci, host, sizeof host, sched_threads(j->cr->options.train.threads, 1));
+    if (store_claim_run(j->s, j->run_id, &ci, &claimed, err, sizeof err) != 0) {
         wb_error("run", "%s", err);
-        goto out;
+        return WB_EXIT_FAILURE;
     }
     if (!claimed) {
         wb_error("run", "run %lld is being trained by another process (see wb ls)",
-                 (long long)run_id);
-        goto out;
+                 (long long)j->run_id);
+        return WB_EXIT_FAILURE;
     }
     wb_install_stop_handlers();
-    const int todo = cr->options.train.epochs - (ri.epochs_done > 0 ? ri.epochs_done : 0);
-    p = progress_new(stderr, wb_stderr_is_tty(), quiet, 1, todo, 1);
+    const int todo = j->cr->options.train.epochs - (ri.epochs_done > 0 ? ri.epochs_done : 0);
+    progress *p = progress_new(stderr, wb_stderr_is_tty(), a->quiet, 1, todo, 1);
     runner_sink sink = { p, emit_direct };
     runner_result res;
-    if (runner_execute(s, run_id, cr, ds, &sink, &res, err, sizeof err) != 0) {
-        progress_finish(p);
-        wb_error("run", "%s", err);
-        goto out;
-    }
+    const int rc = runner_execute(j->s, j->run_id, j->cr, j->ds, &sink, &res, err, sizeof err);
     progress_finish(p);
-    print_result(s, run_id, cr->config_hash, store_status_name(res.status));
-    status = res.stop_signal ? wb_exit_for_signal(res.stop_signal)
-           : res.status == STORE_FAILED || res.write_failed ? WB_EXIT_FAILURE : WB_EXIT_OK;
+    progress_free(p);
+    if (rc != 0) {
+        wb_error("run", "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    print_result(j->s, j->run_id, j->cr->config_hash, res.status);
     if (res.status == STORE_FAILED)
         wb_error("run", "%s", res.error);
     else if (res.write_failed)
         wb_error("run", "%s (run interrupted; run the command again to resume)", res.error);
-out:
-    progress_free(p);
-    data_cache_free(&cache);
-    store_close(s);
-    free(ini);
-    free(sweep_name);
-    config_grid_free(g);
-    config_free(cfg);
+    return res.stop_signal ? wb_exit_for_signal(res.stop_signal)
+           : res.status == STORE_FAILED || res.write_failed ? WB_EXIT_FAILURE : WB_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int status = parse_args(argc, argv, &a);
+    if (status >= 0)
+        return status;   /* --help, or a usage error */
+    run_job j = { 0 };
+    status = load(&a, &j);
+    if (status == WB_EXIT_OK)
+        status = record(&a, &j);
+    if (status == WB_EXIT_OK)
+        status = train(&a, &j);
+    store_close(j.s);
+    data_cache_free(&j.cache);
+    config_grid_free(j.g);
+    config_free(j.cfg);
     return status;
 }

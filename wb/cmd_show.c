@@ -1,12 +1,11 @@
 /* wb show RUN: one run in full: identity, environment, status, configuration, checkpoints and
  * its metrics per epoch. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "store/store.h"
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/table.h"
@@ -16,92 +15,195 @@ static const char usage[] =
     "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n\n"
     "  --db PATH   database (default results/wb.db)\n";
 
-/* Prints a one-row query as "column: value" lines; returns -1 on an SQL error. */
-static int fields(sqlite3 *h, const char *sql, int64_t run_id)
+/* The metrics of the epochs table, one column each, in this order. */
+static const char *const epoch_columns[] = { "loss", "loss_pixel", "loss_lap", "mse", "psnr",
+                                             "ssim", "lap4_mse", "lap8_mse", "seconds",
+                                             "samples_per_s" };
+enum { NEPOCH_COLUMNS = sizeof epoch_columns / sizeof epoch_columns[0] };
+
+/* An integer the database may not hold (-1), as text: "" when it does not. */
+static const char *known(int64_t v, char *buf, size_t len)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const unsigned char *v = sqlite3_column_text(st, c);
-            printf("  %-12s %s\n", sqlite3_column_name(st, c), v ? (const char *)v : "");
-        }
-    sqlite3_finalize(st);
-    return 0;
+    if (v < 0)
+        return "";
+    snprintf(buf, len, "%lld", (long long)v);
+    return buf;
 }
 
-/* Prints one query's rows as a table under a heading; returns -1 on an SQL error. */
-static int section(sqlite3 *h, const char *title, const char *sql, int64_t run_id)
+/* The run's own fields, one "name value" line each. */
+static void print_fields(const store_run_record *r)
 {
-    sqlite3_stmt *st;
-    char err[512];
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, run_id);
-    table *t = table_from_statement(st, 0, err, sizeof err);
-    sqlite3_finalize(st);
-    if (!t)
-        return -1;
+    char epochs[64] = "", data[1024] = "", seed[24], pid[24], threads[24], params[24];
+    snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
+    if (r->epochs >= 0)
+        snprintf(epochs, sizeof epochs, "%d of %d", r->epochs_done, r->epochs);
+    if (r->data_source && r->train_n >= 0 && r->val_n >= 0 && r->test_n >= 0)
+        snprintf(data, sizeof data, "%s (%lld/%lld/%lld patches)", r->data_source,
+                 (long long)r->train_n, (long long)r->val_n, (long long)r->test_n);
+    const struct { const char *name, *value; } fields[] = {
+        { "config_hash", r->config_hash }, { "config_id", r->config_id },
+        { "status", store_status_name(r->status) }, { "epochs_done", epochs },
+        { "error", r->error }, { "seed", seed },
+        { "created", r->created_at }, { "started", r->started_at },
+        { "finished", r->finished_at }, { "heartbeat", r->heartbeat_at }, { "host", r->host },
+        { "pid", known(r->pid, pid, sizeof pid) },
+        { "threads", known(r->threads, threads, sizeof threads) },
+        { "gemm", r->gemm_library }, { "compiler", r->compiler },
+        { "wb_version", r->wb_version },
+        { "parameters", known(r->param_count, params, sizeof params) }, { "data", data },
+        { "folder", r->folder } };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        printf("  %-12s %s\n", fields[i].name, fields[i].value ? fields[i].value : "");
+}
+
+/* Appends a row; when memory runs out the table is freed and *t becomes NULL. */
+static void add_row(table **t, const char *const *cells)
+{
+    if (*t && table_add(*t, cells) != 0) {
+        table_free(*t);
+        *t = NULL;
+    }
+}
+
+/* A table under a heading. */
+static void print_section(const char *title, const table *t)
+{
     printf("\n%s:\n", title);
     table_print(t, stdout, 0);
-    table_free(t);
-    return 0;
+}
+
+/* The epochs table: one row per epoch and split (train, val, test), a column per metric. */
+static table *epochs_table(const store_metric_value *m, size_t n)
+{
+    static const char *const splits[] = { "train", "val", "test" };
+    const char *headers[2 + NEPOCH_COLUMNS] = { "epoch", "split" };
+    memcpy(headers + 2, epoch_columns, sizeof epoch_columns);
+    table *t = table_new(2 + NEPOCH_COLUMNS, headers);
+    for (size_t first = 0, end; t && first < n; first = end) {
+        for (end = first; end < n && m[end].epoch == m[first].epoch; end++)
+            ;
+        for (size_t k = 0; k < sizeof splits / sizeof splits[0]; k++) {
+            char text[2 + NEPOCH_COLUMNS][32];
+            const char *cells[2 + NEPOCH_COLUMNS] = { text[0], splits[k] };
+            int found = 0;
+            snprintf(text[0], sizeof text[0], "%d", m[first].epoch);
+            for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
+                cells[2 + c] = "";
+            for (size_t i = first; i < end; i++) {
+                if (strcmp(m[i].split, splits[k]) != 0)
+                    continue;
+                found = 1;
+                for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
+                    if (strcmp(m[i].name, epoch_columns[c]) == 0 && !isnan(m[i].value)) {
+                        snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
+                        cells[2 + c] = text[2 + c];
+                    }
+            }
+            if (found)
+                add_row(&t, cells);
+        }
+    }
+    return t;
+}
+
+/* The sweeps that hold the run, its configuration and its checkpoints, each as a table. */
+static table *links_table(const store_run_link *l, size_t n)
+{
+    static const char *const headers[] = { "sweep", "grid_index" };
+    table *t = table_new(2, headers);
+    for (size_t i = 0; t && i < n; i++) {
+        char index[24];
+        snprintf(index, sizeof index, "%d", l[i].grid_index);
+        const char *cells[] = { l[i].sweep, index };
+        add_row(&t, cells);
+    }
+    return t;
+}
+
+static table *params_table(const store_param *p, size_t n)
+{
+    static const char *const headers[] = { "key", "value" };
+    table *t = table_new(2, headers);
+    for (size_t i = 0; t && i < n; i++) {
+        const char *cells[] = { p[i].key, p[i].value };
+        add_row(&t, cells);
+    }
+    return t;
+}
+
+static table *checkpoints_table(const store_checkpoint *ck, size_t n)
+{
+    static const char *const headers[] = { "kind", "epoch", "path" };
+    table *t = table_new(3, headers);
+    for (size_t i = 0; t && i < n; i++) {
+        char epoch[24];
+        snprintf(epoch, sizeof epoch, "%d", ck[i].epoch);
+        const char *cells[] = { ck[i].kind, epoch, ck[i].path };
+        add_row(&t, cells);
+    }
+    return t;
+}
+
+/* Reads and prints the run; -1 with err set when a read fails. */
+static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
+{
+    store_run_record r;
+    store_run_link *links = NULL;
+    store_param *params = NULL;
+    store_checkpoint *ck = NULL;
+    store_metric_value *m = NULL;
+    size_t nlinks = 0, nparams = 0, nck = 0, nm = 0;
+    if (store_read_run(s, run_id, &r, err, errlen) != 0)
+        return -1;
+    printf("run %lld\n", (long long)run_id);
+    print_fields(&r);
+    store_run_record_free(&r);
+    table *t[4] = { NULL };
+    static const char *const titles[4] = { "sweeps", "configuration", "checkpoints", "epochs" };
+    int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
+             store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
+             store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
+             store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 ? 0 : -1;
+    if (rc == 0) {
+        t[0] = links_table(links, nlinks);
+        t[1] = params_table(params, nparams);
+        t[2] = checkpoints_table(ck, nck);
+        t[3] = epochs_table(m, nm);
+    }
+    for (int i = 0; rc == 0 && i < 4; i++) {
+        if (t[i]) {
+            print_section(titles[i], t[i]);
+            continue;
+        }
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    for (int i = 0; i < 4; i++)
+        table_free(t[i]);
+    store_run_links_free(links, nlinks);
+    store_params_free(params, nparams);
+    store_checkpoints_free(ck, nck);
+    store_metric_values_free(m, nm);
+    return rc;
 }
 
 int cmd_show(int argc, char **argv)
 {
-    static const struct option opts[] = { { "db", required_argument, 0, 'd' },
-                                          { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     const char *db = CONFIG_DEFAULT_DATABASE;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("show", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "db", .text = &db }, { 0 } };
     char err[1024];
     store *s;
     int64_t run_id;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 &&
-        store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
+    int status = cmd_parse("show", usage, argc, argv, opts, 1);
+    if (status >= 0 ||
+        (status = cmd_open_store("show", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+        return status;
+    if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0)
+        status = WB_EXIT_USAGE;
+    else if (show_run(s, run_id, err, sizeof err) != 0)
+        status = WB_EXIT_FAILURE;
+    if (status != WB_EXIT_OK)
         wb_error("show", "%s", err);
-        return WB_EXIT_USAGE;
-    }
-    if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0) {
-        wb_error("show", "%s", err);
-        store_close(s);
-        return WB_EXIT_USAGE;
-    }
-    sqlite3 *h = store_handle(s);
-    int rc = 0;
-    printf("run %lld\n", (long long)run_id);
-    rc |= fields(h, "SELECT config_hash, config_id, status, epochs_done || ' of ' || epochs AS "
-                    "epochs_done, error, seed, created_at AS created, started_at AS started, "
-                    "finished_at AS finished, heartbeat_at AS heartbeat, host, pid, threads, "
-                    "gemm_library AS gemm, compiler, wb_version, param_count AS parameters, "
-                    "data_source || ' (' || train_n || '/' || val_n || '/' || test_n || "
-                    "' patches)' AS data, folder FROM runs WHERE id = ?1", run_id);
-    const char *sql = "SELECT s.name AS sweep, l.grid_index FROM sweep_runs l JOIN sweeps s ON "
-                      "s.id = l.sweep_id WHERE l.run_id = ?1 ORDER BY s.name";
-    rc |= section(h, "sweeps", sql, run_id);
-    rc |= section(h, "configuration",
-                  "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key", run_id);
-    rc |= section(h, "checkpoints",
-                  "SELECT kind, epoch, path FROM checkpoints WHERE run_id = ?1 ORDER BY "
-                  "CASE kind WHEN 'init' THEN 0 WHEN 'best' THEN 1 ELSE 2 END", run_id);
-    rc |= section(h, "epochs",
-                  "SELECT epoch, split, loss, loss_pixel, loss_lap, mse, psnr, ssim, lap4_mse, "
-                  "lap8_mse, seconds, samples_per_s FROM epochs WHERE run_id = ?1 ORDER BY epoch, "
-                  "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END", run_id);
-    if (rc != 0)
-        wb_error("show", "%s: %s", db, sqlite3_errmsg(h));
     store_close(s);
-    return rc ? WB_EXIT_FAILURE : WB_EXIT_OK;
+    return status;
 }

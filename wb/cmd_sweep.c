@@ -10,8 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -40,48 +38,45 @@ typedef struct sweep_args {
     int jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
 } sweep_args;
 
+static int take_jobs(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 1 || v > 256) {
+        wb_error("sweep", "--jobs %s: expected an integer from 1 to 256", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->jobs = (int)v;
+    return 0;
+}
+
+static int take_shard(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    if (sched_parse_shard(arg, &a->shard_k, &a->shard_n) != 0) {
+        wb_error("sweep", "--shard %s: expected K/N with 0 <= K < N", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->shard_given = 1;
+    return 0;
+}
+
 /* -1 to go on, else the exit status (--help: 0). */
 static int parse_args(int argc, char **argv, sweep_args *a)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' }, { "jobs", required_argument, 0, 'j' },
-        { "shard", required_argument, 0, 's' }, { "dry-run", no_argument, 0, 'n' },
-        { "force", no_argument, 0, 'f' }, { "retry-failed", no_argument, 0, 'r' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     memset(a, 0, sizeof *a);
     a->jobs = 1;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'j': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 256) {
-                wb_error("sweep", "--jobs %s: expected an integer from 1 to 256", optarg);
-                return WB_EXIT_USAGE;
-            }
-            a->jobs = (int)v;
-            break;
-        }
-        case 's':
-            if (sched_parse_shard(optarg, &a->shard_k, &a->shard_n) != 0) {
-                wb_error("sweep", "--shard %s: expected K/N with 0 <= K < N", optarg);
-                return WB_EXIT_USAGE;
-            }
-            a->shard_given = 1;
-            break;
-        case 'n': a->dry_run = 1; break;
-        case 'f': a->force = 1; break;
-        case 'r': a->retry_failed = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("sweep", usage, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return cmd_usage(usage, WB_EXIT_USAGE);
+    const cmd_option opts[] = { { .name = "db", .text = &a->db },
+                                { .name = "jobs", .take = take_jobs, .ctx = a },
+                                { .name = "shard", .take = take_shard, .ctx = a },
+                                { .name = "dry-run", .flag = &a->dry_run },
+                                { .name = "force", .flag = &a->force },
+                                { .name = "retry-failed", .flag = &a->retry_failed },
+                                { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
+    const int status = cmd_parse("sweep", usage, argc, argv, opts, 1);
+    if (status >= 0)
+        return status;
     a->file = argv[optind];
     if (!a->shard_given)
         sched_slurm_shard(&a->shard_k, &a->shard_n);
@@ -133,28 +128,26 @@ static int check_data(const config_grid *g, const sweep_args *a, char *err, size
     return rc;
 }
 
-/* Runs of the sweep by status, and the exit status they call for. */
+/* Runs of the sweep by status, and the exit status they call for: 0 when every run finished or
+ * diverged. */
 static int summarise(store *s, int64_t sweep_id, const char *name, const char *db)
 {
-    static const char sql[] =
-        "SELECT r.status, count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id "
-        "WHERE l.sweep_id = ?1 GROUP BY r.status ORDER BY r.status";
-    sqlite3_stmt *st;
+    store_status_count counts[STORE_NSTATUS];
+    size_t n;
     int bad = 0, total = 0;
-    char line[512] = "";
-    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK)
+    char line[512] = "", err[1024];
+    if (store_count_by_status(s, sweep_id, counts, &n, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
         return WB_EXIT_FAILURE;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
-        const int n = sqlite3_column_int(st, 1);
-        total += n;
-        if (strcmp(status, "finished") != 0 && strcmp(status, "diverged") != 0)
-            bad += n;
-        size_t used = strlen(line);
-        snprintf(line + used, sizeof line - used, "%s%d %s", used ? ", " : "", n, status);
     }
-    sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++) {
+        total += counts[i].runs;
+        if (counts[i].status != STORE_FINISHED && counts[i].status != STORE_DIVERGED)
+            bad += counts[i].runs;
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "%s%d %s", used ? ", " : "", counts[i].runs,
+                 store_status_name(counts[i].status));
+    }
     printf("%s: %d runs: %s\n", name, total, line);
     printf("results in %s; see them with: wb ls --db %s, wb report --db %s\n", db, db, db);
     return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
@@ -284,26 +277,19 @@ int cmd_sweep(int argc, char **argv)
         status = WB_EXIT_USAGE;
         goto out;
     }
-    char db[4096], dir[4096];
+    char db[4096];
     database_path(g, &a, db, sizeof db);
-    wb_dirname(db, dir, sizeof dir);
+    if ((status = cmd_open_store("sweep", db, STORE_OPEN_CREATE, &s)) != WB_EXIT_OK)
+        goto out;
     status = WB_EXIT_FAILURE;
-    if (wb_mkdirs(dir, err, sizeof err) != 0) {
-        wb_error("sweep", "cannot create the folder of the database %s: %s", db, err);
-        goto out;
-    }
-    if (store_open(db, STORE_OPEN_CREATE, &s, err, sizeof err) != 0) {
-        wb_error("sweep", "%s", err);
-        goto out;
-    }
     const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
                                  a.retry_failed };
     int64_t sweep_id;
     int todo_runs, running;
     long todo_epochs;
     if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0 ||
-        sched_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
-        sched_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
+        store_sweep_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
+        store_sweep_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }

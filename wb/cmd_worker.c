@@ -1,7 +1,6 @@
 /* wb __worker: one of `wb sweep --jobs N`'s processes. It reads the sweep's configuration from the
  * database (so every worker and every later resume trains exactly what was registered), claims
  * runs one at a time and trains them, writing progress events to stdout for its coordinator. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -9,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -30,53 +28,35 @@ static void emit_line(void *ctx, const progress_event *e)
     }
 }
 
-/* The sweep's INI text and name as registered. */
+/* The sweep's configuration as registered: its INI text under its name. */
 static int load_sweep(store *s, int64_t sweep_id, config **cfg, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_handle(s), "SELECT ini_text, name FROM sweeps WHERE id = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+    store_sweep_record w;
+    if (store_read_sweep(s, sweep_id, &w, err, errlen) != 0)
         return -1;
-    }
-    sqlite3_bind_int64(st, 1, sweep_id);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rc = config_parse_string((const char *)sqlite3_column_text(st, 0),
-                                 (const char *)sqlite3_column_text(st, 1), cfg, err, errlen);
-    else
-        snprintf(err, errlen, "%s: no sweep %lld", store_path(s), (long long)sweep_id);
-    sqlite3_finalize(st);
+    int rc = config_parse_string(w.ini_text ? w.ini_text : "", w.name, cfg, err, errlen);
+    store_sweep_record_free(&w);
     return rc;
 }
 
 int cmd_worker(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' }, { "sweep-id", required_argument, 0, 's' },
-        { "jobs", required_argument, 0, 'j' }, { "shard", required_argument, 0, 'k' },
-        { "parent", required_argument, 0, 'p' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    const char *db = NULL;
-    int64_t sweep_id = 0;
-    int jobs = 1, shard_k = 0, shard_n = 0, c;
-    long parent = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': sweep_id = atoll(optarg); break;
-        case 'j': jobs = atoi(optarg); break;
-        case 'p': parent = atol(optarg); break;
-        case 'k':
-            if (sched_parse_shard(optarg, &shard_k, &shard_n) != 0)
-                return cmd_usage(usage, WB_EXIT_USAGE);
-            break;
-        case 'h': return cmd_usage(usage, WB_EXIT_OK);
-        default: return cmd_bad_option("__worker", usage, argv);
-        }
-    }
-    if (!db || sweep_id <= 0 || jobs < 1)
+    const char *db = NULL, *sweep_text = "0", *jobs_text = "1", *parent_text = "0";
+    const char *shard = NULL;
+    const cmd_option opts[] = { { .name = "db", .text = &db },
+                                { .name = "sweep-id", .text = &sweep_text },
+                                { .name = "jobs", .text = &jobs_text },
+                                { .name = "shard", .text = &shard },
+                                { .name = "parent", .text = &parent_text }, { 0 } };
+    int status = cmd_parse("__worker", usage, argc, argv, opts, -1);
+    if (status >= 0)
+        return status;
+    const int64_t sweep_id = atoll(sweep_text);
+    const int jobs = atoi(jobs_text);
+    const long parent = atol(parent_text);
+    int shard_k = 0, shard_n = 0;
+    if (!db || sweep_id <= 0 || jobs < 1 ||
+        (shard && sched_parse_shard(shard, &shard_k, &shard_n) != 0))
         return cmd_usage(usage, WB_EXIT_USAGE);
     wb_install_stop_handlers();
     /* A worker outlives a coordinator killed with SIGKILL only long enough to stop like a
@@ -91,9 +71,11 @@ int cmd_worker(int argc, char **argv)
     store *s = NULL;
     config *cfg = NULL;
     config_grid *g = NULL;
-    int status = WB_EXIT_FAILURE, failed = 0;
-    if (store_open(db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0 ||
-        load_sweep(s, sweep_id, &cfg, err, sizeof err) != 0 ||
+    int failed = 0;
+    status = WB_EXIT_FAILURE;
+    if (cmd_open_store("sweep", db, STORE_OPEN_EXISTING, &s) != WB_EXIT_OK)
+        goto out;
+    if (load_sweep(s, sweep_id, &cfg, err, sizeof err) != 0 ||
         config_expand(cfg, &g, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/store.h"
+
 /* ---- the line protocol ------------------------------------------------------------------------ */
 
 static const char *const kind_names[] = { "start", "step", "epoch", "end" };
@@ -239,7 +241,7 @@ void progress_apply(progress *p, const progress_event *e)
         break;
     case PROGRESS_END:
         /* Epochs a failed or diverged run will never train leave the ETA. */
-        if (strcmp(e->status, "finished") != 0 && e->epochs > e->epoch)
+        if (strcmp(e->status, store_status_name(STORE_FINISHED)) != 0 && e->epochs > e->epoch)
             p->todo_epochs -= e->epochs - e->epoch;
         print_line(p, "run %d/%d %s: %s%s%s", e->grid_index + 1, p->nruns, e->label, e->status,
                    e->error[0] ? ": " : "", e->error);

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "model/gemm.h"
 #include "wb/util.h"
 #include "wb_build.h"
@@ -106,13 +104,40 @@ static int in_shard(int index, int k, int n)
     return n == 0 || index % n == k;
 }
 
+/* The sweep record of a grid: its name, the INI file, its axes, and this build. */
+static store_sweep_info sweep_info(const char *name, const config_grid *g, const char *ini_path,
+                                   const char *ini_text, char *host, size_t hostlen)
+{
+    wb_hostname(host, hostlen);
+    return (store_sweep_info){ name, ini_text, ini_path, g->axes, host,
+                               WB_VERSION, WB_GIT_COMMIT, WB_GIT_DIRTY };
+}
+
+/* What the store records of a configuration when it adds it as a run at grid_index. */
+static store_run_spec run_spec(const config_run *cr, int grid_index)
+{
+    const data_options *d = &cr->options.data;
+    return (store_run_spec){ cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
+                             grid_index, cr->json, cr->params, cr->nparams, d->source,
+                             d->train_patches, d->val_patches, d->test_patches };
+}
+
+/* Commits a registration that went well, rolls back one that did not. */
+static int end_registration(store *s, int rc, char *err, size_t errlen)
+{
+    if (rc != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err, errlen);
+}
+
 int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
                         int64_t *sweep_id, char *err, size_t errlen)
 {
     char host[256];
-    wb_hostname(host, sizeof host);
-    const store_sweep_info info = { g->name, r->ini_text, r->ini_path, g->axes, host,
-                                    WB_VERSION, WB_GIT_COMMIT, WB_GIT_DIRTY };
+    const store_sweep_info info = sweep_info(g->name, g, r->ini_path, r->ini_text, host,
+                                             sizeof host);
     if (store_begin(s, err, errlen) != 0)
         return -1;
     int rc = store_upsert_sweep(s, &info, sweep_id, err, errlen);
@@ -122,10 +147,7 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
         const config_run *cr = &g->runs[i];
         if (!in_shard(cr->grid_index, r->shard_k, r->shard_n))
             continue;
-        const data_options *d = &cr->options.data;
-        store_run_spec spec = { cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
-                                cr->grid_index, cr->json, cr->params, cr->nparams, d->source,
-                                d->train_patches, d->val_patches, d->test_patches };
+        const store_run_spec spec = run_spec(cr, cr->grid_index);
         int64_t run_id;
         int created;
         rc = store_add_run(s, *sweep_id, &spec, &run_id, &created, err, errlen);
@@ -137,33 +159,33 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
         if (rc == 0 && ri.status != STORE_QUEUED && (r->force || (r->retry_failed && failed)))
             rc = store_reset_run(s, run_id, err, errlen);
     }
-    if (rc != 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, err, errlen);
+    return end_registration(s, rc, err, errlen);
 }
 
-int sched_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err, size_t errlen)
+int sched_register_run(store *s, const config_grid *g, config_run *cr, const char *ini_path,
+                       const char *ini_text, int64_t *run_id, char *err, size_t errlen)
 {
-    static const char sql[] =
-        "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done, 0)), 0) FROM runs r "
-        "JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1 "
-        "AND r.status IN ('queued', 'interrupted')";
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+    const size_t namelen = strlen(g->name) + 8;
+    char host[256], *name = malloc(namelen);
+    if (!name) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    sqlite3_bind_int64(st, 1, sweep_id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    snprintf(name, namelen, "run:%s", g->name);
+    const store_sweep_info info = sweep_info(name, g, ini_path, ini_text, host, sizeof host);
+    int64_t sweep_id;
+    int rc = store_begin(s, err, errlen);
     if (rc == 0) {
-        *runs = sqlite3_column_int(st, 0);
-        *epochs = (long)sqlite3_column_int64(st, 1);
-    } else {
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
+        rc = store_upsert_sweep(s, &info, &sweep_id, err, errlen);
+        /* A configuration trained before keeps its index; a new one goes after the last. */
+        if (rc == 0)
+            rc = store_sweep_slot(s, sweep_id, cr->config_hash, &cr->grid_index, err, errlen);
+        const store_run_spec spec = run_spec(cr, cr->grid_index);
+        if (rc == 0)
+            rc = store_add_run(s, sweep_id, &spec, run_id, NULL, err, errlen);
+        rc = end_registration(s, rc, err, errlen);
     }
-    sqlite3_finalize(st);
+    free(name);
     return rc;
 }
 
@@ -177,29 +199,6 @@ static const config_run *run_by_hash(const config_grid *g, const char *hash)
     return NULL;
 }
 
-int sched_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running, char *err,
-                  size_t errlen)
-{
-    static const char sql[] =
-        "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id "
-        "WHERE l.sweep_id = ?1 AND r.status = 'running' AND (?3 = 0 OR l.grid_index % ?3 = ?2)";
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_handle(s), sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
-        return -1;
-    }
-    sqlite3_bind_int64(st, 1, sweep_id);
-    sqlite3_bind_int(st, 2, shard_k);
-    sqlite3_bind_int(st, 3, shard_n);
-    const int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-    if (rc == 0)
-        *running = sqlite3_column_int(st, 0);
-    else
-        snprintf(err, errlen, "%s: %s", store_path(s), sqlite3_errmsg(store_handle(s)));
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Nothing left to claim, but runs of the sweep are still `running` in other processes (another
  * sweep on the same file, a worker killed a moment ago): wait for them, since each ends finished
  * (nothing to do), or interrupted or stale (ours to resume). Returning at once would end the
@@ -209,7 +208,7 @@ static int wait_for_others(store *s, int64_t sweep_id, int shard_k, int shard_n,
 {
     int running;
     *wait_more = 0;
-    if (sched_running(s, sweep_id, shard_k, shard_n, &running, err, errlen) != 0)
+    if (store_sweep_running(s, sweep_id, shard_k, shard_n, &running, err, errlen) != 0)
         return -1;
     if (running == 0)
         return 0;

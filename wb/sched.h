@@ -47,12 +47,12 @@ typedef struct sched_register {
 int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
                         int64_t *sweep_id, char *err, size_t errlen);
 
-/* Runs left to train in a sweep (status queued or interrupted) and their epochs. */
-int sched_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *err, size_t errlen);
-
-/* Runs of the sweep (shard K of N; N = 0: all) whose status is `running`. */
-int sched_running(store *s, int64_t sweep_id, int shard_k, int shard_n, int *running, char *err,
-                  size_t errlen);
+/* wb run's record of the one configuration cr of grid g: the sweep "run:<g's name>" (created, or
+ * updated with ini_text), which keeps every configuration `wb run` trained from that file, so a
+ * one-off never rewrites the grid of the sweep the file describes. The run keeps the index it has
+ * there, or goes after the last (cr->grid_index receives it). One transaction. */
+int sched_register_run(store *s, const config_grid *g, config_run *cr, const char *ini_path,
+                       const char *ini_text, int64_t *run_id, char *err, size_t errlen);
 
 /* The loop of a worker: claim the sweep's next run, train it, until none is left to claim nor
  * running in another process (it waits for those: they may end interrupted or turn stale), or a
