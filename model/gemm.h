@@ -14,11 +14,4 @@ void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int 
  * column gemm_library, named before the 3x3 kernels existed) since both decide a run's bits. */
 const char *compute_backend(void);
 
-/* The old name, still called by wb/sched.c, which another branch owns: to go once that calls
- * compute_backend (issue 11, item 4). */
-static inline const char *gemm_library(void)
-{
-    return compute_backend();
-}
-
 #endif

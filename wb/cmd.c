@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "data/fileio.h"
 #include "plots/analysis.h"
 #include "wb/util.h"
 
@@ -88,7 +89,7 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     char err[2048], dir[4096];
     *s = NULL;
     if (mode == STORE_OPEN_CREATE) {
-        wb_dirname(path, dir, sizeof dir);
+        file_dirname(path, dir, sizeof dir);
         if (wb_mkdirs(dir, err, sizeof err) != 0) {
             wb_error(cmd, "cannot create the folder of the database %s: %s", path, err);
             return WB_EXIT_FAILURE;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data/fileio.h"
 #include "model/loss.h"
 #include "model/unet.h"
 #include "plots/analysis.h"
@@ -26,7 +27,7 @@ static const char usage[] =
     "usage: wb report [--db PATH] [--sweep NAME] [--out DIR]\n\n"
     "Writes a sweep's report into DIR: index.html (one self-contained page) and report.md with\n"
     "the verdict, the statistics across seeds against the λ = 0 baseline, the runs that did\n"
-    "not finish, the configuration and environment; four charts, each as NAME.png and NAME.svg\n"
+    "not finish, the configuration and environment; the charts, each as NAME.png and NAME.svg\n"
     "drawn by gnuplot from NAME.gp and NAME.dat (edit the script and run `gnuplot NAME.gp` in\n"
     "DIR to redraw); grid.png with inputs, targets, predictions and Laplacian maps.\n\n"
     "  --db PATH      database (default " CONFIG_DEFAULT_DATABASE ")\n"
@@ -72,7 +73,7 @@ static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int
 static void default_out_dir(const char *db, const char *sweep_name, char *out, size_t outlen)
 {
     char folder[3800], safe[256];
-    wb_dirname(db, folder, sizeof folder);
+    file_dirname(db, folder, sizeof folder);
     escape_file_name(sweep_name, safe, sizeof safe);
     snprintf(out, outlen, "%s/report-%s", folder, safe);
 }

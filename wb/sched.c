@@ -29,7 +29,7 @@ void sched_claim_info(store_claim_info *ci, char *host, size_t hostlen, int thre
     ci->pid = getpid();
     ci->host = host;
     ci->threads = threads;
-    ci->gemm_library = gemm_library();
+    ci->gemm_library = compute_backend();
     ci->compiler = WB_COMPILER;
     ci->wb_version = WB_VERSION;
 }

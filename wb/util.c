@@ -118,11 +118,6 @@ int wb_mkdirs(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-void wb_dirname(const char *path, char *out, size_t len)
-{
-    file_dirname(path, out, len);
-}
-
 int wb_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO);

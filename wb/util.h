@@ -19,8 +19,6 @@ int wb_cpu_count(void);
 void wb_hostname(char *out, size_t len);
 /* Creates a folder and its parents (mkdir -p). Returns 0 or -1 with err set. */
 int wb_mkdirs(const char *path, char *err, size_t errlen);
-/* The folder part of a path ("." when there is none): data/fileio.h's file_dirname. */
-void wb_dirname(const char *path, char *out, size_t len);
 /* 1 when stderr is a terminal. */
 int wb_stderr_is_tty(void);
 /* The running executable, for spawning workers (/proc/self/exe resolved). */
