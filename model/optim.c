@@ -69,3 +69,16 @@ void optim_step(optimizer *o, float *params, const float *grads)
     else
         sgd_step(o, params, grads);
 }
+
+double lr_schedule_at(const lr_schedule *s, long k)
+{
+    const long w = s->warmup_steps > 0 ? s->warmup_steps : 0;
+    if (k < w)
+        return s->lr * (LR_WARMUP_START_FACTOR + (1.0 - LR_WARMUP_START_FACTOR) * (double)k / (double)w);
+    if (s->kind == LR_CONSTANT)
+        return s->lr;
+    const long t_max = s->total_steps - w;
+    if (t_max <= 0)
+        return s->lr;
+    return s->lr_min + (s->lr - s->lr_min) * (1.0 + cos(M_PI * (double)(k - w) / (double)t_max)) / 2.0;
+}

@@ -25,6 +25,7 @@ struct trainer {
     size_t *order;          /* this epoch's shuffle */
     float *val_pred, *test_pred;
     gsl_rng *rng;
+    lr_schedule schedule;
 };
 
 static double now_seconds(void)
@@ -208,6 +209,9 @@ static trainer *trainer_new(const run_options *o, const dataset *ds, char *err, 
     }
     optim_init(&t->opt, o->train.optimizer, o->train.lr, o->train.momentum, unet_moment(t->net, 0),
                unet_moment(t->net, 1), unet_param_count(t->net));
+    const long steps_per_epoch = (long)((ds->train.n + (size_t)t->batch - 1) / (size_t)t->batch);
+    t->schedule = (lr_schedule){ o->train.schedule, o->train.lr, o->train.lr_min,
+                                 o->train.warmup_steps, steps_per_epoch * o->train.epochs };
     return t;
 }
 
@@ -272,6 +276,7 @@ static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_mea
         }
         unet_zero_grads(t->net);
         unet_backward(t->net, t->dy, nb);
+        t->opt.lr = lr_schedule_at(&t->schedule, t->opt.step);
         optim_step(&t->opt, unet_params(t->net), unet_grads(t->net));
         sm->loss += lv.total;
         sm->pixel += lv.pixel;
@@ -374,6 +379,7 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
         r.loss = sm.loss;
         r.loss_pixel = sm.pixel;
         r.loss_lap = sm.lap;
+        r.lr = t->opt.lr;
         if (hooks->stop && *hooks->stop) {
             rc = 1;
             break;

@@ -24,6 +24,9 @@ typedef struct train_options {
     double lr;
     double momentum;   /* SGD */
     int threads;       /* resolved: >= 1 */
+    enum lr_schedule_kind schedule;
+    double lr_min;     /* cosine: the rate it anneals to */
+    long warmup_steps; /* linear warm-up over this many updates; 0: none */
 } train_options;
 
 /* Everything one run needs besides its data. */
@@ -41,6 +44,7 @@ typedef struct epoch_result {
     int epoch;                          /* 0 = initial weights (no train metrics) */
     /* train: running means over the epoch's steps; loss_lap only when λ > 0 */
     double loss, loss_pixel, loss_lap, train_seconds, samples_per_s;
+    double lr;                          /* the rate the epoch's last update used */
     eval_metrics val, test;
     double val_seconds, test_seconds;
     int is_best;                        /* best val PSNR so far (ties keep the earlier epoch) */

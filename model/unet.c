@@ -323,6 +323,12 @@ void unet_init(unet *u, uint64_t seed)
             p[k] = t->init_std > 0 ? (float)gsl_ran_gaussian(r, t->init_std) : 0.0f;
     }
     gsl_rng_free(r);
+    /* A residual network starts as the identity: its output layer starts at zero (drawn first
+     * and then cleared, so every other layer gets the weights the same seed gives without the
+     * residual connection). */
+    if (u->m.residual)
+        memset(u->params + u->tensors[u->out.weight].offset, 0,
+               sizeof(float) * u->tensors[u->out.weight].count);
 }
 
 void unet_zero_grads(unet *u)

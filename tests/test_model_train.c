@@ -61,7 +61,8 @@ static run_options small_run(uint64_t seed, int threads)
     o.data.noise_sigma = 0.1;
     o.data.fresh_noise = 1;
     o.model = (model_options){ 2, 4, 0 };
-    o.train = (train_options){ 3, 20, OPT_ADAM, 1e-3, 0.9, threads };
+    o.train = (train_options){ .epochs = 3, .batch_size = 20, .optimizer = OPT_ADAM, .lr = 1e-3,
+                               .momentum = 0.9, .threads = threads };
     o.loss = (loss_options){ PIXEL_MSE, 0.6, LAP_K8, BORDER_REFLECT101, 0 };
     o.seed = seed;
     return o;
@@ -105,12 +106,12 @@ static void test_same_seed_bitwise_other_seed_differs(void **state)
     dataset_free(&ds);
 }
 
-static void test_resume_is_bitwise(void **state)
+/* Stops a run after epoch 1, resumes it from its files and compares with the whole run. */
+static void check_resume_is_bitwise(const run_options *ro)
 {
-    (void)state;
     char err[512], dir[256];
     assert_int_equal(tempdir_create(dir, sizeof dir), 0);
-    run_options o = small_run(11, 2);
+    run_options o = *ro;
     dataset ds;
     assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
     train_resume fresh = { -1, NULL, NULL, 0, -1 };
@@ -133,6 +134,53 @@ static void test_resume_is_bitwise(void **state)
     free(rest.params);
     dataset_free(&ds);
     tempdir_remove(dir);
+}
+
+static void test_resume_is_bitwise(void **state)
+{
+    (void)state;
+    run_options o = small_run(11, 2);
+    check_resume_is_bitwise(&o);
+}
+
+/* The cosine schedule with warm-up is a function of the update count, which the optimizer state
+ * carries: a resumed run continues on the same rates. 5 updates per epoch, warm-up over 7, so the
+ * stop after epoch 1 falls inside the warm-up and the resumed epochs cross into the cosine. */
+static void test_resume_is_bitwise_with_cosine_warmup(void **state)
+{
+    (void)state;
+    run_options o = small_run(11, 2);
+    o.train.schedule = LR_COSINE;
+    o.train.lr = 3e-3;
+    o.train.lr_min = 1e-5;
+    o.train.warmup_steps = 7;
+    check_resume_is_bitwise(&o);
+}
+
+/* With the residual connection the output layer starts at zero, so the untrained network is the
+ * identity: epoch 0's metrics are the degraded input's. */
+static void test_residual_starts_at_identity(void **state)
+{
+    (void)state;
+    char err[512];
+    run_options o = small_run(5, 1);
+    o.model.residual = 1;
+    o.train.epochs = 1;
+    dataset ds;
+    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
+    eval_metrics input;
+    metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, &input);
+    train_resume fresh = { -1, NULL, NULL, 0, -1 };
+    capture c = { 0 };
+    train_outcome out;
+    train(&o, &ds, &c, &fresh, &out);
+    assert_int_equal(out.status, TRAIN_FINISHED);
+    printf("input val PSNR %.6f, epoch 0 %.6f, epoch 1 %.6f\n", input.psnr, c.val_psnr[0],
+           c.val_psnr[1]);
+    assert_true(c.val_psnr[0] == input.psnr);
+    assert_true(c.val_psnr[1] != input.psnr);   /* and it trains away from it */
+    free(c.params);
+    dataset_free(&ds);
 }
 
 static void test_sgd_lr_10_diverges(void **state)
@@ -161,6 +209,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_bitwise_other_seed_differs),
         cmocka_unit_test(test_resume_is_bitwise),
+        cmocka_unit_test(test_resume_is_bitwise_with_cosine_warmup),
+        cmocka_unit_test(test_residual_starts_at_identity),
         cmocka_unit_test(test_sgd_lr_10_diverges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,8 @@ static const struct choice kernel_choices[] = {
 static const struct choice border_choices[] = {
     {"reflect101", BORDER_REFLECT101}, {"replicate", BORDER_REPLICATE}, {"zero", BORDER_ZERO},
     {NULL, 0}};
+static const struct choice schedule_choices[] = {{"constant", LR_CONSTANT}, {"cosine", LR_COSINE},
+                                                 {NULL, 0}};
 static const struct choice kernel_norm_choices[] = {{"none", 0}, {"l1", 1}, {NULL, 0}};
 
 #define AT(member, kind)                                                                        \
@@ -183,6 +185,19 @@ static const key_def key_table[] = {
      AT(train.optimizer, FIELD_INT)},
     {.key = "train.lr", .section = SEC_TRAIN, REAL_RANGE(0, 1e6), .flags = F_MIN_OPEN,
      .default_text = "0.001", .description = "learning rate", AT(train.lr, FIELD_REAL)},
+    {.key = "train.schedule", .section = SEC_TRAIN, ONE_OF(schedule_choices),
+     .default_text = "constant",
+     .description = "learning-rate schedule, stepped per update: constant, or cosine annealing "
+                    "from train.lr to train.lr_min (PyTorch's CosineAnnealingLR)",
+     AT(train.schedule, FIELD_INT)},
+    {.key = "train.lr_min", .section = SEC_TRAIN, REAL_RANGE(0, 1e6), .default_text = "0",
+     .description = "cosine: the rate at the end of training (eta_min)",
+     AT(train.lr_min, FIELD_REAL)},
+    {.key = "train.warmup_steps", .section = SEC_TRAIN, INT_RANGE(0, 100000000),
+     .default_text = "0",
+     .description = "linear warm-up over this many updates from 0.01 train.lr (PyTorch's "
+                    "LinearLR); 0: none",
+     AT(train.warmup_steps, FIELD_INT)},
     {.key = "train.momentum", .section = SEC_TRAIN, REAL_RANGE(0, 1), .flags = F_MAX_OPEN,
      .default_text = "0.9", .description = "SGD momentum (Adam ignores it)",
      AT(train.momentum, FIELD_REAL)},

@@ -26,7 +26,7 @@
 static const char *const runner_eval_metrics[] = { "mse", "psnr", "ssim", "lap4_mse", "lap8_mse",
                                             "seconds", NULL };
 static const char *const runner_train_metrics[] = { "loss", "loss_pixel", "loss_lap", "seconds",
-                                             "samples_per_s", NULL };
+                                             "samples_per_s", "lr", NULL };
 
 typedef struct run_ctx {
     store *s;
@@ -152,8 +152,8 @@ static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err,
     store_metric m[32];
     size_t nm = 0;
     if (r->epoch > 0) {
-        const double v[5] = { r->loss, r->loss_pixel, r->loss_lap, r->train_seconds,
-                              r->samples_per_s };
+        const double v[6] = { r->loss, r->loss_pixel, r->loss_lap, r->train_seconds,
+                              r->samples_per_s, r->lr };
         for (int i = 0; runner_train_metrics[i]; i++) {
             if (i == 2 && !(c->cr->options.loss.lap_weight > 0))
                 continue;   /* loss_lap is absent when λ = 0 */

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The learning-rate fixture: the rate every optimizer update uses under PyTorch's own schedulers.
+
+    python3 tests/golden/make_lr_schedule.py > tests/fixtures/lr_schedule_torch.txt
+
+Each case is a line `case KIND LR LR_MIN WARMUP TOTAL START_FACTOR` followed by TOTAL lines, the
+rate of update k = 0 .. TOTAL - 1 as torch left it in param_groups[0]['lr'] before that update
+(%.17g). KIND cosine is SequentialLR([LinearLR, CosineAnnealingLR], milestones=[WARMUP]) (plain
+CosineAnnealingLR without warm-up), KIND constant is LinearLR alone (no scheduler without warm-up);
+scheduler.step() follows every optimizer.step(), as wb steps it. tests/test_model_schedule.c
+compares model/optim.c's lr_schedule_at with these numbers.
+"""
+import warnings
+
+import torch
+
+warnings.simplefilter("ignore")   # SequentialLR's "step() before optimizer.step()" noise
+START_FACTOR = 0.01               # model/optim.h LR_WARMUP_START_FACTOR
+
+CASES = [  # kind, lr, lr_min, warmup, total
+    ("cosine", 3e-3, 1e-5, 0, 100),
+    ("cosine", 3e-3, 1e-5, 10, 100),
+    ("cosine", 1e-3, 0.0, 0, 7),
+    ("cosine", 2e-3, 0.0, 64, 1000),
+    ("cosine", 5e-4, 5e-4, 3, 20),     # lr_min = lr: a constant after the warm-up
+    ("constant", 1e-3, 0.0, 25, 60),
+    ("constant", 1e-3, 0.0, 1, 5),
+]
+
+
+def rates(kind, lr, lr_min, warmup, total):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.Adam([p], lr=lr)
+    sched = None
+    if warmup > 0:
+        lin = torch.optim.lr_scheduler.LinearLR(opt, start_factor=START_FACTOR, end_factor=1.0,
+                                                total_iters=warmup)
+        sched = lin
+        if kind == "cosine":
+            cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup,
+                                                             eta_min=lr_min)
+            sched = torch.optim.lr_scheduler.SequentialLR(opt, [lin, cos], milestones=[warmup])
+    elif kind == "cosine":
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=lr_min)
+    out = []
+    for _ in range(total):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return out
+
+
+def main():
+    print(f"# torch {torch.__version__}; made by tests/golden/make_lr_schedule.py")
+    for kind, lr, lr_min, warmup, total in CASES:
+        print(f"case {kind} {lr!r} {lr_min!r} {warmup} {total} {START_FACTOR!r}")
+        for r in rates(kind, lr, lr_min, warmup, total):
+            print(f"{r:.17g}")
+
+
+if __name__ == "__main__":
+    main()
