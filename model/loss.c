@@ -93,28 +93,70 @@ void stencil3x3_backward(const double k[9], enum lap_border b, const double *res
     }
 }
 
-void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9])
+/* The unnormalised stencil and, for the keras recipe, how many taps each input value meets in
+ * its box sum (9) and how many channels share it (3). */
+static const double *lap_taps(enum lap_kernel kernel)
 {
     static const double k4[9] = { 0, 1, 0, 1, -4, 1, 0, 1, 0 };
     static const double k8[9] = { 1, 1, 1, 1, -8, 1, 1, 1, 1 };
     /* Every kernel by name and no default: a kernel added to enum lap_kernel draws a -Wswitch
      * warning here instead of quietly taking another kernel's numbers. */
-    const double *src = NULL;
     switch (kernel) {
     case LAP_K4:
-        src = k4;
-        break;
+        return k4;
     case LAP_K8:
     case LAP_KERAS_RECIPE:   /* the keras recipe's L is K8's numbers */
-        src = k8;
-        break;
+        return k8;
     }
-    double l1 = 0.0;   /* 8 and 16: exact */
+    return k8;
+}
+
+static double raw_gain(enum lap_kernel kernel)
+{
+    const double *src = lap_taps(kernel);
+    double sq = 0.0;
     for (int t = 0; t < 9; t++)
-        l1 += fabs(src[t]);
-    const double norm = kernel_norm_l1 ? l1 : 1.0;
+        sq += src[t] * src[t];
+    /* the recipe: each of the 3 outputs sums 9 box taps of each of 3 inputs, weighted L[i][o] */
+    return kernel == LAP_KERAS_RECIPE ? 9.0 * sq / 3.0 : sq;
+}
+
+/* What the unnormalised stencil is divided by. */
+static double lap_divisor(enum lap_kernel kernel, enum lap_norm norm)
+{
+    const double *src = lap_taps(kernel);
+    switch (norm) {
+    case LAP_NORM_NONE:
+        return 1.0;
+    case LAP_NORM_L1: {
+        double l1 = 0.0;   /* 8 and 16: exact */
+        for (int t = 0; t < 9; t++)
+            l1 += fabs(src[t]);
+        return l1;
+    }
+    case LAP_NORM_ENERGY:
+        return sqrt(raw_gain(kernel));
+    }
+    return 1.0;
+}
+
+void lap_stencil(enum lap_kernel kernel, enum lap_norm norm, double k[9])
+{
+    const double *src = lap_taps(kernel);
+    const double div = lap_divisor(kernel, norm);
     for (int t = 0; t < 9; t++)
-        k[t] = src[t] / norm;
+        k[t] = src[t] / div;
+}
+
+double lap_white_noise_gain(enum lap_kernel kernel, enum lap_norm norm)
+{
+    const double div = lap_divisor(kernel, norm);
+    return raw_gain(kernel) / (div * div);
+}
+
+double loss_effective_weight(const loss_options *o)
+{
+    return o->lap_weight > 0 ? o->lap_weight * lap_white_noise_gain(o->kernel, o->kernel_norm) : 0.0;
 }
 
 /* ---- pixel losses ---------------------------------------------------------------------------- */
@@ -213,7 +255,7 @@ void lap_map(const loss_options *o, const float *img, double *out, double *scrat
 {
     const size_t hw = (size_t)h * w;
     double k[9];
-    lap_stencil(o->kernel, o->kernel_norm_l1, k);
+    lap_stencil(o->kernel, o->kernel_norm, k);
     for (int s = 0; s < n; s++) {
         sample_planes(img, NULL, s, n, hw, scratch);
         lap_sample_forward(o, k, scratch, scratch + 3 * hw, scratch + 6 * hw, h, w);
@@ -232,7 +274,7 @@ static double lap_sum(const loss_options *o, const float *yhat, const float *y, 
     double *diff = scratch, *lap = scratch + 3 * hw, *tmp = scratch + 6 * hw,
            *grad = scratch + 9 * hw;
     double k[9];
-    lap_stencil(o->kernel, o->kernel_norm_l1, k);
+    lap_stencil(o->kernel, o->kernel_norm, k);
     double sum = 0.0;
     for (int s = s0; s < s1; s++) {
         sample_planes(yhat, y, s, n, hw, diff);

@@ -11,6 +11,10 @@
 enum pixel_loss { PIXEL_MSE, PIXEL_L1, PIXEL_CHARBONNIER };
 enum lap_kernel { LAP_K4, LAP_K8, LAP_KERAS_RECIPE };
 enum lap_border { BORDER_REFLECT101, BORDER_REPLICATE, BORDER_ZERO };
+/* How the stencil is scaled: none; l1 divides it by the sum of its absolute taps (K4 by 8, K8
+ * and the keras recipe's L by 16); energy divides it by the square root of its white-noise gain
+ * (lap_white_noise_gain), so that λ weighs white-noise error equally for every kernel. */
+enum lap_norm { LAP_NORM_NONE, LAP_NORM_L1, LAP_NORM_ENERGY };
 
 #define CHARBONNIER_EPS 1e-3
 
@@ -19,7 +23,7 @@ typedef struct loss_options {
     double lap_weight;          /* λ >= 0; 0 disables the term */
     enum lap_kernel kernel;
     enum lap_border border;     /* ignored by LAP_KERAS_RECIPE (zero borders always) */
-    int kernel_norm_l1;         /* divide K4 by 8, K8 and the keras recipe's L by 16 */
+    enum lap_norm kernel_norm;
 } loss_options;
 
 typedef struct loss_value {
@@ -36,7 +40,18 @@ void stencil3x3_forward(const double k[9], enum lap_border b, const double *in, 
 void stencil3x3_backward(const double k[9], enum lap_border b, const double *grad_out,
                          double *grad_in, int h, int w);
 /* The stencil of a kernel choice, with kernel_norm applied (for the keras recipe: its 3x3 L). */
-void lap_stencil(enum lap_kernel kernel, int kernel_norm_l1, double k[9]);
+void lap_stencil(enum lap_kernel kernel, enum lap_norm norm, double k[9]);
+
+/* The white-noise gain of the Laplacian operator with its normalisation: E[(K*e)^2] / E[e^2] for
+ * white noise e away from the borders, averaged over the output channels. For the per-channel
+ * stencils it is the sum of the squared taps: K4 20, K8 72 unnormalised, 20/64 and 72/256 with
+ * l1, 1 with energy. The keras recipe's output channel o is sum_i L[i][o] box3x3(e_i), so its gain
+ * is 9 * sum(L^2) / 3 = 216 unnormalised (0.84375 with l1, 1 with energy). */
+double lap_white_noise_gain(enum lap_kernel kernel, enum lap_norm norm);
+
+/* λ times that gain: what the Laplacian term weighs white-noise error with, relative to the MSE
+ * pixel loss. Comparable across kernels and normalisations, where λ alone is not. 0 when λ = 0. */
+double loss_effective_weight(const loss_options *o);
 
 /* Doubles of scratch the loss needs per pixel of one image. */
 #define LOSS_SCRATCH_PER_PIXEL 12

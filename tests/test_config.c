@@ -390,7 +390,7 @@ static void test_values(void **state)
     assert_int_equal(r->options.model.residual, 1);
     assert_int_equal(r->options.train.optimizer, OPT_SGD);
     assert_int_equal(r->options.loss.pixel, PIXEL_CHARBONNIER);
-    assert_int_equal(r->options.loss.kernel_norm_l1, 1);
+    assert_int_equal(r->options.loss.kernel_norm, LAP_NORM_L1);
     assert_string_equal(param(r, "data.task"), "sr2");
     assert_string_equal(param(r, "data.fresh_noise"), "false");
     assert_string_equal(param(r, "train.lr"), "0.001");

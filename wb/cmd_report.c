@@ -54,7 +54,7 @@ static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int
     int rc = -1;
     if (cm && out && scratch) {
         const loss_options o = { .pixel = PIXEL_MSE, .lap_weight = 1, .kernel = LAP_K8,
-                                 .border = BORDER_REFLECT101, .kernel_norm_l1 = 0 };
+                                 .border = BORDER_REFLECT101, .kernel_norm = LAP_NORM_NONE };
         nhwc_to_cm(images, cm, n, (int)hw, 3);
         lap_map(&o, cm, out, scratch, n, h, w);
         for (size_t i = 0; i < (size_t)n * hw; i++)

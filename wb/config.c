@@ -87,7 +87,8 @@ static const struct choice border_choices[] = {
     {NULL, 0}};
 static const struct choice schedule_choices[] = {{"constant", LR_CONSTANT}, {"cosine", LR_COSINE},
                                                  {NULL, 0}};
-static const struct choice kernel_norm_choices[] = {{"none", 0}, {"l1", 1}, {NULL, 0}};
+static const struct choice kernel_norm_choices[] = {
+    {"none", LAP_NORM_NONE}, {"l1", LAP_NORM_L1}, {"energy", LAP_NORM_ENERGY}, {NULL, 0}};
 
 #define AT(member, kind)                                                                        \
     .field = (kind), .offset = offsetof(run_options, member),                                   \
@@ -222,8 +223,10 @@ static const key_def key_table[] = {
      AT(loss.border, FIELD_INT)},
     {.key = "loss.kernel_norm", .section = SEC_LOSS, ONE_OF(kernel_norm_choices),
      .default_text = "none", .flags = F_LAP_TERM,
-     .description = "l1 divides K4 by 8, K8 and the keras recipe by 16",
-     AT(loss.kernel_norm_l1, FIELD_INT)},
+     .description = "l1 divides K4 by 8, K8 and the keras recipe by 16; energy by the square root "
+                    "of the white-noise gain (K4 sqrt 20, K8 sqrt 72), so that λ means the same for "
+                    "every kernel",
+     AT(loss.kernel_norm, FIELD_INT)},
 };
 
 enum { KEY_COUNT = sizeof key_table / sizeof key_table[0] };
