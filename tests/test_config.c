@@ -200,17 +200,21 @@ static void test_default_identity(void **state)
         "\"clip\":false,\"blur_sigma\":1,\"sr_upsample\":\"bilinear\"},"
         "\"model\":{\"depth\":2,\"base_channels\":16,\"residual\":false},"
         "\"train\":{\"epochs\":12,\"batch_size\":64,\"optimizer\":\"adam\",\"lr\":0.001,"
+        "\"schedule\":\"constant\",\"lr_min\":null,\"warmup_steps\":0,"
         "\"momentum\":0.90000000000000002,\"threads\":0},"
         "\"loss\":{\"pixel\":\"mse\",\"laplacian_weight\":0,\"kernel\":null,\"border\":null,"
         "\"kernel_norm\":null},\"seed\":1}");
-    /* every key but sweep.*, train.threads included, the baseline's Laplacian keys NULL */
-    assert_int_equal(r->nparams, 27);
+    /* every key but sweep.*, train.threads included, the baseline's Laplacian keys NULL, and
+     * lr_min NULL without the cosine schedule */
+    assert_int_equal(r->nparams, 30);
     assert_string_equal(r->params[0].key, "data.source");
     assert_string_equal(param(r, "train.threads"), "0");
     assert_string_equal(param(r, "data.noise_sigma"), "0.10000000000000001");
     assert_null(param(r, "loss.kernel"));
     assert_null(param(r, "loss.border"));
     assert_null(param(r, "loss.kernel_norm"));
+    assert_null(param(r, "train.lr_min"));
+    assert_string_equal(param(r, "train.schedule"), "constant");
     assert_string_equal(config_run_value(r, "seed"), "1");
     assert_string_equal(config_run_value(r, "loss.laplacian_weight"), "0");
     assert_null(config_run_value(r, "sweep.name"));
@@ -218,6 +222,43 @@ static void test_default_identity(void **state)
 }
 
 /* Threads, the name and the database change neither hash; everything else does. */
+/* The schedule keys came later (rule 1 of config.h): at their legacy values a configuration keeps
+ * the hash it had before they existed; lr_min means something only under the cosine schedule, so
+ * it enters (and makes a param) only there. */
+static void test_schedule_keys_identity(void **state)
+{
+    (void)state;
+    config_grid *plain = expand_text("", "t.ini");
+    config_grid *g = expand_text("[train]\nschedule = constant, cosine\nlr_min = 1e-5\n"
+                                 "warmup_steps = 0\n", "t.ini");
+    assert_int_equal(g->nruns, 2);
+    assert_string_equal(g->runs[0].config_hash, plain->runs[0].config_hash);
+    assert_null(param(&g->runs[0], "train.lr_min"));
+    assert_null(strstr(g->runs[0].canonical, "schedule"));
+    assert_non_null(strstr(g->runs[1].canonical, "train.schedule=cosine\n"));
+    assert_non_null(strstr(g->runs[1].canonical, "train.lr_min=1.0000000000000001e-05\n"));
+    assert_null(strstr(g->runs[1].canonical, "warmup_steps"));
+    assert_true(g->runs[1].options.train.schedule == LR_COSINE);
+    assert_true(g->runs[1].options.train.lr_min == 1e-5);
+    config_grid *w = expand_text("[train]\nwarmup_steps = 100\n", "t.ini");
+    assert_non_null(strstr(w->runs[0].canonical, "train.warmup_steps=100\n"));
+    assert_int_equal(w->runs[0].options.train.warmup_steps, 100);
+    config_grid_free(plain);
+    config_grid_free(g);
+    config_grid_free(w);
+}
+
+/* Behaviour change 1: a residual network starts as the identity, so residual configurations carry
+ * rules=1 and moved; the others did not. */
+static void test_residual_identity_rule(void **state)
+{
+    (void)state;
+    config_grid *g = expand_text("[model]\nresidual = false, true\n", "t.ini");
+    assert_null(strstr(g->runs[0].canonical, "rules="));
+    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1\nseed=1\n"));
+    config_grid_free(g);
+}
+
 static void test_identity_excludes(void **state)
 {
     (void)state;
@@ -738,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_default_identity),
         cmocka_unit_test(test_identity_excludes),
+        cmocka_unit_test(test_schedule_keys_identity),
+        cmocka_unit_test(test_residual_identity_rule),
         cmocka_unit_test(test_design_example),
         cmocka_unit_test(test_keras_recipe_forces_zero_border),
         cmocka_unit_test(test_grid_order),

@@ -33,6 +33,7 @@ enum key_flag {
     F_NO_IDENTITY = 1 << 1, /* left out of the canonical text, so of both hashes */
     F_NO_PARAM = 1 << 2,    /* not a run's key: no store param, no JSON (sweep.*) */
     F_LAP_TERM = 1 << 3,    /* unset when loss.laplacian_weight = 0 */
+    F_COSINE_TERM = 1 << 8, /* unset unless train.schedule = cosine */
     F_EVEN = 1 << 4,
     F_SPLIT = 1 << 5,       /* a split's size */
     F_MIN_OPEN = 1 << 6,    /* a real range that excludes its minimum */
@@ -187,15 +188,16 @@ static const key_def key_table[] = {
     {.key = "train.lr", .section = SEC_TRAIN, REAL_RANGE(0, 1e6), .flags = F_MIN_OPEN,
      .default_text = "0.001", .description = "learning rate", AT(train.lr, FIELD_REAL)},
     {.key = "train.schedule", .section = SEC_TRAIN, ONE_OF(schedule_choices),
-     .default_text = "constant",
+     .default_text = "constant", .legacy = "constant",
      .description = "learning-rate schedule, stepped per update: constant, or cosine annealing "
                     "from train.lr to train.lr_min (PyTorch's CosineAnnealingLR)",
      AT(train.schedule, FIELD_INT)},
     {.key = "train.lr_min", .section = SEC_TRAIN, REAL_RANGE(0, 1e6), .default_text = "0",
+     .legacy = "0", .flags = F_COSINE_TERM,
      .description = "cosine: the rate at the end of training (eta_min)",
      AT(train.lr_min, FIELD_REAL)},
     {.key = "train.warmup_steps", .section = SEC_TRAIN, INT_RANGE(0, 100000000),
-     .default_text = "0",
+     .default_text = "0", .legacy = "0",
      .description = "linear warm-up over this many updates from 0.01 train.lr (PyTorch's "
                     "LinearLR); 0: none",
      AT(train.warmup_steps, FIELD_INT)},
@@ -239,7 +241,14 @@ enum { KEY_COUNT = sizeof key_table / sizeof key_table[0] };
  * edited or removed once released: a later change gets a row of its own. For example:
  *     { 1, "a residual network's output layer starts at zero", applies_if_residual },
  * Ended by a row without a description. Empty so far: every hash is the first version's. */
+static int applies_if_residual(const run_options *o)
+{
+    return o->model.residual != 0;
+}
+
 static const config_behaviour_change behaviour_changes[] = {
+    {1, "a residual network's output layer starts at zero: the untrained network is the identity",
+     applies_if_residual},
     {0, NULL, NULL},
 };
 
@@ -1323,7 +1332,7 @@ char *config_identity_text(const config_identity_key *keys, size_t nkeys, const 
 
 /* Keys the resolution rules name. */
 struct rule_keys {
-    int seeds, lap_weight, kernel, border;
+    int seeds, lap_weight, kernel, border, schedule;
 };
 
 /* Builds one grid point (the value index of each key in pos): the resolved options, the store
@@ -1341,6 +1350,9 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     } else if (v[rk->kernel].i == LAP_KERAS_RECIPE) {
         v[rk->border].i = BORDER_ZERO;  /* the recipe pads with zeros whatever is asked */
     }
+    if (v[rk->schedule].i != LR_COSINE)
+        for (int i = 0; i < KEY_COUNT; i++)
+            unset[i] |= (key_table[i].flags & F_COSINE_TERM) != 0;
 
     memset(run, 0, sizeof *run);
     for (int i = 0; i < KEY_COUNT; i++) {
@@ -1607,7 +1619,8 @@ int config_expand(const config *c, config_grid **out, char *err, size_t errlen)
     if (check_patch_depth(c, err, errlen))
         return -1;
     struct rule_keys rk = {key_index("sweep.seeds"), key_index("loss.laplacian_weight"),
-                           key_index("loss.kernel"), key_index("loss.border")};
+                           key_index("loss.kernel"), key_index("loss.border"),
+                           key_index("train.schedule")};
 
     /* Nesting: keys in table order, outermost first, then the seeds innermost. */
     int order[KEY_COUNT], norder = 0;
