@@ -24,13 +24,14 @@ wait_for_line() {
   return 1
 }
 
-# Every epoch in the database is whole: val and test have their 6 metrics, train (epochs >= 1)
-# its 5 (λ > 0), epochs_done is the last epoch logged and the `last` checkpoint is of that epoch.
-# Prints the problems found (none: nothing).
+# Every epoch in the database is whole: each split of each epoch has as many metrics as the split
+# has anywhere in the database (every run here has λ > 0, so train's include loss_lap), epochs_done
+# is the last epoch logged and the `last` checkpoint is of that epoch. Prints the problems found
+# (none: nothing).
 epochs_whole() {
   sq "$1" "SELECT 'run ' || run_id || ' epoch ' || epoch || ' ' || split || ': ' || count(*) || ' rows'
-             FROM metrics GROUP BY run_id, epoch, split
-             HAVING count(*) <> CASE split WHEN 'train' THEN 5 ELSE 6 END
+             FROM metrics m GROUP BY run_id, epoch, split
+             HAVING count(*) <> (SELECT count(DISTINCT name) FROM metrics a WHERE a.split = m.split)
            UNION ALL
            SELECT 'run ' || r.id || ': epochs_done ' || r.epochs_done || ', last epoch logged '
                   || coalesce(max(m.epoch), -1)
