@@ -94,4 +94,18 @@ void store_metric_values_free(store_metric_value *values, size_t n);
 int store_read_metric(store *s, int64_t run_id, int epoch, const char *split, const char *name,
                       double *value, char *err, size_t errlen);
 
+/* ---- a long-lived reader (store/serve_read.c; wb serve) ------------------------------------ */
+
+/* PRAGMA data_version of this handle: it changes whenever another connection, of any process,
+ * commits, and never otherwise; compare two values read from the same handle. */
+int store_data_version(store *s, int64_t *version, char *err, size_t errlen);
+/* PRAGMA query_only on a handle opened STORE_OPEN_READONLY (refused on any other): a second lock
+ * besides the read-only open, so that no statement on it can write. */
+int store_make_query_only(store *s, char *err, size_t errlen);
+/* Whether a sweep or a run with this id exists (*exists 1 or 0): a missing id told apart from a
+ * failed read. */
+enum store_record_kind { STORE_SWEEP_RECORD, STORE_RUN_RECORD };
+int store_exists(store *s, enum store_record_kind kind, int64_t id, int *exists, char *err,
+                 size_t errlen);
+
 #endif
