@@ -794,3 +794,11 @@ int report_write(const char *dir, const report_inputs *in, char *err, size_t err
     }
     return 0;
 }
+
+void report_default_dir(const char *db_path, const char *sweep_name, char *out, size_t outlen)
+{
+    char folder[3800], safe[256];
+    file_dirname(db_path, folder, sizeof folder);
+    escape_file_name(sweep_name, safe, sizeof safe);
+    snprintf(out, outlen, "%s/report-%s", folder, safe);
+}

@@ -31,4 +31,8 @@ typedef struct report_inputs {
  * written. */
 int report_write(const char *dir, const report_inputs *in, char *err, size_t errlen);
 
+/* The folder `wb report` writes a sweep's report into when not told: <db dir>/report-<sweep name>,
+ * the name made safe as one path component (escape_file_name). wb serve finds reports there. */
+void report_default_dir(const char *db_path, const char *sweep_name, char *out, size_t outlen);
+
 #endif

@@ -70,14 +70,6 @@ static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int
     return rc;
 }
 
-static void default_out_dir(const char *db, const char *sweep_name, char *out, size_t outlen)
-{
-    char folder[3800], safe[256];
-    file_dirname(db, folder, sizeof folder);
-    escape_file_name(sweep_name, safe, sizeof safe);
-    snprintf(out, outlen, "%s/report-%s", folder, safe);
-}
-
 int cmd_report(int argc, char **argv)
 {
     const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *out_flag = NULL;
@@ -93,7 +85,7 @@ int cmd_report(int argc, char **argv)
     if (out_flag)
         snprintf(dir, sizeof dir, "%s", out_flag);
     else
-        default_out_dir(db, a->name, dir, sizeof dir);
+        report_default_dir(db, a->name, dir, sizeof dir);
     if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
         analysis_free(a);
