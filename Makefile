@@ -7,6 +7,7 @@
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
 #   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
+#   make test-browser    wb serve in headless Chromium while a sweep trains (needs `make browser-deps`)
 #   make bench           benchmarks against PyTorch (needs `make bench-deps`)
 #   make stats-reference regenerate the statistics fixture with SciPy/statsmodels (not in make test)
 #   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
@@ -27,7 +28,7 @@ CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 # the Adam step vectorises (it ran scalar: 1.6 % of a training step).
 CFLAGS   += -std=c11 -Wall -Wextra -g $(OPT) -fno-math-errno $(HARDEN) $(SAN) -fopenmp -MMD -MP
 LDFLAGS  += $(SAN) -fopenmp
-LDLIBS   := -lsqlite3 -lpng -lcjson -linih -lnettle -lgsl -lm
+LDLIBS   := -lsqlite3 -lpng -lcjson -linih -lnettle -lgsl -lmicrohttpd -lm
 
 ifeq ($(GEMM),dnnl)
   CPPFLAGS += -DWB_GEMM_DNNL
@@ -43,10 +44,12 @@ endif
 # ---------------------------------------------------------------------------------------------
 # Debian packages. `make` and `make test` install them first when a header or tool is missing.
 DEB_PACKAGES := gcc make pkg-config git libdnnl-dev libgsl-dev libcjson-dev libcmocka-dev \
-                libinih-dev libpng-dev libsqlite3-dev nettle-dev gnuplot-nox sqlite3
+                libinih-dev libpng-dev libsqlite3-dev nettle-dev gnuplot-nox sqlite3 \
+                libmicrohttpd-dev curl jq
 NEEDED_FILES := /usr/include/dnnl.h /usr/include/gsl/gsl_rng.h /usr/include/cjson/cJSON.h \
                 /usr/include/cmocka.h /usr/include/ini.h /usr/include/png.h /usr/include/sqlite3.h \
-                /usr/include/nettle/sha2.h /usr/bin/gnuplot /usr/bin/sqlite3
+                /usr/include/nettle/sha2.h /usr/bin/gnuplot /usr/bin/sqlite3 \
+                /usr/include/microhttpd.h /usr/bin/curl /usr/bin/jq
 MISSING_FILES := $(strip $(foreach f,$(NEEDED_FILES),$(if $(wildcard $(f)),,$(f))))
 
 define apt_install
@@ -60,7 +63,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps deps-if-missing bench-deps fuzz-deps valgrind-deps
+.PHONY: deps deps-if-missing bench-deps fuzz-deps valgrind-deps browser-deps
 deps:
 	$(call apt_install,$(DEB_PACKAGES))
 deps-if-missing:
@@ -76,17 +79,22 @@ valgrind-deps:
 ifeq ($(shell command -v valgrind),)
 	$(call apt_install,valgrind)
 endif
+# Debian's Chromium, for make test-browser (headless; about 300 MB with its libraries).
+browser-deps:
+ifeq ($(shell command -v chromium),)
+	$(call apt_install,chromium)
+endif
 
 # ---------------------------------------------------------------------------------------------
 # Sources: one folder per module; every .c but wb/main.c goes into the library the tests link.
-MODULES  := model data store plots wb
+MODULES  := model data store plots serve wb
 LIB_SRC  := $(filter-out wb/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
 
-.PHONY: all clean test check-asan check-valgrind test-slurm sweep bench fuzz FORCE
+.PHONY: all clean test check-asan check-valgrind test-slurm test-browser sweep bench fuzz FORCE
 all: deps-if-missing
 	@$(MAKE) --no-print-directory wb-binary
 
@@ -110,6 +118,7 @@ $(BUILD)/gen/flags: FORCE
 # Files embedded with .incbin: the object must be rebuilt when they change.
 $(BUILD)/obj/data/photos.o: $(wildcard data/photos/*.png) data/photos/NOTICE.md
 $(BUILD)/obj/store/schema.o: store/schema.sql
+$(BUILD)/obj/serve/assets.o: $(filter-out %.md %.sh,$(wildcard serve/assets/*))
 
 # Build identity (version, commit, dirty flag, compiler, flags), rewritten only when it changes.
 $(BUILD)/gen/wb_build.h: FORCE
@@ -157,6 +166,10 @@ check-valgrind: deps-if-missing valgrind-deps
 
 test-slurm: all
 	@bash tests/slurm.sh bin/wb
+
+# wb serve in a real browser (headless Chromium) while a sweep trains: about a minute.
+test-browser: all
+	@bash tests/browser/run.sh $(BUILD)/wb
 
 # The golden fixture: wb's initial weights through PyTorch (needs `make bench-deps`).
 $(BUILD)/tests/golden_export: tests/golden/golden_export.c $(BUILD)/libwb.a

@@ -29,6 +29,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "wb CMD: message\n" on stderr. */
 void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

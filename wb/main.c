@@ -21,6 +21,7 @@ static const subcommand commands[] = {
     { "query", cmd_query, "run a read-only SQL query on the database" },
     { "compare", cmd_compare, "statistics across seeds against the λ = 0 baseline" },
     { "report", cmd_report, "charts, image grid and an HTML/Markdown report of a sweep" },
+    { "serve", cmd_serve, "a live web view of the database: sweeps, runs, curves, key table" },
     { "predict", cmd_predict, "apply a run's weights to a .npy array" },
     { "data", cmd_data, "export or look at the data a configuration trains on" },
     { "merge", cmd_merge, "merge databases (shards) into one" },
