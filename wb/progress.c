@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "store/store.h"
@@ -74,6 +75,8 @@ typedef struct slot {
     int used;
     progress_event last;    /* the latest event of this run */
     double epoch_started;
+    /* The metrics of its latest epoch (NaN before one): STEP events do not carry them. */
+    double loss, val_psnr, test_psnr;
 } slot;
 
 struct progress {
@@ -83,6 +86,7 @@ struct progress {
     double epoch_seconds_sum;   /* wall time of the epochs finished here, for the ETA */
     double started, last_draw;
     int drawn;                  /* live lines currently on screen */
+    int interrupted;            /* runs that ended interrupted: progress_finish says how to resume */
     slot slots[MAX_SLOTS];
 };
 
@@ -118,6 +122,7 @@ static slot *slot_of(progress *p, int64_t run_id, int create)
             memset(&p->slots[i], 0, sizeof p->slots[i]);
             p->slots[i].used = 1;
             p->slots[i].epoch_started = now();
+            p->slots[i].loss = p->slots[i].val_psnr = p->slots[i].test_psnr = NAN;
             return &p->slots[i];
         }
     return NULL;
@@ -155,28 +160,70 @@ static void clear_live(progress *p)
     p->drawn = 0;
 }
 
+/* The terminal's width in columns (80 when it cannot be told). */
+static int terminal_columns(FILE *f)
+{
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Writes a live line cut to fit in `columns` (counting UTF-8 characters, not bytes): a line that
+ * wrapped would take two rows, and clear_live erases one per line. */
+static void put_live_line(FILE *f, const char *line, int columns)
+{
+    int shown = 0;
+    for (const char *c = line; *c; c++) {
+        const int starts = ((unsigned char)*c & 0xc0) != 0x80;
+        if (starts && shown == columns - 1)
+            break;
+        shown += starts;
+        fputc(*c, f);
+    }
+    fputc('\n', f);
+}
+
+/* "  loss 0.01234  val 24.31 dB" from the run's latest epoch ("" before its first). */
+static void metrics_text(const slot *s, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    if (isfinite(s->loss))
+        used += (size_t)snprintf(out, len, "  loss %.4g", s->loss);
+    if (isfinite(s->val_psnr) && used < len)
+        snprintf(out + used, len - used, "  val %.2f dB", s->val_psnr);
+}
+
 static void draw_live(progress *p)
 {
     clear_live(p);
+    const int columns = terminal_columns(p->out);
     for (int i = 0; i < MAX_SLOTS; i++) {
         if (!p->slots[i].used)
             continue;
         const progress_event *e = &p->slots[i].last;
-        const int width = 24;
+        const int width = 12;
         const double frac = e->total > 0 ? (double)e->done / e->total : 0;
-        char bar[32];
+        char bar[32], line[512], metrics[96];
         int filled = (int)(frac * width);
         for (int k = 0; k < width; k++)
             bar[k] = k < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(p->out, "run %d/%d  %-30.60s epoch %d/%d [%s] %6.0f samples/s\n",
-                e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, bar, e->samples_per_s);
+        metrics_text(&p->slots[i], metrics, sizeof metrics);
+        /* The metrics before the speed: a narrow terminal cuts the end of the line. */
+        snprintf(line, sizeof line, "run %d/%d  %-24.60s epoch %d/%d [%s]%s  %.0f samples/s",
+                 e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, bar, metrics,
+                 e->samples_per_s);
+        put_live_line(p->out, line, columns);
         p->drawn++;
     }
-    char eta[64], el[32];
+    char eta[64], el[32], line[256];
     eta_text(p, eta, sizeof eta);
     format_duration(now() - p->started, el, sizeof el);
-    fprintf(p->out, "%ld/%ld epochs, %s elapsed, %s\n", p->done_epochs, p->todo_epochs, el, eta);
+    snprintf(line, sizeof line, "%ld/%ld epochs, %s elapsed, %s", p->done_epochs, p->todo_epochs,
+             el, eta);
+    put_live_line(p->out, line, columns);
     p->drawn++;
     fflush(p->out);
     p->last_draw = now();
@@ -226,6 +273,10 @@ void progress_apply(progress *p, const progress_event *e)
         }
         s->epoch_started = t;
         s->last.epoch = e->epoch;
+        if (e->epoch > 0)
+            s->loss = e->loss;
+        s->val_psnr = e->val_psnr;
+        s->test_psnr = e->test_psnr;
         if (!p->tty) {
             char eta[64];
             eta_text(p, eta, sizeof eta);
@@ -243,8 +294,14 @@ void progress_apply(progress *p, const progress_event *e)
         /* Epochs a failed or diverged run will never train leave the ETA. */
         if (strcmp(e->status, store_status_name(STORE_FINISHED)) != 0 && e->epochs > e->epoch)
             p->todo_epochs -= e->epochs - e->epoch;
-        print_line(p, "run %d/%d %s: %s%s%s", e->grid_index + 1, p->nruns, e->label, e->status,
-                   e->error[0] ? ": " : "", e->error);
+        if (strcmp(e->status, store_status_name(STORE_FINISHED)) == 0 && isfinite(s->test_psnr))
+            /* The line that stays keeps the run's result. */
+            print_line(p, "run %d/%d %s: %s, test psnr %.3f dB", e->grid_index + 1, p->nruns,
+                       e->label, e->status, s->test_psnr);
+        else
+            print_line(p, "run %d/%d %s: %s%s%s", e->grid_index + 1, p->nruns, e->label,
+                       e->status, e->error[0] ? ": " : "", e->error);
+        p->interrupted += strcmp(e->status, store_status_name(STORE_INTERRUPTED)) == 0;
         s->used = 0;
         break;
     }
@@ -254,10 +311,15 @@ void progress_apply(progress *p, const progress_event *e)
 
 void progress_finish(progress *p)
 {
-    if (p && p->tty && !p->quiet) {
+    if (!p || p->quiet)
+        return;
+    if (p->tty)
         clear_live(p);
-        fflush(p->out);
-    }
+    if (p->interrupted)
+        fprintf(p->out, "%d run%s interrupted: run the same command again to resume (finished "
+                        "runs are skipped, interrupted ones continue from their last epoch)\n",
+                p->interrupted, p->interrupted == 1 ? "" : "s");
+    fflush(p->out);
 }
 
 void progress_free(progress *p)
