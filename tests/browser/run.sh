@@ -25,13 +25,14 @@ command -v chromium > /dev/null || { echo "no chromium: run make browser-deps"; 
 PIDS=()
 trap 'cdp_stop 2> /dev/null; for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done; rm -rf "$T"' EXIT
 
-# serve OUT ARGS...: wb serve ARGS --port 0 in the background; the URL it printed.
+# serve OUT ARGS...: wb serve ARGS --port 0 in the background (stopped at exit); the URL it
+# printed in $SERVED.
 serve() {
   local out=$1; shift
   "$WB" serve "$@" --port 0 > "$out" 2> "$out.err" &
   PIDS+=($!)
   for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
-  head -n1 "$out"
+  SERVED=$(head -n1 "$out")
 }
 # Checks every page must pass: nothing failed to load or threw, no CSP violation.
 clean() {
@@ -47,7 +48,8 @@ awk -v n="$hostile" '/^name *=/ { print "name = " n; next }
      { print }' experiments/micro.ini > "$T/live.ini"
 grep -qF "$hostile" "$T/live.ini" || fail "the INI does not hold the hostile name"
 db=$T/live.db
-URL=$(serve "$T/serve.out" --db "$db")
+serve "$T/serve.out" --db "$db"
+URL=$SERVED
 [ -n "$URL" ] || { fail "wb serve printed no URL: $(cat "$T/serve.out.err")"; finish; exit 1; }
 start=$SECONDS
 cdp_start --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" \
@@ -147,7 +149,8 @@ check "  the script, uPlot, the API and the preview among them" \
 
 # --- another address: the token ------------------------------------------------------------------
 addr=$(hostname -I 2> /dev/null | tr ' ' '\n' | grep -E '^[0-9.]+$' | grep -v '^127\.' | head -n1)
-full=$(serve "$T/token.out" --db "$db" --host "${addr:-0.0.0.0}")
+serve "$T/token.out" --db "$db" --host "${addr:-0.0.0.0}"
+full=$SERVED
 port=${full#http://*:}; port=${port%%/*}
 base=http://${addr:-127.0.0.1}:$port
 rm -rf "$T/profile" "$T/cdp.in" "$T/cdp.out"
