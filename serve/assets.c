@@ -1,22 +1,11 @@
-/* serve/assets.c: the files of serve/assets/ embedded with .incbin (as data/photos.c does); the
- * Makefile rebuilds this object when one of them changes. The symbols stay local to this object:
- * C reaches them only through the table below. */
+/* serve/assets.c: the files of serve/assets/ embedded with .incbin (data/incbin.h); the Makefile
+ * rebuilds this object when one of them changes. C reaches them only through the table below. */
 #include "serve/assets.h"
 
 #include <stdint.h>
 #include <string.h>
 
-/* One embedded file: its bytes, then its length as a 64-bit word (computed by the assembler). */
-#define WB_INCBIN(sym, file)                                  \
-    ".balign 16\n"                                            \
-    ".type " #sym ", @object\n"                               \
-    #sym ":\n"                                                \
-    ".incbin \"" file "\"\n"                                  \
-    #sym "_end:\n"                                            \
-    ".size " #sym ", " #sym "_end - " #sym "\n"               \
-    ".balign 8\n"                                             \
-    #sym "_len:\n"                                            \
-    ".quad " #sym "_end - " #sym "\n"
+#include "data/incbin.h"
 
 __asm__(".section .rodata\n"
         WB_INCBIN(wb_asset_page, "serve/assets/app.html")
