@@ -180,7 +180,9 @@
       width: width,
       height: 300,
       scales: { x: { time: false } },
-      axes: [{ label: 'epoch', stroke: '#444', grid: { stroke: '#eee' } },
+      // Epochs are whole numbers: ticks at 1, 2, 5, 10, ... epochs apart.
+      axes: [{ label: 'epoch', stroke: '#444', grid: { stroke: '#eee' },
+        incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000] },
         { label: yLabel, stroke: '#444', grid: { stroke: '#eee' }, size: 70 }],
       series: [{ label: 'epoch' }].concat(lines.map(function (l) {
         return { label: l.label, stroke: l.colour, width: l.width || 2, dash: l.dash,
@@ -190,6 +192,9 @@
       legend: { live: true },
     };
     box.uplot = new uPlot(opts, data, box);
+    // Lines marked quiet (each seed's, under the means) stay out of the legend.
+    const rows = box.querySelectorAll('.u-legend .u-series');
+    lines.forEach(function (l, i) { if (l.quiet && rows[i + 1]) rows[i + 1].classList.add('quiet'); });
     box.chartKey = key;
     box.chartWidth = width;
   }
@@ -407,7 +412,7 @@
           if (ui.seeds) {
             for (const ri of c.runs) {
               const r = data.runs[ri];
-              lines.push({ label: c.label + ', seed ' + r.seed, values: r.values[si], colour: fade(colour, 0.35), width: 1, dash: c.is_baseline ? [6, 4] : undefined });
+              lines.push({ label: c.label + ', seed ' + r.seed, values: r.values[si], colour: fade(colour, 0.35), width: 1, dash: c.is_baseline ? [6, 4] : undefined, quiet: true });
             }
           }
           lines.push({ label: c.label + ' (' + c.mean_n + (c.mean_n === 1 ? ' seed)' : ' seeds)'), values: c.mean[si], colour: colour,
