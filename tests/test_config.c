@@ -605,11 +605,62 @@ static void test_line_length(void **state)
     char err[512], expected[64];
     error_of(text, NULL, err, sizeof err);
     snprintf(expected, sizeof expected, "t.ini:3: line longer than %d characters", LIMIT);
-    assert_string_equal(err, expected);
+    assert_starts_with(err, expected);
+    /* and says how many seeds fit anyway (issue 15, item 9) */
+    assert_contains(err, "fits as ranges: seeds = 1-100");
     /* an over-long comment is refused too: inih would read its tail as a line */
     snprintf(text, sizeof text, ";%s\n", line);
     error_of(text, NULL, err, sizeof err);
     assert_starts_with(err, "t.ini:1: line longer than");
+}
+
+/* Ranges (issue 15, item 9): Debian's inih reads at most 197 characters a line, about 50 seeds;
+ * "1-100" is every integer from 1 to 100, alone or as items of a list, for integer keys only. */
+static void test_ranges(void **state)
+{
+    (void)state;
+    config_grid *g = expand_text("[sweep]\nseeds = 1-5, 10, 20 - 22\n", "t.ini");
+    static const long long expected[] = {1, 2, 3, 4, 5, 10, 20, 21, 22};
+    assert_int_equal(g->nruns, 9);
+    for (size_t i = 0; i < g->nruns; i++)
+        assert_int_equal(g->runs[i].options.seed, expected[i]);
+    config_grid_free(g);
+    g = expand_text("[sweep]\nseeds = 1-300\n[data]\npatch = 16-16\n", "t.ini");
+    assert_int_equal(g->nruns, 300);
+    assert_int_equal(g->runs[299].options.seed, 300);
+    assert_int_equal(g->runs[0].options.data.patch, 16);
+    config_grid_free(g);
+    /* the same runs, hashes included, as the list written out */
+    config_grid *a = expand_text("[sweep]\nseeds = 3-5\n", "t.ini");
+    config_grid *b = expand_text("[sweep]\nseeds = 3, 4, 5\n", "t.ini");
+    assert_int_equal(a->nruns, b->nruns);
+    for (size_t i = 0; i < a->nruns; i++)
+        assert_string_equal(a->runs[i].config_hash, b->runs[i].config_hash);
+    config_grid_free(a);
+    config_grid_free(b);
+    static const struct {
+        const char *text, *set, *contains;
+    } bad[] = {
+        {"[sweep]\nseeds = 5-3\n", NULL, "[sweep] seeds = 5-3: expected a range from the "
+                                           "smaller value to the larger, 3-5"},
+        {"[sweep]\nseeds = 1, 2-20000\n", NULL, "item 2 (2-20000): expected at most 10000"},
+        {"[sweep]\nseeds = 1-9223372036854775807\n", NULL, "expected at most 10000"},
+        {"[data]\npatch = 8-12\n", NULL, "[data] patch = 8-12: expected an even integer from 8 "
+                                          "to 64; 9 is odd"},
+        {"[data]\npatch = 8-80\n", NULL, "80 is too large"},
+        {"[train]\nlr = 1-2\n", NULL, "[train] lr = 1-2: expected a number"},
+        {"[sweep]\nseeds = 1-\n", NULL, "[sweep] seeds = 1-: expected an integer"},
+        {"[sweep]\nseeds = 1-2-3\n", NULL, "not an integer"},
+        {"[sweep]\nseeds = -5\n", NULL, "-5 is negative"},
+        {"", "sweep.seeds=1-3", "--set takes one value; ranges belong in the INI file"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *sets[] = {bad[i].set, NULL};
+        char err[1024];
+        error_of(bad[i].text, sets, err, sizeof err);
+        print_message("range case %zu: %s\n", i, err);
+        assert_contains(err, bad[i].contains);
+    }
 }
 
 static void test_grid_limit(void **state)
@@ -789,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_batch_larger_than_split),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_line_length),
+        cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_grid_limit),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_set),

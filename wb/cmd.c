@@ -23,6 +23,50 @@ void wb_error(const char *cmd, const char *fmt, ...)
 
 #define MAX_OPTIONS 32
 
+/* The argument getopt_long stopped at when it returned '?': for a short option, the element it
+ * is still inside ("-x.db": it stays on an element until its last letter is read) or the one it
+ * has just left ("-x"); for a long option, the one it has just left. Options and arguments may be
+ * in any order, so argv[optind - 1] alone blamed `wb merge OUT -x.db`'s OUT. */
+static const char *offending_arg(int argc, char **argv)
+{
+    const char *prev = optind > 0 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    const char *here = optind < argc ? argv[optind] : NULL;
+    if (optopt > 0 && optopt < 256) {
+        if (prev && prev[0] == '-' && prev[1] && prev[1] != '-' &&
+            prev[strlen(prev) - 1] == optopt)
+            return prev;
+        if (here && here[0] == '-' && here[1] && here[1] != '-' && strchr(here + 1, optopt))
+            return here;
+    }
+    return prev;
+}
+
+/* After getopt_long returned '?' (opterr = 0): names the option, then the usage. */
+static int bad_option(const char *cmd, const char *usage, int argc, char **argv,
+                      const cmd_option *opts, size_t n)
+{
+    const char *arg = offending_arg(argc, argv);
+    if (!arg)
+        arg = "?";
+    if (optopt == 0) {          /* an unknown long option */
+        wb_error(cmd, "unknown option %.*s", (int)strcspn(arg, "="), arg);
+    } else if (optopt >= 256) { /* a long option without its value */
+        wb_error(cmd, "option %.*s needs a value", (int)strcspn(arg, "="), arg);
+    } else {
+        int takes_value = 0;
+        for (size_t i = 0; i < n; i++)
+            takes_value |= opts[i].letter == optopt && !opts[i].flag;
+        if (takes_value)
+            wb_error(cmd, "option -%c needs a value", optopt);
+        else if (strlen(arg) > 2)
+            wb_error(cmd, "unknown option -%c in '%s' (a file name that starts with '-' is "
+                          "written ./%s)", optopt, arg, arg);
+        else
+            wb_error(cmd, "unknown option -%c", optopt);
+    }
+    return cmd_usage(usage, WB_EXIT_USAGE);
+}
+
 int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
               int positionals)
 {
@@ -52,7 +96,7 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
                 if (opts[i].letter == c)
                     k = i;
         if (k >= n)
-            return cmd_bad_option(cmd, usage, argv);
+            return bad_option(cmd, usage, argc, argv, opts, n);
         if (opts[k].flag)
             *opts[k].flag = 1;
         else if (opts[k].text)
@@ -72,16 +116,6 @@ int cmd_usage(const char *usage, int status)
 {
     fputs(usage, status == 0 ? stdout : stderr);
     return status;
-}
-
-int cmd_bad_option(const char *cmd, const char *usage, char **argv)
-{
-    const char *opt = argv[optind - 1];
-    if (optopt && (!opt || opt[0] != '-' || opt[1] == '-' || strlen(opt) > 2))
-        wb_error(cmd, "option %s needs a value or is unknown", opt ? opt : "?");
-    else
-        wb_error(cmd, "unknown option %s", opt ? opt : "?");
-    return cmd_usage(usage, WB_EXIT_USAGE);
 }
 
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)

@@ -1,5 +1,5 @@
 /* wb/cmd.h: the subcommands and what they share. Each cmd_<name>(argc, argv) gets argv[0] = its
- * own name, parses its options with getopt_long in the same way (cmd_usage, cmd_bad_option),
+ * own name, parses its options with getopt_long in the same way (cmd_parse, cmd_usage),
  * prints results to stdout and diagnostics to stderr, and returns the exit status. */
 #ifndef WB_WB_CMD_H
 #define WB_WB_CMD_H
@@ -55,8 +55,6 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
 
 /* Prints a command's usage: to stdout for --help (returns 0), else to stderr (returns 2). */
 int cmd_usage(const char *usage, int status);
-/* After getopt_long returned '?' or ':' (opterr = 0): names the option, then the usage. */
-int cmd_bad_option(const char *cmd, const char *usage, char **argv);
 
 /* Opens the database at path for the command cmd, the one way every command does:
  * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),

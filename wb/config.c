@@ -127,7 +127,8 @@ static const key_def key_table[] = {
      .description = "the SQLite database, relative to the current directory; --db beats it"},
     {.key = "sweep.seeds", .section = SEC_SWEEP, INT_RANGE(0, INT64_MAX), .default_text = "1",
      .flags = F_NO_IDENTITY | F_NO_PARAM,
-     .description = "run seeds (weights, shuffles, fresh noise), a list: one run per seed",
+     .description = "run seeds (weights, shuffles, fresh noise), a list (ranges too: 1-20, 30):"
+                    " one run per seed",
      AT(seed, FIELD_INT)},
 
     {.key = "data.source", .section = SEC_DATA, .type = TYPE_TEXT, .default_text = "builtin",
@@ -704,8 +705,71 @@ static void describe_origin(const config *c, enum origin_kind kind, int line, ch
         snprintf(buf, buflen, "default");
 }
 
+/* Appends one parsed value to a setting whose values array holds *cap. */
+static int push_value(struct key_setting *out, size_t *cap, const struct value *v)
+{
+    if (out->count == *cap) {
+        const size_t more = *cap ? 2 * *cap : 4;
+        struct value *grown = realloc(out->values, more * sizeof *grown);
+        if (!grown)
+            return -1;
+        out->values = grown;
+        *cap = more;
+    }
+    out->values[out->count++] = *v;
+    return 0;
+}
+
+/* An item of an integer key written as a range, "A-B" (digits, '-', digits; blanks around the
+ * '-' allowed): every integer from A to B. Returns 0 when text is not written as a range (it is
+ * parsed as one value), 1 when it was one: its values appended, or *bad set with why. Ranges
+ * exist so that long lists of seeds fit on a line (Debian's inih reads at most 197 characters). */
+static int parse_range(const key_def *k, const char *text, struct key_setting *out, size_t *cap,
+                       int *bad, char *why, size_t whylen)
+{
+    const size_t digits = strspn(text, "0123456789");
+    const char *dash = text + digits;
+    while (is_blank(*dash))
+        dash++;
+    if (k->type != TYPE_INT || digits == 0 || *dash != '-')
+        return 0;
+    *bad = 1;
+    char *first = trimmed_copy(text, (size_t)(dash - text));
+    char *last = trimmed_copy(dash + 1, strlen(dash + 1));
+    struct value lo, hi;
+    if (!first || !last) {
+        snprintf(why, whylen, "out of memory");
+    } else if (parse_value(k, first, &lo, why, whylen) == 0 &&
+               parse_value(k, last, &hi, why, whylen) == 0) {
+        if (lo.i > hi.i)
+            snprintf(why, whylen, "expected a range from the smaller value to the larger, %s-%s",
+                     last, first);
+        else if ((unsigned long long)(hi.i - lo.i) >= (unsigned long long)CONFIG_MAX_GRID ||
+                 out->count + (size_t)(hi.i - lo.i) >= CONFIG_MAX_GRID)
+            snprintf(why, whylen, "expected at most %d values (a range counts each of its values)",
+                     CONFIG_MAX_GRID);
+        else
+            *bad = 0;
+        /* Every value is checked as if written out: an even key refuses the odd ones. */
+        for (long long v = lo.i; !*bad; v++) {
+            char one[32];
+            struct value each;
+            snprintf(one, sizeof one, "%lld", v);
+            if (parse_value(k, one, &each, why, whylen) != 0)
+                *bad = 1;
+            else if (push_value(out, cap, &each) != 0)
+                *bad = 1, snprintf(why, whylen, "out of memory");
+            if (v == hi.i)
+                break;
+        }
+    }
+    free(first);
+    free(last);
+    return 1;
+}
+
 /* Parses `raw` (already trimmed) as the value of key k, a comma list unless k is F_NO_LIST or
- * single_only. `where` locates it in messages. */
+ * single_only; an item of an integer key may be a range, "1-20". `where` locates it in messages. */
 static int parse_setting(const key_def *k, const char *where, const char *raw, int single_only,
                          struct key_setting *out, char *err, size_t errlen)
 {
@@ -717,17 +781,13 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
                 section_names[k->section], bare_name(k), clip(raw, cut));
         return -1;
     }
-    size_t count = 1;
+    size_t items = 1, cap = 0;
     if (is_list)
         for (const char *p = raw; *p; p++)
-            count += *p == ',';
+            items += *p == ',';
     memset(out, 0, sizeof *out);
-    if (!(out->values = calloc(count, sizeof *out->values))) {
-        set_err(err, errlen, "%s: out of memory", where);
-        return -1;
-    }
     const char *item = raw;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < items; i++) {
         size_t len = is_list ? strcspn(item, ",") : strlen(item);
         char *text = trimmed_copy(item, len);
         if (!text) {
@@ -736,10 +796,20 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
             return -1;
         }
         int bad = !text[0] && is_list;
+        struct value v;
         if (bad)
             snprintf(why, sizeof why, "expected a value in every item; item %zu is empty", i + 1);
-        else if (parse_value(k, text, &out->values[i], why, sizeof why))
+        else if (!(k->flags & F_NO_LIST) &&
+                 parse_range(k, text, out, &cap, &bad, why, sizeof why))
+            ;   /* a range: its values appended, or bad */
+        else if (parse_value(k, text, &v, why, sizeof why))
             bad = 1;
+        else if (push_value(out, &cap, &v) != 0)
+            bad = 1, snprintf(why, sizeof why, "out of memory");
+        if (!bad && single_only && out->count > 1) {
+            bad = 1;
+            snprintf(why, sizeof why, "--set takes one value; ranges belong in the INI file");
+        }
         if (bad) {
             if (is_list && text[0])
                 set_err(err, errlen, "%s: [%s] %s = %s: item %zu (%s): %s", where,
@@ -752,7 +822,6 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
             setting_free(k, out);
             return -1;
         }
-        out->count++;
         free(text);
         item += len + 1;
     }
@@ -885,8 +954,10 @@ static char *read_ini_line(char *str, int num, void *stream)
     /* inih's buffer holds the line, "\r\n" and a NUL (ini.h: "3 more than the longest line"). */
     size_t limit = num > 3 ? (size_t)num - 3 : 0;
     if (len > limit) {
-        set_err(r->err, r->errlen, "%s:%d: line longer than %zu characters", r->c->source,
-                r->line, limit);
+        set_err(r->err, r->errlen,
+                "%s:%d: line longer than %zu characters (the INI reader's limit); a long list of "
+                "integers fits as ranges: seeds = 1-100, 200-250",
+                r->c->source, r->line, limit);
         reading_failed(r);
         return NULL;
     }
