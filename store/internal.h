@@ -195,6 +195,15 @@ enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_BOOLEAN };
     " heartbeat_at, pid, host, threads, gemm_library, compiler, wb_version, error, epochs_done," \
     " param_count, data_source, train_n, val_n, test_n, seed" CONFIG_COLUMNS(COLUMN_NAME)
 
+/* ---- verification (verify.c) -------------------------------------------------------------- */
+
+/* Whether the database `schema` ("main", or "merge_src" for a merge's input) of this connection is
+ * whole: wb's tables and indexes defined as its migration steps define them at `version`, then
+ * PRAGMA quick_check, or integrity_check when `full`. label names the file in messages. Returns
+ * 0, STORE_DAMAGED when it is not whole, -1 when it cannot be checked. */
+int verify_database(store *s, const char *schema, const char *label, int version, int full,
+                    char *err, size_t errlen);
+
 /* ---- files (copy.c) ------------------------------------------------------------------------ */
 
 /* Copies src to dir/name through a temporary file in dir, fsynced and renamed: a reader of

@@ -283,7 +283,8 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
         refused = fail(err, errlen, "%s: %s: no run %lld", s->path, doing, (long long)run_id);
     } else if (rc != SQLITE_ROW) {
         refused = db_fail(s, rc, doing, err, errlen);
-    } else if (strcmp((const char *)sqlite3_column_text(st, 0), STATUS_RUNNING) == 0) {
+    } else if (sqlite3_column_text(st, 0) &&
+               strcmp((const char *)sqlite3_column_text(st, 0), STATUS_RUNNING) == 0) {
         char host[HOST_CAP];
         copy_column_text(st, 2, host, sizeof host);
         refused = fail(err, errlen,
@@ -342,7 +343,9 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     copy_column_text(st, 2, info->config_hash, sizeof info->config_hash);
     copy_column_text(st, 3, info->config_id, sizeof info->config_id);
     info->seed = sqlite3_column_int64(st, 4);
-    store_status_parse((const char *)sqlite3_column_text(st, 5), &info->status);
+    /* The schema admits no other status; a damaged row counts as failed, not as queued. */
+    if (store_status_parse((const char *)sqlite3_column_text(st, 5), &info->status) != 0)
+        info->status = STORE_FAILED;
     info->epochs_done = sqlite3_column_int(st, 6);
     info->threads = sqlite3_column_int(st, 7);
     char folder[PATH_CAP];

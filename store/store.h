@@ -38,12 +38,22 @@ enum store_open_mode {
 #define STORE_SCHEMA_VERSION 1
 #define STORE_SCHEMA_READABLE 1
 
-/* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
+/* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
+ * quick_check finds a problem, or wb's tables and indexes are not defined as wb defines them (a
+ * view or another table under a table's name). Commands end with exit status 1 for it, not the 2
+ * of a path that names no database or someone else's. */
+#define STORE_DAMAGED (-2)
+
+/* Opens (busy_timeout, foreign keys; SQLite's defensive mode, no trusted schema, no extensions:
+ * a database is data, never code). Every mode first checks that the file is whole (see
+ * STORE_DAMAGED): a damaged page can read as an empty one, and a command would then answer from
+ * part of the data without a word. Read-write, it also switches to WAL, creates or migrates
  * the schema, installs the views made in code, and marks `interrupted` every `running` run of
  * this host whose pid is gone (or a zombie) and every run of any host whose heartbeat is more than
  * STORE_STALE_SECONDS old. Read-only, it only checks that the schema is one it can read and lays
  * the views made in code over the file's as TEMP views where they differ; a database in a folder
- * this process cannot write and without -shm and -wal files is read as immutable. */
+ * this process cannot write and without -shm and -wal files is read as immutable.
+ * Returns 0, -1 on failure, STORE_DAMAGED for a damaged file. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
 /* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything

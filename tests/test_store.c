@@ -343,6 +343,110 @@ static void test_newer_database_refused(void **state)
     assert_contains(err, "newer");
 }
 
+/* A whole file, malloc'ed. */
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    char *bytes = malloc(1 << 20);
+    assert_non_null(bytes);
+    *len = fread(bytes, 1, 1 << 20, in);
+    fclose(in);
+    return bytes;
+}
+
+/* The page number of a table's root, read without the store. */
+static int root_page(const char *path, const char *table)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const int page = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return page;
+}
+
+/* A damaged file (issue 15, item 4) is refused by every mode of store_open with STORE_DAMAGED and
+ * a message naming it, before anything is read from it or written to it: a b-tree page whose cell
+ * count is zeroed reads as an empty page (SQLite reports nothing: a listing would show fewer runs,
+ * or none), and a view in place of one of wb's tables would run its SQL on every read. An index of
+ * the user's own is no damage. */
+static void test_damaged_database_refused(void **state)
+{
+    fixture *f = *state;
+    spec_buf r;
+    build_spec(&r, "0.1", "4", 1, 0);
+    int64_t id;
+    CHECK_OK(store_add_run(f->s, add_sweep(f->s, "s"), &r.spec, &id, NULL, ERR));
+    exec_raw(store_handle(f->s), "PRAGMA wal_checkpoint(TRUNCATE)");
+    store_close(f->s);
+    f->s = NULL;
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/damaged.db", f->dir);
+    size_t len;
+    char *bytes = read_whole(f->db, &len);
+    const int page = root_page(f->db, "sweeps");
+    bytes[(size_t)(page - 1) * 4096 + 3] = 0;   /* cell count, bytes 3-4 of the page header */
+    bytes[(size_t)(page - 1) * 4096 + 4] = 0;
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(bytes, 1, len, out), len);
+    fclose(out);
+    store *s = NULL;
+    for (int mode = STORE_OPEN_CREATE; mode <= STORE_OPEN_READONLY; mode++) {
+        assert_int_equal(store_open(path, (enum store_open_mode)mode, &s, err, sizeof err),
+                         STORE_DAMAGED);
+        assert_null(s);
+        assert_contains(err, path);
+        assert_contains(err, "is damaged (quick_check: ");
+    }
+    size_t after_len;
+    char *after = read_whole(path, &after_len);
+    assert_int_equal(after_len, len);
+    assert_memory_equal(after, bytes, len);   /* nothing written, not even the WAL switch */
+    free(after);
+    free(bytes);
+
+    /* A view under a table's name; a table defined otherwise; an index of one's own. */
+    static const struct {
+        const char *sql, *error;
+    } tamper[] = {
+        {"DROP TABLE params; CREATE VIEW params AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+         " SELECT i + 1 FROM n) SELECT i AS run_id, '' AS key, '' AS value FROM n",
+         "is damaged or not wb's: params is a view, not a table"},
+        {"DROP TABLE checkpoints; CREATE TABLE checkpoints (run_id, kind, epoch, path)",
+         "is damaged or not wb's: its table checkpoints is not defined as wb defines it"},
+        {"DROP INDEX runs_by_status", "is damaged or not wb's: its index runs_by_status is missing"},
+        {"CREATE INDEX mine ON metrics (name)", NULL},
+    };
+    for (size_t i = 0; i < sizeof tamper / sizeof tamper[0]; i++) {
+        snprintf(path, sizeof path, "%s/tampered%zu.db", f->dir, i);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+        char *copy = sqlite3_mprintf("VACUUM INTO '%q'", path);
+        exec_raw(db, copy);
+        sqlite3_free(copy);
+        sqlite3_close(db);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        exec_raw(db, tamper[i].sql);
+        sqlite3_close(db);
+        const int rc = store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err);
+        if (!tamper[i].error) {
+            assert_int_equal(rc, 0);
+            store_close(s);
+            continue;
+        }
+        assert_int_equal(rc, STORE_DAMAGED);
+        assert_contains(err, tamper[i].error);
+    }
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
+}
+
 static void test_bad_files(void **state)
 {
     fixture *f = *state;
@@ -1677,6 +1781,7 @@ int main(void)
         cmocka_unit_test(test_migrations_step_by_step),
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweeps, setup, teardown),

@@ -129,9 +129,11 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
             return WB_EXIT_FAILURE;
         }
     }
-    if (store_open(path, mode, s, err, sizeof err) != 0) {
+    const int rc = store_open(path, mode, s, err, sizeof err);
+    if (rc != 0) {
         wb_error(cmd, "%s", err);
-        return mode == STORE_OPEN_READONLY ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+        return mode == STORE_OPEN_READONLY && rc != STORE_DAMAGED ? WB_EXIT_USAGE
+                                                                  : WB_EXIT_FAILURE;
     }
     return WB_EXIT_OK;
 }

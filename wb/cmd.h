@@ -61,7 +61,8 @@ int cmd_usage(const char *usage, int status);
  * STORE_OPEN_CREATE for those that write (sweep, run, merge; the database's folder is created too),
  * STORE_OPEN_EXISTING for a sweep's workers. Returns 0, or, after "wb CMD: message" on stderr, the
  * exit status to end with: 2 when a database to read is missing or is not one (the user's to
- * fix), 1 when one to write cannot be made or opened. */
+ * fix), 1 when one to write cannot be made or opened, or when the file is damaged (store_open's
+ * STORE_DAMAGED: a reader answers from a whole database or not at all). */
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s);
 
 typedef struct analysis analysis;
