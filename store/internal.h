@@ -198,11 +198,12 @@ enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_BOOLEAN };
 /* ---- verification (verify.c) -------------------------------------------------------------- */
 
 /* Whether the database `schema` ("main", or "merge_src" for a merge's input) of this connection is
- * whole: wb's tables and indexes defined as its migration steps define them at `version`, then
- * PRAGMA quick_check, or integrity_check when `full`. label names the file in messages. Returns
- * 0, STORE_DAMAGED when it is not whole, -1 when it cannot be checked. */
-int verify_database(store *s, const char *schema, const char *label, int version, int full,
-                    char *err, size_t errlen);
+ * whole: wb's tables and indexes defined as its migration steps define them at `version`, PRAGMA
+ * integrity_check, and every value of the type and shape wb writes (verify.c). label names the
+ * file in messages. Returns 0, STORE_DAMAGED when it is not whole, -1 when it cannot be
+ * checked. */
+int verify_database(store *s, const char *schema, const char *label, int version, char *err,
+                    size_t errlen);
 
 /* ---- files (copy.c) ------------------------------------------------------------------------ */
 

@@ -408,7 +408,7 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         }
     }
     /* Before anything is read from it, or written to it. */
-    const int whole = verify_database(s, "main", s->path, version, 0, err, errlen);
+    const int whole = verify_database(s, "main", s->path, version, err, errlen);
     if (whole < 0) {
         result = whole;
         goto fail;

@@ -248,22 +248,51 @@ int store_finish_run(store *s, int64_t run_id, enum store_status st, const char 
 
 /* ---- merge ------------------------------------------------------------------------------ */
 
+/* A run finished in both databases with other results: the same configuration and seed trained
+ * twice gave other numbers (another thread count or kind of CPU: README.md, bitwise
+ * reproducibility). */
+typedef struct store_merge_conflict {
+    char config_hash[65];
+    int64_t out_run_id;
+    int values_differ;          /* metric values (or rows) that differ */
+    char metrics[256];          /* the metrics that differ, "val.psnr, test.psnr, ..." */
+    double max_abs_diff;        /* the largest difference of two values, both numbers */
+} store_merge_conflict;
+
+typedef struct store_merge_options {
+    /* Metric names never compared for conflicts, NULL-terminated (may be NULL): the timings,
+     * which differ between any two trainings. */
+    const char *const *ignore_metrics;
+} store_merge_options;
+
 typedef struct store_merge_stats {
     int sweeps_added;
     int runs_added;         /* missing in out: copied */
     int runs_replaced;      /* finished in the input, present but not finished (nor running) in out */
     int runs_skipped;       /* already present (and not replaced) */
     int folders_copied;     /* run folders from which at least one file was copied */
+    int runs_conflicting;   /* of the skipped, finished in both with other results */
+    store_merge_conflict *conflicts;    /* those runs (free with store_merge_stats_free) */
+    size_t nconflicts;
 } store_merge_stats;
 
 /* Copies into `out` every sweep (by name), run (by config_hash), its params, metrics, checkpoints,
- * sweep links and run folder from the database at in_path (attached read-only), in one
- * transaction; files are copied (temp file, fsync, rename) before it commits. A run already in out
- * is skipped, unless it is not finished there (and not running) while finished in the input: then
- * out's copy is replaced. Checkpoint paths are rewritten to out's run folders. Repeating it changes
- * nothing; merging a database into itself is refused. */
-int store_merge(store *out, const char *in_path, store_merge_stats *stats, char *err,
-                size_t errlen);
+ * sweep links and run folder from the database at in_path (attached read-only). A run already in
+ * out is skipped, unless it is not finished there (and not running) while finished in the input:
+ * then out's copy is replaced. A run finished in both is kept as out has it; when the results
+ * differ, it is listed in stats->conflicts (the first result is kept: it is the one out's
+ * reports, comparisons and files already stand on; the caller says which runs differ and how).
+ * The input is refused whole, before anything is written, unless it is a whole wb database of
+ * this schema version whose every value is as wb writes it: run folders and checkpoint paths are
+ * those its hashes give (nothing is read from a path it stores), no symbolic links, FIFOs or
+ * devices in its run folders, every checkpoint file there. Files are copied before the rows that
+ * name them are committed, in batches of short transactions (store/merge.c says how a crash
+ * between them leaves out). Checkpoint paths are rewritten to out's run folders. Repeating it
+ * changes nothing; merging a database into itself is refused. stats (may be NULL) holds what was
+ * done, also after a failure: free it with store_merge_stats_free. */
+int store_merge(store *out, const char *in_path, const store_merge_options *opts,
+                store_merge_stats *stats, char *err, size_t errlen);
+void store_merge_stats_free(store_merge_stats *stats);
 
 /* ---- schema migrations (store_open applies them; exposed for tests) ----------------------- */
 

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "data/fileio.h"
 #include "store/read.h"
 #include "store/store.h"
 
@@ -403,7 +404,7 @@ static void test_damaged_database_refused(void **state)
                          STORE_DAMAGED);
         assert_null(s);
         assert_contains(err, path);
-        assert_contains(err, "is damaged (quick_check: ");
+        assert_contains(err, "is damaged (integrity_check: ");
     }
     size_t after_len;
     char *after = read_whole(path, &after_len);
@@ -423,6 +424,15 @@ static void test_damaged_database_refused(void **state)
          "is damaged or not wb's: its table checkpoints is not defined as wb defines it"},
         {"DROP INDEX runs_by_status", "is damaged or not wb's: its index runs_by_status is missing"},
         {"CREATE INDEX mine ON metrics (name)", NULL},
+        /* Values wb never writes: SQLite does not check CHECK constraints on a read-only
+         * connection, so a damaged split ('tesu') hid a metric from every reader (fuzzing). */
+        {"PRAGMA ignore_check_constraints = ON; INSERT INTO metrics VALUES (1, 0, 'tesu', 'psnr', 1)",
+         "is damaged: a metric of run 1: epoch 0, 'tesu'.'psnr' = 1.0 is not an integer epoch and a"
+         " number"},
+        {"PRAGMA ignore_check_constraints = ON; UPDATE runs SET status = 'done'",
+         "is damaged: run 1: its status 'done' is not one of wb's"},
+        {"UPDATE runs SET seed = 'one'", "is damaged: run 1: its column seed holds a value of the "
+                                         "wrong type"},
     };
     for (size_t i = 0; i < sizeof tamper / sizeof tamper[0]; i++) {
         snprintf(path, sizeof path, "%s/tampered%zu.db", f->dir, i);
@@ -1398,6 +1408,8 @@ static void build_merge_input(const char *in_path, spec_buf r[3])
     claim(in, ids[2]);
     CHECK_OK(log_simple(in, ids[2], 0, 29, 30, CK_INIT, ERR));
     CHECK_OK(store_finish_run(in, ids[2], STORE_FINISHED, NULL, ERR));
+    make_folder(in, r[2].hash, folder, sizeof folder);
+    write_in_folder(folder, "init.safetensors", "r3 init");
     char expected[256];
     snprintf(expected, sizeof expected, "%s.runs/%.12s/init.safetensors\n",
              strrchr(in_path, '/') + 1, r[0].hash);
@@ -1437,12 +1449,21 @@ static void test_merge(void **state)
     CHECK_OK(store_finish_run(f->s, ids[2], STORE_FINISHED, NULL, ERR));
 
     store_merge_stats stats;
-    CHECK_OK(store_merge(f->s, in_path, &stats, ERR));
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
     assert_int_equal(stats.sweeps_added, 1);
     assert_int_equal(stats.runs_added, 1);
     assert_int_equal(stats.runs_replaced, 1);
     assert_int_equal(stats.runs_skipped, 1);
     assert_int_equal(stats.folders_copied, 1);
+    /* r3, finished in both with other numbers: out's kept, the difference said (issue 15, 8). */
+    assert_int_equal(stats.runs_conflicting, 1);
+    assert_int_equal(stats.nconflicts, 1);
+    assert_string_equal(stats.conflicts[0].config_hash, r[2].hash);
+    assert_int_equal(stats.conflicts[0].out_run_id, ids[2]);
+    assert_int_equal(stats.conflicts[0].values_differ, 2);
+    assert_string_equal(stats.conflicts[0].metrics, "test.psnr, val.psnr");
+    assert_true(stats.conflicts[0].max_abs_diff == 1.0);
+    store_merge_stats_free(&stats);
 
     /* r1 replaced in place (same id), with the input's rows and paths moved to wb.db.runs/. */
     assert_rows(out, "SELECT id, status, epochs_done, error FROM runs WHERE id = 1",
@@ -1475,22 +1496,40 @@ static void test_merge(void **state)
 
     /* Again: nothing changes, not even a time. */
     char *before = dump_tables(out);
-    CHECK_OK(store_merge(f->s, in_path, &stats, ERR));
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
     assert_int_equal(stats.sweeps_added + stats.runs_added + stats.runs_replaced, 0);
     assert_int_equal(stats.runs_skipped, 3);
     assert_int_equal(stats.folders_copied, 0);
+    assert_int_equal(stats.runs_conflicting, 1);
+    store_merge_stats_free(&stats);
+    /* The metrics named to be ignored (the timings) are not compared. */
+    static const char *const psnr_only[] = {"psnr", NULL};
+    const store_merge_options ignore_psnr = {.ignore_metrics = psnr_only};
+    CHECK_OK(store_merge(f->s, in_path, &ignore_psnr, &stats, ERR));
+    assert_int_equal(stats.runs_conflicting, 0);
+    assert_null(stats.conflicts);
     char *after = dump_tables(out);
     assert_string_equal(after, before);
     free(before);
     free(after);
 
     /* Into itself, under any spelling of its path. */
-    assert_int_equal(store_merge(f->s, f->db, &stats, err, sizeof err), -1);
+    assert_int_equal(store_merge(f->s, f->db, NULL, &stats, err, sizeof err), -1);
     assert_contains(err, "into itself");
     char spelled[256];
     snprintf(spelled, sizeof spelled, "%s/./wb.db", f->dir);
-    assert_int_equal(store_merge(f->s, spelled, &stats, err, sizeof err), -1);
+    assert_int_equal(store_merge(f->s, spelled, NULL, &stats, err, sizeof err), -1);
     assert_contains(err, "into itself");
+}
+
+/* The usual input: <dir>/shard.db, build_merge_input's three runs. */
+static void shard_of_three(const fixture *f, char *in_path, size_t len, spec_buf r[3])
+{
+    snprintf(in_path, len, "%s/shard.db", f->dir);
+    build_spec(&r[0], "0.1", "4", 1, 0);
+    build_spec(&r[1], "0.1", "4", 2, 1);
+    build_spec(&r[2], "0.1", "8", 1, 2);
+    build_merge_input(in_path, r);
 }
 
 /* Merging into a fresh database whose run folder already has some files: an identical file is
@@ -1499,12 +1538,8 @@ static void test_merge_files_and_bad_inputs(void **state)
 {
     fixture *f = *state;
     char in_path[256], folder[512], err[512];
-    snprintf(in_path, sizeof in_path, "%s/shard.db", f->dir);
     spec_buf r[3];
-    build_spec(&r[0], "0.1", "4", 1, 0);
-    build_spec(&r[1], "0.1", "4", 2, 1);
-    build_spec(&r[2], "0.1", "8", 1, 2);
-    build_merge_input(in_path, r);
+    shard_of_three(f, in_path, sizeof in_path, r);
     make_folder(f->s, r[0].hash, folder, sizeof folder);
     write_in_folder(folder, "init.safetensors", "r1 init");
     write_in_folder(folder, "last.safetensors", "older bytes");
@@ -1512,10 +1547,10 @@ static void test_merge_files_and_bad_inputs(void **state)
     ino_t last_inode = inode_in_folder(folder, "last.safetensors");
 
     store_merge_stats stats;
-    CHECK_OK(store_merge(f->s, in_path, &stats, ERR));
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
     assert_int_equal(stats.sweeps_added, 2);
     assert_int_equal(stats.runs_added, 3);
-    assert_int_equal(stats.folders_copied, 1);
+    assert_int_equal(stats.folders_copied, 2);
     assert_true(inode_in_folder(folder, "init.safetensors") == init_inode);
     assert_true(inode_in_folder(folder, "last.safetensors") != last_inode);
     assert_string_equal(read_in_folder(folder, "last.safetensors"), "r1 last");
@@ -1526,19 +1561,209 @@ static void test_merge_files_and_bad_inputs(void **state)
     snprintf(path, sizeof path, "%s/notes.txt", f->dir);
     write_file(path, "not a database at all, just some words that fill a page header and more "
                      "words after them so that the file is long enough for a header.\n");
-    assert_int_equal(store_merge(f->s, path, &stats, err, sizeof err), -1);
+    assert_int_equal(store_merge(f->s, path, NULL, &stats, err, sizeof err), -1);
     assert_contains(err, "not an SQLite database");
     assert_contains(err, path);
     snprintf(path, sizeof path, "%s/absent.db", f->dir);
-    assert_int_equal(store_merge(f->s, path, &stats, err, sizeof err), -1);
+    assert_int_equal(store_merge(f->s, path, NULL, &stats, err, sizeof err), -1);
     assert_contains(err, "no such database");
     snprintf(path, sizeof path, "%s/empty.db", f->dir);
     write_file(path, "");
-    assert_int_equal(store_merge(f->s, path, &stats, err, sizeof err), -1);
+    assert_int_equal(store_merge(f->s, path, NULL, &stats, err, sizeof err), -1);
     assert_contains(err, "not a wb database");
     /* The failed merges left the attachment and the transaction closed. */
-    CHECK_OK(store_merge(f->s, in_path, &stats, ERR));
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
     assert_int_equal(stats.runs_skipped, 3);
+}
+
+/* Files under a folder, as "path size" lines in a fixed order: equal when nothing was written. */
+static char files_seen[65536];
+static size_t files_seen_len;
+static int note_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    if (flag == FTW_F && files_seen_len + 600 < sizeof files_seen)
+        files_seen_len += (size_t)snprintf(files_seen + files_seen_len,
+                                           sizeof files_seen - files_seen_len, "%s %lld\n", path,
+                                           (long long)sb->st_size);
+    return 0;
+}
+
+static char *files_under(const char *dir)
+{
+    files_seen_len = 0;
+    files_seen[0] = '\0';
+    nftw(dir, note_file, 16, FTW_PHYS);
+    return strdup(files_seen);
+}
+
+/* What the trace below watches: out's folder of runs, its files when the last write transaction
+ * began, and what it found. */
+typedef struct tx_watch {
+    char runs_dir[256];
+    char *at_begin;
+    int transactions, files_written_inside;
+    char *at_start;         /* for the crash: the files when the merge started */
+    int crash_after_copy;
+} tx_watch;
+
+/* SQLITE_TRACE_STMT: at every BEGIN IMMEDIATE and COMMIT of the store's write transactions. */
+static int watch_transactions(unsigned type, void *ctx, void *stmt, void *sql_text)
+{
+    tx_watch *w = ctx;
+    (void)type, (void)stmt;
+    const char *sql = sql_text;
+    if (strncmp(sql, "BEGIN IMMEDIATE", 15) == 0) {
+        free(w->at_begin);
+        w->at_begin = files_under(w->runs_dir);
+        w->transactions++;
+        if (w->crash_after_copy && strcmp(w->at_begin, w->at_start) != 0)
+            raise(SIGKILL);     /* files copied, their rows not committed */
+    } else if (strcmp(sql, "COMMIT") == 0 && w->at_begin) {
+        char *now = files_under(w->runs_dir);
+        w->files_written_inside += strcmp(now, w->at_begin) != 0;
+        free(now);
+        free(w->at_begin);
+        w->at_begin = NULL;
+    }
+    return 0;
+}
+
+/* Merge copies files with no write transaction open (issue 15, item 8: it held one while it copied
+ * and synced 125 runs' files, 1.9-3.2 s, and a sweep using the database gave up): every file of
+ * the merged run folders is written between transactions, none between a BEGIN and its COMMIT. */
+static void test_merge_copies_outside_transactions(void **state)
+{
+    fixture *f = *state;
+    char in_path[256];
+    spec_buf r[3];
+    shard_of_three(f, in_path, sizeof in_path, r);
+    tx_watch w = {0};
+    snprintf(w.runs_dir, sizeof w.runs_dir, "%s/wb.db.runs", f->dir);
+    sqlite3_trace_v2(store_handle(f->s), SQLITE_TRACE_STMT, watch_transactions, &w);
+    store_merge_stats stats;
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
+    sqlite3_trace_v2(store_handle(f->s), 0, NULL, NULL);
+    free(w.at_begin);
+    assert_int_equal(stats.runs_added, 3);
+    assert_int_equal(stats.folders_copied, 2);
+    assert_true(w.transactions >= 2);   /* the sweeps, then the runs' rows */
+    assert_int_equal(w.files_written_inside, 0);
+    char *files = files_under(w.runs_dir);
+    assert_non_null(strstr(files, "best.safetensors"));
+    free(files);
+}
+
+/* A merge killed after it copied a batch's files and before it committed their rows (issue 15,
+ * item 8) leaves a consistent database: the run it was replacing is interrupted with no epoch
+ * (trained again from the start, never resumed from a mix of two trainings' files), the run it
+ * was adding is not there, at worst files are; the next merge finishes the job. A temporary file
+ * a killed writer left in a run folder is removed by the next merge (issue 15, item 9). */
+static void test_merge_crash_between_copy_and_commit(void **state)
+{
+    fixture *f = *state;
+    char in_path[256], folder[512];
+    spec_buf r[3];
+    shard_of_three(f, in_path, sizeof in_path, r);
+    int64_t sweep = add_sweep(f->s, "lossweights"), id;
+    CHECK_OK(store_add_run(f->s, sweep, &r[0].spec, &id, NULL, ERR));
+    claim(f->s, id);
+    CHECK_OK(log_simple(f->s, id, 0, 4, 5, CK_INIT, ERR));
+    CHECK_OK(store_finish_run(f->s, id, STORE_INTERRUPTED, "stopped", ERR));
+    make_folder(f->s, r[0].hash, folder, sizeof folder);
+    write_in_folder(folder, "init.safetensors", "out's own r1 init");
+    store_close(f->s); /* no connection crosses fork() */
+    f->s = NULL;
+
+    /* A writer killed in the middle of a file: its hidden temporary file stays. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/last.safetensors", folder);
+        atomic_file a;
+        char err[256];
+        _exit(atomic_file_open(&a, path, err, sizeof err) == 0 ? 0 : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *listing = files_under(folder);
+    assert_non_null(strstr(listing, "/.last.safetensors.tmp."));
+    free(listing);
+
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        store *s;
+        char err[1024];
+        if (store_open(f->db, STORE_OPEN_EXISTING, &s, err, sizeof err) != 0)
+            _exit(2);
+        tx_watch w = {.crash_after_copy = 1};
+        snprintf(w.runs_dir, sizeof w.runs_dir, "%s/wb.db.runs", f->dir);
+        w.at_start = files_under(w.runs_dir);
+        sqlite3_trace_v2(store_handle(s), SQLITE_TRACE_STMT, watch_transactions, &w);
+        store_merge_stats stats;
+        store_merge(s, in_path, NULL, &stats, err, sizeof err);
+        _exit(3);   /* not reached: killed after the copy */
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+    /* The next writer finds r1 taken by a dead process: interrupted, from scratch. */
+    CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
+    sqlite3 *out = store_handle(f->s);
+    assert_rows(out, "SELECT status, epochs_done, (SELECT count(*) FROM metrics WHERE run_id = 1),"
+                " (SELECT count(*) FROM checkpoints WHERE run_id = 1) FROM runs WHERE id = 1",
+                "interrupted|-1|0|0\n");
+    assert_rows(out, "SELECT count(*) FROM runs", "1\n");
+    assert_rows(out, "PRAGMA integrity_check", "ok\n");
+    assert_string_equal(read_in_folder(folder, "init.safetensors"), "r1 init");
+    listing = files_under(folder);
+    assert_null(strstr(listing, "/.last.safetensors.tmp."));    /* the killed writer's: gone */
+    free(listing);
+
+    /* The next merge finishes: r1 replaced, r2 and r3 added. */
+    store_merge_stats stats;
+    CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
+    assert_int_equal(stats.runs_replaced, 1);
+    assert_int_equal(stats.runs_added, 2);
+    assert_rows(out, "SELECT id, status, epochs_done FROM runs WHERE id = 1", "1|finished|1\n");
+    assert_rows(out, "SELECT count(*) FROM checkpoints WHERE run_id = 1", "3\n");
+    assert_rows(out, "SELECT count(*) FROM runs", "3\n");
+}
+
+/* Claiming a run removes the hidden temporary files its folder holds from writers that are gone
+ * (a checkpoint half written when its worker was killed), not those of live processes. */
+static void test_claim_removes_stale_temporaries(void **state)
+{
+    fixture *f = *state;
+    spec_buf r;
+    build_spec(&r, "0.1", "4", 1, 0);
+    int64_t id;
+    char folder[512], path[600], err[256];
+    CHECK_OK(store_add_run(f->s, add_sweep(f->s, "s"), &r.spec, &id, NULL, ERR));
+    make_folder(f->s, r.hash, folder, sizeof folder);
+    snprintf(path, sizeof path, "%s/last.safetensors", folder);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        atomic_file a;
+        _exit(atomic_file_open(&a, path, err, sizeof err) == 0 ? 0 : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    atomic_file live;
+    assert_int_equal(atomic_file_open(&live, path, err, sizeof err), 0);
+    char *before = files_under(folder);
+    assert_int_equal(strstr(strstr(before, "/.last") + 1, "/.last") != NULL, 1);  /* two */
+    free(before);
+    claim(f->s, id);
+    char *after = files_under(folder);
+    assert_non_null(strstr(after, live.tmp_path));
+    assert_null(strstr(strstr(after, "/.last") + 1, "/.last"));                 /* one */
+    free(after);
+    atomic_file_abort(&live);
 }
 
 /* ---- records for readers (store/read.h) ------------------------------------------------- */
@@ -1798,6 +2023,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_files_and_bad_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_copies_outside_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_crash_between_copy_and_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_claim_removes_stale_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
