@@ -39,9 +39,10 @@ enum store_open_mode {
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
- * quick_check finds a problem, or wb's tables and indexes are not defined as wb defines them (a
- * view or another table under a table's name). Commands end with exit status 1 for it, not the 2
- * of a path that names no database or someone else's. */
+ * integrity_check finds a problem, wb's tables and indexes are not defined as wb defines them (a
+ * view or another table under a table's name), or a value is not of the type and shape wb writes
+ * (store/verify.c). Commands end with exit status 1 for it, not the 2 of a path that names no
+ * database or someone else's. */
 #define STORE_DAMAGED (-2)
 
 /* Opens (busy_timeout, foreign keys; SQLite's defensive mode, no trusted schema, no extensions:

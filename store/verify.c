@@ -249,7 +249,7 @@ int verify_database(store *s, const char *schema, const char *label, int version
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        /* quick_check itself may meet a page it cannot read at all. */
+        /* integrity_check itself may meet a page it cannot read at all. */
         if ((rc & 0xff) != SQLITE_CORRUPT && (rc & 0xff) != SQLITE_NOTADB)
             return fail(err, errlen, "%s: checking the file: %s", label, sqlite3_errmsg(s->db));
         one_line(sqlite3_errmsg(s->db), problem, sizeof problem, 160);
