@@ -13,17 +13,19 @@
  * held while files are copied and synced: merging 1,500 runs into a database a sweep is using
  * made the sweep give up after its busy timeout. Runs go in batches of MERGE_BATCH, each in two
  * short transactions:
- *   1. (only for runs to replace) each run out has unfinished is reset and taken, as a claim
- *      takes a run: status running, this process as owner, no epochs, no metric or checkpoint
- *      rows; a sweep then leaves it alone while its folder is overwritten;
+ *   1. each run is taken, as a claim takes one: a run out lacks is added (its row, params and
+ *      grid links), a run out has unfinished loses its metric and checkpoint rows; both become
+ *      `running` with no epoch and this process as owner. A sweep using out leaves them alone
+ *      while their folders are written (without this, a sweep could add and train a run the
+ *      merge was copying into the same folder);
  *   2. the files of the batch are copied (hidden temporary, fsync, rename, fsync of the folder);
- *   3. the runs' rows are written, a taken run's only while it is still this process's.
- * A crash after 1 leaves the taken runs `running` with a dead owner: the next writer records them
- * interrupted with no epoch, so they are trained again from the start or replaced by the next
- * merge, and never resumed from a mix of two trainings' files. A crash after 2 leaves at worst
- * files of runs out does not have yet (the next merge copies the same bytes over them, a sweep
- * that trains the run writes its own) and hidden temporary files, which the next merge and the
- * next claim of the run remove once their writer is gone. */
+ *   3. the runs' rows are written, each only while the run is still this process's.
+ * A crash between 1 and 3 leaves the taken runs `running` with a dead owner: the next writer
+ * records them interrupted with no epoch, so they are trained again from the start (their
+ * params say what to train) or replaced by the next merge, and never resumed from a mix of two
+ * trainings' files. At worst the folders hold files no row names yet (the next merge copies the
+ * same bytes over them, a sweep that trains the run writes its own) and hidden temporary files,
+ * which the next merge and the next claim of the run remove once their writer is gone. */
 #include "store/internal.h"
 
 #include <dirent.h>
@@ -521,36 +523,85 @@ static int find_conflicts(store *out, const merge_run *runs, size_t nruns,
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-/* Resets and takes, for this process, each run of the batch out has unfinished (not running):
- * no epochs, no metric or checkpoint rows, status running, this process its owner. A run that
- * changed since it was listed (a sweep claimed it, or it finished) is left alone. */
+/* The input's grid links of the given runs (all: n == 0), for the runs out has. A link whose
+ * grid index is taken in out by another run (the two databases hold different grids under one
+ * sweep name) is not added: out's grid stays as it is. */
+static int link_runs(store *out, const merge_run *batch, size_t n, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT INTO main.sweep_runs (sweep_id, run_id, grid_index)"
+        " SELECT os.id, o.id, l.grid_index FROM merge_src.sweep_runs l"
+        " JOIN merge_src.sweeps s ON s.id = l.sweep_id"
+        " JOIN main.sweeps os ON os.name = s.name"
+        " JOIN merge_src.runs i ON i.id = l.run_id"
+        " JOIN main.runs o ON o.config_hash = i.config_hash"
+        " WHERE (?1 IS NULL OR l.run_id = ?1) ON CONFLICT DO NOTHING";
+    if (n == 0)
+        return exec_sql(out, NULL, "merging the grid links", err, errlen, sql, "t", NULL);
+    for (size_t i = 0; i < n; i++)
+        if (batch[i].action != MERGE_SKIP &&
+            exec_sql(out, NULL, "merging the grid links", err, errlen, sql, "i",
+                     batch[i].in_id) < 0)
+            return -1;
+    return 0;
+}
+
+/* Takes, for this process, each run of the batch: one out lacks is added with its params and
+ * grid links, one out has unfinished (not running) loses its metric and checkpoint rows; both
+ * become `running`, with no epoch, this process their owner, as a claim makes them. A sweep then
+ * leaves them alone while their folders are written, and a crash leaves them to be trained from
+ * the start or merged again. A run that changed since it was listed (a sweep added, claimed or
+ * finished it) is left alone: *lost counts those. */
 static int take_runs(store *out, merge_run *batch, size_t n, int *lost, char *err, size_t errlen)
 {
-    const char *doing = "merging: taking the runs to replace";
-    int any = 0;
+    const char *doing = "merging: taking the runs to copy";
     *lost = 0;
-    for (size_t i = 0; i < n; i++)
-        any |= batch[i].action == MERGE_REPLACE;
-    if (!any)
-        return 0;
     if (tx_begin(out, doing, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         merge_run *r = &batch[i];
-        int changed;
-        if (r->action != MERGE_REPLACE)
+        char folder_rel[PATH_CAP];
+        int changed = 0;
+        store_run_folder_rel(out, r->hash, folder_rel, sizeof folder_rel);
+        if (r->action == MERGE_ADD) {
+            if (exec_sql(out, &changed, doing, err, errlen,
+                         "INSERT INTO main.runs (sweep_id, folder, " RUN_COPY_COLUMNS ")"
+                         " SELECT (SELECT o.id FROM main.sweeps o JOIN merge_src.sweeps i"
+                         " ON i.name = o.name WHERE i.id = r.sweep_id), ?2, " RUN_COPY_COLUMNS
+                         " FROM merge_src.runs r WHERE r.id = ?1"
+                         " AND NOT EXISTS (SELECT 1 FROM main.runs WHERE config_hash = ?3)",
+                         "itt", r->in_id, folder_rel, r->hash) < 0)
+                return tx_abort(out);
+            if (changed) {
+                r->out_id = sqlite3_last_insert_rowid(out->db);
+                if (exec_sql(out, NULL, doing, err, errlen,
+                             "INSERT INTO main.params (run_id, key, value)"
+                             " SELECT ?2, key, value FROM merge_src.params WHERE run_id = ?1",
+                             "ii", r->in_id, r->out_id) < 0)
+                    return tx_abort(out);
+            }
+        } else if (r->action == MERGE_REPLACE) {
+            if (exec_sql(out, &changed, doing, err, errlen,
+                         "DELETE FROM main.metrics WHERE run_id = ?1 AND (SELECT status"
+                         " NOT IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')"
+                         " FROM main.runs WHERE id = ?1)", "i", r->out_id) < 0 ||
+                exec_sql(out, &changed, doing, err, errlen,
+                         "DELETE FROM main.checkpoints WHERE run_id = ?1 AND (SELECT status"
+                         " NOT IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')"
+                         " FROM main.runs WHERE id = ?1)", "i", r->out_id) < 0)
+                return tx_abort(out);
+            changed = 1;
+        } else {
             continue;
-        if (exec_sql(out, &changed, doing, err, errlen,
+        }
+        if (changed &&
+            exec_sql(out, &changed, doing, err, errlen,
                      "UPDATE main.runs SET status = '" STATUS_RUNNING "', pid = ?2, host = ?3,"
                      " heartbeat_at = " NOW_SQL ", epochs_done = -1, error = NULL,"
-                     " finished_at = NULL WHERE id = ?1"
-                     " AND status NOT IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')",
-                     "iit", r->out_id, (int64_t)getpid(), out->host) < 0 ||
-            (changed &&
-             (exec_sql(out, NULL, doing, err, errlen,
-                       "DELETE FROM main.metrics WHERE run_id = ?1", "i", r->out_id) < 0 ||
-              exec_sql(out, NULL, doing, err, errlen,
-                       "DELETE FROM main.checkpoints WHERE run_id = ?1", "i", r->out_id) < 0)))
+                     " finished_at = NULL WHERE id = ?1 AND (?4 OR status NOT IN ('"
+                     STATUS_FINISHED "', '" STATUS_RUNNING "'))",
+                     "iitn", r->out_id, (int64_t)getpid(), out->host,
+                     r->action == MERGE_ADD) < 0)
             return tx_abort(out);
         r->taken = changed;
         if (!changed) {
@@ -558,7 +609,9 @@ static int take_runs(store *out, merge_run *batch, size_t n, int *lost, char *er
             (*lost)++;
         }
     }
-    return tx_commit(out, doing, err, errlen) < 0 ? tx_abort(out) : 0;
+    if (link_runs(out, batch, n, err, errlen) < 0 || tx_commit(out, doing, err, errlen) < 0)
+        return tx_abort(out);
+    return 0;
 }
 
 /* After a failed copy: the runs this process took end interrupted (with no epoch), as a run
@@ -599,8 +652,9 @@ static int copy_run_rows(store *out, const merge_run *r, const char *in_prefix,
                : 0;
 }
 
-/* Writes one run's rows: added (unless a sweep added it meanwhile), or replacing the run this
- * process took (unless it is no longer this process's). *written says whether it was. */
+/* Writes the rows of a run this process took: the input's row, params, metrics and checkpoints,
+ * unless the run is no longer this process's (it was found stale and claimed). *written says
+ * whether it was. */
 static int write_run(store *out, merge_run *r, const char *in_prefix, const char *out_prefix,
                      int *written, char *err, size_t errlen)
 {
@@ -609,28 +663,14 @@ static int write_run(store *out, merge_run *r, const char *in_prefix, const char
     int changed = 0;
     store_run_folder_rel(out, r->hash, folder_rel, sizeof folder_rel);
     *written = 0;
-    if (r->action == MERGE_ADD) {
-        if (exec_sql(out, &changed, doing, err, errlen,
-                     "INSERT INTO main.runs (sweep_id, folder, " RUN_COPY_COLUMNS ")"
-                     " SELECT (SELECT o.id FROM main.sweeps o JOIN merge_src.sweeps i"
-                     " ON i.name = o.name WHERE i.id = r.sweep_id), ?2, " RUN_COPY_COLUMNS
-                     " FROM merge_src.runs r WHERE r.id = ?1"
-                     " AND NOT EXISTS (SELECT 1 FROM main.runs WHERE config_hash = ?3)",
-                     "itt", r->in_id, folder_rel, r->hash) < 0)
-            return -1;
-        if (changed)
-            r->out_id = sqlite3_last_insert_rowid(out->db);
-    } else if (exec_sql(out, &changed, doing, err, errlen,
-                        "UPDATE main.runs SET (" RUN_COPY_COLUMNS ") = (SELECT " RUN_COPY_COLUMNS
-                        " FROM merge_src.runs WHERE id = ?1), folder = ?2 WHERE id = ?3"
-                        " AND status = '" STATUS_RUNNING "' AND pid = ?4 AND host = ?5",
-                        "itiit", r->in_id, folder_rel, r->out_id, (int64_t)getpid(),
-                        out->host) < 0 ||
-               (changed && exec_sql(out, NULL, doing, err, errlen,
-                                    "DELETE FROM main.params WHERE run_id = ?1", "i",
-                                    r->out_id) < 0)) {
+    if (exec_sql(out, &changed, doing, err, errlen,
+                 "UPDATE main.runs SET (" RUN_COPY_COLUMNS ") = (SELECT " RUN_COPY_COLUMNS
+                 " FROM merge_src.runs WHERE id = ?1), folder = ?2 WHERE id = ?3"
+                 " AND status = '" STATUS_RUNNING "' AND pid = ?4 AND host = ?5",
+                 "itiit", r->in_id, folder_rel, r->out_id, (int64_t)getpid(), out->host) < 0 ||
+        (changed && exec_sql(out, NULL, doing, err, errlen,
+                             "DELETE FROM main.params WHERE run_id = ?1", "i", r->out_id) < 0))
         return -1;
-    }
     if (!changed)
         return 0;
     *written = 1;
@@ -643,30 +683,7 @@ typedef struct merge_paths {
     char in_prefix[NAME_CAP + 8], out_prefix[NAME_CAP + 8], out_root[PATH_CAP];
 } merge_paths;
 
-/* The input's grid links of the given runs (all: n == 0), for the runs out has. A link whose
- * grid index is taken in out by another run (the two databases hold different grids under one
- * sweep name) is not added: out's grid stays as it is. */
-static int link_runs(store *out, const merge_run *batch, size_t n, char *err, size_t errlen)
-{
-    static const char sql[] =
-        "INSERT INTO main.sweep_runs (sweep_id, run_id, grid_index)"
-        " SELECT os.id, o.id, l.grid_index FROM merge_src.sweep_runs l"
-        " JOIN merge_src.sweeps s ON s.id = l.sweep_id"
-        " JOIN main.sweeps os ON os.name = s.name"
-        " JOIN merge_src.runs i ON i.id = l.run_id"
-        " JOIN main.runs o ON o.config_hash = i.config_hash"
-        " WHERE (?1 IS NULL OR l.run_id = ?1) ON CONFLICT DO NOTHING";
-    if (n == 0)
-        return exec_sql(out, NULL, "merging the grid links", err, errlen, sql, "t", NULL);
-    for (size_t i = 0; i < n; i++)
-        if (batch[i].action != MERGE_SKIP &&
-            exec_sql(out, NULL, "merging the grid links", err, errlen, sql, "i",
-                     batch[i].in_id) < 0)
-            return -1;
-    return 0;
-}
-
-/* One batch: take the runs to replace, copy the files, write the rows. */
+/* One batch: take the runs, copy their files, write their rows. */
 static int merge_batch(store *out, const merge_paths *p, merge_run *batch, size_t n,
                        store_merge_stats *stats, char *err, size_t errlen)
 {
@@ -711,7 +728,7 @@ static int merge_batch(store *out, const merge_paths *p, merge_run *batch, size_
         if (!written)
             batch[i].action = MERGE_SKIP;
     }
-    if (link_runs(out, batch, n, err, errlen) < 0 || tx_commit(out, doing, err, errlen) < 0) {
+    if (tx_commit(out, doing, err, errlen) < 0) {
         tx_rollback(out);
         release_runs(out, batch, n, err);
         return -1;

@@ -1655,10 +1655,11 @@ static void test_merge_copies_outside_transactions(void **state)
 }
 
 /* A merge killed after it copied a batch's files and before it committed their rows (issue 15,
- * item 8) leaves a consistent database: the run it was replacing is interrupted with no epoch
- * (trained again from the start, never resumed from a mix of two trainings' files), the run it
- * was adding is not there, at worst files are; the next merge finishes the job. A temporary file
- * a killed writer left in a run folder is removed by the next merge (issue 15, item 9). */
+ * item 8) leaves a consistent database: the runs it took (the one it was replacing, the two it
+ * was adding, with their params) are interrupted with no epoch, to be trained again from the
+ * start or merged again, never resumed from a mix of two trainings' files; the next merge
+ * finishes the job. A temporary file a killed writer left in a run folder is removed by the next
+ * merge (issue 15, item 9). */
 static void test_merge_crash_between_copy_and_commit(void **state)
 {
     fixture *f = *state;
@@ -1710,27 +1711,29 @@ static void test_merge_crash_between_copy_and_commit(void **state)
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 
-    /* The next writer finds r1 taken by a dead process: interrupted, from scratch. */
+    /* The next writer finds the runs taken by a dead process: interrupted, from scratch. */
     CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
     sqlite3 *out = store_handle(f->s);
-    assert_rows(out, "SELECT status, epochs_done, (SELECT count(*) FROM metrics WHERE run_id = 1),"
-                " (SELECT count(*) FROM checkpoints WHERE run_id = 1) FROM runs WHERE id = 1",
-                "interrupted|-1|0|0\n");
-    assert_rows(out, "SELECT count(*) FROM runs", "1\n");
+    assert_rows(out, "SELECT r.id, status, epochs_done, (SELECT count(*) FROM metrics m"
+                " WHERE m.run_id = r.id), (SELECT count(*) FROM checkpoints c WHERE c.run_id = r.id),"
+                " (SELECT count(*) FROM params p WHERE p.run_id = r.id) > 0 FROM runs r ORDER BY r.id",
+                "1|interrupted|-1|0|0|1\n2|interrupted|-1|0|0|1\n3|interrupted|-1|0|0|1\n");
     assert_rows(out, "PRAGMA integrity_check", "ok\n");
     assert_string_equal(read_in_folder(folder, "init.safetensors"), "r1 init");
     listing = files_under(folder);
     assert_null(strstr(listing, "/.last.safetensors.tmp."));    /* the killed writer's: gone */
     free(listing);
 
-    /* The next merge finishes: r1 replaced, r2 and r3 added. */
+    /* The next merge finishes: r1 and r3, finished in the input, replaced; r2, queued there, is
+     * left to train. */
     store_merge_stats stats;
     CHECK_OK(store_merge(f->s, in_path, NULL, &stats, ERR));
-    assert_int_equal(stats.runs_replaced, 1);
-    assert_int_equal(stats.runs_added, 2);
-    assert_rows(out, "SELECT id, status, epochs_done FROM runs WHERE id = 1", "1|finished|1\n");
+    assert_int_equal(stats.runs_replaced, 2);
+    assert_int_equal(stats.runs_added, 0);
+    assert_rows(out, "SELECT id, status, epochs_done FROM runs ORDER BY id",
+                "1|finished|1\n2|interrupted|-1\n3|finished|0\n");
     assert_rows(out, "SELECT count(*) FROM checkpoints WHERE run_id = 1", "3\n");
-    assert_rows(out, "SELECT count(*) FROM runs", "3\n");
+    assert_rows(out, "SELECT count(*) FROM sweep_runs", "4\n");
 }
 
 /* Claiming a run removes the hidden temporary files its folder holds from writers that are gone
