@@ -5,7 +5,8 @@
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
  * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
- * the user's). The store includes no other module of wb. */
+ * the user's). Of the other modules of wb the store includes one header, model/metrics.h: the
+ * metric table its best-epoch rule is made from. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -197,8 +198,9 @@ typedef struct store_run_info {
     enum store_status status;
     int epochs_done;            /* -1: not even epoch 0 */
     int threads;                /* recorded at the first claim; 0 before */
-    int best_epoch;             /* by val psnr, ties to the earlier epoch; -1 if none */
-    double best_val_psnr;
+    int best_epoch;             /* by validation METRIC_SELECTION (model/metrics.h), ties to the
+                                 * earlier epoch; -1 if none */
+    double best_value;          /* its validation METRIC_SELECTION */
     char folder[4096];          /* usable from the current directory */
     char error[1024];
     int grid_index;             /* in the sweep that created it; -1 if not linked there */

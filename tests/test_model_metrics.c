@@ -1,6 +1,7 @@
-/* Metrics and Laplacian maps against scikit-image 0.19.3 and OpenCV 4.6 (values computed in
- * float64 with Debian 12's python3-skimage and python3-opencv, copied here), the keras-recipe
- * negative control, and a safetensors round trip. */
+/* The metric table and its pass over a split; metrics and Laplacian maps against scikit-image
+ * 0.19.3 and OpenCV 4.6 (values computed in float64 with Debian 12's python3-skimage and
+ * python3-opencv, copied here), the keras-recipe negative control, and a safetensors round
+ * trip. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,9 @@
 
 #include <cjson/cJSON.h>
 
+#include <omp.h>
+
+#include "model/image_metrics.h"
 #include "model/loss.h"
 #include "model/metrics.h"
 #include "model/safetensors.h"
@@ -55,6 +59,72 @@ static void test_psnr_and_ssim(void **state)
     assert_near(metric_psnr(x, y, N, N), 38.205521555279, 1e-6, "psnr");
     assert_near(metric_ssim(x, y, N, N, SSIM_SKIMAGE), 0.996430702959, 1e-6, "ssim skimage default");
     assert_near(metric_ssim(x, y, N, N, SSIM_WANG2004), 0.993723434898, 1e-6, "ssim Wang 2004");
+}
+
+/* Every row of the metric table is complete: a unique plain name, splits, a title and a
+ * definition; an image metric has its function and a trainer's metric none. */
+static void test_metric_table_rows(void **state)
+{
+    (void)state;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = metric_def_of((enum metric_id)m);
+        assert_non_null(d);
+        assert_non_null(d->name);
+        assert_true(strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(d->name));
+        assert_int_equal(metric_find(d->name), m);
+        assert_true(d->splits != 0 && d->splits < METRIC_IN(METRIC_NSPLITS));
+        assert_true(d->title && *d->title && d->definition && *d->definition && d->unit);
+        assert_true(d->delta >= 0);
+        assert_int_equal(d->image != NULL, d->source == METRIC_FROM_IMAGES);
+        if (d->source == METRIC_FROM_IMAGES)
+            assert_false(metric_in_split((enum metric_id)m, METRIC_TRAIN));
+    }
+    assert_null(metric_def_of(METRIC_COUNT));
+    assert_int_equal(metric_find("no such metric"), -1);
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        assert_int_equal(metric_split_find(metric_split_name((enum metric_split)s)), s);
+    assert_true(metric_better(METRIC_PSNR, 2, 1) && metric_better(METRIC_MSE, 1, 2));
+    assert_false(metric_better(METRIC_MSE, 1, 1));
+}
+
+/* metrics_compute over a split: the means of the per-image primitives (skimage's definitions,
+ * checked above), the same bits for any thread count. */
+static void test_metrics_compute_split(void **state)
+{
+    (void)state;
+    enum { NIMG = 5 };
+    float x[NIMG * N * N * 3], y[NIMG * N * N * 3];
+    for (int i = 0; i < NIMG; i++) {
+        reference_pair(x + i * N * N * 3, y + i * N * N * 3);
+        for (int k = 0; k < N * N * 3; k++)   /* each image its own error */
+            x[i * N * N * 3 + k] += (float)(0.01 * i * ((k % 7) - 3));
+    }
+    double psnr = 0, ssim = 0, mse = 0, lap4 = 0, lap8 = 0;
+    for (int i = 0; i < NIMG; i++) {
+        const float *a = x + i * N * N * 3, *b = y + i * N * N * 3;
+        double sq = 0;
+        for (int k = 0; k < N * N * 3; k++)
+            sq += ((double)a[k] - b[k]) * ((double)a[k] - b[k]);
+        mse += sq / (N * N * 3) / NIMG;
+        psnr += metric_psnr(a, b, N, N) / NIMG;
+        ssim += metric_ssim(a, b, N, N, SSIM_SKIMAGE) / NIMG;
+        lap4 += metric_lap_mse(a, b, N, N, LAP_K4, BORDER_REFLECT101) / NIMG;
+        lap8 += metric_lap_mse(a, b, N, N, LAP_K8, BORDER_REFLECT101) / NIMG;
+    }
+    double one[METRIC_COUNT], two[METRIC_COUNT];
+    for (int m = 0; m < METRIC_COUNT; m++)
+        one[m] = two[m] = -1;
+    omp_set_num_threads(1);
+    metrics_compute(x, y, NIMG, N, N, one);
+    omp_set_num_threads(2);
+    metrics_compute(x, y, NIMG, N, N, two);
+    assert_memory_equal(one, two, sizeof one);
+    assert_near(one[METRIC_MSE], mse, 1e-12, "split mse");
+    assert_near(one[METRIC_PSNR], psnr, 1e-12, "split psnr (mean over patches)");
+    assert_near(one[METRIC_SSIM], ssim, 1e-12, "split ssim");
+    assert_near(one[METRIC_LAP4_MSE], lap4, 1e-12, "split lap4_mse");
+    assert_near(one[METRIC_LAP8_MSE], lap8, 1e-12, "split lap8_mse");
+    assert_true(one[METRIC_LOSS] == -1 && one[METRIC_SECONDS] == -1);   /* left as they were */
 }
 
 typedef struct lap_reference {
@@ -320,6 +390,8 @@ static void test_safetensors_rejects_garbage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metric_table_rows),
+        cmocka_unit_test(test_metrics_compute_split),
         cmocka_unit_test(test_psnr_and_ssim),
         cmocka_unit_test(test_laplacian_maps),
         cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),

@@ -34,7 +34,7 @@ static int on_epoch(void *ctx, trainer *t, const epoch_result *r, char *err, siz
     memcpy(c->params, unet_params(u), sizeof(float) * c->n);
     c->epochs_seen++;
     if (r->epoch < 16)
-        c->val_psnr[r->epoch] = r->val.psnr;
+        c->val_psnr[r->epoch] = r->values[METRIC_VAL][METRIC_PSNR];
     if (c->stop_after && r->epoch == c->stop_after) {
         char w[512], o[512];
         snprintf(w, sizeof w, "%s/last.safetensors", c->dir);
@@ -124,7 +124,7 @@ static void check_resume_is_bitwise(const run_options *ro)
     char w[512], opt[512];
     snprintf(w, sizeof w, "%s/last.safetensors", dir);
     snprintf(opt, sizeof opt, "%s/last.optim.safetensors", dir);
-    train_resume resume = { 1, w, opt, out.best_val_psnr, out.best_epoch };
+    train_resume resume = { 1, w, opt, out.best_value, out.best_epoch };
     train(&o, &ds, &rest, &resume, &out);
     assert_int_equal(out.status, TRAIN_FINISHED);
     assert_int_equal(rest.epochs_seen, 2);   /* epochs 2 and 3 */
@@ -168,17 +168,17 @@ static void test_residual_starts_at_identity(void **state)
     o.train.epochs = 1;
     dataset ds;
     assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
-    eval_metrics input;
-    metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, &input);
+    double input[METRIC_COUNT];
+    metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, input);
     train_resume fresh = { -1, NULL, NULL, 0, -1 };
     capture c = { 0 };
     train_outcome out;
     train(&o, &ds, &c, &fresh, &out);
     assert_int_equal(out.status, TRAIN_FINISHED);
-    printf("input val PSNR %.6f, epoch 0 %.6f, epoch 1 %.6f\n", input.psnr, c.val_psnr[0],
-           c.val_psnr[1]);
-    assert_true(c.val_psnr[0] == input.psnr);
-    assert_true(c.val_psnr[1] != input.psnr);   /* and it trains away from it */
+    printf("input val PSNR %.6f, epoch 0 %.6f, epoch 1 %.6f\n", input[METRIC_PSNR],
+           c.val_psnr[0], c.val_psnr[1]);
+    assert_true(c.val_psnr[0] == input[METRIC_PSNR]);
+    assert_true(c.val_psnr[1] != input[METRIC_PSNR]);   /* and it trains away from it */
     free(c.params);
     dataset_free(&ds);
 }

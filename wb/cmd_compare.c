@@ -22,9 +22,9 @@ static const char usage[] =
     "or SSIM, lowest errors). Runs that did not finish are listed below the table.\n\n"
     "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
     "  --sweep NAME     the sweep (default: the one run most recently)\n"
-    "  --metric M       test.psnr (default), test.ssim, test.mse, test.lap4_mse, test.lap8_mse,\n"
-    "                   or the same of val\n"
-    "  --at last|best   the last epoch (default) or each run's best epoch by validation PSNR\n"
+    "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
+    "                   table (psnr, ssim, mse, ...; a wrong name lists them); default test.psnr\n"
+    "  --at last|best   the last epoch (default) or each run's best epoch (by validation PSNR)\n"
     "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
     "                   with 17 significant digits, empty where there is no value\n";
 
@@ -184,7 +184,7 @@ static table *aligned_table(const analysis *a, int m, enum analysis_at at)
 static void print_notes(const analysis *a, int m, enum analysis_at at)
 {
     printf("\n* best mean %s. n: finished seeds with a value / all seeds. diff: mean over seeds "
-           "of (configuration - baseline), same seed.\n", analysis_series_name(m));
+           "of (configuration - baseline), same seed.\n", analysis_series_name(m).text);
     printf("Intervals: 95%% Student-t. p: paired t-test, two-sided; p Holm: adjusted over %zu "
            "comparison%s; verdict at alpha = %g after Holm.\n", a->holm_family[at][m],
            a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
@@ -214,9 +214,14 @@ int cmd_compare(int argc, char **argv)
     if (status >= 0)
         return status;
     int m = analysis_series_find(metric);
-    if (m < 0 || m >= ANALYSIS_NCOMPARED) {
+    if (!analysis_series_compared(m)) {
+        char names[1024] = "";
+        for (int k = 0; k < METRIC_COUNT; k++)
+            if (analysis_series_compared(ANALYSIS_SERIES(METRIC_TEST, k)))
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         *names ? ", " : "", metric_def_of((enum metric_id)k)->name);
         wb_error("compare", "--metric '%s' is not a val or test metric: use SPLIT.NAME with "
-                 "SPLIT val or test and NAME psnr, ssim, mse, lap4_mse or lap8_mse", metric);
+                 "SPLIT val or test and NAME one of %s", metric, names);
         return WB_EXIT_USAGE;
     }
     enum analysis_at at;
@@ -239,8 +244,8 @@ int cmd_compare(int argc, char **argv)
         status = WB_EXIT_FAILURE;
     } else {
         if (!csv)
-            printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m),
-                   analysis_at_title(at));
+            printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m).text,
+                   analysis_at_title(at).text);
         table_print(t, stdout, csv);
         if (!csv)
             print_notes(a, m, at);

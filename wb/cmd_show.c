@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/metrics.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -14,12 +15,6 @@ static const char usage[] =
     "usage: wb show RUN [--db PATH]\n\n"
     "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n\n"
     "  --db PATH   database (default results/wb.db)\n";
-
-/* The metrics of the epochs table, one column each, in this order. */
-static const char *const epoch_columns[] = { "loss", "loss_pixel", "loss_lap", "mse", "psnr",
-                                             "ssim", "lap4_mse", "lap8_mse", "seconds",
-                                             "samples_per_s" };
-enum { NEPOCH_COLUMNS = sizeof epoch_columns / sizeof epoch_columns[0] };
 
 /* An integer the database may not hold (-1), as text: "" when it does not. */
 static const char *known(int64_t v, char *buf, size_t len)
@@ -72,32 +67,34 @@ static void print_section(const char *title, const table *t)
     table_print(t, stdout, 0);
 }
 
-/* The epochs table: one row per epoch and split (train, val, test), a column per metric. */
+/* The epochs table: one row per epoch and split (in the table's order), a column per metric of
+ * the metric table. */
 static table *epochs_table(const store_metric_value *m, size_t n)
 {
-    static const char *const splits[] = { "train", "val", "test" };
-    const char *headers[2 + NEPOCH_COLUMNS] = { "epoch", "split" };
-    memcpy(headers + 2, epoch_columns, sizeof epoch_columns);
-    table *t = table_new(2 + NEPOCH_COLUMNS, headers);
+    const char *headers[2 + METRIC_COUNT] = { "epoch", "split" };
+    for (int c = 0; c < METRIC_COUNT; c++)
+        headers[2 + c] = metric_def_of((enum metric_id)c)->name;
+    table *t = table_new(2 + METRIC_COUNT, headers);
     for (size_t first = 0, end; t && first < n; first = end) {
         for (end = first; end < n && m[end].epoch == m[first].epoch; end++)
             ;
-        for (size_t k = 0; k < sizeof splits / sizeof splits[0]; k++) {
-            char text[2 + NEPOCH_COLUMNS][32];
-            const char *cells[2 + NEPOCH_COLUMNS] = { text[0], splits[k] };
+        for (int k = 0; k < METRIC_NSPLITS; k++) {
+            const char *split = metric_split_name((enum metric_split)k);
+            char text[2 + METRIC_COUNT][32];
+            const char *cells[2 + METRIC_COUNT] = { text[0], split };
             int found = 0;
             snprintf(text[0], sizeof text[0], "%d", m[first].epoch);
-            for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
+            for (size_t c = 0; c < METRIC_COUNT; c++)
                 cells[2 + c] = "";
             for (size_t i = first; i < end; i++) {
-                if (strcmp(m[i].split, splits[k]) != 0)
+                if (strcmp(m[i].split, split) != 0)
                     continue;
                 found = 1;
-                for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
-                    if (strcmp(m[i].name, epoch_columns[c]) == 0 && !isnan(m[i].value)) {
-                        snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
-                        cells[2 + c] = text[2 + c];
-                    }
+                const int c = metric_find(m[i].name);
+                if (c >= 0 && !isnan(m[i].value)) {
+                    snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
+                    cells[2 + c] = text[2 + c];
+                }
             }
             if (found)
                 add_row(&t, cells);
