@@ -1,11 +1,12 @@
 /* store/internal.h: PRIVATE to store/. What the store's files share: the handle's layout, the
  * statement helpers (sql.c), transactions and paths (store.c), the owner guard (claim.c), stale
  * judgement (stale.c), the configuration columns of `runs` (runs.c, merge.c) and the atomic file
- * copy (copy.c). No file outside store/ may include it: store/store.h and store/read.h are the
+ * copy (copy.c). Besides, schema.c migrates and installs views, views.c generates them. No file outside store/ may include it: store/store.h and store/read.h are the
  * contract.
  *
  * Every value reaches SQL as a bound parameter. The only text assembled into SQL is fixed at
- * compile time: the configuration columns and status names below, and the PRAGMA in schema.c.
+ * compile time: the configuration columns and status names below, the PRAGMA in schema.c, and
+ * the metric and split names of model/metrics.h's table in the generated views (views.c).
  * Every write that takes more than one statement runs in one transaction, started with BEGIN
  * IMMEDIATE: taking the write lock up front means a reader never has to upgrade to a writer, which
  * in WAL mode fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting for busy_timeout. */

@@ -17,9 +17,13 @@ __asm__(".pushsection .rodata\n"
 extern const char store_schema_v1_sql[];
 
 /* steps[i] takes a database from version i to version i + 1. A new version appends a step (its SQL
- * inline or another embedded file) and raises STORE_SCHEMA_VERSION; existing steps never change. */
+ * inline or another embedded file) and raises STORE_SCHEMA_VERSION; existing steps never change.
+ *
+ * Version 2: epochs, final and summary leave the fixed schema; they are generated from the metric
+ * table (store/views.c) and installed after the migrations by store_open. */
 static const store_migration schema_migrations[] = {
     {1, store_schema_v1_sql},
+    {2, "DROP VIEW IF EXISTS epochs; DROP VIEW IF EXISTS final; DROP VIEW IF EXISTS summary;"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,
@@ -127,14 +131,6 @@ int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int 
 }
 
 /* ---- views made in code --------------------------------------------------------------------- */
-
-const store_view *store_generated_views(size_t *nviews)
-{
-    /* None yet: epochs, final and summary are part of schema.sql. When they are generated from
-     * the metric table, this returns them and store_open installs them. */
-    *nviews = 0;
-    return NULL;
-}
 
 /* Whether the file's view v is defined as this binary defines it: 1 yes, 0 no (or it has none),
  * -1 on error. */

@@ -1,12 +1,13 @@
 /* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary. This
- * header is what writers (sweep, run, its workers, merge) use and what every user of the store
- * shares; store/read.h adds the records the commands that read get.
+ * views epochs, final and summary. The schema is store/schema.sql and the migration steps after
+ * it, embedded in the binary; the views are generated from the metric table. This header is what
+ * writers (sweep, run, its workers, merge) use and what every user of the store shares;
+ * store/read.h adds the records the commands that read get.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
  * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
  * the user's). Of the other modules of wb the store includes one header, model/metrics.h: the
- * metric table its best-epoch rule is made from. */
+ * metric table its views and its best-epoch rule are made from. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -36,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_SCHEMA_READABLE 1
 
 /* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
@@ -278,9 +279,11 @@ typedef struct store_view {
     const char *select;     /* its SELECT */
 } store_view;
 
-/* The views this binary makes in code rather than in a schema step (none yet: epochs, final and
- * summary are in schema.sql; the metric table will generate them). */
-const store_view *store_generated_views(size_t *nviews);
+/* The views this binary makes in code rather than in a schema step: epochs, final and summary,
+ * generated from model/metrics.h's metric table (store/views.c). Allocated: free them with
+ * store_views_free. */
+int store_generated_views(store_view **views, size_t *nviews, char *err, size_t errlen);
+void store_views_free(store_view *views, size_t nviews);
 /* Makes each view's definition the given one where it differs from the file's: in the file
  * (temp = 0, a writer, one transaction), or as TEMP views of this connection that hide the
  * file's (temp = 1, a reader: nothing is written to the file). */

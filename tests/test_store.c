@@ -268,20 +268,20 @@ static void test_schema_created_once(void **state)
     fixture *f = *state;
     sqlite3 *db = store_handle(f->s);
     assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
-    assert_int_equal(query_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_rows(db, "PRAGMA journal_mode", "wal\n");
     assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_rows(db,
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
                 "checkpoints\nepochs\nfinal\nmetrics\nparams\nruns\nsummary\nsweep_runs\nsweeps\n");
-    /* schema_version counts every schema change: reopening a version-1 database applies
+    /* schema_version counts every schema change: reopening a current database applies
      * nothing. */
     int64_t cookie = query_int(db, "PRAGMA schema_version");
     store_close(f->s);
     CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
     assert_int_equal(query_int(store_handle(f->s), "PRAGMA schema_version"), cookie);
-    assert_int_equal(store_schema_version(f->s), 1);
+    assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
 
     size_t nsteps;
     const store_migration *steps = store_migrations(&nsteps);
@@ -332,14 +332,18 @@ static void test_migrations_step_by_step(void **state)
 static void test_newer_database_refused(void **state)
 {
     fixture *f = *state;
-    exec_raw(store_handle(f->s), "PRAGMA user_version = 2");
+    char newer[64], expected[128];
+    snprintf(newer, sizeof newer, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+    snprintf(expected, sizeof expected, "schema version %d, newer than this wb understands (%d)",
+             STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+    exec_raw(store_handle(f->s), newer);
     store_close(f->s);
     f->s = NULL;
     char err[512];
     store *s = NULL;
     assert_int_equal(store_open(f->db, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
     assert_null(s);
-    assert_contains(err, "schema version 2, newer than this wb understands (1)");
+    assert_contains(err, expected);
     assert_int_equal(store_open(f->db, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
     assert_contains(err, "newer");
 }
@@ -1667,9 +1671,91 @@ static void test_views_made_in_code(void **state)
     db = store_handle(f->s);
     CHECK_OK(store_install_views(db, v2, 1, 0, ERR));
     assert_rows(db, "SELECT x FROM answer", "43\n");
-    size_t nviews = 99;
-    store_generated_views(&nviews);
-    assert_int_equal(nviews, 0);   /* none yet: schema.sql holds epochs, final and summary */
+}
+
+/* The column names of a query, comma-separated. */
+static void column_names(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        snprintf(out + strlen(out), outlen - strlen(out), "%s%s", i ? "," : "",
+                 sqlite3_column_name(st, i));
+    sqlite3_finalize(st);
+}
+
+/* The views generated from the metric table: a column of epochs per metric, of final per image
+ * metric of val and test (at the last and the best epoch), of summary per test image metric (mean
+ * and sd), in the table's order; a writer's file holds them as generated, and a database made by
+ * the first schema version gets them: in the file by a writer, as TEMP views by a reader. */
+static void test_views_from_the_metric_table(void **state)
+{
+    fixture *f = *state;
+    char want[4096] = "run_id,epoch,split", got[4096], col[256];
+    for (int m = 0; m < METRIC_COUNT; m++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), ",%s",
+                 metric_def_of((enum metric_id)m)->name);
+    column_names(store_handle(f->s), "SELECT * FROM epochs", got, sizeof got);
+    assert_string_equal(got, want);
+    column_names(store_handle(f->s), "SELECT * FROM final", got, sizeof got);
+    column_names(store_handle(f->s), "SELECT * FROM summary", want, sizeof want);
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = metric_def_of((enum metric_id)m);
+        const char *forms[] = { "val_%s,", "test_%s,", "best_val_%s", "best_test_%s" };
+        for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+            snprintf(col, sizeof col, forms[k], d->name);
+            assert_int_equal(strstr(got, col) != NULL, d->source == METRIC_FROM_IMAGES);
+        }
+        snprintf(col, sizeof col, "test_%s_mean,test_%s_sd", d->name, d->name);
+        assert_int_equal(strstr(want, col) != NULL, d->source == METRIC_FROM_IMAGES);
+    }
+    store_view *views;
+    size_t nviews;
+    CHECK_OK(store_generated_views(&views, &nviews, ERR));
+    assert_int_equal(nviews, 3);
+    for (size_t i = 0; i < nviews; i++) {
+        char sql[256], *expected = sqlite3_mprintf("CREATE VIEW \"%w\" AS %s\n", views[i].name,
+                                                   views[i].select);
+        snprintf(sql, sizeof sql, "SELECT sql FROM sqlite_schema WHERE name = '%s'",
+                 views[i].name);
+        assert_rows(store_handle(f->s), sql, expected);
+        sqlite3_free(expected);
+    }
+    store_close(f->s);
+    f->s = NULL;
+
+    /* A database of the first version (schema.sql alone): a reader lays the generated views
+     * over its own and writes nothing; a writer migrates it and puts them in the file. */
+    char path[4200], before[65], after[65], err[512];
+    snprintf(path, sizeof path, "%s/v1.db", f->dir);
+    sqlite3 *db;
+    size_t nsteps;
+    int applied;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(store_migrate(db, store_migrations(&nsteps), 1, &applied, err, sizeof err), 0);
+    sqlite3_close(db);
+    sha256_file(path, before);
+    store *r;
+    CHECK_OK(store_open(path, STORE_OPEN_READONLY, &r, ERR));
+    assert_int_equal(store_schema_version(r), 1);
+    column_names(store_handle(r), "SELECT * FROM epochs", got, sizeof got);
+    assert_non_null(strstr(got, ",lr,"));   /* not a column of version 1's epochs */
+    store_close(r);
+    sha256_file(path, after);
+    assert_string_equal(after, before);
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &r, ERR));
+    assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < nviews; i++) {
+        char sql[256], *expected = sqlite3_mprintf("CREATE VIEW \"%w\" AS %s\n", views[i].name,
+                                                   views[i].select);
+        snprintf(sql, sizeof sql, "SELECT sql FROM main.sqlite_schema WHERE name = '%s'",
+                 views[i].name);
+        assert_rows(store_handle(r), sql, expected);
+        sqlite3_free(expected);
+    }
+    store_close(r);
+    store_views_free(views, nviews);
 }
 
 int main(void)
@@ -1699,6 +1785,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_from_the_metric_table, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
