@@ -1,0 +1,265 @@
+/* plots/keytable.c: the key table's cells (the contract is in keytable.h). The columns are those
+ * wb compare has printed since the first version; the CSV form keeps the exact numbers. */
+#include "plots/keytable.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSV_NCOLS 20
+#define ALIGNED_NCOLS 12
+#define MAX_NCOLS 20
+
+static const char *const csv_headers[CSV_NCOLS] = {
+    "config", "label", "laplacian_weight", "kernel", "border", "kernel_norm", "n", "runs",
+    "mean", "sd", "ci_low", "ci_high", "pairs", "diff_mean", "diff_ci_low", "diff_ci_high",
+    "p", "p_holm", "verdict", "best"
+};
+
+static const char *const aligned_headers[ALIGNED_NCOLS] = { "", "configuration", "n", "mean", "sd", "95% CI",
+                                               "diff", "diff 95% CI", "pairs", "p", "p Holm",
+                                               "verdict" };
+
+#define CELL 96
+
+/* A number with the given decimals, "-" when it is not one. */
+static void cell(char *out, double v, int decimals)
+{
+    if (isfinite(v))
+        snprintf(out, CELL, "%.*f", decimals, v);
+    else
+        snprintf(out, CELL, "-");
+}
+
+/* A number for CSV: exact, empty when it is not one. */
+static void csv_cell(char *out, double v)
+{
+    if (isfinite(v))
+        snprintf(out, CELL, "%.17g", v);
+    else
+        out[0] = '\0';
+}
+
+static const char *verdict_text(const analysis_config *c, const analysis_stat *st)
+{
+    if (c->is_baseline)
+        return "baseline";
+    if (c->baseline < 0)
+        return "no baseline";
+    if (st->npairs == 0)
+        return "no pairs";
+    return stats_verdict_name(st->verdict);
+}
+
+/* One configuration's statistic of a metric at an epoch choice, and which parts of it exist. */
+typedef struct row {
+    const analysis_config *c;
+    const analysis_stat *st;
+    const stats_summary *s;
+    const stats_paired *pd;
+    int has, pairs, tested;     /* a value, seed pairs with the baseline, a test */
+} row;
+
+static row row_of(const analysis *a, size_t ci, int m, enum analysis_at at)
+{
+    const analysis_config *c = &a->configs[ci];
+    const analysis_stat *st = &c->stat[at][m];
+    row r = { c, st, &st->summary, &st->paired, st->n > 0, st->npairs > 0, 0 };
+    r.tested = r.pairs && r.pd->has_test;
+    return r;
+}
+
+/* The cells of one row: numbers are written into buf, texts point into the analysis. */
+static void csv_row(const analysis *a, size_t ci, int m, enum analysis_at at,
+                    char buf[CSV_NCOLS][CELL], const char *cells[CSV_NCOLS])
+{
+    const row r = row_of(a, ci, m, at);
+    for (size_t c = 0; c < CSV_NCOLS; c++)
+        cells[c] = buf[c];
+    snprintf(buf[0], CELL, "%.12s", r.c->config_id);
+    cells[1] = r.c->label;
+    csv_cell(buf[2], r.c->lambda);
+    cells[3] = r.c->kernel ? r.c->kernel : "";
+    cells[4] = r.c->border ? r.c->border : "";
+    cells[5] = r.c->kernel_norm ? r.c->kernel_norm : "";
+    snprintf(buf[6], CELL, "%zu", r.st->n);
+    snprintf(buf[7], CELL, "%zu", r.c->nruns);
+    csv_cell(buf[8], r.has ? r.s->mean : NAN);
+    csv_cell(buf[9], r.has ? r.s->sd : NAN);
+    csv_cell(buf[10], r.has ? r.s->ci_low : NAN);
+    csv_cell(buf[11], r.has ? r.s->ci_high : NAN);
+    snprintf(buf[12], CELL, "%zu", r.st->npairs);
+    csv_cell(buf[13], r.pairs ? r.pd->diff.mean : NAN);
+    csv_cell(buf[14], r.pairs ? r.pd->diff.ci_low : NAN);
+    csv_cell(buf[15], r.pairs ? r.pd->diff.ci_high : NAN);
+    csv_cell(buf[16], r.tested ? r.pd->p : NAN);
+    csv_cell(buf[17], r.tested ? r.st->p_holm : NAN);
+    cells[18] = verdict_text(r.c, r.st);
+    snprintf(buf[19], CELL, "%d", a->best[at][m] == (long)ci);
+}
+
+/* Decimals for a column: enough for the most precise row, so the column lines up. */
+static void column_decimals(const analysis *a, int m, enum analysis_at at, int *mean_d,
+                            int *diff_d)
+{
+    *mean_d = *diff_d = 2;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_stat *st = &a->configs[ci].stat[at][m];
+        const stats_paired *pd = &st->paired;
+        if (st->n > 0) {
+            int d = analysis_decimals(st->summary.has_spread ? st->summary.sd : NAN,
+                                      st->summary.mean);
+            *mean_d = d > *mean_d ? d : *mean_d;
+        }
+        if (st->npairs > 0) {
+            int d = analysis_decimals(pd->has_test ? (pd->diff.ci_high - pd->diff.ci_low) / 2
+                                                   : NAN, pd->diff.mean);
+            *diff_d = d > *diff_d ? d : *diff_d;
+        }
+    }
+}
+
+/* A p-value as its number alone: "0.043", "< 0.0001"; "-" without a test. */
+static void p_cell(char *out, int tested, double p)
+{
+    char text[32];
+    analysis_format_p(tested ? p : NAN, text, sizeof text);
+    snprintf(out, CELL, "%s", tested ? text + 2 + (text[2] == '=' ? 2 : 0) : "-");
+}
+
+static void aligned_row(const analysis *a, size_t ci, int m, enum analysis_at at, int d, int dd,
+                        char buf[ALIGNED_NCOLS][CELL], const char *cells[ALIGNED_NCOLS])
+{
+    const row r = row_of(a, ci, m, at);
+    for (size_t c = 0; c < ALIGNED_NCOLS; c++)
+        cells[c] = buf[c];
+    cells[0] = a->best[at][m] == (long)ci ? "*" : "";
+    cells[1] = r.c->label;
+    snprintf(buf[2], CELL, "%zu/%zu", r.st->n, r.c->nruns);
+    cell(buf[3], r.has ? r.s->mean : NAN, d);
+    cell(buf[4], r.has ? r.s->sd : NAN, d);
+    if (r.has && r.s->has_spread)
+        snprintf(buf[5], CELL, "[%.*f, %.*f]", d, r.s->ci_low, d, r.s->ci_high);
+    else
+        snprintf(buf[5], CELL, r.has ? "no interval (1 seed)" : "-");
+    if (r.pairs)
+        snprintf(buf[6], CELL, "%+.*f", dd, r.pd->diff.mean);
+    else
+        snprintf(buf[6], CELL, "-");
+    if (r.tested)
+        snprintf(buf[7], CELL, "[%+.*f, %+.*f]", dd, r.pd->diff.ci_low, dd, r.pd->diff.ci_high);
+    else
+        snprintf(buf[7], CELL, r.pairs ? "no interval (1 pair)" : "-");
+    snprintf(buf[8], CELL, r.c->is_baseline ? "-" : "%zu", r.st->npairs);
+    p_cell(buf[9], r.tested, r.pd->p);
+    p_cell(buf[10], r.tested, r.st->p_holm);
+    cells[11] = r.tested || !r.pairs ? verdict_text(r.c, r.st) : "no test (1 seed)";
+}
+
+void keytable_free(keytable *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; t->cells && i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+    t->best_row = -1;
+}
+
+int keytable_make(const analysis *a, int series, enum analysis_at at, enum keytable_form form,
+                  keytable *t)
+{
+    const int csv = form == KEYTABLE_CSV;
+    memset(t, 0, sizeof *t);
+    t->best_row = a->best[at][series];
+    t->ncols = csv ? CSV_NCOLS : ALIGNED_NCOLS;
+    t->headers = csv ? csv_headers : aligned_headers;
+    t->cells = calloc(a->nconfigs * t->ncols + 1, sizeof *t->cells);
+    if (!t->cells)
+        return -1;
+    int d = 2, dd = 2;
+    if (!csv)
+        column_decimals(a, series, at, &d, &dd);
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        char buf[MAX_NCOLS][CELL];
+        const char *cells[MAX_NCOLS];
+        if (csv)
+            csv_row(a, ci, series, at, buf, cells);
+        else
+            aligned_row(a, ci, series, at, d, dd, buf, cells);
+        t->nrows++;
+        for (size_t c = 0; c < t->ncols; c++)
+            if (!(t->cells[ci * t->ncols + c] = strdup(cells[c]))) {
+                keytable_free(t);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+/* ---- notes ------------------------------------------------------------------------------ */
+
+typedef struct lines {
+    char **items;
+    size_t n;
+    int oom;
+} lines;
+
+__attribute__((format(printf, 2, 3))) static void add_line(lines *l, const char *fmt, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char **grown = l->oom ? NULL : realloc(l->items, (l->n + 1) * sizeof *grown);
+    char *copy = grown ? strdup(text) : NULL;
+    if (grown)
+        l->items = grown;
+    if (!copy) {
+        l->oom = 1;
+        return;
+    }
+    l->items[l->n++] = copy;
+}
+
+int keytable_notes(const analysis *a, int series, enum analysis_at at, char ***out, size_t *n)
+{
+    lines l = { NULL, 0, 0 };
+    const size_t family = a->holm_family[at][series];
+    add_line(&l, "* best mean %s. n: finished seeds with a value / all seeds. diff: mean over "
+             "seeds of (configuration - baseline), same seed.", analysis_series_name(series));
+    add_line(&l, "Intervals: 95%% Student-t. p: paired t-test, two-sided; p Holm: adjusted over "
+             "%zu comparison%s; verdict at alpha = %g after Holm.", family,
+             family == 1 ? "" : "s", a->alpha);
+    if (family == 0)
+        add_line(&l, "No test: no configuration with λ > 0 has two seeds finished both in it and "
+                 "in its baseline.");
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        if (c->stat[at][series].n == c->nruns)
+            continue;
+        char note[2048];
+        analysis_seeds_note(a, ci, series, at, note, sizeof note);
+        add_line(&l, "not counted in %s: %s", c->label, note);
+    }
+    if (l.oom) {
+        keytable_notes_free(l.items, l.n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    *out = l.items;
+    *n = l.n;
+    return 0;
+}
+
+void keytable_notes_free(char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
