@@ -9,6 +9,7 @@
 
 #include "data/fileio.h"
 #include "plots/escape.h"
+#include "plots/label.h"
 #include "plots/gnuplot.h"
 
 /* The series drawn here. */
@@ -354,8 +355,11 @@ static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size
             c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
-        /* The panel's title names the other axes; the legend needs only λ. */
-        fprintf(f, "'λ = %g%s'", c->lambda, c->is_baseline ? " (baseline)" : "");
+        /* The panel's title names the other axes; the legend needs only λ and its effective
+         * weight. */
+        char lambda[128];
+        label_lambda(c->lambda, c->effective_weight, lambda, sizeof lambda);
+        escape_format(f, escape_gnuplot, "%s%s", lambda, c->is_baseline ? " (baseline)" : "");
     } else {
         fputs("notitle", f);
     }
@@ -469,6 +473,24 @@ static double max_lambda(const analysis *a)
     return m;
 }
 
+/* " (eff. = 72 λ)": how a panel's λ maps to its effective weight (one kernel and normalisation
+ * per panel); "" for a panel of baselines. */
+static void panel_strength(const analysis *a, size_t panel, char *text, size_t len)
+{
+    text[0] = '\0';
+    for (size_t k = 0; k < a->panels[panel].nconfigs && !text[0]; k++) {
+        const analysis_config *c = &a->configs[a->panels[panel].configs[k]];
+        if (c->is_baseline)
+            continue;
+        char gain[40];
+        if (isfinite(c->gain))
+            format_significant(c->gain, 3, gain, sizeof gain);
+        else
+            snprintf(gain, sizeof gain, "?");
+        snprintf(text, len, " (eff. = %s λ)", gain);
+    }
+}
+
 static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
 {
     fputs("# wb report: final test metrics (last epoch) per configuration: mean over finished\n"
@@ -478,7 +500,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
         const analysis_text n = analysis_series_name(response_series[s]);
         fprintf(dat, " %s_mean %s_lo %s_hi", n.text, n.text, n.text);
     }
-    fputs(" n\n", dat);
+    fputs(" n effective_weight\n", dat);
     for (size_t p = 0; p < a->npanels; p++) {
         fprintf(dat, "\n\n# block %zu: ", p);
         comment_text(dat, panel_name(a, p));
@@ -493,7 +515,9 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
                 write_number(dat, spread ? st->summary.ci_low : NAN);
                 write_number(dat, spread ? st->summary.ci_high : NAN);
             }
-            fprintf(dat, " %zu\n", c->stat[ANALYSIS_LAST][TEST_PSNR].n);
+            fprintf(dat, " %zu", c->stat[ANALYSIS_LAST][TEST_PSNR].n);
+            write_number(dat, c->effective_weight);
+            fputc('\n', dat);
         }
     }
 
@@ -586,7 +610,9 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
             continue;
         fprintf(gp, "%sNaN with linespoints lc rgb '%s' pt %d lw 2 title ", first ? "" : ", ",
                 panel_colour(p), panel_point(p));
-        escape_gnuplot(gp, panel_name(a, p));
+        char strength[64];
+        panel_strength(a, p, strength, sizeof strength);
+        escape_format(gp, escape_gnuplot, "%s%s", panel_name(a, p), strength);
         first = 0;
     }
     fputs(first ? "NaN notitle\n" : "\n", gp);

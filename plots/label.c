@@ -158,3 +158,40 @@ void label_run(double lambda, double effective_weight, const label_axis *axes, s
     label_configuration(lambda, effective_weight, axes, naxes, out, outlen);
     append(out, outlen, ", seed %" PRIu64, seed);
 }
+
+/* The value of a param (NULL when absent or when it does not apply). */
+static const char *param_value(const store_param *params, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(params[i].key, key) == 0)
+            return params[i].value;
+    return NULL;
+}
+
+#define MAX_AXES 64
+#define MAX_KEY 128
+
+void label_of_params(const char *axes, const store_param *params, size_t nparams, char *label,
+                     size_t labellen, char *panel, size_t panellen)
+{
+    char keys[MAX_AXES][MAX_KEY];
+    label_axis axis[MAX_AXES];
+    size_t naxes = 0;
+    for (const char *p = axes ? axes : ""; *p && naxes < MAX_AXES;) {
+        const size_t len = strcspn(p, ",");
+        if (len > 0 && len < MAX_KEY) {
+            snprintf(keys[naxes], MAX_KEY, "%.*s", (int)len, p);
+            axis[naxes] = (label_axis){ keys[naxes], param_value(params, nparams, keys[naxes]) };
+            naxes++;
+        }
+        p += len + (p[len] == ',');
+    }
+    const char *lambda_text = param_value(params, nparams, "loss.laplacian_weight");
+    const double lambda = lambda_text ? strtod(lambda_text, NULL) : 0.0;
+    const double effective = label_effective_weight(
+        lambda, param_value(params, nparams, "loss.kernel"),
+        param_value(params, nparams, "loss.kernel_norm"));
+    label_configuration(lambda, effective, axis, naxes, label, labellen);
+    if (panel)
+        label_axes(axis, naxes, panel, panellen);
+}

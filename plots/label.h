@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
+
 /* The shortest decimal that strtod reads back as exactly v (bit for bit, so -0 stays "-0"):
  * the first precision p = 1, 2, ..., 17 whose %.{p}g does, written without an exponent when
  * %g would use one for an integer below 1e16 ("100000", not "1e+05"), so the forms are Python's
@@ -62,6 +64,15 @@ void label_configuration(double lambda, double effective_weight, const label_axi
 /* A run's: the configuration's label, then ", seed N". */
 void label_run(double lambda, double effective_weight, const label_axis *axes, size_t naxes,
                uint64_t seed, char *out, size_t outlen);
+
+/* The label of the configuration a run belongs to, from the run's params as the store holds them
+ * (key and value, NULL where a key does not apply) and its sweep's axes as the sweeps table holds
+ * them ("loss.laplacian_weight,loss.kernel"): λ from loss.laplacian_weight, the effective weight
+ * from loss.kernel and loss.kernel_norm (label_effective_weight), the other axes' values from
+ * their params. panel (may be NULL) receives label_axes's part alone. wb ls, wb show and the
+ * analysis label configurations this way; the sweep's progress lines from the resolved options. */
+void label_of_params(const char *axes, const store_param *params, size_t nparams, char *label,
+                     size_t labellen, char *panel, size_t panellen);
 
 /* An axis value for people: a real as format_shortest writes it, anything else (integers, names,
  * paths) verbatim. */

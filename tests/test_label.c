@@ -182,12 +182,40 @@ static void one_label_format(void **state)
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* From a run's params as the store holds them and a sweep's axes: what wb ls, wb show and the
+ * analysis print. */
+static void label_from_params(void **state)
+{
+    (void)state;
+    const store_param params[] = {
+        { "loss.border", "reflect101" },   { "loss.kernel", "4" },
+        { "loss.kernel_norm", "l1" },      { "loss.laplacian_weight", "0.050000000000000003" },
+        { "train.lr", "0.0030000000000000001" }, { "train.momentum", "0.90000000000000002" },
+    };
+    char label[256], panel[256];
+    label_of_params("loss.laplacian_weight,loss.kernel,train.lr", params, 6, label, sizeof label,
+                    panel, sizeof panel);
+    assert_string_equal(label, "λ = 0.05 (eff. 0.0156), kernel 4, lr 0.003");
+    assert_string_equal(panel, "kernel 4, lr 0.003");
+    const store_param baseline[] = {
+        { "loss.border", NULL }, { "loss.kernel", NULL }, { "loss.kernel_norm", NULL },
+        { "loss.laplacian_weight", "0" }, { "train.lr", "0.01" },
+    };
+    label_of_params("loss.laplacian_weight,loss.kernel,train.lr", baseline, 5, label,
+                    sizeof label, NULL, 0);
+    assert_string_equal(label, "λ = 0, lr 0.01");
+    label_of_params(NULL, params, 6, label, sizeof label, panel, sizeof panel);
+    assert_string_equal(label, "λ = 0.05 (eff. 0.0156)");
+    assert_string_equal(panel, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shortest_round_trip),
         cmocka_unit_test(gain_matches_the_loss),
         cmocka_unit_test(one_label_format),
+        cmocka_unit_test(label_from_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/metrics.h"
+#include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -103,26 +104,35 @@ static table *epochs_table(const store_metric_value *m, size_t n)
     return t;
 }
 
-/* The sweeps that hold the run, its configuration and its checkpoints, each as a table. */
-static table *links_table(const store_run_link *l, size_t n)
+/* The sweeps that hold the run (with its label in each: the axes are a sweep's), its
+ * configuration and its checkpoints, each as a table. */
+static table *links_table(const store_run_link *l, size_t n, const store_sweep_record *w,
+                          size_t nw, const store_param *p, size_t np)
 {
-    static const char *const headers[] = { "sweep", "grid_index" };
-    table *t = table_new(2, headers);
+    static const char *const headers[] = { "sweep", "grid_index", "configuration" };
+    table *t = table_new(3, headers);
     for (size_t i = 0; t && i < n; i++) {
-        char index[24];
+        char index[24], label[2048] = "";
         snprintf(index, sizeof index, "%d", l[i].grid_index);
-        const char *cells[] = { l[i].sweep, index };
+        for (size_t k = 0; k < nw; k++)
+            if (strcmp(w[k].name, l[i].sweep) == 0)
+                label_of_params(w[k].axes, p, np, label, sizeof label, NULL, 0);
+        const char *cells[] = { l[i].sweep, index, label };
         add_row(&t, cells);
     }
     return t;
 }
 
+/* Values as people read them: 0.9, not the canonical text's 0.90000000000000002. */
 static table *params_table(const store_param *p, size_t n)
 {
     static const char *const headers[] = { "key", "value" };
     table *t = table_new(2, headers);
     for (size_t i = 0; t && i < n; i++) {
-        const char *cells[] = { p[i].key, p[i].value };
+        char value[1024];
+        if (p[i].value)
+            label_value(p[i].value, value, sizeof value);
+        const char *cells[] = { p[i].key, p[i].value ? value : NULL };
         add_row(&t, cells);
     }
     return t;
@@ -146,10 +156,11 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 {
     store_run_record r;
     store_run_link *links = NULL;
+    store_sweep_record *sweeps = NULL;
     store_param *params = NULL;
     store_checkpoint *ck = NULL;
     store_metric_value *m = NULL;
-    size_t nlinks = 0, nparams = 0, nck = 0, nm = 0;
+    size_t nlinks = 0, nsweeps = 0, nparams = 0, nck = 0, nm = 0;
     if (store_read_run(s, run_id, &r, err, errlen) != 0)
         return -1;
     printf("run %lld\n", (long long)run_id);
@@ -158,11 +169,12 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     table *t[4] = { NULL };
     static const char *const titles[4] = { "sweeps", "configuration", "checkpoints", "epochs" };
     int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
+             store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 &&
              store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
              store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
              store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 ? 0 : -1;
     if (rc == 0) {
-        t[0] = links_table(links, nlinks);
+        t[0] = links_table(links, nlinks, sweeps, nsweeps, params, nparams);
         t[1] = params_table(params, nparams);
         t[2] = checkpoints_table(ck, nck);
         t[3] = epochs_table(m, nm);
@@ -178,6 +190,7 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     for (int i = 0; i < 4; i++)
         table_free(t[i]);
     store_run_links_free(links, nlinks);
+    store_sweep_records_free(sweeps, nsweeps);
     store_params_free(params, nparams);
     store_checkpoints_free(ck, nck);
     store_metric_values_free(m, nm);

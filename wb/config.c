@@ -960,7 +960,8 @@ static void report_keys(char *buf, size_t buflen)
     buf[0] = '\0';
     for (int m = 0; m < METRIC_COUNT; m++)
         if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
-            append(buf, buflen, "%smargin.%s", buf[0] ? ", " : "", metric_def_of((enum metric_id)m)->name);
+            append(buf, buflen, "%smargin.%s", buf[0] ? ", " : "",
+                   metric_def_of((enum metric_id)m)->name);
 }
 
 /* One `name = value` line of [report] at `line`. */
