@@ -894,31 +894,39 @@ static void append_missing(const analysis *a, size_t config, int series, enum an
     append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
 }
 
-/* "validation PSNR still rose by more than 0.05 dB over the last quarter of the epochs (seed 2:
- * +0.31 dB over epochs 9 to 12; the baseline's seed 1: +0.12 dB over epochs 9 to 12)". */
+/* "validation PSNR still rose by more than 0.05 dB over the last quarter of the epochs, 9 to 12
+ * (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB, seed 3 +0.08 dB)": the configuration and its
+ * baseline share train.epochs, so one span serves both. */
 static void append_not_converged(const analysis *a, size_t config, char *out, size_t outlen)
 {
     const analysis_config *c = &a->configs[config];
     const int series = ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC);
     const char *unit = analysis_series_unit(series);
+    const char *space = *unit ? " " : "";
     char limit[40];
     format_shortest(ANALYSIS_CONVERGED_GAIN, limit, sizeof limit);
-    append(out, outlen, "%s still rose by more than %s%s%s over the last quarter of the epochs (",
-           analysis_series_title(series).text, limit, *unit ? " " : "", unit);
-    const char *sep = "";
+    append(out, outlen, "%s still rose by more than %s%s%s over the last quarter of the epochs",
+           analysis_series_title(series).text, limit, space, unit);
+    const char *open = "";
     for (int side = 0; side < 2; side++) {
         const analysis_config *k = side == 0 ? c : &a->configs[c->baseline];
+        const char *sep = side == 0 ? "" : "; the baseline's ";
         for (size_t i = 0; i < k->nruns; i++) {
             const analysis_run *r = &a->runs[k->runs[i]];
             if (r->converged != 0)
                 continue;
-            append(out, outlen, "%s%sseed %lld: %+.2f%s%s over epochs %d to %d", sep,
-                   side ? "the baseline's " : "", (long long)r->seed, r->last_quarter_gain,
-                   *unit ? " " : "", unit, r->epochs_done - r->quarter_epochs, r->epochs_done);
-            sep = "; ";
+            if (!*open) {
+                append(out, outlen, ", %d to %d (", r->epochs_done - r->quarter_epochs,
+                       r->epochs_done);
+                open = ")";
+                sep = side == 0 ? "" : "the baseline's ";
+            }
+            append(out, outlen, "%sseed %lld %+.2f%s%s", sep, (long long)r->seed,
+                   r->last_quarter_gain, space, unit);
+            sep = ", ";
         }
     }
-    append(out, outlen, ")");
+    append(out, outlen, "%s", open);
 }
 
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,

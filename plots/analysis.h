@@ -216,7 +216,8 @@ int analysis_decimals(double scale, double fallback);
  *    +0.03], paired sd 0.05 dB over 5 seeds; the smallest effect ..."
  *   "...: undecided: ...; about 7 seeds would decide."
  *   "...: not converged: validation PSNR still rose by more than 0.05 dB over the last quarter of
- *    the epochs (seed 2: +0.31 dB over epochs 9 to 12), ..."
+ *    the epochs, 9 to 12 (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB), so the difference
+ *    (...) measures the training budget as much as the loss: no verdict until ..."
  * or a sentence saying why there is no test (one seed pair, no baseline, no finished runs),
  * followed by the seeds note when runs did not finish. */
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,

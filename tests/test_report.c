@@ -927,6 +927,12 @@ static size_t decide_config(const analysis *a, const char *lr)
     return 0;
 }
 
+/* Its test PSNR at the last epoch. */
+static const analysis_stat *decide_stat(const analysis *a, const char *lr)
+{
+    return &a->configs[decide_config(a, lr)].stat[ANALYSIS_LAST][TEST_PSNR];
+}
+
 /* d_z of the minimum detectable effect with n pairs at alpha 0.05 and 80 % power: the fixture's
  * exact value. */
 static double reference_dz(size_t n)
@@ -980,19 +986,19 @@ static void test_decisions(void **state)
         }
     }
     /* Helps, and hurts with the same data swapped; the Holm-adjusted p below alpha. */
-    const analysis_stat *helps = &a->configs[decide_config(a, "0.003")].stat[ANALYSIS_LAST][TEST_PSNR];
-    const analysis_stat *hurts = &a->configs[decide_config(a, "0.004")].stat[ANALYSIS_LAST][TEST_PSNR];
+    const analysis_stat *helps = decide_stat(a, "0.003");
+    const analysis_stat *hurts = decide_stat(a, "0.004");
     assert_true(helps->p_holm <= 0.05 && helps->paired.diff.mean > 0.2);
     assert_true(hurts->p_holm <= 0.05 && hurts->paired.diff.mean < -0.2);
     /* Equivalent, plainly (no difference shown) and trivially (a real difference inside ±δ). */
-    const analysis_stat *eq = &a->configs[decide_config(a, "0.002")].stat[ANALYSIS_LAST][TEST_PSNR];
-    const analysis_stat *triv = &a->configs[decide_config(a, "0.007")].stat[ANALYSIS_LAST][TEST_PSNR];
+    const analysis_stat *eq = decide_stat(a, "0.002");
+    const analysis_stat *triv = decide_stat(a, "0.007");
     assert_false(eq->decision.trivial_difference);
     assert_true(eq->p_holm > 0.05);
     assert_true(triv->decision.trivial_difference);
     assert_true(triv->p_holm <= 0.05);
     /* Undecided: δ 0.2 with paired sd 0.3 needs seeds_reference[2]'s seeds. */
-    const analysis_stat *und = &a->configs[decide_config(a, "0.005")].stat[ANALYSIS_LAST][TEST_PSNR];
+    const analysis_stat *und = decide_stat(a, "0.005");
     assert_true(seeds_reference[2].delta == 0.2 && seeds_reference[2].sd == 0.3);
     assert_int_equal(und->seeds.status, STATS_SEEDS_FOUND);
     assert_true(und->seeds.seeds == (double)seeds_reference[2].seeds);
@@ -1030,8 +1036,8 @@ static void test_decisions(void **state)
     analysis_verdict_sentence(a, decide_config(a, "0.006"), TEST_PSNR, ANALYSIS_LAST, text,
                               sizeof text);
     assert_has(text, "lr 0.006: not converged: validation PSNR still rose by more "
-                                 "than 0.05 dB over the last quarter of the epochs (seed 3: "
-                                 "+0.30 dB over epochs 3 to 4), so the difference (test PSNR ");
+                     "than 0.05 dB over the last quarter of the epochs, 3 to 4 "
+                     "(seed 3 +0.30 dB), so the difference (test PSNR ");
     analysis_verdict_cell(a, decide_config(a, "0.005"), TEST_PSNR, ANALYSIS_LAST, text,
                           sizeof text);
     assert_string_equal(text, "undecided (~20 seeds)");
@@ -1136,8 +1142,8 @@ static void test_decide_outputs(void **state)
     assert_int_equal(run_compare(out, args, 5), 0);
     text = read_text(out);
     assert_has(text, ",verdict,best,effective_weight,margin,paired_sd,mde,"
-                                 "seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,"
-                                 "converged\r\n");
+                     "seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,"
+                     "converged\r\n");
     assert_has(text, ",undecided,0,10,0.20000000000000001,");
     assert_has(text, ",not converged,");
     free(text);
