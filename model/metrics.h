@@ -38,6 +38,7 @@ enum metric_id {
     METRIC_LOSS_LAP,
     METRIC_LR,
     METRIC_PSNR,            /* val, test: from the images */
+    METRIC_PSNR_POOLED,
     METRIC_SSIM,
     METRIC_MSE,
     METRIC_LAP4_MSE,

@@ -121,6 +121,8 @@ static void test_metrics_compute_split(void **state)
     assert_memory_equal(one, two, sizeof one);
     assert_near(one[METRIC_MSE], mse, 1e-12, "split mse");
     assert_near(one[METRIC_PSNR], psnr, 1e-12, "split psnr (mean over patches)");
+    assert_near(one[METRIC_PSNR_POOLED], 10 * log10(1 / mse), 1e-12, "split psnr_pooled");
+    assert_true(one[METRIC_PSNR_POOLED] < one[METRIC_PSNR]);   /* Jensen: -log is convex */
     assert_near(one[METRIC_SSIM], ssim, 1e-12, "split ssim");
     assert_near(one[METRIC_LAP4_MSE], lap4, 1e-12, "split lap4_mse");
     assert_near(one[METRIC_LAP8_MSE], lap8, 1e-12, "split lap8_mse");
