@@ -44,9 +44,23 @@ static void image_mse(const metric_image *im, double part[METRIC_PARTS])
     part[0] = im->mse;
 }
 
+/* 10·log10(1 / MSE) with the MSE floored at 8-bit quantisation noise: finite, at most
+ * 58.92 dB. */
+static double floored_psnr(double mse)
+{
+    return 10.0 * log10(1.0 / (mse > METRIC_MSE_FLOOR ? mse : METRIC_MSE_FLOOR));
+}
+
 static void image_psnr(const metric_image *im, double part[METRIC_PARTS])
 {
-    part[0] = 10.0 * log10(1.0 / im->mse);
+    part[0] = floored_psnr(im->mse);
+}
+
+/* PSNR of the split's MSE: the image parts are their MSEs, whose mean (the images are the same
+ * size) is the MSE over every pixel of the split. */
+static double pool_psnr(const double mean[METRIC_PARTS])
+{
+    return floored_psnr(mean[0]);
 }
 
 static void image_ssim(const metric_image *im, double part[METRIC_PARTS])
@@ -91,9 +105,15 @@ static const metric_def metric_table[METRIC_COUNT] = {
                    "the learning rate of the epoch's last update", 0, METRIC_FROM_TRAINER, NULL,
                    NULL, 0},
     [METRIC_PSNR] = {"psnr", IMAGE_SPLITS, HIGHER, "dB", "PSNR",
-                     "mean over patches of 10·log10(1/MSE_p), MSE_p over the patch's pixels and "
-                     "channels, data range 1", PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_psnr, NULL,
-                     0},
+                     "mean over patches of 10·log10(1/max(MSE_p, (1/255)^2/12)), MSE_p over the "
+                     "patch's pixels and channels, data range 1: an exact patch counts 58.92 dB, "
+                     "never +inf", PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_psnr, NULL, 0},
+    [METRIC_PSNR_POOLED] = {"psnr_pooled", IMAGE_SPLITS, HIGHER, "dB", "pooled PSNR",
+                            "10·log10(1/max(MSE, (1/255)^2/12)) with MSE over every pixel and "
+                            "channel of the split, data range 1: the PSNR of the split as one "
+                            "image, as PyTorch code usually computes it; at most the mean of the "
+                            "patches' PSNRs",
+                            PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_mse, pool_psnr, 0},
     [METRIC_SSIM] = {"ssim", IMAGE_SPLITS, HIGHER, "", "SSIM",
                      "mean over patches of SSIM as scikit-image computes it by default (7x7 "
                      "uniform window, sample covariance, valid windows), averaged over channels",

@@ -302,17 +302,13 @@ static void evaluate(trainer *t, const data_split *sp, float *pred, double value
     values[METRIC_SECONDS] = now_seconds() - t0;
 }
 
-/* Predictions that are not finite show in every image metric; an infinitely good value (the
- * PSNR of an exact match) is not one of them. */
+/* Predictions that are not finite show in the image metrics, which are finite otherwise (a PSNR
+ * is floored, model/metrics.h): an epoch with any of them not finite diverged. */
 static int metrics_finite(const double values[METRIC_COUNT])
 {
-    for (int m = 0; m < METRIC_COUNT; m++) {
-        const metric_def *d = metric_def_of((enum metric_id)m);
-        const double v = values[m];
-        if (d->source == METRIC_FROM_IMAGES && !isfinite(v) &&
-            !(d->direction == METRIC_HIGHER_IS_BETTER && v == INFINITY))
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES && !isfinite(values[m]))
             return 0;
-    }
     return 1;
 }
 

@@ -65,11 +65,12 @@ static const char default_identity_lines[] =
     "train.epochs=12\n"
     "train.lr=0.001\n"
     "train.momentum=0.90000000000000002\n"
-    "train.optimizer=adam\n";
+    "train.optimizer=adam\n"
+    "rules=2\n";   /* behaviour change 2 applies to every configuration */
 static const char default_config_id[] =
-    "913be9204fa6894f3baf4972fac78845359d912cc2a22b05b6ad6d01536f5a0e";
+    "2e100fb6736f3faa5001c886d937a7e32133c423ea79cd37af61789bc13d7dee";
 static const char default_config_hash[] =   /* the lines above, then "seed=1\n" */
-    "1a12138dbe7bb990e78fc9ddd242a37fad458e8ccd22c77de2b02d0d41ad2573";
+    "ba38003230607ddc322002918619c8add5ec5f2eba581da4fee7a3a11b78160c";
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -249,13 +250,14 @@ static void test_schedule_keys_identity(void **state)
 }
 
 /* Behaviour change 1: a residual network starts as the identity, so residual configurations carry
- * rules=1 and moved; the others did not. */
+ * rules=1 and moved; the others did not (both carry the changes that apply to every
+ * configuration). */
 static void test_residual_identity_rule(void **state)
 {
     (void)state;
     config_grid *g = expand_text("[model]\nresidual = false, true\n", "t.ini");
-    assert_null(strstr(g->runs[0].canonical, "rules="));
-    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1\nseed=1\n"));
+    assert_non_null(strstr(g->runs[0].canonical, "\nrules=2\nseed=1\n"));
+    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1,2\nseed=1\n"));
     config_grid_free(g);
 }
 
@@ -502,7 +504,7 @@ static const struct error_case error_cases[] = {
     {"[reprot]\n", NULL, "t.ini:1: ", {"did you mean [report]?"}},
     /* [report]: one margin per image metric, one number each, never through --set */
     {"[report]\nmargin.psnrr = 0.1\n", NULL, "t.ini:2: ",
-     {"[report] margin.psnrr = 0.1: unknown key", "margin.psnr, margin.ssim",
+     {"[report] margin.psnrr = 0.1: unknown key", "margin.psnr, margin.psnr_pooled, margin.ssim",
       "did you mean 'margin.psnr'?"}},
     {"[report]\ndelta = 0.1\n", NULL, "t.ini:2: ", {"unknown key; valid keys in [report]"}},
     {"[report]\nmargin.loss = 0.1\n", NULL, "t.ini:2: ", {"unknown key"}},

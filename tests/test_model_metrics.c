@@ -121,10 +121,40 @@ static void test_metrics_compute_split(void **state)
     assert_memory_equal(one, two, sizeof one);
     assert_near(one[METRIC_MSE], mse, 1e-12, "split mse");
     assert_near(one[METRIC_PSNR], psnr, 1e-12, "split psnr (mean over patches)");
+    assert_near(one[METRIC_PSNR_POOLED], 10 * log10(1 / mse), 1e-12, "split psnr_pooled");
+    assert_true(one[METRIC_PSNR_POOLED] < one[METRIC_PSNR]);   /* Jensen: -log is convex */
     assert_near(one[METRIC_SSIM], ssim, 1e-12, "split ssim");
     assert_near(one[METRIC_LAP4_MSE], lap4, 1e-12, "split lap4_mse");
     assert_near(one[METRIC_LAP8_MSE], lap8, 1e-12, "split lap8_mse");
     assert_true(one[METRIC_LOSS] == -1 && one[METRIC_SECONDS] == -1);   /* left as they were */
+}
+
+/* No metric is ever infinite: an exact patch has the PSNR of 8-bit quantisation noise,
+ * 10·log10(12·255^2) = 58.92 dB, per patch and pooled, and one that is off by less than that
+ * noise the same; a patch further off keeps skimage's value. */
+static void test_exact_patches_are_finite(void **state)
+{
+    (void)state;
+    float x[2 * N * N * 3], y[2 * N * N * 3];
+    reference_pair(x, y);
+    memcpy(x + N * N * 3, y, sizeof(float) * N * N * 3);   /* image 1: exact */
+    memcpy(y + N * N * 3, y, sizeof(float) * N * N * 3);
+    double v[METRIC_COUNT];
+    const double cap = 10 * log10(12.0 * 255 * 255);
+    metrics_compute(x + N * N * 3, y + N * N * 3, 1, N, N, v);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
+            assert_true(isfinite(v[m]));
+    assert_near(v[METRIC_PSNR], 58.92261606915535, 1e-12, "exact patch: psnr");
+    assert_near(v[METRIC_PSNR], cap, 1e-12, "  = 10 log10(12 255^2)");
+    assert_near(v[METRIC_PSNR_POOLED], cap, 1e-12, "exact patch: psnr_pooled");
+    for (int k = 0; k < N * N * 3; k++)   /* 1/1000 of a step off: below the floor too */
+        x[N * N * 3 + k] += (float)(0.001 / 255);
+    metrics_compute(x + N * N * 3, y + N * N * 3, 1, N, N, v);
+    assert_near(v[METRIC_PSNR], cap, 1e-12, "patch within quantisation noise: psnr");
+    metrics_compute(x, y, 2, N, N, v);   /* the reference pair and the (almost) exact one */
+    assert_near(v[METRIC_PSNR], (metric_psnr(x, y, N, N) + cap) / 2, 1e-12,
+                "mean of a patch above the floor and one at it");
 }
 
 typedef struct lap_reference {
@@ -392,6 +422,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metric_table_rows),
         cmocka_unit_test(test_metrics_compute_split),
+        cmocka_unit_test(test_exact_patches_are_finite),
         cmocka_unit_test(test_psnr_and_ssim),
         cmocka_unit_test(test_laplacian_maps),
         cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),
