@@ -894,7 +894,7 @@ static void append_missing(const analysis *a, size_t config, int series, enum an
     append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
 }
 
-/* "validation PSNR still rose by more than 0.05 dB over the last quarter of the epochs, 9 to 12
+/* "validation pooled PSNR still rose by more than 0.05 dB over the last quarter of the epochs, 9 to 12
  * (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB, seed 3 +0.08 dB)": the configuration and its
  * baseline share train.epochs, so one span serves both. */
 static void append_not_converged(const analysis *a, size_t config, char *out, size_t outlen)

@@ -62,11 +62,11 @@ int analysis_series_find(const char *name);
 /* Better higher (PSNR, SSIM) or lower (errors, losses). */
 enum stats_direction analysis_series_direction(int series);
 
-/* The primary metric: the one the report's verdict and wb compare's default judge. Issue 12 makes
- * it test pooled PSNR; until the metric table has that row it is test PSNR (the mean over
- * patches). ANALYSIS_PRIMARY_NAME is its series' name, for usage texts. */
-#define ANALYSIS_PRIMARY_METRIC METRIC_PSNR
-#define ANALYSIS_PRIMARY_NAME "test.psnr"
+/* The primary metric: the one the report's verdict and wb compare's default judge, and whose
+ * validation series judges convergence: pooled PSNR (issue 12), what PyTorch code reports.
+ * ANALYSIS_PRIMARY_NAME is its test series' name, for usage texts. */
+#define ANALYSIS_PRIMARY_METRIC METRIC_PSNR_POOLED
+#define ANALYSIS_PRIMARY_NAME "test.psnr_pooled"
 #define ANALYSIS_PRIMARY_SERIES ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_PRIMARY_METRIC)
 
 /* A finished run has converged when its validation primary metric rose by at most this much (in
@@ -215,7 +215,7 @@ int analysis_decimals(double scale, double fallback);
  *   "...: equivalent to the baseline within ±0.2 dB: test PSNR -0.03 dB, 90 % interval [-0.09,
  *    +0.03], paired sd 0.05 dB over 5 seeds; the smallest effect ..."
  *   "...: undecided: ...; about 7 seeds would decide."
- *   "...: not converged: validation PSNR still rose by more than 0.05 dB over the last quarter of
+ *   "...: not converged: validation pooled PSNR still rose by more than 0.05 dB over the last quarter of
  *    the epochs, 9 to 12 (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB), so the difference
  *    (...) measures the training budget as much as the loss: no verdict until ..."
  * or a sentence saying why there is no test (one seed pair, no baseline, no finished runs),

@@ -763,7 +763,7 @@ static void section_method(doc *d, const analysis *a)
              "is its own intersection-union test) show equivalence when the 1 − 2α interval of "
              "the difference lies within ±δ. The verdict, first rule that applies: not "
              "converged when a finished run of the configuration or of its baseline still "
-             "gained more than %g dB of validation PSNR over the last quarter of its epochs (the "
+             "gained more than %g dB of %s over the last quarter of its epochs (the "
              "difference would measure the training budget as much as the loss); equivalent "
              "within ±δ (also when the difference test is significant: a real but trivial "
              "effect, which the sentence says); helps or hurts when Holm's p is at most α and "
@@ -772,7 +772,8 @@ static void section_method(doc *d, const analysis *a)
              "seeds a paired t-test would need for 80%% power to detect δ given the observed "
              "paired sd (noncentral t). Each verdict also gives the minimum detectable effect "
              "of the seeds at hand: the difference they would detect with 80%% power.",
-             a->alpha, ANALYSIS_CONVERGED_GAIN);
+             a->alpha, ANALYSIS_CONVERGED_GAIN,
+             analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC)).text);
     doc_para(d, "Runs that did not finish (diverged, failed, interrupted, still running or "
              "queued) have no final metric: they are listed above and counted in each "
              "configuration's 'n of seeds', never dropped silently. A diverged run is a result "

@@ -107,7 +107,7 @@ grep -qF "| $label |" "$md" || fail "report.md lacks the label"
 
 # ---- [report]: how results are judged, not what a run computes ----------------------------
 cp experiments/micro.ini "$tmp/judged.ini"
-printf '\n[report]\nmargin.psnr = 0.5 ; wider than the metric table'"'"'s 0.2 dB\n' >>"$tmp/judged.ini"
+printf '\n[report]\nmargin.psnr_pooled = 0.5 ; wider than the metric table'"'"'s 0.2 dB\n' >>"$tmp/judged.ini"
 "$WB" sweep experiments/micro.ini --dry-run >"$tmp/dry.plain"
 "$WB" sweep "$tmp/judged.ini" --dry-run >"$tmp/dry.judged"
 diff "$tmp/dry.plain" "$tmp/dry.judged" >/dev/null || fail "[report] moved a hash: $(diff "$tmp/dry.plain" "$tmp/dry.judged")"
@@ -118,7 +118,7 @@ after=$("$WB" query "SELECT count(*) FROM metrics" --db "$tmp/m.db" --csv | tail
 [ "$("$WB" query "SELECT count(*) FROM params WHERE key LIKE '%margin%'" --db "$tmp/m.db" --csv |
      tail -n 1 | tr -d '\r')" = 0 ] || fail "[report] reached the params"
 "$WB" compare --db "$tmp/m.db" >"$tmp/cmp.judged" || fail "wb compare exited $?"
-grep -qF "δ = 0.5 dB for psnr (from the sweep's [report] section" "$tmp/cmp.judged" ||
+grep -qF "δ = 0.5 dB for psnr_pooled (from the sweep's [report] section" "$tmp/cmp.judged" ||
   fail "wb compare ignores [report]: $(cat "$tmp/cmp.judged")"
 grep -q 'equivalent (±0.5)\|undecided\|not converged\|helps\|hurts' "$tmp/cmp.judged" || fail "no verdict"
 printf '[report]\nmargin.psnr = 0.1, 0.2\n' >"$tmp/bad.ini"

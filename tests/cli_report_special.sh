@@ -66,7 +66,7 @@ check_png "$dir/grid.png" 2000
 
 html="$dir/index.html" md="$dir/report.md"
 for want in 'no interval with one seed' \
-            'not converged: validation PSNR still rose by more than 0.05 dB' \
+            'not converged: validation pooled PSNR still rose by more than 0.05 dB' \
             '<td>diverged</td>' '<td>failed</td>' \
             'killed by the test: out of &lt;memory&gt; | `x`' \
             "$((diverged + 1)) of 6 runs did not finish" '1 failed' "$diverged diverged" \

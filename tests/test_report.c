@@ -109,11 +109,12 @@ static void log_decide_epoch(store *s, int64_t run, int epoch, const run_plan *p
 {
     static const double val[DECIDE_EPOCHS] = { 20, 25, 26, 26 };
     const int last = epoch == DECIDE_EPOCHS;
+    const double test = last ? p->psnr : p->psnr - 1, v = last ? 26 + p->val_gain : val[epoch];
     store_metric m[] = {
-        { "test", "psnr", last ? p->psnr : p->psnr - 1 },
-        { "val", "psnr", last ? 26 + p->val_gain : val[epoch] },
+        { "test", "psnr", test }, { "test", "psnr_pooled", test },
+        { "val", "psnr", v }, { "val", "psnr_pooled", v },
     };
-    CHECK_OK(store_log_epoch(s, run, epoch, m, 2, NULL, 0, ERR));
+    CHECK_OK(store_log_epoch(s, run, epoch, m, 4, NULL, 0, ERR));
 }
 
 static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
@@ -133,7 +134,10 @@ static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
                                                    : 10 + epoch;
     store_metric m[16];
     size_t n = 0;
+    /* Pooled PSNR, the primary metric, as the per-patch mean: one set of numbers for both. */
     m[n++] = (store_metric){ "test", "psnr", test_psnr };
+    m[n++] = (store_metric){ "test", "psnr_pooled", test_psnr };
+    m[n++] = (store_metric){ "val", "psnr_pooled", val_psnr };
     m[n++] = (store_metric){ "test", "ssim", 0.5 + 0.01 * epoch };
     m[n++] = (store_metric){ "test", "mse", last ? p->mse : 0.1 };
     m[n++] = (store_metric){ "test", "lap4_mse", 0.02 + 0.001 * p->seed };
@@ -254,7 +258,8 @@ static void add_decide_sweeps(store *s)
 {
     int64_t plain = add_sweep_with(s, "decide", "[sweep]\nname = decide\n", DECIDE_AXES);
     int64_t wide = add_sweep_with(s, "decide, δ 0.5",
-                                  "[sweep]\nname = decide\n[report]\nmargin.psnr = 0.5\n",
+                                  "[sweep]\nname = decide\n[report]\nmargin.psnr = 0.5\n"
+                                  "margin.psnr_pooled = 0.5\n",
                                   DECIDE_AXES);
     int grid = 0;
     for (int i = 0; i < NDECIDE; i++) {
@@ -835,7 +840,7 @@ static void test_pages(void **state)
     assert_null(strstr(html, "<i>x</i>"));          /* the INI text, escaped in <pre> */
     assert_non_null(strstr(html, "name = &lt;i&gt;x&lt;/i&gt;"));
     assert_null(strstr(html, "<script"));
-    assert_non_null(strstr(html, "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % "
+    assert_non_null(strstr(html, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
                                  "interval [+0.35, +0.85], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(html, "seed 3 diverged after 1 of 2 epochs"));
     assert_non_null(strstr(html, "<td>diverged</td>"));
@@ -858,7 +863,7 @@ static void test_pages(void **state)
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = read_text(path);
     assert_non_null(strstr(md, "# wb report: syn \\<b\\>'\"\\`x\\`\n"));
-    assert_non_null(strstr(md, "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % "
+    assert_non_null(strstr(md, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
                                "interval \\[+0.35, +0.85\\], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(md, "[![Learning curves](learning_curves.png)](learning_curves.svg)"));
     assert_non_null(strstr(md, "```ini\n[sweep]\nname = <i>x</i>\n```"));
@@ -1035,7 +1040,7 @@ static void test_decisions(void **state)
     assert_has(text, "but smaller than the margin: a trivial effect.");
     analysis_verdict_sentence(a, decide_config(a, "0.006"), TEST_PSNR, ANALYSIS_LAST, text,
                               sizeof text);
-    assert_has(text, "lr 0.006: not converged: validation PSNR still rose by more "
+    assert_has(text, "lr 0.006: not converged: validation pooled PSNR still rose by more "
                      "than 0.05 dB over the last quarter of the epochs, 3 to 4 "
                      "(seed 3 +0.30 dB), so the difference (test PSNR ");
     analysis_verdict_cell(a, decide_config(a, "0.005"), TEST_PSNR, ANALYSIS_LAST, text,
@@ -1130,10 +1135,10 @@ static void test_decide_outputs(void **state)
     static const char *const cells[] = {
         "  helps\n", "  hurts\n", "  equivalent (±0.2)\n", "  undecided (~20 seeds)\n",
         "  not converged\n", "lr 0.005: undecided: ", "about 20 seeds would decide.",
-        "lr 0.003: helps: test PSNR +0.27", "lr 0.004: hurts: test PSNR -0.27",
+        "lr 0.003: helps: test pooled PSNR +0.27", "lr 0.004: hurts: test pooled PSNR -0.27",
         "lr 0.002: equivalent to the baseline within ±0.2 dB: ",
         "lr 0.006: not converged: ", "a trivial effect.",
-        "Equivalence margin δ = 0.2 dB for psnr (the metric table's, fixed before the sweep)",
+        "Equivalence margin δ = 0.2 dB for psnr_pooled (the metric table's, fixed before the sweep)",
     };
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
         if (!strstr(text, cells[i]))
@@ -1150,7 +1155,7 @@ static void test_decide_outputs(void **state)
     const char *wide[] = { "--db", f->db, "--sweep", "decide, δ 0.5" };
     assert_int_equal(run_compare(out, wide, 4), 0);
     text = read_text(out);
-    assert_has(text, "δ = 0.5 dB for psnr (from the sweep's [report] section");
+    assert_has(text, "δ = 0.5 dB for psnr_pooled (from the sweep's [report] section");
     assert_has(text, "lr 0.003: equivalent to the baseline within ±0.5 dB");
     free(text);
 
