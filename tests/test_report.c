@@ -1017,8 +1017,8 @@ static void test_decisions(void **state)
     assert_near(r3->last_quarter_gain, 0.3, 1e-9, "last-quarter gain");
     assert_int_equal(r3->converged, 0);
     assert_int_equal(a->runs[nc->runs[1]].converged, 1);
-    /* The verdict binds every metric of the configuration, SSIM included: its runs had not
-     * finished learning. The other configurations' MSE has no margin and no values here. */
+    /* Convergence is the runs', so it binds every metric and epoch choice of the configuration:
+     * the per-patch PSNR at the best epoch too. */
     assert_int_equal(nc->stat[ANALYSIS_BEST][TEST_PSNR].verdict, STATS_NOT_CONVERGED);
 
     char text[4096];
