@@ -100,14 +100,17 @@ int metric_better(enum metric_id id, double a, double b);
 /* No metric is ever infinite: a PSNR takes the MSE it is computed from at no less than the
  * variance of 8-bit quantisation noise, a uniform error over one step of 1/255: (1/255)^2 / 12.
  * A patch closer to its target than that is exact to the data's resolution, and its PSNR is
- * 10·log10(12 · 255^2) = 58.92 dB, not +inf: PSNR_p = 10·log10(1 / max(MSE_p, METRIC_MSE_FLOOR)).
+ * 10·log10(12 · 255^2) = 58.92 dB, not +inf:
+ *     PSNR_p = 10·log10(1 / max(MSE_p, METRIC_MSE_FLOOR)).
  * Above the floor (any error of half an 8-bit step or more) nothing changes. */
 #define METRIC_MSE_FLOOR (1.0 / (255.0 * 255.0 * 12.0))
 
 /* The best epoch of a run: the epoch whose validation value of this metric is best (ties to the
- * earlier epoch, so a plateau does not reward extra training). It picks best.safetensors, the
- * preview, the store's best_epoch and the analysis' "best" epoch choice. */
-#define METRIC_SELECTION METRIC_PSNR
+ * earlier epoch, so a plateau does not reward extra training), never one where it is not finite.
+ * It picks best.safetensors, the preview, the store's best_epoch and the analysis' "best" epoch
+ * choice. Validation MSE, not PSNR: the loss the network minimises, and a mean over pixels that
+ * one exact patch cannot dominate (a mean of per-patch PSNRs rewards a few easy patches). */
+#define METRIC_SELECTION METRIC_MSE
 
 /* ---- computing the image metrics ---------------------------------------------------------- */
 

@@ -335,7 +335,8 @@ static int finish_epoch(trainer *t, epoch_result *r, const train_hooks *hooks, t
         return 2;
     }
     const double selected = val[METRIC_SELECTION];
-    r->is_best = out->best_epoch < 0 || metric_better(METRIC_SELECTION, selected, out->best_value);
+    r->is_best = isfinite(selected) && (out->best_epoch < 0 ||
+                                        metric_better(METRIC_SELECTION, selected, out->best_value));
     if (r->is_best) {
         out->best_epoch = r->epoch;
         out->best_value = selected;

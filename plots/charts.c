@@ -532,7 +532,8 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     fputs("set bars 0.6\n", gp);
     size_t nbaselines = 0;
     for (size_t i = 0; i < a->nconfigs; i++)
-        nbaselines += a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][TEST_PSNR].n > 0;
+        nbaselines +=
+            a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][TEST_PSNR].n > 0;
     static const char *const titles[NRESPONSE] = {
         "test PSNR, higher is better", "test SSIM, higher is better",
         "test lap4_mse (K4), lower is better", "test lap8_mse (K8), lower is better"

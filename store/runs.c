@@ -316,8 +316,8 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen)
 {
     const char *doing = "reading a run";
-    /* The best epoch: the best validation value of the selection metric, ties to the earlier
-     * epoch (ascending order of the value times -1 when higher is better). */
+    /* The best epoch: the best finite validation value of the selection metric, ties to the
+     * earlier epoch (ascending order of the value times -1 when higher is better). */
     const metric_def *selection = metric_def_of(METRIC_SELECTION);
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
@@ -327,7 +327,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
                 "  AND run_id = r.id),"
                 " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.")
                 " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"
-                "  AND split = ?2 AND name = ?3 AND value IS NOT NULL"
+                "  AND split = ?2 AND name = ?3 AND " FINITE_SQL("value")
                 "  ORDER BY value * ?4, epoch ASC LIMIT 1) b ON 1"
                 " WHERE r.id = ?1",
                 "ittn", run_id, metric_split_name(METRIC_VAL), selection->name,

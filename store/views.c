@@ -54,9 +54,10 @@ static void write_lookup(FILE *f, const char *epoch, enum metric_split split, co
             epoch, metric_split_name(split), name, prefix, metric_split_name(split), name);
 }
 
-/* Each finished run at its last epoch and at its best epoch (METRIC_SELECTION on val, ties to
- * the earlier epoch), a column per image metric and split. The lookups are correlated subqueries
- * on the primary key of metrics, so selecting a few runs does not pivot the whole table. */
+/* Each finished run at its last epoch and at its best epoch (the best finite METRIC_SELECTION
+ * on val, ties to the earlier epoch), a column per image metric and split. The lookups are
+ * correlated subqueries on the primary key of metrics, so selecting a few runs does not pivot the
+ * whole table. */
 static void write_final(FILE *f)
 {
     const metric_def *sel = metric_def_of(METRIC_SELECTION);
@@ -76,7 +77,7 @@ static void write_final(FILE *f)
     fprintf(f, "\nFROM (SELECT runs.*,\n"
                "             (SELECT epoch FROM metrics m\n"
                "               WHERE m.run_id = runs.id AND m.split = '%s' AND m.name = '%s'\n"
-               "                 AND m.value IS NOT NULL\n"
+               "                 AND " FINITE_SQL("m.value") "\n"
                "               ORDER BY m.value %s, m.epoch ASC LIMIT 1) AS best_epoch\n"
                "      FROM runs WHERE status = '" STATUS_FINISHED "') AS r",
             metric_split_name(METRIC_VAL), sel->name,
@@ -85,16 +86,18 @@ static void write_final(FILE *f)
 
 /* Per configuration (its seeds grouped by config_id): the axes, the number of finished seeds,
  * and the mean and sample standard deviation (n - 1; NULL for one seed) of each final test
- * image metric. The statistics are computed once over a long form (config, metric, value) and
- * then spread into columns; the deviation takes two passes (the mean first, by a window), which
- * stays exact where sum(x*x) - sum(x)^2/n would cancel. */
+ * image metric over the seeds where it is finite (never an average of inf or NaN). The
+ * statistics are computed once over a long form (config, metric, value) and then spread into
+ * columns; the deviation takes two passes (the mean first, by a window), which stays exact where
+ * sum(x*x) - sum(x)^2/n would cancel. */
 static void write_summary(FILE *f)
 {
     fputs("WITH finals AS (\n"
           "    SELECT r.config_id, m.name AS metric, m.value\n"
           "    FROM runs r\n"
           "    JOIN metrics m ON m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test'\n"
-          "    WHERE r.status = '" STATUS_FINISHED "' AND m.name IN (", f);
+          "    WHERE r.status = '" STATUS_FINISHED "' AND " FINITE_SQL("m.value")
+          " AND m.name IN (", f);
     const char *sep = "";
     for (int m = 0; m < METRIC_COUNT; m++)
         if (is_result(m) && metric_in_split((enum metric_id)m, METRIC_TEST)) {

@@ -35,7 +35,9 @@ for m in loss loss_pixel seconds samples_per_s; do
   eq "train.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = 'train' AND name = '$m'")" $((6 * E))
 done
 eq "every metric of a split, every run and epoch of that split (but loss_lap)" \
-   "$(sq "$db" "SELECT count(*) FROM (SELECT split, name, count(*) AS n FROM metrics WHERE name <> 'loss_lap' GROUP BY split, name) WHERE n <> 6 * (CASE split WHEN 'train' THEN $E ELSE $E + 1 END)")" 0
+   "$(sq "$db" "SELECT count(*) FROM (SELECT split, name, count(*) AS n FROM metrics
+                WHERE name <> 'loss_lap' GROUP BY split, name)
+              WHERE n <> 6 * (CASE split WHEN 'train' THEN $E ELSE $E + 1 END)")" 0
 eq "train.loss_lap only where λ > 0" \
    "$(sq "$db" "SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'loss_lap' AND r.laplacian_weight = 0")" 0
 eq "train.loss_lap for λ > 0" "$(sq "$db" "SELECT count(*) FROM metrics WHERE name = 'loss_lap'")" $((4 * E))

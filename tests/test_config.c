@@ -66,11 +66,11 @@ static const char default_identity_lines[] =
     "train.lr=0.001\n"
     "train.momentum=0.90000000000000002\n"
     "train.optimizer=adam\n"
-    "rules=2\n";   /* behaviour change 2 applies to every configuration */
+    "rules=2,3\n";   /* behaviour changes 2 and 3 apply to every configuration */
 static const char default_config_id[] =
-    "2e100fb6736f3faa5001c886d937a7e32133c423ea79cd37af61789bc13d7dee";
+    "9816fef532ad3b134f98b4fd9ca3f548274454554bed3c7cc9e4292f69d785ac";
 static const char default_config_hash[] =   /* the lines above, then "seed=1\n" */
-    "ba38003230607ddc322002918619c8add5ec5f2eba581da4fee7a3a11b78160c";
+    "c46bd6d467297d3fe5ea0b7d4b1d98308d6405f3047c3f3e192227315d2f95ef";
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -256,8 +256,8 @@ static void test_residual_identity_rule(void **state)
 {
     (void)state;
     config_grid *g = expand_text("[model]\nresidual = false, true\n", "t.ini");
-    assert_non_null(strstr(g->runs[0].canonical, "\nrules=2\nseed=1\n"));
-    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1,2\nseed=1\n"));
+    assert_non_null(strstr(g->runs[0].canonical, "\nrules=2,3\nseed=1\n"));
+    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1,2,3\nseed=1\n"));
     config_grid_free(g);
 }
 

@@ -702,7 +702,8 @@ static void log_plan_epoch(store *s, int64_t run, const run_plan *p, int e)
         m[n++] = (store_metric){"train", "samples_per_s", 1000.0 * e};
     }
     m[n++] = (store_metric){"val", "psnr", p->val_psnr[e]};
-    m[n++] = (store_metric){"val", "mse", 0.1 / (e + 1)};
+    /* val MSE as the PSNR says (data range 1), so the best epoch is the same by either */
+    m[n++] = (store_metric){"val", "mse", pow(10, -p->val_psnr[e] / 10)};
     m[n++] = (store_metric){"val", "ssim", 0.3 + 0.1 * e};
     m[n++] = (store_metric){"val", "lap4_mse", 1};
     m[n++] = (store_metric){"val", "lap8_mse", 2};
@@ -741,10 +742,10 @@ static void test_views_and_readme_queries(void **state)
                 " WHERE run_id IN (1, 3) AND epoch = 1 ORDER BY run_id, split",
                 "1|1|test|NULL|NULL|NULL|NULL|NULL|0.5|16|0.1|9|9\n"
                 "1|1|train|0.5|0.4|NULL|1.5|1000|NULL|NULL|NULL|NULL|NULL\n"
-                "1|1|val|NULL|NULL|NULL|NULL|NULL|0.05|15|0.4|1|2\n"
+                "1|1|val|NULL|NULL|NULL|NULL|NULL|0.0316228|15|0.4|1|2\n"
                 "3|1|test|NULL|NULL|NULL|NULL|NULL|0.5|14|0.1|9|9\n"
                 "3|1|train|0.5|0.4|0.1|1.5|1000|NULL|NULL|NULL|NULL|NULL\n"
-                "3|1|val|NULL|NULL|NULL|NULL|NULL|0.05|13|0.4|1|2\n");
+                "3|1|val|NULL|NULL|NULL|NULL|NULL|0.0501187|13|0.4|1|2\n");
 
     assert_rows(db,
                 "SELECT run_id, seed, laplacian_weight, kernel, border, kernel_norm, pixel, task,"

@@ -33,7 +33,8 @@ static const char usage[] =
     "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
     "                   table (psnr, ssim, mse, ...; a wrong name lists them); default the\n"
     "                   primary metric, " ANALYSIS_PRIMARY_NAME "\n"
-    "  --at last|best   the last epoch (default) or each run's best epoch (by validation PSNR)\n"
+    "  --at last|best   the last epoch (default) or each run's best epoch (lowest validation\n"
+    "                   MSE, ties to the earlier)\n"
     "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
     "                   with 17 significant digits, empty where there is no value\n";
 

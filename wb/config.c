@@ -258,6 +258,8 @@ static const config_behaviour_change behaviour_changes[] = {
      applies_if_residual},
     {2, "per-patch PSNR floors each patch's MSE at 8-bit quantisation noise, (1/255)^2/12: an "
         "exact patch counts 58.92 dB instead of +inf", applies_always},
+    {3, "the best epoch (best.safetensors, the preview, every 'best' statistic) has the lowest "
+        "validation MSE, ties to the earlier; it had the highest validation PSNR", applies_always},
     {0, NULL, NULL},
 };
 
