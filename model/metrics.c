@@ -11,12 +11,18 @@
 
 /* ---- splits ------------------------------------------------------------------------------- */
 
+enum split_epochs { AFTER_EPOCH_0, EVERY_EPOCH, EPOCH_0_ONLY };
+
 static const struct {
     const char *name, *title;
+    enum split_epochs epochs;
+    int input;                  /* the split of the degraded input it is compared with, or -1 */
 } split_table[METRIC_NSPLITS] = {
-    [METRIC_TRAIN] = {"train", "train"},
-    [METRIC_VAL] = {"val", "validation"},
-    [METRIC_TEST] = {"test", "test"},
+    [METRIC_TRAIN] = {"train", "train", AFTER_EPOCH_0, -1},
+    [METRIC_VAL] = {"val", "validation", EVERY_EPOCH, METRIC_VAL_INPUT},
+    [METRIC_TEST] = {"test", "test", EVERY_EPOCH, METRIC_TEST_INPUT},
+    [METRIC_VAL_INPUT] = {"val_input", "validation input", EPOCH_0_ONLY, -1},
+    [METRIC_TEST_INPUT] = {"test_input", "test input", EPOCH_0_ONLY, -1},
 };
 
 const char *metric_split_name(enum metric_split split)
@@ -35,6 +41,30 @@ int metric_split_find(const char *name)
         if (name && strcmp(name, split_table[s].name) == 0)
             return s;
     return -1;
+}
+
+int metric_split_at(enum metric_split split, int epoch)
+{
+    if ((unsigned)split >= METRIC_NSPLITS || epoch < 0)
+        return 0;
+    switch (split_table[split].epochs) {
+    case AFTER_EPOCH_0: return epoch > 0;
+    case EPOCH_0_ONLY: return epoch == 0;
+    default: return 1;
+    }
+}
+
+int metric_split_input(enum metric_split split)
+{
+    return (unsigned)split < METRIC_NSPLITS ? split_table[split].input : -1;
+}
+
+int metric_split_is_input(enum metric_split split)
+{
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        if (split_table[s].input == (int)split)
+            return 1;
+    return 0;
 }
 
 /* ---- image metrics: each image's parts, and how a split pools them --------------------------- */
@@ -81,7 +111,8 @@ static void image_lap8_mse(const metric_image *im, double part[METRIC_PARTS])
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define TRAIN_ONLY METRIC_IN(METRIC_TRAIN)
-#define IMAGE_SPLITS (METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST))
+#define EVAL_SPLITS (METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST))
+#define IMAGE_SPLITS (EVAL_SPLITS | METRIC_IN(METRIC_VAL_INPUT) | METRIC_IN(METRIC_TEST_INPUT))
 #define HIGHER METRIC_HIGHER_IS_BETTER
 #define LOWER METRIC_LOWER_IS_BETTER
 
@@ -129,7 +160,7 @@ static const metric_def metric_table[METRIC_COUNT] = {
                          "mean of (K8 * (prediction - target))^2 over every pixel and channel, "
                          "K8 the unnormalised 8-neighbour Laplacian, reflect101 borders", 0,
                          METRIC_FROM_IMAGES, image_lap8_mse, NULL, 0},
-    [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | IMAGE_SPLITS, LOWER, "s", "seconds",
+    [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | EVAL_SPLITS, LOWER, "s", "seconds",
                         "wall-clock seconds: train, the epoch's steps; val and test, predicting "
                         "and scoring the split", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},
     [METRIC_SAMPLES_PER_S] = {"samples_per_s", TRAIN_ONLY, HIGHER, "1/s", "samples per second",

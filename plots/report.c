@@ -400,6 +400,11 @@ static void section_verdict(doc *d, const analysis *a)
         doc_item_end(d);
     }
     doc_list_end(d);
+    if (a->nbelow_input > 0) {
+        char below[8192];
+        analysis_below_input_sentence(a, below, sizeof below);
+        doc_para(d, "%s", below);
+    }
     long best = a->best[at][m];
     if (best >= 0) {
         const analysis_stat *st = &a->configs[best].stat[at][m];
@@ -447,6 +452,21 @@ static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
                                 c->is_baseline ? "—" : pairs, p, ph, verdict_cell(c, st) };
         doc_table_row(d, cells, best);
     }
+    /* The "do nothing" reference below the configurations. */
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; k < nin; k++) {
+        const analysis_config *c = &a->configs[rows[k]];
+        const analysis_stat *st = &c->stat[at][analysis_input_series(m)];
+        char label[1024], n[64], ms[128], ci_text[128];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(n, sizeof n, "%zu of %zu", st->n, c->nruns);
+        fmt_mean_sd(st, ms, sizeof ms);
+        fmt_ci(st, ci_text, sizeof ci_text);
+        const char *cells[] = { label, n, ms, ci_text, "—", "—", "—", "—", "—", "reference" };
+        doc_table_row(d, cells, 0);
+    }
+    free(rows);
     doc_table_end(d);
 }
 
@@ -454,6 +474,10 @@ static void section_key_table(doc *d, const analysis *a)
 {
     doc_heading(d, 2, "key-table", "Test PSNR at the last epoch");
     key_table(d, a, ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR), ANALYSIS_LAST);
+    char below[8192];
+    analysis_below_input_sentence(a, below, sizeof below);
+    doc_para(d, "The row 'input (no network)' scores the degraded test images themselves against "
+             "their targets: what doing nothing gives. %s", below);
     doc_para(d, "n counts the finished runs of a configuration that have the metric, out of its "
              "seeds; Δ is the mean over seeds of (configuration − baseline) for the same seed; "
              "pairs is the number of seeds with a value in both; p is the paired t-test's "

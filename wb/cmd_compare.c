@@ -3,6 +3,7 @@
  * interval, p-value, Holm-adjusted p-value and verdict (plots/analysis.h computes all of it). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plots/analysis.h"
@@ -19,7 +20,10 @@ static const char usage[] =
     "weights, data and order), its 95% interval, the paired t-test's p-value, the p-value after\n"
     "Holm's adjustment over all configurations compared, and the verdict at α = 0.05: helps,\n"
     "hurts, indistinguishable, or no test (one seed). '*' marks the best mean (highest PSNR\n"
-    "or SSIM, lowest errors). Runs that did not finish are listed below the table.\n\n"
+    "or SSIM, lowest errors). The row 'input (no network)' scores the degraded input itself\n"
+    "against the target: what doing nothing gives. Runs that did not finish are listed below\n"
+    "the table, and a warning names every run whose test pooled PSNR at the last epoch ends\n"
+    "below its input's (on stderr with --csv).\n\n"
     "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
     "  --sweep NAME     the sweep (default: the one run most recently)\n"
     "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
@@ -112,6 +116,27 @@ static table *csv_table(const analysis *a, int m, enum analysis_at at)
             return NULL;
         }
     }
+    /* The "do nothing" reference: config "input", verdict "reference", no comparison. */
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; t && k < nin; k++) {
+        const analysis_stat *st = &a->configs[rows[k]].stat[at][analysis_input_series(m)];
+        char label[1024], buf[6][64];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(buf[0], 64, "%zu", st->n);
+        csv_cell(buf[1], 64, st->summary.mean);
+        csv_cell(buf[2], 64, st->summary.sd);
+        csv_cell(buf[3], 64, st->summary.has_spread ? st->summary.ci_low : NAN);
+        csv_cell(buf[4], 64, st->summary.has_spread ? st->summary.ci_high : NAN);
+        const char *cells[NCOLS] = { "input", label, "", "", "", "", buf[0], buf[0], buf[1],
+                                     buf[2], buf[3], buf[4], "0", "", "", "", "", "",
+                                     "reference", "0" };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    }
+    free(rows);
     return t;
 }
 
@@ -178,7 +203,35 @@ static table *aligned_table(const analysis *a, int m, enum analysis_at at)
             return NULL;
         }
     }
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; t && k < nin; k++) {
+        const analysis_stat *st = &a->configs[rows[k]].stat[at][analysis_input_series(m)];
+        char label[1024], n[32], mean[96];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(n, sizeof n, "%zu/%zu", st->n, a->configs[rows[k]].nruns);
+        cell(mean, sizeof mean, st->summary.mean, d);
+        const char *cells[NCOLS] = { "", label, n, mean, "-", "-", "-", "-", "-", "-", "-",
+                                     "reference" };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    }
+    free(rows);
     return t;
+}
+
+/* A warning line per run that ends below its input. */
+static void print_below_input(const analysis *a, FILE *f)
+{
+    for (size_t i = 0; i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char line[2048];
+        analysis_below_input_line(a, i, line, sizeof line);
+        fprintf(f, "warning: %s\n", line);
+    }
 }
 
 /* Below the aligned table: what the numbers are, and every run that gave none. */
@@ -250,6 +303,7 @@ int cmd_compare(int argc, char **argv)
         table_print(t, stdout, csv);
         if (!csv)
             print_notes(a, m, at);
+        print_below_input(a, csv ? stderr : stdout);
         table_free(t);
     }
     analysis_free(a);
