@@ -108,6 +108,29 @@ static void image_lap8_mse(const metric_image *im, double part[METRIC_PARTS])
     part[0] = metric_lap_mse_of_error(im->error, im->h, im->w, LAP_K8, BORDER_REFLECT101);
 }
 
+/* The squared error of each channel's mean over the image, HW·mu_c^2 summed over c, and the
+ * whole squared error, both per value (divided by h·w·3) like the MSE. */
+static void image_dc_share(const metric_image *im, double part[METRIC_PARTS])
+{
+    const size_t hw = (size_t)im->h * im->w;
+    double dc = 0.0;
+    for (int c = 0; c < 3; c++) {
+        double mu = 0.0;
+        for (size_t p = 0; p < hw; p++)
+            mu += im->error[p * 3 + c];
+        mu /= (double)hw;
+        dc += (double)hw * mu * mu;
+    }
+    part[0] = hw ? dc / (double)(hw * 3) : 0.0;
+    part[1] = im->mse;
+}
+
+/* The share of the split's squared error that is per-image mean colour; 0 without any error. */
+static double pool_share(const double mean[METRIC_PARTS])
+{
+    return mean[1] > 0 ? mean[0] / mean[1] : 0.0;
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define TRAIN_ONLY METRIC_IN(METRIC_TRAIN)
@@ -160,6 +183,13 @@ static const metric_def metric_table[METRIC_COUNT] = {
                          "mean of (K8 * (prediction - target))^2 over every pixel and channel, "
                          "K8 the unnormalised 8-neighbour Laplacian, reflect101 borders", 0,
                          METRIC_FROM_IMAGES, image_lap8_mse, NULL, 0},
+    [METRIC_DC_SHARE] = {"dc_share", IMAGE_SPLITS, LOWER, "", "share of the error in the patch "
+                         "mean colour",
+                         "sum over patches p and channels c of HW·mu_pc^2 over the sum of e^2, "
+                         "with e = prediction - target and mu_pc the mean of e over patch p's HW "
+                         "pixels in channel c: the share of the squared error that is each patch's "
+                         "mean colour, which a Laplacian cannot see (0 without error)", 0,
+                         METRIC_FROM_IMAGES, image_dc_share, pool_share, 0},
     [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | EVAL_SPLITS, LOWER, "s", "seconds",
                         "wall-clock seconds: train, the epoch's steps; val and test, predicting "
                         "and scoring the split", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},

@@ -56,6 +56,7 @@ enum metric_id {
     METRIC_MSE,
     METRIC_LAP4_MSE,
     METRIC_LAP8_MSE,
+    METRIC_DC_SHARE,
     METRIC_SECONDS,         /* train, val, test */
     METRIC_SAMPLES_PER_S,   /* train */
     METRIC_COUNT
