@@ -11,58 +11,83 @@
 
 /* ---- series ---------------------------------------------------------------------------- */
 
-typedef struct series_info {
-    const char *name, *title, *unit;
-    enum stats_direction direction;
-} series_info;
-
-static const series_info series_table[AS_COUNT] = {
-    [AS_TEST_PSNR] = { "test.psnr", "test PSNR", "dB", STATS_HIGHER_IS_BETTER },
-    [AS_TEST_SSIM] = { "test.ssim", "test SSIM", "", STATS_HIGHER_IS_BETTER },
-    [AS_TEST_MSE] = { "test.mse", "test MSE", "", STATS_LOWER_IS_BETTER },
-    [AS_TEST_LAP4] = { "test.lap4_mse", "test Laplacian error (K4)", "", STATS_LOWER_IS_BETTER },
-    [AS_TEST_LAP8] = { "test.lap8_mse", "test Laplacian error (K8)", "", STATS_LOWER_IS_BETTER },
-    [AS_VAL_PSNR] = { "val.psnr", "validation PSNR", "dB", STATS_HIGHER_IS_BETTER },
-    [AS_VAL_SSIM] = { "val.ssim", "validation SSIM", "", STATS_HIGHER_IS_BETTER },
-    [AS_VAL_MSE] = { "val.mse", "validation MSE", "", STATS_LOWER_IS_BETTER },
-    [AS_VAL_LAP4] = { "val.lap4_mse", "validation Laplacian error (K4)", "",
-                      STATS_LOWER_IS_BETTER },
-    [AS_VAL_LAP8] = { "val.lap8_mse", "validation Laplacian error (K8)", "",
-                      STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS] = { "train.loss", "train loss", "", STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS_PIXEL] = { "train.loss_pixel", "train loss, pixel part", "",
-                              STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS_LAP] = { "train.loss_lap", "train loss, Laplacian part (unweighted)", "",
-                            STATS_LOWER_IS_BETTER },
-};
-
-const char *analysis_series_name(int series)
+static int series_valid(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].name : "?";
+    return series >= 0 && series < ANALYSIS_NSERIES &&
+           metric_in_split(analysis_series_metric(series), analysis_series_split(series));
 }
 
-const char *analysis_series_title(int series)
+enum metric_split analysis_series_split(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].title : "?";
+    return (enum metric_split)(series / METRIC_COUNT);
+}
+
+enum metric_id analysis_series_metric(int series)
+{
+    return (enum metric_id)(series % METRIC_COUNT);
+}
+
+int analysis_series_compared(int series)
+{
+    if (!series_valid(series))
+        return 0;
+    const enum metric_split split = analysis_series_split(series);
+    return (split == METRIC_VAL || split == METRIC_TEST) &&
+           metric_def_of(analysis_series_metric(series))->source == METRIC_FROM_IMAGES;
+}
+
+analysis_text analysis_series_name(int series)
+{
+    analysis_text t = { "?" };
+    if (series_valid(series))
+        snprintf(t.text, sizeof t.text, "%s.%s", metric_split_name(analysis_series_split(series)),
+                 metric_def_of(analysis_series_metric(series))->name);
+    return t;
+}
+
+analysis_text analysis_series_title(int series)
+{
+    analysis_text t = { "?" };
+    if (series_valid(series))
+        snprintf(t.text, sizeof t.text, "%s %s",
+                 metric_split_title(analysis_series_split(series)),
+                 metric_def_of(analysis_series_metric(series))->title);
+    return t;
 }
 
 const char *analysis_series_unit(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].unit : "";
+    return series_valid(series) ? metric_def_of(analysis_series_metric(series))->unit : "";
 }
 
 int analysis_series_find(const char *name)
 {
-    for (int i = 0; i < AS_COUNT; i++)
-        if (strcmp(series_table[i].name, name) == 0)
-            return i;
-    return -1;
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return -1;
+    char split[32];
+    snprintf(split, sizeof split, "%.*s", (int)(dot - name), name);
+    const int s = metric_split_find(split), m = metric_find(dot + 1);
+    const int series = s < 0 || m < 0 ? -1 : ANALYSIS_SERIES(s, m);
+    return series_valid(series) ? series : -1;
+}
+
+int analysis_input_series(int series)
+{
+    if (!series_valid(series))
+        return -1;
+    const int input = metric_split_input(analysis_series_split(series));
+    const int in = input < 0 ? -1 : ANALYSIS_SERIES(input, analysis_series_metric(series));
+    return series_valid(in) ? in : -1;
 }
 
 enum stats_direction analysis_series_direction(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].direction
-                                            : STATS_LOWER_IS_BETTER;
+    return series_valid(series) &&
+                   metric_def_of(analysis_series_metric(series))->direction ==
+                       METRIC_HIGHER_IS_BETTER
+               ? STATS_HIGHER_IS_BETTER
+               : STATS_LOWER_IS_BETTER;
 }
 
 const char *analysis_at_name(enum analysis_at at)
@@ -70,16 +95,21 @@ const char *analysis_at_name(enum analysis_at at)
     return at == ANALYSIS_BEST ? "best" : "last";
 }
 
-const char *analysis_at_title(enum analysis_at at)
+analysis_text analysis_at_title(enum analysis_at at)
 {
-    return at == ANALYSIS_BEST ? "the best epoch by validation PSNR" : "the last epoch";
+    analysis_text t = { "the last epoch" };
+    if (at == ANALYSIS_BEST)
+        snprintf(t.text, sizeof t.text, "the best epoch by %.100s",
+                 analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, METRIC_SELECTION)).text);
+    return t;
 }
 
 /* ---- runs ------------------------------------------------------------------------------ */
 
 double analysis_run_value(const analysis_run *r, int series, int epoch)
 {
-    if (series < 0 || series >= AS_COUNT || epoch < 0 || epoch >= r->nepochs || !r->values)
+    if (series < 0 || series >= ANALYSIS_NSERIES || epoch < 0 || epoch >= r->nepochs ||
+        !r->values)
         return NAN;
     return r->values[(size_t)series * r->nepochs + epoch];
 }
@@ -88,7 +118,18 @@ double analysis_run_final(const analysis_run *r, int series, enum analysis_at at
 {
     if (r->status != STORE_FINISHED)
         return NAN;
+    if (metric_split_is_input(analysis_series_split(series)))
+        return analysis_run_value(r, series, 0);
     return analysis_run_value(r, series, at == ANALYSIS_BEST ? r->best_epoch : r->epochs_done);
+}
+
+/* Whether the finished run ends worse than its input on ANALYSIS_INPUT_METRIC of test. */
+static int ends_below_input(const analysis_run *r)
+{
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const double last = analysis_run_final(r, series, ANALYSIS_LAST);
+    const double input = analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST);
+    return isfinite(last) && isfinite(input) && metric_better(ANALYSIS_INPUT_METRIC, input, last);
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -161,11 +202,11 @@ static int load_metrics(store *s, analysis_run *r, char *err, size_t errlen)
     r->nepochs = (r->epochs > r->epochs_done ? r->epochs : r->epochs_done) + 1;
     if (r->nepochs < 1)
         r->nepochs = 1;
-    r->values = malloc(sizeof(double) * AS_COUNT * r->nepochs);
+    r->values = malloc(sizeof(double) * ANALYSIS_NSERIES * r->nepochs);
     if (!r->values)
         return fail(err, errlen, "out of memory reading the metrics of run %lld",
                     (long long)r->id);
-    for (size_t i = 0; i < (size_t)AS_COUNT * r->nepochs; i++)
+    for (size_t i = 0; i < (size_t)ANALYSIS_NSERIES * r->nepochs; i++)
         r->values[i] = NAN;
     store_metric_value *m;
     size_t n;
@@ -176,15 +217,15 @@ static int load_metrics(store *s, analysis_run *r, char *err, size_t errlen)
         snprintf(name, sizeof name, "%s.%s", m[i].split, m[i].name);
         int series = analysis_series_find(name);
         if (series < 0 || m[i].epoch < 0 || m[i].epoch >= r->nepochs)
-            continue;   /* seconds, samples_per_s */
+            continue;   /* a metric this binary does not know */
         r->values[(size_t)series * r->nepochs + m[i].epoch] = m[i].value;
     }
     store_metric_values_free(m, n);
     r->best_epoch = -1;
-    double best = -INFINITY;
+    double best = NAN;
     for (int e = 0; e < r->nepochs; e++) {
-        double v = analysis_run_value(r, AS_VAL_PSNR, e);
-        if (isfinite(v) && v > best) {
+        double v = analysis_run_value(r, ANALYSIS_SERIES(METRIC_VAL, METRIC_SELECTION), e);
+        if (isfinite(v) && (r->best_epoch < 0 || metric_better(METRIC_SELECTION, v, best))) {
             best = v;
             r->best_epoch = e;
         }
@@ -253,7 +294,10 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     k->kernel = param_value(k, "loss.kernel");
     k->border = param_value(k, "loss.border");
     k->kernel_norm = param_value(k, "loss.kernel_norm");
-    return load_metrics(s, r, err, errlen);
+    if (load_metrics(s, r, err, errlen) != 0)
+        return -1;
+    r->below_input = ends_below_input(r);
+    return 0;
 }
 
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
@@ -275,6 +319,7 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
         keys[i].run = i;
         a->nruns++;
         rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
+        a->nbelow_input += rc == 0 && a->runs[i].below_input;
     }
     store_run_records_free(recs, n);
     return rc;
@@ -619,23 +664,26 @@ static int compute_statistics(analysis *a, char *err, size_t errlen)
         goto done;
     }
     for (int at = 0; at < ANALYSIS_NAT; at++) {
-        for (int m = 0; m < ANALYSIS_NCOMPARED; m++) {
+        for (int m = 0; m < ANALYSIS_NSERIES; m++) {
+            a->best[at][m] = -1;
+            if (!analysis_series_compared(m))
+                continue;
             char why[256];
             for (size_t ci = 0; ci < a->nconfigs; ci++) {
                 if (compute_stat(a, ci, m, (enum analysis_at)at, x, bx, why, sizeof why) != 0) {
                     fail(err, errlen, "%s, %s: %s", a->configs[ci].label,
-                         analysis_series_name(m), why);
+                         analysis_series_name(m).text, why);
                     goto done;
                 }
                 const analysis_stat *st = &a->configs[ci].stat[at][m];
                 p[ci] = st->npairs > 0 && st->paired.has_test ? st->paired.p : NAN;
             }
             if (stats_holm(p, a->nconfigs, p, &a->holm_family[at][m], why, sizeof why) != 0) {
-                fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m), why);
+                fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m).text,
+                     why);
                 goto done;
             }
             enum stats_direction dir = analysis_series_direction(m);
-            a->best[at][m] = -1;
             for (size_t ci = 0; ci < a->nconfigs; ci++) {
                 analysis_stat *st = &a->configs[ci].stat[at][m];
                 st->p_holm = p[ci];
@@ -659,6 +707,41 @@ done:
     return rc;
 }
 
+/* Each configuration's summary of the input series over its finished runs: the "do nothing"
+ * reference beside its statistics (no test: the input is the same for every seed). */
+static int compute_inputs(analysis *a, char *err, size_t errlen)
+{
+    double *x = malloc((a->nruns ? a->nruns : 1) * sizeof *x);
+    if (!x)
+        return fail(err, errlen, "out of memory computing the statistics");
+    int rc = 0;
+    for (size_t ci = 0; rc == 0 && ci < a->nconfigs; ci++) {
+        analysis_config *c = &a->configs[ci];
+        for (int m = 0; rc == 0 && m < ANALYSIS_NSERIES; m++) {
+            if (!series_valid(m) || !metric_split_is_input(analysis_series_split(m)))
+                continue;
+            size_t n = 0;
+            for (size_t i = 0; i < c->nruns; i++) {
+                const double v = analysis_run_final(&a->runs[c->runs[i]], m, ANALYSIS_LAST);
+                if (isfinite(v))
+                    x[n++] = v;
+            }
+            for (int at = 0; at < ANALYSIS_NAT; at++) {
+                analysis_stat *st = &c->stat[at][m];
+                st->n = n;
+                st->p_holm = NAN;
+                st->verdict = STATS_NO_TEST;
+                char why[256];
+                if (n > 0 && stats_summarize(x, n, a->alpha, &st->summary, why, sizeof why) != 0)
+                    rc = fail(err, errlen, "%s, %s: %s", c->label, analysis_series_name(m).text,
+                              why);
+            }
+        }
+    }
+    free(x);
+    return rc;
+}
+
 int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char *err,
                   size_t errlen)
 {
@@ -679,7 +762,8 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
     run_key *keys = NULL;
     int rc = load_sweep(s, a, err, errlen) == 0 && load_runs(s, a, &keys, err, errlen) == 0 &&
              build_configs(a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
-             compute_statistics(a, err, errlen) == 0 ? 0 : -1;
+             compute_statistics(a, err, errlen) == 0 && compute_inputs(a, err, errlen) == 0
+             ? 0 : -1;
     free_keys(keys, a->nruns);
     if (rc != 0) {
         analysis_free(a);
@@ -758,7 +842,7 @@ void analysis_seeds_note(const analysis *a, size_t config, int series, enum anal
         if (r->status == STORE_FINISHED) {
             if (!isfinite(analysis_run_final(r, series, at)))
                 append(out, outlen, "; seed %lld finished without a %s at %s", (long long)r->seed,
-                       analysis_series_name(series), analysis_at_title(at));
+                       analysis_series_name(series).text, analysis_at_title(at).text);
             continue;
         }
         append(out, outlen, "; seed %lld %s", (long long)r->seed, store_status_name(r->status));
@@ -781,6 +865,76 @@ int analysis_decimals(double scale, double fallback)
     else
         d = 2;
     return d < 2 ? 2 : d > 6 ? 6 : d;
+}
+
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs)
+{
+    const int in = analysis_input_series(series);
+    size_t n = 0;
+    for (size_t ci = 0; in >= 0 && ci < a->nconfigs; ci++) {
+        const analysis_stat *st = &a->configs[ci].stat[ANALYSIS_LAST][in];
+        int seen = st->n == 0;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = a->configs[configs[k]].stat[ANALYSIS_LAST][in].summary.mean ==
+                   st->summary.mean;
+        if (!seen)
+            configs[n++] = ci;
+    }
+    return n;
+}
+
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen)
+{
+    if (n == 1)
+        snprintf(out, outlen, "input (no network)");
+    else
+        snprintf(out, outlen, "input (no network), as %s", a->configs[config].label);
+}
+
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    snprintf(out, outlen, "run %lld (%s, seed %lld)", (long long)r->id,
+             a->configs[r->config].label, (long long)r->seed);
+}
+
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const char *unit = analysis_series_unit(series);
+    char label[1024];
+    analysis_run_label(a, run, label, sizeof label);
+    snprintf(out, outlen, "%s ends below its input: %s %.2f%s%s at the last epoch, the input's "
+             "%.2f%s%s", label, analysis_series_title(series).text,
+             analysis_run_final(r, series, ANALYSIS_LAST), *unit ? " " : "", unit,
+             analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST),
+             *unit ? " " : "", unit);
+}
+
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen)
+{
+    const analysis_text metric =
+        analysis_series_title(ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC));
+    if (a->nbelow_input == 0) {
+        snprintf(out, outlen, "No run ends below its input (the degraded test images scored "
+                 "against their targets, %s at the last epoch).", metric.text);
+        return;
+    }
+    snprintf(out, outlen, "%zu run%s end%s below %s input (%s at the last epoch worse than the "
+             "degraded test images' own: the network made them worse than doing nothing): ",
+             a->nbelow_input, a->nbelow_input == 1 ? "" : "s", a->nbelow_input == 1 ? "s" : "",
+             a->nbelow_input == 1 ? "its" : "their", metric.text);
+    const char *sep = "";
+    for (size_t i = 0; i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char label[1024];
+        analysis_run_label(a, i, label, sizeof label);
+        append(out, outlen, "%s%s", sep, label);
+        sep = ", ";
+    }
+    append(out, outlen, ".");
 }
 
 void analysis_format_p(double p, char *out, size_t outlen)
@@ -815,7 +969,8 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
     const analysis_stat *st = &c->stat[at][series];
     const char *unit = analysis_series_unit(series);
     const char *space = *unit ? " " : "";
-    const char *metric = analysis_series_title(series);
+    const analysis_text title = analysis_series_title(series);
+    const char *metric = title.text;
     if (c->is_baseline) {
         snprintf(out, outlen, "%s is the baseline.", c->setting);
     } else if (c->baseline < 0) {

@@ -12,47 +12,60 @@
  * queued) stays in the configuration's list of runs, is counted, and is named in its notes:
  * nothing is dropped silently. n of a statistic is the number of finished runs with a value.
  *
- * For every val and test metric, at the last epoch and at the best epoch by validation PSNR (ties
- * to the earlier epoch, as the store's `final` view), each configuration gets a summary with a
- * Student-t interval, and each configuration with a baseline a paired t-test. Holm's adjustment
- * runs over the configurations compared (one family per metric and epoch choice) and the verdict
- * uses the adjusted p-value at alpha. */
+ * For every val and test image metric, at the last epoch and at the best epoch (by validation
+ * METRIC_SELECTION, model/metrics.h; ties to the earlier epoch, as the store's `final` view), each
+ * configuration gets a summary with a Student-t interval, and each configuration with a baseline
+ * a paired t-test. Holm's adjustment runs over the configurations compared (one family per metric
+ * and epoch choice) and the verdict uses the adjusted p-value at alpha. */
 #ifndef WB_PLOTS_ANALYSIS_H
 #define WB_PLOTS_ANALYSIS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/metrics.h"
 #include "plots/stats.h"
 #include "store/store.h"
 
-/* The per-epoch series kept for each run. The first ANALYSIS_NCOMPARED are the metrics the
- * statistics cover (test first, then val); the train losses are for the charts. */
-enum analysis_series {
-    AS_TEST_PSNR, AS_TEST_SSIM, AS_TEST_MSE, AS_TEST_LAP4, AS_TEST_LAP8,
-    AS_VAL_PSNR, AS_VAL_SSIM, AS_VAL_MSE, AS_VAL_LAP4, AS_VAL_LAP8,
-    AS_TRAIN_LOSS, AS_TRAIN_LOSS_PIXEL, AS_TRAIN_LOSS_LAP,
-    AS_COUNT
-};
-#define ANALYSIS_NCOMPARED 10
-#define ANALYSIS_NTEST 5
+/* A series is one metric of one split, "test.psnr": its index is split * METRIC_COUNT + metric
+ * (model/metrics.h). Every run keeps every series per epoch; the statistics cover the compared
+ * ones, the image metrics of val and test. */
+#define ANALYSIS_NSERIES (METRIC_NSPLITS * METRIC_COUNT)
+#define ANALYSIS_SERIES(split, metric) ((int)(split) * METRIC_COUNT + (int)(metric))
+enum metric_split analysis_series_split(int series);
+enum metric_id analysis_series_metric(int series);
+/* Whether the statistics cover the series: an image metric of val or test. */
+int analysis_series_compared(int series);
 
-/* "test.psnr", "train.loss_lap", ... (split.name as in the metrics table). */
-const char *analysis_series_name(int series);
+/* A name or title written into a struct, so that it can be an argument as it is:
+ * printf("%s", analysis_series_name(s).text). */
+typedef struct analysis_text {
+    char text[128];
+} analysis_text;
+
+/* "test.psnr", "train.loss_lap", ... (split.name as in the metrics table); "?" for no series. */
+analysis_text analysis_series_name(int series);
 /* For people: "test PSNR", "test Laplacian error (K8)", "train loss, Laplacian part". */
-const char *analysis_series_title(int series);
-/* "dB" for PSNR, "" for the unitless rest. */
+analysis_text analysis_series_title(int series);
+/* "dB" for PSNR, "" for the unitless ones. */
 const char *analysis_series_unit(int series);
 /* The series named "split.name", or -1. */
 int analysis_series_find(const char *name);
 /* Better higher (PSNR, SSIM) or lower (errors, losses). */
 enum stats_direction analysis_series_direction(int series);
+/* The "do nothing" reference of a series: the same metric on the degraded input ("val.psnr" ->
+ * "val_input.psnr"), or -1 when the split has none. */
+int analysis_input_series(int series);
+
+/* A run ends below its input when its test value of this metric at the last epoch is worse than
+ * the degraded input's: the network made the test images worse than doing nothing. */
+#define ANALYSIS_INPUT_METRIC METRIC_PSNR_POOLED
 
 enum analysis_at { ANALYSIS_LAST, ANALYSIS_BEST, ANALYSIS_NAT };
 /* "last", "best" (the option values of wb compare --at). */
 const char *analysis_at_name(enum analysis_at at);
-/* "the last epoch", "the best epoch by validation PSNR". */
-const char *analysis_at_title(enum analysis_at at);
+/* "the last epoch", "the best epoch by validation PSNR" (METRIC_SELECTION's title). */
+analysis_text analysis_at_title(enum analysis_at at);
 
 typedef struct analysis_run {
     int64_t id, seed;
@@ -60,7 +73,8 @@ typedef struct analysis_run {
     enum store_status status;
     int epochs;             /* configured */
     int epochs_done;        /* -1: not even epoch 0 */
-    int best_epoch;         /* by val PSNR, ties to the earlier; -1 without any */
+    int best_epoch;         /* by validation METRIC_SELECTION, ties to the earlier; -1 without
+                             * any */
     char config_hash[65];
     char *error;            /* NULL when none */
     char *folder;           /* usable from the current directory */
@@ -68,12 +82,15 @@ typedef struct analysis_run {
     int threads;
     size_t config;          /* index into analysis.configs */
     int nepochs;            /* the series hold epochs 0 .. nepochs - 1 */
-    double *values;         /* values[series * nepochs + epoch], NaN where absent */
+    double *values;         /* values[series * nepochs + epoch], NaN where absent; an input
+                             * series (val_input, test_input) at epoch 0 */
+    int below_input;        /* finished, and ends below its input (ANALYSIS_INPUT_METRIC) */
 } analysis_run;
 
 /* The value of a series at an epoch (NaN outside the run's epochs or where absent). */
 double analysis_run_value(const analysis_run *r, int series, int epoch);
-/* The value at the last or best epoch; NaN unless the run finished. */
+/* The value at the last or best epoch (an input series: its one value); NaN unless the run
+ * finished. */
 double analysis_run_final(const analysis_run *r, int series, enum analysis_at at);
 
 /* One metric of one configuration at one epoch choice. */
@@ -98,7 +115,9 @@ typedef struct analysis_config {
     size_t panel;           /* index into analysis.panels (a baseline: its first panel) */
     size_t *runs;           /* indices into analysis.runs, by seed */
     size_t nruns, nfinished;
-    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+    /* The compared series' statistics; an input series' summary over the finished runs (the
+     * same at both epoch choices; no test). */
+    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NSERIES];
 } analysis_config;
 
 /* The configurations that share every axis value but λ (one panel of the charts: one kernel), and
@@ -124,8 +143,9 @@ typedef struct analysis {
     size_t npanels;
     /* Per metric and epoch choice: the configuration with the best mean (-1 if none has a value)
      * and the number of comparisons in its Holm family. */
-    long best[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
-    size_t holm_family[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+    long best[ANALYSIS_NAT][ANALYSIS_NSERIES];
+    size_t holm_family[ANALYSIS_NAT][ANALYSIS_NSERIES];
+    size_t nbelow_input;    /* runs that end below their input */
 } analysis;
 
 /* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).
@@ -156,6 +176,24 @@ int analysis_decimals(double scale, double fallback);
  * baseline, no finished runs), followed by the seeds note when runs did not finish. */
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
                                char *out, size_t outlen);
+
+/* The configurations whose input summary of `series` (a val or test series; the summary is
+ * stat[at][analysis_input_series(series)]) stands for all: one per distinct input value, since
+ * configurations that share their data share it. Writes their indices into configs (room for
+ * nconfigs) and returns how many. */
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs);
+/* "input (no network)" when there is one such configuration (n == 1), else "input (no network),
+ * as λ = 0.3, task = deblur". */
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen);
+
+/* Run i as people name it: "run 12 (λ = 1, kernel = 8, seed 2)". */
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen);
+/* Why run i is flagged below its input: "run 12 (λ = 1, kernel = 8, seed 2) ends below its
+ * input: test pooled PSNR 19.20 dB at the last epoch, the input's 20.01 dB". */
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen);
+/* The sweep's sentence: "No run ends below its input (...)." or "2 runs end below their input
+ * (...): run 12 (...), run 13 (...)." */
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen);
 
 /* "p = 0.043", "p = 1", "p < 0.0001" (written into out). */
 void analysis_format_p(double p, char *out, size_t outlen);

@@ -340,7 +340,7 @@ static void section_header(doc *d, const report_inputs *in)
 static void section_verdict(doc *d, const analysis *a)
 {
     const enum analysis_at at = ANALYSIS_LAST;
-    const int m = AS_TEST_PSNR;
+    const int m = ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR);
     doc_heading(d, 2, "verdict", "Verdict");
     size_t family = a->holm_family[at][m];
     char holm[128];
@@ -400,6 +400,11 @@ static void section_verdict(doc *d, const analysis *a)
         doc_item_end(d);
     }
     doc_list_end(d);
+    if (a->nbelow_input > 0) {
+        char below[8192];
+        analysis_below_input_sentence(a, below, sizeof below);
+        doc_para(d, "%s", below);
+    }
     long best = a->best[at][m];
     if (best >= 0) {
         const analysis_stat *st = &a->configs[best].stat[at][m];
@@ -447,13 +452,32 @@ static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
                                 c->is_baseline ? "—" : pairs, p, ph, verdict_cell(c, st) };
         doc_table_row(d, cells, best);
     }
+    /* The "do nothing" reference below the configurations. */
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; k < nin; k++) {
+        const analysis_config *c = &a->configs[rows[k]];
+        const analysis_stat *st = &c->stat[at][analysis_input_series(m)];
+        char label[1024], n[64], ms[128], ci_text[128];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(n, sizeof n, "%zu of %zu", st->n, c->nruns);
+        fmt_mean_sd(st, ms, sizeof ms);
+        fmt_ci(st, ci_text, sizeof ci_text);
+        const char *cells[] = { label, n, ms, ci_text, "—", "—", "—", "—", "—", "reference" };
+        doc_table_row(d, cells, 0);
+    }
+    free(rows);
     doc_table_end(d);
 }
 
 static void section_key_table(doc *d, const analysis *a)
 {
     doc_heading(d, 2, "key-table", "Test PSNR at the last epoch");
-    key_table(d, a, AS_TEST_PSNR, ANALYSIS_LAST);
+    key_table(d, a, ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR), ANALYSIS_LAST);
+    char below[8192];
+    analysis_below_input_sentence(a, below, sizeof below);
+    doc_para(d, "The row 'input (no network)' scores the degraded test images themselves against "
+             "their targets: what doing nothing gives. %s", below);
     doc_para(d, "n counts the finished runs of a configuration that have the metric, out of its "
              "seeds; Δ is the mean over seeds of (configuration − baseline) for the same seed; "
              "pairs is the number of seeds with a value in both; p is the paired t-test's "
@@ -545,12 +569,13 @@ static void section_grid(doc *d, const report_inputs *in)
     doc_image(d, "grid.png", "grid.png", "Image grid: inputs, targets, predictions and their "
               "Laplacian maps");
     doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
-             "nearest-neighbour), one per row. Predictions are those of each run's best epoch by "
-             "validation PSNR. Columns, left to right, are listed below. Laplacian maps: %s, "
+             "nearest-neighbour), one per row. Predictions are those of %s of each run. Columns, "
+             "left to right, are listed below. Laplacian maps: %s, "
              "averaged over the three colour channels and shown in gray on one symmetric scale "
              "for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is zero, "
              "white is +%.4g, black is −%.4g.", gi->rows, gi->patch, gi->patch, gi->scale,
-             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
+             analysis_at_title(ANALYSIS_BEST).text, in->laplacian_note, gi->max_abs, gi->max_abs,
+             gi->max_abs);
     doc_figure_end(d);
     static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
     doc_table_begin(d, 5, headers);
@@ -565,34 +590,65 @@ static void section_grid(doc *d, const report_inputs *in)
     doc_table_end(d);
 }
 
+/* The compared test series, in the table's order; returns how many. */
+static int test_series(int series[METRIC_COUNT])
+{
+    int n = 0;
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (analysis_series_compared(ANALYSIS_SERIES(METRIC_TEST, m)))
+            series[n++] = ANALYSIS_SERIES(METRIC_TEST, m);
+    return n;
+}
+
+/* "test.psnr in dB, higher is better; test.ssim unitless, higher is better; ..." */
+static void units_sentence(const int *series, int n, char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && used < outlen; i++) {
+        const char *unit = analysis_series_unit(series[i]);
+        int w = snprintf(out + used, outlen - used, "%s%s %s%s, %s is better", i ? "; " : "",
+                         analysis_series_name(series[i]).text, *unit ? "in " : "unitless",
+                         unit, analysis_series_direction(series[i]) == STATS_HIGHER_IS_BETTER
+                                   ? "higher" : "lower");
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 static void section_all_statistics(doc *d, const analysis *a)
 {
+    int series[METRIC_COUNT];
+    const int ns = test_series(series);
+    char units[2048];
+    units_sentence(series, ns, units, sizeof units);
     doc_heading(d, 2, "statistics", "All statistics");
-    doc_para(d, "Every final test metric, at the last epoch and at each run's best epoch by "
-             "validation PSNR (ties to the earlier epoch). Cells: mean ± sd [95%% t-interval] over "
+    doc_para(d, "Every final test metric, at the last epoch and at %s of each run (ties to the "
+             "earlier epoch). Cells: mean ± sd [95%% t-interval] over "
              "the finished seeds, and the paired difference against the baseline [95%% "
              "t-interval], its Holm-adjusted p-value (Holm over the configurations compared, "
-             "for each metric and epoch separately) and verdict. PSNR in dB; SSIM, MSE and "
-             "the Laplacian errors are unitless (images in [0, 1]); PSNR and SSIM are better "
-             "higher, the others lower.");
+             "for each metric and epoch separately) and verdict. Images are in [0, 1]: %s.",
+             analysis_at_title(ANALYSIS_BEST).text, units);
     for (int at = 0; at < ANALYSIS_NAT; at++) {
-        char title[128];
+        char title[256];
         snprintf(title, sizeof title, "Test metrics at %s",
-                 analysis_at_title((enum analysis_at)at));
+                 analysis_at_title((enum analysis_at)at).text);
         doc_heading(d, 3, at == ANALYSIS_LAST ? "stats-last" : "stats-best", title);
-        const char *headers[1 + ANALYSIS_NTEST];
+        analysis_text names[METRIC_COUNT];
+        const char *headers[1 + METRIC_COUNT];
         headers[0] = "configuration";
-        for (int m = 0; m < ANALYSIS_NTEST; m++)
-            headers[1 + m] = analysis_series_name(m);
-        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
-        char cells_buf[1 + ANALYSIS_NTEST][512];
-        const char *cells[1 + ANALYSIS_NTEST];
+        for (int m = 0; m < ns; m++) {
+            names[m] = analysis_series_name(series[m]);
+            headers[1 + m] = names[m].text;
+        }
+        doc_table_begin(d, 1 + ns, headers);
+        char cells_buf[1 + METRIC_COUNT][512];
+        const char *cells[1 + METRIC_COUNT];
         for (size_t ci = 0; ci < a->nconfigs; ci++) {
             const analysis_config *c = &a->configs[ci];
             snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
             cells[0] = cells_buf[0];
-            for (int m = 0; m < ANALYSIS_NTEST; m++) {
-                const analysis_stat *st = &c->stat[at][m];
+            for (int m = 0; m < ns; m++) {
+                const analysis_stat *st = &c->stat[at][series[m]];
                 char ms[128], ci_text[128];
                 fmt_mean_sd(st, ms, sizeof ms);
                 fmt_ci(st, ci_text, sizeof ci_text);
@@ -608,15 +664,15 @@ static void section_all_statistics(doc *d, const analysis *a)
         doc_table_end(d);
 
         doc_para(d, "Paired differences against the baseline at %s:",
-                 analysis_at_title((enum analysis_at)at));
-        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
+                 analysis_at_title((enum analysis_at)at).text);
+        doc_table_begin(d, 1 + ns, headers);
         for (size_t ci = 0; ci < a->nconfigs; ci++) {
             const analysis_config *c = &a->configs[ci];
             if (c->is_baseline)
                 continue;
             snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
-            for (int m = 0; m < ANALYSIS_NTEST; m++) {
-                const analysis_stat *st = &c->stat[at][m];
+            for (int m = 0; m < ns; m++) {
+                const analysis_stat *st = &c->stat[at][series[m]];
                 char diff[128], dci[128], ph[64];
                 fmt_diff(c, st, diff, dci, sizeof diff);
                 fmt_p(st->npairs > 1 ? st->p_holm : NAN, ph, sizeof ph);
@@ -722,10 +778,11 @@ static void section_method(doc *d, const analysis *a)
     doc_para(d, "Runs that did not finish (diverged, failed, interrupted, still running or "
              "queued) have no final metric: they are listed above and counted in each "
              "configuration's 'n of seeds', never dropped silently. A diverged run is a result "
-             "in itself: the setting was unstable for that seed. The best epoch of a run is the "
-             "one with the highest validation PSNR (ties to the earlier); its test metrics are "
-             "reported separately from the last epoch's, since choosing an epoch on validation "
-             "data is a (mild) optimistic selection. Statistics by GSL's t distribution.");
+             "in itself: the setting was unstable for that seed. The best epoch of a run is %s "
+             "(ties to the earlier); its test metrics are reported separately from the last "
+             "epoch's, since choosing an epoch on validation data is a (mild) optimistic "
+             "selection. Statistics by GSL's t distribution.",
+             analysis_at_title(ANALYSIS_BEST).text);
 }
 
 static const char html_head[] =

@@ -323,12 +323,14 @@ static int reopen_immutable(store *s, char *err, size_t errlen)
 static int install_views(store *s, char *err, size_t errlen)
 {
     size_t nviews;
-    const store_view *views = store_generated_views(&nviews);
+    store_view *views;
     char why[512];
-    if (store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
-                            sizeof why) < 0)
-        return fail(err, errlen, "%s: %s", s->path, why);
-    return 0;
+    int rc = store_generated_views(&views, &nviews, why, sizeof why);
+    if (rc == 0)
+        rc = store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
+                                 sizeof why);
+    store_views_free(views, nviews);
+    return rc < 0 ? fail(err, errlen, "%s: %s", s->path, why) : 0;
 }
 
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen)

@@ -72,7 +72,10 @@ grep -q 'indistinguishable\|helps\|hurts' "$tmp/cmp" || fail "wb compare has no 
 "$WB" compare --db "$tmp/m.db" --csv >"$tmp/cmp.csv" || fail "wb compare --csv exited $?"
 configs=$("$WB" query "SELECT count(DISTINCT config_id) FROM runs" --db "$tmp/m.db" --csv |
           tail -n 1 | tr -d "\r")
-csv_check "$tmp/cmp.csv" 20 "$configs"
+csv_check "$tmp/cmp.csv" 20 "$((configs + 1))"   # and the input's row (one data set)
+grep -q '^input,input (no network),,,,,[0-9]*,[0-9]*,[0-9.e-]*,.*,reference,0' "$tmp/cmp.csv" ||
+  fail "CSV has no input row: $(cat "$tmp/cmp.csv")"
+grep -q '^   input (no network) .* reference$' "$tmp/cmp" || fail "wb compare has no input row"
 header="config,label,laplacian_weight,kernel,border,kernel_norm,n,runs,mean,sd,ci_low,ci_high"
 header+=",pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best"
 [ "$(head -n 1 "$tmp/cmp.csv" | tr -d '\r')" = "$header" ] ||
@@ -82,7 +85,7 @@ grep -qF '"λ = 0.6, kernel = 4",0.59999999999999998,4,reflect101,none,2,2,' "$t
 [ "$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$tmp/cmp.csv")" = 1 ] || fail "not one best row"
 "$WB" compare --db "$tmp/m.db" --metric val.ssim --at best --csv >"$tmp/cmp2.csv" ||
   fail "compare --metric val.ssim --at best exited $?"
-csv_check "$tmp/cmp2.csv" 20 "$configs"
+csv_check "$tmp/cmp2.csv" 20 "$((configs + 1))"
 
 # ---- exit statuses -------------------------------------------------------------------------
 expect_status() {   # expect_status N command...

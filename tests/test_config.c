@@ -65,11 +65,12 @@ static const char default_identity_lines[] =
     "train.epochs=12\n"
     "train.lr=0.001\n"
     "train.momentum=0.90000000000000002\n"
-    "train.optimizer=adam\n";
+    "train.optimizer=adam\n"
+    "rules=2,3\n";   /* behaviour changes 2 and 3 apply to every configuration */
 static const char default_config_id[] =
-    "913be9204fa6894f3baf4972fac78845359d912cc2a22b05b6ad6d01536f5a0e";
+    "9816fef532ad3b134f98b4fd9ca3f548274454554bed3c7cc9e4292f69d785ac";
 static const char default_config_hash[] =   /* the lines above, then "seed=1\n" */
-    "1a12138dbe7bb990e78fc9ddd242a37fad458e8ccd22c77de2b02d0d41ad2573";
+    "c46bd6d467297d3fe5ea0b7d4b1d98308d6405f3047c3f3e192227315d2f95ef";
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -249,13 +250,14 @@ static void test_schedule_keys_identity(void **state)
 }
 
 /* Behaviour change 1: a residual network starts as the identity, so residual configurations carry
- * rules=1 and moved; the others did not. */
+ * rules=1 and moved; the others did not (both carry the changes that apply to every
+ * configuration). */
 static void test_residual_identity_rule(void **state)
 {
     (void)state;
     config_grid *g = expand_text("[model]\nresidual = false, true\n", "t.ini");
-    assert_null(strstr(g->runs[0].canonical, "rules="));
-    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1\nseed=1\n"));
+    assert_non_null(strstr(g->runs[0].canonical, "\nrules=2,3\nseed=1\n"));
+    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1,2,3\nseed=1\n"));
     config_grid_free(g);
 }
 

@@ -39,6 +39,10 @@
 #include "store/store.h"
 #include "support/tempdir.h"
 
+/* The series the tests look at. */
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+#define TEST_MSE ANALYSIS_SERIES(METRIC_TEST, METRIC_MSE)
+
 #define SYN_NAME "syn <b>'\"`x`"
 #define EPOCHS 2
 #define PREVIEW_N 4
@@ -76,17 +80,17 @@ static int64_t add_sweep(store *s, const char *name)
 
 static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
 {
-    /* The last epoch holds the planned values; earlier ones are worse. Validation PSNR peaks at
-     * the last epoch, except that seed 1 of λ = 0.5 K4 peaks at epoch 1 (its test PSNR there is
-     * 30, so the best-epoch statistics differ visibly) and seed 2 of λ = 0 ties epochs 1 and 2
-     * (the earlier one is best). */
+    /* The last epoch holds the planned values; earlier ones are worse. Validation PSNR peaks (and
+     * validation MSE, which picks the best epoch, is lowest) at the last epoch, except that seed 1
+     * of λ = 0.5 K4 peaks at epoch 1 (its test PSNR there is 30, so the best-epoch statistics
+     * differ visibly) and seed 2 of λ = 0 ties epochs 1 and 2 (the earlier one is best). */
     int last = epoch == EPOCHS;
     int k4_seed1 = p->kernel && strcmp(p->kernel, "4") == 0 && p->seed == 1 && !p->lr;
     double test_psnr = last ? p->psnr : k4_seed1 && epoch == 1 ? 30 : p->psnr - 5 + epoch;
     double val_psnr = k4_seed1 ? (epoch == 1 ? 40 : 10 + epoch)
                       : p->seed == 2 && !p->kernel ? (epoch >= 1 ? 25 : 10)
                                                    : 10 + epoch;
-    store_metric m[16];
+    store_metric m[24];
     size_t n = 0;
     m[n++] = (store_metric){ "test", "psnr", test_psnr };
     m[n++] = (store_metric){ "test", "ssim", 0.5 + 0.01 * epoch };
@@ -95,9 +99,16 @@ static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
     m[n++] = (store_metric){ "test", "lap8_mse", 0.08 + 0.002 * p->seed + 0.01 * epoch };
     m[n++] = (store_metric){ "val", "psnr", val_psnr };
     m[n++] = (store_metric){ "val", "ssim", 0.5 };
-    m[n++] = (store_metric){ "val", "mse", 0.01 };
+    m[n++] = (store_metric){ "val", "mse", pow(10, -val_psnr / 10) };   /* as the PSNR says */
     m[n++] = (store_metric){ "val", "lap4_mse", 0.02 };
     m[n++] = (store_metric){ "val", "lap8_mse", 0.08 };
+    /* Pooled test PSNR 2 dB under the per-patch mean; the input scores 17.5 dB, so of the sweep's
+     * runs only seed 1 of λ = 0.5 K8 (17.0 dB at the last epoch) ends below it. */
+    m[n++] = (store_metric){ "test", "psnr_pooled", test_psnr - 2 };
+    if (epoch == 0) {
+        m[n++] = (store_metric){ "test_input", "psnr_pooled", 17.5 };
+        m[n++] = (store_metric){ "val_input", "psnr_pooled", 17.25 };
+    }
     if (epoch > 0) {
         m[n++] = (store_metric){ "train", "loss", 0.1 / epoch };
         m[n++] = (store_metric){ "train", "loss_pixel", 0.08 / epoch };
@@ -291,7 +302,7 @@ static void test_summaries_and_paired_tests(void **state)
 {
     fixture *f = *state;
     analysis *a = load(f, SYN_NAME);
-    const analysis_stat *b = &a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *b = &a->configs[0].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(b->n, 3);
     assert_near(b->summary.mean, 21, 1e-12, "baseline mean");
     assert_near(b->summary.sd, 1, 1e-12, "baseline sd");
@@ -303,7 +314,7 @@ static void test_summaries_and_paired_tests(void **state)
     paired_by_hand(d4, 3, &m4, &sd4, &t4, &p4);
     paired_by_hand(d8, 2, &m8, &sd8, &t8, &p8);
 
-    const analysis_stat *k4 = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *k4 = &a->configs[1].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(k4->npairs, 3);
     assert_true(k4->paired.has_test);
     assert_near(k4->paired.diff.mean, m4, 1e-12, "K4 mean difference");
@@ -311,7 +322,7 @@ static void test_summaries_and_paired_tests(void **state)
     assert_near(k4->paired.p, p4, 1e-9, "K4 p");
 
     /* Seed 3 of K8 diverged: two pairs, df = 1. */
-    const analysis_stat *k8 = &a->configs[2].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *k8 = &a->configs[2].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(k8->n, 2);
     assert_int_equal(k8->npairs, 2);
     assert_near(k8->paired.diff.mean, m8, 1e-12, "K8 mean difference");
@@ -321,17 +332,65 @@ static void test_summaries_and_paired_tests(void **state)
     /* Holm over the two: the smaller p doubled, the larger kept (never below the first). */
     double lo = fmin(p4, p8), hi = fmax(p4, p8);
     double holm_lo = fmin(1, 2 * lo), holm_hi = fmin(1, fmax(2 * lo, hi));
-    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 2);
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][TEST_PSNR], 2);
     assert_near(k4->p_holm, p4 < p8 ? holm_lo : holm_hi, 1e-9, "K4 Holm");
     assert_near(k8->p_holm, p8 < p4 ? holm_lo : holm_hi, 1e-9, "K8 Holm");
     assert_true(k4->p_holm < 0.05 && k8->p_holm > 0.05);
     assert_int_equal(k4->verdict, STATS_HELPS);
     assert_int_equal(k8->verdict, STATS_INDISTINGUISHABLE);
     /* MSE goes up with K4 on every seed: lower is better, so it hurts. */
-    assert_int_equal(a->configs[1].stat[ANALYSIS_LAST][AS_TEST_MSE].verdict, STATS_HURTS);
+    assert_int_equal(a->configs[1].stat[ANALYSIS_LAST][TEST_MSE].verdict, STATS_HURTS);
     /* Best means: PSNR highest for K4 (21.6), MSE lowest for K8 (0.01085, from two seeds). */
-    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_PSNR], 1);
-    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_MSE], 2);
+    assert_int_equal(a->best[ANALYSIS_LAST][TEST_PSNR], 1);
+    assert_int_equal(a->best[ANALYSIS_LAST][TEST_MSE], 2);
+    analysis_free(a);
+}
+
+/* The "do nothing" reference: each configuration's input summary, one input row for a sweep on
+ * one data set, and the one run that ends below its input flagged by name. */
+static void test_below_input(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    const int pooled = ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR_POOLED);
+    const int input = analysis_input_series(pooled);
+    assert_int_equal(input, ANALYSIS_SERIES(METRIC_TEST_INPUT, METRIC_PSNR_POOLED));
+    assert_int_equal(analysis_input_series(input), -1);
+    assert_int_equal(analysis_input_series(ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS)), -1);
+    assert_string_equal(analysis_series_name(input).text, "test_input.psnr_pooled");
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][input].n, 3);
+    assert_near(a->configs[0].stat[ANALYSIS_BEST][input].summary.mean, 17.5, 0, "input mean");
+    assert_int_equal(a->configs[2].stat[ANALYSIS_LAST][input].n, 2);   /* not the diverged one */
+    size_t configs[3];
+    assert_int_equal(analysis_input_configs(a, pooled, configs), 1);
+    char s[4096];
+    analysis_input_label(a, configs[0], 1, s, sizeof s);
+    assert_string_equal(s, "input (no network)");
+
+    assert_int_equal(a->nbelow_input, 1);
+    for (size_t i = 0; i < a->nruns; i++) {
+        const analysis_run *r = &a->runs[i];
+        const int k8_seed1 = a->configs[r->config].kernel &&
+                             strcmp(a->configs[r->config].kernel, "8") == 0 && r->seed == 1;
+        assert_int_equal(r->below_input, k8_seed1);
+        if (k8_seed1) {
+            analysis_below_input_line(a, i, s, sizeof s);
+            printf("%s\n", s);
+            assert_non_null(strstr(s, "(λ = 0.5, kernel = 8, seed 1) ends below its input: test "
+                                      "pooled PSNR 17.00 dB at the last epoch, the input's "
+                                      "17.50 dB"));
+        }
+    }
+    analysis_below_input_sentence(a, s, sizeof s);
+    printf("%s\n", s);
+    assert_non_null(strstr(s, "1 run ends below its input"));
+    assert_non_null(strstr(s, "(λ = 0.5, kernel = 8, seed 1)."));
+    analysis_free(a);
+
+    a = load(f, "single");   /* 20 and 20.5 dB, 18 and 18.5 pooled: above the input */
+    assert_int_equal(a->nbelow_input, 0);
+    analysis_below_input_sentence(a, s, sizeof s);
+    assert_non_null(strstr(s, "No run ends below its input"));
     analysis_free(a);
 }
 
@@ -345,14 +404,14 @@ static void test_best_epoch(void **state)
     assert_int_equal(a->runs[k4->runs[1]].best_epoch, 2);
     /* A tie in validation PSNR goes to the earlier epoch. */
     assert_int_equal(a->runs[a->configs[0].runs[1]].best_epoch, 1);
-    assert_near(analysis_run_final(seed1, AS_TEST_PSNR, ANALYSIS_BEST), 30, 0, "best-epoch value");
-    assert_near(k4->stat[ANALYSIS_BEST][AS_TEST_PSNR].summary.mean, (30 + 21.7 + 22.6) / 3, 1e-12,
+    assert_near(analysis_run_final(seed1, TEST_PSNR, ANALYSIS_BEST), 30, 0, "best-epoch value");
+    assert_near(k4->stat[ANALYSIS_BEST][TEST_PSNR].summary.mean, (30 + 21.7 + 22.6) / 3, 1e-12,
                 "mean at the best epoch");
     /* The diverged run has no final value at all. */
     const analysis_run *diverged = &a->runs[a->configs[2].runs[2]];
     assert_int_equal(diverged->status, STORE_DIVERGED);
-    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_LAST)));
-    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_BEST)));
+    assert_true(isnan(analysis_run_final(diverged, TEST_PSNR, ANALYSIS_LAST)));
+    assert_true(isnan(analysis_run_final(diverged, TEST_PSNR, ANALYSIS_BEST)));
     analysis_free(a);
 }
 
@@ -361,16 +420,16 @@ static void test_sentences(void **state)
     fixture *f = *state;
     analysis *a = load(f, SYN_NAME);
     char s[4096];
-    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_verdict_sentence(a, 1, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB [0.35, 0.85] "
                            "against the baseline, p = 0.018 after Holm: helps.");
-    analysis_verdict_sentence(a, 2, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_verdict_sentence(a, 2, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_non_null(strstr(s, "λ = 0.5 with kernel 8 changes test PSNR by -0.90 dB ["));
     assert_non_null(strstr(s, "after Holm: indistinguishable."));
     assert_non_null(strstr(s, " Counted: n = 2 of 3 seeds; seed 3 diverged after 1 of 2 epochs "
                               "(the loss became NaN at epoch 2, step 1 | <b>); a run without a "
                               "final metric cannot count."));
-    analysis_seeds_note(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_seeds_note(a, 0, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_string_equal(s, "n = 3 of 3 seeds");
 
     char p[64];
@@ -392,7 +451,7 @@ static void test_one_seed(void **state)
     fixture *f = *state;
     analysis *a = load(f, "single");
     assert_int_equal(a->nconfigs, 2);
-    const analysis_stat *st = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *st = &a->configs[1].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(st->n, 1);
     assert_false(st->summary.has_spread);
     assert_true(isnan(st->summary.ci_low));
@@ -400,9 +459,9 @@ static void test_one_seed(void **state)
     assert_false(st->paired.has_test);
     assert_true(isnan(st->p_holm));
     assert_int_equal(st->verdict, STATS_NO_TEST);
-    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 0);
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][TEST_PSNR], 0);
     char s[2048];
-    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_verdict_sentence(a, 1, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.5000 dB against the "
                            "baseline from one seed pair: no interval and no test can be given "
                            "with one seed.");
@@ -415,9 +474,9 @@ static void test_no_baseline(void **state)
     analysis *a = load(f, "orphan");
     assert_int_equal(a->nconfigs, 1);
     assert_int_equal(a->configs[0].baseline, -1);
-    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR].n, 2);
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][TEST_PSNR].n, 2);
     char s[2048];
-    analysis_verdict_sentence(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_verdict_sentence(a, 0, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_non_null(strstr(s, "has no λ = 0 configuration with the same other settings"));
     analysis_free(a);
 }
@@ -760,6 +819,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grouping_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summaries_and_paired_tests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_epoch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_below_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sentences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),

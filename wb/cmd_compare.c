@@ -3,6 +3,7 @@
  * interval, p-value, Holm-adjusted p-value and verdict (plots/analysis.h computes all of it). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plots/analysis.h"
@@ -19,12 +20,16 @@ static const char usage[] =
     "weights, data and order), its 95% interval, the paired t-test's p-value, the p-value after\n"
     "Holm's adjustment over all configurations compared, and the verdict at α = 0.05: helps,\n"
     "hurts, indistinguishable, or no test (one seed). '*' marks the best mean (highest PSNR\n"
-    "or SSIM, lowest errors). Runs that did not finish are listed below the table.\n\n"
+    "or SSIM, lowest errors). The row 'input (no network)' scores the degraded input itself\n"
+    "against the target: what doing nothing gives. Runs that did not finish are listed below\n"
+    "the table, and a warning names every run whose test pooled PSNR at the last epoch ends\n"
+    "below its input's (on stderr with --csv).\n\n"
     "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
     "  --sweep NAME     the sweep (default: the one run most recently)\n"
-    "  --metric M       test.psnr (default), test.ssim, test.mse, test.lap4_mse, test.lap8_mse,\n"
-    "                   or the same of val\n"
-    "  --at last|best   the last epoch (default) or each run's best epoch by validation PSNR\n"
+    "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
+    "                   table (psnr, ssim, mse, ...; a wrong name lists them); default test.psnr\n"
+    "  --at last|best   the last epoch (default) or each run's best epoch (lowest validation\n"
+    "                   MSE, ties to the earlier)\n"
     "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
     "                   with 17 significant digits, empty where there is no value\n";
 
@@ -111,6 +116,27 @@ static table *csv_table(const analysis *a, int m, enum analysis_at at)
             return NULL;
         }
     }
+    /* The "do nothing" reference: config "input", verdict "reference", no comparison. */
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; t && k < nin; k++) {
+        const analysis_stat *st = &a->configs[rows[k]].stat[at][analysis_input_series(m)];
+        char label[1024], buf[6][64];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(buf[0], 64, "%zu", st->n);
+        csv_cell(buf[1], 64, st->summary.mean);
+        csv_cell(buf[2], 64, st->summary.sd);
+        csv_cell(buf[3], 64, st->summary.has_spread ? st->summary.ci_low : NAN);
+        csv_cell(buf[4], 64, st->summary.has_spread ? st->summary.ci_high : NAN);
+        const char *cells[NCOLS] = { "input", label, "", "", "", "", buf[0], buf[0], buf[1],
+                                     buf[2], buf[3], buf[4], "0", "", "", "", "", "",
+                                     "reference", "0" };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    }
+    free(rows);
     return t;
 }
 
@@ -177,14 +203,42 @@ static table *aligned_table(const analysis *a, int m, enum analysis_at at)
             return NULL;
         }
     }
+    size_t *rows = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *rows);
+    const size_t nin = rows ? analysis_input_configs(a, m, rows) : 0;
+    for (size_t k = 0; t && k < nin; k++) {
+        const analysis_stat *st = &a->configs[rows[k]].stat[at][analysis_input_series(m)];
+        char label[1024], n[32], mean[96];
+        analysis_input_label(a, rows[k], nin, label, sizeof label);
+        snprintf(n, sizeof n, "%zu/%zu", st->n, a->configs[rows[k]].nruns);
+        cell(mean, sizeof mean, st->summary.mean, d);
+        const char *cells[NCOLS] = { "", label, n, mean, "-", "-", "-", "-", "-", "-", "-",
+                                     "reference" };
+        if (table_add(t, cells) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    }
+    free(rows);
     return t;
+}
+
+/* A warning line per run that ends below its input. */
+static void print_below_input(const analysis *a, FILE *f)
+{
+    for (size_t i = 0; i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char line[2048];
+        analysis_below_input_line(a, i, line, sizeof line);
+        fprintf(f, "warning: %s\n", line);
+    }
 }
 
 /* Below the aligned table: what the numbers are, and every run that gave none. */
 static void print_notes(const analysis *a, int m, enum analysis_at at)
 {
     printf("\n* best mean %s. n: finished seeds with a value / all seeds. diff: mean over seeds "
-           "of (configuration - baseline), same seed.\n", analysis_series_name(m));
+           "of (configuration - baseline), same seed.\n", analysis_series_name(m).text);
     printf("Intervals: 95%% Student-t. p: paired t-test, two-sided; p Holm: adjusted over %zu "
            "comparison%s; verdict at alpha = %g after Holm.\n", a->holm_family[at][m],
            a->holm_family[at][m] == 1 ? "" : "s", a->alpha);
@@ -214,9 +268,14 @@ int cmd_compare(int argc, char **argv)
     if (status >= 0)
         return status;
     int m = analysis_series_find(metric);
-    if (m < 0 || m >= ANALYSIS_NCOMPARED) {
+    if (!analysis_series_compared(m)) {
+        char names[1024] = "";
+        for (int k = 0; k < METRIC_COUNT; k++)
+            if (analysis_series_compared(ANALYSIS_SERIES(METRIC_TEST, k)))
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         *names ? ", " : "", metric_def_of((enum metric_id)k)->name);
         wb_error("compare", "--metric '%s' is not a val or test metric: use SPLIT.NAME with "
-                 "SPLIT val or test and NAME psnr, ssim, mse, lap4_mse or lap8_mse", metric);
+                 "SPLIT val or test and NAME one of %s", metric, names);
         return WB_EXIT_USAGE;
     }
     enum analysis_at at;
@@ -239,11 +298,12 @@ int cmd_compare(int argc, char **argv)
         status = WB_EXIT_FAILURE;
     } else {
         if (!csv)
-            printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m),
-                   analysis_at_title(at));
+            printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m).text,
+                   analysis_at_title(at).text);
         table_print(t, stdout, csv);
         if (!csv)
             print_notes(a, m, at);
+        print_below_input(a, csv ? stderr : stdout);
         table_free(t);
     }
     analysis_free(a);

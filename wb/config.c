@@ -238,17 +238,27 @@ enum { KEY_COUNT = sizeof key_table / sizeof key_table[0] };
  * options saying which configurations compute differently (for λ = 0 the Laplacian term's
  * fields hold their defaults and mean nothing). Such a configuration's canonical text gains
  * `rules=` and the versions that apply to it; every other keeps its hashes. A row is never
- * edited or removed once released: a later change gets a row of its own. For example:
- *     { 1, "a residual network's output layer starts at zero", applies_if_residual },
- * Ended by a row without a description. Empty so far: every hash is the first version's. */
+ * edited or removed once released: a later change gets a row of its own. Ended by a row without
+ * a description. tests/fixtures/lossweights-v1.hashes says which hashes each row moved. */
 static int applies_if_residual(const run_options *o)
 {
     return o->model.residual != 0;
 }
 
+/* For a change to what every configuration computes. */
+static int applies_always(const run_options *o)
+{
+    (void)o;
+    return 1;
+}
+
 static const config_behaviour_change behaviour_changes[] = {
     {1, "a residual network's output layer starts at zero: the untrained network is the identity",
      applies_if_residual},
+    {2, "per-patch PSNR floors each patch's MSE at 8-bit quantisation noise, (1/255)^2/12: an "
+        "exact patch counts 58.92 dB instead of +inf", applies_always},
+    {3, "the best epoch (best.safetensors, the preview, every 'best' statistic) has the lowest "
+        "validation MSE, ties to the earlier; it had the highest validation PSNR", applies_always},
     {0, NULL, NULL},
 };
 
