@@ -11,12 +11,18 @@
 
 /* ---- splits ------------------------------------------------------------------------------- */
 
+enum split_epochs { AFTER_EPOCH_0, EVERY_EPOCH, EPOCH_0_ONLY };
+
 static const struct {
     const char *name, *title;
+    enum split_epochs epochs;
+    int input;                  /* the split of the degraded input it is compared with, or -1 */
 } split_table[METRIC_NSPLITS] = {
-    [METRIC_TRAIN] = {"train", "train"},
-    [METRIC_VAL] = {"val", "validation"},
-    [METRIC_TEST] = {"test", "test"},
+    [METRIC_TRAIN] = {"train", "train", AFTER_EPOCH_0, -1},
+    [METRIC_VAL] = {"val", "validation", EVERY_EPOCH, METRIC_VAL_INPUT},
+    [METRIC_TEST] = {"test", "test", EVERY_EPOCH, METRIC_TEST_INPUT},
+    [METRIC_VAL_INPUT] = {"val_input", "validation input", EPOCH_0_ONLY, -1},
+    [METRIC_TEST_INPUT] = {"test_input", "test input", EPOCH_0_ONLY, -1},
 };
 
 const char *metric_split_name(enum metric_split split)
@@ -35,6 +41,30 @@ int metric_split_find(const char *name)
         if (name && strcmp(name, split_table[s].name) == 0)
             return s;
     return -1;
+}
+
+int metric_split_at(enum metric_split split, int epoch)
+{
+    if ((unsigned)split >= METRIC_NSPLITS || epoch < 0)
+        return 0;
+    switch (split_table[split].epochs) {
+    case AFTER_EPOCH_0: return epoch > 0;
+    case EPOCH_0_ONLY: return epoch == 0;
+    default: return 1;
+    }
+}
+
+int metric_split_input(enum metric_split split)
+{
+    return (unsigned)split < METRIC_NSPLITS ? split_table[split].input : -1;
+}
+
+int metric_split_is_input(enum metric_split split)
+{
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        if (split_table[s].input == (int)split)
+            return 1;
+    return 0;
 }
 
 /* ---- image metrics: each image's parts, and how a split pools them --------------------------- */
@@ -78,10 +108,34 @@ static void image_lap8_mse(const metric_image *im, double part[METRIC_PARTS])
     part[0] = metric_lap_mse_of_error(im->error, im->h, im->w, LAP_K8, BORDER_REFLECT101);
 }
 
+/* The squared error of each channel's mean over the image, HW·mu_c^2 summed over c, and the
+ * whole squared error, both per value (divided by h·w·3) like the MSE. */
+static void image_dc_share(const metric_image *im, double part[METRIC_PARTS])
+{
+    const size_t hw = (size_t)im->h * im->w;
+    double dc = 0.0;
+    for (int c = 0; c < 3; c++) {
+        double mu = 0.0;
+        for (size_t p = 0; p < hw; p++)
+            mu += im->error[p * 3 + c];
+        mu /= (double)hw;
+        dc += (double)hw * mu * mu;
+    }
+    part[0] = hw ? dc / (double)(hw * 3) : 0.0;
+    part[1] = im->mse;
+}
+
+/* The share of the split's squared error that is per-image mean colour; 0 without any error. */
+static double pool_share(const double mean[METRIC_PARTS])
+{
+    return mean[1] > 0 ? mean[0] / mean[1] : 0.0;
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define TRAIN_ONLY METRIC_IN(METRIC_TRAIN)
-#define IMAGE_SPLITS (METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST))
+#define EVAL_SPLITS (METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST))
+#define IMAGE_SPLITS (EVAL_SPLITS | METRIC_IN(METRIC_VAL_INPUT) | METRIC_IN(METRIC_TEST_INPUT))
 #define HIGHER METRIC_HIGHER_IS_BETTER
 #define LOWER METRIC_LOWER_IS_BETTER
 
@@ -129,7 +183,14 @@ static const metric_def metric_table[METRIC_COUNT] = {
                          "mean of (K8 * (prediction - target))^2 over every pixel and channel, "
                          "K8 the unnormalised 8-neighbour Laplacian, reflect101 borders", 0,
                          METRIC_FROM_IMAGES, image_lap8_mse, NULL, 0},
-    [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | IMAGE_SPLITS, LOWER, "s", "seconds",
+    [METRIC_DC_SHARE] = {"dc_share", IMAGE_SPLITS, LOWER, "", "share of the error in the patch "
+                         "mean colour",
+                         "sum over patches p and channels c of HW·mu_pc^2 over the sum of e^2, "
+                         "with e = prediction - target and mu_pc the mean of e over patch p's HW "
+                         "pixels in channel c: the share of the squared error that is each patch's "
+                         "mean colour, which a Laplacian cannot see (0 without error)", 0,
+                         METRIC_FROM_IMAGES, image_dc_share, pool_share, 0},
+    [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | EVAL_SPLITS, LOWER, "s", "seconds",
                         "wall-clock seconds: train, the epoch's steps; val and test, predicting "
                         "and scoring the split", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},
     [METRIC_SAMPLES_PER_S] = {"samples_per_s", TRAIN_ONLY, HIGHER, "1/s", "samples per second",

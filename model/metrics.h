@@ -5,9 +5,9 @@
  * commands (wb show's columns, wb compare's --metric, wb predict's lines).
  *
  * A new metric is an id below and a row in metrics.c; an image metric also needs its function
- * there. A metric is logged per split: train (the trainer's measurements), val and test (the
- * network's predictions against the targets, after every epoch and for epoch 0, the initial
- * weights).
+ * there. A metric is logged per split (below): train (the trainer's measurements), val and test
+ * (the network's predictions against the targets), and for the image metrics val_input and
+ * test_input (the degraded input against the target: what doing nothing scores).
  *
  * This header is self-contained (no other header of wb), so that store/ and plots/ may include
  * it: it is the only header of model/ they include. */
@@ -18,15 +18,28 @@
 
 /* ---- splits ------------------------------------------------------------------------------- */
 
-enum metric_split { METRIC_TRAIN, METRIC_VAL, METRIC_TEST, METRIC_NSPLITS };
+/* train: the trainer's measurements of a training epoch (epochs 1, 2, ...). val, test: the
+ * network's predictions against the targets, every epoch (0 included: the initial weights).
+ * val_input, test_input: the degraded input itself against the target, the "do nothing"
+ * reference, once per run (logged with epoch 0). */
+enum metric_split { METRIC_TRAIN, METRIC_VAL, METRIC_TEST, METRIC_VAL_INPUT, METRIC_TEST_INPUT,
+                    METRIC_NSPLITS };
 #define METRIC_IN(split) (1u << (split))
 
-/* "train", "val", "test": as the store spells them. */
+/* "train", "val", "test", "val_input", "test_input": as the store spells them. */
 const char *metric_split_name(enum metric_split split);
-/* "train", "validation", "test": for people. */
+/* "train", "validation", "test", "validation input", "test input": for people. */
 const char *metric_split_title(enum metric_split split);
 /* The split named `name`, or -1. */
 int metric_split_find(const char *name);
+/* Whether a split has values at an epoch: train after epoch 0, val and test at every epoch, the
+ * inputs at epoch 0 only. */
+int metric_split_at(enum metric_split split, int epoch);
+/* The input split a network split is compared with (val_input for val, test_input for test), or
+ * -1. */
+int metric_split_input(enum metric_split split);
+/* Whether the split scores the degraded input (val_input, test_input). */
+int metric_split_is_input(enum metric_split split);
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
@@ -43,6 +56,7 @@ enum metric_id {
     METRIC_MSE,
     METRIC_LAP4_MSE,
     METRIC_LAP8_MSE,
+    METRIC_DC_SHARE,
     METRIC_SECONDS,         /* train, val, test */
     METRIC_SAMPLES_PER_S,   /* train */
     METRIC_COUNT

@@ -312,6 +312,16 @@ static int metrics_finite(const double values[METRIC_COUNT])
     return 1;
 }
 
+/* The degraded inputs against their targets, what doing nothing scores: once per run, with
+ * epoch 0. */
+static void score_inputs(const dataset *ds, epoch_result *r)
+{
+    metrics_compute(ds->val.x, ds->val.y, ds->val.n, ds->val.h, ds->val.w,
+                    r->values[METRIC_VAL_INPUT]);
+    metrics_compute(ds->test.x, ds->test.y, ds->test.n, ds->test.h, ds->test.w,
+                    r->values[METRIC_TEST_INPUT]);
+}
+
 /* A result whose every value is NaN until something is measured. */
 static void result_init(epoch_result *r, int epoch)
 {
@@ -382,6 +392,7 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
         if (done < 0) {
             epoch_result r;
             result_init(&r, 0);
+            score_inputs(ds, &r);
             rc = finish_epoch(t, &r, hooks, out, err, errlen);
         }
     }

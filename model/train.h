@@ -44,8 +44,9 @@ typedef struct epoch_result {
     int epoch;                          /* 0 = initial weights (no train metrics) */
     /* values[split][metric] of model/metrics.h's table: train, the trainer's measurements (the
      * losses are running means over the epoch's steps); val and test, every image metric and
-     * the seconds evaluation took. NaN where the table has no such metric or nothing was
-     * measured (train at epoch 0). */
+     * the seconds evaluation took; val_input and test_input (epoch 0 of a new run only), the
+     * image metrics of the degraded inputs. NaN where the table has no such metric or nothing
+     * was measured (train at epoch 0, the inputs after it). */
     double values[METRIC_NSPLITS][METRIC_COUNT];
     int is_best;                        /* best validation METRIC_SELECTION so far (ties keep the
                                          * earlier epoch) */

@@ -73,6 +73,15 @@ int analysis_series_find(const char *name)
     return series_valid(series) ? series : -1;
 }
 
+int analysis_input_series(int series)
+{
+    if (!series_valid(series))
+        return -1;
+    const int input = metric_split_input(analysis_series_split(series));
+    const int in = input < 0 ? -1 : ANALYSIS_SERIES(input, analysis_series_metric(series));
+    return series_valid(in) ? in : -1;
+}
+
 enum stats_direction analysis_series_direction(int series)
 {
     return series_valid(series) &&
@@ -110,7 +119,18 @@ double analysis_run_final(const analysis_run *r, int series, enum analysis_at at
 {
     if (r->status != STORE_FINISHED)
         return NAN;
+    if (metric_split_is_input(analysis_series_split(series)))
+        return analysis_run_value(r, series, 0);
     return analysis_run_value(r, series, at == ANALYSIS_BEST ? r->best_epoch : r->epochs_done);
+}
+
+/* Whether the finished run ends worse than its input on ANALYSIS_INPUT_METRIC of test. */
+static int ends_below_input(const analysis_run *r)
+{
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const double last = analysis_run_final(r, series, ANALYSIS_LAST);
+    const double input = analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST);
+    return isfinite(last) && isfinite(input) && metric_better(ANALYSIS_INPUT_METRIC, input, last);
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -285,7 +305,10 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     k->kernel = param_value(k, "loss.kernel");
     k->border = param_value(k, "loss.border");
     k->kernel_norm = param_value(k, "loss.kernel_norm");
-    return load_metrics(s, r, err, errlen);
+    if (load_metrics(s, r, err, errlen) != 0)
+        return -1;
+    r->below_input = ends_below_input(r);
+    return 0;
 }
 
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
@@ -307,6 +330,7 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
         keys[i].run = i;
         a->nruns++;
         rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
+        a->nbelow_input += rc == 0 && a->runs[i].below_input;
     }
     store_run_records_free(recs, n);
     return rc;
@@ -743,6 +767,41 @@ done:
     return rc;
 }
 
+/* Each configuration's summary of the input series over its finished runs: the "do nothing"
+ * reference beside its statistics (no test: the input is the same for every seed). */
+static int compute_inputs(analysis *a, char *err, size_t errlen)
+{
+    double *x = malloc((a->nruns ? a->nruns : 1) * sizeof *x);
+    if (!x)
+        return fail(err, errlen, "out of memory computing the statistics");
+    int rc = 0;
+    for (size_t ci = 0; rc == 0 && ci < a->nconfigs; ci++) {
+        analysis_config *c = &a->configs[ci];
+        for (int m = 0; rc == 0 && m < ANALYSIS_NSERIES; m++) {
+            if (!series_valid(m) || !metric_split_is_input(analysis_series_split(m)))
+                continue;
+            size_t n = 0;
+            for (size_t i = 0; i < c->nruns; i++) {
+                const double v = analysis_run_final(&a->runs[c->runs[i]], m, ANALYSIS_LAST);
+                if (isfinite(v))
+                    x[n++] = v;
+            }
+            for (int at = 0; at < ANALYSIS_NAT; at++) {
+                analysis_stat *st = &c->stat[at][m];
+                st->n = n;
+                st->p_holm = NAN;
+                st->verdict = STATS_NO_TEST;
+                char why[256];
+                if (n > 0 && stats_summarize(x, n, a->alpha, &st->summary, why, sizeof why) != 0)
+                    rc = fail(err, errlen, "%s, %s: %s", c->label, analysis_series_name(m).text,
+                              why);
+            }
+        }
+    }
+    free(x);
+    return rc;
+}
+
 int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char *err,
                   size_t errlen)
 {
@@ -766,7 +825,8 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
     run_key *keys = NULL;
     int rc = load_sweep(s, a, err, errlen) == 0 && load_runs(s, a, &keys, err, errlen) == 0 &&
              build_configs(a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
-             compute_statistics(a, err, errlen) == 0 ? 0 : -1;
+             compute_statistics(a, err, errlen) == 0 && compute_inputs(a, err, errlen) == 0
+             ? 0 : -1;
     free_keys(keys, a->nruns);
     if (rc != 0) {
         analysis_free(a);
@@ -867,6 +927,76 @@ int analysis_decimals(double scale, double fallback)
     else
         d = 2;
     return d < 2 ? 2 : d > 6 ? 6 : d;
+}
+
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs)
+{
+    const int in = analysis_input_series(series);
+    size_t n = 0;
+    for (size_t ci = 0; in >= 0 && ci < a->nconfigs; ci++) {
+        const analysis_stat *st = &a->configs[ci].stat[ANALYSIS_LAST][in];
+        int seen = st->n == 0;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = a->configs[configs[k]].stat[ANALYSIS_LAST][in].summary.mean ==
+                   st->summary.mean;
+        if (!seen)
+            configs[n++] = ci;
+    }
+    return n;
+}
+
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen)
+{
+    if (n == 1)
+        snprintf(out, outlen, "input (no network)");
+    else
+        snprintf(out, outlen, "input (no network), as %s", a->configs[config].label);
+}
+
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    snprintf(out, outlen, "run %lld (%s, seed %lld)", (long long)r->id,
+             a->configs[r->config].label, (long long)r->seed);
+}
+
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const char *unit = analysis_series_unit(series);
+    char label[1024];
+    analysis_run_label(a, run, label, sizeof label);
+    snprintf(out, outlen, "%s ends below its input: %s %.2f%s%s at the last epoch, the input's "
+             "%.2f%s%s", label, analysis_series_title(series).text,
+             analysis_run_final(r, series, ANALYSIS_LAST), *unit ? " " : "", unit,
+             analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST),
+             *unit ? " " : "", unit);
+}
+
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen)
+{
+    const analysis_text metric =
+        analysis_series_title(ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC));
+    if (a->nbelow_input == 0) {
+        snprintf(out, outlen, "No run ends below its input (the degraded test images scored "
+                 "against their targets, %s at the last epoch).", metric.text);
+        return;
+    }
+    snprintf(out, outlen, "%zu run%s end%s below %s input (%s at the last epoch worse than the "
+             "degraded test images' own: the network made them worse than doing nothing): ",
+             a->nbelow_input, a->nbelow_input == 1 ? "" : "s", a->nbelow_input == 1 ? "s" : "",
+             a->nbelow_input == 1 ? "its" : "their", metric.text);
+    const char *sep = "";
+    for (size_t i = 0; i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char label[1024];
+        analysis_run_label(a, i, label, sizeof label);
+        append(out, outlen, "%s%s", sep, label);
+        sep = ", ";
+    }
+    append(out, outlen, ".");
 }
 
 void analysis_format_p(double p, char *out, size_t outlen)

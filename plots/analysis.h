@@ -61,6 +61,13 @@ const char *analysis_series_unit(int series);
 int analysis_series_find(const char *name);
 /* Better higher (PSNR, SSIM) or lower (errors, losses). */
 enum stats_direction analysis_series_direction(int series);
+/* The "do nothing" reference of a series: the same metric on the degraded input ("val.psnr" ->
+ * "val_input.psnr"), or -1 when the split has none. */
+int analysis_input_series(int series);
+
+/* A run ends below its input when its test value of this metric at the last epoch is worse than
+ * the degraded input's: the network made the test images worse than doing nothing. */
+#define ANALYSIS_INPUT_METRIC METRIC_PSNR_POOLED
 
 /* The primary metric: the one the report's verdict and wb compare's default judge, and whose
  * validation series judges convergence: pooled PSNR (issue 12), what PyTorch code reports.
@@ -101,12 +108,15 @@ typedef struct analysis_run {
     int threads;
     size_t config;          /* index into analysis.configs */
     int nepochs;            /* the series hold epochs 0 .. nepochs - 1 */
-    double *values;         /* values[series * nepochs + epoch], NaN where absent */
+    double *values;         /* values[series * nepochs + epoch], NaN where absent; an input
+                             * series (val_input, test_input) at epoch 0 */
+    int below_input;        /* finished, and ends below its input (ANALYSIS_INPUT_METRIC) */
 } analysis_run;
 
 /* The value of a series at an epoch (NaN outside the run's epochs or where absent). */
 double analysis_run_value(const analysis_run *r, int series, int epoch);
-/* The value at the last or best epoch; NaN unless the run finished. */
+/* The value at the last or best epoch (an input series: its one value); NaN unless the run
+ * finished. */
 double analysis_run_final(const analysis_run *r, int series, enum analysis_at at);
 
 /* One metric of one configuration at one epoch choice. */
@@ -144,7 +154,9 @@ typedef struct analysis_config {
     size_t panel;           /* index into analysis.panels (a baseline: its first panel) */
     size_t *runs;           /* indices into analysis.runs, by seed */
     size_t nruns, nfinished;
-    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NSERIES];   /* the compared series' */
+    /* The compared series' statistics; an input series' summary over the finished runs (the
+     * same at both epoch choices; no test). */
+    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NSERIES];
 } analysis_config;
 
 /* The configurations that share every axis value but λ (one panel of the charts: one kernel), and
@@ -176,6 +188,7 @@ typedef struct analysis {
      * sweep's [report] section set it (else the metric table's delta). */
     double margin[METRIC_COUNT];
     int margin_from_ini[METRIC_COUNT];
+    size_t nbelow_input;    /* runs that end below their input */
 } analysis;
 
 /* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).
@@ -228,6 +241,23 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
  * "no test (1 seed)", "baseline", "no baseline", "no pairs". */
 void analysis_verdict_cell(const analysis *a, size_t config, int series, enum analysis_at at,
                            char *out, size_t outlen);
+/* The configurations whose input summary of `series` (a val or test series; the summary is
+ * stat[at][analysis_input_series(series)]) stands for all: one per distinct input value, since
+ * configurations that share their data share it. Writes their indices into configs (room for
+ * nconfigs) and returns how many. */
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs);
+/* "input (no network)" when there is one such configuration (n == 1), else "input (no network),
+ * as λ = 0.3, task = deblur". */
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen);
+
+/* Run i as people name it: "run 12 (λ = 1, kernel = 8, seed 2)". */
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen);
+/* Why run i is flagged below its input: "run 12 (λ = 1, kernel = 8, seed 2) ends below its
+ * input: test pooled PSNR 19.20 dB at the last epoch, the input's 20.01 dB". */
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen);
+/* The sweep's sentence: "No run ends below its input (...)." or "2 runs end below their input
+ * (...): run 12 (...), run 13 (...)." */
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen);
 
 /* "p = 0.043", "p = 1", "p < 0.0001" (written into out). */
 void analysis_format_p(double p, char *out, size_t outlen);

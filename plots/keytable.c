@@ -201,6 +201,41 @@ static void aligned_row(const analysis *a, size_t ci, int m, enum analysis_at at
     analysis_verdict_cell(a, ci, m, at, buf[15], CELL);
 }
 
+/* The degraded input scored against the target: config "input", verdict "reference", no
+ * comparison (a row of the configuration `ci`, whose data it shares). */
+static void input_row(const analysis *a, size_t ci, size_t ninput, int m, enum analysis_at at,
+                      int csv, int d, char buf[MAX_NCOLS][CELL], const char *cells[MAX_NCOLS])
+{
+    const analysis_config *c = &a->configs[ci];
+    const analysis_stat *st = &c->stat[at][analysis_input_series(m)];
+    const stats_summary *s = &st->summary;
+    const size_t ncols = csv ? CSV_NCOLS : ALIGNED_NCOLS;
+    for (size_t k = 0; k < ncols; k++) {
+        buf[k][0] = '\0';
+        if (!csv)
+            snprintf(buf[k], CELL, "-");
+        cells[k] = buf[k];
+    }
+    analysis_input_label(a, ci, ninput, buf[1], CELL);
+    if (csv) {
+        snprintf(buf[0], CELL, "input");
+        snprintf(buf[6], CELL, "%zu", st->n);
+        snprintf(buf[7], CELL, "%zu", c->nruns);
+        csv_cell(buf[8], st->n ? s->mean : NAN);
+        csv_cell(buf[9], st->n ? s->sd : NAN);
+        csv_cell(buf[10], st->n && s->has_spread ? s->ci_low : NAN);
+        csv_cell(buf[11], st->n && s->has_spread ? s->ci_high : NAN);
+        snprintf(buf[12], CELL, "0");
+        snprintf(buf[18], CELL, "reference");
+        snprintf(buf[19], CELL, "0");
+    } else {
+        buf[0][0] = '\0';
+        snprintf(buf[2], CELL, "%zu/%zu", st->n, c->nruns);
+        cell(buf[3], st->n ? s->mean : NAN, d);
+        snprintf(buf[ALIGNED_NCOLS - 1], CELL, "reference");
+    }
+}
+
 void keytable_free(keytable *t)
 {
     if (!t)
@@ -220,26 +255,35 @@ int keytable_make(const analysis *a, int series, enum analysis_at at, enum keyta
     t->best_row = a->best[at][series];
     t->ncols = csv ? CSV_NCOLS : ALIGNED_NCOLS;
     t->headers = csv ? csv_headers : aligned_headers;
-    t->cells = calloc(a->nconfigs * t->ncols + 1, sizeof *t->cells);
-    if (!t->cells)
+    /* The "do nothing" reference rows under the configurations, one per distinct data set. */
+    size_t *inputs = malloc((a->nconfigs + 1) * sizeof *inputs);
+    const size_t ninput = inputs ? analysis_input_configs(a, series, inputs) : 0;
+    t->cells = inputs ? calloc((a->nconfigs + ninput) * t->ncols + 1, sizeof *t->cells) : NULL;
+    if (!t->cells) {
+        free(inputs);
         return -1;
+    }
     int d = 2, dd = 2;
     if (!csv)
         column_decimals(a, series, at, &d, &dd);
-    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+    for (size_t ci = 0; ci < a->nconfigs + ninput; ci++) {
         char buf[MAX_NCOLS][CELL];
         const char *cells[MAX_NCOLS];
-        if (csv)
+        if (ci >= a->nconfigs)
+            input_row(a, inputs[ci - a->nconfigs], ninput, series, at, csv, d, buf, cells);
+        else if (csv)
             csv_row(a, ci, series, at, buf, cells);
         else
             aligned_row(a, ci, series, at, d, dd, buf, cells);
         t->nrows++;
         for (size_t c = 0; c < t->ncols; c++)
             if (!(t->cells[ci * t->ncols + c] = strdup(cells[c]))) {
+                free(inputs);
                 keytable_free(t);
                 return -1;
             }
     }
+    free(inputs);
     return 0;
 }
 
@@ -309,6 +353,12 @@ static void explain(lines *l, const analysis *a, int series, enum analysis_at at
     if (family == 0)
         add_line(l, "No test: no configuration with λ > 0 has two seeds finished both in it "
                  "and in its baseline.");
+    if (analysis_input_series(series) >= 0) {
+        char below[8192];
+        analysis_below_input_sentence(a, below, sizeof below);
+        add_line(l, "The row 'input (no network)' scores the degraded images themselves against "
+                 "their targets: what doing nothing gives. %s", below);
+    }
 }
 
 enum { NOTES_EXPLAIN = 1, NOTES_NOT_COUNTED = 2, NOTES_VERDICTS = 4 };

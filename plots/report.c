@@ -416,6 +416,11 @@ static void section_verdict(doc *d, const analysis *a)
         doc_item_end(d);
     }
     doc_list_end(d);
+    if (a->nbelow_input > 0) {
+        char below[8192];
+        analysis_below_input_sentence(a, below, sizeof below);
+        doc_para(d, "%s", below);
+    }
     long best = a->best[at][m];
     if (best >= 0) {
         const analysis_stat *st = &a->configs[best].stat[at][m];

@@ -37,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_SCHEMA_READABLE 1
 
 /* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
@@ -215,7 +215,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
 
 typedef struct store_metric {
-    const char *split;      /* "train", "val", "test" */
+    const char *split;      /* "train", "val", "test", "val_input", "test_input" */
     const char *name;       /* "loss", "psnr", ... */
     double value;
 } store_metric;

@@ -76,7 +76,10 @@ grep -q '^λ = 0.6 (eff. 12), kernel 4: not converged: ' "$tmp/cmp" ||
 "$WB" compare --db "$tmp/m.db" --csv >"$tmp/cmp.csv" || fail "wb compare --csv exited $?"
 configs=$("$WB" query "SELECT count(DISTINCT config_id) FROM runs" --db "$tmp/m.db" --csv |
           tail -n 1 | tr -d "\r")
-csv_check "$tmp/cmp.csv" 29 "$configs"
+csv_check "$tmp/cmp.csv" 29 "$((configs + 1))"   # and the input's row (one data set)
+grep -q '^input,input (no network),,,,,[0-9]*,[0-9]*,[0-9.e-]*,.*,reference,0' "$tmp/cmp.csv" ||
+  fail "CSV has no input row: $(cat "$tmp/cmp.csv")"
+grep -q '^   input (no network) .* reference$' "$tmp/cmp" || fail "wb compare has no input row"
 header="config,label,laplacian_weight,kernel,border,kernel_norm,n,runs,mean,sd,ci_low,ci_high"
 header+=",pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best,effective_weight,margin"
 header+=",paired_sd,mde,seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,converged"
@@ -87,7 +90,7 @@ grep -qF '"λ = 0.6 (eff. 12), kernel 4",0.59999999999999998,4,reflect101,none,2
 [ "$(awk -F, 'NR > 1 { s += $(NF - 9) } END { print s }' "$tmp/cmp.csv")" = 1 ] || fail "not one best row"
 "$WB" compare --db "$tmp/m.db" --metric val.ssim --at best --csv >"$tmp/cmp2.csv" ||
   fail "compare --metric val.ssim --at best exited $?"
-csv_check "$tmp/cmp2.csv" 29 "$configs"
+csv_check "$tmp/cmp2.csv" 29 "$((configs + 1))"
 
 # ---- one label everywhere ------------------------------------------------------------------
 label='λ = 0.6 (eff. 12), kernel 4'

@@ -84,5 +84,5 @@ grep -q 'no interval (1 seed)' "$tmp/cmp" || fail "compare does not say there is
 grep -q 'not counted in .*seed 1 diverged' "$tmp/cmp" || fail "compare does not list the diverged runs"
 grep -q 'not counted in .*seed 1 failed' "$tmp/cmp" || fail "compare does not list the failed run"
 "$WB" compare --db "$db" --csv >"$tmp/cmp.csv"
-csv_check "$tmp/cmp.csv" 29 6
+csv_check "$tmp/cmp.csv" 29 7   # 6 configurations and the input's row
 echo "# report: one seed, $diverged diverged and 1 failed run reported"

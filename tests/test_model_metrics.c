@@ -127,6 +127,39 @@ static void test_metrics_compute_split(void **state)
     assert_near(one[METRIC_LAP4_MSE], lap4, 1e-12, "split lap4_mse");
     assert_near(one[METRIC_LAP8_MSE], lap8, 1e-12, "split lap8_mse");
     assert_true(one[METRIC_LOSS] == -1 && one[METRIC_SECONDS] == -1);   /* left as they were */
+    assert_true(one[METRIC_DC_SHARE] > 0 && one[METRIC_DC_SHARE] < 1);
+}
+
+/* dc_share: the squared error of each patch's per-channel mean over the whole squared error,
+ * pooled over the split: 1 for errors constant per channel, 0 for errors of mean zero in every
+ * channel, and the ratio of the sums over a split of both (not the mean of the ratios). */
+static void test_dc_share(void **state)
+{
+    (void)state;
+    enum { P = 4 };   /* 4x4 patches */
+    float y[2 * P * P * 3], x[2 * P * P * 3];
+    for (int k = 0; k < 2 * P * P * 3; k++)
+        y[k] = 0.5f;
+    for (int k = 0; k < P * P * 3; k++) {
+        x[k] = 0.5f + 0.125f * (float)(k % 3 + 1);                   /* patch 0: a colour cast */
+        x[P * P * 3 + k] = 0.5f + ((k / 3) % 2 ? 0.25f : -0.25f);    /* patch 1: mean zero */
+    }
+    double v[METRIC_COUNT];
+    metrics_compute(x, y, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 1, 1e-15, "constant error: dc_share");
+    metrics_compute(x + P * P * 3, y + P * P * 3, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 0, 1e-15, "error of mean zero: dc_share");
+    metrics_compute(y, y, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 0, 0, "no error: dc_share");
+    /* Both: patch 0's error is all mean colour, patch 1's has none; the share is of the sums. */
+    double dc = 0, all = 0;
+    for (int k = 0; k < P * P * 3; k++) {
+        const double e0 = x[k] - 0.5, e1 = x[P * P * 3 + k] - 0.5;
+        dc += e0 * e0;              /* patch 0's error is its mean */
+        all += e0 * e0 + e1 * e1;
+    }
+    metrics_compute(x, y, 2, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], dc / all, 1e-15, "two patches: the ratio of the sums");
 }
 
 /* No metric is ever infinite: an exact patch has the PSNR of 8-bit quantisation noise,
@@ -423,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_metric_table_rows),
         cmocka_unit_test(test_metrics_compute_split),
         cmocka_unit_test(test_exact_patches_are_finite),
+        cmocka_unit_test(test_dc_share),
         cmocka_unit_test(test_psnr_and_ssim),
         cmocka_unit_test(test_laplacian_maps),
         cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),

@@ -184,6 +184,15 @@ static void test_residual_starts_at_identity(void **state)
            c.val_psnr[0], c.val_psnr[1]);
     assert_true(c.val_psnr[0] == input[METRIC_PSNR]);
     assert_true(c.val_psnr[1] != input[METRIC_PSNR]);   /* and it trains away from it */
+    /* The "do nothing" reference is epoch 0's val_input (and test_input), and only epoch 0's. */
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const int image = metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES;
+        assert_true(image ? c.values[0][METRIC_VAL_INPUT][m] == input[m]
+                          : isnan(c.values[0][METRIC_VAL_INPUT][m]));
+        assert_int_equal(isfinite(c.values[0][METRIC_TEST_INPUT][m]), image);
+        assert_true(isnan(c.values[1][METRIC_VAL_INPUT][m]));
+        assert_true(isnan(c.values[1][METRIC_TEST_INPUT][m]));
+    }
     free(c.params);
     dataset_free(&ds);
 }

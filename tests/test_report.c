@@ -134,7 +134,7 @@ static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
                       : p->seed == 2 && !p->kernel ? (epoch >= 1 ? 25 : 10)
                       : epoch == EPOCHS            ? 10 + EPOCHS - 1 + 0.04
                                                    : 10 + epoch;
-    store_metric m[16];
+    store_metric m[24];
     size_t n = 0;
     /* Pooled PSNR, the primary metric, as the per-patch mean: one set of numbers for both. */
     m[n++] = (store_metric){ "test", "psnr", test_psnr };
@@ -149,6 +149,12 @@ static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
     m[n++] = (store_metric){ "val", "mse", pow(10, -val_psnr / 10) };   /* as the PSNR says */
     m[n++] = (store_metric){ "val", "lap4_mse", 0.02 };
     m[n++] = (store_metric){ "val", "lap8_mse", 0.08 };
+    /* The input scores 19.5 dB pooled, so of the sweep's runs only seed 1 of λ = 0.5 K8 (19.0 dB
+     * at the last epoch) ends below it. */
+    if (epoch == 0) {
+        m[n++] = (store_metric){ "test_input", "psnr_pooled", 19.5 };
+        m[n++] = (store_metric){ "val_input", "psnr_pooled", 19.25 };
+    }
     if (epoch > 0) {
         m[n++] = (store_metric){ "train", "loss", 0.1 / epoch };
         m[n++] = (store_metric){ "train", "loss_pixel", 0.08 / epoch };
@@ -473,6 +479,54 @@ static void test_summaries_and_paired_tests(void **state)
     /* Best means: PSNR highest for K4 (21.6), MSE lowest for K8 (0.01085, from two seeds). */
     assert_int_equal(a->best[ANALYSIS_LAST][TEST_PSNR], 1);
     assert_int_equal(a->best[ANALYSIS_LAST][TEST_MSE], 2);
+    analysis_free(a);
+}
+
+/* The "do nothing" reference: each configuration's input summary, one input row for a sweep on
+ * one data set, and the one run that ends below its input flagged by name. */
+static void test_below_input(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    const int pooled = ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR_POOLED);
+    const int input = analysis_input_series(pooled);
+    assert_int_equal(input, ANALYSIS_SERIES(METRIC_TEST_INPUT, METRIC_PSNR_POOLED));
+    assert_int_equal(analysis_input_series(input), -1);
+    assert_int_equal(analysis_input_series(ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS)), -1);
+    assert_string_equal(analysis_series_name(input).text, "test_input.psnr_pooled");
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][input].n, 3);
+    assert_near(a->configs[0].stat[ANALYSIS_BEST][input].summary.mean, 19.5, 0, "input mean");
+    assert_int_equal(a->configs[2].stat[ANALYSIS_LAST][input].n, 2);   /* not the diverged one */
+    size_t configs[3];
+    assert_int_equal(analysis_input_configs(a, pooled, configs), 1);
+    char s[4096];
+    analysis_input_label(a, configs[0], 1, s, sizeof s);
+    assert_string_equal(s, "input (no network)");
+
+    assert_int_equal(a->nbelow_input, 1);
+    for (size_t i = 0; i < a->nruns; i++) {
+        const analysis_run *r = &a->runs[i];
+        const int k8_seed1 = a->configs[r->config].kernel &&
+                             strcmp(a->configs[r->config].kernel, "8") == 0 && r->seed == 1;
+        assert_int_equal(r->below_input, k8_seed1);
+        if (k8_seed1) {
+            analysis_below_input_line(a, i, s, sizeof s);
+            printf("%s\n", s);
+            assert_non_null(strstr(s, "(λ = 0.5 (eff. 36), kernel 8, seed 1) ends below its input: test "
+                                      "pooled PSNR 19.00 dB at the last epoch, the input's "
+                                      "19.50 dB"));
+        }
+    }
+    analysis_below_input_sentence(a, s, sizeof s);
+    printf("%s\n", s);
+    assert_non_null(strstr(s, "1 run ends below its input"));
+    assert_non_null(strstr(s, "(λ = 0.5 (eff. 36), kernel 8, seed 1)."));
+    analysis_free(a);
+
+    a = load(f, "single");   /* 20 and 20.5 dB pooled: above the input */
+    assert_int_equal(a->nbelow_input, 0);
+    analysis_below_input_sentence(a, s, sizeof s);
+    assert_non_null(strstr(s, "No run ends below its input"));
     analysis_free(a);
 }
 
@@ -1194,6 +1248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grouping_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summaries_and_paired_tests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_epoch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_below_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sentences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),

@@ -1686,6 +1686,54 @@ static void column_names(sqlite3 *db, const char *sql, char *out, size_t outlen)
     sqlite3_finalize(st);
 }
 
+/* A database of this binary's first `version` schema steps, as an older wb left it, at
+ * <dir>/v<version>.db (its path into path); the open connection. */
+static sqlite3 *old_database(const fixture *f, int version, char *path, size_t len)
+{
+    char err[512];
+    size_t nsteps;
+    int applied;
+    sqlite3 *db;
+    snprintf(path, len, "%s/v%d.db", f->dir, version);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (store_migrate(db, store_migrations(&nsteps), (size_t)version, &applied, err, sizeof err))
+        fail_msg("%s", err);
+    return db;
+}
+
+/* Version 3 rebuilds metrics so that its split admits the inputs: a version-2 file's rows are
+ * kept, val_input and test_input are taken, any other split is still refused, and the views are
+ * there again. */
+static void test_migration_to_inputs(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char path[4200];
+    sqlite3 *db = old_database(f, 2, path, sizeof path);
+    exec_raw(db, "INSERT INTO runs (id, config_hash, config_id, folder, seed) VALUES (1,"
+                 " printf('%064d', 1), printf('%064d', 2), 'x', 1);"
+                 "INSERT INTO metrics VALUES (1, 0, 'val', 'psnr', 12.5),"
+                 " (1, 1, 'train', 'loss', 0.25);");
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO metrics VALUES"
+                                          " (1, 0, 'val_input', 'psnr', 9)", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+    store *s;
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &s, ERR));
+    db = store_handle(s);
+    assert_rows(db, "SELECT run_id, epoch, split, name, value FROM metrics ORDER BY epoch",
+                "1|0|val|psnr|12.5\n1|1|train|loss|0.25\n");
+    exec_raw(db, "INSERT INTO metrics VALUES (1, 0, 'val_input', 'psnr', 9),"
+                 " (1, 0, 'test_input', 'psnr', 10)");
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO metrics VALUES (1, 0, 'other', 'psnr', 1)",
+                                      NULL, NULL, NULL), SQLITE_OK);
+    assert_rows(db, "SELECT split, psnr FROM epochs WHERE epoch = 0 ORDER BY split",
+                "test_input|10\nval|12.5\nval_input|9\n");
+    assert_rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'metrics_v3'", "0\n");
+    store_close(s);
+}
+
 /* Whether the file (main) defines view v as v says, whatever its length. */
 static int view_is(sqlite3 *db, const store_view *v)
 {
@@ -1738,14 +1786,8 @@ static void test_views_from_the_metric_table(void **state)
 
     /* A database of the first version (schema.sql alone): a reader lays the generated views
      * over its own and writes nothing; a writer migrates it and puts them in the file. */
-    char path[4200], before[65], after[65], err[512];
-    snprintf(path, sizeof path, "%s/v1.db", f->dir);
-    sqlite3 *db;
-    size_t nsteps;
-    int applied;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(store_migrate(db, store_migrations(&nsteps), 1, &applied, err, sizeof err), 0);
-    sqlite3_close(db);
+    char path[4200], before[65], after[65];
+    sqlite3_close(old_database(f, 1, path, sizeof path));
     sha256_file(path, before);
     store *r;
     CHECK_OK(store_open(path, STORE_OPEN_READONLY, &r, ERR));
@@ -1791,6 +1833,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_from_the_metric_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_to_inputs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * cells as the report and wb serve), with the notes and the verdict sentences under it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plots/analysis.h"
@@ -24,7 +25,9 @@ static const char usage[] =
     "helps, hurts, equivalent (within ±δ), undecided (with about how many seeds would decide),\n"
     "not converged (a run still gained more than 0.05 dB of validation pooled PSNR over its\n"
     "last quarter of epochs), indistinguishable (a metric without a margin), or no test (one\n"
-    "seed). δ is the metric table's (0.2 dB for PSNR) unless the sweep's INI file sets it in\n"
+    "seed). The row 'input (no network)' scores the degraded input itself: what doing\n"
+    "nothing gives; a warning names each run whose test pooled PSNR ends below it. δ is the\n"
+    "metric table's (0.2 dB for PSNR) unless the sweep's INI file sets it in\n"
     "its [report] section (margin.psnr_pooled = 0.1), fixed before the sweep. '*' marks the\n"
     "best mean. Under the table: what the numbers are, the runs that did not finish, and each\n"
     "verdict in a sentence.\n\n"
@@ -116,6 +119,14 @@ int cmd_compare(int argc, char **argv)
         status = WB_EXIT_FAILURE;
     }
     table_free(t);
+    /* A warning per run that ends below its input (on stderr, so that CSV stays a table). */
+    for (size_t i = 0; status == WB_EXIT_OK && i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char line[2048];
+        analysis_below_input_line(a, i, line, sizeof line);
+        fprintf(csv ? stderr : stdout, "warning: %s\n", line);
+    }
     analysis_free(a);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         wb_error("compare", "writing to stdout failed");

@@ -80,6 +80,8 @@ static table *epochs_table(const store_metric_value *m, size_t n)
         for (end = first; end < n && m[end].epoch == m[first].epoch; end++)
             ;
         for (int k = 0; k < METRIC_NSPLITS; k++) {
+            if (metric_split_is_input((enum metric_split)k))
+                continue;   /* in the input table */
             const char *split = metric_split_name((enum metric_split)k);
             char text[2 + METRIC_COUNT][32];
             const char *cells[2 + METRIC_COUNT] = { text[0], split };
@@ -100,6 +102,42 @@ static table *epochs_table(const store_metric_value *m, size_t n)
             if (found)
                 add_row(&t, cells);
         }
+    }
+    return t;
+}
+
+/* The "do nothing" reference: the degraded input scored against the target, one row per split
+ * (val, test) that has it, a column per image metric (no rows for a run recorded before the
+ * inputs were scored). */
+static table *input_table(const store_metric_value *m, size_t n)
+{
+    const char *headers[1 + METRIC_COUNT] = { "split" };
+    int ncols = 0;
+    for (int c = 0; c < METRIC_COUNT; c++)
+        if (metric_def_of((enum metric_id)c)->source == METRIC_FROM_IMAGES)
+            headers[1 + ncols++] = metric_def_of((enum metric_id)c)->name;
+    table *t = table_new(1 + ncols, headers);
+    for (int k = 0; t && k < METRIC_NSPLITS; k++) {
+        const int input = metric_split_input((enum metric_split)k);
+        if (input < 0)
+            continue;
+        char text[METRIC_COUNT][32];
+        const char *cells[1 + METRIC_COUNT] = { metric_split_name((enum metric_split)k) };
+        int found = 0;
+        for (int c = 0; c < ncols; c++)
+            cells[1 + c] = "";
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(m[i].split, metric_split_name((enum metric_split)input)) != 0)
+                continue;
+            for (int c = 0; c < ncols; c++)
+                if (strcmp(m[i].name, headers[1 + c]) == 0 && !isnan(m[i].value)) {
+                    snprintf(text[c], sizeof text[c], "%.8g", m[i].value);
+                    cells[1 + c] = text[c];
+                    found = 1;
+                }
+        }
+        if (found)
+            add_row(&t, cells);
     }
     return t;
 }
@@ -166,8 +204,10 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     printf("run %lld\n", (long long)run_id);
     print_fields(&r);
     store_run_record_free(&r);
-    table *t[4] = { NULL };
-    static const char *const titles[4] = { "sweeps", "configuration", "checkpoints", "epochs" };
+    table *t[5] = { NULL };
+    static const char *const titles[5] = { "sweeps", "configuration", "checkpoints", "epochs",
+                                           "input (no network): the degraded input against the "
+                                           "target, what doing nothing scores" };
     int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
              store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 &&
              store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
@@ -178,8 +218,9 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         t[1] = params_table(params, nparams);
         t[2] = checkpoints_table(ck, nck);
         t[3] = epochs_table(m, nm);
+        t[4] = input_table(m, nm);
     }
-    for (int i = 0; rc == 0 && i < 4; i++) {
+    for (int i = 0; rc == 0 && i < 5; i++) {
         if (t[i]) {
             print_section(titles[i], t[i]);
             continue;
@@ -187,7 +228,7 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         table_free(t[i]);
     store_run_links_free(links, nlinks);
     store_sweep_records_free(sweeps, nsweeps);

@@ -99,16 +99,16 @@ static int write_preview(const run_ctx *c, const epoch_result *r, char *err, siz
     return rc;
 }
 
-/* The epoch's rows: every metric the table logs in each split (train after a training epoch
- * only; loss_lap only when the loss has a Laplacian term). */
+/* The epoch's rows: every metric the table logs in each split that has values at this epoch
+ * (train after epoch 0, the inputs with it; loss_lap only when the loss has a Laplacian term). */
 static size_t epoch_metrics(const run_ctx *c, const epoch_result *r,
                             store_metric m[METRIC_NSPLITS * METRIC_COUNT])
 {
     size_t n = 0;
     const int laplacian_term = c->cr->options.loss.lap_weight > 0;
     for (int s = 0; s < METRIC_NSPLITS; s++) {
-        if (s == METRIC_TRAIN && r->epoch == 0)
-            continue;   /* nothing was trained yet */
+        if (!metric_split_at((enum metric_split)s, r->epoch))
+            continue;
         for (int k = 0; k < METRIC_COUNT; k++) {
             const metric_def *d = metric_def_of((enum metric_id)k);
             if (metric_in_split((enum metric_id)k, (enum metric_split)s) &&
