@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/metrics.h"
+
 #define COLUMN_PARAMETER(key, column, type) ", :" #column
 #define COLUMN_ENTRY(key, column, type) {key, ":" #column, type},
 
@@ -315,6 +317,9 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen)
 {
     const char *doing = "reading a run";
+    /* The best epoch: the best finite validation value of the selection metric, ties to the
+     * earlier epoch (ascending order of the value times -1 when higher is better). */
+    const metric_def *selection = metric_def_of(METRIC_SELECTION);
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
                 "SELECT r.id, r.sweep_id, r.config_hash, r.config_id, r.seed, r.status,"
@@ -323,10 +328,11 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
                 "  AND run_id = r.id),"
                 " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.")
                 " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"
-                "  AND split = 'val' AND name = 'psnr' AND value IS NOT NULL"
-                "  ORDER BY value DESC, epoch ASC LIMIT 1) b ON 1"
+                "  AND split = ?2 AND name = ?3 AND " FINITE_SQL("value")
+                "  ORDER BY value * ?4, epoch ASC LIMIT 1) b ON 1"
                 " WHERE r.id = ?1",
-                "i", run_id) < 0)
+                "ittn", run_id, metric_split_name(METRIC_VAL), selection->name,
+                selection->direction == METRIC_HIGHER_IS_BETTER ? -1 : 1) < 0)
         return -1;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
@@ -354,7 +360,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     copy_column_text(st, 9, info->error, sizeof info->error);
     info->grid_index = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
     info->best_epoch = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
-    info->best_val_psnr = sqlite3_column_double(st, 12);
+    info->best_value = sqlite3_column_double(st, 12);
     if (info->status == STORE_RUNNING &&
         run_is_stale(s, sqlite3_column_int64(st, 13), (const char *)sqlite3_column_text(st, 14),
                      sqlite3_column_double(st, 15), info->error, sizeof info->error))

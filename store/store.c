@@ -339,12 +339,32 @@ static int reopen_immutable(store *s, char *err, size_t errlen)
 static int install_views(store *s, char *err, size_t errlen)
 {
     size_t nviews;
-    const store_view *views = store_generated_views(&nviews);
+    store_view *views;
     char why[512];
-    if (store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
-                            sizeof why) < 0)
-        return fail(err, errlen, "%s: %s", s->path, why);
-    return 0;
+    int rc = store_generated_views(&views, &nviews, why, sizeof why);
+    if (rc == 0)
+        rc = store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
+                                 sizeof why);
+    store_views_free(views, nviews);
+    return rc < 0 ? fail(err, errlen, "%s: %s", s->path, why) : 0;
+}
+
+/* Whether the file is whole (store/verify.h) against the schema of the version it has, both read
+ * in one read transaction: a writer may migrate the file between check_schema and the check, and
+ * its new tables must not be compared with the old version's (two sweeps starting together). */
+static int verify_snapshot(store *s, int *version, char *err, size_t errlen)
+{
+    if (exec_sql(s, NULL, "reading the schema", err, errlen, "BEGIN", "") < 0)
+        return -1;
+    int64_t v = 0;
+    int result = query_int64(s, &v, "reading the schema version", err, errlen,
+                             "PRAGMA user_version", "");
+    if (result >= 0) {   /* PRAGMA user_version always has its row */
+        *version = (int)v;
+        result = verify_database(s, "main", s->path, *version, err, errlen);
+    }
+    sqlite3_exec(s->db, result < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return result;
 }
 
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen)
@@ -408,7 +428,7 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         }
     }
     /* Before anything is read from it, or written to it. */
-    const int whole = verify_database(s, "main", s->path, version, err, errlen);
+    const int whole = verify_snapshot(s, &version, err, errlen);
     if (whole < 0) {
         result = whole;
         goto fail;

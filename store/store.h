@@ -1,11 +1,13 @@
 /* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary. This
- * header is what writers (sweep, run, its workers, merge) use and what every user of the store
- * shares; store/read.h adds the records the commands that read get.
+ * views epochs, final and summary. The schema is store/schema.sql and the migration steps after
+ * it, embedded in the binary; the views are generated from the metric table. This header is what
+ * writers (sweep, run, its workers, merge) use and what every user of the store shares;
+ * store/read.h adds the records the commands that read get.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
  * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
- * the user's). The store includes no other module of wb. */
+ * the user's). Of the other modules of wb the store includes one header, model/metrics.h: the
+ * metric table its views and its best-epoch rule are made from. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -35,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
@@ -208,8 +210,9 @@ typedef struct store_run_info {
     enum store_status status;
     int epochs_done;            /* -1: not even epoch 0 */
     int threads;                /* recorded at the first claim; 0 before */
-    int best_epoch;             /* by val psnr, ties to the earlier epoch; -1 if none */
-    double best_val_psnr;
+    int best_epoch;             /* by validation METRIC_SELECTION (model/metrics.h), ties to the
+                                 * earlier epoch; -1 if none */
+    double best_value;          /* its validation METRIC_SELECTION */
     char folder[4096];          /* usable from the current directory */
     char error[1024];
     int grid_index;             /* in the sweep that created it; -1 if not linked there */
@@ -223,7 +226,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
 
 typedef struct store_metric {
-    const char *split;      /* "train", "val", "test" */
+    const char *split;      /* "train", "val", "test", "val_input", "test_input" */
     const char *name;       /* "loss", "psnr", ... */
     double value;
 } store_metric;
@@ -316,9 +319,11 @@ typedef struct store_view {
     const char *select;     /* its SELECT */
 } store_view;
 
-/* The views this binary makes in code rather than in a schema step (none yet: epochs, final and
- * summary are in schema.sql; the metric table will generate them). */
-const store_view *store_generated_views(size_t *nviews);
+/* The views this binary makes in code rather than in a schema step: epochs, final and summary,
+ * generated from model/metrics.h's metric table (store/views.c). Allocated: free them with
+ * store_views_free. */
+int store_generated_views(store_view **views, size_t *nviews, char *err, size_t errlen);
+void store_views_free(store_view *views, size_t nviews);
 /* Makes each view's definition the given one where it differs from the file's: in the file
  * (temp = 0, a writer, one transaction), or as TEMP views of this connection that hide the
  * file's (temp = 1, a reader: nothing is written to the file). */

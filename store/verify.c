@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/metrics.h"
+
 /* How many problems of integrity_check are read: enough to say there are more. */
 #define PROBLEMS_READ 10
 
@@ -140,7 +142,8 @@ static int check_definitions(store *s, const char *schema, const char *label, in
 /* Each finds the first value wb would never have written, as two columns: where ("run 3") and
  * what ("its config_hash ... is not ..."). '@' stands for the schema ("main", "merge_src"). The
  * constraints of schema.sql are here because SQLite does not check them on a read-only
- * connection; the types because SQLite keeps any value in any column. */
+ * connection; the types because SQLite keeps any value in any column. '$' stands for the metric
+ * table's splits, quoted and separated by commas. */
 static const char *const value_checks[] = {
     "SELECT 'run ' || id, 'its config_hash ' || quote(config_hash) || ' is not 64 lowercase hex"
     " digits' FROM @.runs WHERE " NOT_HASH("config_hash") " LIMIT 1",
@@ -176,7 +179,7 @@ static const char *const value_checks[] = {
     "SELECT 'a metric of run ' || quote(run_id), 'epoch ' || quote(epoch) || ', ' ||"
     " quote(split) || '.' || quote(name) || ' = ' || quote(value) || ' is not an integer epoch"
     " and a number' FROM @.metrics WHERE typeof(run_id) <> 'integer'"
-    " OR typeof(epoch) <> 'integer' OR epoch < 0 OR split NOT IN ('train', 'val', 'test')"
+    " OR typeof(epoch) <> 'integer' OR epoch < 0 OR split NOT IN ($)"
     " OR typeof(name) <> 'text' OR typeof(value) NOT IN ('real', 'integer', 'null') LIMIT 1",
     "SELECT 'a checkpoint of run ' || quote(run_id), 'kind ' || quote(kind) || ', epoch ' ||"
     " quote(epoch) || ' is not a kind and an epoch of wb''s' FROM @.checkpoints"
@@ -184,16 +187,18 @@ static const char *const value_checks[] = {
     " OR typeof(epoch) <> 'integer' OR epoch < 0 OR typeof(path) <> 'text' LIMIT 1",
 };
 
-/* sql with every '@' replaced by the schema's name (malloc'ed). */
-static char *in_schema(const char *sql, const char *schema)
+/* sql with every '@' replaced by the schema's name and every '$' by the splits (malloc'ed). */
+static char *in_schema(const char *sql, const char *schema, const char *splits)
 {
     size_t n = 0;
     for (const char *c = sql; *c; c++)
-        n += *c == '@' ? strlen(schema) : 1;
+        n += *c == '@' ? strlen(schema) : *c == '$' ? strlen(splits) : 1;
     char *out = malloc(n + 1), *o = out;
     for (const char *c = sql; out && *c; c++)
         if (*c == '@')
             o += sprintf(o, "%s", schema);
+        else if (*c == '$')
+            o += sprintf(o, "%s", splits);
         else
             *o++ = *c;
     if (out)
@@ -201,11 +206,23 @@ static char *in_schema(const char *sql, const char *schema)
     return out;
 }
 
+/* The metric table's splits as an SQL list: 'train', 'val', ... (plain names of the table). */
+static void split_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < METRIC_NSPLITS && used < outlen; k++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s'%s'", k ? ", " : "",
+                                 metric_split_name((enum metric_split)k));
+}
+
 static int check_values(store *s, const char *schema, const char *label, char *err,
                         size_t errlen)
 {
+    char splits[256];
+    split_list(splits, sizeof splits);
     for (size_t i = 0; i < sizeof value_checks / sizeof value_checks[0]; i++) {
-        char *sql = in_schema(value_checks[i], schema);
+        char *sql = in_schema(value_checks[i], schema, splits);
         sqlite3_stmt *st = NULL;
         int rc = sql ? sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
         free(sql);

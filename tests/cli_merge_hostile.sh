@@ -86,7 +86,7 @@ kept=$(metrics_dump "$T/out/m.db")
 eq "a shard with other results for a run: exit status 0" "$?" 0
 check "  the summary counts it" grep -q "3 already there (1 with other results, $T/out/m.db's kept)" "$T/log/merge.out"
 check "  a warning names the run and the metrics that differ" \
-  grep -q "warning: run ${first:0:12} (run 1 of $T/out/m.db) is finished in both with other results: 6 values differ (test.psnr, val.psnr; largest difference 0.5)" "$T/log/merge.err"
+  grep -q "warning: run ${first:0:12} (run 1 of $T/out/m.db) is finished in both with other results: 8 values differ (test.psnr, test_input.psnr, val.psnr, val_input.psnr; largest difference 0.5)" "$T/log/merge.err"
 eq "  the first results are kept" "$(metrics_dump "$T/out/m.db")" "$kept"
 # The same shard again (timings aside, bitwise equal): no warning.
 "$WB" merge "$T/out/m.db" "$T/good/s0.db" > "$T/log/merge.out" 2> "$T/log/merge.err"

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "data/fileio.h"
+#include "model/metrics.h"
 #include "store/read.h"
 #include "store/store.h"
 
@@ -207,12 +208,12 @@ static char *query_rows(sqlite3 *db, const char *sql)
 static void assert_rows(sqlite3 *db, const char *sql, const char *expected)
 {
     char *got = query_rows(db, sql);
-    if (strcmp(got, expected) != 0) {
+    const int same = strcmp(got, expected) == 0;
+    if (!same)
         fprintf(stderr, "query: %s\nexpected:\n%sgot:\n%s", sql, expected, got);
-        free(got);
-        fail();
-    }
     free(got);
+    if (!same)
+        fail();
 }
 
 static int64_t query_int(sqlite3 *db, const char *sql)
@@ -268,20 +269,20 @@ static void test_schema_created_once(void **state)
     fixture *f = *state;
     sqlite3 *db = store_handle(f->s);
     assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
-    assert_int_equal(query_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_rows(db, "PRAGMA journal_mode", "wal\n");
     assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_rows(db,
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
                 "checkpoints\nepochs\nfinal\nmetrics\nparams\nruns\nsummary\nsweep_runs\nsweeps\n");
-    /* schema_version counts every schema change: reopening a version-1 database applies
+    /* schema_version counts every schema change: reopening a current database applies
      * nothing. */
     int64_t cookie = query_int(db, "PRAGMA schema_version");
     store_close(f->s);
     CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &f->s, ERR));
     assert_int_equal(query_int(store_handle(f->s), "PRAGMA schema_version"), cookie);
-    assert_int_equal(store_schema_version(f->s), 1);
+    assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
 
     size_t nsteps;
     const store_migration *steps = store_migrations(&nsteps);
@@ -332,14 +333,18 @@ static void test_migrations_step_by_step(void **state)
 static void test_newer_database_refused(void **state)
 {
     fixture *f = *state;
-    exec_raw(store_handle(f->s), "PRAGMA user_version = 2");
+    char newer[64], expected[128];
+    snprintf(newer, sizeof newer, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+    snprintf(expected, sizeof expected, "schema version %d, newer than this wb understands (%d)",
+             STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+    exec_raw(store_handle(f->s), newer);
     store_close(f->s);
     f->s = NULL;
     char err[512];
     store *s = NULL;
     assert_int_equal(store_open(f->db, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
     assert_null(s);
-    assert_contains(err, "schema version 2, newer than this wb understands (1)");
+    assert_contains(err, expected);
     assert_int_equal(store_open(f->db, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
     assert_contains(err, "newer");
 }
@@ -811,7 +816,8 @@ static void log_plan_epoch(store *s, int64_t run, const run_plan *p, int e)
         m[n++] = (store_metric){"train", "samples_per_s", 1000.0 * e};
     }
     m[n++] = (store_metric){"val", "psnr", p->val_psnr[e]};
-    m[n++] = (store_metric){"val", "mse", 0.1 / (e + 1)};
+    /* val MSE as the PSNR says (data range 1), so the best epoch is the same by either */
+    m[n++] = (store_metric){"val", "mse", pow(10, -p->val_psnr[e] / 10)};
     m[n++] = (store_metric){"val", "ssim", 0.3 + 0.1 * e};
     m[n++] = (store_metric){"val", "lap4_mse", 1};
     m[n++] = (store_metric){"val", "lap8_mse", 2};
@@ -850,10 +856,10 @@ static void test_views_and_readme_queries(void **state)
                 " WHERE run_id IN (1, 3) AND epoch = 1 ORDER BY run_id, split",
                 "1|1|test|NULL|NULL|NULL|NULL|NULL|0.5|16|0.1|9|9\n"
                 "1|1|train|0.5|0.4|NULL|1.5|1000|NULL|NULL|NULL|NULL|NULL\n"
-                "1|1|val|NULL|NULL|NULL|NULL|NULL|0.05|15|0.4|1|2\n"
+                "1|1|val|NULL|NULL|NULL|NULL|NULL|0.0316228|15|0.4|1|2\n"
                 "3|1|test|NULL|NULL|NULL|NULL|NULL|0.5|14|0.1|9|9\n"
                 "3|1|train|0.5|0.4|0.1|1.5|1000|NULL|NULL|NULL|NULL|NULL\n"
-                "3|1|val|NULL|NULL|NULL|NULL|NULL|0.05|13|0.4|1|2\n");
+                "3|1|val|NULL|NULL|NULL|NULL|NULL|0.0501187|13|0.4|1|2\n");
 
     assert_rows(db,
                 "SELECT run_id, seed, laplacian_weight, kernel, border, kernel_norm, pixel, task,"
@@ -1165,7 +1171,8 @@ static void test_log_epoch_rules(void **state)
     assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE epoch = 1"), 0);
 
     /* A checkpoint row per kind is replaced by the newer epoch; NaN is stored as NULL. */
-    store_metric nan_loss[] = {{"train", "loss", NAN}, {"val", "psnr", 12}};
+    store_metric nan_loss[] = {{"train", "loss", NAN},
+                               {"val", metric_def_of(METRIC_SELECTION)->name, 12}};
     CHECK_OK(store_log_epoch(f->s, run, 1, nan_loss, 2, &last, 1, ERR));
     assert_rows(db, "SELECT kind, epoch, path FROM checkpoints WHERE kind = 'last'",
                 "last|1|wb.db.runs/x/last.safetensors\n");
@@ -1175,7 +1182,7 @@ static void test_log_epoch_rules(void **state)
     CHECK_OK(store_get_run(f->s, run, &info, ERR));
     assert_int_equal(info.epochs_done, 1);
     assert_int_equal(info.best_epoch, 1);
-    assert_true(near(info.best_val_psnr, 12));
+    assert_true(near(info.best_value, 12));
 
     /* The run is marked stale and claimed by another process: this handle must not write. */
     exec_raw(db, "UPDATE runs SET status = 'interrupted'");
@@ -1997,9 +2004,137 @@ static void test_views_made_in_code(void **state)
     db = store_handle(f->s);
     CHECK_OK(store_install_views(db, v2, 1, 0, ERR));
     assert_rows(db, "SELECT x FROM answer", "43\n");
-    size_t nviews = 99;
-    store_generated_views(&nviews);
-    assert_int_equal(nviews, 0);   /* none yet: schema.sql holds epochs, final and summary */
+}
+
+/* The column names of a query, comma-separated. */
+static void column_names(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        snprintf(out + strlen(out), outlen - strlen(out), "%s%s", i ? "," : "",
+                 sqlite3_column_name(st, i));
+    sqlite3_finalize(st);
+}
+
+/* A database of this binary's first `version` schema steps, as an older wb left it, at
+ * <dir>/v<version>.db (its path into path); the open connection. */
+static sqlite3 *old_database(const fixture *f, int version, char *path, size_t len)
+{
+    char err[512];
+    size_t nsteps;
+    int applied;
+    sqlite3 *db;
+    snprintf(path, len, "%s/v%d.db", f->dir, version);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (store_migrate(db, store_migrations(&nsteps), (size_t)version, &applied, err, sizeof err))
+        fail_msg("%s", err);
+    return db;
+}
+
+/* Version 3 rebuilds metrics so that its split admits the inputs: a version-2 file's rows are
+ * kept, val_input and test_input are taken, any other split is still refused, and the views are
+ * there again. */
+static void test_migration_to_inputs(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char path[4200];
+    sqlite3 *db = old_database(f, 2, path, sizeof path);
+    exec_raw(db, "INSERT INTO runs (id, config_hash, config_id, folder, seed) VALUES (1,"
+                 " printf('%064d', 1), printf('%064d', 2), 'x', 1);"
+                 "INSERT INTO metrics VALUES (1, 0, 'val', 'psnr', 12.5),"
+                 " (1, 1, 'train', 'loss', 0.25);");
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO metrics VALUES"
+                                          " (1, 0, 'val_input', 'psnr', 9)", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+    store *s;
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &s, ERR));
+    db = store_handle(s);
+    assert_rows(db, "SELECT run_id, epoch, split, name, value FROM metrics ORDER BY epoch",
+                "1|0|val|psnr|12.5\n1|1|train|loss|0.25\n");
+    exec_raw(db, "INSERT INTO metrics VALUES (1, 0, 'val_input', 'psnr', 9),"
+                 " (1, 0, 'test_input', 'psnr', 10)");
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO metrics VALUES (1, 0, 'other', 'psnr', 1)",
+                                      NULL, NULL, NULL), SQLITE_OK);
+    assert_rows(db, "SELECT split, psnr FROM epochs WHERE epoch = 0 ORDER BY split",
+                "test_input|10\nval|12.5\nval_input|9\n");
+    assert_rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'metrics_v3'", "0\n");
+    store_close(s);
+}
+
+/* Whether the file (main) defines view v as v says, whatever its length. */
+static int view_is(sqlite3 *db, const store_view *v)
+{
+    char *expected = sqlite3_mprintf("CREATE VIEW \"%w\" AS %s", v->name, v->select);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql = ?2 FROM main.sqlite_schema"
+                                            " WHERE type = 'view' AND name = ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, v->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, expected, -1, SQLITE_STATIC);
+    const int same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    sqlite3_free(expected);
+    return same;
+}
+
+/* The views generated from the metric table: a column of epochs per metric, of final per image
+ * metric of val and test (at the last and the best epoch), of summary per test image metric (mean
+ * and sd), in the table's order; a writer's file holds them as generated, and a database made by
+ * the first schema version gets them: in the file by a writer, as TEMP views by a reader. */
+static void test_views_from_the_metric_table(void **state)
+{
+    fixture *f = *state;
+    char want[4096] = "run_id,epoch,split", got[4096], col[256];
+    for (int m = 0; m < METRIC_COUNT; m++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), ",%s",
+                 metric_def_of((enum metric_id)m)->name);
+    column_names(store_handle(f->s), "SELECT * FROM epochs", got, sizeof got);
+    assert_string_equal(got, want);
+    column_names(store_handle(f->s), "SELECT * FROM final", got, sizeof got);
+    column_names(store_handle(f->s), "SELECT * FROM summary", want, sizeof want);
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = metric_def_of((enum metric_id)m);
+        const char *forms[] = { "val_%s,", "test_%s,", "best_val_%s", "best_test_%s" };
+        for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+            snprintf(col, sizeof col, forms[k], d->name);
+            assert_int_equal(strstr(got, col) != NULL, d->source == METRIC_FROM_IMAGES);
+        }
+        snprintf(col, sizeof col, "test_%s_mean,test_%s_sd", d->name, d->name);
+        assert_int_equal(strstr(want, col) != NULL, d->source == METRIC_FROM_IMAGES);
+    }
+    store_view *views;
+    size_t nviews;
+    CHECK_OK(store_generated_views(&views, &nviews, ERR));
+    assert_int_equal(nviews, 3);
+    for (size_t i = 0; i < nviews; i++)
+        assert_true(view_is(store_handle(f->s), &views[i]));
+    store_close(f->s);
+    f->s = NULL;
+
+    /* A database of the first version (schema.sql alone): a reader lays the generated views
+     * over its own and writes nothing; a writer migrates it and puts them in the file. */
+    char path[4200], before[65], after[65];
+    sqlite3_close(old_database(f, 1, path, sizeof path));
+    sha256_file(path, before);
+    store *r;
+    CHECK_OK(store_open(path, STORE_OPEN_READONLY, &r, ERR));
+    assert_int_equal(store_schema_version(r), 1);
+    column_names(store_handle(r), "SELECT * FROM epochs", got, sizeof got);
+    assert_non_null(strstr(got, ",lr,"));   /* not a column of version 1's epochs */
+    store_close(r);
+    sha256_file(path, after);
+    assert_string_equal(after, before);
+    CHECK_OK(store_open(path, STORE_OPEN_EXISTING, &r, ERR));
+    assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < nviews; i++)
+        assert_true(view_is(store_handle(r), &views[i]));
+    store_close(r);
+    store_views_free(views, nviews);
 }
 
 int main(void)
@@ -2034,6 +2169,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_sees_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_refuses_old_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_made_in_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_from_the_metric_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_to_inputs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include "data/fileio.h"
 #include "plots/analysis.h"
+#include "wb/config.h"
 #include "wb/util.h"
 
 void wb_error(const char *cmd, const char *fmt, ...)
@@ -138,17 +139,36 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     return WB_EXIT_OK;
 }
 
+int cmd_apply_report(analysis *a, char *err, size_t errlen)
+{
+    config_report report;
+    char name[1024];
+    snprintf(name, sizeof name, "%s (the INI text sweep '%s' stored)",
+             a->ini_path ? a->ini_path : "the INI file", a->name);
+    if (config_report_parse(a->ini_text, name, &report, err, errlen) != 0)
+        return -1;
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (report.from_ini[m])
+            return analysis_set_margins(a, report.margin, report.from_ini, err, errlen);
+    return 0;   /* the metric table's margins, as analysis_load decided */
+}
+
 int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a)
 {
     store *s;
     int status = cmd_open_store(cmd, path, STORE_OPEN_READONLY, &s);
     if (status != WB_EXIT_OK)
         return status;
-    char err[1024];
+    char err[2048];
     int usage_error;
     if (analysis_open(s, sweep, STATS_ALPHA_DEFAULT, a, &usage_error, err, sizeof err) != 0) {
         wb_error(cmd, "%s", err);
         status = usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    } else if (cmd_apply_report(*a, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        analysis_free(*a);
+        *a = NULL;
+        status = WB_EXIT_USAGE;
     }
     store_close(s);
     return status;

@@ -68,9 +68,16 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
 typedef struct analysis analysis;
 /* wb compare's and wb report's input: the database at path opened to read, the sweep named
  * `sweep` (the most recently run one when NULL) loaded and analysed (plots/analysis.h) at
- * STATS_ALPHA_DEFAULT, the database closed again. Returns 0, or after the message the exit
+ * STATS_ALPHA_DEFAULT with the margins of the sweep's [report] section, the database closed
+ * again. Returns 0, or after the message the exit
  * status: 2 for a missing database or sweep, 1 for any other failure. */
 int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a);
+
+/* Decides a loaded analysis again with the equivalence margins of its sweep's [report] section
+ * (wb/config.h's config_report_parse of the INI text the sweep stored), where it sets any; the
+ * metric table's stand otherwise. cmd_open_analysis calls it; so must every other reader that
+ * shows verdicts (wb serve). Returns 0, or -1 with err naming the stored INI's line. */
+int cmd_apply_report(analysis *a, char *err, size_t errlen);
 
 /* The exit status for a stop signal (130 for SIGINT, 143 for SIGTERM). */
 int wb_exit_for_signal(int sig);

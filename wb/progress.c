@@ -169,8 +169,15 @@ static void draw_live(progress *p)
         for (int k = 0; k < width; k++)
             bar[k] = k < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(p->out, "run %d/%d  %-30.60s epoch %d/%d [%s] %6.0f samples/s\n",
-                e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, bar, e->samples_per_s);
+        /* A label wider than the terminal would wrap and leave lines clear_live cannot reach:
+         * cut at 60 bytes, on a character boundary. */
+        size_t cut = strlen(e->label);
+        if (cut > 60)
+            for (cut = 60; cut > 0 && ((unsigned char)e->label[cut] & 0xc0) == 0x80; cut--)
+                ;
+        fprintf(p->out, "run %d/%d, %.*s, epoch %d/%d [%s] %6.0f samples/s\n",
+                e->grid_index + 1, p->nruns, (int)cut, e->label, e->epoch, e->epochs, bar,
+                e->samples_per_s);
         p->drawn++;
     }
     char eta[64], el[32];
@@ -209,7 +216,7 @@ void progress_apply(progress *p, const progress_event *e)
         s->last = *e;
         s->epoch_started = t;
         if (!p->tty)
-            print_line(p, "run %d/%d %s: %s", e->grid_index + 1, p->nruns, e->label,
+            print_line(p, "run %d/%d, %s: %s", e->grid_index + 1, p->nruns, e->label,
                        e->epochs_done > 0 ? "resuming" : "starting");
         break;
     case PROGRESS_STEP:
@@ -230,10 +237,11 @@ void progress_apply(progress *p, const progress_event *e)
             char eta[64];
             eta_text(p, eta, sizeof eta);
             if (e->epoch == 0)
-                print_line(p, "run %d/%d %s epoch 0/%d: val psnr %.3f test psnr %.3f", e->grid_index + 1,
-                           p->nruns, e->label, e->epochs, e->val_psnr, e->test_psnr);
+                print_line(p, "run %d/%d, %s, epoch 0/%d: val psnr %.3f test psnr %.3f",
+                           e->grid_index + 1, p->nruns, e->label, e->epochs, e->val_psnr,
+                           e->test_psnr);
             else
-                print_line(p, "run %d/%d %s epoch %d/%d: loss %.6g val psnr %.3f test psnr %.3f "
+                print_line(p, "run %d/%d, %s, epoch %d/%d: loss %.6g val psnr %.3f test psnr %.3f "
                            "(%.1f s, %.0f samples/s; %s)", e->grid_index + 1, p->nruns, e->label,
                            e->epoch, e->epochs, e->loss, e->val_psnr, e->test_psnr, e->seconds,
                            e->samples_per_s, eta);
@@ -243,7 +251,7 @@ void progress_apply(progress *p, const progress_event *e)
         /* Epochs a failed or diverged run will never train leave the ETA. */
         if (strcmp(e->status, store_status_name(STORE_FINISHED)) != 0 && e->epochs > e->epoch)
             p->todo_epochs -= e->epochs - e->epoch;
-        print_line(p, "run %d/%d %s: %s%s%s", e->grid_index + 1, p->nruns, e->label, e->status,
+        print_line(p, "run %d/%d, %s: %s%s%s", e->grid_index + 1, p->nruns, e->label, e->status,
                    e->error[0] ? ": " : "", e->error);
         s->used = 0;
         break;
