@@ -439,6 +439,13 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+void dataset_input_range(const data_options *o, double *lo, double *hi)
+{
+    const double margin = o->clip ? 0.0 : 1.0 + 8.0 * o->noise_sigma;
+    *lo = -margin;
+    *hi = 1.0 + margin;
+}
+
 /* Reads DIR/<split>_y.npy (and _x when present) into s; *x_given says whether _x was there. */
 static int load_npy_split(const char *dir, int split, const data_options *o, data_split *s,
                           int *x_given, char *err, size_t errlen)
@@ -471,7 +478,9 @@ static int load_npy_split(const char *dir, int split, const data_options *o, dat
     if (*x_given) {
         size_t xn;
         int xh, xw;
-        if (npy_read_inputs(x_path, &s->x, &xn, &xh, &xw, err, errlen) != 0)
+        double lo, hi;
+        dataset_input_range(o, &lo, &hi);
+        if (npy_read_inputs_within(x_path, lo, hi, &s->x, &xn, &xh, &xw, err, errlen) != 0)
             return -1;
         if (xn != s->n || xh != h || xw != w) {
             snprintf(err, errlen, "%s: has %zu rows of %dx%d but %s has %zu rows of %dx%d", x_path, xn,

@@ -61,6 +61,13 @@ typedef struct dataset {
     char description[256];  /* e.g. "builtin: 5 photos, bands 65/15/20 %" for the store */
 } dataset;
 
+/* The values inputs given as arrays (npy:DIR's *_x.npy) may take, like the targets' [0, 1] a
+ * check against garbage (1e30 trains to NaN): with data.clip exactly [0, 1], what a clipped
+ * degradation gives; without, [0, 1] widened by 1 + 8 data.noise_sigma on each side, which
+ * unclipped Gaussian noise leaves with a probability of 1e-15 per value and the other
+ * degradations (blur, box average, bilinear upsampling) never leave [0, 1] at all. */
+void dataset_input_range(const data_options *o, double *lo, double *hi);
+
 /* Loads and cuts the source, degrades val/test (and train when it does not vary). */
 int dataset_load(const data_options *o, dataset *ds, char *err, size_t errlen);
 

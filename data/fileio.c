@@ -1,8 +1,10 @@
 /* data/fileio.c: see fileio.h. */
 #include "data/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,14 +14,19 @@ int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err,
 {
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever. It
+     * changes nothing for the regular files read below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+        snprintf(err, errlen, "%s: not a regular file%s", path,
+                 S_ISFIFO(st.st_mode)  ? " (a FIFO)"
+                 : S_ISDIR(st.st_mode) ? " (a folder)"
+                                       : "");
         close(fd);
         return -1;
     }
@@ -67,6 +74,22 @@ static size_t name_offset(const char *path)
     return slash ? (size_t)(slash - path) + 1 : 0;
 }
 
+/* This host's name as it goes into temporary names: letters, digits and '-' (anything else, the
+ * dots of a domain too, becomes '-'), at most 32 characters, "unknown" when it cannot be read. */
+static void temp_host(char out[33])
+{
+    char name[256] = "";
+    if (gethostname(name, sizeof name - 1) != 0 || !name[0])
+        snprintf(name, sizeof name, "unknown");
+    size_t n = 0;
+    for (; name[n] && n < 32; n++) {
+        const char c = name[n];
+        out[n] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c
+                                                                                           : '-';
+    }
+    out[n] = '\0';
+}
+
 int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen)
 {
     a->f = NULL;
@@ -80,10 +103,12 @@ int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a file name", path);
         return -1;
     }
+    char host[33];
+    temp_host(host);
     /* O_EXCL with a number instead of mkstemp: mkstemp's mode 0600 would survive the rename. */
     for (int n = 0; n < 1000; n++) {
-        snprintf(a->tmp_path, sizeof a->tmp_path, "%.*s.%s.tmp.%ld.%d", (int)name, path,
-                 path + name, (long)getpid(), n);
+        snprintf(a->tmp_path, sizeof a->tmp_path, "%.*s.%s.tmp.%s.%ld.%d", (int)name, path,
+                 path + name, host, (long)getpid(), n);
         int fd = open(a->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno == EEXIST)
             continue;
@@ -170,9 +195,12 @@ int atomic_file_commit(atomic_file *a, char *err, size_t errlen)
 
 int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen)
 {
-    int in = open(src, O_RDONLY | O_CLOEXEC);
+    /* Never through a link (a run folder holds the files a run wrote, none of them a link), and
+     * never waiting on a FIFO: what is not a regular file is refused below. */
+    int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (in < 0) {
-        snprintf(err, errlen, "%s: cannot copy %s: %s", path, src, strerror(errno));
+        snprintf(err, errlen, "%s: cannot copy %s: %s", path, src,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return -1;
     }
     struct stat st;
@@ -202,4 +230,83 @@ int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen
         return -1;
     }
     return atomic_file_commit(&a, err, errlen);
+}
+
+int file_process_gone(long pid)
+{
+    if (pid <= 0 || pid != (pid_t)pid)
+        return 0;
+    if (kill((pid_t)pid, 0) == -1)
+        return errno == ESRCH;
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    const size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')', since comm may hold one. */
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* All digits, at least one, fitting a long; -1 otherwise. */
+static long digits_value(const char *s, size_t n)
+{
+    long v = 0;
+    if (n == 0 || n > 18)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* The writer's pid when name is a temporary file of atomic_file_open made on host, else -1:
+ * ".<name>.tmp.<host>.<pid>.<n>", the host without dots. */
+static long temp_writer(const char *name, const char *host)
+{
+    const char *tmp = NULL;
+    if (name[0] != '.')
+        return -1;
+    for (const char *p = strstr(name + 1, ".tmp."); p; p = strstr(p + 1, ".tmp."))
+        tmp = p;
+    if (!tmp || tmp == name)
+        return -1;
+    const char *h = tmp + 5, *pid = strchr(h, '.');
+    const char *n = pid ? strchr(pid + 1, '.') : NULL;
+    if (!n || strchr(n + 1, '.') || (size_t)(pid - h) != strlen(host) ||
+        strncmp(h, host, strlen(host)) != 0 || digits_value(n + 1, strlen(n + 1)) < 0)
+        return -1;
+    return digits_value(pid + 1, (size_t)(n - pid - 1));
+}
+
+int atomic_file_remove_stale(const char *dir, int *removed, char *err, size_t errlen)
+{
+    if (removed)
+        *removed = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "%s: cannot read the folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    char host[33];
+    temp_host(host);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const long pid = temp_writer(e->d_name, host);
+        char path[4096 + 256];
+        if (pid <= 0 || !file_process_gone(pid) ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+            continue;
+        if (unlink(path) == 0 && removed)
+            (*removed)++;
+    }
+    closedir(d);
+    return 0;
 }

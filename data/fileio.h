@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Reads a whole regular file into a malloc'ed buffer (one spare byte, never NULL on success). */
+/* Reads a whole regular file into a malloc'ed buffer (one spare byte, never NULL on success).
+ * Anything else (a FIFO, a device, a folder) is refused without blocking: the file is opened
+ * O_NONBLOCK and checked with fstat before the first read, so a FIFO named like an input (x.png
+ * in a png: folder) cannot hang a sweep waiting for a writer. */
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
 
 /* The folder part of path: "." when it has none, "/" for a file at the root. */
@@ -17,13 +20,16 @@ void file_dirname(const char *path, char *out, size_t len);
 
 /* ---- crash-safe writes ----------------------------------------------------------------------
  * A file written whole or not at all, and still there after a crash once committed:
- *   atomic_file_open    creates "<folder>/.<name>.tmp.<pid>.<n>" beside the final path with
- *                       O_EXCL, mode 0666 less the umask (what fopen would give). Same folder:
- *                       rename is atomic only within a filesystem. Hidden: run-folder copies and
- *                       listings skip names that start with '.'. The pid and n (the first number
+ *   atomic_file_open    creates "<folder>/.<name>.tmp.<host>.<pid>.<n>" beside the final path
+ *                       with O_EXCL, mode 0666 less the umask (what fopen would give). Same
+ *                       folder: rename is atomic only within a filesystem. Hidden: run-folder
+ *                       copies and listings skip names that start with '.'. The host (its name,
+ *                       letters, digits and '-' only, at most 32), pid and n (the first number
  *                       whose exclusive create succeeds) make the name this call's alone, so
- *                       processes and threads writing one path at once never share a temporary
- *                       file;
+ *                       processes and threads writing one path at once, on one machine or on
+ *                       several sharing a file system, never share a temporary file, and a
+ *                       temporary file left by a killed process can be told from a live one's
+ *                       (atomic_file_remove_stale);
  *   (the caller writes through a.f; it may stop at its first failed write: the stream's error
  *   flag makes the commit fail with the cause)
  *   atomic_file_commit  flushes, fsyncs and closes the file, renames it over the path (a reader
@@ -45,7 +51,20 @@ int atomic_file_commit(atomic_file *a, char *err, size_t errlen);
 void atomic_file_abort(atomic_file *a);
 
 /* Copies the bytes of the regular file src to path through an atomic_file, with src's permission
- * bits instead of the umask's (what merging run folders needs). */
+ * bits instead of the umask's (what merging run folders needs). src is opened without following
+ * a symbolic link and without blocking: a link, a FIFO or a device is refused. */
 int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen);
+
+/* Removes from folder dir the temporary files of atomic_file_open whose writer is gone: the host
+ * in the name is this one and its pid is no longer a live process here (or is a zombie). A
+ * temporary file of another host, of a live process, or of another shape is left alone, as is
+ * every file that is not a temporary file. *removed (may be NULL) counts the files removed.
+ * A missing folder has nothing to remove. Returns 0, or -1 when the folder cannot be read. */
+int atomic_file_remove_stale(const char *dir, int *removed, char *err, size_t errlen);
+
+/* Whether process pid of this host has ended: no such process, or a zombie (a child that was
+ * killed waits as one until it is reaped, which in a container may be never). A pid that exists
+ * under another user is alive. */
+int file_process_gone(long pid);
 
 #endif

@@ -363,8 +363,10 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *sh
 
 /* ---- images ---- */
 
-static int read_image_array(const char *path, int unit_range, float **x, size_t *n, int *h, int *w,
-                            char *err, size_t errlen)
+/* Reads an (N, H, W, 3) array whose float values must be finite and within [lo, hi] (uint8 values
+ * become v / 255, always within [0, 1]). */
+static int read_image_array(const char *path, double lo, double hi, float **x, size_t *n, int *h,
+                            int *w, char *err, size_t errlen)
 {
     npy_array a;
     *x = NULL;
@@ -397,9 +399,11 @@ static int read_image_array(const char *path, int unit_range, float **x, size_t 
         values = a.data;
         for (size_t i = 0; i < count; i++) {
             float v = values[i];
-            if (!isfinite(v) || (unit_range && !(v >= 0.0f && v <= 1.0f))) {
+            if (!isfinite(v) || !(v >= lo && v <= hi)) {
+                char range[64];
+                snprintf(range, sizeof range, "outside [%g, %g]", lo, hi);
                 snprintf(err, errlen, "%s: value %g at index %zu is %s", path, (double)v, i,
-                         isfinite(v) ? "outside [0, 1]" : "not finite");
+                         isfinite(v) ? range : "not finite");
                 free(values);
                 return -1;
             }
@@ -414,10 +418,16 @@ static int read_image_array(const char *path, int unit_range, float **x, size_t 
 
 int npy_read_images(const char *path, float **x, size_t *n, int *h, int *w, char *err, size_t errlen)
 {
-    return read_image_array(path, 1, x, n, h, w, err, errlen);
+    return read_image_array(path, 0.0, 1.0, x, n, h, w, err, errlen);
 }
 
 int npy_read_inputs(const char *path, float **x, size_t *n, int *h, int *w, char *err, size_t errlen)
 {
-    return read_image_array(path, 0, x, n, h, w, err, errlen);
+    return read_image_array(path, -HUGE_VAL, HUGE_VAL, x, n, h, w, err, errlen);
+}
+
+int npy_read_inputs_within(const char *path, double lo, double hi, float **x, size_t *n, int *h,
+                           int *w, char *err, size_t errlen)
+{
+    return read_image_array(path, lo, hi, x, n, h, w, err, errlen);
 }

@@ -38,6 +38,9 @@ int npy_read_images(const char *path, float **x, size_t *n, int *h, int *w, char
 /* The same for network inputs, whose float values need only be finite: unclipped noisy inputs
  * leave [0, 1]. */
 int npy_read_inputs(const char *path, float **x, size_t *n, int *h, int *w, char *err, size_t errlen);
+/* The same with float values also within [lo, hi] (a dataset's inputs: see dataset.h). */
+int npy_read_inputs_within(const char *path, double lo, double hi, float **x, size_t *n, int *h,
+                           int *w, char *err, size_t errlen);
 
 void npy_free(npy_array *a);
 

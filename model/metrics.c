@@ -1,190 +1,284 @@
-/* model/metrics.c: MSE, PSNR, SSIM and Laplacian errors in double, as scikit-image 0.19 and
- * OpenCV compute them (the reference values in tests/ come from those libraries). */
+/* model/metrics.c: the metric table (model/metrics.h) and the pass that computes its image
+ * metrics over a split. */
 #include "model/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/image_metrics.h"
 #include "model/loss.h"
 
-#define SSIM_K1 0.01
-#define SSIM_K2 0.03
+/* ---- splits ------------------------------------------------------------------------------- */
 
-static double metric_mse(const float *a, const float *b, size_t count)
+enum split_epochs { AFTER_EPOCH_0, EVERY_EPOCH, EPOCH_0_ONLY };
+
+static const struct {
+    const char *name, *title;
+    enum split_epochs epochs;
+    int input;                  /* the split of the degraded input it is compared with, or -1 */
+} split_table[METRIC_NSPLITS] = {
+    [METRIC_TRAIN] = {"train", "train", AFTER_EPOCH_0, -1},
+    [METRIC_VAL] = {"val", "validation", EVERY_EPOCH, METRIC_VAL_INPUT},
+    [METRIC_TEST] = {"test", "test", EVERY_EPOCH, METRIC_TEST_INPUT},
+    [METRIC_VAL_INPUT] = {"val_input", "validation input", EPOCH_0_ONLY, -1},
+    [METRIC_TEST_INPUT] = {"test_input", "test input", EPOCH_0_ONLY, -1},
+};
+
+const char *metric_split_name(enum metric_split split)
 {
+    return (unsigned)split < METRIC_NSPLITS ? split_table[split].name : "?";
+}
+
+const char *metric_split_title(enum metric_split split)
+{
+    return (unsigned)split < METRIC_NSPLITS ? split_table[split].title : "?";
+}
+
+int metric_split_find(const char *name)
+{
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        if (name && strcmp(name, split_table[s].name) == 0)
+            return s;
+    return -1;
+}
+
+int metric_split_at(enum metric_split split, int epoch)
+{
+    if ((unsigned)split >= METRIC_NSPLITS || epoch < 0)
+        return 0;
+    switch (split_table[split].epochs) {
+    case AFTER_EPOCH_0: return epoch > 0;
+    case EPOCH_0_ONLY: return epoch == 0;
+    default: return 1;
+    }
+}
+
+int metric_split_input(enum metric_split split)
+{
+    return (unsigned)split < METRIC_NSPLITS ? split_table[split].input : -1;
+}
+
+int metric_split_is_input(enum metric_split split)
+{
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        if (split_table[s].input == (int)split)
+            return 1;
+    return 0;
+}
+
+/* ---- image metrics: each image's parts, and how a split pools them --------------------------- */
+
+static void image_mse(const metric_image *im, double part[METRIC_PARTS])
+{
+    part[0] = im->mse;
+}
+
+/* 10·log10(1 / MSE) with the MSE floored at 8-bit quantisation noise: finite, at most
+ * 58.92 dB. */
+static double floored_psnr(double mse)
+{
+    return 10.0 * log10(1.0 / (mse > METRIC_MSE_FLOOR ? mse : METRIC_MSE_FLOOR));
+}
+
+static void image_psnr(const metric_image *im, double part[METRIC_PARTS])
+{
+    part[0] = floored_psnr(im->mse);
+}
+
+/* PSNR of the split's MSE: the image parts are their MSEs, whose mean (the images are the same
+ * size) is the MSE over every pixel of the split. */
+static double pool_psnr(const double mean[METRIC_PARTS])
+{
+    return floored_psnr(mean[0]);
+}
+
+static void image_ssim(const metric_image *im, double part[METRIC_PARTS])
+{
+    part[0] = metric_ssim(im->pred, im->target, im->h, im->w, SSIM_SKIMAGE);
+}
+
+static void image_lap4_mse(const metric_image *im, double part[METRIC_PARTS])
+{
+    part[0] = metric_lap_mse_of_error(im->error, im->h, im->w, LAP_K4, BORDER_REFLECT101);
+}
+
+static void image_lap8_mse(const metric_image *im, double part[METRIC_PARTS])
+{
+    part[0] = metric_lap_mse_of_error(im->error, im->h, im->w, LAP_K8, BORDER_REFLECT101);
+}
+
+/* The squared error of each channel's mean over the image, HW·mu_c^2 summed over c, and the
+ * whole squared error, both per value (divided by h·w·3) like the MSE. */
+static void image_dc_share(const metric_image *im, double part[METRIC_PARTS])
+{
+    const size_t hw = (size_t)im->h * im->w;
+    double dc = 0.0;
+    for (int c = 0; c < 3; c++) {
+        double mu = 0.0;
+        for (size_t p = 0; p < hw; p++)
+            mu += im->error[p * 3 + c];
+        mu /= (double)hw;
+        dc += (double)hw * mu * mu;
+    }
+    part[0] = hw ? dc / (double)(hw * 3) : 0.0;
+    part[1] = im->mse;
+}
+
+/* The share of the split's squared error that is per-image mean colour; 0 without any error. */
+static double pool_share(const double mean[METRIC_PARTS])
+{
+    return mean[1] > 0 ? mean[0] / mean[1] : 0.0;
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+#define TRAIN_ONLY METRIC_IN(METRIC_TRAIN)
+#define EVAL_SPLITS (METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST))
+#define IMAGE_SPLITS (EVAL_SPLITS | METRIC_IN(METRIC_VAL_INPUT) | METRIC_IN(METRIC_TEST_INPUT))
+#define HIGHER METRIC_HIGHER_IS_BETTER
+#define LOWER METRIC_LOWER_IS_BETTER
+
+/* Equivalence margin of the PSNR metrics: 0.2 dB, a 4.5 % change of MSE, about what separates
+ * results papers report as different, and well above the seed-to-seed spread of a converged
+ * run here (issue 12). */
+#define PSNR_DELTA_DB 0.2
+
+static const metric_def metric_table[METRIC_COUNT] = {
+    [METRIC_LOSS] = {"loss", TRAIN_ONLY, LOWER, "", "loss",
+                     "the training loss, pixel part + λ · Laplacian part, running mean over the "
+                     "epoch's steps", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},
+    [METRIC_LOSS_PIXEL] = {"loss_pixel", TRAIN_ONLY, LOWER, "", "loss, pixel part",
+                           "the pixel loss (loss.pixel: MSE, L1 or Charbonnier), running mean over "
+                           "the epoch's steps", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},
+    [METRIC_LOSS_LAP] = {"loss_lap", TRAIN_ONLY, LOWER, "", "loss, Laplacian part (unweighted)",
+                         "the Laplacian term before its weight λ, mean((K*ŷ - K*y)^2) with the "
+                         "run's kernel, border and normalisation, running mean over the epoch's "
+                         "steps; only when λ > 0", 0, METRIC_FROM_TRAINER, NULL, NULL, 1},
+    [METRIC_LR] = {"lr", TRAIN_ONLY, LOWER, "", "learning rate",
+                   "the learning rate of the epoch's last update", 0, METRIC_FROM_TRAINER, NULL,
+                   NULL, 0},
+    [METRIC_PSNR] = {"psnr", IMAGE_SPLITS, HIGHER, "dB", "PSNR",
+                     "mean over patches of 10·log10(1/max(MSE_p, (1/255)^2/12)), MSE_p over the "
+                     "patch's pixels and channels, data range 1: an exact patch counts 58.92 dB, "
+                     "never +inf", PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_psnr, NULL, 0},
+    [METRIC_PSNR_POOLED] = {"psnr_pooled", IMAGE_SPLITS, HIGHER, "dB", "pooled PSNR",
+                            "10·log10(1/max(MSE, (1/255)^2/12)) with MSE over every pixel and "
+                            "channel of the split, data range 1: the PSNR of the split as one "
+                            "image, as PyTorch code usually computes it; at most the mean of the "
+                            "patches' PSNRs",
+                            PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_mse, pool_psnr, 0},
+    [METRIC_SSIM] = {"ssim", IMAGE_SPLITS, HIGHER, "", "SSIM",
+                     "mean over patches of SSIM as scikit-image computes it by default (7x7 "
+                     "uniform window, sample covariance, valid windows), averaged over channels",
+                     0, METRIC_FROM_IMAGES, image_ssim, NULL, 0},
+    [METRIC_MSE] = {"mse", IMAGE_SPLITS, LOWER, "", "MSE",
+                    "mean of (prediction - target)^2 over every pixel and channel of the split",
+                    0, METRIC_FROM_IMAGES, image_mse, NULL, 0},
+    [METRIC_LAP4_MSE] = {"lap4_mse", IMAGE_SPLITS, LOWER, "", "Laplacian error (K4)",
+                         "mean of (K4 * (prediction - target))^2 over every pixel and channel, "
+                         "K4 the unnormalised 4-neighbour Laplacian, reflect101 borders", 0,
+                         METRIC_FROM_IMAGES, image_lap4_mse, NULL, 0},
+    [METRIC_LAP8_MSE] = {"lap8_mse", IMAGE_SPLITS, LOWER, "", "Laplacian error (K8)",
+                         "mean of (K8 * (prediction - target))^2 over every pixel and channel, "
+                         "K8 the unnormalised 8-neighbour Laplacian, reflect101 borders", 0,
+                         METRIC_FROM_IMAGES, image_lap8_mse, NULL, 0},
+    [METRIC_DC_SHARE] = {"dc_share", IMAGE_SPLITS, LOWER, "", "share of the error in the patch "
+                         "mean colour",
+                         "sum over patches p and channels c of HW·mu_pc^2 over the sum of e^2, "
+                         "with e = prediction - target and mu_pc the mean of e over patch p's HW "
+                         "pixels in channel c: the share of the squared error that is each patch's "
+                         "mean colour, which a Laplacian cannot see (0 without error)", 0,
+                         METRIC_FROM_IMAGES, image_dc_share, pool_share, 0},
+    [METRIC_SECONDS] = {"seconds", TRAIN_ONLY | EVAL_SPLITS, LOWER, "s", "seconds",
+                        "wall-clock seconds: train, the epoch's steps; val and test, predicting "
+                        "and scoring the split", 0, METRIC_FROM_TRAINER, NULL, NULL, 0},
+    [METRIC_SAMPLES_PER_S] = {"samples_per_s", TRAIN_ONLY, HIGHER, "1/s", "samples per second",
+                              "training patches per second over the epoch's steps", 0,
+                              METRIC_FROM_TRAINER, NULL, NULL, 0},
+};
+
+const metric_def *metric_def_of(enum metric_id id)
+{
+    return (unsigned)id < METRIC_COUNT ? &metric_table[id] : NULL;
+}
+
+int metric_find(const char *name)
+{
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (name && strcmp(name, metric_table[m].name) == 0)
+            return m;
+    return -1;
+}
+
+int metric_in_split(enum metric_id id, enum metric_split split)
+{
+    return (unsigned)id < METRIC_COUNT && (unsigned)split < METRIC_NSPLITS &&
+           (metric_table[id].splits & METRIC_IN(split)) != 0;
+}
+
+int metric_better(enum metric_id id, double a, double b)
+{
+    return metric_table[id].direction == METRIC_HIGHER_IS_BETTER ? a > b : a < b;
+}
+
+/* ---- all image metrics over a split ------------------------------------------------------- */
+
+/* One image's parts of every image metric into parts[METRIC_COUNT][METRIC_PARTS]; error has room
+ * for h * w * 3 doubles. */
+static void image_parts(const float *pred, const float *target, int h, int w, double *error,
+                        double *parts)
+{
+    const size_t count = (size_t)h * w * 3;
     double sum = 0.0;
     for (size_t i = 0; i < count; i++) {
-        const double d = (double)a[i] - (double)b[i];
-        sum += d * d;
+        error[i] = (double)pred[i] - (double)target[i];
+        sum += error[i] * error[i];
     }
-    return count ? sum / (double)count : 0.0;
+    const metric_image im = {pred, target, error, count ? sum / (double)count : 0.0, h, w};
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_table[m].source == METRIC_FROM_IMAGES)
+            metric_table[m].image(&im, parts + (size_t)m * METRIC_PARTS);
 }
-
-/* Data range 1; an exact match gives +inf, as skimage's peak_signal_noise_ratio does. */
-double metric_psnr(const float *a, const float *b, int h, int w)
-{
-    const double mse = metric_mse(a, b, (size_t)h * w * 3);
-    return 10.0 * log10(1.0 / mse);
-}
-
-/* ---- SSIM ------------------------------------------------------------------------------------ */
-
-typedef struct ssim_window {
-    int size;           /* odd */
-    double weights[11]; /* separable 1-D weights, summing to 1 */
-    double cov_norm;    /* sample (N/(N-1)) or population (1) covariance */
-} ssim_window;
-
-/* skimage: uniform 7x7 with use_sample_covariance=True; or gaussian_weights=True, sigma 1.5,
- * truncate 3.5 (radius int(3.5*1.5 + 0.5) = 5, an 11x11 window, as scipy's gaussian_filter
- * builds it) with use_sample_covariance=False. */
-static void ssim_window_of(enum ssim_variant v, ssim_window *win)
-{
-    if (v == SSIM_WANG2004) {
-        const double sigma = 1.5;
-        const int r = (int)(3.5 * sigma + 0.5);
-        double sum = 0.0;
-        win->size = 2 * r + 1;
-        for (int i = -r; i <= r; i++) {
-            win->weights[i + r] = exp(-0.5 * i * i / (sigma * sigma));
-            sum += win->weights[i + r];
-        }
-        for (int i = 0; i < win->size; i++)
-            win->weights[i] /= sum;
-        win->cov_norm = 1.0;
-    } else {
-        win->size = 7;
-        for (int i = 0; i < 7; i++)
-            win->weights[i] = 1.0 / 7.0;
-        win->cov_norm = 49.0 / 48.0;
-    }
-}
-
-/* Weighted means of the five SSIM moments over every window that lies inside the image
- * ("valid windows": skimage crops (size-1)/2 pixels from each side of its filtered maps).
- * Separable: rows first into tmp, then columns. */
-static double ssim_channel(const double *x, const double *y, int h, int w, const ssim_window *win,
-                           double *tmp)
-{
-    const int k = win->size, oh = h - k + 1, ow = w - k + 1;
-    if (oh <= 0 || ow <= 0)
-        return NAN;
-    double *row = tmp;  /* 5 maps of h x ow */
-    for (int i = 0; i < h; i++)
-        for (int j = 0; j < ow; j++) {
-            double s[5] = { 0, 0, 0, 0, 0 };
-            for (int t = 0; t < k; t++) {
-                const double a = x[(size_t)i * w + j + t], b = y[(size_t)i * w + j + t];
-                const double wt = win->weights[t];
-                s[0] += wt * a;
-                s[1] += wt * b;
-                s[2] += wt * a * a;
-                s[3] += wt * b * b;
-                s[4] += wt * a * b;
-            }
-            for (int m = 0; m < 5; m++)
-                row[((size_t)m * h + i) * ow + j] = s[m];
-        }
-    const double c1 = SSIM_K1 * SSIM_K1, c2 = SSIM_K2 * SSIM_K2;
-    double total = 0.0;
-    for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++) {
-            double s[5] = { 0, 0, 0, 0, 0 };
-            for (int t = 0; t < k; t++)
-                for (int m = 0; m < 5; m++)
-                    s[m] += win->weights[t] * row[((size_t)m * h + i + t) * ow + j];
-            const double ux = s[0], uy = s[1];
-            const double vx = win->cov_norm * (s[2] - ux * ux);
-            const double vy = win->cov_norm * (s[3] - uy * uy);
-            const double vxy = win->cov_norm * (s[4] - ux * uy);
-            total += ((2 * ux * uy + c1) * (2 * vxy + c2)) /
-                     ((ux * ux + uy * uy + c1) * (vx + vy + c2));
-        }
-    return total / ((double)oh * ow);
-}
-
-/* Channel c of an HWC image as a double plane. */
-static void channel_plane(const float *img, int c, size_t hw, double *out)
-{
-    for (size_t p = 0; p < hw; p++)
-        out[p] = img[p * 3 + c];
-}
-
-double metric_ssim(const float *a, const float *b, int h, int w, enum ssim_variant v)
-{
-    const size_t hw = (size_t)h * w;
-    double *buf = malloc(sizeof(double) * hw * 7);
-    if (!buf)
-        return NAN;
-    ssim_window win;
-    ssim_window_of(v, &win);
-    double sum = 0.0;
-    for (int c = 0; c < 3; c++) {
-        channel_plane(a, c, hw, buf);
-        channel_plane(b, c, hw, buf + hw);
-        sum += ssim_channel(buf, buf + hw, h, w, &win, buf + 2 * hw);
-    }
-    free(buf);
-    return sum / 3.0;
-}
-
-/* ---- Laplacian error --------------------------------------------------------------------------- */
-
-double metric_lap_mse(const float *a, const float *b, int h, int w, enum lap_kernel kernel,
-                      enum lap_border border)
-{
-    const size_t hw = (size_t)h * w;
-    double *buf = malloc(sizeof(double) * hw * 2);
-    if (!buf)
-        return NAN;
-    double k[9];
-    lap_stencil(kernel, 0, k);
-    double sum = 0.0;
-    for (int c = 0; c < 3; c++) {
-        for (size_t p = 0; p < hw; p++)
-            buf[p] = (double)a[p * 3 + c] - (double)b[p * 3 + c];
-        stencil3x3_forward(k, border, buf, buf + hw, h, w);
-        for (size_t p = 0; p < hw; p++)
-            sum += buf[hw + p] * buf[hw + p];
-    }
-    free(buf);
-    return sum / (double)(hw * 3);
-}
-
-/* ---- all of them over a split ------------------------------------------------------------------ */
 
 void metrics_compute(const float *pred, const float *target, size_t n, int h, int w,
-                     eval_metrics *out)
+                     double values[METRIC_COUNT])
 {
-    const size_t img = (size_t)h * w * 3;
-    double *per = calloc(n ? n * 5 : 1, sizeof(double));
-    memset(out, 0, sizeof *out);
-    if (!per) {
-        out->mse = out->psnr = out->ssim = out->lap4_mse = out->lap8_mse = NAN;
-        return;
-    }
-    /* Per-image values first, summed in image order afterwards: the same result for any
+    const size_t img = (size_t)h * w * 3, stride = (size_t)METRIC_COUNT * METRIC_PARTS;
+    double *per = calloc(n ? n * stride : 1, sizeof(double));
+    int failed = per == NULL;
+    /* Per-image parts first, summed in image order afterwards: the same result for any
      * thread count. */
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < (long)n; i++) {
-        const float *a = pred + (size_t)i * img, *b = target + (size_t)i * img;
-        double *v = per + (size_t)i * 5;
-        v[0] = metric_mse(a, b, img);
-        v[1] = metric_psnr(a, b, h, w);
-        v[2] = metric_ssim(a, b, h, w, SSIM_SKIMAGE);
-        v[3] = metric_lap_mse(a, b, h, w, LAP_K4, BORDER_REFLECT101);
-        v[4] = metric_lap_mse(a, b, h, w, LAP_K8, BORDER_REFLECT101);
+    if (per) {
+#pragma omp parallel
+        {
+            double *error = malloc(sizeof(double) * (img ? img : 1));
+            if (!error) {
+#pragma omp atomic write
+                failed = 1;
+            }
+#pragma omp for schedule(static)
+            for (long i = 0; i < (long)n; i++)
+                if (error)
+                    image_parts(pred + (size_t)i * img, target + (size_t)i * img, h, w, error,
+                                per + (size_t)i * stride);
+            free(error);
+        }
     }
-    double s[5] = { 0, 0, 0, 0, 0 };
-    for (size_t i = 0; i < n; i++)
-        for (int m = 0; m < 5; m++)
-            s[m] += per[i * 5 + m];
+    double sum[METRIC_COUNT][METRIC_PARTS] = {{0}};
+    for (size_t i = 0; !failed && i < n; i++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            for (int k = 0; k < METRIC_PARTS; k++)
+                sum[m][k] += per[i * stride + (size_t)m * METRIC_PARTS + k];
     free(per);
     const double inv = n ? 1.0 / (double)n : NAN;
-    out->mse = s[0] * inv;
-    out->psnr = s[1] * inv;
-    out->ssim = s[2] * inv;
-    out->lap4_mse = s[3] * inv;
-    out->lap8_mse = s[4] * inv;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = &metric_table[m];
+        if (d->source != METRIC_FROM_IMAGES)
+            continue;
+        double mean[METRIC_PARTS];
+        for (int k = 0; k < METRIC_PARTS; k++)
+            mean[k] = failed ? NAN : sum[m][k] * inv;
+        values[m] = d->pool ? d->pool(mean) : mean[0];
+    }
 }

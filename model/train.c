@@ -293,17 +293,43 @@ static int train_epoch(trainer *t, int epoch, const train_hooks *hooks, step_mea
     return 0;
 }
 
-static void evaluate(trainer *t, const data_split *sp, float *pred, eval_metrics *m, double *secs)
+/* The split's image metrics and the seconds predicting and scoring it took. */
+static void evaluate(trainer *t, const data_split *sp, float *pred, double values[METRIC_COUNT])
 {
     const double t0 = now_seconds();
     unet_predict(t->net, sp->x, pred, sp->n);
-    metrics_compute(pred, sp->y, sp->n, sp->h, sp->w, m);
-    *secs = now_seconds() - t0;
+    metrics_compute(pred, sp->y, sp->n, sp->h, sp->w, values);
+    values[METRIC_SECONDS] = now_seconds() - t0;
 }
 
-static int metrics_finite(const eval_metrics *m)
+/* Predictions that are not finite show in the image metrics, which are finite otherwise (a PSNR
+ * is floored, model/metrics.h): an epoch with any of them not finite diverged. */
+static int metrics_finite(const double values[METRIC_COUNT])
 {
-    return isfinite(m->mse) && isfinite(m->ssim) && isfinite(m->lap4_mse) && isfinite(m->lap8_mse);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES && !isfinite(values[m]))
+            return 0;
+    return 1;
+}
+
+/* The degraded inputs against their targets, what doing nothing scores: once per run, with
+ * epoch 0. */
+static void score_inputs(const dataset *ds, epoch_result *r)
+{
+    metrics_compute(ds->val.x, ds->val.y, ds->val.n, ds->val.h, ds->val.w,
+                    r->values[METRIC_VAL_INPUT]);
+    metrics_compute(ds->test.x, ds->test.y, ds->test.n, ds->test.h, ds->test.w,
+                    r->values[METRIC_TEST_INPUT]);
+}
+
+/* A result whose every value is NaN until something is measured. */
+static void result_init(epoch_result *r, int epoch)
+{
+    memset(r, 0, sizeof *r);
+    r->epoch = epoch;
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            r->values[s][m] = NAN;
 }
 
 /* Evaluates val and test, hands the epoch to the callback. Returns 0, -1 (callback failed) or
@@ -311,16 +337,19 @@ static int metrics_finite(const eval_metrics *m)
 static int finish_epoch(trainer *t, epoch_result *r, const train_hooks *hooks, train_outcome *out,
                         char *err, size_t errlen)
 {
-    evaluate(t, &t->ds->val, t->val_pred, &r->val, &r->val_seconds);
-    evaluate(t, &t->ds->test, t->test_pred, &r->test, &r->test_seconds);
-    if (!metrics_finite(&r->val) || !metrics_finite(&r->test)) {
+    double *val = r->values[METRIC_VAL], *test = r->values[METRIC_TEST];
+    evaluate(t, &t->ds->val, t->val_pred, val);
+    evaluate(t, &t->ds->test, t->test_pred, test);
+    if (!metrics_finite(val) || !metrics_finite(test)) {
         snprintf(err, errlen, "the predictions are not finite after epoch %d", r->epoch);
         return 2;
     }
-    r->is_best = out->best_epoch < 0 || r->val.psnr > out->best_val_psnr;
+    const double selected = val[METRIC_SELECTION];
+    r->is_best = isfinite(selected) && (out->best_epoch < 0 ||
+                                        metric_better(METRIC_SELECTION, selected, out->best_value));
     if (r->is_best) {
         out->best_epoch = r->epoch;
-        out->best_val_psnr = r->val.psnr;
+        out->best_value = selected;
     }
     r->test_pred = t->test_pred;
     r->test_pred_n = t->ds->test.n < PREVIEW_COUNT ? t->ds->test.n : PREVIEW_COUNT;
@@ -338,7 +367,7 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
     out->status = TRAIN_FAILED;
     out->epochs_done = resume ? resume->epochs_done : -1;
     out->best_epoch = resume ? resume->best_epoch : -1;
-    out->best_val_psnr = resume ? resume->best_val_psnr : -INFINITY;
+    out->best_value = resume ? resume->best_value : NAN;
     if (ds->train.n == 0 || ds->val.n == 0 || ds->test.n == 0) {
         snprintf(err, errlen, "every split needs at least one patch");
         return -1;
@@ -361,8 +390,9 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
          * the seed, so drawing them again gives init.safetensors bit for bit. */
         unet_init(t->net, data_derive_seed(o->seed, 0, DATA_STREAM_INIT));
         if (done < 0) {
-            epoch_result r = { 0 };
-            r.epoch = 0;
+            epoch_result r;
+            result_init(&r, 0);
+            score_inputs(ds, &r);
             rc = finish_epoch(t, &r, hooks, out, err, errlen);
         }
     }
@@ -372,14 +402,15 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
         rc = train_epoch(t, e, hooks, &sm, err, errlen);
         if (rc != 0)
             break;
-        epoch_result r = { 0 };
-        r.epoch = e;
-        r.train_seconds = now_seconds() - t0;
-        r.samples_per_s = (double)ds->train.n / r.train_seconds;
-        r.loss = sm.loss;
-        r.loss_pixel = sm.pixel;
-        r.loss_lap = sm.lap;
-        r.lr = t->opt.lr;
+        epoch_result r;
+        result_init(&r, e);
+        double *train = r.values[METRIC_TRAIN];
+        train[METRIC_SECONDS] = now_seconds() - t0;
+        train[METRIC_SAMPLES_PER_S] = (double)ds->train.n / train[METRIC_SECONDS];
+        train[METRIC_LOSS] = sm.loss;
+        train[METRIC_LOSS_PIXEL] = sm.pixel;
+        train[METRIC_LOSS_LAP] = sm.lap;
+        train[METRIC_LR] = t->opt.lr;
         if (hooks->stop && *hooks->stop) {
             rc = 1;
             break;

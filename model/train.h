@@ -42,12 +42,14 @@ typedef struct run_options {
 
 typedef struct epoch_result {
     int epoch;                          /* 0 = initial weights (no train metrics) */
-    /* train: running means over the epoch's steps; loss_lap only when λ > 0 */
-    double loss, loss_pixel, loss_lap, train_seconds, samples_per_s;
-    double lr;                          /* the rate the epoch's last update used */
-    eval_metrics val, test;
-    double val_seconds, test_seconds;
-    int is_best;                        /* best val PSNR so far (ties keep the earlier epoch) */
+    /* values[split][metric] of model/metrics.h's table: train, the trainer's measurements (the
+     * losses are running means over the epoch's steps); val and test, every image metric and
+     * the seconds evaluation took; val_input and test_input (epoch 0 of a new run only), the
+     * image metrics of the degraded inputs. NaN where the table has no such metric or nothing
+     * was measured (train at epoch 0, the inputs after it). */
+    double values[METRIC_NSPLITS][METRIC_COUNT];
+    int is_best;                        /* best validation METRIC_SELECTION so far (ties keep the
+                                         * earlier epoch) */
     /* the first min(PREVIEW_COUNT, test n) test predictions, NHWC, valid during the callback */
     const float *test_pred;
     size_t test_pred_n;
@@ -74,7 +76,8 @@ typedef struct train_resume {
                                      * 0: epoch 0 was logged, train from epoch 1 */
     const char *weights_path;       /* last.safetensors of epoch epochs_done */
     const char *optim_path;         /* last.optim.safetensors of epoch epochs_done */
-    double best_val_psnr;           /* best so far and its epoch, from the store */
+    double best_value;              /* the best validation METRIC_SELECTION so far and its epoch,
+                                     * from the store */
     int best_epoch;
 } train_resume;
 
@@ -84,7 +87,7 @@ typedef struct train_outcome {
     enum train_status status;
     int epochs_done;        /* the last epoch handed to on_epoch */
     int best_epoch;
-    double best_val_psnr;
+    double best_value;      /* its validation METRIC_SELECTION */
     size_t param_count;
 } train_outcome;
 

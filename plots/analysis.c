@@ -7,62 +7,88 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plots/label.h"
 #include "store/read.h"
 
 /* ---- series ---------------------------------------------------------------------------- */
 
-typedef struct series_info {
-    const char *name, *title, *unit;
-    enum stats_direction direction;
-} series_info;
-
-static const series_info series_table[AS_COUNT] = {
-    [AS_TEST_PSNR] = { "test.psnr", "test PSNR", "dB", STATS_HIGHER_IS_BETTER },
-    [AS_TEST_SSIM] = { "test.ssim", "test SSIM", "", STATS_HIGHER_IS_BETTER },
-    [AS_TEST_MSE] = { "test.mse", "test MSE", "", STATS_LOWER_IS_BETTER },
-    [AS_TEST_LAP4] = { "test.lap4_mse", "test Laplacian error (K4)", "", STATS_LOWER_IS_BETTER },
-    [AS_TEST_LAP8] = { "test.lap8_mse", "test Laplacian error (K8)", "", STATS_LOWER_IS_BETTER },
-    [AS_VAL_PSNR] = { "val.psnr", "validation PSNR", "dB", STATS_HIGHER_IS_BETTER },
-    [AS_VAL_SSIM] = { "val.ssim", "validation SSIM", "", STATS_HIGHER_IS_BETTER },
-    [AS_VAL_MSE] = { "val.mse", "validation MSE", "", STATS_LOWER_IS_BETTER },
-    [AS_VAL_LAP4] = { "val.lap4_mse", "validation Laplacian error (K4)", "",
-                      STATS_LOWER_IS_BETTER },
-    [AS_VAL_LAP8] = { "val.lap8_mse", "validation Laplacian error (K8)", "",
-                      STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS] = { "train.loss", "train loss", "", STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS_PIXEL] = { "train.loss_pixel", "train loss, pixel part", "",
-                              STATS_LOWER_IS_BETTER },
-    [AS_TRAIN_LOSS_LAP] = { "train.loss_lap", "train loss, Laplacian part (unweighted)", "",
-                            STATS_LOWER_IS_BETTER },
-};
-
-const char *analysis_series_name(int series)
+static int series_valid(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].name : "?";
+    return series >= 0 && series < ANALYSIS_NSERIES &&
+           metric_in_split(analysis_series_metric(series), analysis_series_split(series));
 }
 
-const char *analysis_series_title(int series)
+enum metric_split analysis_series_split(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].title : "?";
+    return (enum metric_split)(series / METRIC_COUNT);
+}
+
+enum metric_id analysis_series_metric(int series)
+{
+    return (enum metric_id)(series % METRIC_COUNT);
+}
+
+int analysis_series_compared(int series)
+{
+    if (!series_valid(series))
+        return 0;
+    const enum metric_split split = analysis_series_split(series);
+    return (split == METRIC_VAL || split == METRIC_TEST) &&
+           metric_def_of(analysis_series_metric(series))->source == METRIC_FROM_IMAGES;
+}
+
+analysis_text analysis_series_name(int series)
+{
+    analysis_text t = { "?" };
+    if (series_valid(series))
+        snprintf(t.text, sizeof t.text, "%s.%s", metric_split_name(analysis_series_split(series)),
+                 metric_def_of(analysis_series_metric(series))->name);
+    return t;
+}
+
+analysis_text analysis_series_title(int series)
+{
+    analysis_text t = { "?" };
+    if (series_valid(series))
+        snprintf(t.text, sizeof t.text, "%s %s",
+                 metric_split_title(analysis_series_split(series)),
+                 metric_def_of(analysis_series_metric(series))->title);
+    return t;
 }
 
 const char *analysis_series_unit(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].unit : "";
+    return series_valid(series) ? metric_def_of(analysis_series_metric(series))->unit : "";
 }
 
 int analysis_series_find(const char *name)
 {
-    for (int i = 0; i < AS_COUNT; i++)
-        if (strcmp(series_table[i].name, name) == 0)
-            return i;
-    return -1;
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return -1;
+    char split[32];
+    snprintf(split, sizeof split, "%.*s", (int)(dot - name), name);
+    const int s = metric_split_find(split), m = metric_find(dot + 1);
+    const int series = s < 0 || m < 0 ? -1 : ANALYSIS_SERIES(s, m);
+    return series_valid(series) ? series : -1;
+}
+
+int analysis_input_series(int series)
+{
+    if (!series_valid(series))
+        return -1;
+    const int input = metric_split_input(analysis_series_split(series));
+    const int in = input < 0 ? -1 : ANALYSIS_SERIES(input, analysis_series_metric(series));
+    return series_valid(in) ? in : -1;
 }
 
 enum stats_direction analysis_series_direction(int series)
 {
-    return series >= 0 && series < AS_COUNT ? series_table[series].direction
-                                            : STATS_LOWER_IS_BETTER;
+    return series_valid(series) &&
+                   metric_def_of(analysis_series_metric(series))->direction ==
+                       METRIC_HIGHER_IS_BETTER
+               ? STATS_HIGHER_IS_BETTER
+               : STATS_LOWER_IS_BETTER;
 }
 
 const char *analysis_at_name(enum analysis_at at)
@@ -70,16 +96,21 @@ const char *analysis_at_name(enum analysis_at at)
     return at == ANALYSIS_BEST ? "best" : "last";
 }
 
-const char *analysis_at_title(enum analysis_at at)
+analysis_text analysis_at_title(enum analysis_at at)
 {
-    return at == ANALYSIS_BEST ? "the best epoch by validation PSNR" : "the last epoch";
+    analysis_text t = { "the last epoch" };
+    if (at == ANALYSIS_BEST)
+        snprintf(t.text, sizeof t.text, "the best epoch by %.100s",
+                 analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, METRIC_SELECTION)).text);
+    return t;
 }
 
 /* ---- runs ------------------------------------------------------------------------------ */
 
 double analysis_run_value(const analysis_run *r, int series, int epoch)
 {
-    if (series < 0 || series >= AS_COUNT || epoch < 0 || epoch >= r->nepochs || !r->values)
+    if (series < 0 || series >= ANALYSIS_NSERIES || epoch < 0 || epoch >= r->nepochs ||
+        !r->values)
         return NAN;
     return r->values[(size_t)series * r->nepochs + epoch];
 }
@@ -88,7 +119,18 @@ double analysis_run_final(const analysis_run *r, int series, enum analysis_at at
 {
     if (r->status != STORE_FINISHED)
         return NAN;
+    if (metric_split_is_input(analysis_series_split(series)))
+        return analysis_run_value(r, series, 0);
     return analysis_run_value(r, series, at == ANALYSIS_BEST ? r->best_epoch : r->epochs_done);
+}
+
+/* Whether the finished run ends worse than its input on ANALYSIS_INPUT_METRIC of test. */
+static int ends_below_input(const analysis_run *r)
+{
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const double last = analysis_run_final(r, series, ANALYSIS_LAST);
+    const double input = analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST);
+    return isfinite(last) && isfinite(input) && metric_better(ANALYSIS_INPUT_METRIC, input, last);
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -104,7 +146,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Appends printf output to a bounded buffer, keeping it terminated (a long error text is cut,
  * never overflows). */
-static void append(char *out, size_t outlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void append(char *out, size_t outlen,
+                                                        const char *fmt, ...)
 {
     size_t used = strnlen(out, outlen);
     if (used + 1 >= outlen)
@@ -113,18 +156,6 @@ static void append(char *out, size_t outlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(out + used, outlen - used, fmt, ap);
     va_end(ap);
-}
-
-/* A parameter value for people: numbers as their shortest faithful form ("0.1", not
- * "0.10000000000000001"), anything else as it is. */
-static void pretty_value(const char *value, char *out, size_t outlen)
-{
-    char *end;
-    double v = strtod(value, &end);
-    if (*value && *end == '\0' && isfinite(v))
-        snprintf(out, outlen, "%.15g", v);
-    else
-        snprintf(out, outlen, "%s", value);
 }
 
 /* ---- loading --------------------------------------------------------------------------- */
@@ -155,17 +186,37 @@ static int load_sweep(store *s, analysis *a, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether a finished run had stopped learning (analysis.h, analysis_run): the gain of its
+ * validation primary metric over the last quarter of its epochs. */
+static void judge_convergence(analysis_run *r)
+{
+    r->last_quarter_gain = NAN;
+    r->quarter_epochs = 0;
+    r->converged = -1;
+    if (r->status != STORE_FINISHED || r->epochs_done < 1)
+        return;
+    const int last = r->epochs_done, q = (last + 3) / 4;
+    const int series = ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC);
+    const double gain = analysis_run_value(r, series, last) -
+                        analysis_run_value(r, series, last - q);
+    if (!isfinite(gain))
+        return;
+    r->last_quarter_gain = gain;
+    r->quarter_epochs = q;
+    r->converged = gain <= ANALYSIS_CONVERGED_GAIN;
+}
+
 /* The metric rows of one run into its series; the best epoch from them. */
 static int load_metrics(store *s, analysis_run *r, char *err, size_t errlen)
 {
     r->nepochs = (r->epochs > r->epochs_done ? r->epochs : r->epochs_done) + 1;
     if (r->nepochs < 1)
         r->nepochs = 1;
-    r->values = malloc(sizeof(double) * AS_COUNT * r->nepochs);
+    r->values = malloc(sizeof(double) * ANALYSIS_NSERIES * r->nepochs);
     if (!r->values)
         return fail(err, errlen, "out of memory reading the metrics of run %lld",
                     (long long)r->id);
-    for (size_t i = 0; i < (size_t)AS_COUNT * r->nepochs; i++)
+    for (size_t i = 0; i < (size_t)ANALYSIS_NSERIES * r->nepochs; i++)
         r->values[i] = NAN;
     store_metric_value *m;
     size_t n;
@@ -176,19 +227,20 @@ static int load_metrics(store *s, analysis_run *r, char *err, size_t errlen)
         snprintf(name, sizeof name, "%s.%s", m[i].split, m[i].name);
         int series = analysis_series_find(name);
         if (series < 0 || m[i].epoch < 0 || m[i].epoch >= r->nepochs)
-            continue;   /* seconds, samples_per_s */
+            continue;   /* a metric this binary does not know */
         r->values[(size_t)series * r->nepochs + m[i].epoch] = m[i].value;
     }
     store_metric_values_free(m, n);
     r->best_epoch = -1;
-    double best = -INFINITY;
+    double best = NAN;
     for (int e = 0; e < r->nepochs; e++) {
-        double v = analysis_run_value(r, AS_VAL_PSNR, e);
-        if (isfinite(v) && v > best) {
+        double v = analysis_run_value(r, ANALYSIS_SERIES(METRIC_VAL, METRIC_SELECTION), e);
+        if (isfinite(v) && (r->best_epoch < 0 || metric_better(METRIC_SELECTION, v, best))) {
             best = v;
             r->best_epoch = e;
         }
     }
+    judge_convergence(r);
     return 0;
 }
 
@@ -253,7 +305,10 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     k->kernel = param_value(k, "loss.kernel");
     k->border = param_value(k, "loss.border");
     k->kernel_norm = param_value(k, "loss.kernel_norm");
-    return load_metrics(s, r, err, errlen);
+    if (load_metrics(s, r, err, errlen) != 0)
+        return -1;
+    r->below_input = ends_below_input(r);
+    return 0;
 }
 
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
@@ -275,6 +330,7 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
         keys[i].run = i;
         a->nruns++;
         rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
+        a->nbelow_input += rc == 0 && a->runs[i].below_input;
     }
     store_run_records_free(recs, n);
     return rc;
@@ -299,85 +355,32 @@ static int baseline_may_differ(const char *key)
     return strncmp(key, "sweep.", 6) == 0;
 }
 
-#define MAX_AXES 64
-
-/* The comma-separated axes as positions into `axes` (not copied), at most MAX_AXES. */
-static size_t split_axes(const char *axes, const char *start[MAX_AXES], size_t len[MAX_AXES])
-{
-    size_t n = 0;
-    for (const char *p = axes ? axes : ""; *p && n < MAX_AXES;) {
-        const char *comma = strchr(p, ',');
-        start[n] = p;
-        len[n] = comma ? (size_t)(comma - p) : strlen(p);
-        p += len[n] + (comma ? 1 : 0);
-        n += len[n] > 0;
-    }
-    return n;
-}
-
-/* A configuration's params (those of its first run): its baseline key, and its labels from the
- * sweep's axes, in the order the sweep lists them (λ first in any case). */
+/* A configuration's params (those of its first run): its baseline key, its effective weight, and
+ * its labels (plots/label.h). */
 static int describe_config(const analysis *a, const run_key *first, analysis_config *c,
                            config_scratch *cs, char *err, size_t errlen)
 {
-    const char *axis[MAX_AXES];
-    size_t axis_len[MAX_AXES];
-    size_t naxes = split_axes(a->axes, axis, axis_len);
-    char *value_of[MAX_AXES] = { 0 };
-    char *key_text = NULL, *label = NULL, *setting = NULL, *panel = NULL;
-    size_t key_len = 0, label_len = 0, setting_len = 0, panel_len = 0;
+    char *key_text = NULL;
+    size_t key_len = 0;
     FILE *kf = open_memstream(&key_text, &key_len);
     int ok = kf != NULL;
     for (size_t p = 0; ok && p < first->nparams; p++) {
         const char *key = first->params[p].key, *value = first->params[p].value;
         if (!baseline_may_differ(key))
             fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
-        for (size_t i = 0; i < naxes && value; i++) {
-            if (strlen(key) == axis_len[i] && strncmp(key, axis[i], axis_len[i]) == 0 &&
-                strcmp(key, "loss.laplacian_weight") != 0) {
-                char pretty[256];
-                pretty_value(value, pretty, sizeof pretty);
-                ok &= (value_of[i] = strdup(pretty)) != NULL;
-            }
-        }
     }
     ok = ok && !ferror(kf);
     ok &= !kf || fclose(kf) == 0;
     cs->baseline_key = key_text;
 
-    FILE *lf = open_memstream(&label, &label_len);
-    FILE *sf = open_memstream(&setting, &setting_len);
-    FILE *pf = open_memstream(&panel, &panel_len);
-    ok = ok && lf && sf && pf;
-    if (ok) {
-        fprintf(lf, "λ = %g", c->lambda);
-        fprintf(sf, "λ = %g", c->lambda);
-        if (c->kernel)
-            fprintf(sf, " with kernel %s", c->kernel);
-        const char *setting_sep = c->kernel ? ", " : " with ", *panel_sep = "";
-        for (size_t i = 0; i < naxes; i++) {
-            if (!value_of[i])
-                continue;
-            const char *dot = memchr(axis[i], '.', axis_len[i]);
-            int skip = dot ? (int)(dot + 1 - axis[i]) : 0;
-            int n = (int)axis_len[i] - skip;
-            fprintf(lf, ", %.*s = %s", n, axis[i] + skip, value_of[i]);
-            fprintf(pf, "%s%.*s = %s", panel_sep, n, axis[i] + skip, value_of[i]);
-            panel_sep = ", ";
-            if (strncmp(axis[i], "loss.kernel", axis_len[i]) != 0 || axis_len[i] != 11) {
-                fprintf(sf, "%s%.*s = %s", setting_sep, n, axis[i] + skip, value_of[i]);
-                setting_sep = ", ";
-            }
-        }
-        ok = !ferror(lf) && !ferror(sf) && !ferror(pf);
-    }
-    ok &= (!lf || fclose(lf) == 0) & (!sf || fclose(sf) == 0) & (!pf || fclose(pf) == 0);
-    for (size_t i = 0; i < naxes; i++)
-        free(value_of[i]);
-    c->label = label;
-    c->setting = setting;
-    c->panel_label = panel;
-    if (!ok || !key_text || !label || !setting || !panel)
+    c->gain = c->is_baseline ? NAN : label_lap_gain(c->kernel, c->kernel_norm);
+    c->effective_weight = label_effective_weight(c->lambda, c->kernel, c->kernel_norm);
+    char label[1024], panel[1024];
+    label_of_params(a->axes, first->params, first->nparams, label, sizeof label, panel,
+                    sizeof panel);
+    c->label = strdup(label);
+    c->panel_label = strdup(panel);
+    if (!ok || !key_text || !c->label || !c->panel_label)
         return fail(err, errlen, "out of memory describing the configurations");
     return 0;
 }
@@ -465,9 +468,11 @@ static int build_configs(analysis *a, run_key *keys, char *err, size_t errlen)
                 c->runs[j] = c->runs[j - 1];
                 c->runs[j - 1] = t;
             }
+        c->converged = 1;
         for (size_t i = 0; i < c->nruns; i++) {
             a->runs[c->runs[i]].config = ci;
             c->nfinished += a->runs[c->runs[i]].status == STORE_FINISHED;
+            c->converged &= a->runs[c->runs[i]].converged != 0;
         }
         c->baseline = -1;
         for (size_t b = 0; b < a->nconfigs && c->baseline < 0; b++)
@@ -609,38 +614,140 @@ static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at,
     return 0;
 }
 
+/* ---- decisions ------------------------------------------------------------------------- */
+
+/* The minimum detectable effect of n pairs with paired sd `sd`. Its d_z depends on n alone and
+ * costs a root-finding over the noncentral t, so it is found once per n (dz_by_n[n], NaN until
+ * then) and scaled by each configuration's sd. */
+static int detectable(const analysis *a, double *dz_by_n, size_t n, double sd,
+                      stats_detectable *out, char *err, size_t errlen)
+{
+    if (isnan(dz_by_n[n])) {
+        stats_detectable unit;
+        if (stats_min_detectable_effect(n, 1.0, a->alpha, STATS_POWER_DEFAULT, &unit, err,
+                                        errlen) != 0)
+            return -1;
+        dz_by_n[n] = unit.effect_size;
+    }
+    *out = (stats_detectable){ .n = n, .effect_size = dz_by_n[n],
+                               .effect = isfinite(sd) && sd > 0 ? dz_by_n[n] * sd : NAN,
+                               .power = STATS_POWER_DEFAULT, .alpha = a->alpha };
+    return 0;
+}
+
+/* The decision on one configuration's series at an epoch choice (analysis.h, analysis_stat), from
+ * its paired test, Holm's p and the series' margin. */
+static int decide(analysis *a, size_t ci, int series, enum analysis_at at, double *dz_by_n,
+                  char *err, size_t errlen)
+{
+    analysis_config *c = &a->configs[ci];
+    analysis_stat *st = &c->stat[at][series];
+    const double margin = a->margin[analysis_series_metric(series)];
+    st->margin = margin;
+    st->tost = (stats_tost){ .delta = margin, .t_lower = NAN, .t_upper = NAN, .p_lower = NAN,
+                             .p_upper = NAN, .p = NAN, .ci_low = NAN, .ci_high = NAN,
+                             .level = 1 - 2 * a->alpha };
+    st->mde = (stats_detectable){ .effect_size = NAN, .effect = NAN,
+                                  .power = STATS_POWER_DEFAULT, .alpha = a->alpha };
+    st->seeds = (stats_seeds){ .status = STATS_SEEDS_NO_SD, .seeds = NAN, .power = NAN,
+                               .cap = STATS_SEEDS_CAP };
+    st->decision = (stats_decision){ .verdict = STATS_NO_TEST, .seeds_to_decide = NAN,
+                                     .rule = "not compared" };
+    st->verdict = STATS_NO_TEST;
+    if (c->is_baseline || c->baseline < 0 || st->npairs == 0)
+        return 0;
+    const stats_paired *pd = &st->paired;
+    if (pd->has_test) {
+        if (detectable(a, dz_by_n, st->npairs, pd->diff.sd, &st->mde, err, errlen) != 0)
+            return -1;
+        if (margin > 0 &&
+            (stats_tost_paired(&pd->diff, margin, a->alpha, &st->tost, err, errlen) != 0 ||
+             stats_seeds_needed(margin, pd->diff.sd, a->alpha, STATS_POWER_DEFAULT,
+                                STATS_SEEDS_CAP, &st->seeds, err, errlen) != 0))
+            return -1;
+    }
+    const stats_evidence e = {
+        .mean_diff = pd->diff.mean, .p_difference = st->p_holm,
+        .p_equivalence = st->tost.has_test ? st->tost.p : NAN, .alpha = a->alpha,
+        .direction = analysis_series_direction(series),
+        .converged = c->converged && a->configs[c->baseline].converged, .seeds = st->seeds,
+    };
+    st->decision = stats_decide(&e);
+    st->verdict = st->decision.verdict;
+    return 0;
+}
+
+/* A d_z cache for decide: one slot per possible number of pairs, NaN. */
+static double *new_dz_cache(const analysis *a)
+{
+    double *dz = malloc((a->nruns + 1) * sizeof *dz);
+    for (size_t i = 0; dz && i <= a->nruns; i++)
+        dz[i] = NAN;
+    return dz;
+}
+
+int analysis_set_margins(analysis *a, const double margin[METRIC_COUNT], const int *from_ini,
+                         char *err, size_t errlen)
+{
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (!(isfinite(margin[m]) && margin[m] >= 0))
+            return fail(err, errlen, "the equivalence margin of %s must be a number >= 0, not %g",
+                        metric_def_of((enum metric_id)m)->name, margin[m]);
+    double *dz = new_dz_cache(a);
+    if (!dz)
+        return fail(err, errlen, "out of memory");
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        a->margin[m] = margin[m];
+        a->margin_from_ini[m] = from_ini ? from_ini[m] != 0 : 0;
+    }
+    int rc = 0;
+    for (int at = 0; rc == 0 && at < ANALYSIS_NAT; at++)
+        for (int m = 0; rc == 0 && m < ANALYSIS_NSERIES; m++)
+            for (size_t ci = 0; rc == 0 && analysis_series_compared(m) && ci < a->nconfigs; ci++)
+                rc = decide(a, ci, m, (enum analysis_at)at, dz, err, errlen);
+    free(dz);
+    return rc;
+}
+
 static int compute_statistics(analysis *a, char *err, size_t errlen)
 {
     double *x = malloc(a->nruns * sizeof *x), *bx = malloc(a->nruns * sizeof *bx);
     double *p = malloc(a->nconfigs * sizeof *p);
+    double *dz = new_dz_cache(a);
     int rc = -1;
-    if (!x || !bx || !p) {
+    if (!x || !bx || !p || !dz) {
         fail(err, errlen, "out of memory computing the statistics");
         goto done;
     }
     for (int at = 0; at < ANALYSIS_NAT; at++) {
-        for (int m = 0; m < ANALYSIS_NCOMPARED; m++) {
+        for (int m = 0; m < ANALYSIS_NSERIES; m++) {
+            a->best[at][m] = -1;
+            if (!analysis_series_compared(m))
+                continue;
             char why[256];
             for (size_t ci = 0; ci < a->nconfigs; ci++) {
                 if (compute_stat(a, ci, m, (enum analysis_at)at, x, bx, why, sizeof why) != 0) {
                     fail(err, errlen, "%s, %s: %s", a->configs[ci].label,
-                         analysis_series_name(m), why);
+                         analysis_series_name(m).text, why);
                     goto done;
                 }
                 const analysis_stat *st = &a->configs[ci].stat[at][m];
                 p[ci] = st->npairs > 0 && st->paired.has_test ? st->paired.p : NAN;
             }
             if (stats_holm(p, a->nconfigs, p, &a->holm_family[at][m], why, sizeof why) != 0) {
-                fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m), why);
+                fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m).text,
+                     why);
                 goto done;
             }
             enum stats_direction dir = analysis_series_direction(m);
-            a->best[at][m] = -1;
             for (size_t ci = 0; ci < a->nconfigs; ci++) {
                 analysis_stat *st = &a->configs[ci].stat[at][m];
                 st->p_holm = p[ci];
-                if (st->npairs > 0)
-                    st->verdict = stats_classify(st->paired.diff.mean, p[ci], a->alpha, dir);
+                if (decide(a, ci, m, (enum analysis_at)at, dz, why, sizeof why) != 0) {
+                    fail(err, errlen, "%s, %s: %s", a->configs[ci].label,
+                         analysis_series_name(m).text, why);
+                    goto done;
+                }
                 if (st->n == 0)
                     continue;
                 long b = a->best[at][m];
@@ -656,6 +763,42 @@ done:
     free(x);
     free(bx);
     free(p);
+    free(dz);
+    return rc;
+}
+
+/* Each configuration's summary of the input series over its finished runs: the "do nothing"
+ * reference beside its statistics (no test: the input is the same for every seed). */
+static int compute_inputs(analysis *a, char *err, size_t errlen)
+{
+    double *x = malloc((a->nruns ? a->nruns : 1) * sizeof *x);
+    if (!x)
+        return fail(err, errlen, "out of memory computing the statistics");
+    int rc = 0;
+    for (size_t ci = 0; rc == 0 && ci < a->nconfigs; ci++) {
+        analysis_config *c = &a->configs[ci];
+        for (int m = 0; rc == 0 && m < ANALYSIS_NSERIES; m++) {
+            if (!series_valid(m) || !metric_split_is_input(analysis_series_split(m)))
+                continue;
+            size_t n = 0;
+            for (size_t i = 0; i < c->nruns; i++) {
+                const double v = analysis_run_final(&a->runs[c->runs[i]], m, ANALYSIS_LAST);
+                if (isfinite(v))
+                    x[n++] = v;
+            }
+            for (int at = 0; at < ANALYSIS_NAT; at++) {
+                analysis_stat *st = &c->stat[at][m];
+                st->n = n;
+                st->p_holm = NAN;
+                st->verdict = STATS_NO_TEST;
+                char why[256];
+                if (n > 0 && stats_summarize(x, n, a->alpha, &st->summary, why, sizeof why) != 0)
+                    rc = fail(err, errlen, "%s, %s: %s", c->label, analysis_series_name(m).text,
+                              why);
+            }
+        }
+    }
+    free(x);
     return rc;
 }
 
@@ -663,14 +806,17 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
                   size_t errlen)
 {
     *out = NULL;
-    if (!(alpha > 0 && alpha < 1))
-        return fail(err, errlen, "alpha must be in (0, 1), not %g", alpha);
+    /* Below 1/2: the equivalence test's interval is at 1 - 2 alpha. */
+    if (!(alpha > 0 && alpha < 0.5))
+        return fail(err, errlen, "alpha must be in (0, 0.5), not %g", alpha);
     analysis *a = calloc(1, sizeof *a);
     if (!a)
         return fail(err, errlen, "out of memory");
     a->sweep_id = sweep_id;
     a->alpha = alpha;
     a->git_dirty = -1;
+    for (int m = 0; m < METRIC_COUNT; m++)
+        a->margin[m] = metric_def_of((enum metric_id)m)->delta;
     a->db_path = strdup(store_path(s));
     if (!a->db_path) {
         analysis_free(a);
@@ -679,7 +825,8 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
     run_key *keys = NULL;
     int rc = load_sweep(s, a, err, errlen) == 0 && load_runs(s, a, &keys, err, errlen) == 0 &&
              build_configs(a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
-             compute_statistics(a, err, errlen) == 0 ? 0 : -1;
+             compute_statistics(a, err, errlen) == 0 && compute_inputs(a, err, errlen) == 0
+             ? 0 : -1;
     free_keys(keys, a->nruns);
     if (rc != 0) {
         analysis_free(a);
@@ -721,7 +868,6 @@ void analysis_free(analysis *a)
         free(c->border);
         free(c->kernel_norm);
         free(c->label);
-        free(c->setting);
         free(c->panel_label);
         free(c->runs);
     }
@@ -758,7 +904,7 @@ void analysis_seeds_note(const analysis *a, size_t config, int series, enum anal
         if (r->status == STORE_FINISHED) {
             if (!isfinite(analysis_run_final(r, series, at)))
                 append(out, outlen, "; seed %lld finished without a %s at %s", (long long)r->seed,
-                       analysis_series_name(series), analysis_at_title(at));
+                       analysis_series_name(series).text, analysis_at_title(at).text);
             continue;
         }
         append(out, outlen, "; seed %lld %s", (long long)r->seed, store_status_name(r->status));
@@ -781,6 +927,76 @@ int analysis_decimals(double scale, double fallback)
     else
         d = 2;
     return d < 2 ? 2 : d > 6 ? 6 : d;
+}
+
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs)
+{
+    const int in = analysis_input_series(series);
+    size_t n = 0;
+    for (size_t ci = 0; in >= 0 && ci < a->nconfigs; ci++) {
+        const analysis_stat *st = &a->configs[ci].stat[ANALYSIS_LAST][in];
+        int seen = st->n == 0;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = a->configs[configs[k]].stat[ANALYSIS_LAST][in].summary.mean ==
+                   st->summary.mean;
+        if (!seen)
+            configs[n++] = ci;
+    }
+    return n;
+}
+
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen)
+{
+    if (n == 1)
+        snprintf(out, outlen, "input (no network)");
+    else
+        snprintf(out, outlen, "input (no network), as %s", a->configs[config].label);
+}
+
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    snprintf(out, outlen, "run %lld (%s, seed %lld)", (long long)r->id,
+             a->configs[r->config].label, (long long)r->seed);
+}
+
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen)
+{
+    const analysis_run *r = &a->runs[run];
+    const int series = ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC);
+    const char *unit = analysis_series_unit(series);
+    char label[1024];
+    analysis_run_label(a, run, label, sizeof label);
+    snprintf(out, outlen, "%s ends below its input: %s %.2f%s%s at the last epoch, the input's "
+             "%.2f%s%s", label, analysis_series_title(series).text,
+             analysis_run_final(r, series, ANALYSIS_LAST), *unit ? " " : "", unit,
+             analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST),
+             *unit ? " " : "", unit);
+}
+
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen)
+{
+    const analysis_text metric =
+        analysis_series_title(ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_INPUT_METRIC));
+    if (a->nbelow_input == 0) {
+        snprintf(out, outlen, "No run ends below its input (the degraded test images scored "
+                 "against their targets, %s at the last epoch).", metric.text);
+        return;
+    }
+    snprintf(out, outlen, "%zu run%s end%s below %s input (%s at the last epoch worse than the "
+             "degraded test images' own: the network made them worse than doing nothing): ",
+             a->nbelow_input, a->nbelow_input == 1 ? "" : "s", a->nbelow_input == 1 ? "s" : "",
+             a->nbelow_input == 1 ? "its" : "their", metric.text);
+    const char *sep = "";
+    for (size_t i = 0; i < a->nruns; i++) {
+        if (!a->runs[i].below_input)
+            continue;
+        char label[1024];
+        analysis_run_label(a, i, label, sizeof label);
+        append(out, outlen, "%s%s", sep, label);
+        sep = ", ";
+    }
+    append(out, outlen, ".");
 }
 
 void analysis_format_p(double p, char *out, size_t outlen)
@@ -808,6 +1024,41 @@ static void append_missing(const analysis *a, size_t config, int series, enum an
     append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
 }
 
+/* "validation pooled PSNR still rose by more than 0.05 dB over the last quarter of the epochs, 9 to 12
+ * (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB, seed 3 +0.08 dB)": the configuration and its
+ * baseline share train.epochs, so one span serves both. */
+static void append_not_converged(const analysis *a, size_t config, char *out, size_t outlen)
+{
+    const analysis_config *c = &a->configs[config];
+    const int series = ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC);
+    const char *unit = analysis_series_unit(series);
+    const char *space = *unit ? " " : "";
+    char limit[40];
+    format_shortest(ANALYSIS_CONVERGED_GAIN, limit, sizeof limit);
+    append(out, outlen, "%s still rose by more than %s%s%s over the last quarter of the epochs",
+           analysis_series_title(series).text, limit, space, unit);
+    const char *open = "";
+    for (int side = 0; side < 2; side++) {
+        const analysis_config *k = side == 0 ? c : &a->configs[c->baseline];
+        const char *sep = side == 0 ? "" : "; the baseline's ";
+        for (size_t i = 0; i < k->nruns; i++) {
+            const analysis_run *r = &a->runs[k->runs[i]];
+            if (r->converged != 0)
+                continue;
+            if (!*open) {
+                append(out, outlen, ", %d to %d (", r->epochs_done - r->quarter_epochs,
+                       r->epochs_done);
+                open = ")";
+                sep = side == 0 ? "" : "the baseline's ";
+            }
+            append(out, outlen, "%sseed %lld %+.2f%s%s", sep, (long long)r->seed,
+                   r->last_quarter_gain, space, unit);
+            sep = ", ";
+        }
+    }
+    append(out, outlen, "%s", open);
+}
+
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
                                char *out, size_t outlen)
 {
@@ -815,29 +1066,75 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
     const analysis_stat *st = &c->stat[at][series];
     const char *unit = analysis_series_unit(series);
     const char *space = *unit ? " " : "";
-    const char *metric = analysis_series_title(series);
+    const analysis_text title = analysis_series_title(series);
+    const char *metric = title.text;
+    if (outlen == 0)
+        return;
+    out[0] = '\0';
     if (c->is_baseline) {
-        snprintf(out, outlen, "%s is the baseline.", c->setting);
+        append(out, outlen, "%s is the baseline.", c->label);
     } else if (c->baseline < 0) {
-        snprintf(out, outlen, "%s has no λ = 0 configuration with the same other settings in this "
-                 "sweep, so it is not compared.", c->setting);
+        append(out, outlen, "%s has no λ = 0 configuration with the same other settings in "
+               "this sweep, so it is not compared.", c->label);
     } else if (st->npairs == 0) {
-        snprintf(out, outlen, "%s cannot be compared: no seed finished both here and in the "
-                 "baseline.", c->setting);
+        append(out, outlen, "%s cannot be compared: no seed finished both here and in the "
+               "baseline.", c->label);
     } else {
         const stats_paired *pd = &st->paired;
+        const stats_decision *dc = &st->decision;
         double half = pd->has_test ? (pd->diff.ci_high - pd->diff.ci_low) / 2 : NAN;
         int d = analysis_decimals(half, pd->diff.mean);
-        if (!pd->has_test) {
-            snprintf(out, outlen, "%s changes %s by %+.*f%s%s against the baseline from one seed "
-                     "pair: no interval and no test can be given with one seed.", c->setting,
-                     metric, d, pd->diff.mean, space, unit);
+        char margin[40], p[64];
+        format_shortest(st->margin, margin, sizeof margin);
+        analysis_format_p(st->p_holm, p, sizeof p);
+        append(out, outlen, "%s: ", c->label);
+        if (dc->verdict == STATS_NOT_CONVERGED) {
+            append(out, outlen, "not converged: ");
+            append_not_converged(a, config, out, outlen);
+            append(out, outlen, ", so the difference (%s %+.*f%s%s", metric, d, pd->diff.mean,
+                   space, unit);
+            if (pd->has_test)
+                append(out, outlen, ", 95 %% interval [%+.*f, %+.*f], %s after Holm", d,
+                       pd->diff.ci_low, d, pd->diff.ci_high, p);
+            append(out, outlen, ") measures the training budget as much as the loss: no verdict "
+                   "until the runs are trained longer.");
+        } else if (!pd->has_test) {
+            append(out, outlen, "%s %+.*f%s%s against the baseline from one seed pair: no "
+                   "interval and no test can be given with one seed.", metric, d, pd->diff.mean,
+                   space, unit);
         } else {
-            char p[64];
-            analysis_format_p(st->p_holm, p, sizeof p);
-            snprintf(out, outlen, "%s changes %s by %+.*f%s%s [%.*f, %.*f] against the baseline, "
-                     "%s after Holm: %s.", c->setting, metric, d, pd->diff.mean, space, unit, d,
-                     pd->diff.ci_low, d, pd->diff.ci_high, p, stats_verdict_name(st->verdict));
+            if (dc->verdict == STATS_EQUIVALENT)
+                append(out, outlen, "equivalent to the baseline within ±%s%s%s: %s %+.*f%s%s, "
+                       "90 %% interval [%+.*f, %+.*f]", margin, space, unit, metric, d,
+                       pd->diff.mean, space, unit, d, st->tost.ci_low, d, st->tost.ci_high);
+            else
+                append(out, outlen, "%s: %s %+.*f%s%s, 95 %% interval [%+.*f, %+.*f], %s after "
+                       "Holm", stats_verdict_name(dc->verdict), metric, d, pd->diff.mean, space,
+                       unit, d, pd->diff.ci_low, d, pd->diff.ci_high, p);
+            if (dc->verdict == STATS_UNDECIDED)
+                append(out, outlen, "; its 90 %% interval [%+.*f, %+.*f] is not within ±%s%s%s",
+                       d, st->tost.ci_low, d, st->tost.ci_high, margin, space, unit);
+            append(out, outlen, "; paired sd %.*f%s%s over %zu seeds; ", d, pd->diff.sd, space,
+                   unit, st->npairs);
+            if (isfinite(st->mde.effect))
+                append(out, outlen, "the smallest effect %zu seeds detect with %.0f %% power is "
+                       "%.*f%s%s", st->npairs, 100 * st->mde.power, d, st->mde.effect, space,
+                       unit);
+            else
+                append(out, outlen, "without spread between the seeds no smallest detectable "
+                       "effect can be given");
+            if (dc->verdict == STATS_UNDECIDED && isfinite(dc->seeds_to_decide))
+                append(out, outlen, "; about %.0f seeds would decide", dc->seeds_to_decide);
+            else if (dc->verdict == STATS_UNDECIDED && dc->seeds_over_cap)
+                append(out, outlen, "; more than %zu seeds would be needed to decide",
+                       st->seeds.cap);
+            append(out, outlen, ".");
+            if (dc->verdict == STATS_EQUIVALENT && dc->trivial_difference)
+                append(out, outlen, " The difference is real (%s after Holm) but smaller than "
+                       "the margin: a trivial effect.", p);
+            if (dc->verdict == STATS_INDISTINGUISHABLE)
+                append(out, outlen, " %s has no equivalence margin, so no equivalence is "
+                       "claimed either.", metric);
             if (pd->degenerate)
                 append(out, outlen, " Every seed pair gave the same difference, so the interval "
                        "has no width: a statement about these runs rather than strong evidence.");
@@ -846,4 +1143,30 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
     append_missing(a, config, series, at, "Counted", out, outlen);
     if (!c->is_baseline && c->baseline >= 0)
         append_missing(a, (size_t)c->baseline, series, at, "Baseline", out, outlen);
+}
+
+void analysis_verdict_cell(const analysis *a, size_t config, int series, enum analysis_at at,
+                           char *out, size_t outlen)
+{
+    const analysis_config *c = &a->configs[config];
+    const analysis_stat *st = &c->stat[at][series];
+    const stats_decision *dc = &st->decision;
+    char margin[40];
+    format_shortest(st->margin, margin, sizeof margin);
+    if (c->is_baseline)
+        snprintf(out, outlen, "baseline");
+    else if (c->baseline < 0)
+        snprintf(out, outlen, "no baseline");
+    else if (st->npairs == 0)
+        snprintf(out, outlen, "no pairs");
+    else if (dc->verdict == STATS_NO_TEST && st->npairs == 1)
+        snprintf(out, outlen, "no test (1 seed)");
+    else if (dc->verdict == STATS_EQUIVALENT)
+        snprintf(out, outlen, "equivalent (±%s)", margin);
+    else if (dc->verdict == STATS_UNDECIDED && isfinite(dc->seeds_to_decide))
+        snprintf(out, outlen, "undecided (~%.0f seeds)", dc->seeds_to_decide);
+    else if (dc->verdict == STATS_UNDECIDED && dc->seeds_over_cap)
+        snprintf(out, outlen, "undecided (>%zu seeds)", st->seeds.cap);
+    else
+        snprintf(out, outlen, "%s", stats_verdict_name(dc->verdict));
 }

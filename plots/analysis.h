@@ -12,47 +12,79 @@
  * queued) stays in the configuration's list of runs, is counted, and is named in its notes:
  * nothing is dropped silently. n of a statistic is the number of finished runs with a value.
  *
- * For every val and test metric, at the last epoch and at the best epoch by validation PSNR (ties
- * to the earlier epoch, as the store's `final` view), each configuration gets a summary with a
- * Student-t interval, and each configuration with a baseline a paired t-test. Holm's adjustment
- * runs over the configurations compared (one family per metric and epoch choice) and the verdict
- * uses the adjusted p-value at alpha. */
+ * For every val and test image metric, at the last epoch and at the best epoch (by validation
+ * METRIC_SELECTION, model/metrics.h; ties to the earlier epoch, as the store's `final` view), each
+ * configuration gets a summary with a Student-t interval, and each configuration with a baseline
+ * a paired t-test. Holm's adjustment runs over the configurations compared (one family per metric
+ * and epoch choice).
+ *
+ * Decisions (issue 12; DESIGN.md, "Statistics"): each compared configuration also gets the paired
+ * sd, the minimum detectable effect of its seeds (80 % power, two-sided alpha), the seeds needed
+ * to detect the metric's equivalence margin δ, and the equivalence test (TOST at ±δ, its 1 - 2
+ * alpha interval); stats_decide turns them into the verdict: helps, hurts, equivalent within ±δ,
+ * undecided, not converged (or indistinguishable for a metric without a margin, no test with one
+ * seed pair). δ is the metric table's (model/metrics.h), fixed before any sweep, unless the
+ * sweep's [report] section overrides it (analysis_set_margins; wb/config.h reads the section). */
 #ifndef WB_PLOTS_ANALYSIS_H
 #define WB_PLOTS_ANALYSIS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/metrics.h"
 #include "plots/stats.h"
 #include "store/store.h"
 
-/* The per-epoch series kept for each run. The first ANALYSIS_NCOMPARED are the metrics the
- * statistics cover (test first, then val); the train losses are for the charts. */
-enum analysis_series {
-    AS_TEST_PSNR, AS_TEST_SSIM, AS_TEST_MSE, AS_TEST_LAP4, AS_TEST_LAP8,
-    AS_VAL_PSNR, AS_VAL_SSIM, AS_VAL_MSE, AS_VAL_LAP4, AS_VAL_LAP8,
-    AS_TRAIN_LOSS, AS_TRAIN_LOSS_PIXEL, AS_TRAIN_LOSS_LAP,
-    AS_COUNT
-};
-#define ANALYSIS_NCOMPARED 10
-#define ANALYSIS_NTEST 5
+/* A series is one metric of one split, "test.psnr": its index is split * METRIC_COUNT + metric
+ * (model/metrics.h). Every run keeps every series per epoch; the statistics cover the compared
+ * ones, the image metrics of val and test. */
+#define ANALYSIS_NSERIES (METRIC_NSPLITS * METRIC_COUNT)
+#define ANALYSIS_SERIES(split, metric) ((int)(split) * METRIC_COUNT + (int)(metric))
+enum metric_split analysis_series_split(int series);
+enum metric_id analysis_series_metric(int series);
+/* Whether the statistics cover the series: an image metric of val or test. */
+int analysis_series_compared(int series);
 
-/* "test.psnr", "train.loss_lap", ... (split.name as in the metrics table). */
-const char *analysis_series_name(int series);
+/* A name or title written into a struct, so that it can be an argument as it is:
+ * printf("%s", analysis_series_name(s).text). */
+typedef struct analysis_text {
+    char text[128];
+} analysis_text;
+
+/* "test.psnr", "train.loss_lap", ... (split.name as in the metrics table); "?" for no series. */
+analysis_text analysis_series_name(int series);
 /* For people: "test PSNR", "test Laplacian error (K8)", "train loss, Laplacian part". */
-const char *analysis_series_title(int series);
-/* "dB" for PSNR, "" for the unitless rest. */
+analysis_text analysis_series_title(int series);
+/* "dB" for PSNR, "" for the unitless ones. */
 const char *analysis_series_unit(int series);
 /* The series named "split.name", or -1. */
 int analysis_series_find(const char *name);
 /* Better higher (PSNR, SSIM) or lower (errors, losses). */
 enum stats_direction analysis_series_direction(int series);
+/* The "do nothing" reference of a series: the same metric on the degraded input ("val.psnr" ->
+ * "val_input.psnr"), or -1 when the split has none. */
+int analysis_input_series(int series);
+
+/* A run ends below its input when its test value of this metric at the last epoch is worse than
+ * the degraded input's: the network made the test images worse than doing nothing. */
+#define ANALYSIS_INPUT_METRIC METRIC_PSNR_POOLED
+
+/* The primary metric: the one the report's verdict and wb compare's default judge, and whose
+ * validation series judges convergence: pooled PSNR (issue 12), what PyTorch code reports.
+ * ANALYSIS_PRIMARY_NAME is its test series' name, for usage texts. */
+#define ANALYSIS_PRIMARY_METRIC METRIC_PSNR_POOLED
+#define ANALYSIS_PRIMARY_NAME "test.psnr_pooled"
+#define ANALYSIS_PRIMARY_SERIES ANALYSIS_SERIES(METRIC_TEST, ANALYSIS_PRIMARY_METRIC)
+
+/* A finished run has converged when its validation primary metric rose by at most this much (in
+ * the metric's unit, dB) over the last quarter of its epochs (issue 12). */
+#define ANALYSIS_CONVERGED_GAIN 0.05
 
 enum analysis_at { ANALYSIS_LAST, ANALYSIS_BEST, ANALYSIS_NAT };
 /* "last", "best" (the option values of wb compare --at). */
 const char *analysis_at_name(enum analysis_at at);
-/* "the last epoch", "the best epoch by validation PSNR". */
-const char *analysis_at_title(enum analysis_at at);
+/* "the last epoch", "the best epoch by validation PSNR" (METRIC_SELECTION's title). */
+analysis_text analysis_at_title(enum analysis_at at);
 
 typedef struct analysis_run {
     int64_t id, seed;
@@ -60,7 +92,15 @@ typedef struct analysis_run {
     enum store_status status;
     int epochs;             /* configured */
     int epochs_done;        /* -1: not even epoch 0 */
-    int best_epoch;         /* by val PSNR, ties to the earlier; -1 without any */
+    int best_epoch;         /* by validation METRIC_SELECTION, ties to the earlier; -1 without
+                             * any */
+    /* Convergence, judged on the validation primary metric of a finished run with E epochs:
+     * gain = value at epoch E - value at epoch E - q, q = ceil(E / 4) (the last quarter);
+     * converged = gain <= ANALYSIS_CONVERGED_GAIN. Unfinished runs and runs without those two
+     * values: gain NaN, converged -1 (unknown, which does not count against a configuration). */
+    double last_quarter_gain;
+    int quarter_epochs;     /* q */
+    int converged;          /* 1, 0, or -1 unknown */
     char config_hash[65];
     char *error;            /* NULL when none */
     char *folder;           /* usable from the current directory */
@@ -68,12 +108,15 @@ typedef struct analysis_run {
     int threads;
     size_t config;          /* index into analysis.configs */
     int nepochs;            /* the series hold epochs 0 .. nepochs - 1 */
-    double *values;         /* values[series * nepochs + epoch], NaN where absent */
+    double *values;         /* values[series * nepochs + epoch], NaN where absent; an input
+                             * series (val_input, test_input) at epoch 0 */
+    int below_input;        /* finished, and ends below its input (ANALYSIS_INPUT_METRIC) */
 } analysis_run;
 
 /* The value of a series at an epoch (NaN outside the run's epochs or where absent). */
 double analysis_run_value(const analysis_run *r, int series, int epoch);
-/* The value at the last or best epoch; NaN unless the run finished. */
+/* The value at the last or best epoch (an input series: its one value); NaN unless the run
+ * finished. */
 double analysis_run_final(const analysis_run *r, int series, enum analysis_at at);
 
 /* One metric of one configuration at one epoch choice. */
@@ -81,24 +124,39 @@ typedef struct analysis_stat {
     size_t n;               /* finished runs with a finite value */
     stats_summary summary;  /* meaningful when n >= 1 */
     size_t npairs;          /* seeds with a value here and in the baseline */
-    stats_paired paired;    /* this - baseline; meaningful when npairs >= 1 */
+    stats_paired paired;    /* this - baseline; meaningful when npairs >= 1 (paired.diff.sd is
+                               the paired sd) */
     double p_holm;          /* NaN without a test */
-    enum stats_verdict verdict;
+    /* The decision, for a configuration compared with two or more pairs (else NaN, has_test 0,
+     * and verdict NO_TEST unless not converged): */
+    double margin;          /* δ of the series' metric (analysis.margin); 0: none */
+    stats_tost tost;        /* at ±margin and alpha (its 1 - 2 alpha interval); has_test 0
+                               without a margin */
+    stats_detectable mde;   /* the minimum detectable effect at STATS_POWER_DEFAULT, two-sided
+                               alpha, from the paired sd: mde.effect in the metric's unit */
+    stats_seeds seeds;      /* seeds to detect ±margin with that power; status NO_SD and seeds
+                               NaN without a margin */
+    stats_decision decision;
+    enum stats_verdict verdict;     /* decision.verdict */
 } analysis_stat;
 
 typedef struct analysis_config {
     char config_id[65];
     double lambda;
     char *kernel, *border, *kernel_norm;    /* NULL where they do not apply (λ = 0) */
-    char *label;            /* "λ = 0.6, kernel = 8" (λ, then the sweep's other axes) */
-    char *setting;          /* "λ = 0.6 with kernel 8", for sentences */
-    char *panel_label;      /* the axes but λ, "kernel = 8"; "" when λ is the only axis */
+    double gain;            /* white-noise gain of its stencil (plots/label.h); NaN for λ = 0 */
+    double effective_weight;    /* λ · gain; 0 for λ = 0 */
+    char *label;            /* "λ = 0.6 (eff. 43.2), kernel 8" (plots/label.h's one format) */
+    char *panel_label;      /* the axes but λ, "kernel 8"; "" when λ is the only axis */
+    int converged;          /* 0 when a finished run of it did not converge (analysis_run) */
     int is_baseline;        /* λ = 0 */
     long baseline;          /* index of its baseline configuration; itself for a baseline; -1 */
     size_t panel;           /* index into analysis.panels (a baseline: its first panel) */
     size_t *runs;           /* indices into analysis.runs, by seed */
     size_t nruns, nfinished;
-    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+    /* The compared series' statistics; an input series' summary over the finished runs (the
+     * same at both epoch choices; no test). */
+    analysis_stat stat[ANALYSIS_NAT][ANALYSIS_NSERIES];
 } analysis_config;
 
 /* The configurations that share every axis value but λ (one panel of the charts: one kernel), and
@@ -124,8 +182,13 @@ typedef struct analysis {
     size_t npanels;
     /* Per metric and epoch choice: the configuration with the best mean (-1 if none has a value)
      * and the number of comparisons in its Holm family. */
-    long best[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
-    size_t holm_family[ANALYSIS_NAT][ANALYSIS_NCOMPARED];
+    long best[ANALYSIS_NAT][ANALYSIS_NSERIES];
+    size_t holm_family[ANALYSIS_NAT][ANALYSIS_NSERIES];
+    /* The equivalence margin of each metric (by metric id) the decisions used, and whether the
+     * sweep's [report] section set it (else the metric table's delta). */
+    double margin[METRIC_COUNT];
+    int margin_from_ini[METRIC_COUNT];
+    size_t nbelow_input;    /* runs that end below their input */
 } analysis;
 
 /* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).
@@ -139,6 +202,13 @@ int analysis_open(store *s, const char *sweep_name, double alpha, analysis **out
                   int *usage_error, char *err, size_t errlen);
 void analysis_free(analysis *a);
 
+/* Decides again with other equivalence margins (by metric id; 0: none), e.g. those of the
+ * sweep's [report] section (wb/config.h's config_report_parse of a->ini_text); from_ini (may be
+ * NULL) says which the section set, for the notes. analysis_load decides with the metric
+ * table's. Fails on a margin that is negative or not finite, or when memory runs out. */
+int analysis_set_margins(analysis *a, const double margin[METRIC_COUNT], const int *from_ini,
+                         char *err, size_t errlen);
+
 /* How many of the configuration's runs count and what became of the others, e.g.
  * "n = 2 of 3 seeds; seed 3 diverged after 3 of 12 epochs (the loss became NaN at epoch 4,
  * step 2)"; "n = 3 of 3 seeds" when all finished. For the statistic of one series at one
@@ -150,12 +220,44 @@ void analysis_seeds_note(const analysis *a, size_t config, int series, enum anal
  * digits (without an uncertainty: `fallback`, the value itself, to four), between 2 and 6. */
 int analysis_decimals(double scale, double fallback);
 
-/* The verdict on one configuration for one series and epoch choice, in the form
- * "λ = 0.3 with kernel 8 changes test PSNR by +0.12 dB [0.03, 0.21] against the baseline,
- * p = 0.04 after Holm: helps." or a sentence saying why there is no test (one seed pair, no
- * baseline, no finished runs), followed by the seeds note when runs did not finish. */
+/* The verdict on one configuration for one series and epoch choice in plain words, its label
+ * first, e.g.
+ *   "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % interval [+0.35, +0.85],
+ *    p = 0.018 after Holm; paired sd 0.10 dB over 3 seeds; the smallest effect 3 seeds detect
+ *    with 80 % power is 0.41 dB."
+ *   "...: equivalent to the baseline within ±0.2 dB: test PSNR -0.03 dB, 90 % interval [-0.09,
+ *    +0.03], paired sd 0.05 dB over 5 seeds; the smallest effect ..."
+ *   "...: undecided: ...; about 7 seeds would decide."
+ *   "...: not converged: validation pooled PSNR still rose by more than 0.05 dB over the last quarter of
+ *    the epochs, 9 to 12 (seed 2 +0.31 dB; the baseline's seed 1 +0.12 dB), so the difference
+ *    (...) measures the training budget as much as the loss: no verdict until ..."
+ * or a sentence saying why there is no test (one seed pair, no baseline, no finished runs),
+ * followed by the seeds note when runs did not finish. */
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
                                char *out, size_t outlen);
+
+/* The verdict in a word or three, for table cells: "helps", "hurts", "equivalent (±0.2)",
+ * "undecided (~7 seeds)", "undecided (>10000 seeds)", "not converged", "indistinguishable",
+ * "no test (1 seed)", "baseline", "no baseline", "no pairs". */
+void analysis_verdict_cell(const analysis *a, size_t config, int series, enum analysis_at at,
+                           char *out, size_t outlen);
+/* The configurations whose input summary of `series` (a val or test series; the summary is
+ * stat[at][analysis_input_series(series)]) stands for all: one per distinct input value, since
+ * configurations that share their data share it. Writes their indices into configs (room for
+ * nconfigs) and returns how many. */
+size_t analysis_input_configs(const analysis *a, int series, size_t *configs);
+/* "input (no network)" when there is one such configuration (n == 1), else "input (no network),
+ * as λ = 0.3, task = deblur". */
+void analysis_input_label(const analysis *a, size_t config, size_t n, char *out, size_t outlen);
+
+/* Run i as people name it: "run 12 (λ = 1, kernel = 8, seed 2)". */
+void analysis_run_label(const analysis *a, size_t run, char *out, size_t outlen);
+/* Why run i is flagged below its input: "run 12 (λ = 1, kernel = 8, seed 2) ends below its
+ * input: test pooled PSNR 19.20 dB at the last epoch, the input's 20.01 dB". */
+void analysis_below_input_line(const analysis *a, size_t run, char *out, size_t outlen);
+/* The sweep's sentence: "No run ends below its input (...)." or "2 runs end below their input
+ * (...): run 12 (...), run 13 (...)." */
+void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen);
 
 /* "p = 0.043", "p = 1", "p < 0.0001" (written into out). */
 void analysis_format_p(double p, char *out, size_t outlen);

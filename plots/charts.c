@@ -9,7 +9,17 @@
 
 #include "data/fileio.h"
 #include "plots/escape.h"
+#include "plots/label.h"
 #include "plots/gnuplot.h"
+
+/* The series drawn here. */
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+#define TEST_SSIM ANALYSIS_SERIES(METRIC_TEST, METRIC_SSIM)
+#define TEST_LAP4 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP4_MSE)
+#define TEST_LAP8 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP8_MSE)
+#define VAL_PSNR ANALYSIS_SERIES(METRIC_VAL, METRIC_PSNR)
+#define TRAIN_LOSS_PIXEL ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS_PIXEL)
+#define TRAIN_LOSS_LAP ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS_LAP)
 
 #define CHART_WIDTH 800
 #define TITLE_NAME_CHARS 48     /* of the sweep name in a chart title; the page has it whole */
@@ -163,9 +173,10 @@ static int write_epoch_data(FILE *f, const analysis *a, const int *series, int n
           "# bounds of the 95% Student-t interval (NaN with fewer than two runs).\n"
           "# columns: epoch",
           f);
-    for (int s = 0; s < nseries; s++)
-        fprintf(f, " %s_mean %s_lo %s_hi", analysis_series_name(series[s]),
-                analysis_series_name(series[s]), analysis_series_name(series[s]));
+    for (int s = 0; s < nseries; s++) {
+        const analysis_text n = analysis_series_name(series[s]);
+        fprintf(f, " %s_mean %s_lo %s_hi", n.text, n.text, n.text);
+    }
     fputs(" n\n", f);
     size_t block = 0;
     int last = max_epoch(a);
@@ -344,8 +355,11 @@ static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size
             c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
-        /* The panel's title names the other axes; the legend needs only λ. */
-        fprintf(f, "'λ = %g%s'", c->lambda, c->is_baseline ? " (baseline)" : "");
+        /* The panel's title names the other axes; the legend needs only λ and its effective
+         * weight. */
+        char lambda[128];
+        label_lambda(c->lambda, c->effective_weight, lambda, sizeof lambda);
+        escape_format(f, escape_gnuplot, "%s%s", lambda, c->is_baseline ? " (baseline)" : "");
     } else {
         fputs("notitle", f);
     }
@@ -426,7 +440,7 @@ static int write_epoch_chart(FILE *dat, FILE *gp, const analysis *a, const epoch
 static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
 {
     /* Epoch 0 (the initial weights) is far below the rest and would flatten the curves. */
-    const epoch_chart ec = { "learning_curves", { AS_VAL_PSNR, AS_TEST_PSNR },
+    const epoch_chart ec = { "learning_curves", { VAL_PSNR, TEST_PSNR },
                              { "validation", "test" }, -1, max_epoch(a) >= 3 ? 1 : 0, 0,
                              "PSNR (dB)", "PSNR (dB)", "bottom right" };
     return write_epoch_chart(dat, gp, a, &ec,
@@ -438,7 +452,7 @@ static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
 
 static int write_loss_components(FILE *dat, FILE *gp, const analysis *a)
 {
-    const epoch_chart ec = { "loss_components", { AS_TRAIN_LOSS_PIXEL, AS_TRAIN_LOSS_LAP },
+    const epoch_chart ec = { "loss_components", { TRAIN_LOSS_PIXEL, TRAIN_LOSS_LAP },
                              { "pixel part", "Laplacian part (unweighted)" }, 1, 1, 1,
                              "loss", "loss (log scale)", "top right" };
     return write_epoch_chart(dat, gp, a, &ec,
@@ -448,7 +462,7 @@ static int write_loss_components(FILE *dat, FILE *gp, const analysis *a)
 
 /* ---- 2. λ response --------------------------------------------------------------------- */
 
-static const int response_series[] = { AS_TEST_PSNR, AS_TEST_SSIM, AS_TEST_LAP4, AS_TEST_LAP8 };
+static const int response_series[] = { TEST_PSNR, TEST_SSIM, TEST_LAP4, TEST_LAP8 };
 #define NRESPONSE 4
 
 static double max_lambda(const analysis *a)
@@ -459,16 +473,34 @@ static double max_lambda(const analysis *a)
     return m;
 }
 
+/* " (eff. = 72 λ)": how a panel's λ maps to its effective weight (one kernel and normalisation
+ * per panel); "" for a panel of baselines. */
+static void panel_strength(const analysis *a, size_t panel, char *text, size_t len)
+{
+    text[0] = '\0';
+    for (size_t k = 0; k < a->panels[panel].nconfigs && !text[0]; k++) {
+        const analysis_config *c = &a->configs[a->panels[panel].configs[k]];
+        if (c->is_baseline)
+            continue;
+        char gain[40];
+        if (isfinite(c->gain))
+            format_significant(c->gain, 3, gain, sizeof gain);
+        else
+            snprintf(gain, sizeof gain, "?");
+        snprintf(text, len, " (eff. = %s λ)", gain);
+    }
+}
+
 static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
 {
     fputs("# wb report: final test metrics (last epoch) per configuration: mean over finished\n"
           "# runs and the 95% Student-t interval (NaN with fewer than two runs). One block per\n"
           "# panel (kernel), its baseline (λ = 0) first.\n# columns: lambda", dat);
     for (int s = 0; s < NRESPONSE; s++) {
-        const char *n = analysis_series_name(response_series[s]);
-        fprintf(dat, " %s_mean %s_lo %s_hi", n, n, n);
+        const analysis_text n = analysis_series_name(response_series[s]);
+        fprintf(dat, " %s_mean %s_lo %s_hi", n.text, n.text, n.text);
     }
-    fputs(" n\n", dat);
+    fputs(" n effective_weight\n", dat);
     for (size_t p = 0; p < a->npanels; p++) {
         fprintf(dat, "\n\n# block %zu: ", p);
         comment_text(dat, panel_name(a, p));
@@ -483,7 +515,9 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
                 write_number(dat, spread ? st->summary.ci_low : NAN);
                 write_number(dat, spread ? st->summary.ci_high : NAN);
             }
-            fprintf(dat, " %zu\n", c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n);
+            fprintf(dat, " %zu", c->stat[ANALYSIS_LAST][TEST_PSNR].n);
+            write_number(dat, c->effective_weight);
+            fputc('\n', dat);
         }
     }
 
@@ -498,7 +532,8 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     fputs("set bars 0.6\n", gp);
     size_t nbaselines = 0;
     for (size_t i = 0; i < a->nconfigs; i++)
-        nbaselines += a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][0].n > 0;
+        nbaselines +=
+            a->configs[i].is_baseline && a->configs[i].stat[ANALYSIS_LAST][TEST_PSNR].n > 0;
     static const char *const titles[NRESPONSE] = {
         "test PSNR, higher is better", "test SSIM, higher is better",
         "test lap4_mse (K4), lower is better", "test lap8_mse (K8), lower is better"
@@ -559,7 +594,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     int first = 1;
     for (size_t i = 0; i < a->nconfigs; i++) {
         const analysis_config *c = &a->configs[i];
-        if (!c->is_baseline || c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0)
+        if (!c->is_baseline || c->stat[ANALYSIS_LAST][TEST_PSNR].n == 0)
             continue;
         fprintf(gp, "%sNaN with lines lc rgb '#000000' dt 2 lw 1.5 title ", first ? "" : ", ");
         if (nbaselines > 1)
@@ -571,12 +606,14 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     for (size_t p = 0; p < a->npanels; p++) {
         size_t n = 0;
         for (size_t k = 0; k < a->panels[p].nconfigs; k++)
-            n += a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST][AS_TEST_PSNR].n;
+            n += a->configs[a->panels[p].configs[k]].stat[ANALYSIS_LAST][TEST_PSNR].n;
         if (n == 0)
             continue;
         fprintf(gp, "%sNaN with linespoints lc rgb '%s' pt %d lw 2 title ", first ? "" : ", ",
                 panel_colour(p), panel_point(p));
-        escape_gnuplot(gp, panel_name(a, p));
+        char strength[64];
+        panel_strength(a, p, strength, sizeof strength);
+        escape_format(gp, escape_gnuplot, "%s%s", panel_name(a, p), strength);
         first = 0;
     }
     fputs(first ? "NaN notitle\n" : "\n", gp);
@@ -599,8 +636,8 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
         int any = 0;
         for (size_t i = 0; i < c->nruns; i++) {
             const analysis_run *r = &a->runs[c->runs[i]];
-            double x = analysis_run_final(r, AS_TEST_LAP8, ANALYSIS_LAST);
-            double y = analysis_run_final(r, AS_TEST_PSNR, ANALYSIS_LAST);
+            double x = analysis_run_final(r, TEST_LAP8, ANALYSIS_LAST);
+            double y = analysis_run_final(r, TEST_PSNR, ANALYSIS_LAST);
             if (!isfinite(x) || !isfinite(y))
                 continue;
             fprintf(dat, "%.10g %.10g %lld %lld\n", x, y, (long long)r->seed, (long long)r->id);
@@ -620,8 +657,8 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
     int first = 1;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
-        if (c->stat[ANALYSIS_LAST][AS_TEST_PSNR].n == 0 ||
-            c->stat[ANALYSIS_LAST][AS_TEST_LAP8].n == 0)
+        if (c->stat[ANALYSIS_LAST][TEST_PSNR].n == 0 ||
+            c->stat[ANALYSIS_LAST][TEST_LAP8].n == 0)
             continue;
         char colour[8];
         lambda_colour(a, c->lambda, colour);

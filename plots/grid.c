@@ -10,6 +10,9 @@
 #include "data/image.h"
 #include "data/npy.h"
 
+/* The series drawn here. */
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+
 #define GRID_GAP 4
 
 static void preview_path(const analysis_run *r, char *out, size_t outlen)
@@ -52,7 +55,7 @@ int grid_plan_columns(const analysis *a, grid_plan *plan, char *err, size_t errl
     size_t nbest = 0;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
-        const analysis_stat *st = &c->stat[ANALYSIS_LAST][AS_TEST_PSNR];
+        const analysis_stat *st = &c->stat[ANALYSIS_LAST][TEST_PSNR];
         if (c->is_baseline || st->n == 0 || preview_run(a, c) < 0)
             continue;
         size_t k = 0;
@@ -63,7 +66,7 @@ int grid_plan_columns(const analysis *a, grid_plan *plan, char *err, size_t errl
             if (nbest == sizeof best / sizeof best[0])
                 continue;
             best[nbest++] = (long)ci;
-        } else if (st->summary.mean > a->configs[best[k]].stat[ANALYSIS_LAST][AS_TEST_PSNR]
+        } else if (st->summary.mean > a->configs[best[k]].stat[ANALYSIS_LAST][TEST_PSNR]
                                           .summary.mean) {
             best[k] = (long)ci;
         }
@@ -71,8 +74,8 @@ int grid_plan_columns(const analysis *a, grid_plan *plan, char *err, size_t errl
     /* The baseline: that of the best of those, else any with a preview. */
     long overall = -1;
     for (size_t k = 0; k < nbest; k++)
-        if (overall < 0 || a->configs[best[k]].stat[ANALYSIS_LAST][AS_TEST_PSNR].summary.mean >
-                               a->configs[overall].stat[ANALYSIS_LAST][AS_TEST_PSNR].summary.mean)
+        if (overall < 0 || a->configs[best[k]].stat[ANALYSIS_LAST][TEST_PSNR].summary.mean >
+                               a->configs[overall].stat[ANALYSIS_LAST][TEST_PSNR].summary.mean)
             overall = best[k];
     long base = overall >= 0 ? a->configs[overall].baseline : -1;
     if (base < 0 || preview_run(a, &a->configs[base]) < 0) {

@@ -6,6 +6,7 @@
  * so no string from the database can become markup. */
 #include "plots/report.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 
 #include "data/fileio.h"
 #include "plots/escape.h"
+#include "plots/keytable.h"
+#include "plots/label.h"
 
 /* ---- the document interface ------------------------------------------------------------ */
 
@@ -284,15 +287,6 @@ static void fmt_p(double p, char *out, size_t outlen)
     snprintf(out, outlen, "%s", isnan(p) ? "—" : v);
 }
 
-static const char *verdict_cell(const analysis_config *c, const analysis_stat *st)
-{
-    if (c->is_baseline)
-        return "—";
-    if (c->baseline < 0 || st->npairs == 0)
-        return "not compared";
-    return st->npairs < 2 ? "no test with one seed" : stats_verdict_name(st->verdict);
-}
-
 /* ---- sections -------------------------------------------------------------------------- */
 
 static size_t count_status(const analysis *a, enum store_status st)
@@ -340,22 +334,38 @@ static void section_header(doc *d, const report_inputs *in)
 static void section_verdict(doc *d, const analysis *a)
 {
     const enum analysis_at at = ANALYSIS_LAST;
-    const int m = AS_TEST_PSNR;
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    const enum metric_id metric = analysis_series_metric(m);
+    const char *unit = analysis_series_unit(m);
+    const char *space = *unit ? " " : "";
+    const analysis_text title = analysis_series_title(m);
     doc_heading(d, 2, "verdict", "Verdict");
     size_t family = a->holm_family[at][m];
-    char holm[128];
+    char holm[128], margin[40], limit[40];
     if (family > 0)
         snprintf(holm, sizeof holm, "Holm's adjustment over the %zu configuration%s tested",
                  family, family == 1 ? "" : "s");
     else
         snprintf(holm, sizeof holm, "Holm's adjustment (here over none: no configuration has "
                  "two seeds finished on both sides)");
-    doc_para(d, "Test PSNR at the last epoch of each configuration against its λ = 0 baseline "
-             "(the same settings but the Laplacian term), paired by seed; 95%% Student-t "
-             "intervals of the mean difference; paired t-tests with %s; significance at α = %g "
-             "after Holm. The intervals are not adjusted for the number of comparisons: one "
-             "that excludes 0 while Holm's p is above α is a hint, not a finding.", holm,
-             a->alpha);
+    format_shortest(a->margin[metric], margin, sizeof margin);
+    format_shortest(ANALYSIS_CONVERGED_GAIN, limit, sizeof limit);
+    doc_para(d, "The primary metric, %s at the last epoch, of each configuration against its "
+             "λ = 0 baseline (the same settings but the Laplacian term), paired by seed; 95%% "
+             "Student-t intervals of the mean difference; paired t-tests with %s at α = %g. "
+             "The equivalence margin is δ = %s%s%s (%s), fixed before the sweep: a difference "
+             "within ±δ does not matter. A configuration is not converged when a run of it or "
+             "of its baseline still gained more than %s%s%s of %s over its last quarter of "
+             "epochs; else equivalent when the 90%% interval of the difference lies within ±δ "
+             "(two one-sided tests at α); else it helps or hurts when Holm's p is at most α; "
+             "else it is undecided, and the sentence says about how many seeds would decide "
+             "(80%% power to detect δ). Each sentence gives the paired sd and the smallest "
+             "effect its seeds detect with 80%% power.", title.text, holm, a->alpha, margin,
+             space, unit,
+             a->margin_from_ini[metric] ? "set in the sweep's [report] section"
+                                        : "the metric table's",
+             limit, space, unit,
+             analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC)).text);
     doc_list_begin(d);
     size_t compared = 0;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
@@ -377,10 +387,16 @@ static void section_verdict(doc *d, const analysis *a)
     doc_list_end(d);
 
     doc_para(d, "By verdict:");
-    static const struct { enum stats_verdict v; const char *title; } groups[] = {
-        { STATS_HELPS, "Helps" }, { STATS_HURTS, "Hurts" },
-        { STATS_INDISTINGUISHABLE, "Indistinguishable from the baseline" },
-        { STATS_NO_TEST, "No test (one seed pair, no pairs, or no baseline)" },
+    char equivalent[128];
+    snprintf(equivalent, sizeof equivalent, "Equivalent to the baseline within ±%s%s%s", margin,
+             space, unit);
+    const struct { enum stats_verdict v; const char *title; int always; } groups[] = {
+        { STATS_HELPS, "Helps", 1 }, { STATS_HURTS, "Hurts", 1 },
+        { STATS_EQUIVALENT, equivalent, 1 },
+        { STATS_UNDECIDED, "Undecided (more seeds would decide)", 1 },
+        { STATS_NOT_CONVERGED, "Not converged (no verdict)", 1 },
+        { STATS_INDISTINGUISHABLE, "Indistinguishable from the baseline (no margin)", 0 },
+        { STATS_NO_TEST, "No test (one seed pair, no pairs, or no baseline)", 0 },
     };
     doc_list_begin(d);
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
@@ -390,9 +406,9 @@ static void section_verdict(doc *d, const analysis *a)
             if (c->is_baseline || c->stat[at][m].verdict != groups[g].v)
                 continue;
             size_t used = strlen(names);
-            snprintf(names + used, sizeof names - used, "%s%s", used ? "; " : "", c->setting);
+            snprintf(names + used, sizeof names - used, "%s%s", used ? "; " : "", c->label);
         }
-        if (groups[g].v == STATS_NO_TEST && !*names)
+        if (!groups[g].always && !*names)
             continue;
         doc_item_begin(d);
         doc_strong(d, groups[g].title);
@@ -400,6 +416,11 @@ static void section_verdict(doc *d, const analysis *a)
         doc_item_end(d);
     }
     doc_list_end(d);
+    if (a->nbelow_input > 0) {
+        char below[8192];
+        analysis_below_input_sentence(a, below, sizeof below);
+        doc_para(d, "%s", below);
+    }
     long best = a->best[at][m];
     if (best >= 0) {
         const analysis_stat *st = &a->configs[best].stat[at][m];
@@ -407,59 +428,50 @@ static void section_verdict(doc *d, const analysis *a)
         int dec = analysis_decimals(s->has_spread ? s->sd : NAN, s->mean);
         char ms[128];
         if (s->has_spread)
-            snprintf(ms, sizeof ms, "%.*f ± %.*f dB (mean ± sd, n = %zu)", dec, s->mean, dec,
-                     s->sd, st->n);
+            snprintf(ms, sizeof ms, "%.*f ± %.*f%s%s (mean ± sd, n = %zu)", dec, s->mean, dec,
+                     s->sd, space, unit, st->n);
         else
-            snprintf(ms, sizeof ms, "%.*f dB from one seed", dec, s->mean);
-        doc_para(d, "Highest mean test PSNR (marked ★ in the tables): %s, %s. The highest mean "
-                 "is not by itself evidence of a difference; the tests above are.",
+            snprintf(ms, sizeof ms, "%.*f%s%s from one seed", dec, s->mean, space, unit);
+        doc_para(d, "Highest mean %s (marked * in the key table): %s, %s. The highest mean is "
+                 "not by itself evidence of a difference; the verdicts above are.", title.text,
                  a->configs[best].label, ms);
     }
 }
 
-/* The key table: one metric at one epoch choice, the same columns as `wb compare`. */
+/* The key table: one metric at one epoch choice, the cells of `wb compare` (plots/keytable.h).
+ * Falls back to a sentence when memory runs out. */
 static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
 {
-    const char *unit = analysis_series_unit(m);
-    char h_mean[64], h_diff[64];
-    snprintf(h_mean, sizeof h_mean, "mean ± sd%s%s%s", *unit ? " (" : "", unit, *unit ? ")" : "");
-    snprintf(h_diff, sizeof h_diff, "Δ vs baseline%s%s%s", *unit ? " (" : "", unit,
-             *unit ? ")" : "");
-    const char *headers[] = { "configuration", "n", h_mean, "95% CI", h_diff, "Δ 95% CI",
-                              "pairs", "p", "p (Holm)", "verdict" };
-    doc_table_begin(d, 10, headers);
-    for (size_t ci = 0; ci < a->nconfigs; ci++) {
-        const analysis_config *c = &a->configs[ci];
-        const analysis_stat *st = &c->stat[at][m];
-        char label[1024], n[64], ms[128], ci_text[128], diff[128], dci[128], pairs[32], p[64],
-            ph[64];
-        int best = a->best[at][m] == (long)ci;
-        snprintf(label, sizeof label, "%s%s", best ? "★ " : "", c->label);
-        snprintf(n, sizeof n, "%zu of %zu", st->n, c->nruns);
-        fmt_mean_sd(st, ms, sizeof ms);
-        fmt_ci(st, ci_text, sizeof ci_text);
-        fmt_diff(c, st, diff, dci, sizeof diff);
-        snprintf(pairs, sizeof pairs, "%zu", st->npairs);
-        int tested = !c->is_baseline && st->npairs > 1;
-        fmt_p(tested ? st->paired.p : NAN, p, sizeof p);
-        fmt_p(tested ? st->p_holm : NAN, ph, sizeof ph);
-        const char *cells[] = { label, n, ms, ci_text, diff, dci,
-                                c->is_baseline ? "—" : pairs, p, ph, verdict_cell(c, st) };
-        doc_table_row(d, cells, best);
+    keytable k;
+    if (keytable_make(a, m, at, KEYTABLE_ALIGNED, &k) != 0) {
+        doc_para(d, "(The key table could not be made: out of memory.)");
+        return;
     }
+    doc_table_begin(d, k.ncols, k.headers);
+    for (size_t r = 0; r < k.nrows; r++)
+        doc_table_row(d, (const char *const *)&k.cells[r * k.ncols], k.best_row == (long)r);
     doc_table_end(d);
+    keytable_free(&k);
 }
 
 static void section_key_table(doc *d, const analysis *a)
 {
-    doc_heading(d, 2, "key-table", "Test PSNR at the last epoch");
-    key_table(d, a, AS_TEST_PSNR, ANALYSIS_LAST);
-    doc_para(d, "n counts the finished runs of a configuration that have the metric, out of its "
-             "seeds; Δ is the mean over seeds of (configuration − baseline) for the same seed; "
-             "pairs is the number of seeds with a value in both; p is the paired t-test's "
-             "two-sided p-value, p (Holm) the same after Holm's adjustment; verdict at α = %g "
-             "after Holm. The same table for any metric: wb compare --metric test.ssim "
-             "--at best.", a->alpha);
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    char heading[256];
+    snprintf(heading, sizeof heading, "%s at the last epoch",
+             analysis_series_title(m).text);
+    heading[0] = (char)toupper((unsigned char)heading[0]);
+    doc_heading(d, 2, "key-table", heading);
+    key_table(d, a, m, ANALYSIS_LAST);
+    char **lines;
+    size_t n;
+    /* The verdicts and the runs not counted have sections of their own. */
+    if (keytable_explanations(a, m, ANALYSIS_LAST, &lines, &n) == 0) {
+        for (size_t i = 0; i < n; i++)
+            doc_para(d, "%s", lines[i]);
+        keytable_notes_free(lines, n);
+    }
+    doc_para(d, "The same table for any metric: wb compare --metric test.ssim --at best.");
 }
 
 /* The cells that name a run: its id, seed and config hash prefix. */
@@ -545,12 +557,13 @@ static void section_grid(doc *d, const report_inputs *in)
     doc_image(d, "grid.png", "grid.png", "Image grid: inputs, targets, predictions and their "
               "Laplacian maps");
     doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
-             "nearest-neighbour), one per row. Predictions are those of each run's best epoch by "
-             "validation PSNR. Columns, left to right, are listed below. Laplacian maps: %s, "
+             "nearest-neighbour), one per row. Predictions are those of %s of each run. Columns, "
+             "left to right, are listed below. Laplacian maps: %s, "
              "averaged over the three colour channels and shown in gray on one symmetric scale "
              "for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is zero, "
              "white is +%.4g, black is −%.4g.", gi->rows, gi->patch, gi->patch, gi->scale,
-             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
+             analysis_at_title(ANALYSIS_BEST).text, in->laplacian_note, gi->max_abs, gi->max_abs,
+             gi->max_abs);
     doc_figure_end(d);
     static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
     doc_table_begin(d, 5, headers);
@@ -565,34 +578,65 @@ static void section_grid(doc *d, const report_inputs *in)
     doc_table_end(d);
 }
 
+/* The compared test series, in the table's order; returns how many. */
+static int test_series(int series[METRIC_COUNT])
+{
+    int n = 0;
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (analysis_series_compared(ANALYSIS_SERIES(METRIC_TEST, m)))
+            series[n++] = ANALYSIS_SERIES(METRIC_TEST, m);
+    return n;
+}
+
+/* "test.psnr in dB, higher is better; test.ssim unitless, higher is better; ..." */
+static void units_sentence(const int *series, int n, char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && used < outlen; i++) {
+        const char *unit = analysis_series_unit(series[i]);
+        int w = snprintf(out + used, outlen - used, "%s%s %s%s, %s is better", i ? "; " : "",
+                         analysis_series_name(series[i]).text, *unit ? "in " : "unitless",
+                         unit, analysis_series_direction(series[i]) == STATS_HIGHER_IS_BETTER
+                                   ? "higher" : "lower");
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 static void section_all_statistics(doc *d, const analysis *a)
 {
+    int series[METRIC_COUNT];
+    const int ns = test_series(series);
+    char units[2048];
+    units_sentence(series, ns, units, sizeof units);
     doc_heading(d, 2, "statistics", "All statistics");
-    doc_para(d, "Every final test metric, at the last epoch and at each run's best epoch by "
-             "validation PSNR (ties to the earlier epoch). Cells: mean ± sd [95%% t-interval] over "
+    doc_para(d, "Every final test metric, at the last epoch and at %s of each run (ties to the "
+             "earlier epoch). Cells: mean ± sd [95%% t-interval] over "
              "the finished seeds, and the paired difference against the baseline [95%% "
              "t-interval], its Holm-adjusted p-value (Holm over the configurations compared, "
-             "for each metric and epoch separately) and verdict. PSNR in dB; SSIM, MSE and "
-             "the Laplacian errors are unitless (images in [0, 1]); PSNR and SSIM are better "
-             "higher, the others lower.");
+             "for each metric and epoch separately) and verdict. Images are in [0, 1]: %s.",
+             analysis_at_title(ANALYSIS_BEST).text, units);
     for (int at = 0; at < ANALYSIS_NAT; at++) {
-        char title[128];
+        char title[256];
         snprintf(title, sizeof title, "Test metrics at %s",
-                 analysis_at_title((enum analysis_at)at));
+                 analysis_at_title((enum analysis_at)at).text);
         doc_heading(d, 3, at == ANALYSIS_LAST ? "stats-last" : "stats-best", title);
-        const char *headers[1 + ANALYSIS_NTEST];
+        analysis_text names[METRIC_COUNT];
+        const char *headers[1 + METRIC_COUNT];
         headers[0] = "configuration";
-        for (int m = 0; m < ANALYSIS_NTEST; m++)
-            headers[1 + m] = analysis_series_name(m);
-        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
-        char cells_buf[1 + ANALYSIS_NTEST][512];
-        const char *cells[1 + ANALYSIS_NTEST];
+        for (int m = 0; m < ns; m++) {
+            names[m] = analysis_series_name(series[m]);
+            headers[1 + m] = names[m].text;
+        }
+        doc_table_begin(d, 1 + ns, headers);
+        char cells_buf[1 + METRIC_COUNT][512];
+        const char *cells[1 + METRIC_COUNT];
         for (size_t ci = 0; ci < a->nconfigs; ci++) {
             const analysis_config *c = &a->configs[ci];
             snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
             cells[0] = cells_buf[0];
-            for (int m = 0; m < ANALYSIS_NTEST; m++) {
-                const analysis_stat *st = &c->stat[at][m];
+            for (int m = 0; m < ns; m++) {
+                const analysis_stat *st = &c->stat[at][series[m]];
                 char ms[128], ci_text[128];
                 fmt_mean_sd(st, ms, sizeof ms);
                 fmt_ci(st, ci_text, sizeof ci_text);
@@ -608,21 +652,23 @@ static void section_all_statistics(doc *d, const analysis *a)
         doc_table_end(d);
 
         doc_para(d, "Paired differences against the baseline at %s:",
-                 analysis_at_title((enum analysis_at)at));
-        doc_table_begin(d, 1 + ANALYSIS_NTEST, headers);
+                 analysis_at_title((enum analysis_at)at).text);
+        doc_table_begin(d, 1 + ns, headers);
         for (size_t ci = 0; ci < a->nconfigs; ci++) {
             const analysis_config *c = &a->configs[ci];
             if (c->is_baseline)
                 continue;
             snprintf(cells_buf[0], sizeof cells_buf[0], "%s", c->label);
-            for (int m = 0; m < ANALYSIS_NTEST; m++) {
-                const analysis_stat *st = &c->stat[at][m];
-                char diff[128], dci[128], ph[64];
+            for (int m = 0; m < ns; m++) {
+                const analysis_stat *st = &c->stat[at][series[m]];
+                char diff[128], dci[128], ph[64], verdict[64];
                 fmt_diff(c, st, diff, dci, sizeof diff);
                 fmt_p(st->npairs > 1 ? st->p_holm : NAN, ph, sizeof ph);
+                analysis_verdict_cell(a, ci, series[m], (enum analysis_at)at, verdict,
+                                      sizeof verdict);
                 if (st->npairs > 1)
                     snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m],
-                             "%s %s, p (Holm) %s: %s", diff, dci, ph, verdict_cell(c, st));
+                             "%s %s, p (Holm) %s: %s", diff, dci, ph, verdict);
                 else
                     snprintf(cells_buf[1 + m], sizeof cells_buf[1 + m], "%s (%s)", diff,
                              st->npairs == 1 ? "one seed pair: no interval, no test" : dci);
@@ -715,17 +761,32 @@ static void section_method(doc *d, const analysis *a)
              "seeds share. The mean difference gets a t-interval and a paired two-sided t-test. "
              "The p-values of all configurations compared are adjusted with Holm's step-down "
              "method (one family per metric and epoch choice), which controls the chance of any "
-             "false 'helps' or 'hurts' at α = %g. A configuration helps when the adjusted p is "
-             "at most α and the difference goes the better way (higher PSNR and SSIM, lower "
-             "errors), hurts when it goes the other way, and is indistinguishable otherwise; "
-             "that is not evidence of no effect, only of none this sweep can resolve.", a->alpha);
+             "false 'helps' or 'hurts' at α = %g. Each metric has an equivalence margin δ, "
+             "fixed before the sweep (the metric table's, 0.2 dB for PSNR, unless the INI "
+             "file's [report] section sets it): a difference within ±δ does not matter. Two "
+             "one-sided tests at ±δ (each at α, not adjusted: each configuration's equivalence "
+             "is its own intersection-union test) show equivalence when the 1 − 2α interval of "
+             "the difference lies within ±δ. The verdict, first rule that applies: not "
+             "converged when a finished run of the configuration or of its baseline still "
+             "gained more than %g dB of %s over the last quarter of its epochs (the "
+             "difference would measure the training budget as much as the loss); equivalent "
+             "within ±δ (also when the difference test is significant: a real but trivial "
+             "effect, which the sentence says); helps or hurts when Holm's p is at most α and "
+             "the difference goes the better (higher PSNR and SSIM, lower errors) or the worse "
+             "way; indistinguishable for a metric without a margin; else undecided, with the "
+             "seeds a paired t-test would need for 80%% power to detect δ given the observed "
+             "paired sd (noncentral t). Each verdict also gives the minimum detectable effect "
+             "of the seeds at hand: the difference they would detect with 80%% power.",
+             a->alpha, ANALYSIS_CONVERGED_GAIN,
+             analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC)).text);
     doc_para(d, "Runs that did not finish (diverged, failed, interrupted, still running or "
              "queued) have no final metric: they are listed above and counted in each "
              "configuration's 'n of seeds', never dropped silently. A diverged run is a result "
-             "in itself: the setting was unstable for that seed. The best epoch of a run is the "
-             "one with the highest validation PSNR (ties to the earlier); its test metrics are "
-             "reported separately from the last epoch's, since choosing an epoch on validation "
-             "data is a (mild) optimistic selection. Statistics by GSL's t distribution.");
+             "in itself: the setting was unstable for that seed. The best epoch of a run is %s "
+             "(ties to the earlier); its test metrics are reported separately from the last "
+             "epoch's, since choosing an epoch on validation data is a (mild) optimistic "
+             "selection. Statistics by GSL's t distribution.",
+             analysis_at_title(ANALYSIS_BEST).text);
 }
 
 static const char html_head[] =

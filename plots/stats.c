@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/metrics.h"
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen > 0) {
@@ -269,26 +271,19 @@ const char *stats_verdict_name(enum stats_verdict v)
 int stats_metric_direction(const char *metric, enum stats_direction *out, char *err,
                            size_t errlen)
 {
-    static const struct {
-        const char *name;
-        enum stats_direction direction;
-    } metrics[] = {
-        {"psnr", STATS_HIGHER_IS_BETTER},     {"ssim", STATS_HIGHER_IS_BETTER},
-        {"mse", STATS_LOWER_IS_BETTER},       {"lap4_mse", STATS_LOWER_IS_BETTER},
-        {"lap8_mse", STATS_LOWER_IS_BETTER},  {"loss", STATS_LOWER_IS_BETTER},
-        {"loss_pixel", STATS_LOWER_IS_BETTER}, {"loss_lap", STATS_LOWER_IS_BETTER},
-        {"seconds", STATS_LOWER_IS_BETTER},
-    };
     const char *dot = strrchr(metric, '.');
-    const char *name = dot ? dot + 1 : metric;
-    for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
-        if (strcmp(name, metrics[i].name) == 0) {
-            *out = metrics[i].direction;
-            return 0;
-        }
+    const int m = metric_find(dot ? dot + 1 : metric);
+    if (m >= 0) {
+        *out = metric_def_of((enum metric_id)m)->direction == METRIC_HIGHER_IS_BETTER
+                   ? STATS_HIGHER_IS_BETTER
+                   : STATS_LOWER_IS_BETTER;
+        return 0;
     }
-    return fail(err, errlen, "unknown metric '%s': expected psnr, ssim, mse, lap4_mse, lap8_mse, "
-                "loss, loss_pixel, loss_lap or seconds", metric);
+    char names[1024] = "";
+    for (int k = 0; k < METRIC_COUNT; k++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                 metric_def_of((enum metric_id)k)->name);
+    return fail(err, errlen, "unknown metric '%s': expected one of %s", metric, names);
 }
 
 /* ==== noncentral t ========================================================================= */

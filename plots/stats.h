@@ -142,9 +142,9 @@ enum stats_verdict stats_classify(double mean_diff, double p_adjusted, double al
  * (The margin is the caller's to print: "equivalent within ±0.2 dB".) */
 const char *stats_verdict_name(enum stats_verdict v);
 
-/* The direction of a metric of DESIGN.md's "Metrics", named with or without its split
- * ("psnr", "test.psnr"): psnr and ssim are better higher; mse, lap4_mse, lap8_mse, loss, loss_pixel,
- * loss_lap and seconds are better lower. Fails for any other name. */
+/* The direction of a metric of the metric table (model/metrics.h), named with or without its
+ * split ("psnr", "test.psnr"): psnr and ssim are better higher; mse, lap4_mse, lap8_mse and the
+ * losses lower. Fails for a name the table does not have. */
 int stats_metric_direction(const char *metric, enum stats_direction *out, char *err,
                            size_t errlen);
 

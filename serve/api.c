@@ -212,19 +212,29 @@ static double epoch_seconds(const store_run_record *r)
 
 /* ---- one sweep --------------------------------------------------------------------------- */
 
+/* The series a run can have: the metric table's metrics in the splits they are computed for
+ * ("train.psnr" is none). The page indexes series by their position in this list, in every array
+ * of values below. */
+static int series_shown(int k)
+{
+    return metric_in_split(analysis_series_metric(k), analysis_series_split(k));
+}
+
 static void write_series_table(json *j)
 {
     json_key(j, "series");
     json_array(j);
-    for (int k = 0; k < AS_COUNT; k++) {
+    for (int k = 0; k < ANALYSIS_NSERIES; k++) {
+        if (!series_shown(k))
+            continue;
         json_object(j);
-        json_member_string(j, "name", analysis_series_name(k));
-        json_member_string(j, "title", analysis_series_title(k));
+        json_member_string(j, "name", analysis_series_name(k).text);
+        json_member_string(j, "title", analysis_series_title(k).text);
         json_member_string(j, "unit", analysis_series_unit(k));
         json_key(j, "higher_is_better");
         json_bool(j, analysis_series_direction(k) == STATS_HIGHER_IS_BETTER);
         json_key(j, "compared");
-        json_bool(j, k < ANALYSIS_NCOMPARED);
+        json_bool(j, analysis_series_compared(k));
         json_object_end(j);
     }
     json_array_end(j);
@@ -266,7 +276,9 @@ static void write_config_means(json *j, const analysis *a, const analysis_config
     json_member_int(j, "mean_n", live ? live : (int64_t)c->nruns);
     json_key(j, "mean");
     json_array(j);
-    for (int k = 0; k < AS_COUNT; k++) {
+    for (int k = 0; k < ANALYSIS_NSERIES; k++) {
+        if (!series_shown(k))
+            continue;
         json_array(j);
         for (int e = 0; e < nepochs; e++) {
             double sum = 0;
@@ -304,7 +316,6 @@ static void write_configs(json *j, const analysis *a)
         json_object(j);
         json_member_string(j, "config_id", c->config_id);
         json_member_string(j, "label", c->label);
-        json_member_string(j, "setting", c->setting);
         json_member_string(j, "panel_label", c->panel_label);
         json_member_number(j, "lambda", c->lambda);
         json_member_string(j, "kernel", c->kernel);
@@ -326,7 +337,9 @@ static void write_run_values(json *j, const analysis_run *r)
 {
     json_key(j, "values");
     json_array(j);
-    for (int k = 0; k < AS_COUNT; k++) {
+    for (int k = 0; k < ANALYSIS_NSERIES; k++) {
+        if (!series_shown(k))
+            continue;
         json_array(j);
         for (int e = 0; e < r->nepochs; e++)
             json_number(j, analysis_run_value(r, k, e));
@@ -399,9 +412,9 @@ static int write_keytable(json *j, const analysis *a, int series, enum analysis_
     }
     json_key(j, "keytable");
     json_object(j);
-    json_member_string(j, "metric", analysis_series_name(series));
+    json_member_string(j, "metric", analysis_series_name(series).text);
     json_member_string(j, "at", analysis_at_name(at));
-    json_member_string(j, "at_title", analysis_at_title(at));
+    json_member_string(j, "at_title", analysis_at_title(at).text);
     json_member_int(j, "best_row", aligned.best_row);
     const keytable *forms[2] = { &aligned, &csv };
     static const char *const names[2][2] = { { "headers", "rows" }, { "csv_headers", "csv" } };

@@ -248,8 +248,8 @@ static int table_choice(struct MHD_Connection *c, int *series, enum analysis_at 
 {
     const char *metric = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "metric");
     const char *at_name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "at");
-    *series = analysis_series_find(metric ? metric : "test.psnr");
-    if (*series < 0 || *series >= ANALYSIS_NCOMPARED)
+    *series = analysis_series_find(metric ? metric : ANALYSIS_PRIMARY_NAME);
+    if (*series < 0 || !analysis_series_compared(*series))
         return -1;
     if (!at_name || strcmp(at_name, "last") == 0)
         *at = ANALYSIS_LAST;
@@ -262,11 +262,11 @@ static int table_choice(struct MHD_Connection *c, int *series, enum analysis_at 
 
 static enum MHD_Result api_answer(serve_server *srv, struct MHD_Connection *c, const route *r)
 {
-    int series = AS_TEST_PSNR;
+    int series = ANALYSIS_PRIMARY_SERIES;
     enum analysis_at at = ANALYSIS_LAST;
     if (r->kind == ROUTE_API_SWEEP && table_choice(c, &series, &at) != 0)
         return text_answer(c, MHD_HTTP_BAD_REQUEST,
-                           "metric must be a val or test metric (test.psnr, val.ssim, ...) and "
+                           "metric must be a val or test metric (test.psnr_pooled, val.ssim, ...) and "
                            "at last or best\n", CSP_APP);
     serve_answer a;
     source_answer(srv->src, r, series, at, &a);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data/fileio.h"
+
 static const char claim_sql[] =
     "UPDATE runs SET status = '" STATUS_RUNNING "', pid = ?2, host = ?3,"
     " threads = coalesce(threads, nullif(?4, 0)), gemm_library = ?5, compiler = ?6,"
@@ -12,6 +14,26 @@ static const char claim_sql[] =
     " started_at = coalesce(started_at, " NOW_SQL "), heartbeat_at = " NOW_SQL ","
     " finished_at = NULL, error = NULL"
     " WHERE id = ?1 AND status IN " CLAIMABLE_SQL;
+
+/* The hidden temporary files a writer of the run's folder left when it was killed (a checkpoint
+ * half written, a merge's copy): gone with their writers, they are removed when the run is
+ * claimed. Best effort: a folder that cannot be read fails the run's first write anyway. */
+static void remove_stale_temporaries(store *s, int64_t run_id)
+{
+    char hash[65], folder[PATH_CAP], why[256];
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "", why, sizeof why, "SELECT config_hash FROM runs WHERE id = ?1", "i",
+                run_id) < 0)
+        return;
+    hash[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW)
+        copy_column_text(st, 0, hash, sizeof hash);
+    sqlite3_finalize(st);
+    if (strlen(hash) != 64 || strchr(hash, '/'))
+        return;
+    store_run_folder(s, hash, folder, sizeof folder);
+    atomic_file_remove_stale(folder, NULL, why, sizeof why);
+}
 
 /* The claim itself: owned only if this UPDATE changed the row, which SQLite's write lock makes
  * true for exactly one of any number of processes trying at once. */
@@ -26,6 +48,7 @@ static int try_claim(store *s, int64_t run_id, const store_claim_info *ci, int *
         s->claim_run_id = run_id;
         s->claim_pid = ci->pid;
         snprintf(s->claim_host, sizeof s->claim_host, "%s", host);
+        remove_stale_temporaries(s, run_id);
     }
     return 0;
 }

@@ -82,7 +82,9 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
         int rc = sqlite3_step(st);
         int64_t done = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_finalize(st);
-        if (rc == SQLITE_ROW)
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            db_fail(s, rc, doing, err, errlen);
+        else if (rc == SQLITE_ROW)
             fail(err, errlen,
                  "%s: %s: run %lld has logged epochs up to %lld, so the next is %lld, not %d (a "
                  "resumed run logs only the epochs after epochs_done)",

@@ -1,11 +1,12 @@
 /* store/internal.h: PRIVATE to store/. What the store's files share: the handle's layout, the
  * statement helpers (sql.c), transactions and paths (store.c), the owner guard (claim.c), stale
  * judgement (stale.c), the configuration columns of `runs` (runs.c, merge.c) and the atomic file
- * copy (copy.c). No file outside store/ may include it: store/store.h and store/read.h are the
- * contract.
+ * copy (copy.c); schema.c migrates and installs views, views.c generates them. No file outside
+ * store/ may include it: store/store.h and store/read.h are the contract.
  *
  * Every value reaches SQL as a bound parameter. The only text assembled into SQL is fixed at
- * compile time: the configuration columns and status names below, and the PRAGMA in schema.c.
+ * compile time: the configuration columns and status names below, the PRAGMA in schema.c, and
+ * the metric and split names of model/metrics.h's table in the generated views (views.c).
  * Every write that takes more than one statement runs in one transaction, started with BEGIN
  * IMMEDIATE: taking the write lock up front means a reader never has to upgrade to a writer, which
  * in WAL mode fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting for busy_timeout. */
@@ -110,6 +111,10 @@ int split_path(const char *path, char dir[PATH_CAP], char name[NAME_CAP]);
  * the path, so those three are escaped. -1 when it does not fit. */
 int file_uri(const char *path, const char *query, char *out, size_t outlen);
 
+/* A REAL that is neither NULL (a NaN logged) nor infinite, for a column or expression x: what
+ * may be selected on or averaged. */
+#define FINITE_SQL(x) "(" x " BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308)"
+
 /* ---- statuses ------------------------------------------------------------------------------ */
 
 /* Each status spelt once: store_status_name's table (runs.c) is made of these, and SQL that
@@ -194,6 +199,16 @@ enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_BOOLEAN };
     "config_hash, config_id, config_json, status, created_at, started_at, finished_at,"          \
     " heartbeat_at, pid, host, threads, gemm_library, compiler, wb_version, error, epochs_done," \
     " param_count, data_source, train_n, val_n, test_n, seed" CONFIG_COLUMNS(COLUMN_NAME)
+
+/* ---- verification (verify.c) -------------------------------------------------------------- */
+
+/* Whether the database `schema` ("main", or "merge_src" for a merge's input) of this connection is
+ * whole: wb's tables and indexes defined as its migration steps define them at `version`, PRAGMA
+ * integrity_check, and every value of the type and shape wb writes (verify.c). label names the
+ * file in messages. Returns 0, STORE_DAMAGED when it is not whole, -1 when it cannot be
+ * checked. */
+int verify_database(store *s, const char *schema, const char *label, int version, char *err,
+                    size_t errlen);
 
 /* ---- files (copy.c) ------------------------------------------------------------------------ */
 

@@ -81,7 +81,7 @@ void store_checkpoints_free(store_checkpoint *checkpoints, size_t n);
 /* One metric row in long form: a run's value of split.name at an epoch. */
 typedef struct store_metric_value {
     int epoch;
-    const char *split;      /* "train", "val", "test" */
+    const char *split;      /* "train", "val", "test", "val_input", "test_input" */
     const char *name;       /* "loss", "psnr", ... */
     double value;           /* NaN where a NaN was logged (the database holds NULL) */
 } store_metric_value;

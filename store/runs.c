@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/metrics.h"
+
 #define COLUMN_PARAMETER(key, column, type) ", :" #column
 #define COLUMN_ENTRY(key, column, type) {key, ":" #column, type},
 
@@ -283,7 +285,8 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
         refused = fail(err, errlen, "%s: %s: no run %lld", s->path, doing, (long long)run_id);
     } else if (rc != SQLITE_ROW) {
         refused = db_fail(s, rc, doing, err, errlen);
-    } else if (strcmp((const char *)sqlite3_column_text(st, 0), STATUS_RUNNING) == 0) {
+    } else if (sqlite3_column_text(st, 0) &&
+               strcmp((const char *)sqlite3_column_text(st, 0), STATUS_RUNNING) == 0) {
         char host[HOST_CAP];
         copy_column_text(st, 2, host, sizeof host);
         refused = fail(err, errlen,
@@ -314,6 +317,9 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen)
 {
     const char *doing = "reading a run";
+    /* The best epoch: the best finite validation value of the selection metric, ties to the
+     * earlier epoch (ascending order of the value times -1 when higher is better). */
+    const metric_def *selection = metric_def_of(METRIC_SELECTION);
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
                 "SELECT r.id, r.sweep_id, r.config_hash, r.config_id, r.seed, r.status,"
@@ -322,10 +328,11 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
                 "  AND run_id = r.id),"
                 " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.")
                 " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"
-                "  AND split = 'val' AND name = 'psnr' AND value IS NOT NULL"
-                "  ORDER BY value DESC, epoch ASC LIMIT 1) b ON 1"
+                "  AND split = ?2 AND name = ?3 AND " FINITE_SQL("value")
+                "  ORDER BY value * ?4, epoch ASC LIMIT 1) b ON 1"
                 " WHERE r.id = ?1",
-                "i", run_id) < 0)
+                "ittn", run_id, metric_split_name(METRIC_VAL), selection->name,
+                selection->direction == METRIC_HIGHER_IS_BETTER ? -1 : 1) < 0)
         return -1;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
@@ -342,7 +349,9 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     copy_column_text(st, 2, info->config_hash, sizeof info->config_hash);
     copy_column_text(st, 3, info->config_id, sizeof info->config_id);
     info->seed = sqlite3_column_int64(st, 4);
-    store_status_parse((const char *)sqlite3_column_text(st, 5), &info->status);
+    /* The schema admits no other status; a damaged row counts as failed, not as queued. */
+    if (store_status_parse((const char *)sqlite3_column_text(st, 5), &info->status) != 0)
+        info->status = STORE_FAILED;
     info->epochs_done = sqlite3_column_int(st, 6);
     info->threads = sqlite3_column_int(st, 7);
     char folder[PATH_CAP];
@@ -351,7 +360,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     copy_column_text(st, 9, info->error, sizeof info->error);
     info->grid_index = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
     info->best_epoch = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
-    info->best_val_psnr = sqlite3_column_double(st, 12);
+    info->best_value = sqlite3_column_double(st, 12);
     if (info->status == STORE_RUNNING &&
         run_is_stale(s, sqlite3_column_int64(st, 13), (const char *)sqlite3_column_text(st, 14),
                      sqlite3_column_double(st, 15), info->error, sizeof info->error))

@@ -17,9 +17,35 @@ __asm__(".pushsection .rodata\n"
 extern const char store_schema_v1_sql[];
 
 /* steps[i] takes a database from version i to version i + 1. A new version appends a step (its SQL
- * inline or another embedded file) and raises STORE_SCHEMA_VERSION; existing steps never change. */
+ * inline or another embedded file) and raises STORE_SCHEMA_VERSION; existing steps never change.
+ *
+ * Version 2: epochs, final and summary leave the fixed schema; they are generated from the metric
+ * table (store/views.c) and installed after the migrations by store_open.
+ * Version 3: metrics.split admits val_input and test_input, the degraded input scored against the
+ * target (model/metrics.h). SQLite cannot change a CHECK in place: the table is rebuilt (a new
+ * one, the rows copied, the old one dropped, the new one renamed), after the generated views that
+ * read it are dropped (store_open installs them again). No table refers to metrics, so the foreign
+ * keys need no pause. */
+#define DROP_GENERATED_VIEWS                                                                     \
+    "DROP VIEW IF EXISTS epochs; DROP VIEW IF EXISTS final; DROP VIEW IF EXISTS summary;\n"
+
 static const store_migration schema_migrations[] = {
     {1, store_schema_v1_sql},
+    {2, DROP_GENERATED_VIEWS},
+    {3, DROP_GENERATED_VIEWS
+        "CREATE TABLE metrics_v3 (\n"
+        "    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+        "    epoch   INTEGER NOT NULL CHECK (epoch >= 0),\n"
+        "    split   TEXT NOT NULL\n"
+        "            CHECK (split IN ('train', 'val', 'test', 'val_input', 'test_input')),\n"
+        "    name    TEXT NOT NULL,\n"
+        "    value   REAL,\n"
+        "    PRIMARY KEY (run_id, epoch, split, name)\n"
+        ") WITHOUT ROWID;\n"
+        "INSERT INTO metrics_v3 (run_id, epoch, split, name, value)\n"
+        "    SELECT run_id, epoch, split, name, value FROM metrics;\n"
+        "DROP TABLE metrics;\n"
+        "ALTER TABLE metrics_v3 RENAME TO metrics;\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,
@@ -127,14 +153,6 @@ int store_migrate(sqlite3 *db, const store_migration *steps, size_t nsteps, int 
 }
 
 /* ---- views made in code --------------------------------------------------------------------- */
-
-const store_view *store_generated_views(size_t *nviews)
-{
-    /* None yet: epochs, final and summary are part of schema.sql. When they are generated from
-     * the metric table, this returns them and store_open installs them. */
-    *nviews = 0;
-    return NULL;
-}
 
 /* Whether the file's view v is defined as this binary defines it: 1 yes, 0 no (or it has none),
  * -1 on error. */

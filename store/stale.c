@@ -4,8 +4,8 @@
  * (store_mark_stale). */
 #include "store/internal.h"
 
-#include <errno.h>
-#include <signal.h>
+#include "data/fileio.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +17,11 @@ typedef struct stale_run {
     char why[512];
 } stale_run;
 
-/* Whether a process of this host is gone. EPERM means it exists under another user. A zombie is
- * gone too: a worker killed with its coordinator waits as one until init reaps it, which in a
- * container may be seconds later or never, and meanwhile its run must be resumable. */
-static int process_gone(int64_t pid)
-{
-    if (pid <= 0 || pid != (pid_t)pid)
-        return 0;
-    if (kill((pid_t)pid, 0) == -1)
-        return errno == ESRCH;
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    const size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    /* "pid (comm) S ...": the state follows the last ')', since comm may hold one. */
-    const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
 int run_is_stale(const store *s, int64_t pid, const char *host, double age, char *why,
                  size_t whylen)
 {
     host = host ? host : "";
-    if (strcmp(host, s->host) == 0 && process_gone(pid))
+    if (strcmp(host, s->host) == 0 && file_process_gone((long)pid))
         snprintf(why, whylen, "interrupted: its process %lld on %s is gone", (long long)pid, host);
     else if (age > STORE_STALE_SECONDS)
         snprintf(why, whylen,

@@ -248,12 +248,28 @@ static int busy_timeout_ms(void)
     return STORE_BUSY_TIMEOUT_MS;
 }
 
+/* A database is data, never code: a file that is not ours (a merge's input, a foreign database
+ * given to a reader) must not make this process run anything. Defensive mode refuses what can
+ * corrupt a file on purpose (writable_schema, sqlite_dbpage writes); without a trusted schema a
+ * view or trigger in the file cannot call a function with side effects; the two-argument
+ * fts3_tokenizer (enabled in Debian's build, it takes a pointer) and extension loading are off.
+ * cell_size_check makes a damaged page fail when it is read instead of being half used. */
 static int configure_connection(store *s, char *err, size_t errlen)
 {
     sqlite3_extended_result_codes(s->db, 1);
+    if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK ||
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, (int *)NULL) !=
+            SQLITE_OK ||
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL) !=
+            SQLITE_OK)
+        return fail(err, errlen, "%s: cannot configure the connection: %s", s->path,
+                    sqlite3_errmsg(s->db));
     s->busy_ms = busy_timeout_ms();
     sqlite3_busy_timeout(s->db, s->busy_ms);
-    if (exec_sql(s, NULL, "enabling foreign keys", err, errlen, "PRAGMA foreign_keys = ON", "") < 0)
+    if (exec_sql(s, NULL, "enabling foreign keys", err, errlen, "PRAGMA foreign_keys = ON", "") < 0 ||
+        exec_sql(s, NULL, "enabling cell size checks", err, errlen, "PRAGMA cell_size_check = ON",
+                 "") < 0)
         return -1;
     return 0;
 }
@@ -323,12 +339,32 @@ static int reopen_immutable(store *s, char *err, size_t errlen)
 static int install_views(store *s, char *err, size_t errlen)
 {
     size_t nviews;
-    const store_view *views = store_generated_views(&nviews);
+    store_view *views;
     char why[512];
-    if (store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
-                            sizeof why) < 0)
-        return fail(err, errlen, "%s: %s", s->path, why);
-    return 0;
+    int rc = store_generated_views(&views, &nviews, why, sizeof why);
+    if (rc == 0)
+        rc = store_install_views(s->db, views, nviews, s->mode == STORE_OPEN_READONLY, why,
+                                 sizeof why);
+    store_views_free(views, nviews);
+    return rc < 0 ? fail(err, errlen, "%s: %s", s->path, why) : 0;
+}
+
+/* Whether the file is whole (store/verify.h) against the schema of the version it has, both read
+ * in one read transaction: a writer may migrate the file between check_schema and the check, and
+ * its new tables must not be compared with the old version's (two sweeps starting together). */
+static int verify_snapshot(store *s, int *version, char *err, size_t errlen)
+{
+    if (exec_sql(s, NULL, "reading the schema", err, errlen, "BEGIN", "") < 0)
+        return -1;
+    int64_t v = 0;
+    int result = query_int64(s, &v, "reading the schema version", err, errlen,
+                             "PRAGMA user_version", "");
+    if (result >= 0) {   /* PRAGMA user_version always has its row */
+        *version = (int)v;
+        result = verify_database(s, "main", s->path, *version, err, errlen);
+    }
+    sqlite3_exec(s->db, result < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return result;
 }
 
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen)
@@ -379,14 +415,23 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         store_close(s);
         return -1;
     }
-    int version = 0;
+    int version = 0, result = -1;
     if (configure_connection(s, err, errlen) < 0 || check_schema(s, &version, err, errlen) < 0) {
         if (mode != STORE_OPEN_READONLY ||
             (s->open_errcode != SQLITE_READONLY_CANTINIT &&
              s->open_errcode != SQLITE_READONLY_DIRECTORY) ||
             reopen_immutable(s, err, errlen) < 0 || configure_connection(s, err, errlen) < 0 ||
-            check_schema(s, &version, err, errlen) < 0)
+            check_schema(s, &version, err, errlen) < 0) {
+            if ((s->open_errcode & 0xff) == SQLITE_CORRUPT)
+                result = STORE_DAMAGED;
             goto fail;
+        }
+    }
+    /* Before anything is read from it, or written to it. */
+    const int whole = verify_snapshot(s, &version, err, errlen);
+    if (whole < 0) {
+        result = whole;
+        goto fail;
     }
     if (mode != STORE_OPEN_READONLY) {
         size_t nsteps;
@@ -412,5 +457,5 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
     return 0;
 fail:
     store_close(s);
-    return -1;
+    return result;
 }

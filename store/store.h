@@ -1,11 +1,13 @@
 /* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql, embedded in the binary. This
- * header is what writers (sweep, run, its workers, merge) use and what every user of the store
- * shares; store/read.h adds the records the commands that read get.
+ * views epochs, final and summary. The schema is store/schema.sql and the migration steps after
+ * it, embedded in the binary; the views are generated from the metric table. This header is what
+ * writers (sweep, run, its workers, merge) use and what every user of the store shares;
+ * store/read.h adds the records the commands that read get.
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err.
  * SQL uses bound parameters everywhere, and lives in store/ alone (and in `wb query`, whose SQL is
- * the user's). The store includes no other module of wb. */
+ * the user's). Of the other modules of wb the store includes one header, model/metrics.h: the
+ * metric table its views and its best-epoch rule are made from. */
 #ifndef WB_STORE_STORE_H
 #define WB_STORE_STORE_H
 
@@ -35,15 +37,26 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 #define STORE_SCHEMA_READABLE 1
 
-/* Opens (busy_timeout, foreign keys). Read-write, it also switches to WAL, creates or migrates
+/* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
+ * integrity_check finds a problem, wb's tables and indexes are not defined as wb defines them (a
+ * view or another table under a table's name), or a value is not of the type and shape wb writes
+ * (store/verify.c). Commands end with exit status 1 for it, not the 2 of a path that names no
+ * database or someone else's. */
+#define STORE_DAMAGED (-2)
+
+/* Opens (busy_timeout, foreign keys; SQLite's defensive mode, no trusted schema, no extensions:
+ * a database is data, never code). Every mode first checks that the file is whole (see
+ * STORE_DAMAGED): a damaged page can read as an empty one, and a command would then answer from
+ * part of the data without a word. Read-write, it also switches to WAL, creates or migrates
  * the schema, installs the views made in code, and marks `interrupted` every `running` run of
  * this host whose pid is gone (or a zombie) and every run of any host whose heartbeat is more than
  * STORE_STALE_SECONDS old. Read-only, it only checks that the schema is one it can read and lays
  * the views made in code over the file's as TEMP views where they differ; a database in a folder
- * this process cannot write and without -shm and -wal files is read as immutable. */
+ * this process cannot write and without -shm and -wal files is read as immutable.
+ * Returns 0, -1 on failure, STORE_DAMAGED for a damaged file. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
 void store_close(store *s);
 /* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything
@@ -197,8 +210,9 @@ typedef struct store_run_info {
     enum store_status status;
     int epochs_done;            /* -1: not even epoch 0 */
     int threads;                /* recorded at the first claim; 0 before */
-    int best_epoch;             /* by val psnr, ties to the earlier epoch; -1 if none */
-    double best_val_psnr;
+    int best_epoch;             /* by validation METRIC_SELECTION (model/metrics.h), ties to the
+                                 * earlier epoch; -1 if none */
+    double best_value;          /* its validation METRIC_SELECTION */
     char folder[4096];          /* usable from the current directory */
     char error[1024];
     int grid_index;             /* in the sweep that created it; -1 if not linked there */
@@ -212,7 +226,7 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
 
 typedef struct store_metric {
-    const char *split;      /* "train", "val", "test" */
+    const char *split;      /* "train", "val", "test", "val_input", "test_input" */
     const char *name;       /* "loss", "psnr", ... */
     double value;
 } store_metric;
@@ -238,22 +252,51 @@ int store_finish_run(store *s, int64_t run_id, enum store_status st, const char 
 
 /* ---- merge ------------------------------------------------------------------------------ */
 
+/* A run finished in both databases with other results: the same configuration and seed trained
+ * twice gave other numbers (another thread count or kind of CPU: README.md, bitwise
+ * reproducibility). */
+typedef struct store_merge_conflict {
+    char config_hash[65];
+    int64_t out_run_id;
+    int values_differ;          /* metric values (or rows) that differ */
+    char metrics[256];          /* the metrics that differ, "val.psnr, test.psnr, ..." */
+    double max_abs_diff;        /* the largest difference of two values, both numbers */
+} store_merge_conflict;
+
+typedef struct store_merge_options {
+    /* Metric names never compared for conflicts, NULL-terminated (may be NULL): the timings,
+     * which differ between any two trainings. */
+    const char *const *ignore_metrics;
+} store_merge_options;
+
 typedef struct store_merge_stats {
     int sweeps_added;
     int runs_added;         /* missing in out: copied */
     int runs_replaced;      /* finished in the input, present but not finished (nor running) in out */
     int runs_skipped;       /* already present (and not replaced) */
     int folders_copied;     /* run folders from which at least one file was copied */
+    int runs_conflicting;   /* of the skipped, finished in both with other results */
+    store_merge_conflict *conflicts;    /* those runs (free with store_merge_stats_free) */
+    size_t nconflicts;
 } store_merge_stats;
 
 /* Copies into `out` every sweep (by name), run (by config_hash), its params, metrics, checkpoints,
- * sweep links and run folder from the database at in_path (attached read-only), in one
- * transaction; files are copied (temp file, fsync, rename) before it commits. A run already in out
- * is skipped, unless it is not finished there (and not running) while finished in the input: then
- * out's copy is replaced. Checkpoint paths are rewritten to out's run folders. Repeating it changes
- * nothing; merging a database into itself is refused. */
-int store_merge(store *out, const char *in_path, store_merge_stats *stats, char *err,
-                size_t errlen);
+ * sweep links and run folder from the database at in_path (attached read-only). A run already in
+ * out is skipped, unless it is not finished there (and not running) while finished in the input:
+ * then out's copy is replaced. A run finished in both is kept as out has it; when the results
+ * differ, it is listed in stats->conflicts (the first result is kept: it is the one out's
+ * reports, comparisons and files already stand on; the caller says which runs differ and how).
+ * The input is refused whole, before anything is written, unless it is a whole wb database of
+ * this schema version whose every value is as wb writes it: run folders and checkpoint paths are
+ * those its hashes give (nothing is read from a path it stores), no symbolic links, FIFOs or
+ * devices in its run folders, every checkpoint file there. Files are copied before the rows that
+ * name them are committed, in batches of short transactions (store/merge.c says how a crash
+ * between them leaves out). Checkpoint paths are rewritten to out's run folders. Repeating it
+ * changes nothing; merging a database into itself is refused. stats (may be NULL) holds what was
+ * done, also after a failure: free it with store_merge_stats_free. */
+int store_merge(store *out, const char *in_path, const store_merge_options *opts,
+                store_merge_stats *stats, char *err, size_t errlen);
+void store_merge_stats_free(store_merge_stats *stats);
 
 /* ---- schema migrations (store_open applies them; exposed for tests) ----------------------- */
 
@@ -276,9 +319,11 @@ typedef struct store_view {
     const char *select;     /* its SELECT */
 } store_view;
 
-/* The views this binary makes in code rather than in a schema step (none yet: epochs, final and
- * summary are in schema.sql; the metric table will generate them). */
-const store_view *store_generated_views(size_t *nviews);
+/* The views this binary makes in code rather than in a schema step: epochs, final and summary,
+ * generated from model/metrics.h's metric table (store/views.c). Allocated: free them with
+ * store_views_free. */
+int store_generated_views(store_view **views, size_t *nviews, char *err, size_t errlen);
+void store_views_free(store_view *views, size_t nviews);
 /* Makes each view's definition the given one where it differs from the file's: in the file
  * (temp = 0, a writer, one transaction), or as TEMP views of this connection that hide the
  * file's (temp = 1, a reader: nothing is written to the file). */

@@ -47,7 +47,7 @@ micro_ini "$T/bigbatch.ini" "batch_size=1000" "epochs=1"
 # wb config --defaults parses back (as a sweep file).
 "$WB" config --defaults > "$T/defaults.ini"
 "$WB" sweep "$T/defaults.ini" --dry-run > "$T/defaults.txt"; eq "--defaults parses as a sweep" "$?" 0
-check "  one run with the default hash" grep -q "1a12138dbe7b" "$T/defaults.txt"
+check "  one run with the default hash" grep -q "c46bd6d46729" "$T/defaults.txt"
 
 # The frozen identity fixture, as a user sees it: the dry run prints each run's index, the first
 # 12 hex digits of its config_hash and its label as tests/fixtures/lossweights-v1.hashes records

@@ -46,7 +46,8 @@ done
 bad() {
   base "$T/$1.ini"
   sed -i "s|^\[data\]|[data]\nsource = $2|" "$T/$1.ini"
-  "$WB" run "$T/$1.ini" "${one[@]}" > /dev/null 2> "$T/$1.err"
+  # timeout: a source that hangs (a FIFO waited on) fails here instead of hanging the suite
+  timeout 60 "$WB" run "$T/$1.ini" "${one[@]}" > /dev/null 2> "$T/$1.err"
   local rc=$?
   eq "$1: exit status 2" "$rc" 2
   eq "$1: one line" "$(wc -l < "$T/$1.err")" 1
@@ -61,6 +62,13 @@ mkdir -p "$T/text"; echo "not an image" > "$T/text/fake.png"; bad not_png "png:$
 mkdir -p "$T/tiny"
 echo 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII=' | base64 -d > "$T/tiny/four.png"
 bad small_image "png:$T/tiny" "four.png"
+# A FIFO named like a PNG (issue 15, item 7): refused at once instead of waited on forever.
+mkdir -p "$T/fifo"; cp data/photos/coffee.png "$T/fifo/"; mkfifo "$T/fifo/x.png"
+bad fifo_png "png:$T/fifo" "x.png: not a regular file \\(a FIFO\\)"
+base "$T/fifo_export.ini"
+sed -i "s|^\[data\]|[data]\nsource = png:$T/fifo|" "$T/fifo_export.ini"
+timeout 60 "$WB" data export "$T/fifo_export.ini" --out "$T/fifo_out" > /dev/null 2> "$T/fifo_export.err"
+eq "wb data export of a folder with a FIFO: refused (exit 2), not waited on" "$?" 2
 
 # npy: a copy of the good export with one file replaced.
 # npy FILE DICT BODY_BYTES: a version 1.0 file with that header and zero bytes of body.
@@ -83,5 +91,11 @@ badnpy npy_dtype train_y.npy "{'descr': '<f8', 'fortran_order': False, 'shape': 
 badnpy npy_rank val_x.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (64, 16, 48), }" $((64 * img * 4)) "val_x.npy"
 badnpy npy_shape test_y.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (64, 8, 8, 3), }" $((64 * 8 * 8 * 3 * 4)) "test_y.npy"
 badnpy npy_truncated train_x.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (128, 16, 16, 3), }" $((128 * img * 4 - 100)) "train_x.npy.*(truncated|short|bytes)"
+# Inputs out of range (issue 15, item 9): 1e30 in train_x.npy is refused like a target outside
+# [0, 1] (inputs may leave [0, 1] only by 1 + 8 data.noise_sigma).
+rm -rf "$T/n_x_range"; cp -r "$T/npy" "$T/n_x_range"
+off=$(( $(od -An -tu2 -j8 -N2 "$T/n_x_range/train_x.npy") + 10 + 4 * 100 ))
+printf '\xca\xf2\x49\x71' | dd of="$T/n_x_range/train_x.npy" bs=1 seek=$off conv=notrunc status=none
+bad npy_x_range "npy:$T/n_x_range" "train_x.npy: value 1e\\+30 at index 100 is outside \\[-1.8, 2.8\\]"
 badnpy npy_counts test_x.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (63, 16, 16, 3), }" $((63 * img * 4)) "test_x.*(63|64)"
 finish

@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 . "$(dirname "$0")/cli_report_lib.sh"
 
-"$WB" sweep experiments/micro.ini --db "$tmp/m.db" --quiet
+"$WB" sweep experiments/micro.ini --db "$tmp/m.db" >/dev/null 2>"$tmp/progress"
 "$WB" report --db "$tmp/m.db" >"$tmp/out" 2>"$tmp/err" || fail "wb report exited $?: $(cat "$tmp/err")"
 dir="$tmp/report-micro"
 grep -qx "$dir/index.html" "$tmp/out" || fail "wb report did not print where the page is"
@@ -45,12 +45,14 @@ html="$dir/index.html" md="$dir/report.md"
 # The environment names the GEMM library and 3x3 kernels the runs recorded (oneDNN, or CBLAS in
 # GEMM=cblas builds).
 gemm=$("$WB" query "SELECT DISTINCT gemm_library FROM runs" --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
-for want in '<h2 id="verdict">Verdict</h2>' 'λ = 0.6 with kernel 4 changes test PSNR by' \
-            'λ = 0.6 with kernel 8 changes test PSNR by' 'after Holm: ' \
+for want in '<h2 id="verdict">Verdict</h2>' 'λ = 0.6 (eff. 12), kernel 4: not converged: ' \
+            'λ = 0.6 (eff. 43.2), kernel 8: not converged: ' 'after Holm' \
             '<strong>Helps</strong>' '<strong>Hurts</strong>' \
-            '<strong>Indistinguishable from the baseline</strong>' 'All 6 runs finished.' \
+            '<strong>Equivalent to the baseline within ±0.2 dB</strong>' \
+            '<strong>Undecided (more seeds would decide)</strong>' \
+            '<strong>Not converged (no verdict)</strong>' 'All 6 runs finished.' \
             '<tr class="best">' '<img src="grid.png"' 'Laplacian of the target' \
-            '<pre>; A few seconds' "$gemm" 'Student' 'Holm' ; do
+            '<pre>; A few seconds' "$gemm" 'Student' 'Holm' 'δ = 0.2 dB' ; do
   grep -qF -- "$want" "$html" || fail "index.html lacks: $want"
 done
 for c in $CHARTS; do
@@ -58,9 +60,9 @@ for c in $CHARTS; do
 done
 ! grep -qi '<script' "$html" || fail "index.html has a script"
 ! grep -qE '(src|href)="(https?:)?//' "$html" || fail "index.html refers to the network"
-# The same verdicts in both files (Markdown escapes its brackets).
-grep -oE 'λ = [^<]* after Holm: [a-z]+\.' "$html" >"$tmp/v.html"
-grep -oE 'λ = .* after Holm: [a-z]+\.' "$md" | sed 's/\\//g' >"$tmp/v.md"
+# The same verdict sentences in both files (HTML escapes quotes, Markdown its brackets).
+grep -oE '<li>λ = [^<]*</li>' "$html" | sed -e 's/<[^>]*>//g' -e "s/&#39;/'/g" >"$tmp/v.html"
+grep -E '^- λ = ' "$md" | sed -e 's/^- //' -e 's/\\//g' >"$tmp/v.md"
 [ "$(wc -l <"$tmp/v.html")" -eq 2 ] || fail "expected 2 verdicts in index.html"
 diff "$tmp/v.html" "$tmp/v.md" >/dev/null || fail "verdicts differ between index.html and report.md"
 grep -qF '![Learning curves](learning_curves.png)' "$md" || fail "report.md lacks a chart"
@@ -68,21 +70,65 @@ grep -qF '![Learning curves](learning_curves.png)' "$md" || fail "report.md lack
 # ---- wb compare ---------------------------------------------------------------------------
 "$WB" compare --db "$tmp/m.db" >"$tmp/cmp" || fail "wb compare exited $?"
 grep -qE '^\*  λ = ' "$tmp/cmp" || fail "wb compare marks no best configuration: $(cat "$tmp/cmp")"
-grep -q 'indistinguishable\|helps\|hurts' "$tmp/cmp" || fail "wb compare has no verdict"
+grep -q 'not converged\|equivalent\|undecided\|helps\|hurts' "$tmp/cmp" || fail "wb compare has no verdict"
+grep -q '^λ = 0.6 (eff. 12), kernel 4: not converged: ' "$tmp/cmp" ||
+  fail "wb compare has no verdict sentence: $(cat "$tmp/cmp")"
 "$WB" compare --db "$tmp/m.db" --csv >"$tmp/cmp.csv" || fail "wb compare --csv exited $?"
 configs=$("$WB" query "SELECT count(DISTINCT config_id) FROM runs" --db "$tmp/m.db" --csv |
           tail -n 1 | tr -d "\r")
-csv_check "$tmp/cmp.csv" 20 "$configs"
+csv_check "$tmp/cmp.csv" 29 "$((configs + 1))"   # and the input's row (one data set)
+grep -q '^input,input (no network),,,,,[0-9]*,[0-9]*,[0-9.e-]*,.*,reference,0' "$tmp/cmp.csv" ||
+  fail "CSV has no input row: $(cat "$tmp/cmp.csv")"
+grep -q '^   input (no network) .* reference$' "$tmp/cmp" || fail "wb compare has no input row"
 header="config,label,laplacian_weight,kernel,border,kernel_norm,n,runs,mean,sd,ci_low,ci_high"
-header+=",pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best"
+header+=",pairs,diff_mean,diff_ci_low,diff_ci_high,p,p_holm,verdict,best,effective_weight,margin"
+header+=",paired_sd,mde,seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,converged"
 [ "$(head -n 1 "$tmp/cmp.csv" | tr -d '\r')" = "$header" ] ||
   fail "unexpected CSV header: $(head -n 1 "$tmp/cmp.csv")"
-grep -qF '"λ = 0.6, kernel = 4",0.59999999999999998,4,reflect101,none,2,2,' "$tmp/cmp.csv" ||
+grep -qF '"λ = 0.6 (eff. 12), kernel 4",0.59999999999999998,4,reflect101,none,2,2,' "$tmp/cmp.csv" ||
   fail "CSV row of λ = 0.6, kernel 4 not as expected: $(cat "$tmp/cmp.csv")"
-[ "$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$tmp/cmp.csv")" = 1 ] || fail "not one best row"
+[ "$(awk -F, 'NR > 1 { s += $(NF - 9) } END { print s }' "$tmp/cmp.csv")" = 1 ] || fail "not one best row"
 "$WB" compare --db "$tmp/m.db" --metric val.ssim --at best --csv >"$tmp/cmp2.csv" ||
   fail "compare --metric val.ssim --at best exited $?"
-csv_check "$tmp/cmp2.csv" 20 "$configs"
+csv_check "$tmp/cmp2.csv" 29 "$((configs + 1))"
+
+# ---- one label everywhere ------------------------------------------------------------------
+label='λ = 0.6 (eff. 12), kernel 4'
+run=$("$WB" query "SELECT id FROM runs WHERE laplacian_weight = 0.6 AND kernel = '4' AND seed = 1" \
+      --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
+"$WB" ls --db "$tmp/m.db" >"$tmp/ls"
+"$WB" show "$run" --db "$tmp/m.db" >"$tmp/show"
+grep -qF "run 3/6, $label, seed 1: starting" "$tmp/progress" || fail "progress: $(head -n 3 "$tmp/progress")"
+grep -qF "run 3/6, $label, seed 1, epoch 2/2: loss" "$tmp/progress" || fail "progress lacks the label"
+for f in ls show cmp cmp.csv; do
+  grep -qF "$label" "$tmp/$f" || fail "wb $f lacks the label '$label': $(cat "$tmp/$f")"
+done
+grep -E '^micro +[0-9]+ ' "$tmp/show" | grep -qF "$label" || fail "wb show's sweeps table lacks the label"
+grep -qE "^loss.laplacian_weight +0.6\$" "$tmp/show" || fail "wb show prints λ with 17 digits"
+grep -qF "<td>$label</td>" "$html" || fail "index.html lacks the label"
+grep -qF "| $label |" "$md" || fail "report.md lacks the label"
+
+# ---- [report]: how results are judged, not what a run computes ----------------------------
+cp experiments/micro.ini "$tmp/judged.ini"
+printf '\n[report]\nmargin.psnr_pooled = 0.5 ; wider than the metric table'"'"'s 0.2 dB\n' >>"$tmp/judged.ini"
+"$WB" sweep experiments/micro.ini --dry-run >"$tmp/dry.plain"
+"$WB" sweep "$tmp/judged.ini" --dry-run >"$tmp/dry.judged"
+diff "$tmp/dry.plain" "$tmp/dry.judged" >/dev/null || fail "[report] moved a hash: $(diff "$tmp/dry.plain" "$tmp/dry.judged")"
+before=$("$WB" query "SELECT count(*) FROM metrics" --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
+"$WB" sweep "$tmp/judged.ini" --db "$tmp/m.db" --quiet >/dev/null || fail "the judged sweep exited $?"
+after=$("$WB" query "SELECT count(*) FROM metrics" --db "$tmp/m.db" --csv | tail -n 1 | tr -d '\r')
+[ "$before" = "$after" ] || fail "[report] retrained runs ($before -> $after metric rows)"
+[ "$("$WB" query "SELECT count(*) FROM params WHERE key LIKE '%margin%'" --db "$tmp/m.db" --csv |
+     tail -n 1 | tr -d '\r')" = 0 ] || fail "[report] reached the params"
+"$WB" compare --db "$tmp/m.db" >"$tmp/cmp.judged" || fail "wb compare exited $?"
+grep -qF "δ = 0.5 dB for psnr_pooled (from the sweep's [report] section" "$tmp/cmp.judged" ||
+  fail "wb compare ignores [report]: $(cat "$tmp/cmp.judged")"
+grep -q 'equivalent (±0.5)\|undecided\|not converged\|helps\|hurts' "$tmp/cmp.judged" || fail "no verdict"
+printf '[report]\nmargin.psnr = 0.1, 0.2\n' >"$tmp/bad.ini"
+set +e; "$WB" sweep "$tmp/bad.ini" --dry-run >/dev/null 2>"$tmp/bad.err"; rc=$?; set -e
+[ "$rc" = 2 ] || fail "a list in [report] exited $rc"
+grep -qF 'bad.ini:2: [report] margin.psnr = 0.1, 0.2: one value' "$tmp/bad.err" ||
+  fail "no message for a list in [report]: $(cat "$tmp/bad.err")"
 
 # ---- exit statuses -------------------------------------------------------------------------
 expect_status() {   # expect_status N command...

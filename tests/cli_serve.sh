@@ -150,8 +150,12 @@ csv_of() {
            then "\"" + gsub("\""; "\"\"") + "\"" else . end) | join(",")'
 }
 same=0
-for metric in test.psnr test.ssim test.mse test.lap4_mse test.lap8_mse val.psnr val.ssim \
-              val.mse val.lap4_mse val.lap8_mse; do
+# Every series the statistics cover, as the page lists them (the metric table's val and test
+# image metrics).
+metrics=$(curl -s "${URL}api/sweep/$mid" | jq -r '.series[] | select(.compared) | .name')
+ntables=$(( $(wc -w <<< "$metrics") * 2 ))
+[ "$ntables" -ge 20 ] || fail "the page lists $ntables / 2 compared series"
+for metric in $metrics; do
   for at in last best; do
     curl -s "${URL}api/sweep/$mid?metric=$metric&at=$at" | csv_of > "$T/serve.csv"
     "$WB" compare --db "$T/m.db" --sweep micro --metric "$metric" --at "$at" --csv |
@@ -161,7 +165,7 @@ for metric in test.psnr test.ssim test.mse test.lap4_mse test.lap8_mse val.psnr 
 $(diff "$T/compare.csv" "$T/serve.csv" | head -n 8)"; fi
   done
 done
-eq "the key table equals wb compare --csv byte for byte (20 tables)" "$same" 20
+eq "the key table equals wb compare --csv byte for byte ($ntables tables)" "$same" "$ntables"
 "$WB" compare --db "$T/m.db" --sweep micro > "$T/compare.txt"
 curl -s "${URL}api/sweep/$mid" | jq -r '.keytable.rows[] | join("|")' > "$T/rows.txt"
 nums() { grep -oE '[-+]?[0-9]+\.[0-9]+' | tr '\n' ' '; }

@@ -31,4 +31,9 @@ eq "  with grid indices 1, 3, 5" \
    "$(sq "$T/env.shard-1-of-2.db" "SELECT group_concat(grid_index) FROM (SELECT grid_index FROM sweep_runs ORDER BY 1)")" "1,3,5"
 "$WB" sweep experiments/micro.ini --shard 2/2 --dry-run > /dev/null 2>&1
 eq "--shard 2/2 is a usage error" "$?" 2
+# A file name that starts with '-' (issue 15, item 9): the message names it, not OUT.
+(cd "$T" && "$WB" merge out.db -x.db > /dev/null 2> "$T/dash.err"); eq "merge OUT -x.db: usage error" "$?" 2
+eq "  blames -x.db, not OUT" "$(head -n1 "$T/dash.err")" \
+   "wb merge: unknown option -x in '-x.db' (a file name that starts with '-' is written ./-x.db)"
+"$WB" ls --db 2> "$T/dash.err" > /dev/null; eq "ls --db without a value" "$(head -n1 "$T/dash.err")" "wb ls: option --db needs a value"
 finish

@@ -23,9 +23,9 @@ eq "baselines have NULL kernel and border" \
    "$(sq "$db" "SELECT count(*) FROM runs WHERE laplacian_weight = 0 AND kernel IS NULL AND border IS NULL")" 2
 eq "all finished" "$(sq "$db" "SELECT count(*) FROM runs WHERE status = 'finished'")" 6
 E=2
-eq "val/test epochs 0..E, train 1..E" \
+eq "val/test epochs 0..E, train 1..E, the inputs at 0" \
    "$(sq "$db" "SELECT group_concat(split || ':' || lo || '-' || hi, ' ') FROM (SELECT split, min(epoch) lo, max(epoch) hi FROM metrics GROUP BY run_id, split) GROUP BY 'x'" | tr ' ' '\n' | sort -u | tr '\n' ' ')" \
-   "test:0-$E train:1-$E val:0-$E "
+   "test:0-$E test_input:0-0 train:1-$E val:0-$E val_input:0-0 "
 for split in val test; do
   for m in mse psnr ssim lap4_mse lap8_mse seconds; do
     eq "$split.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = '$split' AND name = '$m'")" $((6 * (E + 1)))
@@ -34,6 +34,16 @@ done
 for m in loss loss_pixel seconds samples_per_s; do
   eq "train.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = 'train' AND name = '$m'")" $((6 * E))
 done
+eq "every metric of a split, every run and epoch of that split (but loss_lap)" \
+   "$(sq "$db" "SELECT count(*) FROM (SELECT split, name, count(*) AS n FROM metrics
+                WHERE name <> 'loss_lap' GROUP BY split, name)
+              WHERE n <> 6 * (CASE WHEN split = 'train' THEN $E
+                                   WHEN split LIKE '%_input' THEN 1 ELSE $E + 1 END)")" 0
+eq "the inputs: val's metrics but seconds, one value for every run (one data set)" \
+   "$(sq "$db" "SELECT count(DISTINCT name) || ' ' || count(DISTINCT split || name || value)
+                FROM metrics WHERE split = 'val_input'")" \
+   "$(sq "$db" "SELECT count(*) || ' ' || count(*) FROM metrics
+                WHERE split = 'val' AND epoch = 0 AND run_id = 1 AND name <> 'seconds'")"
 eq "train.loss_lap only where λ > 0" \
    "$(sq "$db" "SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'loss_lap' AND r.laplacian_weight = 0")" 0
 eq "train.loss_lap for λ > 0" "$(sq "$db" "SELECT count(*) FROM metrics WHERE name = 'loss_lap'")" $((4 * E))

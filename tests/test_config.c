@@ -65,11 +65,12 @@ static const char default_identity_lines[] =
     "train.epochs=12\n"
     "train.lr=0.001\n"
     "train.momentum=0.90000000000000002\n"
-    "train.optimizer=adam\n";
+    "train.optimizer=adam\n"
+    "rules=2,3\n";   /* behaviour changes 2 and 3 apply to every configuration */
 static const char default_config_id[] =
-    "913be9204fa6894f3baf4972fac78845359d912cc2a22b05b6ad6d01536f5a0e";
+    "9816fef532ad3b134f98b4fd9ca3f548274454554bed3c7cc9e4292f69d785ac";
 static const char default_config_hash[] =   /* the lines above, then "seed=1\n" */
-    "1a12138dbe7bb990e78fc9ddd242a37fad458e8ccd22c77de2b02d0d41ad2573";
+    "c46bd6d467297d3fe5ea0b7d4b1d98308d6405f3047c3f3e192227315d2f95ef";
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -178,7 +179,7 @@ static void test_defaults(void **state)
     assert_int_equal(o->loss.pixel, PIXEL_MSE);
     assert_true(o->loss.lap_weight == 0);
     assert_int_equal(o->seed, 1);
-    assert_string_equal(g->runs[0].label, "seed=1");
+    assert_string_equal(g->runs[0].label, "λ = 0, seed 1");
     config_grid_free(g);
 }
 
@@ -249,13 +250,14 @@ static void test_schedule_keys_identity(void **state)
 }
 
 /* Behaviour change 1: a residual network starts as the identity, so residual configurations carry
- * rules=1 and moved; the others did not. */
+ * rules=1 and moved; the others did not (both carry the changes that apply to every
+ * configuration). */
 static void test_residual_identity_rule(void **state)
 {
     (void)state;
     config_grid *g = expand_text("[model]\nresidual = false, true\n", "t.ini");
-    assert_null(strstr(g->runs[0].canonical, "rules="));
-    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1\nseed=1\n"));
+    assert_non_null(strstr(g->runs[0].canonical, "\nrules=2,3\nseed=1\n"));
+    assert_non_null(strstr(g->runs[1].canonical, "\nrules=1,2,3\nseed=1\n"));
     config_grid_free(g);
 }
 
@@ -314,12 +316,15 @@ static void test_design_example(void **state)
         assert_string_equal(r->axis_values[0], "0");
         assert_null(r->axis_values[1]);
         char label[32];
-        snprintf(label, sizeof label, "λ=0 seed=%d", s + 1);
+        snprintf(label, sizeof label, "λ = 0, seed %d", s + 1);
         assert_string_equal(r->label, label);
     }
     /* then weights, outer, kernels, seeds innermost, in the order written */
     static const double weights[] = {0.05, 0.1, 0.3, 0.6, 1.0};
     static const char *const weight_text[] = {"0.05", "0.1", "0.3", "0.6", "1"};
+    /* λ times the white-noise gain of K4 (20) and K8 (72) */
+    static const char *const effective_text[][2] = {{"1", "3.6"}, {"2", "7.2"}, {"6", "21.6"},
+                                                    {"12", "43.2"}, {"20", "72"}};
     static const int kernels[] = {LAP_K4, LAP_K8};
     int i = 3;
     for (int w = 0; w < 5; w++)
@@ -336,8 +341,8 @@ static void test_design_example(void **state)
                 assert_string_equal(param(r, "loss.kernel_norm"), "none");
                 assert_string_equal(r->axis_values[0], weight_text[w]);
                 char label[64];
-                snprintf(label, sizeof label, "λ=%s kernel=%s seed=%d", weight_text[w],
-                         k ? "8" : "4", s);
+                snprintf(label, sizeof label, "λ = %s (eff. %s), kernel %s, seed %d",
+                         weight_text[w], effective_text[w][k], k ? "8" : "4", s);
                 assert_string_equal(r->label, label);
             }
     assert_string_equal(param(&g->runs[9], "loss.laplacian_weight"), "0.10000000000000001");
@@ -379,7 +384,8 @@ static void test_keras_recipe_forces_zero_border(void **state)
         assert_int_equal(g->runs[i].grid_index, i);
     }
     assert_string_equal(g->axes, "loss.kernel,loss.border");
-    assert_string_equal(g->runs[0].label, "kernel=keras-recipe border=zero seed=1");
+    assert_string_equal(g->runs[0].label,
+                        "λ = 0.1 (eff. 21.6), kernel keras-recipe, border zero, seed 1");
     config_grid_free(g);
 }
 
@@ -399,7 +405,7 @@ static void test_grid_order(void **state)
         assert_int_equal(g->runs[i].options.seed, seed[i]);
     }
     assert_string_equal(g->axes, "data.patch,train.lr");
-    assert_string_equal(g->runs[1].label, "patch=32 lr=0.01 seed=4");
+    assert_string_equal(g->runs[1].label, "λ = 0, patch 32, lr 0.01, seed 4");
     config_grid_free(g);
     /* a repeated value is dropped, keeping the first */
     g = expand_text("[sweep]\nseeds = 3, 3, 2\n[loss]\nkernel = 4, 4\n", "t.ini");
@@ -493,8 +499,21 @@ static const struct error_case error_cases[] = {
     {"[loss]\nepochs = 3\n", NULL, "t.ini:2: ", {"'epochs' belongs in [train]"}},
     /* unknown section, even without keys */
     {"[data]\n\n[lose]\n", NULL, "t.ini:3: ",
-     {"unknown section [lose]", "[sweep], [data], [model], [train], [loss]",
+     {"unknown section [lose]", "[sweep], [data], [model], [train], [loss], [report]",
       "did you mean [loss]?"}},
+    {"[reprot]\n", NULL, "t.ini:1: ", {"did you mean [report]?"}},
+    /* [report]: one margin per image metric, one number each, never through --set */
+    {"[report]\nmargin.psnrr = 0.1\n", NULL, "t.ini:2: ",
+     {"[report] margin.psnrr = 0.1: unknown key", "margin.psnr, margin.psnr_pooled, margin.ssim",
+      "did you mean 'margin.psnr'?"}},
+    {"[report]\ndelta = 0.1\n", NULL, "t.ini:2: ", {"unknown key; valid keys in [report]"}},
+    {"[report]\nmargin.loss = 0.1\n", NULL, "t.ini:2: ", {"unknown key"}},
+    {"[report]\nmargin.psnr = 0.1\nmargin.psnr = 0.3\n", NULL, "t.ini:3: ",
+     {"duplicate key (first set at line 2)"}},
+    {"[report]\nmargin.psnr = 0.1, 0.2\n", NULL, "t.ini:2: ", {"one value", "not a sweep axis"}},
+    {"[report]\nmargin.psnr = -0.1\n", NULL, "t.ini:2: ", {"expected a number >= 0", "negative"}},
+    {"[report]\nmargin.psnr = nan\n", NULL, "t.ini:2: ", {"NaN"}},
+    {"", "report.margin.psnr=0.1", "--set:1: ", {"belongs in the INI file"}},
     {"kernel = 4\n", NULL, "t.ini:1: ", {"outside any section"}},
     /* duplicate key: names the first line */
     {"[loss]\nkernel = 4\n\nkernel = 8\n", NULL, "t.ini:4: ",
@@ -579,6 +598,63 @@ static void test_errors(void **state)
     }
 }
 
+/* [report] judges results: it sets margins, and moves no hash, param, axis or JSON. */
+static void test_report_section(void **state)
+{
+    (void)state;
+    static const char runs[] = "[loss]\nlaplacian_weight = 0, 0.1\nkernel = 4, 8\n";
+    static const char judged[] = "[loss]\nlaplacian_weight = 0, 0.1\nkernel = 4, 8\n"
+                                 "[report]\nmargin.psnr = 0.1 ; a tighter margin\n"
+                                 "margin.ssim = 0.01\n[sweep]\nseeds = 1\n";
+    config *plain = NULL, *with = NULL;
+    char err[1024] = "";
+    if (config_parse_string(runs, "t.ini", &plain, err, sizeof err) ||
+        config_parse_string(judged, "t.ini", &with, err, sizeof err))
+        fail_msg("%s", err);
+    config_report r;
+    config_report_of(plain, &r);
+    assert_true(r.margin[METRIC_PSNR] == metric_def_of(METRIC_PSNR)->delta);
+    assert_true(r.margin[METRIC_PSNR] == 0.2);
+    assert_false(r.from_ini[METRIC_PSNR]);
+    config_report_of(with, &r);
+    assert_true(r.margin[METRIC_PSNR] == 0.1);
+    assert_true(r.from_ini[METRIC_PSNR]);
+    assert_true(r.margin[METRIC_SSIM] == 0.01);
+    assert_true(r.margin[METRIC_MSE] == 0);
+    assert_false(r.from_ini[METRIC_MSE]);
+    config_grid *a = NULL, *b = NULL;
+    if (config_expand(plain, &a, err, sizeof err) || config_expand(with, &b, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(a->nruns, b->nruns);
+    assert_string_equal(a->axes, b->axes);
+    for (size_t i = 0; i < a->nruns; i++) {
+        assert_string_equal(a->runs[i].config_hash, b->runs[i].config_hash);
+        assert_string_equal(a->runs[i].config_id, b->runs[i].config_id);
+        assert_string_equal(a->runs[i].canonical, b->runs[i].canonical);
+        assert_string_equal(a->runs[i].json, b->runs[i].json);
+        assert_int_equal(a->runs[i].nparams, b->runs[i].nparams);
+        for (size_t k = 0; k < a->runs[i].nparams; k++)
+            assert_null(strstr(b->runs[i].params[k].key, "report"));
+        assert_null(strstr(b->runs[i].json, "margin"));
+    }
+    config_grid_free(a);
+    config_grid_free(b);
+    config_free(plain);
+    config_free(with);
+
+    /* Read back from a sweep's stored text: [report] alone, whatever else the text holds. */
+    assert_int_equal(config_report_parse(judged, "sweep", &r, err, sizeof err), 0);
+    assert_true(r.margin[METRIC_PSNR] == 0.1 && r.from_ini[METRIC_PSNR]);
+    assert_int_equal(config_report_parse(NULL, "sweep", &r, err, sizeof err), 0);
+    assert_true(r.margin[METRIC_PSNR] == 0.2 && !r.from_ini[METRIC_PSNR]);
+    assert_int_equal(config_report_parse("[old]\nkey = 1\n[report]\nmargin.mse = 1e-4\n",
+                                         "sweep", &r, err, sizeof err), 0);
+    assert_true(r.margin[METRIC_MSE] == 1e-4);
+    assert_int_equal(config_report_parse("[report]\nmargin.psnr = x\n", "lossweights", &r, err,
+                                         sizeof err), -1);
+    assert_starts_with(err, "lossweights:2: [report] margin.psnr = x: ");
+}
+
 /* The limit of the installed inih: INI_MAX_LINE counts the line, "\r\n" and the NUL. */
 static void test_line_length(void **state)
 {
@@ -605,11 +681,62 @@ static void test_line_length(void **state)
     char err[512], expected[64];
     error_of(text, NULL, err, sizeof err);
     snprintf(expected, sizeof expected, "t.ini:3: line longer than %d characters", LIMIT);
-    assert_string_equal(err, expected);
+    assert_starts_with(err, expected);
+    /* and says how many seeds fit anyway (issue 15, item 9) */
+    assert_contains(err, "fits as ranges: seeds = 1-100");
     /* an over-long comment is refused too: inih would read its tail as a line */
     snprintf(text, sizeof text, ";%s\n", line);
     error_of(text, NULL, err, sizeof err);
     assert_starts_with(err, "t.ini:1: line longer than");
+}
+
+/* Ranges (issue 15, item 9): Debian's inih reads at most 197 characters a line, about 50 seeds;
+ * "1-100" is every integer from 1 to 100, alone or as items of a list, for integer keys only. */
+static void test_ranges(void **state)
+{
+    (void)state;
+    config_grid *g = expand_text("[sweep]\nseeds = 1-5, 10, 20 - 22\n", "t.ini");
+    static const long long expected[] = {1, 2, 3, 4, 5, 10, 20, 21, 22};
+    assert_int_equal(g->nruns, 9);
+    for (size_t i = 0; i < g->nruns; i++)
+        assert_int_equal(g->runs[i].options.seed, expected[i]);
+    config_grid_free(g);
+    g = expand_text("[sweep]\nseeds = 1-300\n[data]\npatch = 16-16\n", "t.ini");
+    assert_int_equal(g->nruns, 300);
+    assert_int_equal(g->runs[299].options.seed, 300);
+    assert_int_equal(g->runs[0].options.data.patch, 16);
+    config_grid_free(g);
+    /* the same runs, hashes included, as the list written out */
+    config_grid *a = expand_text("[sweep]\nseeds = 3-5\n", "t.ini");
+    config_grid *b = expand_text("[sweep]\nseeds = 3, 4, 5\n", "t.ini");
+    assert_int_equal(a->nruns, b->nruns);
+    for (size_t i = 0; i < a->nruns; i++)
+        assert_string_equal(a->runs[i].config_hash, b->runs[i].config_hash);
+    config_grid_free(a);
+    config_grid_free(b);
+    static const struct {
+        const char *text, *set, *contains;
+    } bad[] = {
+        {"[sweep]\nseeds = 5-3\n", NULL, "[sweep] seeds = 5-3: expected a range from the "
+                                           "smaller value to the larger, 3-5"},
+        {"[sweep]\nseeds = 1, 2-20000\n", NULL, "item 2 (2-20000): expected at most 10000"},
+        {"[sweep]\nseeds = 1-9223372036854775807\n", NULL, "expected at most 10000"},
+        {"[data]\npatch = 8-12\n", NULL, "[data] patch = 8-12: expected an even integer from 8 "
+                                          "to 64; 9 is odd"},
+        {"[data]\npatch = 8-80\n", NULL, "80 is too large"},
+        {"[train]\nlr = 1-2\n", NULL, "[train] lr = 1-2: expected a number"},
+        {"[sweep]\nseeds = 1-\n", NULL, "[sweep] seeds = 1-: expected an integer"},
+        {"[sweep]\nseeds = 1-2-3\n", NULL, "not an integer"},
+        {"[sweep]\nseeds = -5\n", NULL, "-5 is negative"},
+        {"", "sweep.seeds=1-3", "--set takes one value; ranges belong in the INI file"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *sets[] = {bad[i].set, NULL};
+        char err[1024];
+        error_of(bad[i].text, sets, err, sizeof err);
+        print_message("range case %zu: %s\n", i, err);
+        assert_contains(err, bad[i].contains);
+    }
 }
 
 static void test_grid_limit(void **state)
@@ -789,11 +916,13 @@ int main(void)
         cmocka_unit_test(test_batch_larger_than_split),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_line_length),
+        cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_grid_limit),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_print_defaults_parses_back),
+        cmocka_unit_test(test_report_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,23 +48,6 @@ static npy_array load(const char *dir, const char *name)
     return a;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    int same = fa && fb;
-    while (same) {
-        int ca = fgetc(fa), cb = fgetc(fb);
-        same = ca == cb;
-        if (ca == EOF || cb == EOF)
-            break;
-    }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
-    return same;
-}
-
 static void test_default_export(void **state)
 {
     tempdir_fixture *t = *state;
@@ -117,8 +100,8 @@ static void test_default_export(void **state)
         snprintf(p1, sizeof p1, "%s/%s.npy", out, names[k]);
         snprintf(p2, sizeof p2, "%s/%s.npy", out2, names[k]);
         snprintf(p3, sizeof p3, "%s/%s.npy", out3, names[k]);
-        assert_true(same_file(p1, p2));
-        assert_false(same_file(p1, p3));
+        assert_true(tempdir_same_file(p1, p2));
+        assert_false(tempdir_same_file(p1, p3));
     }
 }
 

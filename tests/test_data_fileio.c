@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,8 +75,22 @@ static void commit_replaces_with_mode_less_umask(void **state)
     assert_string_equal(listing(f), "out.txt");
 }
 
-/* The temporary name: hidden, beside the path, with this process's id; two writers of one path
- * in one process get two names; the last commit wins, whole, and nothing is left over. */
+/* This host's name as temporary names carry it (data/fileio.c's rule: letters, digits and '-',
+ * at most 32). */
+static void host_in_names(char out[33])
+{
+    char name[256] = "";
+    if (gethostname(name, sizeof name - 1) != 0 || !name[0])
+        strcpy(name, "unknown");
+    size_t n = 0;
+    for (; name[n] && n < 32; n++)
+        out[n] = isalnum((unsigned char)name[n]) ? name[n] : '-';
+    out[n] = '\0';
+}
+
+/* The temporary name: hidden, beside the path, with this host's name and this process's id; two
+ * writers of one path in one process get two names; the last commit wins, whole, and nothing is
+ * left over. */
 static void temporary_names_are_hidden_and_unique(void **state)
 {
     fixture *f = *state;
@@ -82,8 +98,9 @@ static void temporary_names_are_hidden_and_unique(void **state)
     atomic_file a, b;
     assert_int_equal(atomic_file_open(&a, f->path, f->err, sizeof f->err), 0);
     assert_int_equal(atomic_file_open(&b, f->path, f->err, sizeof f->err), 0);
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, "%s/.w.npy.tmp.%ld.", f->dir, (long)getpid());
+    char prefix[4200], host[33];
+    host_in_names(host);
+    snprintf(prefix, sizeof prefix, "%s/.w.npy.tmp.%s.%ld.", f->dir, host, (long)getpid());
     assert_memory_equal(a.tmp_path, prefix, strlen(prefix));
     assert_memory_equal(b.tmp_path, prefix, strlen(prefix));
     assert_string_not_equal(a.tmp_path, b.tmp_path);
@@ -102,7 +119,7 @@ static void temporary_names_are_hidden_and_unique(void **state)
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(f->dir), 0);
     assert_int_equal(atomic_file_open(&a, "bare", f->err, sizeof f->err), 0);
-    snprintf(prefix, sizeof prefix, ".bare.tmp.%ld.", (long)getpid());
+    snprintf(prefix, sizeof prefix, ".bare.tmp.%s.%ld.", host, (long)getpid());
     assert_memory_equal(a.tmp_path, prefix, strlen(prefix));
     assert_int_equal(atomic_file_commit(&a, f->err, sizeof f->err), 0);
     assert_int_equal(chdir(cwd), 0);
@@ -202,6 +219,88 @@ static void copy_keeps_bytes_and_source_mode(void **state)
     assert_non_null(strstr(f->err, "not a regular file"));
     assert_content(f->path, "old");
     assert_string_equal(listing(f), "dst.bin src.bin");
+}
+
+/* A FIFO where a file is expected (x.png in a png: folder, a run folder's file for a merge) is
+ * refused at once: opening it for reading would wait for a writer forever. A symbolic link is
+ * not copied either. The alarm turns a hang into a failure. */
+static void fifos_and_links_are_refused_without_blocking(void **state)
+{
+    fixture *f = *state;
+    char fifo[4096], dst[4096], link[4096];
+    tempdir_join(fifo, f->dir, "x.png");
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    alarm(20);
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(file_read_all(fifo, &buf, &len, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "not a regular file (a FIFO)"));
+    tempdir_join(dst, f->dir, "copy");
+    assert_int_equal(atomic_file_copy(fifo, dst, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "not a regular file"));
+    alarm(0);
+    tempdir_join(f->path, f->dir, "real");
+    write_text(f->path, "secret");
+    tempdir_join(link, f->dir, "link");
+    assert_int_equal(symlink(f->path, link), 0);
+    assert_int_equal(atomic_file_copy(link, dst, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "symbolic link"));
+    assert_string_equal(listing(f), "link real x.png");
+}
+
+/* A writer killed between atomic_file_open and its commit leaves its temporary file (a SIGKILLed
+ * merge did: issue 15, item 9); atomic_file_remove_stale removes it once its process is gone, and
+ * only it: not a live process's temporary file, not another host's, not a name of another shape,
+ * not a file. */
+static void stale_temporaries_of_dead_writers_are_removed(void **state)
+{
+    fixture *f = *state;
+    tempdir_join(f->path, f->dir, "last.safetensors");
+    const pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {   /* opens a temporary file and dies without a word, as SIGKILL would */
+        atomic_file a;
+        if (atomic_file_open(&a, f->path, f->err, sizeof f->err) != 0)
+            _exit(1);
+        fputs("half an epoch", a.f);
+        fflush(a.f);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    atomic_file live;
+    assert_int_equal(atomic_file_open(&live, f->path, f->err, sizeof f->err), 0);
+    char host[33], name[4096], dead[512];
+    host_in_names(host);
+    snprintf(dead, sizeof dead, ".last.safetensors.tmp.%s.%ld.0", host, (long)child);
+    const char *others[] = { ".last.safetensors.tmp.other-host.%ld.0", /* another host's */
+                             ".last.safetensors.tmp.%ld.0",            /* the older shape */
+                             ".merge-%ld",                            /* not this writer's */
+                             "best.safetensors.tmp.x.%ld.0" };        /* not hidden */
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        char base[256];
+        snprintf(base, sizeof base, others[i], (long)child);
+        write_text(tempdir_join(name, f->dir, base), "kept");
+    }
+    int removed = -1;
+    assert_int_equal(atomic_file_remove_stale(f->dir, &removed, f->err, sizeof f->err), 0);
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(tempdir_join(name, f->dir, dead), F_OK), -1);
+    assert_int_equal(access(live.tmp_path, F_OK), 0);
+    char expected[4096];
+    snprintf(expected, sizeof expected,
+             ".last.safetensors.tmp.%ld.0 .last.safetensors.tmp.other-host.%ld.0 %s .merge-%ld "
+             "best.safetensors.tmp.x.%ld.0",
+             (long)child, (long)child, strrchr(live.tmp_path, '/') + 1, (long)child, (long)child);
+    assert_string_equal(listing(f), expected);
+    atomic_file_abort(&live);
+    /* A missing folder has nothing to remove; a file where the folder should be is an error. */
+    assert_int_equal(atomic_file_remove_stale(tempdir_join(name, f->dir, "none"), &removed,
+                                              f->err, sizeof f->err), 0);
+    assert_int_equal(removed, 0);
+    assert_int_equal(file_process_gone((long)getpid()), 0);
+    assert_int_equal(file_process_gone((long)child), 1);
 }
 
 /* ---- writers racing for one path ---------------------------------------------------------- */
@@ -352,6 +451,10 @@ int main(void)
                                         tempdir_teardown),
         cmocka_unit_test_setup_teardown(copy_keeps_bytes_and_source_mode, tempdir_setup,
                                         tempdir_teardown),
+        cmocka_unit_test_setup_teardown(fifos_and_links_are_refused_without_blocking,
+                                        tempdir_setup, tempdir_teardown),
+        cmocka_unit_test_setup_teardown(stale_temporaries_of_dead_writers_are_removed,
+                                        tempdir_setup, tempdir_teardown),
         cmocka_unit_test_setup_teardown(racing_writers_never_tear_the_file, tempdir_setup,
                                         tempdir_teardown),
     };

@@ -1,6 +1,7 @@
-/* Metrics and Laplacian maps against scikit-image 0.19.3 and OpenCV 4.6 (values computed in
- * float64 with Debian 12's python3-skimage and python3-opencv, copied here), the keras-recipe
- * negative control, and a safetensors round trip. */
+/* The metric table and its pass over a split; metrics and Laplacian maps against scikit-image
+ * 0.19.3 and OpenCV 4.6 (values computed in float64 with Debian 12's python3-skimage and
+ * python3-opencv, copied here), the keras-recipe negative control, and a safetensors round
+ * trip. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,9 @@
 
 #include <cjson/cJSON.h>
 
+#include <omp.h>
+
+#include "model/image_metrics.h"
 #include "model/loss.h"
 #include "model/metrics.h"
 #include "model/safetensors.h"
@@ -55,6 +59,135 @@ static void test_psnr_and_ssim(void **state)
     assert_near(metric_psnr(x, y, N, N), 38.205521555279, 1e-6, "psnr");
     assert_near(metric_ssim(x, y, N, N, SSIM_SKIMAGE), 0.996430702959, 1e-6, "ssim skimage default");
     assert_near(metric_ssim(x, y, N, N, SSIM_WANG2004), 0.993723434898, 1e-6, "ssim Wang 2004");
+}
+
+/* Every row of the metric table is complete: a unique plain name, splits, a title and a
+ * definition; an image metric has its function and a trainer's metric none. */
+static void test_metric_table_rows(void **state)
+{
+    (void)state;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = metric_def_of((enum metric_id)m);
+        assert_non_null(d);
+        assert_non_null(d->name);
+        assert_true(strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(d->name));
+        assert_int_equal(metric_find(d->name), m);
+        assert_true(d->splits != 0 && d->splits < METRIC_IN(METRIC_NSPLITS));
+        assert_true(d->title && *d->title && d->definition && *d->definition && d->unit);
+        assert_true(d->delta >= 0);
+        assert_int_equal(d->image != NULL, d->source == METRIC_FROM_IMAGES);
+        if (d->source == METRIC_FROM_IMAGES)
+            assert_false(metric_in_split((enum metric_id)m, METRIC_TRAIN));
+    }
+    assert_null(metric_def_of(METRIC_COUNT));
+    assert_int_equal(metric_find("no such metric"), -1);
+    for (int s = 0; s < METRIC_NSPLITS; s++)
+        assert_int_equal(metric_split_find(metric_split_name((enum metric_split)s)), s);
+    assert_true(metric_better(METRIC_PSNR, 2, 1) && metric_better(METRIC_MSE, 1, 2));
+    assert_false(metric_better(METRIC_MSE, 1, 1));
+}
+
+/* metrics_compute over a split: the means of the per-image primitives (skimage's definitions,
+ * checked above), the same bits for any thread count. */
+static void test_metrics_compute_split(void **state)
+{
+    (void)state;
+    enum { NIMG = 5 };
+    float x[NIMG * N * N * 3], y[NIMG * N * N * 3];
+    for (int i = 0; i < NIMG; i++) {
+        reference_pair(x + i * N * N * 3, y + i * N * N * 3);
+        for (int k = 0; k < N * N * 3; k++)   /* each image its own error */
+            x[i * N * N * 3 + k] += (float)(0.01 * i * ((k % 7) - 3));
+    }
+    double psnr = 0, ssim = 0, mse = 0, lap4 = 0, lap8 = 0;
+    for (int i = 0; i < NIMG; i++) {
+        const float *a = x + i * N * N * 3, *b = y + i * N * N * 3;
+        double sq = 0;
+        for (int k = 0; k < N * N * 3; k++)
+            sq += ((double)a[k] - b[k]) * ((double)a[k] - b[k]);
+        mse += sq / (N * N * 3) / NIMG;
+        psnr += metric_psnr(a, b, N, N) / NIMG;
+        ssim += metric_ssim(a, b, N, N, SSIM_SKIMAGE) / NIMG;
+        lap4 += metric_lap_mse(a, b, N, N, LAP_K4, BORDER_REFLECT101) / NIMG;
+        lap8 += metric_lap_mse(a, b, N, N, LAP_K8, BORDER_REFLECT101) / NIMG;
+    }
+    double one[METRIC_COUNT], two[METRIC_COUNT];
+    for (int m = 0; m < METRIC_COUNT; m++)
+        one[m] = two[m] = -1;
+    omp_set_num_threads(1);
+    metrics_compute(x, y, NIMG, N, N, one);
+    omp_set_num_threads(2);
+    metrics_compute(x, y, NIMG, N, N, two);
+    assert_memory_equal(one, two, sizeof one);
+    assert_near(one[METRIC_MSE], mse, 1e-12, "split mse");
+    assert_near(one[METRIC_PSNR], psnr, 1e-12, "split psnr (mean over patches)");
+    assert_near(one[METRIC_PSNR_POOLED], 10 * log10(1 / mse), 1e-12, "split psnr_pooled");
+    assert_true(one[METRIC_PSNR_POOLED] < one[METRIC_PSNR]);   /* Jensen: -log is convex */
+    assert_near(one[METRIC_SSIM], ssim, 1e-12, "split ssim");
+    assert_near(one[METRIC_LAP4_MSE], lap4, 1e-12, "split lap4_mse");
+    assert_near(one[METRIC_LAP8_MSE], lap8, 1e-12, "split lap8_mse");
+    assert_true(one[METRIC_LOSS] == -1 && one[METRIC_SECONDS] == -1);   /* left as they were */
+    assert_true(one[METRIC_DC_SHARE] > 0 && one[METRIC_DC_SHARE] < 1);
+}
+
+/* dc_share: the squared error of each patch's per-channel mean over the whole squared error,
+ * pooled over the split: 1 for errors constant per channel, 0 for errors of mean zero in every
+ * channel, and the ratio of the sums over a split of both (not the mean of the ratios). */
+static void test_dc_share(void **state)
+{
+    (void)state;
+    enum { P = 4 };   /* 4x4 patches */
+    float y[2 * P * P * 3], x[2 * P * P * 3];
+    for (int k = 0; k < 2 * P * P * 3; k++)
+        y[k] = 0.5f;
+    for (int k = 0; k < P * P * 3; k++) {
+        x[k] = 0.5f + 0.125f * (float)(k % 3 + 1);                   /* patch 0: a colour cast */
+        x[P * P * 3 + k] = 0.5f + ((k / 3) % 2 ? 0.25f : -0.25f);    /* patch 1: mean zero */
+    }
+    double v[METRIC_COUNT];
+    metrics_compute(x, y, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 1, 1e-15, "constant error: dc_share");
+    metrics_compute(x + P * P * 3, y + P * P * 3, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 0, 1e-15, "error of mean zero: dc_share");
+    metrics_compute(y, y, 1, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], 0, 0, "no error: dc_share");
+    /* Both: patch 0's error is all mean colour, patch 1's has none; the share is of the sums. */
+    double dc = 0, all = 0;
+    for (int k = 0; k < P * P * 3; k++) {
+        const double e0 = x[k] - 0.5, e1 = x[P * P * 3 + k] - 0.5;
+        dc += e0 * e0;              /* patch 0's error is its mean */
+        all += e0 * e0 + e1 * e1;
+    }
+    metrics_compute(x, y, 2, P, P, v);
+    assert_near(v[METRIC_DC_SHARE], dc / all, 1e-15, "two patches: the ratio of the sums");
+}
+
+/* No metric is ever infinite: an exact patch has the PSNR of 8-bit quantisation noise,
+ * 10·log10(12·255^2) = 58.92 dB, per patch and pooled, and one that is off by less than that
+ * noise the same; a patch further off keeps skimage's value. */
+static void test_exact_patches_are_finite(void **state)
+{
+    (void)state;
+    float x[2 * N * N * 3], y[2 * N * N * 3];
+    reference_pair(x, y);
+    memcpy(x + N * N * 3, y, sizeof(float) * N * N * 3);   /* image 1: exact */
+    memcpy(y + N * N * 3, y, sizeof(float) * N * N * 3);
+    double v[METRIC_COUNT];
+    const double cap = 10 * log10(12.0 * 255 * 255);
+    metrics_compute(x + N * N * 3, y + N * N * 3, 1, N, N, v);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
+            assert_true(isfinite(v[m]));
+    assert_near(v[METRIC_PSNR], 58.92261606915535, 1e-12, "exact patch: psnr");
+    assert_near(v[METRIC_PSNR], cap, 1e-12, "  = 10 log10(12 255^2)");
+    assert_near(v[METRIC_PSNR_POOLED], cap, 1e-12, "exact patch: psnr_pooled");
+    for (int k = 0; k < N * N * 3; k++)   /* 1/1000 of a step off: below the floor too */
+        x[N * N * 3 + k] += (float)(0.001 / 255);
+    metrics_compute(x + N * N * 3, y + N * N * 3, 1, N, N, v);
+    assert_near(v[METRIC_PSNR], cap, 1e-12, "patch within quantisation noise: psnr");
+    metrics_compute(x, y, 2, N, N, v);   /* the reference pair and the (almost) exact one */
+    assert_near(v[METRIC_PSNR], (metric_psnr(x, y, N, N) + cap) / 2, 1e-12,
+                "mean of a patch above the floor and one at it");
 }
 
 typedef struct lap_reference {
@@ -320,6 +453,10 @@ static void test_safetensors_rejects_garbage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metric_table_rows),
+        cmocka_unit_test(test_metrics_compute_split),
+        cmocka_unit_test(test_exact_patches_are_finite),
+        cmocka_unit_test(test_dc_share),
         cmocka_unit_test(test_psnr_and_ssim),
         cmocka_unit_test(test_laplacian_maps),
         cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),

@@ -22,6 +22,8 @@ typedef struct capture {
     const char *dir;
     volatile sig_atomic_t stop;
     double val_psnr[16];
+    double values[16][METRIC_NSPLITS][METRIC_COUNT];   /* every epoch's results */
+    int best[16];                                       /* is_best of each epoch */
 } capture;
 
 static int on_epoch(void *ctx, trainer *t, const epoch_result *r, char *err, size_t errlen)
@@ -33,8 +35,11 @@ static int on_epoch(void *ctx, trainer *t, const epoch_result *r, char *err, siz
     c->params = malloc(sizeof(float) * c->n);
     memcpy(c->params, unet_params(u), sizeof(float) * c->n);
     c->epochs_seen++;
-    if (r->epoch < 16)
-        c->val_psnr[r->epoch] = r->val.psnr;
+    if (r->epoch < 16) {
+        c->val_psnr[r->epoch] = r->values[METRIC_VAL][METRIC_PSNR];
+        memcpy(c->values[r->epoch], r->values, sizeof r->values);
+        c->best[r->epoch] = r->is_best;
+    }
     if (c->stop_after && r->epoch == c->stop_after) {
         char w[512], o[512];
         snprintf(w, sizeof w, "%s/last.safetensors", c->dir);
@@ -124,7 +129,7 @@ static void check_resume_is_bitwise(const run_options *ro)
     char w[512], opt[512];
     snprintf(w, sizeof w, "%s/last.safetensors", dir);
     snprintf(opt, sizeof opt, "%s/last.optim.safetensors", dir);
-    train_resume resume = { 1, w, opt, out.best_val_psnr, out.best_epoch };
+    train_resume resume = { 1, w, opt, out.best_value, out.best_epoch };
     train(&o, &ds, &rest, &resume, &out);
     assert_int_equal(out.status, TRAIN_FINISHED);
     assert_int_equal(rest.epochs_seen, 2);   /* epochs 2 and 3 */
@@ -168,17 +173,80 @@ static void test_residual_starts_at_identity(void **state)
     o.train.epochs = 1;
     dataset ds;
     assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
-    eval_metrics input;
-    metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, &input);
+    double input[METRIC_COUNT];
+    metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, input);
     train_resume fresh = { -1, NULL, NULL, 0, -1 };
     capture c = { 0 };
     train_outcome out;
     train(&o, &ds, &c, &fresh, &out);
     assert_int_equal(out.status, TRAIN_FINISHED);
-    printf("input val PSNR %.6f, epoch 0 %.6f, epoch 1 %.6f\n", input.psnr, c.val_psnr[0],
-           c.val_psnr[1]);
-    assert_true(c.val_psnr[0] == input.psnr);
-    assert_true(c.val_psnr[1] != input.psnr);   /* and it trains away from it */
+    printf("input val PSNR %.6f, epoch 0 %.6f, epoch 1 %.6f\n", input[METRIC_PSNR],
+           c.val_psnr[0], c.val_psnr[1]);
+    assert_true(c.val_psnr[0] == input[METRIC_PSNR]);
+    assert_true(c.val_psnr[1] != input[METRIC_PSNR]);   /* and it trains away from it */
+    /* The "do nothing" reference is epoch 0's val_input (and test_input), and only epoch 0's. */
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const int image = metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES;
+        assert_true(image ? c.values[0][METRIC_VAL_INPUT][m] == input[m]
+                          : isnan(c.values[0][METRIC_VAL_INPUT][m]));
+        assert_int_equal(isfinite(c.values[0][METRIC_TEST_INPUT][m]), image);
+        assert_true(isnan(c.values[1][METRIC_VAL_INPUT][m]));
+        assert_true(isnan(c.values[1][METRIC_TEST_INPUT][m]));
+    }
+    free(c.params);
+    dataset_free(&ds);
+}
+
+/* Constant (black) validation patches that the untrained network maps exactly, as deblurring and
+ * 2x super-resolution have them (here a residual network, which starts as the identity, and
+ * patches whose input is their target): their PSNR was +inf, so the mean validation PSNR was +inf
+ * at epoch 0 and epoch 0 was the best. Now every metric is finite, and the best epoch is the one
+ * with the lowest validation MSE (ties to the earlier), which training reaches after epoch 0. */
+static void test_constant_patches_do_not_pick_epoch_0(void **state)
+{
+    (void)state;
+    char err[512];
+    run_options o = small_run(5, 1);
+    o.model.residual = 1;
+    o.train.epochs = 4;
+    o.train.lr = 3e-3;
+    dataset ds;
+    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
+    const size_t img = (size_t)ds.val.h * ds.val.w * 3;
+    for (size_t i = 0; i < ds.val.n / 2; i++) {
+        memset(ds.val.x + i * img, 0, sizeof(float) * img);
+        memset(ds.val.y + i * img, 0, sizeof(float) * img);
+    }
+    train_resume fresh = { -1, NULL, NULL, 0, -1 };
+    capture c = { 0 };
+    train_outcome out;
+    train(&o, &ds, &c, &fresh, &out);
+    assert_int_equal(out.status, TRAIN_FINISHED);
+    int best = 0;
+    for (int e = 0; e <= o.train.epochs; e++) {
+        const double *val = c.values[e][METRIC_VAL];
+        printf("epoch %d: val mse %.6g psnr %.4f psnr_pooled %.4f%s\n", e, val[METRIC_MSE],
+               val[METRIC_PSNR], val[METRIC_PSNR_POOLED], c.best[e] ? " (best so far)" : "");
+        for (int s = METRIC_VAL; s <= METRIC_TEST; s++)
+            for (int m = 0; m < METRIC_COUNT; m++)
+                if (metric_in_split((enum metric_id)m, (enum metric_split)s))
+                    assert_true(isfinite(c.values[e][s][m]));
+        if (val[METRIC_MSE] < c.values[best][METRIC_VAL][METRIC_MSE])
+            best = e;
+    }
+    assert_true(c.values[0][METRIC_VAL][METRIC_PSNR] <= 10 * log10(12.0 * 255 * 255) + 1e-9);
+    assert_int_equal(out.best_epoch, best);
+    assert_true(out.best_value == c.values[best][METRIC_VAL][METRIC_MSE]);
+    assert_int_not_equal(out.best_epoch, 0);
+    /* The mean of per-patch PSNRs, even floored, still peaks at epoch 0 here (the black patches
+     * count 58.92 dB each): selecting on it would keep the initial weights. */
+    assert_true(c.values[0][METRIC_VAL][METRIC_PSNR] > c.values[best][METRIC_VAL][METRIC_PSNR]);
+    double running = INFINITY;   /* is_best marks each new lowest MSE, and only those */
+    for (int e = 0; e <= o.train.epochs; e++) {
+        const double mse = c.values[e][METRIC_VAL][METRIC_MSE];
+        assert_int_equal(c.best[e], mse < running);
+        running = mse < running ? mse : running;
+    }
     free(c.params);
     dataset_free(&ds);
 }
@@ -211,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_resume_is_bitwise),
         cmocka_unit_test(test_resume_is_bitwise_with_cosine_warmup),
         cmocka_unit_test(test_residual_starts_at_identity),
+        cmocka_unit_test(test_constant_patches_do_not_pick_epoch_0),
         cmocka_unit_test(test_sgd_lr_10_diverges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
  * tests/fuzz/crashes/TARGET/ (make fuzz finds them: see tests/fuzz/run.sh). Under make check-asan
  * this is where a crash found by fuzzing stays fixed. */
 #define WB_FUZZ_NO_MAIN
+#include "fuzz/fuzz_db.c"
 #include "fuzz/fuzz_ini.c"
+#include "fuzz/fuzz_merge.c"
 #include "fuzz/fuzz_npy.c"
 #include "fuzz/fuzz_png.c"
 #include "fuzz/fuzz_safetensors.c"
@@ -83,12 +85,15 @@ static void test_target(void **state)
 int main(void)
 {
     static target targets[] = { { "ini", wb_fuzz_ini }, { "png", wb_fuzz_png },
-                                { "npy", wb_fuzz_npy }, { "safetensors", wb_fuzz_safetensors } };
+                                { "npy", wb_fuzz_npy }, { "safetensors", wb_fuzz_safetensors },
+                                { "db", wb_fuzz_db }, { "merge", wb_fuzz_merge } };
     const struct CMUnitTest tests[] = {
         { "replay ini", test_target, NULL, NULL, &targets[0] },
         { "replay png", test_target, NULL, NULL, &targets[1] },
         { "replay npy", test_target, NULL, NULL, &targets[2] },
         { "replay safetensors", test_target, NULL, NULL, &targets[3] },
+        { "replay db", test_target, NULL, NULL, &targets[4] },
+        { "replay merge", test_target, NULL, NULL, &targets[5] },
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,12 @@
  *                                          differences -1.0, -0.8 (two pairs)
  *   sweep "single": λ = 0 and λ = 0.5 K4 with seed 1 only (no interval, no test)
  *   sweep "orphan": λ = 0.5 K4 with another learning rate, no λ = 0 with it (no baseline)
+ *   sweep "decide": one λ = 0.5 K4 configuration and its own baseline per learning rate, 4 epochs,
+ *     whose final test PSNRs are the data sets of tests/fixtures/stats_reference.h's TOST cases
+ *     (equivalent, helps, the same swapped: hurts, a trivial difference) and two made here
+ *     (undecided: paired sd 0.3 over 2 seeds; not converged: a run whose validation PSNR still
+ *     rises 0.3 dB over its last epoch), so every verdict of stats_decide appears once; and
+ *     "decide, δ 0.5": the same runs under a [report] section that widens the margin.
  *
  * Student's t for df = 1 and 2 has closed forms, used here instead of GSL so the expected values
  * do not come from the code under test:
@@ -27,17 +33,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/image.h"
 #include "data/npy.h"
 #include "plots/analysis.h"
+#include "plots/keytable.h"
 #include "plots/charts.h"
 #include "plots/grid.h"
 #include "plots/report.h"
 #include "store/store.h"
 #include "support/tempdir.h"
+#include "wb/cmd.h"
+
+/* The fixture holds every statistic's cases; this test uses the TOST, MDE and seeds ones. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-const-variable"
+#include "fixtures/stats_reference.h"
+#pragma GCC diagnostic pop
+
+/* The series the tests look at. */
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+#define TEST_MSE ANALYSIS_SERIES(METRIC_TEST, METRIC_MSE)
 
 #define SYN_NAME "syn <b>'\"`x`"
 #define EPOCHS 2
@@ -61,43 +81,80 @@ typedef struct run_plan {
     int64_t seed;
     double psnr, mse;
     int diverge;            /* ends diverged after epoch 1 */
+    /* The "decide" runs: DECIDE_EPOCHS epochs, test PSNR only at its planned value in the last,
+     * validation PSNR rising by val_gain over the last (0: the syn runs' plan above). */
+    double val_gain;
 } run_plan;
 
-static int64_t add_sweep(store *s, const char *name)
+#define DECIDE_EPOCHS 4
+
+static int64_t add_sweep_with(store *s, const char *name, const char *ini_text, const char *axes)
 {
-    store_sweep_info info = { .name = name, .ini_text = "[sweep]\nname = <i>x</i>\n",
-                              .ini_path = "syn.ini", .axes = "loss.laplacian_weight,loss.kernel",
-                              .host = "testhost", .wb_version = "0.1.0", .git_commit = "abc123",
-                              .git_dirty = 1 };
+    store_sweep_info info = { .name = name, .ini_text = ini_text, .ini_path = "syn.ini",
+                              .axes = axes, .host = "testhost", .wb_version = "0.1.0",
+                              .git_commit = "abc123", .git_dirty = 1 };
     int64_t id = 0;
     CHECK_OK(store_upsert_sweep(s, &info, &id, ERR));
     return id;
 }
 
+static int64_t add_sweep(store *s, const char *name)
+{
+    return add_sweep_with(s, name, "[sweep]\nname = <i>x</i>\n",
+                          "loss.laplacian_weight,loss.kernel");
+}
+
+/* A "decide" run's epoch: validation PSNR 20, 25, 26, 26 + 0.01 (converged) or + val_gain, and
+ * the MSE that goes with it. */
+static void log_decide_epoch(store *s, int64_t run, int epoch, const run_plan *p)
+{
+    static const double val[DECIDE_EPOCHS] = { 20, 25, 26, 26 };
+    const int last = epoch == DECIDE_EPOCHS;
+    const double test = last ? p->psnr : p->psnr - 1, v = last ? 26 + p->val_gain : val[epoch];
+    store_metric m[] = {
+        { "test", "psnr", test }, { "test", "psnr_pooled", test },
+        { "val", "psnr", v }, { "val", "psnr_pooled", v },
+        { "val", "mse", pow(10, -v / 10) },     /* picks the best epoch: the last */
+    };
+    CHECK_OK(store_log_epoch(s, run, epoch, m, 5, NULL, 0, ERR));
+}
+
 static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
 {
-    /* The last epoch holds the planned values; earlier ones are worse. Validation PSNR peaks at
-     * the last epoch, except that seed 1 of λ = 0.5 K4 peaks at epoch 1 (its test PSNR there is
-     * 30, so the best-epoch statistics differ visibly) and seed 2 of λ = 0 ties epochs 1 and 2
-     * (the earlier one is best). */
+    /* The last epoch holds the planned values; earlier ones are worse. Validation PSNR peaks (and
+     * validation MSE, which picks the best epoch, is lowest) at the last epoch, except that seed 1
+     * of λ = 0.5 K4 peaks at epoch 1 (its test PSNR there is 30, so the best-epoch statistics
+     * differ visibly) and seed 2 of λ = 0 ties epochs 1 and 2 (the earlier one is best). */
     int last = epoch == EPOCHS;
     int k4_seed1 = p->kernel && strcmp(p->kernel, "4") == 0 && p->seed == 1 && !p->lr;
     double test_psnr = last ? p->psnr : k4_seed1 && epoch == 1 ? 30 : p->psnr - 5 + epoch;
+    /* Converged (analysis.h): the last epoch gains at most ANALYSIS_CONVERGED_GAIN over the one
+     * before (the last quarter of 2 epochs). */
     double val_psnr = k4_seed1 ? (epoch == 1 ? 40 : 10 + epoch)
                       : p->seed == 2 && !p->kernel ? (epoch >= 1 ? 25 : 10)
+                      : epoch == EPOCHS            ? 10 + EPOCHS - 1 + 0.04
                                                    : 10 + epoch;
-    store_metric m[16];
+    store_metric m[24];
     size_t n = 0;
+    /* Pooled PSNR, the primary metric, as the per-patch mean: one set of numbers for both. */
     m[n++] = (store_metric){ "test", "psnr", test_psnr };
+    m[n++] = (store_metric){ "test", "psnr_pooled", test_psnr };
+    m[n++] = (store_metric){ "val", "psnr_pooled", val_psnr };
     m[n++] = (store_metric){ "test", "ssim", 0.5 + 0.01 * epoch };
     m[n++] = (store_metric){ "test", "mse", last ? p->mse : 0.1 };
     m[n++] = (store_metric){ "test", "lap4_mse", 0.02 + 0.001 * p->seed };
     m[n++] = (store_metric){ "test", "lap8_mse", 0.08 + 0.002 * p->seed + 0.01 * epoch };
     m[n++] = (store_metric){ "val", "psnr", val_psnr };
     m[n++] = (store_metric){ "val", "ssim", 0.5 };
-    m[n++] = (store_metric){ "val", "mse", 0.01 };
+    m[n++] = (store_metric){ "val", "mse", pow(10, -val_psnr / 10) };   /* as the PSNR says */
     m[n++] = (store_metric){ "val", "lap4_mse", 0.02 };
     m[n++] = (store_metric){ "val", "lap8_mse", 0.08 };
+    /* The input scores 19.5 dB pooled, so of the sweep's runs only seed 1 of λ = 0.5 K8 (19.0 dB
+     * at the last epoch) ends below it. */
+    if (epoch == 0) {
+        m[n++] = (store_metric){ "test_input", "psnr_pooled", 19.5 };
+        m[n++] = (store_metric){ "val_input", "psnr_pooled", 19.25 };
+    }
     if (epoch > 0) {
         m[n++] = (store_metric){ "train", "loss", 0.1 / epoch };
         m[n++] = (store_metric){ "train", "loss_pixel", 0.08 / epoch };
@@ -117,7 +174,7 @@ static int64_t add_run(store *s, int64_t sweep, int grid_index, const run_plan *
     fake_hash(text, hash);
     const store_param params[] = {
         { "data.task", "denoise" },        { "data.patch", "8" },
-        { "model.depth", "1" },            { "train.epochs", "2" },
+        { "model.depth", "1" },            { "train.epochs", p->val_gain ? "4" : "2" },
         { "train.lr", lr },                { "train.optimizer", "adam" },
         { "train.threads", p->seed == 2 ? "4" : "1" },   /* may differ from the baseline's */
         { "loss.pixel", "mse" },           { "loss.laplacian_weight", p->lambda },
@@ -139,8 +196,11 @@ static int64_t add_run(store *s, int64_t sweep, int grid_index, const run_plan *
     int claimed = 0;
     CHECK_OK(store_claim_run(s, run, &ci, &claimed, ERR));
     assert_int_equal(claimed, 1);
-    for (int e = 0; e <= (p->diverge ? 1 : EPOCHS); e++)
-        log_epoch(s, run, e, p);
+    for (int e = 0; e <= (p->diverge ? 1 : p->val_gain ? DECIDE_EPOCHS : EPOCHS); e++)
+        if (p->val_gain)
+            log_decide_epoch(s, run, e, p);
+        else
+            log_epoch(s, run, e, p);
     if (p->diverge)
         CHECK_OK(store_finish_run(s, run, STORE_DIVERGED,
                                   "the loss became NaN at epoch 2, step 1 | <b>", ERR));
@@ -150,16 +210,80 @@ static int64_t add_run(store *s, int64_t sweep, int grid_index, const run_plan *
 }
 
 static const run_plan syn_runs[] = {
-    { "0", NULL, NULL, 1, 20.0, 0.010, 0 },
-    { "0", NULL, NULL, 2, 21.0, 0.011, 0 },
-    { "0", NULL, NULL, 3, 22.0, 0.012, 0 },
-    { "0.5", "4", NULL, 1, 20.5, 0.0120, 0 },
-    { "0.5", "4", NULL, 2, 21.7, 0.0131, 0 },
-    { "0.5", "4", NULL, 3, 22.6, 0.0142, 0 },
-    { "0.5", "8", NULL, 1, 19.0, 0.0105, 0 },
-    { "0.5", "8", NULL, 2, 20.2, 0.0112, 0 },
-    { "0.5", "8", NULL, 3, 0, 0, 1 },
+    { "0", NULL, NULL, 1, 20.0, 0.010, 0, 0 },
+    { "0", NULL, NULL, 2, 21.0, 0.011, 0, 0 },
+    { "0", NULL, NULL, 3, 22.0, 0.012, 0, 0 },
+    { "0.5", "4", NULL, 1, 20.5, 0.0120, 0, 0 },
+    { "0.5", "4", NULL, 2, 21.7, 0.0131, 0, 0 },
+    { "0.5", "4", NULL, 3, 22.6, 0.0142, 0, 0 },
+    { "0.5", "8", NULL, 1, 19.0, 0.0105, 0, 0 },
+    { "0.5", "8", NULL, 2, 20.2, 0.0112, 0, 0 },
+    { "0.5", "8", NULL, 3, 0, 0, 1, 0 },
 };
+
+/* ---- the "decide" sweeps: one configuration per verdict --------------------------------- */
+
+#define CONVERGED_GAIN 0.01     /* below ANALYSIS_CONVERGED_GAIN */
+
+/* Each case is a learning rate (its own baseline; not the syn runs' 0.001 nor the orphans' 0.01,
+ * whose fake hashes would be shared) with n seeds of final test PSNR. */
+typedef struct decide_case {
+    const char *lr;
+    enum stats_verdict verdict;
+    size_t n;
+    const double *treatment, *baseline;
+    double gain_of_seed_3;          /* validation gain of the treatment's seed 3 */
+    const tost_ref *ref;            /* the fixture case, or NULL */
+} decide_case;
+
+/* Undecided: differences 0.1 -+ 0.3/sqrt(2), paired sd 0.3 over 2 seeds: seeds_reference[2]
+ * (δ 0.2, sd 0.3) needs 20 seeds. */
+static const double undecided_treatment[] = { 30.1 - 0.21213203435596426,
+                                              30.1 + 0.21213203435596426 };
+static const double undecided_baseline[] = { 30, 30 };
+
+#define NDECIDE 6
+static decide_case decide_cases(int i)
+{
+    const tost_ref *eq = &tost_reference[1], *diff = &tost_reference[2],
+                   *trivial = &tost_reference[8];
+    const decide_case cases[NDECIDE] = {
+        { "0.002", STATS_EQUIVALENT, eq->n, eq->treatment, eq->baseline, CONVERGED_GAIN, eq },
+        { "0.003", STATS_HELPS, diff->n, diff->treatment, diff->baseline, CONVERGED_GAIN, diff },
+        { "0.004", STATS_HURTS, diff->n, diff->baseline, diff->treatment, CONVERGED_GAIN, NULL },
+        { "0.005", STATS_UNDECIDED, 2, undecided_treatment, undecided_baseline, CONVERGED_GAIN,
+          NULL },
+        { "0.006", STATS_NOT_CONVERGED, diff->n, diff->treatment, diff->baseline, 0.3, NULL },
+        { "0.007", STATS_EQUIVALENT, trivial->n, trivial->treatment, trivial->baseline,
+          CONVERGED_GAIN, trivial },
+    };
+    return cases[i];
+}
+
+#define DECIDE_AXES "loss.laplacian_weight,loss.kernel,train.lr"
+
+static void add_decide_sweeps(store *s)
+{
+    int64_t plain = add_sweep_with(s, "decide", "[sweep]\nname = decide\n", DECIDE_AXES);
+    int64_t wide = add_sweep_with(s, "decide, δ 0.5",
+                                  "[sweep]\nname = decide\n[report]\nmargin.psnr = 0.5\n"
+                                  "margin.psnr_pooled = 0.5\n",
+                                  DECIDE_AXES);
+    int grid = 0;
+    for (int i = 0; i < NDECIDE; i++) {
+        const decide_case c = decide_cases(i);
+        for (size_t k = 0; k < c.n; k++, grid += 2) {
+            const int64_t seed = (int64_t)k + 1;
+            const run_plan b = { "0", NULL, c.lr, seed, c.baseline[k], 0, 0, CONVERGED_GAIN };
+            const run_plan t = { "0.5", "4", c.lr, seed, c.treatment[k], 0, 0,
+                                 seed == 3 ? c.gain_of_seed_3 : CONVERGED_GAIN };
+            add_run(s, plain, grid, &b);
+            add_run(s, plain, grid + 1, &t);
+            add_run(s, wide, grid, &b);     /* the same runs: shared, not added again */
+            add_run(s, wide, grid + 1, &t);
+        }
+    }
+}
 
 typedef struct fixture {
     tempdir_fixture t;
@@ -167,17 +291,26 @@ typedef struct fixture {
     store *s;
 } fixture;
 
-static int setup(void **state)
+/* A temporary folder with an empty database `name` in it; NULL after a message. */
+static fixture *new_fixture(const char *name)
 {
     fixture *f = calloc(1, sizeof *f);
     if (!f || tempdir_create(f->t.dir, sizeof f->t.dir) != 0)
-        return -1;
-    snprintf(f->db, sizeof f->db, "%s/syn.db", f->t.dir);
+        return NULL;
+    snprintf(f->db, sizeof f->db, "%s/%s", f->t.dir, name);
     char err[512];
     if (store_open(f->db, STORE_OPEN_CREATE, &f->s, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
-        return -1;
+        return NULL;
     }
+    return f;
+}
+
+static int setup(void **state)
+{
+    fixture *f = new_fixture("syn.db");
+    if (!f)
+        return -1;
     /* Runs are added in an order other than the sorted one, so sorting is tested too. */
     int64_t syn = add_sweep(f->s, SYN_NAME);
     static const int order[] = { 6, 7, 8, 3, 4, 5, 0, 1, 2 };
@@ -187,10 +320,21 @@ static int setup(void **state)
     add_run(f->s, single, 0, &syn_runs[0]);
     add_run(f->s, single, 1, &syn_runs[3]);
     int64_t orphan = add_sweep(f->s, "orphan");
-    const run_plan o1 = { "0.5", "4", "0.01", 1, 18, 0.02, 0 };
-    const run_plan o2 = { "0.5", "4", "0.01", 2, 19, 0.02, 0 };
+    const run_plan o1 = { "0.5", "4", "0.01", 1, 18, 0.02, 0, 0 };
+    const run_plan o2 = { "0.5", "4", "0.01", 2, 19, 0.02, 0, 0 };
     add_run(f->s, orphan, 0, &o1);
     add_run(f->s, orphan, 1, &o2);
+    *state = f;
+    return 0;
+}
+
+/* The "decide" sweeps alone, built once for the tests of decisions (each run is a few fsyncs). */
+static int setup_decide(void **state)
+{
+    fixture *f = new_fixture("decide.db");
+    if (!f)
+        return -1;
+    add_decide_sweeps(f->s);
     *state = f;
     return 0;
 }
@@ -260,9 +404,11 @@ static void test_grouping_and_order(void **state)
     assert_int_equal(a->nruns, 9);
     assert_int_equal(a->nconfigs, 3);
     assert_string_equal(a->configs[0].label, "λ = 0");
-    assert_string_equal(a->configs[1].label, "λ = 0.5, kernel = 4");
-    assert_string_equal(a->configs[2].label, "λ = 0.5, kernel = 8");
-    assert_string_equal(a->configs[1].setting, "λ = 0.5 with kernel 4");
+    assert_string_equal(a->configs[1].label, "λ = 0.5 (eff. 10), kernel 4");
+    assert_string_equal(a->configs[2].label, "λ = 0.5 (eff. 36), kernel 8");
+    assert_true(a->configs[1].effective_weight == 0.5 * 20);
+    assert_true(a->configs[2].gain == 72);
+    assert_true(a->configs[0].effective_weight == 0);
     assert_true(a->configs[0].is_baseline);
     /* The thread count differs between seeds and configurations, and is ignored. */
     assert_int_equal(a->configs[0].baseline, 0);
@@ -278,11 +424,11 @@ static void test_grouping_and_order(void **state)
     assert_int_equal(a->configs[2].nfinished, 2);
     /* One panel per kernel, each with the baseline first. */
     assert_int_equal(a->npanels, 2);
-    assert_string_equal(a->panels[0].label, "kernel = 4");
+    assert_string_equal(a->panels[0].label, "kernel 4");
     assert_int_equal(a->panels[0].nconfigs, 2);
     assert_int_equal(a->panels[0].configs[0], 0);
     assert_int_equal(a->panels[0].configs[1], 1);
-    assert_string_equal(a->panels[1].label, "kernel = 8");
+    assert_string_equal(a->panels[1].label, "kernel 8");
     assert_int_equal(a->panels[1].configs[0], 0);
     analysis_free(a);
 }
@@ -291,7 +437,7 @@ static void test_summaries_and_paired_tests(void **state)
 {
     fixture *f = *state;
     analysis *a = load(f, SYN_NAME);
-    const analysis_stat *b = &a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *b = &a->configs[0].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(b->n, 3);
     assert_near(b->summary.mean, 21, 1e-12, "baseline mean");
     assert_near(b->summary.sd, 1, 1e-12, "baseline sd");
@@ -303,7 +449,7 @@ static void test_summaries_and_paired_tests(void **state)
     paired_by_hand(d4, 3, &m4, &sd4, &t4, &p4);
     paired_by_hand(d8, 2, &m8, &sd8, &t8, &p8);
 
-    const analysis_stat *k4 = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *k4 = &a->configs[1].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(k4->npairs, 3);
     assert_true(k4->paired.has_test);
     assert_near(k4->paired.diff.mean, m4, 1e-12, "K4 mean difference");
@@ -311,7 +457,7 @@ static void test_summaries_and_paired_tests(void **state)
     assert_near(k4->paired.p, p4, 1e-9, "K4 p");
 
     /* Seed 3 of K8 diverged: two pairs, df = 1. */
-    const analysis_stat *k8 = &a->configs[2].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *k8 = &a->configs[2].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(k8->n, 2);
     assert_int_equal(k8->npairs, 2);
     assert_near(k8->paired.diff.mean, m8, 1e-12, "K8 mean difference");
@@ -321,17 +467,66 @@ static void test_summaries_and_paired_tests(void **state)
     /* Holm over the two: the smaller p doubled, the larger kept (never below the first). */
     double lo = fmin(p4, p8), hi = fmax(p4, p8);
     double holm_lo = fmin(1, 2 * lo), holm_hi = fmin(1, fmax(2 * lo, hi));
-    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 2);
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][TEST_PSNR], 2);
     assert_near(k4->p_holm, p4 < p8 ? holm_lo : holm_hi, 1e-9, "K4 Holm");
     assert_near(k8->p_holm, p8 < p4 ? holm_lo : holm_hi, 1e-9, "K8 Holm");
     assert_true(k4->p_holm < 0.05 && k8->p_holm > 0.05);
     assert_int_equal(k4->verdict, STATS_HELPS);
-    assert_int_equal(k8->verdict, STATS_INDISTINGUISHABLE);
+    /* K8: not significant, and its 90% interval reaches far beyond ±0.2 dB: undecided */
+    assert_int_equal(k8->verdict, STATS_UNDECIDED);
     /* MSE goes up with K4 on every seed: lower is better, so it hurts. */
-    assert_int_equal(a->configs[1].stat[ANALYSIS_LAST][AS_TEST_MSE].verdict, STATS_HURTS);
+    assert_int_equal(a->configs[1].stat[ANALYSIS_LAST][TEST_MSE].verdict, STATS_HURTS);
     /* Best means: PSNR highest for K4 (21.6), MSE lowest for K8 (0.01085, from two seeds). */
-    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_PSNR], 1);
-    assert_int_equal(a->best[ANALYSIS_LAST][AS_TEST_MSE], 2);
+    assert_int_equal(a->best[ANALYSIS_LAST][TEST_PSNR], 1);
+    assert_int_equal(a->best[ANALYSIS_LAST][TEST_MSE], 2);
+    analysis_free(a);
+}
+
+/* The "do nothing" reference: each configuration's input summary, one input row for a sweep on
+ * one data set, and the one run that ends below its input flagged by name. */
+static void test_below_input(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    const int pooled = ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR_POOLED);
+    const int input = analysis_input_series(pooled);
+    assert_int_equal(input, ANALYSIS_SERIES(METRIC_TEST_INPUT, METRIC_PSNR_POOLED));
+    assert_int_equal(analysis_input_series(input), -1);
+    assert_int_equal(analysis_input_series(ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS)), -1);
+    assert_string_equal(analysis_series_name(input).text, "test_input.psnr_pooled");
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][input].n, 3);
+    assert_near(a->configs[0].stat[ANALYSIS_BEST][input].summary.mean, 19.5, 0, "input mean");
+    assert_int_equal(a->configs[2].stat[ANALYSIS_LAST][input].n, 2);   /* not the diverged one */
+    size_t configs[3];
+    assert_int_equal(analysis_input_configs(a, pooled, configs), 1);
+    char s[4096];
+    analysis_input_label(a, configs[0], 1, s, sizeof s);
+    assert_string_equal(s, "input (no network)");
+
+    assert_int_equal(a->nbelow_input, 1);
+    for (size_t i = 0; i < a->nruns; i++) {
+        const analysis_run *r = &a->runs[i];
+        const int k8_seed1 = a->configs[r->config].kernel &&
+                             strcmp(a->configs[r->config].kernel, "8") == 0 && r->seed == 1;
+        assert_int_equal(r->below_input, k8_seed1);
+        if (k8_seed1) {
+            analysis_below_input_line(a, i, s, sizeof s);
+            printf("%s\n", s);
+            assert_non_null(strstr(s, "(λ = 0.5 (eff. 36), kernel 8, seed 1) ends below its input: test "
+                                      "pooled PSNR 19.00 dB at the last epoch, the input's "
+                                      "19.50 dB"));
+        }
+    }
+    analysis_below_input_sentence(a, s, sizeof s);
+    printf("%s\n", s);
+    assert_non_null(strstr(s, "1 run ends below its input"));
+    assert_non_null(strstr(s, "(λ = 0.5 (eff. 36), kernel 8, seed 1)."));
+    analysis_free(a);
+
+    a = load(f, "single");   /* 20 and 20.5 dB pooled: above the input */
+    assert_int_equal(a->nbelow_input, 0);
+    analysis_below_input_sentence(a, s, sizeof s);
+    assert_non_null(strstr(s, "No run ends below its input"));
     analysis_free(a);
 }
 
@@ -345,14 +540,14 @@ static void test_best_epoch(void **state)
     assert_int_equal(a->runs[k4->runs[1]].best_epoch, 2);
     /* A tie in validation PSNR goes to the earlier epoch. */
     assert_int_equal(a->runs[a->configs[0].runs[1]].best_epoch, 1);
-    assert_near(analysis_run_final(seed1, AS_TEST_PSNR, ANALYSIS_BEST), 30, 0, "best-epoch value");
-    assert_near(k4->stat[ANALYSIS_BEST][AS_TEST_PSNR].summary.mean, (30 + 21.7 + 22.6) / 3, 1e-12,
+    assert_near(analysis_run_final(seed1, TEST_PSNR, ANALYSIS_BEST), 30, 0, "best-epoch value");
+    assert_near(k4->stat[ANALYSIS_BEST][TEST_PSNR].summary.mean, (30 + 21.7 + 22.6) / 3, 1e-12,
                 "mean at the best epoch");
     /* The diverged run has no final value at all. */
     const analysis_run *diverged = &a->runs[a->configs[2].runs[2]];
     assert_int_equal(diverged->status, STORE_DIVERGED);
-    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_LAST)));
-    assert_true(isnan(analysis_run_final(diverged, AS_TEST_PSNR, ANALYSIS_BEST)));
+    assert_true(isnan(analysis_run_final(diverged, TEST_PSNR, ANALYSIS_LAST)));
+    assert_true(isnan(analysis_run_final(diverged, TEST_PSNR, ANALYSIS_BEST)));
     analysis_free(a);
 }
 
@@ -361,16 +556,29 @@ static void test_sentences(void **state)
     fixture *f = *state;
     analysis *a = load(f, SYN_NAME);
     char s[4096];
-    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
-    assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB [0.35, 0.85] "
-                           "against the baseline, p = 0.018 after Holm: helps.");
-    analysis_verdict_sentence(a, 2, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
-    assert_non_null(strstr(s, "λ = 0.5 with kernel 8 changes test PSNR by -0.90 dB ["));
-    assert_non_null(strstr(s, "after Holm: indistinguishable."));
+    analysis_verdict_sentence(a, 1, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    /* The minimum detectable effect: d_z(3) = 3.264 (stats_reference.h) times the paired sd,
+     * 0.1. */
+    assert_string_equal(s, "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % interval "
+                           "[+0.35, +0.85], p = 0.018 after Holm; paired sd 0.10 dB over 3 "
+                           "seeds; the smallest effect 3 seeds detect with 80 % power is "
+                           "0.33 dB.");
+    analysis_verdict_sentence(a, 2, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_non_null(strstr(s, "λ = 0.5 (eff. 36), kernel 8: undecided: test PSNR -0.90 dB, 95 % "
+                              "interval ["));
+    assert_non_null(strstr(s, "is not within ±0.2 dB; paired sd 0.14 dB over 2 seeds;"));
+    assert_non_null(strstr(s, "seeds would decide."));
+    /* MSE has no margin: the old three verdicts, and the sentence says why. */
+    analysis_verdict_sentence(a, 1, TEST_MSE, ANALYSIS_LAST, s, sizeof s);
+    assert_non_null(strstr(s, "kernel 4: hurts: test MSE +"));
+    analysis_verdict_sentence(a, 2, TEST_MSE, ANALYSIS_LAST, s, sizeof s);
+    assert_non_null(strstr(s, "kernel 8: indistinguishable: test MSE "));
+    assert_non_null(strstr(s, "test MSE has no equivalence margin, so no equivalence is claimed "
+                              "either."));
     assert_non_null(strstr(s, " Counted: n = 2 of 3 seeds; seed 3 diverged after 1 of 2 epochs "
                               "(the loss became NaN at epoch 2, step 1 | <b>); a run without a "
                               "final metric cannot count."));
-    analysis_seeds_note(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_seeds_note(a, 0, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_string_equal(s, "n = 3 of 3 seeds");
 
     char p[64];
@@ -392,7 +600,7 @@ static void test_one_seed(void **state)
     fixture *f = *state;
     analysis *a = load(f, "single");
     assert_int_equal(a->nconfigs, 2);
-    const analysis_stat *st = &a->configs[1].stat[ANALYSIS_LAST][AS_TEST_PSNR];
+    const analysis_stat *st = &a->configs[1].stat[ANALYSIS_LAST][TEST_PSNR];
     assert_int_equal(st->n, 1);
     assert_false(st->summary.has_spread);
     assert_true(isnan(st->summary.ci_low));
@@ -400,10 +608,10 @@ static void test_one_seed(void **state)
     assert_false(st->paired.has_test);
     assert_true(isnan(st->p_holm));
     assert_int_equal(st->verdict, STATS_NO_TEST);
-    assert_int_equal(a->holm_family[ANALYSIS_LAST][AS_TEST_PSNR], 0);
+    assert_int_equal(a->holm_family[ANALYSIS_LAST][TEST_PSNR], 0);
     char s[2048];
-    analysis_verdict_sentence(a, 1, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
-    assert_string_equal(s, "λ = 0.5 with kernel 4 changes test PSNR by +0.5000 dB against the "
+    analysis_verdict_sentence(a, 1, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    assert_string_equal(s, "λ = 0.5 (eff. 10), kernel 4: test PSNR +0.5000 dB against the "
                            "baseline from one seed pair: no interval and no test can be given "
                            "with one seed.");
     analysis_free(a);
@@ -415,9 +623,9 @@ static void test_no_baseline(void **state)
     analysis *a = load(f, "orphan");
     assert_int_equal(a->nconfigs, 1);
     assert_int_equal(a->configs[0].baseline, -1);
-    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][AS_TEST_PSNR].n, 2);
+    assert_int_equal(a->configs[0].stat[ANALYSIS_LAST][TEST_PSNR].n, 2);
     char s[2048];
-    analysis_verdict_sentence(a, 0, AS_TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
+    analysis_verdict_sentence(a, 0, TEST_PSNR, ANALYSIS_LAST, s, sizeof s);
     assert_non_null(strstr(s, "has no λ = 0 configuration with the same other settings"));
     analysis_free(a);
 }
@@ -502,10 +710,11 @@ static void test_grid(void **state)
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
     assert_int_equal(plan.ncolumns, 9);
     static const char *const captions[] = {
-        "degraded input", "target", "prediction, λ = 0", "prediction, λ = 0.5, kernel = 4",
-        "prediction, λ = 0.5, kernel = 8", "Laplacian of the target",
-        "Laplacian of the prediction, λ = 0", "Laplacian of the prediction, λ = 0.5, kernel = 4",
-        "Laplacian of the prediction, λ = 0.5, kernel = 8",
+        "degraded input", "target", "prediction, λ = 0", "prediction, λ = 0.5 (eff. 10), kernel 4",
+        "prediction, λ = 0.5 (eff. 36), kernel 8", "Laplacian of the target",
+        "Laplacian of the prediction, λ = 0",
+        "Laplacian of the prediction, λ = 0.5 (eff. 10), kernel 4",
+        "Laplacian of the prediction, λ = 0.5 (eff. 36), kernel 8",
     };
     for (size_t c = 0; c < 9; c++) {
         assert_string_equal(plan.columns[c].caption, captions[c]);
@@ -687,8 +896,8 @@ static void test_pages(void **state)
     assert_null(strstr(html, "<i>x</i>"));          /* the INI text, escaped in <pre> */
     assert_non_null(strstr(html, "name = &lt;i&gt;x&lt;/i&gt;"));
     assert_null(strstr(html, "<script"));
-    assert_non_null(strstr(html, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB [0.35, "
-                                 "0.85] against the baseline, p = 0.018 after Holm: helps."));
+    assert_non_null(strstr(html, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
+                                 "interval [+0.35, +0.85], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(html, "seed 3 diverged after 1 of 2 epochs"));
     assert_non_null(strstr(html, "<td>diverged</td>"));
     assert_non_null(strstr(html, "step 1 | &lt;b&gt;</td>"));
@@ -698,8 +907,11 @@ static void test_pages(void **state)
     assert_null(strstr(html, "<img src=\"tradeoff.png\""));
     assert_non_null(strstr(html, "<img src=\"grid.png\""));
     assert_non_null(strstr(html, "the test&#39;s own &lt;map&gt;"));
-    assert_non_null(strstr(html, "<tr class=\"best\"><td>★ λ = 0.5, kernel = 4</td>"));
-    assert_non_null(strstr(html, "<strong>Helps</strong>: λ = 0.5 with kernel 4."));
+    assert_non_null(strstr(html, "<tr class=\"best\"><td>*</td><td>λ = 0.5 (eff. 10), kernel 4"
+                                 "</td>"));
+    assert_non_null(strstr(html, "<strong>Helps</strong>: λ = 0.5 (eff. 10), kernel 4."));
+    assert_non_null(strstr(html, "<strong>Undecided (more seeds would decide)</strong>: "
+                                 "λ = 0.5 (eff. 36), kernel 8."));
     assert_non_null(strstr(html, "abc123 (dirty"));
     assert_non_null(strstr(html, "testgemm"));
     free(html);
@@ -707,11 +919,11 @@ static void test_pages(void **state)
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = read_text(path);
     assert_non_null(strstr(md, "# wb report: syn \\<b\\>'\"\\`x\\`\n"));
-    assert_non_null(strstr(md, "λ = 0.5 with kernel 4 changes test PSNR by +0.60 dB \\[0.35, "
-                               "0.85\\] against the baseline, p = 0.018 after Holm: helps."));
+    assert_non_null(strstr(md, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
+                               "interval \\[+0.35, +0.85\\], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(md, "[![Learning curves](learning_curves.png)](learning_curves.svg)"));
     assert_non_null(strstr(md, "```ini\n[sweep]\nname = <i>x</i>\n```"));
-    assert_non_null(strstr(md, "| **★ λ = 0.5, kernel = 4** |"));
+    assert_non_null(strstr(md, "| **\\*** | λ = 0.5 (eff. 10), kernel 4 |"));
     assert_non_null(strstr(md, "step 1 \\| \\<b\\> |"));
     /* Every table row has as many cells as its header (an unescaped | would add one). */
     int header_bars = -1, tables = 0;
@@ -754,12 +966,289 @@ static void test_pages(void **state)
     analysis_free(a);
 }
 
+/* ---- decisions ------------------------------------------------------------------------------ */
+
+/* Fails naming the text when needle is not in it. */
+static void assert_has(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("'%s' not in:\n%s", needle, text);
+}
+
+
+/* The configuration of a decide case: λ = 0.5 at the case's learning rate. */
+static size_t decide_config(const analysis *a, const char *lr)
+{
+    char want[64];
+    snprintf(want, sizeof want, "λ = 0.5 (eff. 10), kernel 4, lr %s", lr);
+    for (size_t c = 0; c < a->nconfigs; c++)
+        if (strcmp(a->configs[c].label, want) == 0)
+            return c;
+    fail_msg("no configuration labelled %s", want);
+    return 0;
+}
+
+/* Its test PSNR at the last epoch. */
+static const analysis_stat *decide_stat(const analysis *a, const char *lr)
+{
+    return &a->configs[decide_config(a, lr)].stat[ANALYSIS_LAST][TEST_PSNR];
+}
+
+/* d_z of the minimum detectable effect with n pairs at alpha 0.05 and 80 % power: the fixture's
+ * exact value. */
+static double reference_dz(size_t n)
+{
+    for (size_t i = 0; i < sizeof mde_reference / sizeof mde_reference[0]; i++)
+        if (mde_reference[i].n == n && mde_reference[i].alpha == 0.05 &&
+            mde_reference[i].power == 0.8)
+            return mde_reference[i].effect_size;
+    fail_msg("no reference d_z for n = %zu", n);
+    return NAN;
+}
+
+static void test_decisions(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, "decide");
+    assert_int_equal(a->nconfigs, 2 * NDECIDE);
+    assert_true(a->margin[METRIC_PSNR] == 0.2);
+    assert_false(a->margin_from_ini[METRIC_PSNR]);
+    for (int i = 0; i < NDECIDE; i++) {
+        const decide_case dc = decide_cases(i);
+        const analysis_config *c = &a->configs[decide_config(a, dc.lr)];
+        const analysis_stat *st = &c->stat[ANALYSIS_LAST][TEST_PSNR];
+        print_message("lr %s: %s\n", dc.lr, stats_verdict_name(st->verdict));
+        assert_int_equal(st->npairs, dc.n);
+        assert_int_equal(st->verdict, dc.verdict);
+        assert_true(st->margin == 0.2);
+        double d[REF_MAX_PAIRS], mean, sd, t, p;
+        for (size_t k = 0; k < dc.n; k++)
+            d[k] = dc.treatment[k] - dc.baseline[k];
+        if (dc.n == 2) {
+            mean = (d[0] + d[1]) / 2;
+            sd = fabs(d[0] - d[1]) / sqrt(2);
+        } else {
+            double sum = 0, ss = 0;
+            for (size_t k = 0; k < dc.n; k++)
+                sum += d[k];
+            mean = sum / (double)dc.n;
+            for (size_t k = 0; k < dc.n; k++)
+                ss += (d[k] - mean) * (d[k] - mean);
+            sd = sqrt(ss / (double)(dc.n - 1));
+        }
+        (void)t, (void)p;
+        assert_near(st->paired.diff.sd, sd, 1e-9, "paired sd");
+        /* The minimum detectable effect: the fixture's d_z for n pairs times the paired sd. */
+        assert_near(st->mde.effect, reference_dz(dc.n) * sd, 1e-9, "minimum detectable effect");
+        if (dc.ref) {
+            assert_near(st->tost.p, dc.ref->p, 1e-9, "TOST p");
+            assert_near(st->tost.ci_low, dc.ref->ci_low, 1e-9, "90% interval, low");
+            assert_near(st->tost.ci_high, dc.ref->ci_high, 1e-9, "90% interval, high");
+        }
+    }
+    /* Helps, and hurts with the same data swapped; the Holm-adjusted p below alpha. */
+    const analysis_stat *helps = decide_stat(a, "0.003");
+    const analysis_stat *hurts = decide_stat(a, "0.004");
+    assert_true(helps->p_holm <= 0.05 && helps->paired.diff.mean > 0.2);
+    assert_true(hurts->p_holm <= 0.05 && hurts->paired.diff.mean < -0.2);
+    /* Equivalent, plainly (no difference shown) and trivially (a real difference inside ±δ). */
+    const analysis_stat *eq = decide_stat(a, "0.002");
+    const analysis_stat *triv = decide_stat(a, "0.007");
+    assert_false(eq->decision.trivial_difference);
+    assert_true(eq->p_holm > 0.05);
+    assert_true(triv->decision.trivial_difference);
+    assert_true(triv->p_holm <= 0.05);
+    /* Undecided: δ 0.2 with paired sd 0.3 needs seeds_reference[2]'s seeds. */
+    const analysis_stat *und = decide_stat(a, "0.005");
+    assert_true(seeds_reference[2].delta == 0.2 && seeds_reference[2].sd == 0.3);
+    assert_int_equal(und->seeds.status, STATS_SEEDS_FOUND);
+    assert_true(und->seeds.seeds == (double)seeds_reference[2].seeds);
+    assert_true(und->decision.seeds_to_decide == (double)seeds_reference[2].seeds);
+    /* Not converged: seed 3 of the configuration still gained 0.3 dB over its last epoch. */
+    const analysis_config *nc = &a->configs[decide_config(a, "0.006")];
+    assert_false(nc->converged);
+    const analysis_run *r3 = &a->runs[nc->runs[2]];
+    assert_int_equal(r3->seed, 3);
+    assert_int_equal(r3->quarter_epochs, 1);
+    assert_near(r3->last_quarter_gain, 0.3, 1e-9, "last-quarter gain");
+    assert_int_equal(r3->converged, 0);
+    assert_int_equal(a->runs[nc->runs[1]].converged, 1);
+    /* Convergence is the runs', so it binds every metric and epoch choice of the configuration:
+     * the per-patch PSNR at the best epoch too. */
+    assert_int_equal(nc->stat[ANALYSIS_BEST][TEST_PSNR].verdict, STATS_NOT_CONVERGED);
+
+    char text[4096];
+    analysis_verdict_sentence(a, decide_config(a, "0.005"), TEST_PSNR, ANALYSIS_LAST, text,
+                              sizeof text);
+    /* 2 pairs: d_z 11.55 (the fixture's) times sd 0.3 is 3.46 dB. */
+    assert_has(text, "λ = 0.5 (eff. 10), kernel 4, lr 0.005: undecided: test PSNR +0.10 dB, 95 % "
+                     "interval [-2.60, +2.80], p = 0.72 after Holm; its 90 % interval [-1.24, "
+                     "+1.44] is not within ±0.2 dB; paired sd 0.30 dB over 2 seeds; the smallest "
+                     "effect 2 seeds detect with 80 % power is 3.46 dB; about 20 seeds would "
+                     "decide.");
+    analysis_verdict_sentence(a, decide_config(a, "0.002"), TEST_PSNR, ANALYSIS_LAST, text,
+                              sizeof text);
+    assert_has(text, ": equivalent to the baseline within ±0.2 dB: test PSNR ");
+    assert_has(text, ", 90 % interval [");
+    assert_null(strstr(text, "trivial"));
+    analysis_verdict_sentence(a, decide_config(a, "0.007"), TEST_PSNR, ANALYSIS_LAST, text,
+                              sizeof text);
+    assert_has(text, "but smaller than the margin: a trivial effect.");
+    analysis_verdict_sentence(a, decide_config(a, "0.006"), TEST_PSNR, ANALYSIS_LAST, text,
+                              sizeof text);
+    assert_has(text, "lr 0.006: not converged: validation pooled PSNR still rose by more "
+                     "than 0.05 dB over the last quarter of the epochs, 3 to 4 "
+                     "(seed 3 +0.30 dB), so the difference (test PSNR ");
+    analysis_verdict_cell(a, decide_config(a, "0.005"), TEST_PSNR, ANALYSIS_LAST, text,
+                          sizeof text);
+    assert_string_equal(text, "undecided (~20 seeds)");
+    analysis_verdict_cell(a, decide_config(a, "0.002"), TEST_PSNR, ANALYSIS_LAST, text,
+                          sizeof text);
+    assert_string_equal(text, "equivalent (±0.2)");
+    analysis_free(a);
+}
+
+/* The [report] section the sweep stored widens the margin: verdicts change, identities do not. */
+static void test_margin_override(void **state)
+{
+    fixture *f = *state;
+    analysis *plain = NULL, *wide = NULL;
+    assert_int_equal(cmd_open_analysis("compare", f->db, "decide", &plain), 0);
+    assert_int_equal(cmd_open_analysis("compare", f->db, "decide, δ 0.5", &wide), 0);
+    assert_false(plain->margin_from_ini[METRIC_PSNR]);
+    assert_true(wide->margin[METRIC_PSNR] == 0.5 && wide->margin_from_ini[METRIC_PSNR]);
+    assert_int_equal(plain->nconfigs, wide->nconfigs);
+    for (size_t c = 0; c < plain->nconfigs; c++)
+        assert_string_equal(plain->configs[c].config_id, wide->configs[c].config_id);
+    static const struct { const char *lr; enum stats_verdict plain, wide; } moved[] = {
+        { "0.002", STATS_EQUIVALENT, STATS_EQUIVALENT },
+        { "0.003", STATS_HELPS, STATS_EQUIVALENT },     /* +0.27 dB: within ±0.5 */
+        { "0.004", STATS_HURTS, STATS_EQUIVALENT },
+        { "0.005", STATS_UNDECIDED, STATS_UNDECIDED },
+        { "0.006", STATS_NOT_CONVERGED, STATS_NOT_CONVERGED },
+    };
+    for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++) {
+        const analysis_stat *p = &plain->configs[decide_config(plain, moved[i].lr)]
+                                      .stat[ANALYSIS_LAST][TEST_PSNR];
+        const analysis_stat *w = &wide->configs[decide_config(wide, moved[i].lr)]
+                                     .stat[ANALYSIS_LAST][TEST_PSNR];
+        assert_int_equal(p->verdict, moved[i].plain);
+        assert_int_equal(w->verdict, moved[i].wide);
+        assert_true(w->margin == 0.5);
+        /* The tests themselves do not move: only what is decided from them. */
+        assert_true(p->p_holm == w->p_holm);
+    }
+    /* The wider margin needs fewer seeds. */
+    const analysis_stat *und = &wide->configs[decide_config(wide, "0.005")]
+                                    .stat[ANALYSIS_LAST][TEST_PSNR];
+    assert_true(und->seeds.seeds < 20);
+    /* A bad margin is refused. */
+    double margins[METRIC_COUNT] = { 0 };
+    margins[METRIC_PSNR] = -1;
+    char err[256];
+    assert_int_equal(analysis_set_margins(wide, margins, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "psnr"));
+    /* No margin: the old verdicts, indistinguishable where no test rejects. */
+    margins[METRIC_PSNR] = 0;
+    CHECK_OK(analysis_set_margins(wide, margins, NULL, ERR));
+    assert_int_equal(wide->configs[decide_config(wide, "0.005")].stat[ANALYSIS_LAST][TEST_PSNR]
+                         .verdict, STATS_INDISTINGUISHABLE);
+    assert_int_equal(wide->configs[decide_config(wide, "0.003")].stat[ANALYSIS_LAST][TEST_PSNR]
+                         .verdict, STATS_HELPS);
+    analysis_free(plain);
+    analysis_free(wide);
+}
+
+/* Runs `wb compare ARGS` in this process with stdout into a file; returns its exit status. */
+static int run_compare(const char *out, const char *const *args, int nargs)
+{
+    char *argv[16] = { "compare" };
+    for (int i = 0; i < nargs; i++)
+        argv[1 + i] = (char *)args[i];
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    FILE *f = fopen(out, "w");
+    assert_non_null(f);
+    dup2(fileno(f), STDOUT_FILENO);
+    optind = 0;
+    int status = cmd_compare(1 + nargs, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    fclose(f);
+    return status;
+}
+
+/* Every verdict in wb compare's table, its sentences and CSV, and in the report's groups. */
+static void test_decide_outputs(void **state)
+{
+    fixture *f = *state;
+    char out[4300];
+    snprintf(out, sizeof out, "%s/compare.txt", f->t.dir);
+    const char *args[] = { "--db", f->db, "--sweep", "decide", "--csv" };
+    assert_int_equal(run_compare(out, args, 4), 0);
+    char *text = read_text(out);
+    static const char *const cells[] = {
+        "  helps\n", "  hurts\n", "  equivalent (±0.2)\n", "  undecided (~20 seeds)\n",
+        "  not converged\n", "lr 0.005: undecided: ", "about 20 seeds would decide.",
+        "lr 0.003: helps: test pooled PSNR +0.27", "lr 0.004: hurts: test pooled PSNR -0.27",
+        "lr 0.002: equivalent to the baseline within ±0.2 dB: ",
+        "lr 0.006: not converged: ", "a trivial effect.",
+        "Equivalence margin δ = 0.2 dB for psnr_pooled (the metric table's, fixed before the sweep)",
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+        if (!strstr(text, cells[i]))
+            fail_msg("wb compare lacks '%s':\n%s", cells[i], text);
+    free(text);
+    assert_int_equal(run_compare(out, args, 5), 0);
+    text = read_text(out);
+    assert_has(text, ",verdict,best,effective_weight,margin,paired_sd,mde,"
+                     "seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,"
+                     "converged\r\n");
+    assert_has(text, ",undecided,0,10,0.20000000000000001,");
+    assert_has(text, ",not converged,");
+    free(text);
+    const char *wide[] = { "--db", f->db, "--sweep", "decide, δ 0.5" };
+    assert_int_equal(run_compare(out, wide, 4), 0);
+    text = read_text(out);
+    assert_has(text, "δ = 0.5 dB for psnr_pooled (from the sweep's [report] section");
+    assert_has(text, "lr 0.003: equivalent to the baseline within ±0.5 dB");
+    free(text);
+
+    analysis *a = load(f, "decide");
+    chart_result charts[CHART_COUNT] = { { 0, "x" }, { 0, "x" }, { 0, "x" }, { 0, "x" } };
+    report_inputs in = { .a = a, .charts = charts, .grid_error = "none", .laplacian_note = "",
+                         .generated_at = "now", .wb_version = "wb test" };
+    char dir[4200], path[4400];
+    snprintf(dir, sizeof dir, "%s/decide-report", f->t.dir);
+    mkdir(dir, 0777);
+    CHECK_OK(report_write(dir, &in, ERR));
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = read_text(path);
+    static const char *const groups[] = {
+        "- **Helps**: λ = 0.5 (eff. 10), kernel 4, lr 0.003.\n",
+        "- **Hurts**: λ = 0.5 (eff. 10), kernel 4, lr 0.004.\n",
+        "- **Equivalent to the baseline within ±0.2 dB**: λ = 0.5 (eff. 10), kernel 4, lr 0.002; "
+        "λ = 0.5 (eff. 10), kernel 4, lr 0.007.\n",
+        "- **Undecided (more seeds would decide)**: λ = 0.5 (eff. 10), kernel 4, lr 0.005.\n",
+        "- **Not converged (no verdict)**: λ = 0.5 (eff. 10), kernel 4, lr 0.006.\n",
+    };
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (!strstr(md, groups[i]))
+            fail_msg("report.md lacks '%s'", groups[i]);
+    assert_has(md, "about 20 seeds would decide.");
+    assert_has(md, "| undecided (\\~20 seeds) |");
+    free(md);
+    analysis_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_grouping_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summaries_and_paired_tests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_epoch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_below_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sentences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),
@@ -768,5 +1257,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_charts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest decide_tests[] = {
+        cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_margin_override),
+        cmocka_unit_test(test_decide_outputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL) +
+           cmocka_run_group_tests_name("decide", decide_tests, setup_decide, teardown);
 }

@@ -9,6 +9,7 @@
 
 #include "data/fileio.h"
 #include "plots/analysis.h"
+#include "wb/config.h"
 #include "wb/util.h"
 
 void wb_error(const char *cmd, const char *fmt, ...)
@@ -22,6 +23,50 @@ void wb_error(const char *cmd, const char *fmt, ...)
 }
 
 #define MAX_OPTIONS 32
+
+/* The argument getopt_long stopped at when it returned '?': for a short option, the element it
+ * is still inside ("-x.db": it stays on an element until its last letter is read) or the one it
+ * has just left ("-x"); for a long option, the one it has just left. Options and arguments may be
+ * in any order, so argv[optind - 1] alone blamed `wb merge OUT -x.db`'s OUT. */
+static const char *offending_arg(int argc, char **argv)
+{
+    const char *prev = optind > 0 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    const char *here = optind < argc ? argv[optind] : NULL;
+    if (optopt > 0 && optopt < 256) {
+        if (prev && prev[0] == '-' && prev[1] && prev[1] != '-' &&
+            prev[strlen(prev) - 1] == optopt)
+            return prev;
+        if (here && here[0] == '-' && here[1] && here[1] != '-' && strchr(here + 1, optopt))
+            return here;
+    }
+    return prev;
+}
+
+/* After getopt_long returned '?' (opterr = 0): names the option, then the usage. */
+static int bad_option(const char *cmd, const char *usage, int argc, char **argv,
+                      const cmd_option *opts, size_t n)
+{
+    const char *arg = offending_arg(argc, argv);
+    if (!arg)
+        arg = "?";
+    if (optopt == 0) {          /* an unknown long option */
+        wb_error(cmd, "unknown option %.*s", (int)strcspn(arg, "="), arg);
+    } else if (optopt >= 256) { /* a long option without its value */
+        wb_error(cmd, "option %.*s needs a value", (int)strcspn(arg, "="), arg);
+    } else {
+        int takes_value = 0;
+        for (size_t i = 0; i < n; i++)
+            takes_value |= opts[i].letter == optopt && !opts[i].flag;
+        if (takes_value)
+            wb_error(cmd, "option -%c needs a value", optopt);
+        else if (strlen(arg) > 2)
+            wb_error(cmd, "unknown option -%c in '%s' (a file name that starts with '-' is "
+                          "written ./%s)", optopt, arg, arg);
+        else
+            wb_error(cmd, "unknown option -%c", optopt);
+    }
+    return cmd_usage(usage, WB_EXIT_USAGE);
+}
 
 int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
               int positionals)
@@ -52,7 +97,7 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
                 if (opts[i].letter == c)
                     k = i;
         if (k >= n)
-            return cmd_bad_option(cmd, usage, argv);
+            return bad_option(cmd, usage, argc, argv, opts, n);
         if (opts[k].flag)
             *opts[k].flag = 1;
         else if (opts[k].text)
@@ -74,16 +119,6 @@ int cmd_usage(const char *usage, int status)
     return status;
 }
 
-int cmd_bad_option(const char *cmd, const char *usage, char **argv)
-{
-    const char *opt = argv[optind - 1];
-    if (optopt && (!opt || opt[0] != '-' || opt[1] == '-' || strlen(opt) > 2))
-        wb_error(cmd, "option %s needs a value or is unknown", opt ? opt : "?");
-    else
-        wb_error(cmd, "unknown option %s", opt ? opt : "?");
-    return cmd_usage(usage, WB_EXIT_USAGE);
-}
-
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)
 {
     char err[2048], dir[4096];
@@ -95,11 +130,27 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
             return WB_EXIT_FAILURE;
         }
     }
-    if (store_open(path, mode, s, err, sizeof err) != 0) {
+    const int rc = store_open(path, mode, s, err, sizeof err);
+    if (rc != 0) {
         wb_error(cmd, "%s", err);
-        return mode == STORE_OPEN_READONLY ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+        return mode == STORE_OPEN_READONLY && rc != STORE_DAMAGED ? WB_EXIT_USAGE
+                                                                  : WB_EXIT_FAILURE;
     }
     return WB_EXIT_OK;
+}
+
+int cmd_apply_report(analysis *a, char *err, size_t errlen)
+{
+    config_report report;
+    char name[1024];
+    snprintf(name, sizeof name, "%s (the INI text sweep '%s' stored)",
+             a->ini_path ? a->ini_path : "the INI file", a->name);
+    if (config_report_parse(a->ini_text, name, &report, err, errlen) != 0)
+        return -1;
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (report.from_ini[m])
+            return analysis_set_margins(a, report.margin, report.from_ini, err, errlen);
+    return 0;   /* the metric table's margins, as analysis_load decided */
 }
 
 int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a)
@@ -108,11 +159,16 @@ int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, anal
     int status = cmd_open_store(cmd, path, STORE_OPEN_READONLY, &s);
     if (status != WB_EXIT_OK)
         return status;
-    char err[1024];
+    char err[2048];
     int usage_error;
     if (analysis_open(s, sweep, STATS_ALPHA_DEFAULT, a, &usage_error, err, sizeof err) != 0) {
         wb_error(cmd, "%s", err);
         status = usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;
+    } else if (cmd_apply_report(*a, err, sizeof err) != 0) {
+        wb_error(cmd, "%s", err);
+        analysis_free(*a);
+        *a = NULL;
+        status = WB_EXIT_USAGE;
     }
     store_close(s);
     return status;

@@ -1,5 +1,5 @@
 /* wb/cmd.h: the subcommands and what they share. Each cmd_<name>(argc, argv) gets argv[0] = its
- * own name, parses its options with getopt_long in the same way (cmd_usage, cmd_bad_option),
+ * own name, parses its options with getopt_long in the same way (cmd_parse, cmd_usage),
  * prints results to stdout and diagnostics to stderr, and returns the exit status. */
 #ifndef WB_WB_CMD_H
 #define WB_WB_CMD_H
@@ -56,23 +56,29 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
 
 /* Prints a command's usage: to stdout for --help (returns 0), else to stderr (returns 2). */
 int cmd_usage(const char *usage, int status);
-/* After getopt_long returned '?' or ':' (opterr = 0): names the option, then the usage. */
-int cmd_bad_option(const char *cmd, const char *usage, char **argv);
 
 /* Opens the database at path for the command cmd, the one way every command does:
  * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),
  * STORE_OPEN_CREATE for those that write (sweep, run, merge; the database's folder is created too),
  * STORE_OPEN_EXISTING for a sweep's workers. Returns 0, or, after "wb CMD: message" on stderr, the
  * exit status to end with: 2 when a database to read is missing or is not one (the user's to
- * fix), 1 when one to write cannot be made or opened. */
+ * fix), 1 when one to write cannot be made or opened, or when the file is damaged (store_open's
+ * STORE_DAMAGED: a reader answers from a whole database or not at all). */
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s);
 
 typedef struct analysis analysis;
 /* wb compare's and wb report's input: the database at path opened to read, the sweep named
  * `sweep` (the most recently run one when NULL) loaded and analysed (plots/analysis.h) at
- * STATS_ALPHA_DEFAULT, the database closed again. Returns 0, or after the message the exit
+ * STATS_ALPHA_DEFAULT with the margins of the sweep's [report] section, the database closed
+ * again. Returns 0, or after the message the exit
  * status: 2 for a missing database or sweep, 1 for any other failure. */
 int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a);
+
+/* Decides a loaded analysis again with the equivalence margins of its sweep's [report] section
+ * (wb/config.h's config_report_parse of the INI text the sweep stored), where it sets any; the
+ * metric table's stand otherwise. cmd_open_analysis calls it; so must every other reader that
+ * shows verdicts (wb serve). Returns 0, or -1 with err naming the stored INI's line. */
+int cmd_apply_report(analysis *a, char *err, size_t errlen);
 
 /* The exit status for a stop signal (130 for SIGINT, 143 for SIGTERM). */
 int wb_exit_for_signal(int sig);

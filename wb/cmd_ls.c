@@ -1,9 +1,10 @@
-/* wb ls: every run with its sweep, status, progress, axes and latest test PSNR. */
+/* wb ls: every run with its sweep, status, progress, configuration label and latest test PSNR. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -12,36 +13,10 @@
 static const char usage[] =
     "usage: wb ls [--db PATH] [--sweep NAME]\n\n"
     "Lists the runs of every sweep (or of one), in grid order: id, config hash prefix, status,\n"
-    "epochs done, the sweep's axes, seed, the test PSNR of the last epoch, and errors.\n\n"
+    "epochs done, the configuration (λ with its effective weight, then the sweep's other axes),\n"
+    "seed, the test PSNR of the last epoch, and errors.\n\n"
     "  --db PATH      database (default results/wb.db)\n"
     "  --sweep NAME   only this sweep\n";
-
-/* Whether key is one of the comma-separated axes. */
-static int is_axis(const char *axes, const char *key)
-{
-    const size_t n = strlen(key);
-    for (const char *p = axes ? axes : ""; *p;) {
-        const size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, key, n) == 0)
-            return 1;
-        p += len + (p[len] == ',');
-    }
-    return 0;
-}
-
-/* The run's values of the sweep's axes, "key=value" by key ('-' where a key does not apply, λ
- * for the Laplacian weight); "" when the sweep has no axes. */
-static void axes_label(const store_param *p, size_t np, const char *axes, char *out, size_t len)
-{
-    size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < np && used < len; i++)
-        if (is_axis(axes, p[i].key))
-            used += (size_t)snprintf(out + used, len - used, "%s%s=%s", used ? " " : "",
-                                     strcmp(p[i].key, "loss.laplacian_weight") == 0 ? "λ"
-                                                                                    : p[i].key,
-                                     p[i].value ? p[i].value : "-");
-}
 
 /* One row of the listing: the run, as it stands in the sweep. */
 static int add_run(table *t, store *s, const store_sweep_record *w, const store_run_record *r,
@@ -56,7 +31,7 @@ static int add_run(table *t, store *s, const store_sweep_record *w, const store_
         store_params_free(params, np);
         return -1;
     }
-    char id[24], hash[16], epochs[32], axes[2048], seed[24], test_psnr[32];
+    char id[24], hash[16], epochs[32], label[2048], seed[24], test_psnr[32];
     snprintf(id, sizeof id, "%lld", (long long)r->id);
     snprintf(hash, sizeof hash, "%.12s", r->config_hash);
     if (r->epochs_done < 0)
@@ -65,7 +40,7 @@ static int add_run(table *t, store *s, const store_sweep_record *w, const store_
         snprintf(epochs, sizeof epochs, "%d/%d", r->epochs_done, r->epochs);
     else
         epochs[0] = '\0';
-    axes_label(params, np, w->axes, axes, sizeof axes);
+    label_of_params(w->axes, params, np, label, sizeof label, NULL, 0);
     snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
     if (isnan(psnr))
         test_psnr[0] = '\0';   /* not logged yet, or NaN (a diverged run) */
@@ -73,7 +48,7 @@ static int add_run(table *t, store *s, const store_sweep_record *w, const store_
         snprintf(test_psnr, sizeof test_psnr, "%sInf", psnr < 0 ? "-" : "");
     else
         snprintf(test_psnr, sizeof test_psnr, "%.3f", psnr);
-    const char *cells[] = { id, hash, w->name, store_status_name(r->status), epochs, axes, seed,
+    const char *cells[] = { id, hash, w->name, store_status_name(r->status), epochs, label, seed,
                             test_psnr, r->error };
     store_params_free(params, np);
     if (table_add(t, cells) == 0)
@@ -114,8 +89,8 @@ int cmd_ls(int argc, char **argv)
     int status = cmd_parse("ls", usage, argc, argv, opts, 0);
     if (status >= 0 || (status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
         return status;
-    static const char *const headers[] = { "id", "hash", "sweep", "status", "epochs", "axes",
-                                           "seed", "test_psnr", "error" };
+    static const char *const headers[] = { "id", "hash", "sweep", "status", "epochs",
+                                           "configuration", "seed", "test_psnr", "error" };
     char err[1024] = "out of memory";
     table *t = table_new(9, headers);
     if (!t || list_runs(s, sweep, t, err, sizeof err) != 0) {

@@ -19,9 +19,9 @@ static const char usage[] =
     "Applies a run's weights to X.npy, (N, H, W, 3) float32 in [0, 1] or uint8 (divided by 255),\n"
     "with H = W divisible by 2^depth, and writes the predictions as float32 (N, H, W, 3). It uses\n"
     "the run's thread count and batch size, so the predictions are the ones training evaluated.\n\n"
-    "  --target T.npy           also print the metrics of the predictions against T.npy\n"
-    "                           (mse, psnr, ssim, lap4_mse, lap8_mse, as training logs them)\n"
-    "  --checkpoint best|last   best validation PSNR (default) or the last epoch\n"
+    "  --target T.npy           also print the metrics of the predictions against T.npy:\n"
+    "                           every image metric training logs, one `name value` line each\n"
+    "  --checkpoint best|last   the best epoch's weights (default) or the last epoch's\n"
     "  --db PATH                database (default results/wb.db)\n";
 
 typedef struct predict_model {
@@ -141,10 +141,11 @@ int cmd_predict(int argc, char **argv)
     printf("%s: %zu predictions of run %lld (%s checkpoint, epoch %d) -> %s\n", in, n,
            (long long)run_id, kind, pm.epoch, out);
     if (t) {
-        eval_metrics m;
-        metrics_compute(y, t, n, h, w, &m);
-        printf("mse %.17g\npsnr %.17g\nssim %.17g\nlap4_mse %.17g\nlap8_mse %.17g\n", m.mse, m.psnr,
-               m.ssim, m.lap4_mse, m.lap8_mse);
+        double values[METRIC_COUNT];
+        metrics_compute(y, t, n, h, w, values);
+        for (int m = 0; m < METRIC_COUNT; m++)
+            if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
+                printf("%s %.17g\n", metric_def_of((enum metric_id)m)->name, values[m]);
     }
     status = WB_EXIT_OK;
 out:

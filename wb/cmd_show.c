@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/metrics.h"
+#include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -14,12 +16,6 @@ static const char usage[] =
     "usage: wb show RUN [--db PATH]\n\n"
     "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n\n"
     "  --db PATH   database (default results/wb.db)\n";
-
-/* The metrics of the epochs table, one column each, in this order. */
-static const char *const epoch_columns[] = { "loss", "loss_pixel", "loss_lap", "mse", "psnr",
-                                             "ssim", "lap4_mse", "lap8_mse", "seconds",
-                                             "samples_per_s" };
-enum { NEPOCH_COLUMNS = sizeof epoch_columns / sizeof epoch_columns[0] };
 
 /* An integer the database may not hold (-1), as text: "" when it does not. */
 static const char *known(int64_t v, char *buf, size_t len)
@@ -72,32 +68,36 @@ static void print_section(const char *title, const table *t)
     table_print(t, stdout, 0);
 }
 
-/* The epochs table: one row per epoch and split (train, val, test), a column per metric. */
+/* The epochs table: one row per epoch and split (in the table's order), a column per metric of
+ * the metric table. */
 static table *epochs_table(const store_metric_value *m, size_t n)
 {
-    static const char *const splits[] = { "train", "val", "test" };
-    const char *headers[2 + NEPOCH_COLUMNS] = { "epoch", "split" };
-    memcpy(headers + 2, epoch_columns, sizeof epoch_columns);
-    table *t = table_new(2 + NEPOCH_COLUMNS, headers);
+    const char *headers[2 + METRIC_COUNT] = { "epoch", "split" };
+    for (int c = 0; c < METRIC_COUNT; c++)
+        headers[2 + c] = metric_def_of((enum metric_id)c)->name;
+    table *t = table_new(2 + METRIC_COUNT, headers);
     for (size_t first = 0, end; t && first < n; first = end) {
         for (end = first; end < n && m[end].epoch == m[first].epoch; end++)
             ;
-        for (size_t k = 0; k < sizeof splits / sizeof splits[0]; k++) {
-            char text[2 + NEPOCH_COLUMNS][32];
-            const char *cells[2 + NEPOCH_COLUMNS] = { text[0], splits[k] };
+        for (int k = 0; k < METRIC_NSPLITS; k++) {
+            if (metric_split_is_input((enum metric_split)k))
+                continue;   /* in the input table */
+            const char *split = metric_split_name((enum metric_split)k);
+            char text[2 + METRIC_COUNT][32];
+            const char *cells[2 + METRIC_COUNT] = { text[0], split };
             int found = 0;
             snprintf(text[0], sizeof text[0], "%d", m[first].epoch);
-            for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
+            for (size_t c = 0; c < METRIC_COUNT; c++)
                 cells[2 + c] = "";
             for (size_t i = first; i < end; i++) {
-                if (strcmp(m[i].split, splits[k]) != 0)
+                if (strcmp(m[i].split, split) != 0)
                     continue;
                 found = 1;
-                for (size_t c = 0; c < NEPOCH_COLUMNS; c++)
-                    if (strcmp(m[i].name, epoch_columns[c]) == 0 && !isnan(m[i].value)) {
-                        snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
-                        cells[2 + c] = text[2 + c];
-                    }
+                const int c = metric_find(m[i].name);
+                if (c >= 0 && !isnan(m[i].value)) {
+                    snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
+                    cells[2 + c] = text[2 + c];
+                }
             }
             if (found)
                 add_row(&t, cells);
@@ -106,26 +106,71 @@ static table *epochs_table(const store_metric_value *m, size_t n)
     return t;
 }
 
-/* The sweeps that hold the run, its configuration and its checkpoints, each as a table. */
-static table *links_table(const store_run_link *l, size_t n)
+/* The "do nothing" reference: the degraded input scored against the target, one row per split
+ * (val, test) that has it, a column per image metric (no rows for a run recorded before the
+ * inputs were scored). */
+static table *input_table(const store_metric_value *m, size_t n)
 {
-    static const char *const headers[] = { "sweep", "grid_index" };
-    table *t = table_new(2, headers);
+    const char *headers[1 + METRIC_COUNT] = { "split" };
+    int ncols = 0;
+    for (int c = 0; c < METRIC_COUNT; c++)
+        if (metric_def_of((enum metric_id)c)->source == METRIC_FROM_IMAGES)
+            headers[1 + ncols++] = metric_def_of((enum metric_id)c)->name;
+    table *t = table_new(1 + ncols, headers);
+    for (int k = 0; t && k < METRIC_NSPLITS; k++) {
+        const int input = metric_split_input((enum metric_split)k);
+        if (input < 0)
+            continue;
+        char text[METRIC_COUNT][32];
+        const char *cells[1 + METRIC_COUNT] = { metric_split_name((enum metric_split)k) };
+        int found = 0;
+        for (int c = 0; c < ncols; c++)
+            cells[1 + c] = "";
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(m[i].split, metric_split_name((enum metric_split)input)) != 0)
+                continue;
+            for (int c = 0; c < ncols; c++)
+                if (strcmp(m[i].name, headers[1 + c]) == 0 && !isnan(m[i].value)) {
+                    snprintf(text[c], sizeof text[c], "%.8g", m[i].value);
+                    cells[1 + c] = text[c];
+                    found = 1;
+                }
+        }
+        if (found)
+            add_row(&t, cells);
+    }
+    return t;
+}
+
+/* The sweeps that hold the run (with its label in each: the axes are a sweep's), its
+ * configuration and its checkpoints, each as a table. */
+static table *links_table(const store_run_link *l, size_t n, const store_sweep_record *w,
+                          size_t nw, const store_param *p, size_t np)
+{
+    static const char *const headers[] = { "sweep", "grid_index", "configuration" };
+    table *t = table_new(3, headers);
     for (size_t i = 0; t && i < n; i++) {
-        char index[24];
+        char index[24], label[2048] = "";
         snprintf(index, sizeof index, "%d", l[i].grid_index);
-        const char *cells[] = { l[i].sweep, index };
+        for (size_t k = 0; k < nw; k++)
+            if (strcmp(w[k].name, l[i].sweep) == 0)
+                label_of_params(w[k].axes, p, np, label, sizeof label, NULL, 0);
+        const char *cells[] = { l[i].sweep, index, label };
         add_row(&t, cells);
     }
     return t;
 }
 
+/* Values as people read them: 0.9, not the canonical text's 0.90000000000000002. */
 static table *params_table(const store_param *p, size_t n)
 {
     static const char *const headers[] = { "key", "value" };
     table *t = table_new(2, headers);
     for (size_t i = 0; t && i < n; i++) {
-        const char *cells[] = { p[i].key, p[i].value };
+        char value[1024];
+        if (p[i].value)
+            label_value(p[i].value, value, sizeof value);
+        const char *cells[] = { p[i].key, p[i].value ? value : NULL };
         add_row(&t, cells);
     }
     return t;
@@ -149,28 +194,33 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 {
     store_run_record r;
     store_run_link *links = NULL;
+    store_sweep_record *sweeps = NULL;
     store_param *params = NULL;
     store_checkpoint *ck = NULL;
     store_metric_value *m = NULL;
-    size_t nlinks = 0, nparams = 0, nck = 0, nm = 0;
+    size_t nlinks = 0, nsweeps = 0, nparams = 0, nck = 0, nm = 0;
     if (store_read_run(s, run_id, &r, err, errlen) != 0)
         return -1;
     printf("run %lld\n", (long long)run_id);
     print_fields(&r);
     store_run_record_free(&r);
-    table *t[4] = { NULL };
-    static const char *const titles[4] = { "sweeps", "configuration", "checkpoints", "epochs" };
+    table *t[5] = { NULL };
+    static const char *const titles[5] = { "sweeps", "configuration", "checkpoints", "epochs",
+                                           "input (no network): the degraded input against the "
+                                           "target, what doing nothing scores" };
     int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
+             store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 &&
              store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
              store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
              store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 ? 0 : -1;
     if (rc == 0) {
-        t[0] = links_table(links, nlinks);
+        t[0] = links_table(links, nlinks, sweeps, nsweeps, params, nparams);
         t[1] = params_table(params, nparams);
         t[2] = checkpoints_table(ck, nck);
         t[3] = epochs_table(m, nm);
+        t[4] = input_table(m, nm);
     }
-    for (int i = 0; rc == 0 && i < 4; i++) {
+    for (int i = 0; rc == 0 && i < 5; i++) {
         if (t[i]) {
             print_section(titles[i], t[i]);
             continue;
@@ -178,9 +228,10 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         table_free(t[i]);
     store_run_links_free(links, nlinks);
+    store_sweep_records_free(sweeps, nsweeps);
     store_params_free(params, nparams);
     store_checkpoints_free(ck, nck);
     store_metric_values_free(m, nm);

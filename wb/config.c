@@ -19,6 +19,9 @@
 #include <ini.h>
 #include <nettle/sha2.h>
 
+#include "model/loss.h"
+#include "plots/label.h"
+
 /* ---- the table of keys -------------------------------------------------------------------- */
 
 enum section { SEC_SWEEP, SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_LOSS, SECTION_COUNT };
@@ -58,7 +61,6 @@ typedef struct key_def {
     unsigned flags;
     const struct choice *choices;   /* TYPE_ENUM, ended by {NULL, 0} */
     text_check check;               /* TYPE_TEXT */
-    const char *label;              /* name in run labels; NULL: the bare name */
     const char *description;
     enum field_kind field;          /* where the value lives in run_options */
     size_t offset, size;
@@ -127,7 +129,8 @@ static const key_def key_table[] = {
      .description = "the SQLite database, relative to the current directory; --db beats it"},
     {.key = "sweep.seeds", .section = SEC_SWEEP, INT_RANGE(0, INT64_MAX), .default_text = "1",
      .flags = F_NO_IDENTITY | F_NO_PARAM,
-     .description = "run seeds (weights, shuffles, fresh noise), a list: one run per seed",
+     .description = "run seeds (weights, shuffles, fresh noise), a list (ranges too: 1-20, 30):"
+                    " one run per seed",
      AT(seed, FIELD_INT)},
 
     {.key = "data.source", .section = SEC_DATA, .type = TYPE_TEXT, .default_text = "builtin",
@@ -148,7 +151,6 @@ static const key_def key_table[] = {
      .default_text = "2048", .flags = F_SPLIT, .description = "patches in the test split",
      AT(data.test_patches, FIELD_INT)},
     {.key = "data.seed", .section = SEC_DATA, INT_RANGE(0, INT64_MAX), .default_text = "1234",
-     .label = "data.seed",
      .description = "seed of patch positions, val/test degradations (and fixed train noise)",
      AT(data.seed, FIELD_INT)},
     {.key = "data.min_std", .section = SEC_DATA, REAL_RANGE(0, 1), .default_text = "0",
@@ -212,7 +214,7 @@ static const key_def key_table[] = {
     {.key = "loss.pixel", .section = SEC_LOSS, ONE_OF(pixel_choices), .default_text = "mse",
      .description = "the pixel loss", AT(loss.pixel, FIELD_INT)},
     {.key = "loss.laplacian_weight", .section = SEC_LOSS, REAL_RANGE(0, 1e6),
-     .default_text = "0", .label = "λ",
+     .default_text = "0",
      .description = "λ, the weight of the Laplacian term; 0 turns it off",
      AT(loss.lap_weight, FIELD_REAL)},
     {.key = "loss.kernel", .section = SEC_LOSS, ONE_OF(kernel_choices), .default_text = "8",
@@ -238,17 +240,27 @@ enum { KEY_COUNT = sizeof key_table / sizeof key_table[0] };
  * options saying which configurations compute differently (for λ = 0 the Laplacian term's
  * fields hold their defaults and mean nothing). Such a configuration's canonical text gains
  * `rules=` and the versions that apply to it; every other keeps its hashes. A row is never
- * edited or removed once released: a later change gets a row of its own. For example:
- *     { 1, "a residual network's output layer starts at zero", applies_if_residual },
- * Ended by a row without a description. Empty so far: every hash is the first version's. */
+ * edited or removed once released: a later change gets a row of its own. Ended by a row without
+ * a description. tests/fixtures/lossweights-v1.hashes says which hashes each row moved. */
 static int applies_if_residual(const run_options *o)
 {
     return o->model.residual != 0;
 }
 
+/* For a change to what every configuration computes. */
+static int applies_always(const run_options *o)
+{
+    (void)o;
+    return 1;
+}
+
 static const config_behaviour_change behaviour_changes[] = {
     {1, "a residual network's output layer starts at zero: the untrained network is the identity",
      applies_if_residual},
+    {2, "per-patch PSNR floors each patch's MSE at 8-bit quantisation noise, (1/255)^2/12: an "
+        "exact patch counts 58.92 dB instead of +inf", applies_always},
+    {3, "the best epoch (best.safetensors, the preview, every 'best' statistic) has the lowest "
+        "validation MSE, ties to the earlier; it had the highest validation PSNR", applies_always},
     {0, NULL, NULL},
 };
 
@@ -262,11 +274,6 @@ const config_behaviour_change *config_behaviour_changes(size_t *n)
 static const char *bare_name(const key_def *k)
 {
     return strchr(k->key, '.') + 1;
-}
-
-static const char *label_name(const key_def *k)
-{
-    return k->label ? k->label : bare_name(k);
 }
 
 static int section_index(const char *name)
@@ -437,13 +444,28 @@ static const char *likeliest(const char *word, const char *const *candidates, si
     return best;
 }
 
+/* The section of how results are judged (config.h, "the [report] section"): not a section of
+ * the key table, so that none of its keys can enter a run's identity, params or JSON. */
+#define REPORT_SECTION "report"
+
+/* A section the file may have: one of the key table's, or [report]. */
+static int known_section(const char *name)
+{
+    return section_index(name) >= 0 || strcmp(name, REPORT_SECTION) == 0;
+}
+
 /* "[sweep], [data], ..." into buf, and the likeliest section for `word` (may be NULL). */
 static const char *list_sections(char *buf, size_t buflen, const char *word)
 {
+    const char *names[SECTION_COUNT + 1];
     buf[0] = '\0';
-    for (int s = 0; s < SECTION_COUNT; s++)
+    for (int s = 0; s < SECTION_COUNT; s++) {
+        names[s] = section_names[s];
         append(buf, buflen, "%s[%s]", s ? ", " : "", section_names[s]);
-    return word ? likeliest(word, section_names, SECTION_COUNT) : NULL;
+    }
+    names[SECTION_COUNT] = REPORT_SECTION;
+    append(buf, buflen, ", [%s]", REPORT_SECTION);
+    return word ? likeliest(word, names, SECTION_COUNT + 1) : NULL;
 }
 
 static void unknown_section_error(char *err, size_t errlen, const char *where, const char *name)
@@ -681,6 +703,10 @@ struct config {
     char *default_name;     /* sweep.name unless set */
     char *text;             /* the INI text as read */
     struct key_setting settings[KEY_COUNT];
+    /* [report]: margin.NAME per metric of the metric table, and the line that set it (0: not
+     * set, the metric table's margin stands). */
+    double report_margin[METRIC_COUNT];
+    int report_margin_line[METRIC_COUNT];
 };
 
 static void setting_free(const key_def *k, struct key_setting *s)
@@ -704,8 +730,71 @@ static void describe_origin(const config *c, enum origin_kind kind, int line, ch
         snprintf(buf, buflen, "default");
 }
 
+/* Appends one parsed value to a setting whose values array holds *cap. */
+static int push_value(struct key_setting *out, size_t *cap, const struct value *v)
+{
+    if (out->count == *cap) {
+        const size_t more = *cap ? 2 * *cap : 4;
+        struct value *grown = realloc(out->values, more * sizeof *grown);
+        if (!grown)
+            return -1;
+        out->values = grown;
+        *cap = more;
+    }
+    out->values[out->count++] = *v;
+    return 0;
+}
+
+/* An item of an integer key written as a range, "A-B" (digits, '-', digits; blanks around the
+ * '-' allowed): every integer from A to B. Returns 0 when text is not written as a range (it is
+ * parsed as one value), 1 when it was one: its values appended, or *bad set with why. Ranges
+ * exist so that long lists of seeds fit on a line (Debian's inih reads at most 197 characters). */
+static int parse_range(const key_def *k, const char *text, struct key_setting *out, size_t *cap,
+                       int *bad, char *why, size_t whylen)
+{
+    const size_t digits = strspn(text, "0123456789");
+    const char *dash = text + digits;
+    while (is_blank(*dash))
+        dash++;
+    if (k->type != TYPE_INT || digits == 0 || *dash != '-')
+        return 0;
+    *bad = 1;
+    char *first = trimmed_copy(text, (size_t)(dash - text));
+    char *last = trimmed_copy(dash + 1, strlen(dash + 1));
+    struct value lo, hi;
+    if (!first || !last) {
+        snprintf(why, whylen, "out of memory");
+    } else if (parse_value(k, first, &lo, why, whylen) == 0 &&
+               parse_value(k, last, &hi, why, whylen) == 0) {
+        if (lo.i > hi.i)
+            snprintf(why, whylen, "expected a range from the smaller value to the larger, %s-%s",
+                     last, first);
+        else if ((unsigned long long)(hi.i - lo.i) >= (unsigned long long)CONFIG_MAX_GRID ||
+                 out->count + (size_t)(hi.i - lo.i) >= CONFIG_MAX_GRID)
+            snprintf(why, whylen, "expected at most %d values (a range counts each of its values)",
+                     CONFIG_MAX_GRID);
+        else
+            *bad = 0;
+        /* Every value is checked as if written out: an even key refuses the odd ones. */
+        for (long long v = lo.i; !*bad; v++) {
+            char one[32];
+            struct value each;
+            snprintf(one, sizeof one, "%lld", v);
+            if (parse_value(k, one, &each, why, whylen) != 0)
+                *bad = 1;
+            else if (push_value(out, cap, &each) != 0)
+                *bad = 1, snprintf(why, whylen, "out of memory");
+            if (v == hi.i)
+                break;
+        }
+    }
+    free(first);
+    free(last);
+    return 1;
+}
+
 /* Parses `raw` (already trimmed) as the value of key k, a comma list unless k is F_NO_LIST or
- * single_only. `where` locates it in messages. */
+ * single_only; an item of an integer key may be a range, "1-20". `where` locates it in messages. */
 static int parse_setting(const key_def *k, const char *where, const char *raw, int single_only,
                          struct key_setting *out, char *err, size_t errlen)
 {
@@ -717,17 +806,13 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
                 section_names[k->section], bare_name(k), clip(raw, cut));
         return -1;
     }
-    size_t count = 1;
+    size_t items = 1, cap = 0;
     if (is_list)
         for (const char *p = raw; *p; p++)
-            count += *p == ',';
+            items += *p == ',';
     memset(out, 0, sizeof *out);
-    if (!(out->values = calloc(count, sizeof *out->values))) {
-        set_err(err, errlen, "%s: out of memory", where);
-        return -1;
-    }
     const char *item = raw;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < items; i++) {
         size_t len = is_list ? strcspn(item, ",") : strlen(item);
         char *text = trimmed_copy(item, len);
         if (!text) {
@@ -736,10 +821,20 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
             return -1;
         }
         int bad = !text[0] && is_list;
+        struct value v;
         if (bad)
             snprintf(why, sizeof why, "expected a value in every item; item %zu is empty", i + 1);
-        else if (parse_value(k, text, &out->values[i], why, sizeof why))
+        else if (!(k->flags & F_NO_LIST) &&
+                 parse_range(k, text, out, &cap, &bad, why, sizeof why))
+            ;   /* a range: its values appended, or bad */
+        else if (parse_value(k, text, &v, why, sizeof why))
             bad = 1;
+        else if (push_value(out, &cap, &v) != 0)
+            bad = 1, snprintf(why, sizeof why, "out of memory");
+        if (!bad && single_only && out->count > 1) {
+            bad = 1;
+            snprintf(why, sizeof why, "--set takes one value; ranges belong in the INI file");
+        }
         if (bad) {
             if (is_list && text[0])
                 set_err(err, errlen, "%s: [%s] %s = %s: item %zu (%s): %s", where,
@@ -752,7 +847,6 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
             setting_free(k, out);
             return -1;
         }
-        out->count++;
         free(text);
         item += len + 1;
     }
@@ -855,6 +949,7 @@ struct ini_reading {
     int line;                   /* the line last handed to inih, 1-based */
     int failed;                 /* err holds an error at error_line: stop reading */
     int error_line;
+    int report_only;            /* a sweep's stored text: only [report] is read */
     char *err;
     size_t errlen;
 };
@@ -885,8 +980,10 @@ static char *read_ini_line(char *str, int num, void *stream)
     /* inih's buffer holds the line, "\r\n" and a NUL (ini.h: "3 more than the longest line"). */
     size_t limit = num > 3 ? (size_t)num - 3 : 0;
     if (len > limit) {
-        set_err(r->err, r->errlen, "%s:%d: line longer than %zu characters", r->c->source,
-                r->line, limit);
+        set_err(r->err, r->errlen,
+                "%s:%d: line longer than %zu characters (the INI reader's limit); a long list of "
+                "integers fits as ranges: seeds = 1-100, 200-250",
+                r->c->source, r->line, limit);
         reading_failed(r);
         return NULL;
     }
@@ -901,15 +998,15 @@ static char *read_ini_line(char *str, int num, void *stream)
     while (len > 0 && is_blank(*start))
         start++, len--;
     const char *close = len > 0 && *start == '[' ? memchr(start, ']', len) : NULL;
-    if (close) {
+    if (close && !r->report_only) {
         char *name = trimmed_copy(start + 1, (size_t)(close - start - 1));
         char where[4096 + 32];
         snprintf(where, sizeof where, "%s:%d", r->c->source, r->line);
         if (!name)
             set_err(r->err, r->errlen, "%s: out of memory", where);
-        else if (section_index(name) < 0)
+        else if (!known_section(name))
             unknown_section_error(r->err, r->errlen, where, name);
-        int bad = !name || section_index(name) < 0;
+        int bad = !name || !known_section(name);
         free(name);
         if (bad) {
             reading_failed(r);
@@ -920,6 +1017,85 @@ static char *read_ini_line(char *str, int num, void *stream)
     str[len] = '\n';
     str[len + 1] = '\0';
     return str;
+}
+
+/* ---- the [report] section ---------------------------------------------------------------- */
+
+/* What a margin is: one real >= 0 (0: no equivalence test), never a list. */
+static const key_def report_margin_def = {.key = "report.margin", .type = TYPE_REAL, .dmin = 0,
+                                          .dmax = 1e6, .flags = F_NO_LIST};
+
+/* The metric a [report] key `margin.NAME` names: an image metric (those wb compare and the report
+ * judge), or -1. */
+static int report_margin_metric(const char *name)
+{
+    if (strncmp(name, "margin.", 7) != 0)
+        return -1;
+    const int m = metric_find(name + 7);
+    return m >= 0 && metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES ? m : -1;
+}
+
+/* "margin.psnr, margin.ssim, ...": the keys [report] accepts. */
+static void report_keys(char *buf, size_t buflen)
+{
+    buf[0] = '\0';
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
+            append(buf, buflen, "%smargin.%s", buf[0] ? ", " : "",
+                   metric_def_of((enum metric_id)m)->name);
+}
+
+/* One `name = value` line of [report] at `line`. */
+static int report_value(config *c, int line, const char *where, const char *name,
+                        const char *value, char *err, size_t errlen)
+{
+    char cut[CLIP_BYTES + 4], cut_name[CLIP_BYTES + 4], why[256];
+    const int m = report_margin_metric(name);
+    if (m < 0) {
+        char keys[512], names[METRIC_COUNT][64];
+        const char *candidates[METRIC_COUNT];
+        size_t n = 0;
+        report_keys(keys, sizeof keys);
+        for (int k = 0; k < METRIC_COUNT; k++)
+            if (metric_def_of((enum metric_id)k)->source == METRIC_FROM_IMAGES) {
+                snprintf(names[n], sizeof names[n], "margin.%s",
+                         metric_def_of((enum metric_id)k)->name);
+                candidates[n] = names[n];
+                n++;
+            }
+        const char *guess = likeliest(name, candidates, n);
+        set_err(err, errlen, "%s: [report] %s = %s: unknown key; valid keys in [report]: %s%s%s%s",
+                where, clip(name, cut_name), clip(value, cut), keys,
+                guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+        return -1;
+    }
+    if (c->report_margin_line[m]) {
+        set_err(err, errlen, "%s: [report] %s = %s: duplicate key (first set at line %d)", where,
+                name, clip(value, cut), c->report_margin_line[m]);
+        return -1;
+    }
+    struct value v = {0};
+    if (strchr(value, ',')) {
+        set_err(err, errlen, "%s: [report] %s = %s: one value: [report] says how results are "
+                "judged, it is not a sweep axis", where, name, clip(value, cut));
+        return -1;
+    }
+    if (parse_value(&report_margin_def, value, &v, why, sizeof why) != 0) {
+        set_err(err, errlen, "%s: [report] %s = %s: %s", where, name, clip(value, cut), why);
+        return -1;
+    }
+    c->report_margin[m] = v.d;
+    c->report_margin_line[m] = line;
+    return 0;
+}
+
+void config_report_of(const config *c, config_report *out)
+{
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        out->from_ini[m] = c->report_margin_line[m] != 0;
+        out->margin[m] = out->from_ini[m] ? c->report_margin[m]
+                                          : metric_def_of((enum metric_id)m)->delta;
+    }
 }
 
 static int on_ini_value(void *user, const char *section, const char *name, const char *value)
@@ -936,11 +1112,20 @@ static int on_ini_value(void *user, const char *section, const char *name, const
     }
     int s = section_index(sec);
     int i = s >= 0 ? key_index_in(s, name) : -1;
+    if (r->report_only && strcmp(sec, REPORT_SECTION) != 0) {
+        free(sec);
+        return 1;
+    }
     if (!sec[0]) {
         char list[128];
         list_sections(list, sizeof list, NULL);
         set_err(r->err, r->errlen, "%s: %s = %s: key outside any section; start with one of %s",
                 where, clip(name, cut_name), clip(value, cut), list);
+    } else if (strcmp(sec, REPORT_SECTION) == 0) {
+        if (report_value(c, r->line, where, name, value, r->err, r->errlen) == 0) {
+            free(sec);
+            return 1;
+        }
     } else if (s < 0) {
         unknown_section_error(r->err, r->errlen, where, sec);
     } else if (i < 0) {
@@ -979,14 +1164,14 @@ static void text_line(const char *text, int n, char *buf, size_t buflen)
     free(line);
 }
 
-static int parse_text(const char *source, const char *text, size_t textlen, config **out,
-                      char *err, size_t errlen)
+static int parse_text(const char *source, const char *text, size_t textlen, int report_only,
+                      config **out, char *err, size_t errlen)
 {
     config *c;
     if (config_new(source, text, textlen, &c, err, errlen))
         return -1;
-    struct ini_reading r = {.c = c, .next = c->text, .end = c->text + textlen, .err = err,
-                            .errlen = errlen};
+    struct ini_reading r = {.c = c, .next = c->text, .end = c->text + textlen,
+                            .report_only = report_only, .err = err, .errlen = errlen};
     int rc = ini_parse_stream(read_ini_line, &r, on_ini_value, &r);
     /* inih reports its own syntax errors only at the end, as the first error's line: it wins if
      * it comes before ours. */
@@ -1018,7 +1203,25 @@ int config_parse_string(const char *text, const char *name, config **out, char *
                 CONFIG_MAX_FILE_BYTES);
         return -1;
     }
-    return parse_text(name, text, len, out, err, errlen);
+    return parse_text(name, text, len, 0, out, err, errlen);
+}
+
+int config_report_parse(const char *ini_text, const char *name, config_report *out, char *err,
+                        size_t errlen)
+{
+    const char *text = ini_text ? ini_text : "";
+    const size_t len = strlen(text);
+    config *c = NULL;
+    if (len > CONFIG_MAX_FILE_BYTES) {
+        set_err(err, errlen, "%s: larger than %d bytes: not a configuration file", name,
+                CONFIG_MAX_FILE_BYTES);
+        return -1;
+    }
+    if (parse_text(name, text, len, 1, &c, err, errlen) != 0)
+        return -1;
+    config_report_of(c, out);
+    config_free(c);
+    return 0;
 }
 
 int config_parse_file(const char *path, config **out, char *err, size_t errlen)
@@ -1045,7 +1248,7 @@ int config_parse_file(const char *path, config **out, char *err, size_t errlen)
         set_err(err, errlen, "%s: larger than %d bytes: not a configuration file", path,
                 CONFIG_MAX_FILE_BYTES);
     else
-        rc = parse_text(path, text, len, out, err, errlen);
+        rc = parse_text(path, text, len, 0, out, err, errlen);
     free(text);
     return rc;
 }
@@ -1087,7 +1290,11 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
     *dot = '\0';
     int s = section_index(key);
     int i = s >= 0 ? key_index_in(s, dot + 1) : -1;
-    if (s < 0) {
+    if (strcmp(key, REPORT_SECTION) == 0) {
+        set_err(err, errlen, "%s: [report] %s: --set sets a run's keys; [report] says how a "
+                "sweep's results are judged and belongs in the INI file, fixed before the sweep",
+                where, clip(dot + 1, cut));
+    } else if (s < 0) {
         unknown_section_error(err, errlen, where, key);
     } else if (i < 0) {
         unknown_key_error(err, errlen, where, s, dot + 1, value);
@@ -1228,17 +1435,6 @@ static int check_legacy(const key_def *k, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-/* A real for people: the shortest %g that reads back as the same double ("0.1", not
- * "0.10000000000000001"). */
-static void shortest_real(double d, char *buf, size_t buflen)
-{
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(buf, buflen, "%.*g", precision, d);
-        if (strtod(buf, NULL) == d)
-            return;
-    }
 }
 
 /* Writes a value into its place in run_options (the key's field, offset and size). */
@@ -1475,34 +1671,28 @@ static int build_json(config_run *run)
     return ok ? 0 : -1;
 }
 
-/* The label and the axis values of a run, once the grid's axes are known. */
+/* The label and the axis values of a run, once the grid's axes are known: plots/label.h's one
+ * format, with the effective weight from the loss itself. */
 static int build_label(config_grid *g, config_run *run)
 {
     struct strbuf b = {0};
     size_t offsets[KEY_COUNT];
+    label_axis axes[KEY_COUNT];
     char text[VALUE_TEXT_MAX];
     for (size_t a = 0; a < g->naxes; a++) {
         const char *value = config_run_value(run, g->axis_keys[a]);
-        const key_def *k = &key_table[key_index(g->axis_keys[a])];
+        axes[a] = (label_axis){g->axis_keys[a], value};
         offsets[a] = SIZE_MAX;
         if (!value)
             continue;
-        if (k->type == TYPE_REAL)
-            shortest_real(strtod(value, NULL), text, sizeof text);
-        else
-            snprintf(text, sizeof text, "%s", value);
+        label_value(value, text, sizeof text);
         offsets[a] = sb_add(&b, text);
     }
-    size_t label_at = b.len;
-    for (size_t a = 0; a < g->naxes; a++)
-        if (offsets[a] != SIZE_MAX) {
-            sb_cat(&b, label_name(&key_table[key_index(g->axis_keys[a])]));
-            sb_cat(&b, "=");
-            sb_cat(&b, b.oom ? "" : b.p + offsets[a]);
-            sb_cat(&b, " ");
-        }
-    snprintf(text, sizeof text, "seed=%" PRIu64, run->options.seed);
-    sb_add(&b, text);
+    const loss_options *loss = &run->options.loss;
+    char label[512];
+    label_run(loss->lap_weight, loss_effective_weight(loss), axes, g->naxes, run->options.seed,
+              label, sizeof label);
+    const size_t label_at = sb_add(&b, label);
     run->axis_values = calloc(g->naxes ? g->naxes : 1, sizeof *run->axis_values);
     if (b.oom || !run->axis_values) {
         free(b.p);
@@ -1690,5 +1880,19 @@ void config_print_defaults(FILE *f)
             else
                 fprintf(f, "; %s =\n", bare_name(k));
         }
+    }
+    char expected[256], delta[40];
+    describe_expected(&report_margin_def, expected, sizeof expected);
+    fprintf(f, "\n[%s]\n; how the results are judged, never what a run computes: not part of a "
+               "run's identity,\n; not an axis, not settable with --set\n"
+               "; margin.NAME: the equivalence margin of metric NAME, in its unit (0: no "
+               "equivalence test);\n; the defaults are the metric table's\n; values: %s\n",
+            REPORT_SECTION, expected);
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const metric_def *d = metric_def_of((enum metric_id)m);
+        if (d->source != METRIC_FROM_IMAGES)
+            continue;
+        format_shortest(d->delta, delta, sizeof delta);
+        fprintf(f, "; margin.%s = %s\n", d->name, delta);
     }
 }

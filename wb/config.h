@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "model/metrics.h"
 #include "model/train.h"
 #include "store/store.h"
 
@@ -57,6 +58,30 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
 const char *config_ini_text(const config *c);
 
 void config_free(config *c);
+
+/* ---- the [report] section -----------------------------------------------------------------
+ * How a sweep's results are judged, never what a run computes: its keys are not part of a run's
+ * identity (the canonical text, config_hash, config_id), not params, not axes, not in the run's
+ * JSON, and --set refuses them. They live in the INI file, so they are fixed before the sweep
+ * runs and stored with it (the sweeps table's INI text), where wb compare, wb report and wb serve
+ * read them back (config_report_parse). Keys:
+ *   margin.NAME = X   the equivalence margin δ of metric NAME of the metric table (an image
+ *                     metric: psnr, ssim, mse, ...), in its unit, for val and test alike; one
+ *                     number >= 0, 0 meaning no equivalence test; default: the metric table's
+ *                     delta (0.2 dB for PSNR). */
+typedef struct config_report {
+    double margin[METRIC_COUNT];    /* per metric id */
+    int from_ini[METRIC_COUNT];     /* 1 where [report] set it, 0 where the table's stands */
+} config_report;
+
+/* The [report] settings of a parsed configuration. */
+void config_report_of(const config *c, config_report *out);
+
+/* The [report] settings of an INI text as a sweep stored it (NULL: none, the table's margins):
+ * only [report] is read (the other sections are the runs', resolved long ago), with the errors
+ * config_parse_string gives it; `name` stands for the file in messages. */
+int config_report_parse(const char *ini_text, const char *name, config_report *out, char *err,
+                        size_t errlen);
 
 /* One resolved run of the grid. Every string and array belongs to the grid. */
 typedef struct config_run {

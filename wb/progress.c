@@ -192,7 +192,7 @@ static void metrics_text(const slot *s, char *out, size_t len)
     if (isfinite(s->loss))
         used += (size_t)snprintf(out, len, "  loss %.4g", s->loss);
     if (isfinite(s->val_psnr) && used < len)
-        snprintf(out + used, len - used, "  val %.2f dB", s->val_psnr);
+        snprintf(out + used, len - used, "  val psnr_pooled %.2f dB", s->val_psnr);
 }
 
 static void draw_live(progress *p)
@@ -212,7 +212,7 @@ static void draw_live(progress *p)
         bar[width] = '\0';
         metrics_text(&p->slots[i], metrics, sizeof metrics);
         /* The metrics before the speed: a narrow terminal cuts the end of the line. */
-        snprintf(line, sizeof line, "run %d/%d  %-24.60s epoch %d/%d [%s]%s  %.0f samples/s",
+        snprintf(line, sizeof line, "run %d/%d, %s, epoch %d/%d [%s]%s  %.0f samples/s",
                  e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, bar, metrics,
                  e->samples_per_s);
         put_live_line(p->out, line, columns);
@@ -256,7 +256,7 @@ void progress_apply(progress *p, const progress_event *e)
         s->last = *e;
         s->epoch_started = t;
         if (!p->tty)
-            print_line(p, "run %d/%d %s: %s", e->grid_index + 1, p->nruns, e->label,
+            print_line(p, "run %d/%d, %s: %s", e->grid_index + 1, p->nruns, e->label,
                        e->epochs_done > 0 ? "resuming" : "starting");
         break;
     case PROGRESS_STEP:
@@ -281,11 +281,12 @@ void progress_apply(progress *p, const progress_event *e)
             char eta[64];
             eta_text(p, eta, sizeof eta);
             if (e->epoch == 0)
-                print_line(p, "run %d/%d %s epoch 0/%d: val psnr %.3f test psnr %.3f", e->grid_index + 1,
-                           p->nruns, e->label, e->epochs, e->val_psnr, e->test_psnr);
+                print_line(p, "run %d/%d, %s, epoch 0/%d: val psnr_pooled %.3f "
+                           "test psnr_pooled %.3f", e->grid_index + 1, p->nruns, e->label, e->epochs, e->val_psnr,
+                           e->test_psnr);
             else
-                print_line(p, "run %d/%d %s epoch %d/%d: loss %.6g val psnr %.3f test psnr %.3f "
-                           "(%.1f s, %.0f samples/s; %s)", e->grid_index + 1, p->nruns, e->label,
+                print_line(p, "run %d/%d, %s, epoch %d/%d: loss %.6g val psnr_pooled %.3f "
+                           "test psnr_pooled %.3f (%.1f s, %.0f samples/s; %s)", e->grid_index + 1, p->nruns, e->label,
                            e->epoch, e->epochs, e->loss, e->val_psnr, e->test_psnr, e->seconds,
                            e->samples_per_s, eta);
         }
@@ -296,10 +297,10 @@ void progress_apply(progress *p, const progress_event *e)
             p->todo_epochs -= e->epochs - e->epoch;
         if (strcmp(e->status, store_status_name(STORE_FINISHED)) == 0 && isfinite(s->test_psnr))
             /* The line that stays keeps the run's result. */
-            print_line(p, "run %d/%d %s: %s, test psnr %.3f dB", e->grid_index + 1, p->nruns,
-                       e->label, e->status, s->test_psnr);
+            print_line(p, "run %d/%d, %s: %s, test psnr_pooled %.3f dB", e->grid_index + 1,
+                       p->nruns, e->label, e->status, s->test_psnr);
         else
-            print_line(p, "run %d/%d %s: %s%s%s", e->grid_index + 1, p->nruns, e->label,
+            print_line(p, "run %d/%d, %s: %s%s%s", e->grid_index + 1, p->nruns, e->label,
                        e->status, e->error[0] ? ": " : "", e->error);
         p->interrupted += strcmp(e->status, store_status_name(STORE_INTERRUPTED)) == 0;
         s->used = 0;

@@ -22,12 +22,6 @@
 #include "wb/util.h"
 #include "wb_build.h"
 
-/* The metrics of DESIGN.md an epoch logs, per split. */
-static const char *const runner_eval_metrics[] = { "mse", "psnr", "ssim", "lap4_mse", "lap8_mse",
-                                            "seconds", NULL };
-static const char *const runner_train_metrics[] = { "loss", "loss_pixel", "loss_lap", "seconds",
-                                             "samples_per_s", "lr", NULL };
-
 typedef struct run_ctx {
     store *s;
     int64_t run_id;
@@ -105,13 +99,25 @@ static int write_preview(const run_ctx *c, const epoch_result *r, char *err, siz
     return rc;
 }
 
-static size_t add_eval_metrics(store_metric *m, size_t k, const char *split, const eval_metrics *e,
-                               double seconds)
+/* The epoch's rows: every metric the table logs in each split that has values at this epoch
+ * (train after epoch 0, the inputs with it; loss_lap only when the loss has a Laplacian term). */
+static size_t epoch_metrics(const run_ctx *c, const epoch_result *r,
+                            store_metric m[METRIC_NSPLITS * METRIC_COUNT])
 {
-    const double v[6] = { e->mse, e->psnr, e->ssim, e->lap4_mse, e->lap8_mse, seconds };
-    for (int i = 0; runner_eval_metrics[i]; i++)
-        m[k++] = (store_metric){ split, runner_eval_metrics[i], v[i] };
-    return k;
+    size_t n = 0;
+    const int laplacian_term = c->cr->options.loss.lap_weight > 0;
+    for (int s = 0; s < METRIC_NSPLITS; s++) {
+        if (!metric_split_at((enum metric_split)s, r->epoch))
+            continue;
+        for (int k = 0; k < METRIC_COUNT; k++) {
+            const metric_def *d = metric_def_of((enum metric_id)k);
+            if (metric_in_split((enum metric_id)k, (enum metric_split)s) &&
+                (laplacian_term || !d->needs_laplacian_term))
+                m[n++] = (store_metric){ metric_split_name((enum metric_split)s), d->name,
+                                         r->values[s][k] };
+        }
+    }
+    return n;
 }
 
 static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err, size_t errlen)
@@ -149,30 +155,19 @@ static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err,
         ck[nck++] = (store_checkpoint){ "best", r->epoch, rel_best };
     }
 
-    store_metric m[32];
-    size_t nm = 0;
-    if (r->epoch > 0) {
-        const double v[6] = { r->loss, r->loss_pixel, r->loss_lap, r->train_seconds,
-                              r->samples_per_s, r->lr };
-        for (int i = 0; runner_train_metrics[i]; i++) {
-            if (i == 2 && !(c->cr->options.loss.lap_weight > 0))
-                continue;   /* loss_lap is absent when λ = 0 */
-            m[nm++] = (store_metric){ "train", runner_train_metrics[i], v[i] };
-        }
-    }
-    nm = add_eval_metrics(m, nm, "val", &r->val, r->val_seconds);
-    nm = add_eval_metrics(m, nm, "test", &r->test, r->test_seconds);
+    store_metric m[METRIC_NSPLITS * METRIC_COUNT];
+    const size_t nm = epoch_metrics(c, r, m);
     if (store_log_epoch(c->s, c->run_id, r->epoch, m, nm, ck, nck, err, errlen) != 0)
         return -1;
     c->last_heartbeat = omp_get_wtime();
 
     progress_event e = { .kind = PROGRESS_EPOCH };
     e.epoch = r->epoch;
-    e.loss = r->loss;
-    e.val_psnr = r->val.psnr;
-    e.test_psnr = r->test.psnr;
-    e.seconds = r->train_seconds;
-    e.samples_per_s = r->samples_per_s;
+    e.loss = r->values[METRIC_TRAIN][METRIC_LOSS];
+    e.val_psnr = r->values[METRIC_VAL][METRIC_PSNR_POOLED];   /* the primary metric */
+    e.test_psnr = r->values[METRIC_TEST][METRIC_PSNR_POOLED];
+    e.seconds = r->values[METRIC_TRAIN][METRIC_SECONDS];
+    e.samples_per_s = r->values[METRIC_TRAIN][METRIC_SAMPLES_PER_S];
     emit(c, &e);
     return 0;
 }
@@ -249,7 +244,7 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
 
     run_options o = cr->options;
     o.train.threads = info.threads > 0 ? info.threads : 1;
-    train_resume resume = { info.epochs_done, NULL, NULL, info.best_val_psnr, info.best_epoch };
+    train_resume resume = { info.epochs_done, NULL, NULL, info.best_value, info.best_epoch };
     char weights[4200], optim[4200], why[1024] = "";
     int setup_failed = wb_mkdirs(c.folder, why, sizeof why) != 0;
     if (!setup_failed && info.epochs_done >= 1) {

@@ -1,6 +1,7 @@
 /* wb/table.c: aligned and CSV output of query results and listings. */
 #include "wb/table.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,10 +154,28 @@ void table_free(table *t)
     free(t);
 }
 
-table *table_from_statement(sqlite3_stmt *st, int exact, char *err, size_t errlen)
+/* A column of the current row as text: reals with `digits` significant digits (no NaN in SQLite,
+ * but an infinity prints as inf), NULL as NULL. The text is malloc'ed. */
+static char *column_text(sqlite3_stmt *st, int c, int digits)
+{
+    if (sqlite3_column_type(st, c) == SQLITE_FLOAT) {
+        char num[64];
+        snprintf(num, sizeof num, "%.*g", digits, sqlite3_column_double(st, c));
+        return strdup(num);
+    }
+    const unsigned char *v = sqlite3_column_text(st, c);
+    return v ? strdup((const char *)v) : NULL;
+}
+
+table *table_from_statement(sqlite3_stmt *st, int exact, size_t max_rows, int *more, int *rc,
+                            char *err, size_t errlen)
 {
     const int nc = sqlite3_column_count(st);
     const char *headers[256];
+    if (more)
+        *more = 0;
+    if (rc)
+        *rc = SQLITE_DONE;
     if (nc <= 0 || nc > 256) {
         snprintf(err, errlen, "the statement returns %d columns", nc);
         return NULL;
@@ -168,18 +187,16 @@ table *table_from_statement(sqlite3_stmt *st, int exact, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char *cells[256], num[64];
-        for (int c = 0; c < nc; c++) {
-            if (sqlite3_column_type(st, c) == SQLITE_FLOAT) {
-                snprintf(num, sizeof num, exact ? "%.17g" : "%.8g", sqlite3_column_double(st, c));
-                cells[c] = strdup(num);
-            } else {
-                const unsigned char *v = sqlite3_column_text(st, c);
-                cells[c] = v ? strdup((const char *)v) : NULL;
-            }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (t->nrows == max_rows) {
+            if (more)
+                *more = 1;
+            return t;
         }
+        char *cells[256];
+        for (int c = 0; c < nc; c++)
+            cells[c] = column_text(st, c, exact ? 17 : 8);
         int ok = table_add(t, (const char *const *)cells);
         for (int c = 0; c < nc; c++)
             free(cells[c]);
@@ -189,10 +206,136 @@ table *table_from_statement(sqlite3_stmt *st, int exact, char *err, size_t errle
             return NULL;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (step != SQLITE_DONE) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        if (rc)
+            *rc = step;
         table_free(t);
         return NULL;
     }
     return t;
+}
+
+/* ---- streaming ------------------------------------------------------------------------------ */
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    size_t n;
+    unsigned min;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2, min = 0x80;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3, min = 0x800;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    unsigned cp = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    return cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) ? n : 0;
+}
+
+static void json_string(FILE *f, const unsigned char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        const unsigned char c = s[i];
+        const size_t n = c ? utf8_sequence(s + i) : 1;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\u%04x", c);
+        else if (n == 0 || i + n > len)
+            fputs("\\ufffd", f);
+        else
+            fwrite(s + i, 1, n, f);
+        i += n && i + n <= len ? n : 1;
+    }
+    fputc('"', f);
+}
+
+static void json_value(FILE *f, sqlite3_stmt *st, int c)
+{
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_INTEGER:
+        fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
+        break;
+    case SQLITE_FLOAT: {
+        const double v = sqlite3_column_double(st, c);
+        if (isfinite(v))
+            fprintf(f, "%.17g", v);
+        else
+            fputs("null", f);
+        break;
+    }
+    case SQLITE_TEXT:
+        json_string(f, sqlite3_column_text(st, c), (size_t)sqlite3_column_bytes(st, c));
+        break;
+    case SQLITE_BLOB: {
+        const unsigned char *b = sqlite3_column_blob(st, c);
+        const int n = sqlite3_column_bytes(st, c);
+        fputc('"', f);
+        for (int i = 0; i < n; i++)
+            fprintf(f, "%02x", b[i]);
+        fputc('"', f);
+        break;
+    }
+    default:
+        fputs("null", f);
+    }
+}
+
+int table_stream(sqlite3_stmt *st, FILE *f, int json, char *err, size_t errlen)
+{
+    const int nc = sqlite3_column_count(st);
+    if (json)
+        fputc('[', f);
+    else
+        for (int c = 0; c < nc; c++) {
+            print_csv_cell(f, sqlite3_column_name(st, c));
+            fputs(c + 1 < nc ? "," : "\r\n", f);
+        }
+    int rc;
+    long rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (json) {
+            fputs(rows ? ",\n  {" : "\n  {", f);
+            for (int c = 0; c < nc; c++) {
+                const char *name = sqlite3_column_name(st, c);
+                if (c)
+                    fputs(", ", f);
+                json_string(f, (const unsigned char *)name, strlen(name));
+                fputs(": ", f);
+                json_value(f, st, c);
+            }
+            fputc('}', f);
+        } else {
+            for (int c = 0; c < nc; c++) {
+                char *cell = column_text(st, c, 17);
+                print_csv_cell(f, cell ? cell : "");
+                free(cell);
+                fputs(c + 1 < nc ? "," : "\r\n", f);
+            }
+        }
+        rows++;
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        fflush(f);
+        return rc;
+    }
+    if (json)
+        fputs(rows ? "\n]" : "]", f);
+    return SQLITE_DONE;
 }

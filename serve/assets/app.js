@@ -310,8 +310,8 @@
   }
 
   function sweepPage(main, id) {
-    const ui = { split: 'val', metric: 'psnr', panel: 'all', seeds: false,
-      table: 'test.psnr', at: 'last', selected: [] };
+    const ui = { split: 'val', metric: 'psnr_pooled', panel: 'all', seeds: false,
+      table: 'test.psnr_pooled', at: 'last', selected: [] };
     let data = null, tag = null;
     const head = h('div', { id: 'sweep-head' });
     const curves = section('Learning curves', 'curves');
@@ -440,7 +440,7 @@
         if (n === 2) add(compare, link('/compare/' + Number(ui.selected[0]) + '/' + Number(ui.selected[1]), 'compare runs ' + ui.selected[0] + ' and ' + ui.selected[1], 'button'));
         else add(compare, h('span', { class: 'muted small', text: 'tick two runs to compare them side by side' }));
       }
-      const head = ['', 'run', 'configuration', 'seed', 'status', 'epoch', 'train loss', 'val PSNR', 'test PSNR', 'val SSIM', 'ETA', 'heartbeat', 'error'];
+      const head = ['', 'run', 'configuration', 'seed', 'status', 'epoch', 'train loss', 'val PSNR (pooled)', 'test PSNR (pooled)', 'val SSIM', 'ETA', 'heartbeat', 'error'];
       const rows = data.runs.map(function (r) {
         const c = data.configs[r.config];
         const box = h('input', { type: 'checkbox', onchange: function () {
@@ -462,8 +462,8 @@
           h('td', null, statusChip(r.status)),
           h('td', { class: 'progress-cell' }, progressBar(done, r.epochs), h('span', { class: 'small epochs', text: ' ' + done + '/' + r.epochs })),
           h('td', { class: 'num', text: metric(latest(r, 'train.loss'), 'loss') }),
-          h('td', { class: 'num', text: metric(latest(r, 'val.psnr'), 'psnr') }),
-          h('td', { class: 'num', text: metric(latest(r, 'test.psnr'), 'psnr') }),
+          h('td', { class: 'num', text: metric(latest(r, 'val.psnr_pooled'), 'psnr') }),
+          h('td', { class: 'num', text: metric(latest(r, 'test.psnr_pooled'), 'psnr') }),
           h('td', { class: 'num', text: metric(latest(r, 'val.ssim'), 'ssim') }),
           h('td', { class: 'num', text: r.status === 'running' ? duration(r.eta_seconds) : '–' }),
           r.status === 'running' ? ageCell(r.heartbeat_at) : h('td', { class: 'num muted', text: '–' }),
@@ -479,7 +479,7 @@
       const t = data.keytable;
       const metricOptions = data.series.filter(function (s) { return s.compared; })
         .map(function (s) { return { value: s.name, text: s.title }; });
-      const atOptions = [{ value: 'last', text: 'last epoch' }, { value: 'best', text: 'best epoch (val PSNR)' }];
+      const atOptions = [{ value: 'last', text: 'last epoch' }, { value: 'best', text: 'best epoch (val MSE)' }];
       const numeric = {};
       t.headers.forEach(function (hd, i) { numeric[i] = ['n', 'mean', 'sd', 'diff', 'pairs', 'p', 'p Holm'].indexOf(hd) >= 0; });
       const verdictCol = t.headers.indexOf('verdict');
@@ -612,12 +612,12 @@
         run.error ? h('div', { class: 'error-box', id: 'run-error', text: run.error }) : null);
       const c = columnsOf(d.epochs), xs = epochRange(Math.max(1, c.n));
       const boxes = charts.querySelectorAll('.chart');
-      const psnr = [['val.psnr', '#0072b2'], ['test.psnr', '#d55e00']].filter(function (p) { return c.values[p[0]]; })
+      const psnr = [['val.psnr_pooled', '#0072b2'], ['test.psnr_pooled', '#d55e00']].filter(function (p) { return c.values[p[0]]; })
         .map(function (p) { return { label: p[0], values: c.values[p[0]], colour: p[1] }; });
       const loss = [['train.loss', '#000000'], ['train.loss_pixel', '#009e73'], ['train.loss_lap', '#cc79a7']]
         .filter(function (p) { return c.values[p[0]]; })
         .map(function (p) { return { label: p[0], values: c.values[p[0]], colour: p[1] }; });
-      lineChart(boxes[0], 'PSNR', 'psnr (dB)', xs, psnr);
+      lineChart(boxes[0], 'PSNR (pooled)', 'psnr_pooled (dB)', xs, psnr);
       lineChart(boxes[1], 'train loss', 'loss', xs, loss);
       const cfg = section('Configuration', 'config'), env = section('Run', 'fields');
       add(cfg.body, fieldsTable(d.params.map(function (p) { return [p[0], pretty(p[1])]; })));
@@ -629,7 +629,7 @@
       const prev = section('Preview', 'preview');
       if (d.preview) {
         add(prev.body, h('p', { class: 'small muted', text: 'Test patches, in bands of three rows: the input, the target, ' +
-          'and the prediction of the best epoch by validation PSNR.' }),
+          'and the prediction of the best epoch by validation MSE.' }),
           h('img', { src: '/api/run/' + Number(run.id) + '/preview.png?v=' + encodeURIComponent(tag || ''), alt: 'preview of run ' + run.id, class: 'preview' }));
       } else {
         add(prev.body, h('p', { class: 'muted', text: 'no preview yet (written after the first epoch)' }));

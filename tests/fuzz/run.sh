@@ -3,8 +3,8 @@
 # (-fsanitize=fuzzer,address,undefined) against the project's own sources, runs each for
 # FUZZ_SECONDS (default 60) from its seed corpus, and prints executions and crashes per target.
 #
-#   FUZZ_SECONDS=120 make fuzz          all four targets, two minutes each
-#   bash tests/fuzz/run.sh png npy       only these
+#   FUZZ_SECONDS=120 make fuzz          all six targets, two minutes each
+#   bash tests/fuzz/run.sh png npy       only these (ini png npy safetensors db merge)
 #   FUZZ_JOBS=2 ...                      libFuzzer workers per target (default 1)
 #
 # Work files go to build-fuzz/: the growing corpus (build-fuzz/corpus/TARGET, seeded from
@@ -19,7 +19,7 @@ JOBS=${FUZZ_JOBS:-1}
 OUT=build-fuzz
 CC=${FUZZ_CC:-clang}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ini png npy safetensors)
+[ ${#targets[@]} -gt 0 ] || targets=(ini png npy safetensors db merge)
 
 if ! command -v "$CC" > /dev/null; then
   echo "fuzz: $CC not found (make fuzz-deps installs clang and libclang-rt-14-dev)" >&2
@@ -36,6 +36,9 @@ sources_of() {
     png) echo "data/image.c data/fileio.c" ;;
     npy) echo "data/npy.c data/fileio.c" ;;
     safetensors) echo "model/safetensors.c" ;;
+    db) echo store/*.c data/fileio.c plots/analysis.c plots/stats.c wb/cmd.c wb/cmd_ls.c \
+          wb/cmd_compare.c wb/table.c wb/util.c ;;
+    merge) echo store/*.c data/fileio.c tests/support/tempdir.c ;;
   esac
 }
 libs_of() {
@@ -44,6 +47,15 @@ libs_of() {
     png) echo "-lpng -lm" ;;
     npy) echo "-lm" ;;
     safetensors) echo "-lcjson -lm" ;;
+    db) echo "-lsqlite3 -lgsl -lgslcblas -lpthread -lm" ;;
+    merge) echo "-lsqlite3 -lm" ;;
+  esac
+}
+# The longest input: database files are whole pages (the seeds use 512-byte pages).
+max_len_of() {
+  case $1 in
+    db|merge) echo 65536 ;;
+    *) echo 16384 ;;
   esac
 }
 
@@ -51,7 +63,7 @@ mkdir -p "$OUT"
 declare -A execs crashes sites
 for t in "${targets[@]}"; do
   src=$(sources_of "$t")
-  if [ -z "$src" ]; then echo "fuzz: unknown target '$t' (ini, png, npy, safetensors)" >&2; exit 2; fi
+  if [ -z "$src" ]; then echo "fuzz: unknown target '$t' (ini, png, npy, safetensors, db, merge)" >&2; exit 2; fi
   bin=$OUT/fuzz_$t
   # shellcheck disable=SC2046
   if ! "$CC" "${CFLAGS[@]}" -o "$bin" "tests/fuzz/fuzz_$t.c" $src $(libs_of "$t") 2> "$OUT/build_$t.log"; then
@@ -69,7 +81,7 @@ for t in "${targets[@]}"; do
   # Fork mode: a crash, leak, timeout or out-of-memory is written to the crashes folder and the
   # fuzzing goes on, so that one bug does not hide the next.
   "$bin" "${dict[@]}" -fork="$JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len_of "$t")" \
     -artifact_prefix="$OUT/crashes/$t/" \
     "$OUT/corpus/$t" "tests/fuzz/corpus/$t" > "$OUT/fuzz_$t.log" 2>&1
   execs[$t]=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$OUT/fuzz_$t.log" | tail -n1)

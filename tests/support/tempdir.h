@@ -30,6 +30,9 @@ int tempdir_teardown(void **state);
  * was left behind. */
 char *tempdir_list(const char *dir, char *out, size_t len);
 
+/* 1 when both files can be read and hold the same bytes, else 0. */
+int tempdir_same_file(const char *a, const char *b);
+
 /* Writes len bytes to path (replacing it). Returns 0 or -1. */
 int tempdir_write_file(const char *path, const void *bytes, size_t len);
 

@@ -1,0 +1,197 @@
+/* plots/label.c: numbers and configuration labels for people; the contract is in label.h. */
+#include "plots/label.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- numbers --------------------------------------------------------------------------- */
+
+int format_shortest(double v, char *out, size_t outlen)
+{
+    if (isnan(v))
+        return snprintf(out, outlen, "nan");
+    if (isinf(v))
+        return snprintf(out, outlen, v < 0 ? "-inf" : "inf");
+    char text[40];
+    int precision = 17;
+    for (int p = 1; p <= 17; p++) {
+        snprintf(text, sizeof text, "%.*g", p, v);
+        const double back = strtod(text, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0) {
+            precision = p;
+            break;
+        }
+    }
+    /* %g writes an exponent when the decimal exponent reaches the precision: 100000 would be
+     * "1e+05". Such a value is an integer (its p digits end before the decimal point), so below
+     * 1e16 it is written out, as Python's repr does. */
+    snprintf(text, sizeof text, "%.*e", precision - 1, v);
+    const int exponent = atoi(strchr(text, 'e') + 1);
+    if (exponent >= precision && exponent < 16)
+        return snprintf(out, outlen, "%.0f", v);
+    return snprintf(out, outlen, "%.*g", precision, v);
+}
+
+int format_significant(double v, int digits, char *out, size_t outlen)
+{
+    char text[40];
+    digits = digits < 1 ? 1 : digits > 17 ? 17 : digits;
+    snprintf(text, sizeof text, "%.*g", digits, v);
+    return format_shortest(isfinite(v) ? strtod(text, NULL) : v, out, outlen);
+}
+
+/* ---- the Laplacian term's strength ------------------------------------------------------- */
+
+/* Mirrors model/loss.c: the sum of the squared taps (the keras recipe's output sums three
+ * channels' 9-tap box sums weighted by K8's taps: 9 * 72 / 3), and what l1 divides by (the sum of
+ * the absolute taps). Computed as loss.c computes them, so the gains agree to the bit. */
+static const struct {
+    const char *name;
+    double raw_gain, l1;
+} kernels[] = {
+    { "4", 20.0, 8.0 },
+    { "8", 72.0, 16.0 },
+    { "keras-recipe", 9.0 * 72.0 / 3.0, 16.0 },
+};
+
+double label_lap_gain(const char *kernel, const char *kernel_norm)
+{
+    const char *norm = kernel_norm ? kernel_norm : "none";
+    for (size_t i = 0; kernel && i < sizeof kernels / sizeof kernels[0]; i++) {
+        if (strcmp(kernel, kernels[i].name) != 0)
+            continue;
+        const double raw = kernels[i].raw_gain;
+        double divisor;
+        if (strcmp(norm, "none") == 0)
+            divisor = 1.0;
+        else if (strcmp(norm, "l1") == 0)
+            divisor = kernels[i].l1;
+        else if (strcmp(norm, "energy") == 0)
+            divisor = sqrt(raw);
+        else
+            return NAN;
+        return raw / (divisor * divisor);
+    }
+    return NAN;
+}
+
+double label_effective_weight(double lambda, const char *kernel, const char *kernel_norm)
+{
+    return lambda > 0 ? lambda * label_lap_gain(kernel, kernel_norm) : 0.0;
+}
+
+/* ---- labels -------------------------------------------------------------------------------- */
+
+/* Appends printf output to a bounded buffer, keeping it terminated. */
+__attribute__((format(printf, 3, 4))) static void append(char *out, size_t outlen,
+                                                        const char *fmt, ...)
+{
+    size_t used = strnlen(out, outlen);
+    if (used + 1 >= outlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + used, outlen - used, fmt, ap);
+    va_end(ap);
+}
+
+void label_value(const char *value, char *out, size_t outlen)
+{
+    char *end;
+    const double v = strtod(value, &end);
+    /* Only reals: an integer (a seed may have 19 digits) or a name stays as written. */
+    if (*value && *end == '\0' && isfinite(v) && strpbrk(value, ".eE"))
+        format_shortest(v, out, outlen);
+    else
+        snprintf(out, outlen, "%s", value);
+}
+
+void label_lambda(double lambda, double effective_weight, char *out, size_t outlen)
+{
+    char l[40], eff[40];
+    format_shortest(lambda, l, sizeof l);
+    if (lambda == 0) {
+        snprintf(out, outlen, "λ = %s", l);
+        return;
+    }
+    if (isfinite(effective_weight))
+        format_significant(effective_weight, 3, eff, sizeof eff);
+    else
+        snprintf(eff, sizeof eff, "?");
+    snprintf(out, outlen, "λ = %s (eff. %s)", l, eff);
+}
+
+void label_axes(const label_axis *axes, size_t naxes, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return;
+    out[0] = '\0';
+    for (size_t i = 0; i < naxes; i++) {
+        const char *key = axes[i].key;
+        if (!axes[i].value || strcmp(key, "loss.laplacian_weight") == 0)
+            continue;
+        const char *dot = strchr(key, '.');
+        const char *name = dot && strcmp(key, "data.seed") != 0 ? dot + 1 : key;
+        char value[256];
+        label_value(axes[i].value, value, sizeof value);
+        append(out, outlen, "%s%s %s", *out ? ", " : "", name, value);
+    }
+}
+
+void label_configuration(double lambda, double effective_weight, const label_axis *axes,
+                         size_t naxes, char *out, size_t outlen)
+{
+    char rest[1024];
+    label_lambda(lambda, effective_weight, out, outlen);
+    label_axes(axes, naxes, rest, sizeof rest);
+    if (*rest)
+        append(out, outlen, ", %s", rest);
+}
+
+void label_run(double lambda, double effective_weight, const label_axis *axes, size_t naxes,
+               uint64_t seed, char *out, size_t outlen)
+{
+    label_configuration(lambda, effective_weight, axes, naxes, out, outlen);
+    append(out, outlen, ", seed %" PRIu64, seed);
+}
+
+/* The value of a param (NULL when absent or when it does not apply). */
+static const char *param_value(const store_param *params, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(params[i].key, key) == 0)
+            return params[i].value;
+    return NULL;
+}
+
+#define MAX_AXES 64
+#define MAX_KEY 128
+
+void label_of_params(const char *axes, const store_param *params, size_t nparams, char *label,
+                     size_t labellen, char *panel, size_t panellen)
+{
+    char keys[MAX_AXES][MAX_KEY];
+    label_axis axis[MAX_AXES];
+    size_t naxes = 0;
+    for (const char *p = axes ? axes : ""; *p && naxes < MAX_AXES;) {
+        const size_t len = strcspn(p, ",");
+        if (len > 0 && len < MAX_KEY) {
+            snprintf(keys[naxes], MAX_KEY, "%.*s", (int)len, p);
+            axis[naxes] = (label_axis){ keys[naxes], param_value(params, nparams, keys[naxes]) };
+            naxes++;
+        }
+        p += len + (p[len] == ',');
+    }
+    const char *lambda_text = param_value(params, nparams, "loss.laplacian_weight");
+    const double lambda = lambda_text ? strtod(lambda_text, NULL) : 0.0;
+    const double effective = label_effective_weight(
+        lambda, param_value(params, nparams, "loss.kernel"),
+        param_value(params, nparams, "loss.kernel_norm"));
+    label_configuration(lambda, effective, axis, naxes, label, labellen);
+    if (panel)
+        label_axes(axis, naxes, panel, panellen);
+}
