@@ -29,6 +29,8 @@ cdp_stop() {
   exec 7>&- 8<&-
   kill "$CDP_PID" 2> /dev/null
   wait "$CDP_PID" 2> /dev/null
+  # Its renderer and zygote outlive it for a moment, still writing into the profile.
+  pkill -f -- "--user-data-dir=$T/profile" 2> /dev/null || true
 }
 
 # cdp METHOD PARAMS [SESSION]: the result of one command (events that come first are skipped).

@@ -23,7 +23,7 @@ source tests/cli_lib.sh
 source tests/browser/cdp.sh
 command -v chromium > /dev/null || { echo "no chromium: run make browser-deps"; exit 1; }
 PIDS=()
-trap 'cdp_stop 2> /dev/null; for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done; rm -rf "$T"' EXIT
+trap 'cdp_stop 2> /dev/null; for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done; rm -rf "$T" 2> /dev/null || { sleep 1; rm -rf "$T"; }' EXIT
 
 # serve OUT ARGS...: wb serve ARGS --port 0 in the background (stopped at exit); the URL it
 # printed in $SERVED.
