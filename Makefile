@@ -2,7 +2,8 @@
 #
 #   make                 build bin/wb (installs missing Debian packages first, see `make deps`)
 #   make test            build and run every test (unit, gradient, golden, CLI)
-#   make sweep           the main job: the lossweights ablation and its report
+#   make sweep           the main job: the lossweights ablation and its report (16 epochs)
+#   make sweep-full      the same design for 64 epochs, so that it converges (README gives its time)
 #   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
@@ -191,6 +192,11 @@ stats-reference:
 sweep: all
 	bin/wb sweep experiments/lossweights.ini --jobs 2
 	bin/wb report --sweep lossweights
+
+.PHONY: sweep-full
+sweep-full: all
+	bin/wb sweep experiments/lossweights-full.ini --jobs 2
+	bin/wb report --sweep lossweights-full
 
 $(BUILD)/bench/bench_train: bench/bench_train.c $(BUILD)/libwb.a
 	@mkdir -p $(@D)
