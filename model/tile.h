@@ -20,9 +20,12 @@
 
 #include "model/unet.h"
 
-/* The default tile side: 128x128 tiles take the direct AVX-512 convolutions (model/conv_direct.h
- * stops at 128*128 pixels), which ran a 1024x768 photo faster than 256x256 tiles on im2col. */
-#define TILE_DEFAULT 128
+/* The default tile side. On a 1024x768 image at width 16, depth 2 (2 threads, user CPU time):
+ * 256x256 tiles took 1.7-2.0 s and 124 MB of network, 384 and 512 about the same time with 280
+ * and 500 MB, 128x128 tiles 6.1 s (2.4 times the pixels with the margins, and the direct kernels
+ * of 128x128 images were slower than im2col + GEMM on larger ones); one pass over the whole
+ * image 0.9 s (one thread) and 1.25 GB. */
+#define TILE_DEFAULT 256
 
 /* Pixels of the untiled result that a zero-padded tile edge inside the image changes: the exact
  * receptive-field margin of a depth-`depth` U-Net (8, 22, 46 for depths 1, 2, 3). */
