@@ -20,11 +20,11 @@
 
 #include "model/unet.h"
 
-/* The default tile side. On a 1024x768 image at width 16, depth 2 (2 threads, user CPU time):
- * 256x256 tiles took 1.7-2.0 s and 124 MB of network, 384 and 512 about the same time with 280
- * and 500 MB, 128x128 tiles 6.1 s (2.4 times the pixels with the margins, and the direct kernels
+/* The default tile side. On a 1024x768 image at width 16, depth 2 (2 threads, user CPU time on
+ * a loaded machine): 256x256 tiles took 3.0 s and 244 MB of network, 512x512 3.1 s and 975 MB,
+ * 128x128 tiles 8.5 s and 62 MB (2.4 times the pixels with the margins, and the direct kernels
  * of 128x128 images were slower than im2col + GEMM on larger ones); one pass over the whole
- * image 0.9 s (one thread) and 1.25 GB. */
+ * image 1.6 s (one thread) and 2.5 GB. */
 #define TILE_DEFAULT 256
 
 /* Pixels of the untiled result that a zero-padded tile edge inside the image changes: the exact
