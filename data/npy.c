@@ -172,8 +172,8 @@ static int parse_header(cursor *c, const char *name, enum npy_dtype *dtype, int 
             if (parse_string(c, descr, sizeof descr) != 0)
                 goto bad;
             if (parse_descr(descr, dtype) != 0) {
-                snprintf(err, errlen, "%s: dtype '%s' is not supported (expected '<f4' float32, '<f8' float64 or '|u1' uint8)",
-                         name, descr);
+                snprintf(err, errlen, "%s: dtype '%s' is not supported (expected '<f4' float32, "
+                         "'<f8' float64 or '|u1' uint8)", name, descr);
                 return -1;
             }
             have_descr = 1;

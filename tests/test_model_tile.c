@@ -178,6 +178,40 @@ static void test_short_margin_differs(void **state)
     }
 }
 
+/* A forward-only network computes bit for bit what a training network of the same size does
+ * (wb predict on a run's patches reproduces the logged metrics), in a smaller arena with no
+ * gradients or moments. */
+static void test_forward_only_network(void **state)
+{
+    (void)state;
+    const model_options m = { 2, 8, 1 };
+    unet *train, *fwd;
+    char err[256];
+    assert_int_equal(unet_create(&train, &m, 16, 5, 2, err, sizeof err), 0);
+    assert_int_equal(unet_create_forward(&fwd, &m, 16, 16, 5, 2, err, sizeof err), 0);
+    unet_init(train, 3);
+    unet_init(fwd, 3);
+    unsigned seed = 5;
+    float *x = uniform(3 * 5 * 16 * 16, &seed);
+    const size_t count = 3 * 5 * 16 * 16;
+    float *a = malloc(sizeof(float) * count);
+    memcpy(a, unet_forward(train, x, 5), sizeof(float) * count);
+    assert_memory_equal(a, unet_forward(fwd, x, 5), sizeof(float) * count);
+    assert_null(unet_grads(fwd));
+    assert_null(unet_moment(fwd, 0));
+    assert_non_null(unet_grads(train));
+    printf("arena: %.2f MB forward-only, %.2f MB for training\n", unet_arena_bytes(fwd) / 1e6,
+           unet_arena_bytes(train) / 1e6);
+    /* At least the gradients and the two moments less (and the activations' gradients). */
+    assert_true(unet_arena_bytes(fwd) + 3 * sizeof(float) * unet_param_count(fwd) <
+                unet_arena_bytes(train));
+    unet_zero_grads(fwd);   /* nothing to zero, and no crash */
+    free(a);
+    free(x);
+    unet_free(train);
+    unet_free(fwd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_plan_refuses),
         cmocka_unit_test(test_tiled_equals_whole),
         cmocka_unit_test(test_short_margin_differs),
+        cmocka_unit_test(test_forward_only_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

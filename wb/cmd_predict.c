@@ -249,7 +249,7 @@ int cmd_predict(int argc, char **argv)
     char err[2048];
     store *s = NULL;
     int64_t run_id;
-    predict_model pm;
+    predict_model pm = { 0 };
     float *x = NULL, *y = NULL, *t = NULL;
     size_t n;
     int h, w;
@@ -317,9 +317,9 @@ int cmd_predict(int argc, char **argv)
     }
     printf("%s: %zu predictions of run %lld (%s checkpoint, epoch %d) -> %s\n", in, n,
            (long long)run_id, kind, pm.epoch, out);
-    printf("%zu image(s) of %dx%d (width x height) in %d tile(s) of %dx%d per image (margin %d), %d a "
-           "pass; network memory %.1f MB\n", n, w, h, plan.rows * plan.cols, plan.tile_width,
-           plan.tile_height, plan.margin, batch, unet_arena_bytes(u) / 1e6);
+    printf("%zu image(s) of %dx%d (width x height) in %d tile(s) of %dx%d per image "
+           "(margin %d), %d a pass; network memory %.1f MB\n", n, w, h, plan.rows * plan.cols,
+           plan.tile_width, plan.tile_height, plan.margin, batch, unet_arena_bytes(u) / 1e6);
     if (t) {
         double values[METRIC_COUNT];
         metrics_compute(y, t, n, h, w, values);
