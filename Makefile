@@ -10,6 +10,7 @@
 #   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
 #   make test-browser    wb serve in headless Chromium while a sweep trains (needs `make browser-deps`)
 #   make bench           benchmarks against PyTorch (needs `make bench-deps`)
+#   make check-python-module  python/wbtorch (PyTorch) against bin/wb (needs `make bench-deps`)
 #   make stats-reference regenerate the statistics fixture with SciPy/statsmodels (not in make test)
 #   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
 
@@ -171,6 +172,12 @@ test-slurm: all
 # wb serve in a real browser (headless Chromium) while a sweep trains: about a minute.
 test-browser: all
 	@bash tests/browser/run.sh $(BUILD)/wb
+
+# python/wbtorch against bin/wb: PyTorch's predictions with a run's weights equal wb predict's
+# (needs python3-torch and python3-numpy: `make bench-deps`; not part of `make test`).
+.PHONY: check-python-module
+check-python-module: all
+	@WB=$(BUILD)/wb /usr/bin/python3 tests/python/test_wbtorch.py
 
 # The golden fixture: wb's initial weights through PyTorch (needs `make bench-deps`).
 $(BUILD)/tests/golden_export: tests/golden/golden_export.c $(BUILD)/libwb.a

@@ -7,6 +7,7 @@
  * sequence may make it read out of bounds, overflow a size or allocate more than the file holds. */
 #include "data/npy.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ size_t npy_count(const npy_array *a)
 
 static size_t dtype_size(enum npy_dtype dtype)
 {
-    return dtype == NPY_F32 ? 4 : 1;
+    return dtype == NPY_F64 ? 8 : dtype == NPY_F32 ? 4 : 1;
 }
 
 /* "(2, 3)", "(5,)" or "()" */
@@ -144,6 +145,8 @@ static int parse_descr(const char *descr, enum npy_dtype *dtype)
 {
     if (strcmp(descr, "<f4") == 0)
         *dtype = NPY_F32;
+    else if (strcmp(descr, "<f8") == 0)
+        *dtype = NPY_F64;
     else if (strcmp(descr, "|u1") == 0 || strcmp(descr, "<u1") == 0)
         *dtype = NPY_U8;
     else
@@ -169,8 +172,8 @@ static int parse_header(cursor *c, const char *name, enum npy_dtype *dtype, int 
             if (parse_string(c, descr, sizeof descr) != 0)
                 goto bad;
             if (parse_descr(descr, dtype) != 0) {
-                snprintf(err, errlen, "%s: dtype '%s' is not supported (expected '<f4' float32 or '|u1' uint8)",
-                         name, descr);
+                snprintf(err, errlen, "%s: dtype '%s' is not supported (expected '<f4' float32, "
+                         "'<f8' float64 or '|u1' uint8)", name, descr);
                 return -1;
             }
             have_descr = 1;
@@ -335,7 +338,8 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *sh
     char dict[400], shape_text[256];
     format_shape(shape_text, sizeof shape_text, shape, ndim);
     int dict_len = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
-                            dtype == NPY_F32 ? "<f4" : "|u1", shape_text);
+                            dtype == NPY_F64 ? "<f8" : dtype == NPY_F32 ? "<f4" : "|u1",
+                            shape_text);
     size_t prefix = 10;
     size_t header_len = ((prefix + (size_t)dict_len + 1 + 63) / 64) * 64 - prefix;
     if (header_len > 65535) {
@@ -396,18 +400,33 @@ static int read_image_array(const char *path, double lo, double hi, float **x, s
             values[i] = (float)u8[i] / 255.0f;
         npy_free(&a);
     } else {
-        values = a.data;
+        /* float64 is converted to float32 (NumPy's default dtype is float64): each value is
+         * checked as stored, then must also fit a float. */
+        const double *f64 = a.dtype == NPY_F64 ? a.data : NULL;
+        values = f64 ? malloc(sizeof *values * (count ? count : 1)) : a.data;
+        if (!values) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            npy_free(&a);
+            return -1;
+        }
         for (size_t i = 0; i < count; i++) {
-            float v = values[i];
-            if (!isfinite(v) || !(v >= lo && v <= hi)) {
+            const double v = f64 ? f64[i] : values[i];
+            const int fits = isfinite(v) && fabs(v) <= FLT_MAX;
+            if (!fits || !(v >= lo && v <= hi)) {
                 char range[64];
                 snprintf(range, sizeof range, "outside [%g, %g]", lo, hi);
-                snprintf(err, errlen, "%s: value %g at index %zu is %s", path, (double)v, i,
-                         isfinite(v) ? range : "not finite");
-                free(values);
+                snprintf(err, errlen, "%s: value %g at index %zu is %s", path, v, i,
+                         !isfinite(v) ? "not finite" : !fits ? "too large for float32" : range);
+                if (f64)
+                    free(values);
+                npy_free(&a);
                 return -1;
             }
+            if (f64)
+                values[i] = (float)v;
         }
+        if (f64)
+            npy_free(&a);
     }
     *x = values;
     *n = a.shape[0];

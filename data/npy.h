@@ -1,5 +1,5 @@
-/* data/npy.h: NumPy .npy files (format versions 1.0, 2.0 and 3.0; dtypes <f4 and |u1, also read
- * as <u1). Fortran-ordered arrays are converted to C order on reading. The header must be the dict
+/* data/npy.h: NumPy .npy files (format versions 1.0, 2.0 and 3.0; dtypes <f4, <f8 and |u1, also
+ * read as <u1). Fortran-ordered arrays are converted to C order on reading. The header must be the dict
  * literal NumPy writes (keys descr, fortran_order and shape, in any order) and the body exactly
  * the array's bytes. Little-endian hosts only. Returns 0 or -1 with a one-line message in err that
  * names the file. */
@@ -10,7 +10,7 @@
 
 #define NPY_MAX_DIMS 8
 
-enum npy_dtype { NPY_F32, NPY_U8 };
+enum npy_dtype { NPY_F32, NPY_U8, NPY_F64 };
 
 typedef struct npy_array {
     enum npy_dtype dtype;
@@ -31,8 +31,9 @@ int npy_read(const char *path, npy_array *a, char *err, size_t errlen);
 int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *shape, const void *data,
               char *err, size_t errlen);
 
-/* Reads an (N, H, W, 3) image array as float32 in [0, 1] (uint8 is divided by 255) into a malloc'ed
- * buffer. Values outside [0, 1] or non-finite in a float file are an error. */
+/* Reads an (N, H, W, 3) image array as float32 in [0, 1] (uint8 is divided by 255, float64
+ * rounded to float32) into a malloc'ed buffer. Values outside [0, 1] or non-finite in a float
+ * file are an error. */
 int npy_read_images(const char *path, float **x, size_t *n, int *h, int *w, char *err, size_t errlen);
 
 /* The same for network inputs, whose float values need only be finite: unclipped noisy inputs

@@ -27,7 +27,9 @@ typedef struct conv_ref {
 
 struct unet {
     model_options m;
-    int patch, max_batch, threads;
+    int height, width, max_batch, threads;   /* the images of every pass */
+    int training;       /* gradients and moments exist (unet_create, not unet_create_forward) */
+    size_t arena_bytes;
 
     unet_tensor tensors[UNET_MAX_TENSORS];
     size_t ntensors, nparams;
@@ -75,8 +77,8 @@ static conv_ref add_conv(unet *u, const char *prefix, int cin, int cout, int ksi
                          int relu)
 {
     char name[UNET_NAME_LEN];
-    const int side = u->patch >> level;
-    conv_ref c = { 0, 0, cin, cout, ksize, { cin, cout, side, side, ksize, relu } };
+    conv_ref c = { 0, 0, cin, cout, ksize, { cin, cout, u->height >> level, u->width >> level,
+                                             ksize, relu } };
     snprintf(name, sizeof name, "%.20s.weight", prefix);
     c.weight = add_tensor(u, name, 4, (const int[]){ cout, cin, ksize, ksize },
                           (float)sqrt(2.0 / (cin * ksize * ksize)));
@@ -137,15 +139,19 @@ static size_t align_up(size_t v)
     return (v + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
 }
 
-static int side(const unet *u, int level)
+static int rows(const unet *u, int level)
 {
-    return u->patch >> level;
+    return u->height >> level;
+}
+
+static int cols(const unet *u, int level)
+{
+    return u->width >> level;
 }
 
 static size_t level_floats(const unet *u, int channels, int level)
 {
-    const size_t s = (size_t)side(u, level);
-    return (size_t)channels * u->max_batch * s * s;
+    return (size_t)channels * u->max_batch * rows(u, level) * cols(u, level);
 }
 
 /* Scratch: the largest any layer plans for and the largest weight accumulator (per thread), and
@@ -172,8 +178,8 @@ static void scratch_sizes(const unet *u, size_t *col, size_t *acc, size_t *share
         GROW(*shared, conv_shared_floats(d));
     }
     for (int i = 0; i < u->m.depth; i++) {
-        const int s = side(u, i + 1);
-        GROW(*col, upconv_scratch_floats(u->up[i].cout, s, s, u->max_batch));
+        GROW(*col, upconv_scratch_floats(u->up[i].cout, rows(u, i + 1), cols(u, i + 1),
+                                         u->max_batch));
         GROW(*acc, (size_t)u->up[i].cin * u->up[i].cout * 4 + u->up[i].cout);
     }
 #undef GROW
@@ -187,10 +193,12 @@ static int allocate_arena(unet *u, char *err, size_t errlen)
     arena_entry e[128];
     int ne = 0;
 #define ENTRY(p, floats) (e[ne].ptr = (void **)&(p), e[ne++].bytes = (floats) * sizeof(float))
+    /* A forward-only network's gradients, moments and accumulators take 0 bytes (NULL). */
+    const size_t train = u->training ? 1 : 0;
     ENTRY(u->params, u->nparams);
-    ENTRY(u->grads, u->nparams);
-    ENTRY(u->moments[0], u->nparams);
-    ENTRY(u->moments[1], u->nparams);
+    ENTRY(u->grads, u->nparams * train);
+    ENTRY(u->moments[0], u->nparams * train);
+    ENTRY(u->moments[1], u->nparams * train);
     for (int i = 0; i < d; i++) {
         ENTRY(u->a1[i], level_floats(u, C << i, i));
         ENTRY(u->cat[i], level_floats(u, 2 * (C << i), i));
@@ -204,16 +212,17 @@ static int allocate_arena(unet *u, char *err, size_t errlen)
     ENTRY(u->predict_in, level_floats(u, 3, 0));
     ENTRY(u->predict_out, level_floats(u, 3, 0));
     for (int i = 0; i < d; i++) {
-        ENTRY(u->g_a1[i], level_floats(u, C << i, i));
-        ENTRY(u->g_cat[i], level_floats(u, 2 * (C << i), i));
-        ENTRY(u->g_pool[i], level_floats(u, C << i, i + 1));
-        ENTRY(u->g_d1[i], level_floats(u, C << i, i));
-        ENTRY(u->g_d2[i], level_floats(u, C << i, i));
+        ENTRY(u->g_a1[i], level_floats(u, C << i, i) * train);
+        ENTRY(u->g_cat[i], level_floats(u, 2 * (C << i), i) * train);
+        ENTRY(u->g_pool[i], level_floats(u, C << i, i + 1) * train);
+        ENTRY(u->g_d1[i], level_floats(u, C << i, i) * train);
+        ENTRY(u->g_d2[i], level_floats(u, C << i, i) * train);
     }
-    ENTRY(u->g_m1, level_floats(u, C << d, d));
-    ENTRY(u->g_m2, level_floats(u, C << d, d));
+    ENTRY(u->g_m1, level_floats(u, C << d, d) * train);
+    ENTRY(u->g_m2, level_floats(u, C << d, d) * train);
     size_t colf, accf, sharedf;
     scratch_sizes(u, &colf, &accf, &sharedf);
+    accf *= train;
     u->scratch.col_floats = colf;
     u->scratch.acc_floats = accf;
     u->scratch.shared_floats = sharedf;
@@ -238,20 +247,22 @@ static int allocate_arena(unet *u, char *err, size_t errlen)
     memset(u->arena, 0, total);
     size_t off = 0;
     for (int k = 0; k < ne; k++) {
-        *e[k].ptr = (char *)u->arena + off;
+        *e[k].ptr = e[k].bytes ? (char *)u->arena + off : NULL;
         off += align_up(e[k].bytes);
     }
+    u->arena_bytes = total;
     return 0;
 }
 
-int unet_create(unet **out, const model_options *m, int patch, int max_batch, int threads,
-                char *err, size_t errlen)
+static int create(unet **out, const model_options *m, int height, int width, int max_batch,
+                  int threads, int training, char *err, size_t errlen)
 {
     *out = NULL;
-    if (m->depth < 1 || m->depth > UNET_MAX_DEPTH || m->base_channels < 1 || patch < 2 ||
-        patch % (1 << m->depth) != 0 || max_batch < 1 || threads < 1) {
-        snprintf(err, errlen, "invalid network: depth %d, width %d, patch %d, batch %d, threads %d",
-                 m->depth, m->base_channels, patch, max_batch, threads);
+    const int step = m->depth >= 1 && m->depth <= UNET_MAX_DEPTH ? 1 << m->depth : 1;
+    if (m->depth < 1 || m->depth > UNET_MAX_DEPTH || m->base_channels < 1 || height < 2 ||
+        width < 2 || height % step != 0 || width % step != 0 || max_batch < 1 || threads < 1) {
+        snprintf(err, errlen, "invalid network: depth %d, width %d, images %dx%d, batch %d, "
+                 "threads %d", m->depth, m->base_channels, height, width, max_batch, threads);
         return -1;
     }
     unet *u = calloc(1, sizeof *u);
@@ -260,7 +271,9 @@ int unet_create(unet **out, const model_options *m, int patch, int max_batch, in
         return -1;
     }
     u->m = *m;
-    u->patch = patch;
+    u->height = height;
+    u->width = width;
+    u->training = training;
     u->max_batch = max_batch;
     u->threads = threads;
     u->scratch.threads = threads;
@@ -271,6 +284,38 @@ int unet_create(unet **out, const model_options *m, int patch, int max_batch, in
     }
     *out = u;
     return 0;
+}
+
+int unet_create(unet **out, const model_options *m, int patch, int max_batch, int threads,
+                char *err, size_t errlen)
+{
+    return create(out, m, patch, patch, max_batch, threads, 1, err, errlen);
+}
+
+int unet_create_forward(unet **out, const model_options *m, int height, int width, int max_batch,
+                        int threads, char *err, size_t errlen)
+{
+    return create(out, m, height, width, max_batch, threads, 0, err, errlen);
+}
+
+size_t unet_arena_bytes(const unet *u)
+{
+    return u->arena_bytes;
+}
+
+int unet_height(const unet *u)
+{
+    return u->height;
+}
+
+int unet_width(const unet *u)
+{
+    return u->width;
+}
+
+int unet_max_batch(const unet *u)
+{
+    return u->max_batch;
 }
 
 void unet_free(unet *u)
@@ -333,7 +378,8 @@ void unet_init(unet *u, uint64_t seed)
 
 void unet_zero_grads(unet *u)
 {
-    memset(u->grads, 0, sizeof(float) * u->nparams);
+    if (u->grads)
+        memset(u->grads, 0, sizeof(float) * u->nparams);
 }
 
 /* ---- passes ---------------------------------------------------------------------------------- */
@@ -357,7 +403,7 @@ static void conv_bwd(unet *u, const conv_ref *c, float *dx, float *dy, const flo
 /* Channel stride of a level's tensors for a batch of n. */
 static size_t plane(const unet *u, int n, int level)
 {
-    return (size_t)n * side(u, level) * side(u, level);
+    return (size_t)n * rows(u, level) * cols(u, level);
 }
 
 const float *unet_forward(unet *u, const float *x, int n)
@@ -367,10 +413,11 @@ const float *unet_forward(unet *u, const float *x, int n)
     u->last_n = n;
     const float *in = x;
     for (int i = 0; i < d; i++) {
-        const int c = u->enc1[i].cout, s = side(u, i);
+        const int c = u->enc1[i].cout;
         conv_fwd(u, &u->enc1[i], u->a1[i], in, n);
         conv_fwd(u, &u->enc2[i], u->cat[i], u->a1[i], n);
-        maxpool2x2_forward(u->pool[i], u->argmax[i], u->cat[i], n, c, s, s, &u->scratch);
+        maxpool2x2_forward(u->pool[i], u->argmax[i], u->cat[i], n, c, rows(u, i), cols(u, i),
+                           &u->scratch);
         in = u->pool[i];
     }
     conv_fwd(u, &u->mid1, u->m1, in, n);
@@ -378,9 +425,9 @@ const float *unet_forward(unet *u, const float *x, int n)
     in = u->m2;
     for (int i = d - 1; i >= 0; i--) {
         const conv_ref *up = &u->up[i];
-        const int s = side(u, i + 1);
         float *upper_half = u->cat[i] + (size_t)up->cout * plane(u, n, i);
-        upconv2x2_forward(upper_half, in, W(*up), B(*up), n, up->cin, up->cout, s, s, &u->scratch);
+        upconv2x2_forward(upper_half, in, W(*up), B(*up), n, up->cin, up->cout, rows(u, i + 1),
+                          cols(u, i + 1), &u->scratch);
         conv_fwd(u, &u->dec1[i], u->d1[i], u->cat[i], n);
         conv_fwd(u, &u->dec2[i], u->d2[i], u->d1[i], n);
         in = u->d2[i];
@@ -397,6 +444,8 @@ const float *unet_forward(unet *u, const float *x, int n)
 void unet_backward(unet *u, float *dy, int n)
 {
     const int d = u->m.depth;
+    if (!u->training)
+        return;
     /* Every activation gradient has one first writer, which overwrites it (dx_add = 0), so
      * nothing is zeroed: clearing the 9 MB of a width-16 batch of 64 was 2-5 % of a step. The
      * max-pool's share then adds into the skip gradient dec{i}.conv1 wrote. */
@@ -405,13 +454,13 @@ void unet_backward(unet *u, float *dy, int n)
     conv_bwd(u, &u->out, u->g_d2[0], dy, NULL, u->d2[0], n);
     for (int i = 0; i < d; i++) {
         const conv_ref *up = &u->up[i];
-        const int s = side(u, i + 1);
+        const int s = rows(u, i + 1), t = cols(u, i + 1);
         conv_bwd(u, &u->dec2[i], u->g_d1[i], u->g_d2[i], u->d2[i], u->d1[i], n);
         conv_bwd(u, &u->dec1[i], u->g_cat[i], u->g_d1[i], u->d1[i], u->cat[i], n);
         const float *g_up = u->g_cat[i] + (size_t)up->cout * plane(u, n, i);
         float *g_in = i + 1 < d ? u->g_d2[i + 1] : u->g_m2;
         const float *in = i + 1 < d ? u->d2[i + 1] : u->m2;
-        upconv2x2_backward(g_in, DW(*up), DB(*up), g_up, in, W(*up), n, up->cin, up->cout, s, s,
+        upconv2x2_backward(g_in, DW(*up), DB(*up), g_up, in, W(*up), n, up->cin, up->cout, s, t,
                            0, &u->scratch);
     }
     conv_bwd(u, &u->mid2, u->g_m1, u->g_m2, u->m2, u->m1, n);
@@ -419,8 +468,9 @@ void unet_backward(unet *u, float *dy, int n)
     /* Encoder, from the deepest level up: the skip gradient (already in g_cat's lower half from
      * dec{i}.conv1) receives the pool's share before enc{i}.conv2 consumes it. */
     for (int i = d - 1; i >= 0; i--) {
-        const int c = u->enc1[i].cout, s = side(u, i);
-        maxpool2x2_backward(u->g_cat[i], u->g_pool[i], u->argmax[i], n, c, s, s, &u->scratch);
+        const int c = u->enc1[i].cout;
+        maxpool2x2_backward(u->g_cat[i], u->g_pool[i], u->argmax[i], n, c, rows(u, i), cols(u, i),
+                            &u->scratch);
         conv_bwd(u, &u->enc2[i], u->g_a1[i], u->g_cat[i], u->cat[i], u->a1[i], n);
         const float *in = i > 0 ? u->pool[i - 1] : u->last_x;
         conv_bwd(u, &u->enc1[i], i > 0 ? u->g_pool[i - 1] : NULL, u->g_a1[i], u->a1[i], in, n);
@@ -490,7 +540,7 @@ double unet_flops_per_sample(const unet *u)
             level = 0;
         else
             level = name[3] - '0';
-        const double pixels = (double)side(u, level) * side(u, level);
+        const double pixels = (double)rows(u, level) * cols(u, level);
         const double passes = strcmp(name, "enc0.conv1.weight") == 0 ? 2 : 3;
         f += passes * 2.0 * (double)t->count * pixels;
     }
@@ -562,7 +612,7 @@ int unet_load_weights(unet *u, const char *path, char *err, size_t errlen)
 
 void unet_predict(unet *u, const float *x, float *out, size_t n)
 {
-    const int hw = u->patch * u->patch;
+    const int hw = u->height * u->width;
     for (size_t s0 = 0; s0 < n; s0 += (size_t)u->max_batch) {
         const int nb = (int)(n - s0 < (size_t)u->max_batch ? n - s0 : (size_t)u->max_batch);
         nhwc_to_cm(x + s0 * hw * 3, u->predict_in, nb, hw, 3);

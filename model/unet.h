@@ -36,7 +36,19 @@ typedef struct unet unet;
  * threads: the OpenMP thread count of the run (scratch is sized for it). */
 int unet_create(unet **out, const model_options *m, int patch, int max_batch, int threads,
                 char *err, size_t errlen);
+/* A network for inference only, on height x width images (each divisible by 2^depth, any aspect):
+ * no gradients, moments or gradient accumulators in its arena (unet_grads and unet_moment return
+ * NULL, unet_backward does nothing). Its forward pass computes what unet_create's does. */
+int unet_create_forward(unet **out, const model_options *m, int height, int width, int max_batch,
+                        int threads, char *err, size_t errlen);
 void unet_free(unet *u);
+
+/* The bytes the network's arena holds (parameters, activations, scratch): all the memory a pass
+ * uses, fixed at creation. */
+size_t unet_arena_bytes(const unet *u);
+int unet_height(const unet *u);
+int unet_width(const unet *u);
+int unet_max_batch(const unet *u);
 
 size_t unet_tensor_count(const unet *u);
 const unet_tensor *unet_tensor_at(const unet *u, size_t i);
@@ -77,7 +89,7 @@ int unet_save_weights(const unet *u, const char *path, const struct st_meta *met
 /* Loads weights (every tensor present with its shape, nothing extra) from a safetensors file. */
 int unet_load_weights(unet *u, const char *path, char *err, size_t errlen);
 
-/* Forward over n NHWC (n, H, W, 3) images in batches of at most the network's max batch;
+/* Forward over n NHWC (n, H, W, 3) images (H, W the network's) in batches of at most the network's max batch;
  * writes NHWC predictions into out. */
 void unet_predict(unet *u, const float *x, float *out, size_t n);
 

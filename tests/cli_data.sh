@@ -87,7 +87,7 @@ badnpy() {
   bad "$1" "npy:$T/n_$1" "$5"
 }
 img=$((16 * 16 * 3))
-badnpy npy_dtype train_y.npy "{'descr': '<f8', 'fortran_order': False, 'shape': (128, 16, 16, 3), }" $((128 * img * 8)) "train_y.npy.*(dtype|f8)"
+badnpy npy_dtype train_y.npy "{'descr': '<i8', 'fortran_order': False, 'shape': (128, 16, 16, 3), }" $((128 * img * 8)) "train_y.npy.*(dtype|i8)"
 badnpy npy_rank val_x.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (64, 16, 48), }" $((64 * img * 4)) "val_x.npy"
 badnpy npy_shape test_y.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (64, 8, 8, 3), }" $((64 * 8 * 8 * 3 * 4)) "test_y.npy"
 badnpy npy_truncated train_x.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (128, 16, 16, 3), }" $((128 * img * 4 - 100)) "train_x.npy.*(truncated|short|bytes)"

@@ -488,14 +488,14 @@ static void npy_folder_errors(void **state)
     expect_load_error(&o, "val_x.npy", "has 7 rows");
     tempdir_remove(tempdir_join(path, f->dir, "val_x.npy"));
 
-    /* Wrong dtype (float64, built by hand), wrong rank, a truncated body. */
-    static const char f8[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': False, 'shape': (6, 8, 8, 3), }";
+    /* Wrong dtype (int64, built by hand), wrong rank, a truncated body. */
+    static const char f8[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<i8', 'fortran_order': False, 'shape': (6, 8, 8, 3), }";
     unsigned char bytes[128 + 8];
     memset(bytes, ' ', sizeof bytes);
     memcpy(bytes, f8, sizeof f8 - 1);
     bytes[127] = '\n';
     assert_int_equal(tempdir_write_file(tempdir_join(path, f->dir, "test_y.npy"), bytes, sizeof bytes), 0);
-    expect_load_error(&o, "test_y.npy", "'<f8'");
+    expect_load_error(&o, "test_y.npy", "'<i8'");
     size_t shape[2] = {6, 192};
     float zeros[6 * 192] = {0};
     assert_int_equal(npy_write(path, NPY_F32, 2, shape, zeros, f->err, sizeof f->err), 0);

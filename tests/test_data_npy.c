@@ -213,7 +213,7 @@ static void expect_dict_error(const char *dict, size_t body_len, const char *nee
 static void header_errors(void **state)
 {
     (void)state;
-    expect_dict_error("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16, "'<f8'");
+    expect_dict_error("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16, "'<i8'");
     expect_dict_error("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", 2, "'|b1'");
     expect_dict_error("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 8, "'>f4'");
     expect_dict_error("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8, "descr");
@@ -290,6 +290,33 @@ static void image_arrays(void **state)
     free(x);
     values[7] = NAN;
     assert_int_equal(npy_write(path, NPY_F32, 4, shape, values, f->err, sizeof f->err), 0);
+    assert_int_equal(npy_read_inputs(path, &x, &n, &h, &w, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "not finite"));
+
+    /* float64 (NumPy's default) is converted, not refused: rounded to float32, with the same
+     * checks, and a value beyond float32's range is named as such. */
+    double d64[12];
+    for (int i = 0; i < 12; i++)
+        d64[i] = i / 11.0;
+    assert_int_equal(npy_write(path, NPY_F64, 4, shape, d64, f->err, sizeof f->err), 0);
+    assert_int_equal(npy_read_images(path, &x, &n, &h, &w, f->err, sizeof f->err), 0);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < 12; i++)
+        assert_true(x[i] == (float)(i / 11.0));
+    free(x);
+    d64[3] = 1.25;
+    assert_int_equal(npy_write(path, NPY_F64, 4, shape, d64, f->err, sizeof f->err), 0);
+    assert_int_equal(npy_read_images(path, &x, &n, &h, &w, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "value 1.25 at index 3 is outside [0, 1]"));
+    assert_int_equal(npy_read_inputs(path, &x, &n, &h, &w, f->err, sizeof f->err), 0);
+    assert_true(x[3] == 1.25f);
+    free(x);
+    d64[3] = 1e300;
+    assert_int_equal(npy_write(path, NPY_F64, 4, shape, d64, f->err, sizeof f->err), 0);
+    assert_int_equal(npy_read_inputs(path, &x, &n, &h, &w, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "too large for float32"));
+    d64[3] = NAN;
+    assert_int_equal(npy_write(path, NPY_F64, 4, shape, d64, f->err, sizeof f->err), 0);
     assert_int_equal(npy_read_inputs(path, &x, &n, &h, &w, f->err, sizeof f->err), -1);
     assert_non_null(strstr(f->err, "not finite"));
 

@@ -14,8 +14,8 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
-from torch_unet import UNet, read_safetensors, wb_loss, write_safetensors  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from wbtorch import UNet, read_safetensors, wb_loss, write_safetensors  # noqa: E402
 
 DEPTH, WIDTH, LAMBDA, LR, STEPS = 2, 8, 0.6, 1e-3, 3
 
