@@ -134,4 +134,25 @@ predict "$T/p/ref.db"; eq "predict: weights holding Inf are refused, hashed or n
 check "  saying so" grep -q "holds Inf" "$T/predict.err"
 check "  and warning that the file has no recorded hash" grep -q "no recorded SHA-256" "$T/predict.err"
 
+# ---- wb report: a damaged preview is not shown --------------------------------------------------
+mkdir "$T/r"
+cp "$T/ref.db" "$T/r/ref.db"
+cp -a "$T/ref.db.runs" "$T/r/ref.db.runs"
+"$WB" report --db "$T/r/ref.db" --out "$T/r/ok" > /dev/null 2>&1; rc=$?
+eq "report: exit 0" "$rc" 0
+check "  with the image grid of the run's preview" test -f "$T/r/ok/grid.png"
+flip_exponent "$T/r/ref.db.runs/$h/preview.npy"
+"$WB" report --db "$T/r/ref.db" --out "$T/r/bad" > /dev/null 2>&1; rc=$?
+eq "report: with a damaged preview, exit 0" "$rc" 0
+check "  and no image grid made from it" test ! -e "$T/r/bad/grid.png"
+check "  saying there is none" grep -rq "No image grid" "$T/r/bad"
+
+# ---- wb merge carries the hashes -----------------------------------------------------------------
+"$WB" merge "$T/merged.db" "$T/ref.db" > /dev/null 2>&1; rc=$?
+eq "merge: exit 0" "$rc" 0
+eq "merge: the merged database has the run's file hashes" \
+   "$(sq "$T/merged.db" "SELECT epoch, name, sha256 FROM file_hashes ORDER BY 1, 2")" \
+   "$(sq "$T/ref.db" "SELECT epoch, name, sha256 FROM file_hashes ORDER BY 1, 2")"
+predict "$T/merged.db"; eq "merge: and predict verifies the merged weights (exit 0)" "$?" 0
+
 finish

@@ -208,16 +208,16 @@ typedef struct epoch_files {
     char hex[5][65];
 } epoch_files;
 
-static int add_checkpoint(const run_ctx *c, epoch_files *f, const char *kind, int epoch,
-                          const char *file)
+static void add_checkpoint(const run_ctx *c, epoch_files *f, const char *kind, int epoch,
+                           const char *file)
 {
     rel_path(c, file, f->rel[f->nck], sizeof f->rel[f->nck]);
     f->ck[f->nck] = (store_checkpoint){ kind, epoch, f->rel[f->nck] };
     f->nck++;
-    return 0;
 }
 
-/* Hashes `file` of the folder as just written (from the page cache: about 1.5 GB/s). */
+/* Hashes `file` of the folder as just written, from the page cache: about 300 MB/s, 4.5 ms an
+ * epoch for lossweights.ini's last and optimizer files, 7 ms with best and the preview. */
 static int add_hash(const run_ctx *c, epoch_files *f, const char *file, char *err, size_t errlen)
 {
     char path[4200];
