@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <nettle/sha2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,38 @@ int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err,
     return 0;
 }
 
+int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
+{
+    hex[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: cannot read: %s", path,
+                 fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            sha256_update(&ctx, (size_t)n, buf);
+    const int saved = errno;
+    close(fd);
+    if (n < 0) {
+        snprintf(err, errlen, "%s: read failed: %s", path, strerror(saved));
+        return -1;
+    }
+    unsigned char digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return 0;
+}
+
 void file_dirname(const char *path, char *out, size_t len)
 {
     const char *slash = strrchr(path, '/');
@@ -90,6 +123,14 @@ static void temp_host(char out[33])
     out[n] = '\0';
 }
 
+/* The n-th temporary name of this process for path (its name part at offset `name`). */
+static void temp_name(const char *path, size_t name, const char *host, int n, char *out,
+                      size_t outlen)
+{
+    snprintf(out, outlen, "%.*s.%s.tmp.%s.%ld.%d", (int)name, path, path + name, host,
+             (long)getpid(), n);
+}
+
 int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen)
 {
     a->f = NULL;
@@ -107,8 +148,7 @@ int atomic_file_open(atomic_file *a, const char *path, char *err, size_t errlen)
     temp_host(host);
     /* O_EXCL with a number instead of mkstemp: mkstemp's mode 0600 would survive the rename. */
     for (int n = 0; n < 1000; n++) {
-        snprintf(a->tmp_path, sizeof a->tmp_path, "%.*s.%s.tmp.%s.%ld.%d", (int)name, path,
-                 path + name, host, (long)getpid(), n);
+        temp_name(path, name, host, n, a->tmp_path, sizeof a->tmp_path);
         int fd = open(a->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno == EEXIST)
             continue;
@@ -190,6 +230,43 @@ int atomic_file_commit(atomic_file *a, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+int atomic_file_link(const char *src, const char *path, int *linked, char *err, size_t errlen)
+{
+    *linked = 0;
+    const size_t name = name_offset(path);
+    char host[33], tmp[4096 + 48];
+    temp_host(host);
+    int n = 0;
+    for (; n < 1000; n++) {
+        temp_name(path, name, host, n, tmp, sizeof tmp);
+        if (link(src, tmp) == 0)
+            break;
+        if (errno == ENOENT)
+            return 0;   /* nothing to keep */
+        if (errno != EEXIST) {
+            snprintf(err, errlen, "%s: cannot link %s to %s: %s", path, src, tmp,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (n == 1000) {
+        snprintf(err, errlen, "%s: cannot find a free temporary name", path);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    if (sync_folder(path) != 0) {
+        snprintf(err, errlen, "%s: linked, but its folder could not be synced: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    *linked = 1;
     return 0;
 }
 

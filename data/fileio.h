@@ -15,6 +15,10 @@
  * in a png: folder) cannot hang a sweep waiting for a writer. */
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
 
+/* The SHA-256 of a regular file's bytes as 64 lowercase hex digits (a checkpoint's integrity,
+ * recorded with its epoch and checked before it is used). Refused like file_read_all. */
+int file_sha256(const char *path, char hex[65], char *err, size_t errlen);
+
 /* The folder part of path: "." when it has none, "/" for a file at the root. */
 void file_dirname(const char *path, char *out, size_t len);
 
@@ -54,6 +58,12 @@ void atomic_file_abort(atomic_file *a);
  * bits instead of the umask's (what merging run folders needs). src is opened without following
  * a symbolic link and without blocking: a link, a FIFO or a device is refused. */
 int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen);
+
+/* Makes path another name of the file src is (a hard link: no byte copied), atomically: a link
+ * under a temporary name of atomic_file_open's shape, renamed over path, then the folder's fsync.
+ * path always names a whole file, the old one or src's. *linked = 0 (and 0 returned) when src
+ * does not exist. */
+int atomic_file_link(const char *src, const char *path, int *linked, char *err, size_t errlen);
 
 /* Removes from folder dir the temporary files of atomic_file_open whose writer is gone: the host
  * in the name is this one and its pid is no longer a live process here (or is a zombie). A

@@ -604,6 +604,17 @@ int unet_load_weights(unet *u, const char *path, char *err, size_t errlen)
             rc = -1;
             break;
         }
+        /* A damaged or diverged file: weights that would predict NaN, never used. */
+        for (size_t k = 0; k < t->count; k++)
+            if (!isfinite(s->data[k])) {
+                snprintf(err, errlen, "%s: tensor %s holds %s (value %zu): the weights are "
+                         "damaged or diverged", path, t->name, isnan(s->data[k]) ? "NaN" : "Inf",
+                         k);
+                rc = -1;
+                break;
+            }
+        if (rc != 0)
+            break;
         memcpy(u->params + t->offset, s->data, sizeof(float) * t->count);
     }
     safetensors_free(&f);

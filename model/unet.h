@@ -86,7 +86,8 @@ struct st_meta;
 int unet_save_weights(const unet *u, const char *path, const struct st_meta *meta, size_t nmeta,
                       char *err, size_t errlen);
 
-/* Loads weights (every tensor present with its shape, nothing extra) from a safetensors file. */
+/* Loads weights (every tensor present with its shape, nothing extra) from a safetensors file;
+ * a file holding NaN or Inf is refused (damaged, or the weights of a diverged run). */
 int unet_load_weights(unet *u, const char *path, char *err, size_t errlen);
 
 /* Forward over n NHWC (n, H, W, 3) images (H, W the network's) in batches of at most the network's max batch;

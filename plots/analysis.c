@@ -307,7 +307,10 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     memcpy(r->config_hash, rec->config_hash, sizeof r->config_hash);
     r->threads = rec->threads > 0 ? (int)rec->threads : 0;
     r->folder = strdup(resolved);
-    int oom = !r->folder;
+    int found, oom = !r->folder;
+    if (store_file_hash_of(s, rec->id, -1, "preview.npy", r->preview_sha256, &found, err,
+                           errlen) != 0)
+        return -1;
     if (rec->error)
         oom |= !(r->error = strdup(rec->error));
     if (rec->host)

@@ -113,6 +113,7 @@ typedef struct analysis_run {
     char config_hash[65];
     char *error;            /* NULL when none */
     char *folder;           /* usable from the current directory */
+    char preview_sha256[65];   /* of preview.npy, as its epoch recorded it; "" when none was */
     char *host, *gemm_library, *compiler;   /* NULL when unknown */
     int threads;
     size_t config;          /* index into analysis.configs */

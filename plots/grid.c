@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data/fileio.h"
 #include "data/image.h"
 #include "data/npy.h"
 
@@ -20,14 +21,25 @@ static void preview_path(const analysis_run *r, char *out, size_t outlen)
     snprintf(out, outlen, "%s/preview.npy", r->folder);
 }
 
-/* The finished run with the smallest seed whose preview exists (runs are sorted by seed). */
+/* Whether a run's preview is there and is the file training wrote: its SHA-256 the one recorded
+ * (a preview from before wb recorded hashes is taken as it is). A damaged one counts as missing:
+ * the grid shows no image training did not make. */
+static int preview_intact(const analysis_run *r)
+{
+    char path[4200], hex[65], why[256];
+    preview_path(r, path, sizeof path);
+    if (access(path, R_OK) != 0)
+        return 0;
+    return !r->preview_sha256[0] || (file_sha256(path, hex, why, sizeof why) == 0 &&
+                                     strcmp(hex, r->preview_sha256) == 0);
+}
+
+/* The finished run with the smallest seed whose preview is intact (runs are sorted by seed). */
 static long preview_run(const analysis *a, const analysis_config *c)
 {
     for (size_t i = 0; i < c->nruns; i++) {
         const analysis_run *r = &a->runs[c->runs[i]];
-        char path[4200];
-        preview_path(r, path, sizeof path);
-        if (r->status == STORE_FINISHED && access(path, R_OK) == 0)
+        if (r->status == STORE_FINISHED && preview_intact(r))
             return (long)c->runs[i];
     }
     return -1;

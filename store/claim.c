@@ -118,7 +118,7 @@ int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, si
     if (prepare(s, &st, doing, err, errlen,
                 "SELECT status, pid, host FROM runs WHERE id = ?1", "i", run_id) < 0)
         return -1;
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_step(st), result = -1;
     if (rc == SQLITE_DONE) {
         fail(err, errlen, "%s: %s: no run %lld", s->path, doing, (long long)run_id);
     } else if (rc != SQLITE_ROW) {
@@ -127,6 +127,7 @@ int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, si
         char status[32], host[HOST_CAP];
         copy_column_text(st, 0, status, sizeof status);
         copy_column_text(st, 2, host, sizeof host);
+        result = STORE_NOT_OWNER;
         if (strcmp(status, STATUS_RUNNING) != 0)
             fail(err, errlen, "%s: %s: run %lld is %s, not running (marked stale or ended?)",
                  s->path, doing, (long long)run_id, status);
@@ -137,7 +138,7 @@ int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, si
                  s->path, doing, (long long)run_id, (long long)sqlite3_column_int64(st, 1), host);
     }
     sqlite3_finalize(st);
-    return -1;
+    return result;
 }
 
 int owned_update(store *s, int64_t run_id, const char *sql, int has_arg, int64_t arg,

@@ -1,6 +1,11 @@
-/* store/epochs.c: one epoch of a run in one transaction: its checkpoint rows, its metric rows,
- * epochs_done and the heartbeat. */
+/* store/epochs.c: one epoch of a run in one transaction: its checkpoint rows, the hashes of its
+ * files, its metric rows, epochs_done and the heartbeat; the hashes read back, and a run taken
+ * back to an earlier epoch when its later files are damaged. */
 #include "store/internal.h"
+
+#include <string.h>
+
+#include "data/fileio.h"
 
 static int insert_checkpoints(store *s, int64_t run_id, const store_checkpoint *ck, size_t nck,
                               char *err, size_t errlen)
@@ -24,6 +29,23 @@ static int insert_checkpoints(store *s, int64_t run_id, const store_checkpoint *
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+/* A few rows an epoch: each its own statement. A hash of an epoch logged again after a crash
+ * (the rows were never committed, or were removed going back) replaces the old one. */
+static int insert_file_hashes(store *s, int64_t run_id, int epoch, const store_file_hash *files,
+                              size_t nfiles, char *err, size_t errlen)
+{
+    const char *doing = "recording a file's hash";
+    for (size_t i = 0; i < nfiles; i++)
+        if (!files[i].name || !files[i].sha256)
+            return fail(err, errlen, "%s: %s: file %zu has no name or hash", s->path, doing, i);
+        else if (exec_sql(s, NULL, doing, err, errlen,
+                          "INSERT OR REPLACE INTO file_hashes (run_id, epoch, name, sha256)"
+                          " VALUES (?1, ?2, ?3, ?4)",
+                          "intt", run_id, epoch, files[i].name, files[i].sha256) < 0)
+            return -1;
+    return 0;
 }
 
 /* Metric rows are only inserted: a second value for the same (run, epoch, split, name) is a bug
@@ -56,10 +78,13 @@ static int insert_metrics(store *s, int64_t run_id, int epoch, const store_metri
     return rc;
 }
 
-int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
-                    const store_checkpoint *ck, size_t nck, char *err, size_t errlen)
+/* Opens the transaction of a change of runs.epochs_done to `epoch`: going forward (logging the
+ * next epoch, which must be epochs_done + 1) or back (to an epoch below epochs_done), by the
+ * run's owner only. 0 with the transaction open and the row changed; else the transaction is
+ * rolled back and -1 or STORE_NOT_OWNER returned, err saying which rule failed. */
+static int move_epochs_done(store *s, int64_t run_id, int epoch, int forward, const char *doing,
+                            char *err, size_t errlen)
 {
-    const char *doing = "logging an epoch";
     if (refuse_readonly(s, doing, err, errlen) < 0)
         return -1;
     if (epoch < 0)
@@ -68,33 +93,123 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
         return -1;
     int changed;
     if (owned_update(s, run_id,
-                     "UPDATE runs SET epochs_done = ?4, heartbeat_at = " NOW_SQL
-                     " WHERE id = ?1" OWNER_GUARD " AND epochs_done = ?4 - 1",
+                     forward ? "UPDATE runs SET epochs_done = ?4, heartbeat_at = " NOW_SQL
+                               " WHERE id = ?1" OWNER_GUARD " AND epochs_done = ?4 - 1"
+                             : "UPDATE runs SET epochs_done = ?4, heartbeat_at = " NOW_SQL
+                               " WHERE id = ?1" OWNER_GUARD " AND epochs_done > ?4",
                      1, epoch, doing, &changed, err, errlen) < 0)
         return tx_abort(s);
-    if (!changed) {
-        /* Not owned (or no such run), or owned with the epoch out of order: say which. */
-        sqlite3_stmt *st;
-        if (prepare(s, &st, doing, err, errlen,
-                    "SELECT epochs_done FROM runs WHERE id = ?1" OWNER_GUARD, "") < 0)
-            return tx_abort(s);
-        bind_owner(s, st, run_id);
-        int rc = sqlite3_step(st);
-        int64_t done = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            db_fail(s, rc, doing, err, errlen);
-        else if (rc == SQLITE_ROW)
-            fail(err, errlen,
-                 "%s: %s: run %lld has logged epochs up to %lld, so the next is %lld, not %d (a "
-                 "resumed run logs only the epochs after epochs_done)",
-                 s->path, doing, (long long)run_id, (long long)done, (long long)done + 1, epoch);
-        else
-            explain_not_owner(s, run_id, doing, err, errlen);
+    if (changed)
+        return 0;
+    /* Not owned (or no such run), or owned with the epoch out of order: say which. */
+    sqlite3_stmt *st;
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT epochs_done FROM runs WHERE id = ?1" OWNER_GUARD, "") < 0)
         return tx_abort(s);
+    bind_owner(s, st, run_id);
+    int rc = sqlite3_step(st);
+    int64_t done = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_fail(s, rc, doing, err, errlen);
+    else if (rc == SQLITE_ROW && forward)
+        fail(err, errlen,
+             "%s: %s: run %lld has logged epochs up to %lld, so the next is %lld, not %d (a "
+             "resumed run logs only the epochs after epochs_done)",
+             s->path, doing, (long long)run_id, (long long)done, (long long)done + 1, epoch);
+    else if (rc == SQLITE_ROW)
+        fail(err, errlen, "%s: %s: run %lld has logged epochs up to %lld, none after %d",
+             s->path, doing, (long long)run_id, (long long)done, epoch);
+    else if (explain_not_owner(s, run_id, doing, err, errlen) == STORE_NOT_OWNER) {
+        tx_rollback(s);
+        return STORE_NOT_OWNER;
     }
+    return tx_abort(s);
+}
+
+int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
+                    const store_checkpoint *ck, size_t nck, const store_file_hash *files,
+                    size_t nfiles, char *err, size_t errlen)
+{
+    const char *doing = "logging an epoch";
+    const int rc = move_epochs_done(s, run_id, epoch, 1, doing, err, errlen);
+    if (rc != 0)
+        return rc;
     if (insert_checkpoints(s, run_id, ck, nck, err, errlen) < 0 ||
+        insert_file_hashes(s, run_id, epoch, files, nfiles, err, errlen) < 0 ||
         insert_metrics(s, run_id, epoch, m, nm, err, errlen) < 0 ||
+        tx_commit(s, doing, err, errlen) < 0)
+        return tx_abort(s);
+    return 0;
+}
+
+int store_file_hash_of(store *s, int64_t run_id, int epoch, const char *name, char sha256[65],
+                       int *found, char *err, size_t errlen)
+{
+    *found = 0;
+    sha256[0] = '\0';
+    if (s->schema_version < SCHEMA_FILE_HASHES)
+        return 0;
+    sqlite3_stmt *st;
+    const char *doing = "reading a file's hash";
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT sha256 FROM file_hashes WHERE run_id = ?1 AND (?2 < 0 OR epoch = ?2)"
+                " AND name = ?3 ORDER BY epoch DESC LIMIT 1",
+                "int", run_id, epoch, name) < 0)
+        return -1;
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_column_text(st, 0, sha256, 65);
+        *found = 1;
+    } else if (rc != SQLITE_DONE) {
+        db_fail(s, rc, doing, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_check_file(store *s, int64_t run_id, int epoch, const char *name, const char *path,
+                     enum store_file_state *state, char *err, size_t errlen)
+{
+    char want[65], have[65], why[512];
+    int found;
+    *state = STORE_FILE_DAMAGED;
+    if (store_file_hash_of(s, run_id, epoch, name, want, &found, err, errlen) != 0)
+        return -1;
+    if (!found) {
+        *state = STORE_FILE_UNHASHED;
+        return 0;
+    }
+    if (file_sha256(path, have, why, sizeof why) != 0)
+        fail(err, errlen, "%s", why);
+    else if (strcmp(want, have) != 0) {
+        char when[32] = "its last epoch";
+        if (epoch >= 0)
+            snprintf(when, sizeof when, "epoch %d", epoch);
+        fail(err, errlen, "%s is damaged: its SHA-256 is not the one recorded when %s wrote it",
+             path, when);
+    } else
+        *state = STORE_FILE_INTACT;
+    return 0;
+}
+
+int store_rewind_run(store *s, int64_t run_id, int epoch, char *err, size_t errlen)
+{
+    const char *doing = "going back to an earlier epoch";
+    const int rc = move_epochs_done(s, run_id, epoch, 0, doing, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (exec_sql(s, NULL, doing, err, errlen,
+                 "DELETE FROM metrics WHERE run_id = ?1 AND epoch > ?2", "in", run_id, epoch) < 0 ||
+        exec_sql(s, NULL, doing, err, errlen,
+                 "DELETE FROM file_hashes WHERE run_id = ?1 AND epoch > ?2", "in", run_id,
+                 epoch) < 0 ||
+        exec_sql(s, NULL, doing, err, errlen,
+                 "DELETE FROM checkpoints WHERE run_id = ?1 AND kind = 'best' AND epoch > ?2",
+                 "in", run_id, epoch) < 0 ||
+        exec_sql(s, NULL, doing, err, errlen,
+                 "UPDATE checkpoints SET epoch = ?2 WHERE run_id = ?1 AND kind = 'last'"
+                 " AND epoch > ?2", "in", run_id, epoch) < 0 ||
         tx_commit(s, doing, err, errlen) < 0)
         return tx_abort(s);
     return 0;

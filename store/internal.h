@@ -24,6 +24,9 @@
  * SQLite gives 'now' one value, so a row's times written together agree. */
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
+/* The schema version that added file_hashes (store/schema.c). */
+#define SCHEMA_FILE_HASHES 4
+
 #define PATH_CAP 4096
 #define HOST_CAP 256
 #define NAME_CAP 256    /* a file name: NAME_MAX + 1 */
@@ -150,7 +153,8 @@ int run_is_stale(const store *s, int64_t pid, const char *host, double age, char
 
 /* Binds ?1 and the owner guard for run_id, after the statement was prepared. */
 void bind_owner(const store *s, sqlite3_stmt *st, int64_t run_id);
-/* Says why an owner-guarded write changed nothing; returns -1. */
+/* Says why an owner-guarded write changed nothing; returns STORE_NOT_OWNER when the run has
+ * another owner or is not running, else -1. */
 int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, size_t errlen);
 /* Runs an owner-guarded UPDATE whose ?1 is the run, ?2 ?3 the guard and ?4 (if any) an
  * integer; *changed receives the number of rows changed. */

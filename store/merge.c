@@ -588,6 +588,10 @@ static int take_runs(store *out, merge_run *batch, size_t n, int *lost, char *er
                 exec_sql(out, &changed, doing, err, errlen,
                          "DELETE FROM main.checkpoints WHERE run_id = ?1 AND (SELECT status"
                          " NOT IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')"
+                         " FROM main.runs WHERE id = ?1)", "i", r->out_id) < 0 ||
+                exec_sql(out, &changed, doing, err, errlen,
+                         "DELETE FROM main.file_hashes WHERE run_id = ?1 AND (SELECT status"
+                         " NOT IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "')"
                          " FROM main.runs WHERE id = ?1)", "i", r->out_id) < 0)
                 return tx_abort(out);
             changed = 1;
@@ -628,8 +632,8 @@ static void release_runs(store *out, const merge_run *batch, size_t n, const cha
                      "iitt", batch[i].out_id, (int64_t)getpid(), out->host, why);
 }
 
-/* Copies a run's params, metrics and checkpoints (paths moved from the input's run folder to
- * out's) onto out_id, which has none. */
+/* Copies a run's params, metrics, checkpoints (paths moved from the input's run folder to
+ * out's) and file hashes onto out_id, which has none. */
 static int copy_run_rows(store *out, const merge_run *r, const char *in_prefix,
                          const char *out_prefix, char *err, size_t errlen)
 {
@@ -647,7 +651,12 @@ static int copy_run_rows(store *out, const merge_run *r, const char *in_prefix,
                             "INSERT INTO main.checkpoints (run_id, kind, epoch, path)"
                             " SELECT ?2, kind, epoch, ?4 || substr(path, length(?3) + 1)"
                             " FROM merge_src.checkpoints WHERE run_id = ?1",
-                            "iitt", r->in_id, r->out_id, in_prefix, out_prefix) < 0
+                            "iitt", r->in_id, r->out_id, in_prefix, out_prefix) < 0 ||
+                   exec_sql(out, NULL, doing, err, errlen,
+                            "INSERT INTO main.file_hashes (run_id, epoch, name, sha256)"
+                            " SELECT ?2, epoch, name, sha256 FROM merge_src.file_hashes"
+                            " WHERE run_id = ?1",
+                            "ii", r->in_id, r->out_id) < 0
                ? -1
                : 0;
 }

@@ -301,6 +301,8 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
                  run_id) < 0 ||
         exec_sql(s, NULL, doing, err, errlen, "DELETE FROM checkpoints WHERE run_id = ?1", "i",
                  run_id) < 0 ||
+        exec_sql(s, NULL, doing, err, errlen, "DELETE FROM file_hashes WHERE run_id = ?1", "i",
+                 run_id) < 0 ||
         exec_sql(s, NULL, doing, err, errlen,
                  "UPDATE runs SET status = '" STATUS_QUEUED "', epochs_done = -1,"
                  " started_at = NULL, finished_at = NULL, heartbeat_at = NULL, pid = NULL,"

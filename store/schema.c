@@ -25,7 +25,10 @@ extern const char store_schema_v1_sql[];
  * target (model/metrics.h). SQLite cannot change a CHECK in place: the table is rebuilt (a new
  * one, the rows copied, the old one dropped, the new one renamed), after the generated views that
  * read it are dropped (store_open installs them again). No table refers to metrics, so the foreign
- * keys need no pause. */
+ * keys need no pause.
+ * Version 4: file_hashes, the SHA-256 of every file an epoch wrote into the run's folder, checked
+ * before a checkpoint is trained on, predicted with or shown (issue 15). Self-contained: a table
+ * of its own, nothing else changes. */
 #define DROP_GENERATED_VIEWS                                                                     \
     "DROP VIEW IF EXISTS epochs; DROP VIEW IF EXISTS final; DROP VIEW IF EXISTS summary;\n"
 
@@ -46,6 +49,14 @@ static const store_migration schema_migrations[] = {
         "    SELECT run_id, epoch, split, name, value FROM metrics;\n"
         "DROP TABLE metrics;\n"
         "ALTER TABLE metrics_v3 RENAME TO metrics;\n"},
+    {4, "CREATE TABLE file_hashes (\n"
+        "    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+        "    epoch   INTEGER NOT NULL CHECK (epoch >= 0),\n"
+        "    name    TEXT NOT NULL CHECK (name IN ('init.safetensors', 'last.safetensors',\n"
+        "                 'last.optim.safetensors', 'best.safetensors', 'preview.npy')),\n"
+        "    sha256  TEXT NOT NULL CHECK (length(sha256) = 64),\n"
+        "    PRIMARY KEY (run_id, epoch, name)\n"
+        ") WITHOUT ROWID;\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,

@@ -37,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
@@ -46,6 +46,11 @@ enum store_open_mode {
  * (store/verify.c). Commands end with exit status 1 for it, not the 2 of a path that names no
  * database or someone else's. */
 #define STORE_DAMAGED (-2)
+
+/* What store_heartbeat, store_log_epoch and store_finish_run return when the run is no longer
+ * this handle's: it ended, or was marked stale and claimed by another process. The writer must
+ * stop writing the run's folder at once. */
+#define STORE_NOT_OWNER (-3)
 
 /* Opens (busy_timeout, foreign keys; SQLite's defensive mode, no trusted schema, no extensions:
  * a database is data, never code). Every mode first checks that the file is whole (see
@@ -237,13 +242,46 @@ typedef struct store_checkpoint {
     const char *path;       /* relative to the database's folder */
 } store_checkpoint;
 
+/* A file an epoch wrote into the run's folder and its SHA-256 (64 lowercase hex digits). name is
+ * one of "init.safetensors", "last.safetensors", "last.optim.safetensors", "best.safetensors",
+ * "preview.npy". */
+typedef struct store_file_hash {
+    const char *name;
+    const char *sha256;
+} store_file_hash;
+
 /* One epoch in one transaction: the checkpoint rows (files already renamed into place; one row per
- * kind, replaced), the metric rows, runs.epochs_done = epoch and the heartbeat. Only the owner of a
+ * kind, replaced), the hashes of the files it wrote, the metric rows, runs.epochs_done = epoch and
+ * the heartbeat. Only the owner of a
  * `running` run may log (see store_heartbeat). epoch must be epochs_done + 1: a resumed run logs
  * only the epochs after epochs_done, and a metric row is never replaced (a duplicate is an error
  * and nothing of the epoch is written). A NaN value is stored as NULL. */
 int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
-                    const store_checkpoint *ck, size_t nck, char *err, size_t errlen);
+                    const store_checkpoint *ck, size_t nck, const store_file_hash *files,
+                    size_t nfiles, char *err, size_t errlen);
+
+/* The SHA-256 recorded for file `name` as the run's epoch `epoch` wrote it (epoch < 0: the latest
+ * epoch that wrote one): *found = 1 and the hex digits in sha256, or *found = 0 when none is (a
+ * file written before hashes were recorded, or a database of a schema without them). Readers and
+ * writers alike. */
+int store_file_hash_of(store *s, int64_t run_id, int epoch, const char *name, char sha256[65],
+                       int *found, char *err, size_t errlen);
+
+/* Checks a run's file at `path` against the SHA-256 recorded for `name` at `epoch` (epoch < 0:
+ * the latest epoch that recorded one): *state says intact, unhashed (none recorded: a file written
+ * before wb recorded hashes, to be trusted with a warning) or damaged (err then names the file
+ * and the epoch; an unreadable file is damaged too). Returns -1 only when the database cannot be
+ * read. */
+enum store_file_state { STORE_FILE_INTACT, STORE_FILE_UNHASHED, STORE_FILE_DAMAGED };
+int store_check_file(store *s, int64_t run_id, int epoch, const char *name, const char *path,
+                     enum store_file_state *state, char *err, size_t errlen);
+
+/* Takes an owned running run back to epoch `epoch` (>= 0, below epochs_done) in one transaction,
+ * when the files of its later epochs are damaged and the previous generation verifies: the metric
+ * rows and file hashes of the later epochs go, the `last` row names that epoch, a `best` row of a
+ * later epoch goes (its file is rewritten when that epoch is trained again), epochs_done = epoch.
+ * Owner rules of store_heartbeat. */
+int store_rewind_run(store *s, int64_t run_id, int epoch, char *err, size_t errlen);
 
 /* Ends a `running` run (owner rules of store_heartbeat): finished, failed, diverged or
  * interrupted, with an error text (may be NULL). */

@@ -187,6 +187,19 @@ static const char *const value_checks[] = {
     " OR typeof(epoch) <> 'integer' OR epoch < 0 OR typeof(path) <> 'text' LIMIT 1",
 };
 
+/* The checks of tables later schema versions added: each runs on a file of that version or newer. */
+static const struct {
+    int since;
+    const char *sql;
+} versioned_checks[] = {
+    {SCHEMA_FILE_HASHES,
+     "SELECT 'a file hash of run ' || quote(run_id), 'epoch ' || quote(epoch) || ', ' ||"
+     " quote(name) || ' is not an epoch, a file of wb''s and a SHA-256' FROM @.file_hashes"
+     " WHERE typeof(run_id) <> 'integer' OR typeof(epoch) <> 'integer' OR epoch < 0"
+     " OR name NOT IN ('init.safetensors', 'last.safetensors', 'last.optim.safetensors',"
+     " 'best.safetensors', 'preview.npy') OR " NOT_HASH("sha256") " LIMIT 1"},
+};
+
 /* sql with every '@' replaced by the schema's name and every '$' by the splits (malloc'ed). */
 static char *in_schema(const char *sql, const char *schema, const char *splits)
 {
@@ -216,13 +229,18 @@ static void split_list(char *out, size_t outlen)
                                  metric_split_name((enum metric_split)k));
 }
 
-static int check_values(store *s, const char *schema, const char *label, char *err,
+static int check_values(store *s, const char *schema, const char *label, int version, char *err,
                         size_t errlen)
 {
     char splits[256];
     split_list(splits, sizeof splits);
-    for (size_t i = 0; i < sizeof value_checks / sizeof value_checks[0]; i++) {
-        char *sql = in_schema(value_checks[i], schema, splits);
+    const size_t nplain = sizeof value_checks / sizeof value_checks[0];
+    const size_t nversioned = sizeof versioned_checks / sizeof versioned_checks[0];
+    for (size_t i = 0; i < nplain + nversioned; i++) {
+        if (i >= nplain && version < versioned_checks[i - nplain].since)
+            continue;
+        char *sql = in_schema(i < nplain ? value_checks[i] : versioned_checks[i - nplain].sql,
+                              schema, splits);
         sqlite3_stmt *st = NULL;
         int rc = sql ? sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
         free(sql);
@@ -273,7 +291,7 @@ int verify_database(store *s, const char *schema, const char *label, int version
         problems = problems ? problems : 1;
     }
     if (problems == 0)   /* version 0: a new file, no tables yet */
-        return version > 0 ? check_values(s, schema, label, err, errlen) : 0;
+        return version > 0 ? check_values(s, schema, label, version, err, errlen) : 0;
     fail(err, errlen, "%s is damaged (integrity_check: %s%s); sqlite3's .recover salvages what "
          "is left", label, problem,
          problems >= PROBLEMS_READ ? " and more" : problems > 1 ? " and others" : "");

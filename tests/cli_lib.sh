@@ -33,6 +33,15 @@ micro_ini() {
     else echo "unknown key $k in micro_ini" >&2; exit 2; fi
   done
 }
+# Waits (at most 60 s) until file $1 holds a line matching $2.
+wait_for_line() {
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    grep -q -- "$2" "$1" 2> /dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
 finish() {
   if [ "$FAILS" -ne 0 ]; then echo "$FAILS checks failed"; exit 1; fi
   echo "all checks passed"

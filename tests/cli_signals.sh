@@ -14,16 +14,6 @@ micro_ini "$T/s.ini" "epochs=4" "train_patches=4096" "laplacian_weight=0.6" "ker
 ref=$(metrics_dump "$T/ref.db")
 eq "reference: 2 finished runs" "$(sq "$T/ref.db" "SELECT count(*) FROM runs WHERE status = 'finished'")" 2
 
-# Waits (at most 60 s) until file $1 holds a line matching $2.
-wait_for_line() {
-  local i
-  for ((i = 0; i < 1200; i++)); do
-    grep -q -- "$2" "$1" 2> /dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-
 # Every epoch in the database is whole: each split of each epoch has as many metrics as the split
 # has anywhere in the database (every run here has λ > 0, so train's include loss_lap), epochs_done
 # is the last epoch logged and the `last` checkpoint is of that epoch. Prints the problems found

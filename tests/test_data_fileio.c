@@ -438,6 +438,39 @@ static void racing_writers_never_tear_the_file(void **state)
                   PROCS * THREADS * ROUNDS, PROCS, THREADS, reads);
 }
 
+/* The previous generation of a checkpoint: a link renamed over the old name, nothing else left,
+ * no link when there is no file yet; and the SHA-256 of a file (FIPS 180-2's "abc" vector). */
+static void link_keeps_a_generation_and_sha256(void **state)
+{
+    fixture *f = *state;
+    char cur[4096], prev[4096], hex[65];
+    int linked = -1;
+    tempdir_join(cur, f->dir, "last");
+    tempdir_join(prev, f->dir, "last.prev");
+    assert_int_equal(atomic_file_link(cur, prev, &linked, f->err, sizeof f->err), 0);
+    assert_int_equal(linked, 0);
+    assert_string_equal(listing(f), "");
+    write_text(cur, "abc");
+    write_text(prev, "older");
+    if (atomic_file_link(cur, prev, &linked, f->err, sizeof f->err) != 0)
+        fail_msg("%s", f->err);
+    assert_int_equal(linked, 1);
+    assert_string_equal(listing(f), "last last.prev");
+    struct stat a, b;
+    assert_int_equal(stat(cur, &a), 0);
+    assert_int_equal(stat(prev, &b), 0);
+    assert_true(a.st_ino == b.st_ino);
+    if (file_sha256(prev, hex, f->err, sizeof f->err) != 0)
+        fail_msg("%s", f->err);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* A folder is no file to hash, nor a missing one. */
+    assert_int_equal(file_sha256(f->dir, hex, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "not a regular file"));
+    tempdir_join(f->path, f->dir, "none");
+    assert_int_equal(file_sha256(f->path, hex, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "none"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +489,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(stale_temporaries_of_dead_writers_are_removed,
                                         tempdir_setup, tempdir_teardown),
         cmocka_unit_test_setup_teardown(racing_writers_never_tear_the_file, tempdir_setup,
+                                        tempdir_teardown),
+        cmocka_unit_test_setup_teardown(link_keeps_a_generation_and_sha256, tempdir_setup,
                                         tempdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,7 +116,7 @@ static void log_decide_epoch(store *s, int64_t run, int epoch, const run_plan *p
         { "val", "psnr", v }, { "val", "psnr_pooled", v },
         { "val", "mse", pow(10, -v / 10) },     /* picks the best epoch: the last */
     };
-    CHECK_OK(store_log_epoch(s, run, epoch, m, 5, NULL, 0, ERR));
+    CHECK_OK(store_log_epoch(s, run, epoch, m, 5, NULL, 0, NULL, 0, ERR));
 }
 
 static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
@@ -161,7 +161,7 @@ static void log_epoch(store *s, int64_t run, int epoch, const run_plan *p)
         if (p->kernel)
             m[n++] = (store_metric){ "train", "loss_lap", 0.04 / epoch };
     }
-    CHECK_OK(store_log_epoch(s, run, epoch, m, n, NULL, 0, ERR));
+    CHECK_OK(store_log_epoch(s, run, epoch, m, n, NULL, 0, NULL, 0, ERR));
 }
 
 static int64_t add_run(store *s, int64_t sweep, int grid_index, const run_plan *p)

@@ -275,7 +275,7 @@ static void test_schema_created_once(void **state)
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_rows(db,
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
-                "checkpoints\nepochs\nfinal\nmetrics\nparams\nruns\nsummary\nsweep_runs\nsweeps\n");
+                "checkpoints\nepochs\nfile_hashes\nfinal\nmetrics\nparams\nruns\nsummary\nsweep_runs\nsweeps\n");
     /* schema_version counts every schema change: reopening a current database applies
      * nothing. */
     int64_t cookie = query_int(db, "PRAGMA schema_version");
@@ -774,16 +774,21 @@ static int log_simple(store *s, int64_t run, int epoch, double val_psnr, double 
     char folder[256], paths[3][320];
     store_run_folder_rel(s, info.config_hash, folder, sizeof folder);
     store_checkpoint ck[3];
+    store_file_hash fh[3];
+    char hex[3][65];
     size_t nck = 0;
     const char *names[3] = {"init", "last", "best"};
+    const char *files[3] = {"init.safetensors", "last.safetensors", "best.safetensors"};
     for (int k = 0; k < 3; k++)
         if (kinds & (1 << k)) {
             snprintf(paths[nck], sizeof paths[nck], "%s/%s.safetensors", folder, names[k]);
             ck[nck] = (store_checkpoint){names[k], epoch, paths[nck]};
+            snprintf(hex[nck], sizeof hex[nck], "%064x", epoch * 16 + k);
+            fh[nck] = (store_file_hash){files[k], hex[nck]};
             nck++;
         }
     store_metric m[] = {{"val", "psnr", val_psnr}, {"test", "psnr", test_psnr}};
-    return store_log_epoch(s, run, epoch, m, 2, ck, nck, err, errlen);
+    return store_log_epoch(s, run, epoch, m, 2, ck, nck, fh, nck, err, errlen);
 }
 
 typedef struct run_plan {
@@ -828,7 +833,7 @@ static void log_plan_epoch(store *s, int64_t run, const run_plan *p, int e)
     m[n++] = (store_metric){"test", "lap8_mse", last ? p->test_lap8 : 9};
     store_checkpoint ck[2] = {{e == 0 ? "init" : "last", e, "x.safetensors"},
                               {"best", e, "y.safetensors"}};
-    CHECK_OK(store_log_epoch(s, run, e, m, n, ck, 2, ERR));
+    CHECK_OK(store_log_epoch(s, run, e, m, n, ck, 2, NULL, 0, ERR));
 }
 
 static void test_views_and_readme_queries(void **state)
@@ -1146,11 +1151,11 @@ static void test_log_epoch_rules(void **state)
     int64_t run = add_run(f->s, sweep, "0.5", "8", 1, 0);
     char err[512];
 
-    assert_int_equal(log_simple(f->s, run, 0, 10, 11, CK_INIT, err, sizeof err), -1);
+    assert_int_equal(log_simple(f->s, run, 0, 10, 11, CK_INIT, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "is queued, not running");
-    assert_int_equal(log_simple(f->s, run, 3, 10, 11, CK_INIT, err, sizeof err), -1);
+    assert_int_equal(log_simple(f->s, run, 3, 10, 11, CK_INIT, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "is queued, not running");
-    assert_int_equal(store_heartbeat(f->s, run, err, sizeof err), -1);
+    assert_int_equal(store_heartbeat(f->s, run, err, sizeof err), STORE_NOT_OWNER);
 
     claim(f->s, run);
     CHECK_OK(log_simple(f->s, run, 0, 10, 11, CK_INIT | CK_LAST | CK_BEST, ERR));
@@ -1163,7 +1168,7 @@ static void test_log_epoch_rules(void **state)
     /* A metric twice in one epoch: an error, and nothing of that epoch is written. */
     store_metric twice[] = {{"val", "psnr", 12}, {"test", "psnr", 13}, {"val", "psnr", 14}};
     store_checkpoint last = {"last", 1, "wb.db.runs/x/last.safetensors"};
-    assert_int_equal(store_log_epoch(f->s, run, 1, twice, 3, &last, 1, err, sizeof err), -1);
+    assert_int_equal(store_log_epoch(f->s, run, 1, twice, 3, &last, 1, NULL, 0, err, sizeof err), -1);
     assert_contains(err, "val.psnr twice");
     assert_rows(db, "SELECT epochs_done FROM runs", "0\n");
     assert_rows(db, "SELECT kind, epoch FROM checkpoints ORDER BY kind",
@@ -1173,7 +1178,7 @@ static void test_log_epoch_rules(void **state)
     /* A checkpoint row per kind is replaced by the newer epoch; NaN is stored as NULL. */
     store_metric nan_loss[] = {{"train", "loss", NAN},
                                {"val", metric_def_of(METRIC_SELECTION)->name, 12}};
-    CHECK_OK(store_log_epoch(f->s, run, 1, nan_loss, 2, &last, 1, ERR));
+    CHECK_OK(store_log_epoch(f->s, run, 1, nan_loss, 2, &last, 1, NULL, 0, ERR));
     assert_rows(db, "SELECT kind, epoch, path FROM checkpoints WHERE kind = 'last'",
                 "last|1|wb.db.runs/x/last.safetensors\n");
     assert_rows(db, "SELECT loss FROM epochs WHERE split = 'train'", "NULL\n");
@@ -1186,7 +1191,7 @@ static void test_log_epoch_rules(void **state)
 
     /* The run is marked stale and claimed by another process: this handle must not write. */
     exec_raw(db, "UPDATE runs SET status = 'interrupted'");
-    assert_int_equal(log_simple(f->s, run, 2, 10, 11, CK_LAST, err, sizeof err), -1);
+    assert_int_equal(log_simple(f->s, run, 2, 10, 11, CK_LAST, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "is interrupted, not running");
     store *thief;
     CHECK_OK(store_open(f->db, STORE_OPEN_EXISTING, &thief, ERR));
@@ -1194,20 +1199,72 @@ static void test_log_epoch_rules(void **state)
     int claimed;
     CHECK_OK(store_claim_run(thief, run, &ci, &claimed, ERR));
     assert_int_equal(claimed, 1);
-    assert_int_equal(log_simple(f->s, run, 2, 10, 11, CK_LAST, err, sizeof err), -1);
+    assert_int_equal(log_simple(f->s, run, 2, 10, 11, CK_LAST, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "now owned by process");
-    assert_int_equal(store_heartbeat(f->s, run, err, sizeof err), -1);
+    assert_int_equal(store_heartbeat(f->s, run, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "now owned by process");
-    assert_int_equal(store_finish_run(f->s, run, STORE_FINISHED, NULL, err, sizeof err), -1);
+    assert_int_equal(store_finish_run(f->s, run, STORE_FINISHED, NULL, err, sizeof err), STORE_NOT_OWNER);
     CHECK_OK(log_simple(thief, run, 2, 10, 11, CK_LAST, ERR));
     assert_int_equal(store_finish_run(thief, run, STORE_RUNNING, NULL, err, sizeof err), -1);
     assert_contains(err, "not an end status");
     CHECK_OK(store_finish_run(thief, run, STORE_DIVERGED, "loss is NaN", ERR));
-    assert_int_equal(log_simple(thief, run, 3, 10, 11, CK_LAST, err, sizeof err), -1);
+    assert_int_equal(log_simple(thief, run, 3, 10, 11, CK_LAST, err, sizeof err), STORE_NOT_OWNER);
     assert_contains(err, "is diverged, not running");
     assert_rows(db, "SELECT status, error, finished_at IS NOT NULL, epochs_done FROM runs",
                 "diverged|loss is NaN|1|2\n");
     store_close(thief);
+}
+
+/* Going back one epoch when the later files are damaged: the later epochs' rows and hashes go in
+ * one transaction, the checkpoint rows follow, and only the owner may do it. Hashes read back, and
+ * a hash wb would not write makes the file damaged. */
+static void test_file_hashes_and_rewind(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = store_handle(f->s);
+    int64_t sweep = add_sweep(f->s, "rewind");
+    int64_t run = add_run(f->s, sweep, "0.5", "8", 1, 0);
+    char err[512], hex[65], want[65];
+    int found;
+    claim(f->s, run);
+    CHECK_OK(log_simple(f->s, run, 0, 10, 11, CK_INIT | CK_LAST | CK_BEST, ERR));
+    CHECK_OK(log_simple(f->s, run, 1, 12, 11, CK_LAST | CK_BEST, ERR));
+    CHECK_OK(log_simple(f->s, run, 2, 11, 11, CK_LAST, ERR));
+    CHECK_OK(log_simple(f->s, run, 3, 13, 11, CK_LAST | CK_BEST, ERR));
+    CHECK_OK(store_file_hash_of(f->s, run, 2, "last.safetensors", hex, &found, ERR));
+    snprintf(want, sizeof want, "%064x", 2 * 16 + 1);
+    assert_int_equal(found, 1);
+    assert_string_equal(hex, want);
+    CHECK_OK(store_file_hash_of(f->s, run, 2, "best.safetensors", hex, &found, ERR));
+    assert_int_equal(found, 0);
+    assert_string_equal(hex, "");
+
+    assert_int_equal(store_rewind_run(f->s, run, 3, err, sizeof err), -1);
+    assert_contains(err, "none after 3");
+    CHECK_OK(store_rewind_run(f->s, run, 2, ERR));
+    assert_rows(db, "SELECT epochs_done, status FROM runs", "2|running\n");
+    assert_rows(db, "SELECT kind, epoch FROM checkpoints ORDER BY kind",
+                "init|0\nlast|2\n");
+    assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE epoch > 2"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM file_hashes WHERE epoch > 2"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM file_hashes"), 6);
+    /* Epoch 3 is logged again after it. */
+    CHECK_OK(log_simple(f->s, run, 3, 13, 11, CK_LAST | CK_BEST, ERR));
+
+    /* Another owner: nothing changes. */
+    exec_raw(db, "UPDATE runs SET pid = pid + 1");
+    assert_int_equal(store_rewind_run(f->s, run, 1, err, sizeof err), STORE_NOT_OWNER);
+    assert_contains(err, "now owned by process");
+    assert_rows(db, "SELECT epochs_done FROM runs", "3\n");
+
+    /* A hash of another shape is not wb's: the file is damaged. */
+    exec_raw(db, "UPDATE file_hashes SET sha256 = 'ABCDEF' || substr(sha256, 7) "
+                 "WHERE epoch = 0 AND name = 'init.safetensors'");
+    store_close(f->s);
+    f->s = NULL;
+    store *r;
+    assert_int_equal(store_open(f->db, STORE_OPEN_READONLY, &r, err, sizeof err), STORE_DAMAGED);
+    assert_contains(err, "is not an epoch, a file of wb's and a SHA-256");
 }
 
 static void test_reset(void **state)
@@ -2156,6 +2213,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_claim_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_epoch_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_hashes_and_rewind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),

@@ -218,6 +218,23 @@ static int tiles_per_pass(const predict_model *pm, const tile_plan *p, int tile,
     return (int)(b < total ? b : total);
 }
 
+/* The weights file is the one training wrote: its SHA-256 is the one recorded with its epoch (a
+ * file from before wb recorded them is trusted, with a warning). NaN and Inf are refused when the
+ * weights are loaded (unet_load_weights). */
+static int check_weights(store *s, int64_t run_id, const char *kind, const predict_model *pm,
+                         char *err, size_t errlen)
+{
+    char name[32];
+    enum store_file_state state;
+    snprintf(name, sizeof name, "%s.safetensors", kind);
+    if (store_check_file(s, run_id, pm->epoch, name, pm->weights, &state, err, errlen) != 0)
+        return -1;
+    if (state == STORE_FILE_UNHASHED)
+        fprintf(stderr, "wb predict: warning: %s has no recorded SHA-256 (written before wb "
+                "recorded them): trusted as it is\n", pm->weights);
+    return state == STORE_FILE_DAMAGED ? -1 : 0;
+}
+
 int cmd_predict(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
@@ -302,6 +319,10 @@ int cmd_predict(int argc, char **argv)
     const int threads = pm.threads > 0 ? pm.threads : wb_cpu_count();
     const int batch = tiles_per_pass(&pm, &plan, tile, threads, n);
     omp_set_num_threads(threads);
+    if (check_weights(s, run_id, kind, &pm, err, sizeof err) != 0) {
+        wb_error("predict", "%s", err);
+        goto out;
+    }
     y = malloc(sizeof(float) * n * h * w * 3);
     if (!y ||
         unet_create_forward(&u, &pm.m, plan.tile_height, plan.tile_width, batch, threads, err,

@@ -204,6 +204,8 @@ static int train(const run_args *a, run_job *j)
     print_result(j->s, j->run_id, j->cr->config_hash, res.status);
     if (res.status == STORE_FAILED)
         wb_error("run", "%s", res.error);
+    else if (res.lost)
+        wb_error("run", "%s (the run is another process's now; this one stops)", res.error);
     else if (res.write_failed)
         wb_error("run", "%s (run interrupted; run the command again to resume)", res.error);
     return res.stop_signal ? wb_exit_for_signal(res.stop_signal)

@@ -22,6 +22,9 @@ typedef struct runner_result {
     int stop_signal;            /* the signal that interrupted it, or 0 */
     int write_failed;           /* a write failed (checkpoint, preview, rows, heartbeat): the run
                                  * is interrupted, and the caller should stop claiming runs */
+    int lost;                   /* the run was taken by another process (this one was paused
+                                 * and marked stale, or another holds the folder's lock): this
+                                 * process wrote nothing more of it (write_failed is set too) */
     char error[1024];           /* why it failed or diverged */
 } runner_result;
 

@@ -266,6 +266,11 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
         runner_result res;
         if (runner_execute(s, run_id, cr, ds, sink, &res, err, errlen) != 0) {
             rc = -1;
+        } else if (res.lost) {
+            /* This process was paused long enough to lose the run: it stops, writing nothing. */
+            snprintf(err, errlen, "%s (run %.12s is another process's now; this one stops)",
+                     res.error, cr->config_hash);
+            rc = -1;
         } else if (res.write_failed) {
             /* The next run would hit the same full disk: stop here, the run resumable. */
             snprintf(err, errlen, "%s (run %.12s interrupted; run the sweep again to resume)",
