@@ -311,6 +311,42 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     return 0;
 }
 
+/* analysis.task from one run's params (its key k); a key the sweep varies reads "varied". */
+static char *describe_task(const analysis *a, const run_key *k)
+{
+    char buf[1024];
+    const char *task = param_value(k, "data.task");
+    const char *noise = param_value(k, "data.noise_sigma");
+    const char *blur = param_value(k, "data.blur_sigma");
+    const char *patch = param_value(k, "data.patch");
+    const char *train = param_value(k, "data.train_patches");
+    const char *test = param_value(k, "data.test_patches");
+    const char *depth = param_value(k, "model.depth");
+    const char *channels = param_value(k, "model.base_channels");
+    const char *epochs = param_value(k, "train.epochs");
+#define VARIED(key, v) (a->axes && strstr(a->axes, key) ? "varied" : (v) ? (v) : "?")
+    char sigma[64] = "";
+    const char *t = VARIED("data.task", task);
+    if (strcmp(t, "denoise") == 0 && noise) {
+        char v[40];
+        format_shortest(strtod(noise, NULL), v, sizeof v);
+        snprintf(sigma, sizeof sigma, " (noise σ %s)", a->axes && strstr(a->axes,
+                 "data.noise_sigma") ? "varied" : v);
+    } else if (strcmp(t, "deblur") == 0 && blur) {
+        char v[40];
+        format_shortest(strtod(blur, NULL), v, sizeof v);
+        snprintf(sigma, sizeof sigma, " (blur σ %s)", a->axes && strstr(a->axes,
+                 "data.blur_sigma") ? "varied" : v);
+    }
+    snprintf(buf, sizeof buf, "%s%s, %sx%s patches (%s train, %s test), a depth-%s U-Net with "
+             "%s channels, %s epochs", t, sigma, VARIED("data.patch", patch),
+             VARIED("data.patch", patch), VARIED("data.train_patches", train),
+             VARIED("data.test_patches", test), VARIED("model.depth", depth),
+             VARIED("model.base_channels", channels), VARIED("train.epochs", epochs));
+#undef VARIED
+    return strdup(buf);
+}
+
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
 {
     store_run_record *recs;
@@ -331,7 +367,16 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
         a->nruns++;
         rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
         a->nbelow_input += rc == 0 && a->runs[i].below_input;
+        /* ISO 8601 times in UTC compare as strings. */
+        const char *fin = recs[i].finished_at;
+        if (rc == 0 && fin && (!a->last_finished_at || strcmp(fin, a->last_finished_at) > 0)) {
+            free(a->last_finished_at);
+            if (!(a->last_finished_at = strdup(fin)))
+                rc = fail(err, errlen, "out of memory reading the runs");
+        }
     }
+    if (rc == 0 && !(a->task = describe_task(a, &keys[0])))
+        rc = fail(err, errlen, "out of memory reading the runs");
     store_run_records_free(recs, n);
     return rc;
 }
@@ -576,6 +621,30 @@ static long run_with_seed(const analysis *a, const analysis_config *c, int64_t s
     return -1;
 }
 
+size_t analysis_paired_values(const analysis *a, size_t config, int series, enum analysis_at at,
+                              double *x, double *bx, int64_t *seeds)
+{
+    const analysis_config *c = &a->configs[config];
+    if (c->is_baseline || c->baseline < 0)
+        return 0;
+    const analysis_config *b = &a->configs[c->baseline];
+    size_t n = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        double v = analysis_run_final(r, series, at);
+        long bi = run_with_seed(a, b, r->seed);
+        double bv = bi >= 0 ? analysis_run_final(&a->runs[bi], series, at) : NAN;
+        if (isfinite(v) && isfinite(bv)) {
+            x[n] = v;
+            bx[n] = bv;
+            if (seeds)
+                seeds[n] = r->seed;
+            n++;
+        }
+    }
+    return n;
+}
+
 static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at, double *x,
                         double *bx, char *err, size_t errlen)
 {
@@ -596,18 +665,7 @@ static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at,
         return -1;
     if (c->is_baseline || c->baseline < 0)
         return 0;
-    const analysis_config *b = &a->configs[c->baseline];
-    for (size_t i = 0; i < c->nruns; i++) {
-        const analysis_run *r = &a->runs[c->runs[i]];
-        double v = analysis_run_final(r, series, at);
-        long bi = run_with_seed(a, b, r->seed);
-        double bv = bi >= 0 ? analysis_run_final(&a->runs[bi], series, at) : NAN;
-        if (isfinite(v) && isfinite(bv)) {
-            x[npairs] = v;
-            bx[npairs] = bv;
-            npairs++;
-        }
-    }
+    npairs = analysis_paired_values(a, ci, series, at, x, bx, NULL);
     st->npairs = npairs;
     if (npairs > 0 && stats_paired_t(x, bx, npairs, a->alpha, &st->paired, err, errlen) != 0)
         return -1;
@@ -884,6 +942,8 @@ void analysis_free(analysis *a)
     free(a->axes);
     free(a->created_at);
     free(a->updated_at);
+    free(a->task);
+    free(a->last_finished_at);
     free(a->host);
     free(a->wb_version);
     free(a->git_commit);

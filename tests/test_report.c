@@ -751,7 +751,8 @@ static void test_grid(void **state)
 
 /* ---- charts and pages ------------------------------------------------------------------------ */
 
-/* Every database string in a script must sit inside a single-quoted literal: outside of them
+/* Every database string in a script must sit inside a single-quoted literal (or be a run of quotes
+ * in double quotes, "'"): outside of them
  * the script may hold no double quote, backquote or @ (gnuplot's ways to run or expand text). */
 static void assert_quoted_only(const char *path)
 {
@@ -782,9 +783,16 @@ static void assert_quoted_only(const char *path)
             in_comment = 1;
             continue;
         }
-        if (c == '\'')
+        if (c == '\'') {
             in_single = 1;
-        else if (c == '"' || c == '`' || c == '@')
+        } else if (c == '"') {
+            /* escape_gnuplot's runs of quotes, "'": nothing but single quotes inside. */
+            int quotes = 0;
+            while ((c = fgetc(f)) == '\'')
+                quotes++;
+            if (c != '"' || quotes == 0)
+                fail_msg("%s:%d: \" outside a single-quoted string", path, line);
+        } else if (c == '`' || c == '@')
             fail_msg("%s:%d: %c outside a single-quoted string", path, line, c);
     }
     fclose(f);
@@ -839,7 +847,7 @@ static void test_charts(void **state)
         assert_quoted_only(path);
         char *script = read_text(path);
         /* The name, escaped: ' doubled inside the literal. */
-        assert_non_null(strstr(script, "'syn <b>''\"`x`: "));
+        assert_non_null(strstr(script, "'syn <b>'.\"'\".'\"`x`: "));
         assert_non_null(strstr(script, "noenhanced"));
         free(script);
     }
