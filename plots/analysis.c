@@ -311,39 +311,48 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     return 0;
 }
 
-/* analysis.task from one run's params (its key k); a key the sweep varies reads "varied". */
+/* analysis.task from one run's params (its key k): the parts the run recorded, a key the sweep
+ * varies as "varied". */
 static char *describe_task(const analysis *a, const run_key *k)
 {
-    char buf[1024];
-    const char *task = param_value(k, "data.task");
-    const char *noise = param_value(k, "data.noise_sigma");
-    const char *blur = param_value(k, "data.blur_sigma");
-    const char *patch = param_value(k, "data.patch");
-    const char *train = param_value(k, "data.train_patches");
-    const char *test = param_value(k, "data.test_patches");
-    const char *depth = param_value(k, "model.depth");
-    const char *channels = param_value(k, "model.base_channels");
-    const char *epochs = param_value(k, "train.epochs");
-#define VARIED(key, v) (a->axes && strstr(a->axes, key) ? "varied" : (v) ? (v) : "?")
-    char sigma[64] = "";
-    const char *t = VARIED("data.task", task);
-    if (strcmp(t, "denoise") == 0 && noise) {
+    char buf[1024] = "";
+    size_t used = 0;
+#define VALUE(key) (a->axes && strstr(a->axes, key) ? "varied" : param_value(k, key))
+#define ADD(...)                                                                                 \
+    do {                                                                                          \
+        int w_ = snprintf(buf + used, sizeof buf - used, __VA_ARGS__);                            \
+        used += w_ > 0 && (size_t)w_ < sizeof buf - used ? (size_t)w_ : 0;                        \
+    } while (0)
+    const char *task = VALUE("data.task");
+    ADD("%s", task ? task : "an unrecorded task");
+    const char *sigma_key = task && strcmp(task, "denoise") == 0  ? "data.noise_sigma"
+                            : task && strcmp(task, "deblur") == 0 ? "data.blur_sigma"
+                                                                  : NULL;
+    const char *sigma = sigma_key ? VALUE(sigma_key) : NULL;
+    if (sigma) {
         char v[40];
-        format_shortest(strtod(noise, NULL), v, sizeof v);
-        snprintf(sigma, sizeof sigma, " (noise σ %s)", a->axes && strstr(a->axes,
-                 "data.noise_sigma") ? "varied" : v);
-    } else if (strcmp(t, "deblur") == 0 && blur) {
-        char v[40];
-        format_shortest(strtod(blur, NULL), v, sizeof v);
-        snprintf(sigma, sizeof sigma, " (blur σ %s)", a->axes && strstr(a->axes,
-                 "data.blur_sigma") ? "varied" : v);
+        if (strcmp(sigma, "varied") == 0)
+            snprintf(v, sizeof v, "varied");
+        else
+            format_shortest(strtod(sigma, NULL), v, sizeof v);
+        ADD(" (%s σ %s)", strcmp(sigma_key, "data.noise_sigma") == 0 ? "noise" : "blur", v);
     }
-    snprintf(buf, sizeof buf, "%s%s, %sx%s patches (%s train, %s test), a depth-%s U-Net with "
-             "%s channels, %s epochs", t, sigma, VARIED("data.patch", patch),
-             VARIED("data.patch", patch), VARIED("data.train_patches", train),
-             VARIED("data.test_patches", test), VARIED("model.depth", depth),
-             VARIED("model.base_channels", channels), VARIED("train.epochs", epochs));
-#undef VARIED
+    const char *patch = VALUE("data.patch");
+    if (patch)
+        ADD(", %sx%s patches", patch, patch);
+    const char *train = VALUE("data.train_patches"), *test = VALUE("data.test_patches");
+    if (train && test)
+        ADD(" (%s train, %s test)", train, test);
+    const char *depth = VALUE("model.depth"), *channels = VALUE("model.base_channels");
+    if (depth && channels)
+        ADD(", a depth-%s U-Net with %s channels", depth, channels);
+    else if (depth)
+        ADD(", a depth-%s U-Net", depth);
+    const char *epochs = VALUE("train.epochs");
+    if (epochs)
+        ADD(", %s epochs", epochs);
+#undef ADD
+#undef VALUE
     return strdup(buf);
 }
 
@@ -377,6 +386,10 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
     }
     if (rc == 0 && !(a->task = describe_task(a, &keys[0])))
         rc = fail(err, errlen, "out of memory reading the runs");
+    const char *pixel = rc == 0 ? param_value(&keys[0], "loss.pixel") : NULL;
+    if (pixel && !(a->pixel_loss = strdup(pixel)))
+        rc = fail(err, errlen, "out of memory reading the runs");
+    a->pixel_varies = a->axes && strstr(a->axes, "loss.pixel") != NULL;
     store_run_records_free(recs, n);
     return rc;
 }
@@ -943,6 +956,7 @@ void analysis_free(analysis *a)
     free(a->created_at);
     free(a->updated_at);
     free(a->task);
+    free(a->pixel_loss);
     free(a->last_finished_at);
     free(a->host);
     free(a->wb_version);

@@ -193,6 +193,10 @@ typedef struct analysis {
      * patches (1024 train, 256 test), a depth-1 U-Net with 8 channels, 6 epochs"; NULL when
      * memory ran out. Keys the sweep varies are named as "varied". */
     char *task;
+    /* loss.pixel of the first run ("mse", "l1", "charbonnier"; NULL when not recorded), for the
+     * loss to take home (plots/takehome.h); pixel_varies when the sweep varies it. */
+    char *pixel_loss;
+    int pixel_varies;
     /* When the last run finished (the latest finished_at of the sweep's runs, whatever their
      * status); NULL when none has. */
     char *last_finished_at;

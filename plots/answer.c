@@ -134,16 +134,28 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
                  "the two-way analysis needs every other setting the same", others);
         return 0;
     }
-    /* The levels: every configuration compared with at least one pair. */
+    /* The levels: every configuration compared with at least one pair. A is the effective weight
+     * when some effective weight occurs with two kernels, else λ. */
+    out->a_is_lambda = 1;
+    for (size_t ci = 0; ci < a->nconfigs && out->a_is_lambda; ci++)
+        for (size_t cj = 0; cj < a->nconfigs && out->a_is_lambda; cj++) {
+            const analysis_config *x = &a->configs[ci], *y = &a->configs[cj];
+            if (!x->is_baseline && !y->is_baseline && x->kernel && y->kernel &&
+                strcmp(x->kernel, y->kernel) != 0 &&
+                fabs(x->effective_weight - y->effective_weight) <=
+                    1e-9 * fmax(x->effective_weight, y->effective_weight))
+                out->a_is_lambda = 0;
+        }
     size_t total = 0;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
         if (c->is_baseline || c->baseline < 0 || !c->kernel || c->stat[at][series].npairs == 0)
             continue;
-        if (level_of_weight(out, c->effective_weight) == (size_t)-1) {
+        const double w = out->a_is_lambda ? c->lambda : c->effective_weight;
+        if (level_of_weight(out, w) == (size_t)-1) {
             if (out->na == ANSWER_MAX_LEVELS)
                 goto too_many;
-            out->weights[out->na++] = c->effective_weight;
+            out->weights[out->na++] = w;
         }
         if (level_of_kernel(out, c->kernel) == (size_t)-1) {
             if (out->nb == ANSWER_MAX_LEVELS)
@@ -153,8 +165,8 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
         total += c->stat[at][series].npairs;
     }
     if (out->na < 2 || out->nb < 2) {
-        snprintf(out->why, sizeof out->why, "it needs at least two effective weights and two "
-                 "kernels with paired differences; this sweep has %zu and %zu", out->na, out->nb);
+        snprintf(out->why, sizeof out->why, "it needs at least two weights and two kernels with "
+                 "paired differences; this sweep has %zu and %zu", out->na, out->nb);
         return 0;
     }
     qsort(out->weights, out->na, sizeof out->weights[0], compare_doubles);
@@ -183,7 +195,8 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
             if (b == out->nblocks)
                 block_seed[out->nblocks++] = seeds[k];
             y[out->n] = x[k] - bx[k];
-            la[out->n] = level_of_weight(out, c->effective_weight);
+            la[out->n] = level_of_weight(out, out->a_is_lambda ? c->lambda
+                                                               : c->effective_weight);
             lb[out->n] = level_of_kernel(out, c->kernel);
             blk[out->n] = b;
             out->n++;
@@ -199,8 +212,9 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
             if (cells[i * out->nb + j] == 0) {
                 char w[40];
                 format_significant(out->weights[i], 3, w, sizeof w);
-                append(out->empty, sizeof out->empty, "%seff. %s with kernel %s",
-                       out->empty[0] ? "; " : "", w, out->kernels[j]);
+                append(out->empty, sizeof out->empty, "%s%s %s with kernel %s",
+                       out->empty[0] ? "; " : "", out->a_is_lambda ? "λ =" : "eff.", w,
+                       out->kernels[j]);
             }
     out->done = 1;
 done:
@@ -332,14 +346,19 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
         char kp[64], abp[64];
         analysis_format_p(k->p, kp, sizeof kp);
         analysis_format_p(ab->p, abp, sizeof abp);
-        if (!k->estimable || isnan(k->p))
+        if (!k->estimable)
+            append(out, outlen, " Whether the kernel matters cannot be told here: the kernel "
+                   "and the weight are confounded.");
+        else if (isnan(k->p))
             append(out, outlen, " Whether the kernel matters cannot be tested here (no "
                    "residual degrees of freedom).");
         else
             append(out, outlen, " The kernel %s (two-way ANOVA of the paired differences over "
-                   "effective weight and kernel, seeds as blocks: kernel %s, partial η² %.2f; "
-                   "%s).", k->p <= a->alpha ? "matters" : "does not detectably matter", kp,
-                   k->partial_eta2,
+                   "%s and kernel, seeds as blocks: kernel %s, partial η² %.2f; %s).",
+                   k->p <= a->alpha ? "matters" : "does not detectably matter",
+                   an.a_is_lambda ? "λ (the kernels' own strengths differ at each λ)"
+                                  : "effective weight",
+                   kp, k->partial_eta2,
                    !ab->estimable ? "interaction not estimable: empty cells"
                    : isnan(ab->p) ? "interaction untested"
                    : ab->p <= a->alpha ? "and it interacts with the weight"

@@ -37,12 +37,17 @@ int answer_robust_of(const analysis *a, size_t config, int series, enum analysis
 
 /* Does the kernel matter, and does it interact with the weight: the two-way analysis of
  * variance of the paired differences (λ > 0 only) over effective weight (A) and kernel (B), seeds
- * as blocks, Type II sums of squares (stats_anova_two_way_blocked). */
+ * as blocks, Type II sums of squares (stats_anova_two_way_blocked). When no effective weight
+ * occurs with two kernels (kernel_norm none gives K8 3.6 times K4's gain, so λ·gain never
+ * crosses), A is λ instead, the sweep's own axis, and the kernel row then holds the kernels'
+ * different strengths too; a_is_lambda says so. */
 typedef struct answer_anova {
     int done;                   /* 0: not computed; `why` says why */
     char why[512];
     stats_anova anova;
     size_t na, nb, nblocks, n;
+    int a_is_lambda;            /* 1: A is λ, since no effective weight occurs with two kernels
+                                   (unnormalised kernels give each its own); 0: A is λ·gain */
     double weights[ANSWER_MAX_LEVELS];      /* A's levels, ascending */
     char kernels[ANSWER_MAX_LEVELS][32];    /* B's levels, as the store spells them */
     char empty[1024];           /* the empty cells, "eff. 10 with kernel 8; ..." ("" if none) */
