@@ -852,6 +852,38 @@ static void test_charts(void **state)
         assert_non_null(strstr(script, "noenhanced"));
         free(script);
     }
+    /* The effect chart: paired differences over the effective weight on a log axis, the ±δ
+     * band (0.2 dB for pooled PSNR), the zero line; λ = 0.5 K4 is +0.6 dB over 3 pairs, K8
+     * (seed 3 diverged) -0.9 over 2. */
+    snprintf(path, sizeof path, "%s/effect.gp", dir);
+    char *text = read_text(path);
+    assert_non_null(strstr(text, "set logscale x\n"));
+    assert_non_null(strstr(text, "set object 1 rect from graph 0, first -0.2 to graph 1, "
+                                 "first 0.2 behind"));
+    assert_non_null(strstr(text, "plot 0 with lines"));
+    free(text);
+    snprintf(path, sizeof path, "%s/effect.dat", dir);
+    text = read_text(path);
+    assert_non_null(strstr(text, "\n10 0.5 0.6"));       /* eff. 10, λ 0.5, +0.6 dB */
+    assert_non_null(strstr(text, "\n36 0.5 -0.9"));      /* eff. 36 */
+    assert_null(strstr(text, "\n0 0 "));                 /* no baseline row on a log axis */
+    free(text);
+    snprintf(path, sizeof path, "%s/lambda_response.gp", dir);
+    text = read_text(path);
+    assert_non_null(strstr(text, "set logscale x\n"));
+    free(text);
+    /* Learning curves: bands only for the baseline and the best configuration (λ = 0.5 K4), in
+     * both columns; the baseline drawn last, over the others. */
+    snprintf(path, sizeof path, "%s/learning_curves.gp", dir);
+    text = read_text(path);
+    size_t bands = 0;
+    for (const char *p = text; (p = strstr(p, "filledcurves")); p++)
+        bands++;
+    assert_int_equal(bands, 2 * (2 + 1));   /* 2 columns x (K4: baseline, best; K8: baseline) */
+    assert_non_null(strstr(text, "(best)"));
+    const char *baseline = strstr(text, "(baseline)"), *best = strstr(text, "(best)");
+    assert_true(baseline && best && best < baseline);
+    free(text);
     chart_result results[CHART_COUNT];
     int missing = -1;
     char err[512];
@@ -888,7 +920,7 @@ static void test_pages(void **state)
     grid_plan plan;
     grid_info info = { PREVIEW_N, 9, PATCH, 8, 0.4 };
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
-    chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" },
+    chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" }, { 1, "" },
                                          { 0, "gnuplot tradeoff.gp exited with status 1" } };
     report_inputs in = { .a = a, .charts = charts, .grid = &plan, .grid_info = &info,
                          .laplacian_note = "the test's own <map>",
@@ -1247,7 +1279,8 @@ static void test_decide_outputs(void **state)
     free(text);
 
     analysis *a = load(f, "decide");
-    chart_result charts[CHART_COUNT] = { { 0, "x" }, { 0, "x" }, { 0, "x" }, { 0, "x" } };
+    chart_result charts[CHART_COUNT] = { { 0, "x" }, { 0, "x" }, { 0, "x" }, { 0, "x" },
+                                         { 0, "x" } };
     report_inputs in = { .a = a, .charts = charts, .grid_error = "none", .laplacian_note = "",
                          .generated_at = "now", .wb_version = "wb test" };
     char dir[4200], path[4400];
