@@ -612,22 +612,29 @@ static void section_charts(doc *d, const report_inputs *in)
 static void section_grid(doc *d, const report_inputs *in)
 {
     const analysis *a = in->a;
-    doc_heading(d, 2, "grid", "Predictions and Laplacian maps");
+    doc_heading(d, 2, "grid", "Predictions, error maps and Laplacian maps");
     if (!in->grid) {
         doc_para(d, "No image grid: %s.", in->grid_error ? in->grid_error : "no previews");
         return;
     }
     const grid_info *gi = in->grid_info;
-    doc_image(d, "grid.png", "grid.png", "Image grid: inputs, targets, predictions and their "
-              "Laplacian maps", "pixelated");
+    doc_image(d, "grid.png", "grid.png", "Image grid: input, target, the baseline's, the best "
+              "and the worst configuration's predictions, their error maps and Laplacian maps",
+              "pixelated");
     doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
-             "nearest-neighbour), one per row. Predictions are those of %s of each run. Columns, "
-             "left to right, are listed below. Laplacian maps: %s, "
-             "averaged over the three colour channels and shown in gray on one symmetric scale "
-             "for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is zero, "
-             "white is +%.4g, black is −%.4g.", gi->rows, gi->patch, gi->patch, gi->scale,
-             analysis_at_title(ANALYSIS_BEST).text, in->laplacian_note, gi->max_abs, gi->max_abs,
-             gi->max_abs);
+             "nearest-neighbour), one per row, the same patches in every column; each column is "
+             "titled in the image. Predictions are those of %s of each run: the baseline's, the "
+             "best and the worst configuration's with λ > 0 (by mean final %s), and the one "
+             "with the largest effective weight when it is neither. Columns, left to right, are "
+             "listed below. Error maps: |prediction − target| averaged over the colour "
+             "channels, black is none, white is %.4g (the largest in the grid). Laplacian maps: "
+             "%s, averaged over the three colour channels and shown in gray on one symmetric "
+             "scale for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is "
+             "zero, white is +%.4g, black is −%.4g. The tiles without titles are grid_tiles.png, "
+             "the titles' script grid.gp.", gi->rows, gi->patch, gi->patch, gi->scale,
+             analysis_at_title(ANALYSIS_BEST).text,
+             analysis_series_title(ANALYSIS_PRIMARY_SERIES).text, gi->max_error,
+             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
     doc_figure_end(d);
     static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
     doc_table_begin(d, 5, headers);

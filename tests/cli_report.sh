@@ -29,7 +29,16 @@ for c in $CHARTS; do
 done
 check_png "$dir/grid.png" 5000
 # 8 patches of 16 px at 8x with 4 px gaps: 8 * 128 + 7 * 4 = 1052 rows; 9 columns.
-[ "$(png_size "$dir/grid.png")" = "1184x1052" ] || fail "grid.png is $(png_size "$dir/grid.png")"
+# The tiles: 8 patches of 16x16 at 8x, 4-pixel gaps; input, target, the baseline, best and worst
+# (the largest effective weight is the worst here), 3 error maps, 4 Laplacian maps: 12 columns.
+[ "$(png_size "$dir/grid_tiles.png")" = "1580x1052" ] ||
+  fail "grid_tiles.png is $(png_size "$dir/grid_tiles.png")"
+# grid.png: the same tiles under a 56-pixel strip of column titles that gnuplot drew.
+[ "$(png_size "$dir/grid.png")" = "1580x1108" ] || fail "grid.png is $(png_size "$dir/grid.png")"
+for head in "'input'" "'target'" "'baseline'" "'best'" "'worst'" "'error: best'" \
+            "'Laplacian: target'" "'λ = 0.6, K4'" "'λ = 0'"; do
+  grep -qF "$head at first" "$dir/grid.gp" || fail "grid.gp lacks the column title $head"
+done
 
 # ---- gnuplot exits 0 on every script, run the way a user would ------------------------------
 for c in $CHARTS; do

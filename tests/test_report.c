@@ -700,6 +700,9 @@ static void make_previews(const analysis *a)
                 write_preview(&a->runs[a->configs[c].runs[i]], preds[c]);
 }
 
+static void assert_quoted_only(const char *path);
+static char *read_text(const char *path);
+
 static void test_grid(void **state)
 {
     fixture *f = *state;
@@ -709,43 +712,76 @@ static void test_grid(void **state)
     assert_int_equal(grid_plan_columns(a, &plan, err, sizeof err), -1);   /* no previews yet */
     make_previews(a);
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
-    assert_int_equal(plan.ncolumns, 9);
+    /* The best (K4, 21.6 dB) and the worst (K8, 19.6 dB, also the largest effective weight, 36)
+     * with the baseline; their error maps; the Laplacian maps of the target and of them. */
+    assert_int_equal(plan.ncolumns, 12);
     static const char *const captions[] = {
-        "degraded input", "target", "prediction, λ = 0", "prediction, λ = 0.5 (eff. 10), kernel 4",
-        "prediction, λ = 0.5 (eff. 36), kernel 8", "Laplacian of the target",
-        "Laplacian of the prediction, λ = 0",
-        "Laplacian of the prediction, λ = 0.5 (eff. 10), kernel 4",
-        "Laplacian of the prediction, λ = 0.5 (eff. 36), kernel 8",
+        "degraded input", "target", "prediction of the baseline, λ = 0",
+        "prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
+        "error of the prediction of the baseline, λ = 0",
+        "error of the prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "error of the prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
+        "Laplacian of the target", "Laplacian of the prediction of the baseline, λ = 0",
+        "Laplacian of the prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "Laplacian of the prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
     };
-    for (size_t c = 0; c < 9; c++) {
+    static const char *const heads[][2] = {
+        { "input", "" }, { "target", "" }, { "baseline", "λ = 0" }, { "best", "λ = 0.5, K4" },
+        { "worst", "λ = 0.5, K8" }, { "error: baseline", "λ = 0" }, { "error: best", "λ = 0.5, K4" },
+        { "error: worst", "λ = 0.5, K8" }, { "Laplacian: target", "" },
+        { "Laplacian: baseline", "λ = 0" }, { "Laplacian: best", "λ = 0.5, K4" },
+        { "Laplacian: worst", "λ = 0.5, K8" },
+    };
+    for (size_t c = 0; c < 12; c++) {
         assert_string_equal(plan.columns[c].caption, captions[c]);
+        assert_string_equal(plan.columns[c].head[0], heads[c][0]);
+        assert_string_equal(plan.columns[c].head[1], heads[c][1]);
         assert_int_equal(a->runs[plan.columns[c].run].seed, 1);   /* the smallest seed */
-        assert_int_equal(plan.columns[c].laplacian, c >= 5);
+        assert_int_equal(plan.columns[c].error, c >= 5 && c < 8);
+        assert_int_equal(plan.columns[c].laplacian, c >= 8);
     }
 
     char path[4200];
-    snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
+    snprintf(path, sizeof path, "%s/grid_tiles.png", f->t.dir);
     grid_info info;
     int calls = 0;
     CHECK_OK(grid_write(a, &plan, path, 8, 128, minus_half, &calls, &info, ERR));
     assert_int_equal(calls, 4);
     assert_int_equal(info.rows, PREVIEW_N);
-    assert_int_equal(info.cols, 9);
+    assert_int_equal(info.cols, 12);
     assert_int_equal(info.scale, 8);
     assert_near(info.max_abs, 0.4, 1e-6, "max |v|");
+    assert_near(info.max_error, 0.4, 1e-6, "max error");
     float *rgb;
     int h, w;
     CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
     const int tile = PATCH * 8, gap = 4;
-    assert_int_equal(w, 9 * tile + 8 * gap);
+    assert_int_equal(w, 12 * tile + 11 * gap);
     assert_int_equal(h, PREVIEW_N * tile + (PREVIEW_N - 1) * gap);
-    /* One pixel of each map column: 0.5 + v / (2 * 0.4) on one scale for all. */
-    static const double expected[] = { 0.5, 0.25, 1.0, 0.75 };
-    for (int c = 5; c < 9; c++) {
+    assert_int_equal(info.width, w);
+    assert_int_equal(info.height, h);
+    /* One pixel of each map column. Errors |0.3 - 0.5|, |0.9 - 0.5|, |0.7 - 0.5| over 0.4;
+     * Laplacians 0.5 + v / (2 * 0.4) on one scale for all. */
+    static const double expected[] = { 0.5, 1.0, 0.5, 0.5, 0.25, 1.0, 0.75 };
+    for (int c = 5; c < 12; c++) {
         const float *px = rgb + ((size_t)(tile / 2) * w + (size_t)c * (tile + gap) + tile / 2) * 3;
         assert_near(px[0], expected[c - 5], 1.0 / 255, "map gray");
         assert_near(px[0], px[2], 0, "map is gray");
     }
+    free(rgb);
+    /* The titles: gnuplot draws the tiles under a strip of column heads into grid.png. */
+    CHECK_OK(grid_draw_titles(&plan, &info, f->t.dir, ERR));
+    snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
+    CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
+    assert_int_equal(w, info.width);
+    assert_int_equal(h, info.height + 56);
+    snprintf(path, sizeof path, "%s/grid.gp", f->t.dir);
+    assert_quoted_only(path);
+    char *script = read_text(path);
+    assert_non_null(strstr(script, "'error: best' at first "));
+    assert_non_null(strstr(script, "'λ = 0.5, K8' at first "));
+    free(script);
     free(rgb);
     analysis_free(a);
 }

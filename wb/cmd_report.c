@@ -107,10 +107,17 @@ int cmd_report(int argc, char **argv)
     grid_plan plan;
     grid_info info;
     char grid_error[1024] = "", grid_path[4200];
-    snprintf(grid_path, sizeof grid_path, "%s/grid.png", dir);
+    snprintf(grid_path, sizeof grid_path, "%s/grid_tiles.png", dir);
     int have_grid = grid_plan_columns(a, &plan, grid_error, sizeof grid_error) == 0;
-    if (have_grid && grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
-                                NULL, &info, grid_error, sizeof grid_error) != 0) {
+    /* The tiles, then gnuplot draws them with a title above each column into grid.png. */
+    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
+                                 NULL, &info, grid_error, sizeof grid_error) != 0 ||
+                      (!gnuplot_missing &&
+                       grid_draw_titles(&plan, &info, dir, grid_error, sizeof grid_error) != 0) ||
+                      gnuplot_missing)) {
+        if (gnuplot_missing)
+            snprintf(grid_error, sizeof grid_error, "gnuplot not found on PATH (the tiles "
+                     "without titles are grid_tiles.png)");
         wb_error("report", "image grid: %s", grid_error);
         have_grid = 0;
         status = WB_EXIT_FAILURE;
@@ -138,7 +145,7 @@ int cmd_report(int argc, char **argv)
             printf("%s/%s.png\n%s/%s.svg\n", dir, chart_name((enum chart_kind)k), dir,
                    chart_name((enum chart_kind)k));
     if (have_grid)
-        printf("%s\n", grid_path);
+        printf("%s/grid.png\n%s\n", dir, grid_path);
     else if (status == WB_EXIT_OK)
         fprintf(stderr, "wb report: no image grid: %s\n", grid_error);
     analysis_free(a);
