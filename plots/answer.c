@@ -386,7 +386,8 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
                min_pairs == 1 ? "" : "s");
     else
         append(out, outlen, " How sure: %zu to %zu seed pairs per setting", min_pairs, max_pairs);
-    append(out, outlen, ", Holm over %zu comparisons", a->holm_family[at][series]);
+    append(out, outlen, ", Holm over %zu comparison%s", a->holm_family[at][series],
+           a->holm_family[at][series] == 1 ? "" : "s");
     if (nmde > 0) {
         double mde = mde_sum / (double)nmde;
         int dec = analysis_decimals(mde / 10, mde);

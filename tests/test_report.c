@@ -954,7 +954,8 @@ static void test_pages(void **state)
     analysis *a = load(f, SYN_NAME);
     make_previews(a);
     grid_plan plan;
-    grid_info info = { PREVIEW_N, 9, PATCH, 8, 0.4 };
+    grid_info info = { .rows = PREVIEW_N, .cols = 9, .patch = PATCH, .scale = 8, .max_abs = 0.4,
+                       .max_error = 0.2 };
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
     chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" }, { 1, "" },
                                          { 0, "gnuplot tradeoff.gp exited with status 1" } };
