@@ -130,7 +130,7 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
     char others[512];
     other_axes(a, others, sizeof others);
     if (others[0]) {
-        snprintf(out->why, sizeof out->why, "the sweep varies %s besides λ and the kernel, and "
+        snprintf(out->why, sizeof out->why, "the sweep varies %.400s besides λ and the kernel, and "
                  "the two-way analysis needs every other setting the same", others);
         return 0;
     }
