@@ -10,7 +10,8 @@
 #   make test-slurm      a real one-node SLURM job array of two shards, merged and compared
 #   make test-browser    wb serve in headless Chromium while a sweep trains (needs `make browser-deps`)
 #   make bench           benchmarks against PyTorch (needs `make bench-deps`)
-#   make check-python-module  python/wbtorch (PyTorch) against bin/wb (needs `make bench-deps`)
+#   make check-python    the report's loss as PyTorch code against wb's loss (needs `make python-deps`)
+#   make check-python-module  python/wbtorch (PyTorch) against bin/wb (needs `make python-deps`)
 #   make stats-reference regenerate the statistics fixture with SciPy/statsmodels (not in make test)
 #   make fuzz            libFuzzer targets, each for FUZZ_SECONDS (needs clang)
 
@@ -65,7 +66,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps deps-if-missing bench-deps fuzz-deps valgrind-deps browser-deps
+.PHONY: deps deps-if-missing bench-deps fuzz-deps valgrind-deps browser-deps python-deps
 deps:
 	$(call apt_install,$(DEB_PACKAGES))
 deps-if-missing:
@@ -80,6 +81,11 @@ fuzz-deps:
 valgrind-deps:
 ifeq ($(shell command -v valgrind),)
 	$(call apt_install,valgrind)
+endif
+# Debian's PyTorch and NumPy, for make check-python.
+python-deps:
+ifneq ($(shell /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null && echo ok),ok)
+	$(call apt_install,python3-torch python3-numpy)
 endif
 # Debian's Chromium, for make test-browser (headless; about 300 MB with its libraries).
 browser-deps:
@@ -189,6 +195,21 @@ golden: $(BUILD)/tests/golden_export
 	@d=$$(mktemp -d) && $(BUILD)/tests/golden_export $$d && \
 	  /usr/bin/python3 tests/golden/make_golden.py $$d tests/fixtures/golden_unet.safetensors; \
 	  rc=$$?; rm -rf $$d; exit $$rc
+
+# The loss to take home (plots/takehome.h): the PyTorch code of a generated report, and of every
+# kernel, normalisation, border and pixel loss, run on fixed tensors and compared with wb's own
+# loss to 1e-6 (tests/python/check_takehome_loss.py). Python, so not part of make test.
+$(BUILD)/tests/takehome_loss: tests/python/takehome_loss.c $(BUILD)/libwb.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwb.a $(LDLIBS)
+
+.PHONY: check-python
+check-python: all python-deps $(BUILD)/tests/takehome_loss
+	@d=$$(mktemp -d /tmp/wb-check-python-XXXXXX) && \
+	  $(BUILD)/wb sweep experiments/micro.ini --db $$d/micro.db --quiet >/dev/null && \
+	  $(BUILD)/wb report --db $$d/micro.db --out $$d/report >/dev/null && \
+	  /usr/bin/python3 tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
+	    $$d/report/report.md; rc=$$?; rm -rf $$d; exit $$rc
 
 # The statistics fixture: SciPy's and statsmodels' answers for plots/stats.h (needs Debian's
 # python3-scipy, python3-statsmodels and python3-mpmath; about a minute). Not run by make test.

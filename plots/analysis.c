@@ -335,6 +335,51 @@ static int load_run(store *s, const store_run_record *rec, analysis_run *r, run_
     return 0;
 }
 
+/* analysis.task from one run's params (its key k): the parts the run recorded, a key the sweep
+ * varies as "varied". */
+static char *describe_task(const analysis *a, const run_key *k)
+{
+    char buf[1024] = "";
+    size_t used = 0;
+#define VALUE(key) (a->axes && strstr(a->axes, key) ? "varied" : param_value(k, key))
+#define ADD(...)                                                                                 \
+    do {                                                                                          \
+        int w_ = snprintf(buf + used, sizeof buf - used, __VA_ARGS__);                            \
+        used += w_ > 0 && (size_t)w_ < sizeof buf - used ? (size_t)w_ : 0;                        \
+    } while (0)
+    const char *task = VALUE("data.task");
+    ADD("%s", task ? task : "an unrecorded task");
+    const char *sigma_key = task && strcmp(task, "denoise") == 0  ? "data.noise_sigma"
+                            : task && strcmp(task, "deblur") == 0 ? "data.blur_sigma"
+                                                                  : NULL;
+    const char *sigma = sigma_key ? VALUE(sigma_key) : NULL;
+    if (sigma) {
+        char v[40];
+        if (strcmp(sigma, "varied") == 0)
+            snprintf(v, sizeof v, "varied");
+        else
+            format_shortest(strtod(sigma, NULL), v, sizeof v);
+        ADD(" (%s σ %s)", strcmp(sigma_key, "data.noise_sigma") == 0 ? "noise" : "blur", v);
+    }
+    const char *patch = VALUE("data.patch");
+    if (patch)
+        ADD(", %sx%s patches", patch, patch);
+    const char *train = VALUE("data.train_patches"), *test = VALUE("data.test_patches");
+    if (train && test)
+        ADD(" (%s train, %s test)", train, test);
+    const char *depth = VALUE("model.depth"), *channels = VALUE("model.base_channels");
+    if (depth && channels)
+        ADD(", a depth-%s U-Net with %s channels", depth, channels);
+    else if (depth)
+        ADD(", a depth-%s U-Net", depth);
+    const char *epochs = VALUE("train.epochs");
+    if (epochs)
+        ADD(", %s epochs", epochs);
+#undef ADD
+#undef VALUE
+    return strdup(buf);
+}
+
 static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_t errlen)
 {
     store_run_record *recs;
@@ -355,7 +400,20 @@ static int load_runs(store *s, analysis *a, run_key **keys_out, char *err, size_
         a->nruns++;
         rc = load_run(s, &recs[i], &a->runs[i], &keys[i], err, errlen);
         a->nbelow_input += rc == 0 && a->runs[i].below_input;
+        /* ISO 8601 times in UTC compare as strings. */
+        const char *fin = recs[i].finished_at;
+        if (rc == 0 && fin && (!a->last_finished_at || strcmp(fin, a->last_finished_at) > 0)) {
+            free(a->last_finished_at);
+            if (!(a->last_finished_at = strdup(fin)))
+                rc = fail(err, errlen, "out of memory reading the runs");
+        }
     }
+    if (rc == 0 && !(a->task = describe_task(a, &keys[0])))
+        rc = fail(err, errlen, "out of memory reading the runs");
+    const char *pixel = rc == 0 ? param_value(&keys[0], "loss.pixel") : NULL;
+    if (pixel && !(a->pixel_loss = strdup(pixel)))
+        rc = fail(err, errlen, "out of memory reading the runs");
+    a->pixel_varies = a->axes && strstr(a->axes, "loss.pixel") != NULL;
     store_run_records_free(recs, n);
     return rc;
 }
@@ -600,6 +658,30 @@ static long run_with_seed(const analysis *a, const analysis_config *c, int64_t s
     return -1;
 }
 
+size_t analysis_paired_values(const analysis *a, size_t config, int series, enum analysis_at at,
+                              double *x, double *bx, int64_t *seeds)
+{
+    const analysis_config *c = &a->configs[config];
+    if (c->is_baseline || c->baseline < 0)
+        return 0;
+    const analysis_config *b = &a->configs[c->baseline];
+    size_t n = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const analysis_run *r = &a->runs[c->runs[i]];
+        double v = analysis_run_final(r, series, at);
+        long bi = run_with_seed(a, b, r->seed);
+        double bv = bi >= 0 ? analysis_run_final(&a->runs[bi], series, at) : NAN;
+        if (isfinite(v) && isfinite(bv)) {
+            x[n] = v;
+            bx[n] = bv;
+            if (seeds)
+                seeds[n] = r->seed;
+            n++;
+        }
+    }
+    return n;
+}
+
 static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at, double *x,
                         double *bx, char *err, size_t errlen)
 {
@@ -620,18 +702,7 @@ static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at,
         return -1;
     if (c->is_baseline || c->baseline < 0)
         return 0;
-    const analysis_config *b = &a->configs[c->baseline];
-    for (size_t i = 0; i < c->nruns; i++) {
-        const analysis_run *r = &a->runs[c->runs[i]];
-        double v = analysis_run_final(r, series, at);
-        long bi = run_with_seed(a, b, r->seed);
-        double bv = bi >= 0 ? analysis_run_final(&a->runs[bi], series, at) : NAN;
-        if (isfinite(v) && isfinite(bv)) {
-            x[npairs] = v;
-            bx[npairs] = bv;
-            npairs++;
-        }
-    }
+    npairs = analysis_paired_values(a, ci, series, at, x, bx, NULL);
     st->npairs = npairs;
     if (npairs > 0 && stats_paired_t(x, bx, npairs, a->alpha, &st->paired, err, errlen) != 0)
         return -1;
@@ -908,6 +979,9 @@ void analysis_free(analysis *a)
     free(a->axes);
     free(a->created_at);
     free(a->updated_at);
+    free(a->task);
+    free(a->pixel_loss);
+    free(a->last_finished_at);
     free(a->host);
     free(a->wb_version);
     free(a->git_commit);

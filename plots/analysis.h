@@ -199,6 +199,17 @@ typedef struct analysis {
     double margin[METRIC_COUNT];
     int margin_from_ini[METRIC_COUNT];
     size_t nbelow_input;    /* runs that end below their input */
+    /* The task and data in words, from the first run's params: "denoise (noise σ 0.1) on 16x16
+     * patches (1024 train, 256 test), a depth-1 U-Net with 8 channels, 6 epochs"; NULL when
+     * memory ran out. Keys the sweep varies are named as "varied". */
+    char *task;
+    /* loss.pixel of the first run ("mse", "l1", "charbonnier"; NULL when not recorded), for the
+     * loss to take home (plots/takehome.h); pixel_varies when the sweep varies it. */
+    char *pixel_loss;
+    int pixel_varies;
+    /* When the last run finished (the latest finished_at of the sweep's runs, whatever their
+     * status); NULL when none has. */
+    char *last_finished_at;
 } analysis;
 
 /* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).
@@ -218,6 +229,13 @@ void analysis_free(analysis *a);
  * table's. Fails on a margin that is negative or not finite, or when memory runs out. */
 int analysis_set_margins(analysis *a, const double margin[METRIC_COUNT], const int *from_ini,
                          char *err, size_t errlen);
+
+/* The seed pairs of a configuration and its baseline for a series at an epoch choice: x[i] its
+ * value, bx[i] the baseline's, seeds[i] (seeds may be NULL) the seed, for every seed with a finite
+ * value on both sides, in the configuration's seed order (x, bx, seeds: room for its nruns).
+ * Returns how many (0 for a baseline or a configuration without one). */
+size_t analysis_paired_values(const analysis *a, size_t config, int series, enum analysis_at at,
+                              double *x, double *bx, int64_t *seeds);
 
 /* How many of the configuration's runs count and what became of the others, e.g.
  * "n = 2 of 3 seeds; seed 3 diverged after 3 of 12 epochs (the loss became NaN at epoch 4,

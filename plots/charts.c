@@ -29,6 +29,7 @@ typedef struct chart_info {
 } chart_info;
 
 static const chart_info chart_table[CHART_COUNT] = {
+    [CHART_EFFECT] = { "effect", "Effect against the baseline" },
     [CHART_LEARNING_CURVES] = { "learning_curves", "Learning curves" },
     [CHART_LAMBDA_RESPONSE] = { "lambda_response", "Response to the Laplacian weight λ" },
     [CHART_LOSS_COMPONENTS] = { "loss_components", "Loss components during training" },
@@ -351,15 +352,19 @@ static void plot_epoch_series(FILE *f, const analysis *a, const char *file, size
         fprintf(f, "with filledcurves lc rgb '%s' fs transparent solid 0.15 noborder notitle, "
                    "\\\n     '' index %zu ", colour, block);
     }
-    fprintf(f, "using 1:%d with linespoints lc rgb '%s' lw 2 pt 7 ps 0.5 dt %d ", col, colour,
-            c->is_baseline ? 2 : 1);
+    fprintf(f, "using 1:%d with linespoints lc rgb '%s' lw %s pt 7 ps 0.5 dt %d ", col, colour,
+            c->is_baseline ? "3" : "2", c->is_baseline ? 2 : 1);
     if (with_title) {
         fputs("title ", f);
         /* The panel's title names the other axes; the legend needs only λ and its effective
          * weight. */
         char lambda[128];
         label_lambda(c->lambda, c->effective_weight, lambda, sizeof lambda);
-        escape_format(f, escape_gnuplot, "%s%s", lambda, c->is_baseline ? " (baseline)" : "");
+        const long best = a->best[ANALYSIS_LAST][ANALYSIS_PRIMARY_SERIES];
+        escape_format(f, escape_gnuplot, "%s%s", lambda,
+                      c->is_baseline                       ? " (baseline)"
+                      : best >= 0 && &a->configs[best] == c ? " (best)"
+                                                           : "");
     } else {
         fputs("notitle", f);
     }
@@ -400,17 +405,24 @@ static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
             else
                 fputs("set autoscale y\n", f);
             int first = 1;
-            for (size_t k = 0; k < p->nconfigs && isfinite(v.lo); k++) {
-                const analysis_config *c = &a->configs[p->configs[k]];
-                if ((col == ec->skip_baseline_col && c->is_baseline) ||
-                    runs_with_values(a, c, ec->series[col]) == 0)
-                    continue;
-                if (!first)
-                    fputs(", \\\n", f);
-                int band = runs_with_values(a, c, ec->series[col]) >= 2;
-                plot_epoch_series(f, a, file, block + k, c, 2 + 3 * col, band, &v, col == 0,
-                                  &first);
-            }
+            /* The others first, the baselines last: drawn on top, never hidden. Bands only for
+             * the baseline and the best configuration (by mean final test primary metric):
+             * with six or more translucent bands a panel turns into one muddy area. */
+            const long best = a->best[ANALYSIS_LAST][ANALYSIS_PRIMARY_SERIES];
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t k = 0; k < p->nconfigs && isfinite(v.lo); k++) {
+                    const analysis_config *c = &a->configs[p->configs[k]];
+                    if (c->is_baseline != pass ||
+                        (col == ec->skip_baseline_col && c->is_baseline) ||
+                        runs_with_values(a, c, ec->series[col]) == 0)
+                        continue;
+                    if (!first)
+                        fputs(", \\\n", f);
+                    int band = runs_with_values(a, c, ec->series[col]) >= 2 &&
+                               (c->is_baseline || (long)p->configs[k] == best);
+                    plot_epoch_series(f, a, file, block + k, c, 2 + 3 * col, band, &v, col == 0,
+                                      &first);
+                }
             if (first)
                 empty_plot(f);
             else
@@ -431,6 +443,157 @@ static int write_epoch_chart(FILE *dat, FILE *gp, const analysis *a, const epoch
     multiplot_title(gp, a, (int)a->npanels, 2, title, "");
     if (write_epoch_panels(gp, a, ec) != 0)
         return -1;
+    script_end(gp);
+    return 0;
+}
+
+/* ---- 0. the effect against the baseline ------------------------------------------------ */
+
+/* The three effects: the primary metric, the Laplacian error of the configuration's own kernel
+ * (TEST_OWN_LAP: column chosen per configuration), SSIM. */
+#define TEST_OWN_LAP (-1)
+static const int effect_series[] = { ANALYSIS_PRIMARY_SERIES, TEST_OWN_LAP, TEST_SSIM };
+#define NEFFECT 3
+
+static int own_laplacian_series(const analysis_config *c)
+{
+    return c->kernel && strcmp(c->kernel, "4") == 0 ? TEST_LAP4 : TEST_LAP8;
+}
+
+/* A multiplicative sideways shift per panel on the log axis, so that the kernels' bars at one
+ * weight do not hide each other. */
+static double log_dodge(const analysis *a, size_t panel)
+{
+    return a->npanels > 1 ? pow(10, 0.025 * ((double)panel - (double)(a->npanels - 1) / 2)) : 1;
+}
+
+static int write_effect(FILE *dat, FILE *gp, const analysis *a)
+{
+    fputs("# wb report: the paired difference against the baseline (configuration - baseline,\n"
+          "# same seed), mean over the seed pairs and its 95% Student-t interval (NaN with fewer\n"
+          "# than two pairs), at the last epoch, per configuration with λ > 0. One block per\n"
+          "# panel (kernel). The Laplacian error is that of the configuration's own kernel.\n"
+          "# columns: effective_weight lambda primary_diff primary_lo primary_hi own_lap_diff\n"
+          "#          own_lap_lo own_lap_hi ssim_diff ssim_lo ssim_hi pairs\n", dat);
+    double wmin = INFINITY, wmax = -INFINITY;
+    for (size_t p = 0; p < a->npanels; p++) {
+        fprintf(dat, "\n\n# block %zu: ", p);
+        comment_text(dat, panel_name(a, p));
+        fputc('\n', dat);
+        int any = 0;
+        for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
+            const analysis_config *c = &a->configs[a->panels[p].configs[k]];
+            if (c->is_baseline || !(c->effective_weight > 0))
+                continue;
+            fprintf(dat, "%.10g %.10g", c->effective_weight, c->lambda);
+            size_t pairs = 0;
+            for (int s = 0; s < NEFFECT; s++) {
+                int series = effect_series[s] == TEST_OWN_LAP ? own_laplacian_series(c)
+                                                              : effect_series[s];
+                const analysis_stat *st = &c->stat[ANALYSIS_LAST][series];
+                const stats_summary *d = &st->paired.diff;
+                write_number(dat, st->npairs > 0 ? d->mean : NAN);
+                write_number(dat, st->npairs > 1 && d->has_spread ? d->ci_low : NAN);
+                write_number(dat, st->npairs > 1 && d->has_spread ? d->ci_high : NAN);
+                pairs = st->npairs > pairs ? st->npairs : pairs;
+            }
+            fprintf(dat, " %zu\n", pairs);
+            wmin = fmin(wmin, c->effective_weight);
+            wmax = fmax(wmax, c->effective_weight);
+            any = 1;
+        }
+        if (!any)
+            fputs("NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN 0\n", dat);
+    }
+
+    script_begin(gp, "effect", 960,
+                 "paired difference against the baseline over the effective weight");
+    multiplot_title(gp, a, NEFFECT, 1, "effect against the baseline (paired, 95% t)",
+                    " margins 0.12, 0.97, 0.13, 0.93 spacing 0, 0.075");
+    if (!isfinite(wmin)) {
+        wmin = 0.1;
+        wmax = 10;
+    }
+    fprintf(gp, "set logscale x\nset xrange [%.10g:%.10g]\nset bars 0.6\nunset key\n",
+            wmin / 2, wmax * 2);
+    static const char *const titles[NEFFECT] = {
+        "test pooled PSNR (dB): configuration − baseline, higher is better",
+        "test Laplacian error of its own kernel: configuration − baseline, lower is better",
+        "test SSIM: configuration − baseline, higher is better",
+    };
+    static const enum metric_id metrics[NEFFECT] = { ANALYSIS_PRIMARY_METRIC, METRIC_LAP8_MSE,
+                                                     METRIC_SSIM };
+    for (int s = 0; s < NEFFECT; s++) {
+        int col = 3 + 3 * s;
+        /* The equivalence band ±δ where the metric has a margin (the Laplacian errors of the two
+         * kernels differ in scale: their margin, if any, is the K8 one's). */
+        double delta = a->margin[metrics[s]];
+        /* The view: the means, zero and the band decide it; a bar may widen it by 3/4 of that
+         * range on each side and is cut beyond (with three seeds t is 4.3 and whole bars would
+         * flatten the means into the zero line). */
+        double lo = fmin(0, -delta), hi = fmax(0, delta), blo = INFINITY, bhi = -INFINITY;
+        for (size_t ci = 0; ci < a->nconfigs; ci++) {
+            const analysis_config *c = &a->configs[ci];
+            if (c->is_baseline || !(c->effective_weight > 0))
+                continue;
+            int series = effect_series[s] == TEST_OWN_LAP ? own_laplacian_series(c)
+                                                          : effect_series[s];
+            const analysis_stat *st = &c->stat[ANALYSIS_LAST][series];
+            if (st->npairs == 0 || !isfinite(st->paired.diff.mean))
+                continue;
+            lo = fmin(lo, st->paired.diff.mean);
+            hi = fmax(hi, st->paired.diff.mean);
+            if (st->npairs > 1 && st->paired.diff.has_spread) {
+                blo = fmin(blo, st->paired.diff.ci_low);
+                bhi = fmax(bhi, st->paired.diff.ci_high);
+            }
+        }
+        double range = hi - lo > 0 ? hi - lo : 1e-3;
+        double vlo = isfinite(blo) ? fmax(fmin(blo, lo), lo - 0.75 * range) : lo;
+        double vhi = isfinite(bhi) ? fmin(fmax(bhi, hi), hi + 0.75 * range) : hi;
+        double pad = 0.05 * (vhi - vlo > 0 ? vhi - vlo : 1e-3);
+        fprintf(gp, "set title '%s'\nset ylabel 'difference'\nset yrange [%.10g:%.10g]\n",
+                titles[s], vlo - pad, vhi + pad);
+        if (s == NEFFECT - 1)
+            fputs("set xlabel 'effective weight λ·Σk² of the normalised stencil (log scale)'\n"
+                  "set format x '%g'\n", gp);
+        else
+            fputs("unset xlabel\nset format x ''\n", gp);
+        fputs("unset object 1\n", gp);
+        if (delta > 0)
+            fprintf(gp, "set object 1 rect from graph 0, first %.10g to graph 1, first %.10g "
+                        "behind fc rgb '#dcefd9' fs solid 1.0 noborder clip\n", -delta, delta);
+        fputs("plot 0 with lines lc rgb '#000000' lw 1.5 notitle", gp);
+        if (delta > 0)
+            fprintf(gp, ", %.10g with lines lc rgb '#9cc795' dt 3 notitle, %.10g with lines "
+                        "lc rgb '#9cc795' dt 3 notitle", delta, -delta);
+        for (size_t p = 0; p < a->npanels; p++) {
+            double dx = log_dodge(a, p);
+            const char *colour = panel_colour(p);
+            fprintf(gp, ", \\\n     'effect.dat' index %zu using ($1*%.6g):%d:%d:%d with "
+                        "yerrorbars lc rgb '%s' pt %d ps 0.9 notitle, \\\n     '' index %zu "
+                        "using ($1*%.6g):%d with lines lc rgb '%s' lw 2 notitle",
+                    p, dx, col, col + 1, col + 2, colour, panel_point(p), p, dx, col, colour);
+        }
+        fputc('\n', gp);
+    }
+    fputs("unset object 1\n", gp);
+    /* The legend, across the bottom strip of the figure. */
+    fputs("unset logscale x\nset lmargin at screen 0.02\nset rmargin at screen 0.98\n"
+          "set bmargin at screen 0\nset tmargin at screen 0.05\nunset border\nunset tics\n"
+          "unset xlabel\nunset ylabel\nunset title\nunset grid\nset xrange [0:1]\n"
+          "set yrange [0:1]\nset key center center horizontal font ',10' samplen 3 box "
+          "lc rgb '#cccccc'\nplot NaN with lines lc rgb '#000000' lw 1.5 title 'no difference'",
+          gp);
+    fprintf(gp, ", NaN with boxes fc rgb '#dcefd9' fs solid 1.0 noborder title "
+                "'equivalent within ±δ (δ = %g dB for PSNR)'",
+            a->margin[ANALYSIS_PRIMARY_METRIC]);
+    for (size_t p = 0; p < a->npanels; p++) {
+        fprintf(gp, ", NaN with linespoints lc rgb '%s' pt %d lw 2 title ", panel_colour(p),
+                panel_point(p));
+        escape_gnuplot(gp, panel_name(a, p));
+    }
+    fputc('\n', gp);
     script_end(gp);
     return 0;
 }
@@ -526,9 +689,17 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     /* One legend for the NRESPONSE panels (2 x 2), below them, so it covers no point. */
     multiplot_title(gp, a, 2, 2, "final test metrics against λ (mean of seeds, 95% t bars)",
                     " margins 0.115, 0.97, 0.16, 0.9 spacing 0.13, 0.16");
-    double lmax = max_lambda(a);
-    double pad = lmax > 0 ? 0.05 * lmax : 0.05;
-    fprintf(gp, "set xlabel 'Laplacian weight λ'\nset xrange [%.10g:%.10g]\n", -pad, lmax + pad);
+    /* λ on a log axis: a grid like 0.01, 0.1, 1, 10 crowds into one spot on a linear one. The
+     * baselines (λ = 0) are the dashed lines across. */
+    double lmax = max_lambda(a), lmin = lmax;
+    for (size_t i = 0; i < a->nconfigs; i++)
+        if (a->configs[i].lambda > 0 && a->configs[i].lambda < lmin)
+            lmin = a->configs[i].lambda;
+    if (!(lmax > 0))
+        lmin = 0.1, lmax = 10;
+    fprintf(gp, "set xlabel 'Laplacian weight λ (log scale)'\nset logscale x\n"
+                "set format x '%%g'\nset xrange [%.10g:%.10g]\n",
+            lmin / 2, lmax * 2);
     fputs("set bars 0.6\n", gp);
     size_t nbaselines = 0;
     for (size_t i = 0; i < a->nconfigs; i++)
@@ -555,7 +726,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
                     first ? "plot " : ", \\\n     ", st->summary.mean);
             first = 0;
         }
-        double dodge = a->npanels > 1 ? 0.012 * (lmax > 0 ? lmax : 1) : 0;
+
         for (size_t p = 0; p < a->npanels; p++) {
             size_t most = 0;    /* seeds of the configuration with the most, in this panel */
             for (size_t k = 0; k < a->panels[p].nconfigs; k++) {
@@ -565,18 +736,20 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
             }
             if (most == 0)
                 continue;
-            double dx = dodge * ((double)p - (double)(a->npanels - 1) / 2);
+            double dx = log_dodge(a, p);
             const char *colour = panel_colour(p);
             fprintf(gp, "%s'lambda_response.dat' index %zu ", first ? "plot " : ", \\\n     ",
                     p);
             if (most >= 2)
-                fprintf(gp, "using ($1%+.6g):%d:%d:%d with yerrorbars lc rgb '%s' pt %d ps 0.9 "
-                            "notitle, \\\n     '' index %zu ", dx, col, col + 1, col + 2,
-                        colour, panel_point(p), p);
+                fprintf(gp, "using ($1 > 0 ? $1*%.6g : NaN):%d:%d:%d with yerrorbars lc rgb '%s' "
+                            "pt %d ps 0.9 notitle, \\\n     '' index %zu ", dx, col, col + 1,
+                        col + 2, colour, panel_point(p), p);
             else
-                fprintf(gp, "using ($1%+.6g):%d with points lc rgb '%s' pt %d ps 0.9 notitle, "
-                            "\\\n     '' index %zu ", dx, col, colour, panel_point(p), p);
-            fprintf(gp, "using ($1%+.6g):%d with lines lc rgb '%s' lw 2 notitle", dx, col, colour);
+                fprintf(gp, "using ($1 > 0 ? $1*%.6g : NaN):%d with points lc rgb '%s' pt %d "
+                            "ps 0.9 notitle, \\\n     '' index %zu ", dx, col, colour,
+                        panel_point(p), p);
+            fprintf(gp, "using ($1 > 0 ? $1*%.6g : NaN):%d with lines lc rgb '%s' lw 2 notitle",
+                    dx, col, colour);
             first = 0;
         }
         if (first)
@@ -586,7 +759,8 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
     }
     /* The legend: a plot of nothing across the bottom strip, whose key has the figure's whole
      * width (a key inside a panel would have a panel's width and cover points). */
-    fputs("set lmargin at screen 0.02\nset rmargin at screen 0.98\nset bmargin at screen 0\n"
+    fputs("unset logscale x\n"
+          "set lmargin at screen 0.02\nset rmargin at screen 0.98\nset bmargin at screen 0\n"
           "set tmargin at screen 0.07\nunset border\nunset tics\nunset xlabel\nunset ylabel\n"
           "unset title\nunset grid\nset xrange [0:1]\nset yrange [0:1]\n"
           "set key center center horizontal font ',10' samplen 3 box lc rgb '#cccccc'\n"
@@ -709,6 +883,7 @@ static int write_chart(const analysis *a, const char *dir, enum chart_kind kind,
 int charts_write(const analysis *a, const char *dir, char *err, size_t errlen)
 {
     static const chart_writer writers[CHART_COUNT] = {
+        [CHART_EFFECT] = write_effect,
         [CHART_LEARNING_CURVES] = write_learning_curves,
         [CHART_LAMBDA_RESPONSE] = write_lambda_response,
         [CHART_LOSS_COMPONENTS] = write_loss_components,
@@ -767,12 +942,31 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
         "(as it does with two or three seeds, where t is large) is cut at the panel's edge; the "
         "data file holds its full extent.";
     switch (kind) {
+    case CHART_EFFECT: {
+        char margin[40];
+        format_shortest(a->margin[ANALYSIS_PRIMARY_METRIC], margin, sizeof margin);
+        snprintf(out, outlen, "The answer as a picture: for each configuration with λ > 0, the "
+                 "paired difference against its λ = 0 baseline (configuration − baseline, the "
+                 "same seed), mean over the seed pairs with its 95%% paired Student-t interval, "
+                 "at the last epoch, over the effective weight λ·Σk² on a log axis (comparable "
+                 "across kernels and normalisations, where λ is not), one line per kernel "
+                 "(shifted sideways a little so the bars do not overlap). Top: test pooled PSNR "
+                 "(dB), the primary metric; the green band is the equivalence margin ±%s dB: a "
+                 "configuration whose interval lies inside it makes no difference that matters. "
+                 "Middle: the test Laplacian error of the configuration's own kernel (K4 or K8 "
+                 "MSE of the Laplacian of the error), lower is better. Bottom: test SSIM. An "
+                 "interval that does not cross the zero line is a difference before Holm's "
+                 "adjustment; the verdicts adjust for the number of configurations.", margin);
+        break;
+    }
     case CHART_LEARNING_CURVES:
         snprintf(out, outlen, "Validation (left) and test (right) PSNR in dB after each epoch, "
-                 "one line per λ (λ = 0, the baseline, black and dashed), one row of panels per "
-                 "kernel. Lines are means over the finished seeds of each configuration, the "
-                 "shaded bands their 95%% Student-t intervals (none where only one seed "
-                 "finished). %s%s", band_note, last >= 3 ? " Epoch 0, the initial weights, is "
+                 "one line per λ (λ = 0, the baseline, black, thick and dashed, drawn over the "
+                 "others), one row of panels per kernel. Lines are means over the finished seeds "
+                 "of each configuration; only the baseline and the best configuration (by mean "
+                 "final test pooled PSNR, marked 'best' in the legend) have their 95%% "
+                 "Student-t band shaded, so that many configurations stay readable; the data "
+                 "file holds every band. %s%s", band_note, last >= 3 ? " Epoch 0, the initial weights, is "
                  "left out of the view so that the differences between the curves stay "
                  "visible; it is in the data file." : "");
         break;
@@ -782,9 +976,11 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
                  "errors lap4_mse and lap8_mse (mean squared K4 or K8 Laplacian of the error, "
                  "reflect101 borders, unnormalised kernels, whatever kernel the run trained "
                  "with), lower is better. Points are means over finished seeds, error bars "
-                 "95%% Student-t intervals (none with one seed); the dashed line is the λ = 0 "
-                 "baseline's mean. Points of different kernels are shifted sideways a little so "
-                 "their bars do not overlap.");
+                 "95%% Student-t intervals of the values themselves (none with one seed): they "
+                 "include the spread between seeds that the paired comparison removes, so read "
+                 "differences from the effect chart. The dashed line is the λ = 0 baseline's mean. "
+                 "λ is on a log axis; points of different kernels are shifted sideways a little "
+                 "so their bars do not overlap.");
         break;
     case CHART_LOSS_COMPONENTS:
         snprintf(out, outlen, "The two parts of the training loss, as running means over each "

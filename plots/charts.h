@@ -18,6 +18,8 @@
 #include "plots/analysis.h"
 
 enum chart_kind {
+    CHART_EFFECT,           /* paired differences against the baseline over the effective weight
+                               (log axis), one line per kernel, ±δ shaded: the answer */
     CHART_LEARNING_CURVES,  /* val and test PSNR per epoch, one line per λ, a panel per kernel */
     CHART_LAMBDA_RESPONSE,  /* final test PSNR, SSIM, Laplacian errors against λ, line per kernel */
     CHART_LOSS_COMPONENTS,  /* train loss parts (pixel, Laplacian) per epoch, one line per λ */
@@ -25,7 +27,7 @@ enum chart_kind {
     CHART_COUNT
 };
 
-/* The file stem: "learning_curves", "lambda_response", "loss_components", "tradeoff". */
+/* The file stem: "effect", "learning_curves", "lambda_response", "loss_components", "tradeoff". */
 const char *chart_name(enum chart_kind kind);
 /* A heading: "Learning curves", ... */
 const char *chart_title(enum chart_kind kind);

@@ -38,14 +38,25 @@ void escape_markdown(FILE *f, const char *s)
 
 void escape_gnuplot(FILE *f, const char *s)
 {
-    fputc('\'', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'')
-            fputs("''", f);
-        else
-            fputc(is_control(*p) ? ' ' : *p, f);
+    /* gnuplot's tokenizer does not take a doubled quote next to the opening quote or next to
+     * another doubled quote ('''quoted'' sweep' and 'it''''s' are syntax errors), so quotes are
+     * not doubled: the text is a concatenation of single-quoted pieces without quotes and
+     * double-quoted runs of quotes ("'" holds no backslash and no backquote: nothing in it is
+     * expanded). */
+    const unsigned char *p = (const unsigned char *)s;
+    if (!*p) {
+        fputs("''", f);
+        return;
     }
-    fputc('\'', f);
+    for (int first = 1; *p; first = 0) {
+        if (!first)
+            fputc('.', f);
+        const int quotes = *p == '\'';
+        fputc(quotes ? '"' : '\'', f);
+        for (; *p && (*p == '\'') == quotes; p++)
+            fputc(is_control(*p) ? ' ' : *p, f);
+        fputc(quotes ? '"' : '\'', f);
+    }
 }
 
 void escape_vformat(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, va_list ap)

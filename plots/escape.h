@@ -20,8 +20,10 @@ void escape_html(FILE *f, const char *s);
  * (\ ` * _ [ ] < > | # ~ & $ !) is backslash-escaped. */
 void escape_markdown(FILE *f, const char *s);
 
-/* A gnuplot string literal, quotes included: single quotes (where gnuplot expands nothing: no
- * backquotes, no backslash escapes, no @ macros) with ' doubled. */
+/* A gnuplot string expression, quotes included: single-quoted pieces (where gnuplot expands
+ * nothing: no backquotes, no backslash escapes, no @ macros) joined by '.' with double-quoted runs
+ * of quotes, since gnuplot cannot parse every doubled quote: it's -> 'it'."'".'s'. Text without
+ * quotes stays one single-quoted literal. */
 void escape_gnuplot(FILE *f, const char *s);
 
 /* printf, then `escape` on the result: for text that mixes wb's words with database strings.

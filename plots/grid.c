@@ -10,6 +10,9 @@
 #include "data/fileio.h"
 #include "data/image.h"
 #include "data/npy.h"
+#include "plots/escape.h"
+#include "plots/gnuplot.h"
+#include "plots/label.h"
 
 /* The series drawn here. */
 #define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
@@ -45,51 +48,60 @@ static long preview_run(const analysis *a, const analysis_config *c)
     return -1;
 }
 
-static void add_column(grid_plan *plan, size_t run, enum grid_image image, int laplacian,
-                       const char *what, const char *label)
+static grid_column *add_column(grid_plan *plan, size_t run, enum grid_image image, int map,
+                               const char *what, const char *label)
 {
     if (plan->ncolumns == GRID_MAX_COLUMNS)
-        return;
+        return NULL;
     grid_column *col = &plan->columns[plan->ncolumns++];
+    memset(col, 0, sizeof *col);
     col->run = run;
     col->image = image;
-    col->laplacian = laplacian;
+    col->laplacian = map == 1;
+    col->error = map == 2;
     snprintf(col->caption, sizeof col->caption, "%.250s%s%.250s", what, label ? ", " : "",
              label ? label : "");
+    return col;
+}
+
+/* "λ = 0.6, K8" (a baseline: "λ = 0"): the configuration in a column's head. */
+static void short_label(const analysis_config *c, char *out, size_t outlen)
+{
+    char lambda[40];
+    format_shortest(c->lambda, lambda, sizeof lambda);
+    if (c->is_baseline || !c->kernel)
+        snprintf(out, outlen, "λ = %s", lambda);
+    else
+        snprintf(out, outlen, "λ = %s, K%.40s", lambda, c->kernel);
 }
 
 int grid_plan_columns(const analysis *a, grid_plan *plan, char *err, size_t errlen)
 {
     memset(plan, 0, sizeof *plan);
-    /* The best λ > 0 configuration of each kernel, by mean final test PSNR. */
-    /* Columns: input, target, baseline, k best, then 2 + k maps: 5 + 2k of them. */
-    long best[(GRID_MAX_COLUMNS - 5) / 2];
-    size_t nbest = 0;
+    /* Among the λ > 0 configurations with a preview: the best and the worst by mean final test
+     * primary metric, and the one with the largest effective weight. */
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    const double sign = analysis_series_direction(m) == STATS_HIGHER_IS_BETTER ? 1 : -1;
+    long best = -1, worst = -1, largest = -1;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];
-        const analysis_stat *st = &c->stat[ANALYSIS_LAST][TEST_PSNR];
+        const analysis_stat *st = &c->stat[ANALYSIS_LAST][m];
         if (c->is_baseline || st->n == 0 || preview_run(a, c) < 0)
             continue;
-        size_t k = 0;
-        while (k < nbest && strcmp(a->configs[best[k]].kernel ? a->configs[best[k]].kernel : "",
-                                   c->kernel ? c->kernel : "") != 0)
-            k++;
-        if (k == nbest) {
-            if (nbest == sizeof best / sizeof best[0])
-                continue;
-            best[nbest++] = (long)ci;
-        } else if (st->summary.mean > a->configs[best[k]].stat[ANALYSIS_LAST][TEST_PSNR]
-                                          .summary.mean) {
-            best[k] = (long)ci;
-        }
+        double v = sign * st->summary.mean;
+        if (best < 0 || v > sign * a->configs[best].stat[ANALYSIS_LAST][m].summary.mean)
+            best = (long)ci;
+        if (worst < 0 || v < sign * a->configs[worst].stat[ANALYSIS_LAST][m].summary.mean)
+            worst = (long)ci;
+        if (largest < 0 || c->effective_weight > a->configs[largest].effective_weight)
+            largest = (long)ci;
     }
-    /* The baseline: that of the best of those, else any with a preview. */
-    long overall = -1;
-    for (size_t k = 0; k < nbest; k++)
-        if (overall < 0 || a->configs[best[k]].stat[ANALYSIS_LAST][TEST_PSNR].summary.mean >
-                               a->configs[overall].stat[ANALYSIS_LAST][TEST_PSNR].summary.mean)
-            overall = best[k];
-    long base = overall >= 0 ? a->configs[overall].baseline : -1;
+    if (worst == best)
+        worst = -1;
+    if (largest == best || largest == worst)
+        largest = -1;
+    /* The baseline: that of the best, else any with a preview. */
+    long base = best >= 0 ? a->configs[best].baseline : -1;
     if (base < 0 || preview_run(a, &a->configs[base]) < 0) {
         base = -1;
         for (size_t ci = 0; ci < a->nconfigs && base < 0; ci++)
@@ -97,24 +109,46 @@ int grid_plan_columns(const analysis *a, grid_plan *plan, char *err, size_t errl
                 base = (long)ci;
     }
     long source = base >= 0 ? preview_run(a, &a->configs[base])
-                            : nbest > 0 ? preview_run(a, &a->configs[best[0]]) : -1;
+                            : best >= 0 ? preview_run(a, &a->configs[best]) : -1;
     if (source < 0) {
         snprintf(err, errlen, "no finished run has a preview.npy");
         return -1;
     }
-    add_column(plan, (size_t)source, GRID_INPUT, 0, "degraded input", NULL);
-    add_column(plan, (size_t)source, GRID_TARGET, 0, "target", NULL);
-    if (base >= 0)
-        add_column(plan, (size_t)preview_run(a, &a->configs[base]), GRID_PREDICTION, 0,
-                   "prediction", a->configs[base].label);
-    for (size_t k = 0; k < nbest; k++)
-        add_column(plan, (size_t)preview_run(a, &a->configs[best[k]]), GRID_PREDICTION, 0,
-                   "prediction", a->configs[best[k]].label);
-    size_t images = plan->ncolumns;
-    for (size_t i = 1; i < images; i++) {
-        char what[300];
-        snprintf(what, sizeof what, "Laplacian of the %.200s", plan->columns[i].caption);
-        add_column(plan, plan->columns[i].run, plan->columns[i].image, 1, what, NULL);
+    grid_column *col = add_column(plan, (size_t)source, GRID_INPUT, 0, "degraded input", NULL);
+    snprintf(col->head[0], sizeof col->head[0], "input");
+    col = add_column(plan, (size_t)source, GRID_TARGET, 0, "target", NULL);
+    snprintf(col->head[0], sizeof col->head[0], "target");
+    const struct { long config; const char *role, *caption; } shown[] = {
+        { base, "baseline", "prediction of the baseline" },
+        { best, "best", "prediction of the best" },
+        { worst, "worst", "prediction of the worst" },
+        { largest, "largest eff.", "prediction at the largest effective weight" },
+    };
+    const size_t nshown = sizeof shown / sizeof shown[0];
+    static const int maps[] = { 0, 2, 1 };   /* predictions, error maps, Laplacian maps */
+    for (int mi = 0; mi < 3; mi++) {
+        const int map = maps[mi];
+        const char *prefix = map == 0 ? "" : map == 1 ? "Laplacian: " : "error: ";
+        if (map == 1) {   /* the Laplacian maps start with the target's */
+            col = add_column(plan, (size_t)source, GRID_TARGET, 1, "Laplacian of the target",
+                             NULL);
+            snprintf(col->head[0], sizeof col->head[0], "Laplacian: target");
+        }
+        for (size_t k = 0; k < nshown; k++) {
+            if (shown[k].config < 0)
+                continue;
+            const analysis_config *c = &a->configs[shown[k].config];
+            char what[300];
+            snprintf(what, sizeof what, "%s%s", map == 0 ? "" : map == 1 ? "Laplacian of the "
+                                                                         : "error of the ",
+                     shown[k].caption);
+            col = add_column(plan, (size_t)preview_run(a, c), GRID_PREDICTION, map, what,
+                             c->label);
+            if (!col)
+                continue;
+            snprintf(col->head[0], sizeof col->head[0], "%s%s", prefix, shown[k].role);
+            short_label(c, col->head[1], sizeof col->head[1]);
+        }
     }
     return 0;
 }
@@ -194,13 +228,25 @@ int grid_write(const analysis *a, const grid_plan *plan, const char *png_path, i
         goto done;
     }
     /* Images first; maps computed per column into `maps` and scaled once max|v| is known. */
-    double max_abs = 0;
+    double max_abs = 0, max_error = 0;
     for (size_t c = 0; c < ncols; c++) {
         const grid_column *col = &plan->columns[c];
         const npy_array *arr = &loaded[col_source[c]].array;
         const float *images = (const float *)arr->data +
                               (size_t)col->image * arr->shape[1] * image_values;
         double *m = maps + c * rows * image_values;
+        if (col->error) {
+            /* |prediction - target| of the same run, averaged over the channels. */
+            const float *target = (const float *)arr->data +
+                                  (size_t)GRID_TARGET * arr->shape[1] * image_values;
+            for (size_t i = 0; i < rows * pixels; i++) {
+                double e = 0;
+                for (int ch = 0; ch < 3; ch++)
+                    e += fabs((double)images[3 * i + ch] - (double)target[3 * i + ch]);
+                m[3 * i] = m[3 * i + 1] = m[3 * i + 2] = e / 3.0;
+                max_error = isfinite(e / 3.0) && e / 3.0 > max_error ? e / 3.0 : max_error;
+            }
+        }
         if (col->laplacian) {
             if (laplacian(ctx, images, m, (int)rows, (int)patch, (int)patch, err, errlen) != 0)
                 goto done;
@@ -214,10 +260,16 @@ int grid_write(const analysis *a, const grid_plan *plan, const char *png_path, i
                    image_values * sizeof *tiles);
     }
     for (size_t c = 0; c < ncols; c++)
-        if (plan->columns[c].laplacian)
-            for (size_t r = 0; r < rows; r++)
-                map_to_gray(maps + (c * rows + r) * image_values,
-                            tiles + (r * ncols + c) * image_values, pixels, max_abs);
+        for (size_t r = 0; plan->columns[c].laplacian && r < rows; r++)
+            map_to_gray(maps + (c * rows + r) * image_values,
+                        tiles + (r * ncols + c) * image_values, pixels, max_abs);
+    for (size_t c = 0; c < ncols; c++)
+        for (size_t r = 0; plan->columns[c].error && r < rows; r++) {
+            const double *e = maps + (c * rows + r) * image_values;
+            float *t = tiles + (r * ncols + c) * image_values;
+            for (size_t v = 0; v < image_values; v++)
+                t[v] = (float)(max_error > 0 ? e[v] / max_error : 0.0);
+        }
     int scale = tile_pixels / (int)patch;
     scale = scale < 1 ? 1 : scale > 8 ? 8 : scale;
     if (image_write_grid(png_path, tiles, (int)rows, (int)ncols, (int)patch, (int)patch, scale,
@@ -228,6 +280,11 @@ int grid_write(const analysis *a, const grid_plan *plan, const char *png_path, i
     info->patch = (int)patch;
     info->scale = scale;
     info->max_abs = max_abs;
+    info->max_error = max_error;
+    info->tile = (int)patch * scale;
+    info->gap = GRID_GAP;
+    info->width = (int)ncols * info->tile + ((int)ncols - 1) * GRID_GAP;
+    info->height = (int)rows * info->tile + ((int)rows - 1) * GRID_GAP;
     rc = 0;
 done:
     for (size_t k = 0; k < nloaded; k++)
@@ -235,4 +292,44 @@ done:
     free(tiles);
     free(maps);
     return rc;
+}
+
+#define GRID_HEAD_PIXELS 56
+
+int grid_draw_titles(const grid_plan *plan, const grid_info *info, const char *dir, char *err,
+                     size_t errlen)
+{
+    char path[4200], log_path[4200];
+    snprintf(path, sizeof path, "%s/grid.gp", dir);
+    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", dir);
+    atomic_file gp;
+    if (atomic_file_open(&gp, path, err, errlen) != 0)
+        return -1;
+    FILE *f = gp.f;
+    const int w = info->width, h = info->height, total = h + GRID_HEAD_PIXELS;
+    fputs("# grid.gp: the image grid with a title above each column.\n"
+          "# Written by wb report. Edit and redraw with: gnuplot grid.gp (in this folder).\n"
+          "set encoding utf8\n", f);
+    fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'Sans,9' background '#ffffff'\n"
+               "set output 'grid.png'\n"
+               "set lmargin at screen 0\nset rmargin at screen 1\nset bmargin at screen 0\n"
+               "set tmargin at screen %.10g\nset xrange [0:%d]\nset yrange [0:%d]\n"
+               "unset border\nunset tics\nunset key\n",
+            w, total, (double)h / total, w, h);
+    int label = 1;
+    for (size_t c = 0; c < plan->ncolumns; c++) {
+        double x = (double)c * (info->tile + info->gap) + info->tile / 2.0;
+        for (int line = 0; line < 2; line++) {
+            if (!plan->columns[c].head[line][0])
+                continue;
+            fprintf(f, "set label %d ", label++);
+            escape_gnuplot(f, plan->columns[c].head[line]);
+            fprintf(f, " at first %.1f, first %d center%s\n", x,
+                    h + (line == 0 ? 36 : 16), line == 0 ? " font ',10'" : "");
+        }
+    }
+    fputs("plot 'grid_tiles.png' binary filetype=png with rgbimage notitle\nset output\n", f);
+    if (atomic_file_commit(&gp, err, errlen) != 0)
+        return -1;
+    return gnuplot_run(dir, "grid.gp", log_path, NULL, err, errlen);
 }

@@ -1,16 +1,22 @@
 /* plots/grid.h: the report's image grid, from the runs' preview.npy files.
  *
  * Rows are test patches (the first ones of the test split, the same in every run of a sweep that
- * shares the data settings). Columns: the degraded input, the target, the λ = 0 prediction, for
- * each kernel the prediction of its best λ (by mean final test PSNR among its λ > 0
- * configurations), then the Laplacian maps of the target and of those predictions. Each column
- * comes from one run: the finished run with the smallest seed of its configuration. Predictions
- * in preview.npy are those of the run's best epoch by validation PSNR.
+ * shares the data settings). Columns: the degraded input, the target, the λ = 0 prediction, the
+ * prediction of the best and of the worst λ > 0 configuration (by mean final test primary metric,
+ * plots/analysis.h) and of the one with the largest effective weight when it is neither; then
+ * the error maps of those predictions; then the Laplacian maps of the target and of those
+ * predictions. Each column comes from one run: the finished run with the smallest seed of its
+ * configuration. Predictions in preview.npy are those of the run's best epoch.
  *
  * plots/ may not include model/, where the Laplacian lives; the caller passes it as a function.
- * Maps are shown in gray on one symmetric scale for the whole grid: the three channels' maps are
- * averaged, then gray = 0.5 + v / (2 max|v|) with max|v| over every map tile, so mid-gray is 0,
- * brighter is positive, and tiles can be compared with each other. */
+ * Laplacian maps are shown in gray on one symmetric scale for the whole grid: the three channels'
+ * maps are averaged, then gray = 0.5 + v / (2 max|v|) with max|v| over every map tile, so
+ * mid-gray is 0, brighter is positive, and tiles can be compared with each other. Error maps are
+ * |prediction − target| averaged over the channels, gray = e / max e over every error tile (black
+ * is no error, white the largest).
+ *
+ * grid_write writes the tiles alone (grid_tiles.png); grid_draw_titles has gnuplot draw them with
+ * a title above each column into grid.png (the script grid.gp stays beside it, for editing). */
 #ifndef WB_PLOTS_GRID_H
 #define WB_PLOTS_GRID_H
 
@@ -24,7 +30,12 @@ typedef struct grid_column {
     size_t run;                 /* index into analysis.runs */
     enum grid_image image;
     int laplacian;              /* 1: the Laplacian map of the image, not the image */
-    char caption[512];          /* "prediction, λ = 0.6, kernel = 8" (text from the database) */
+    int error;                  /* 1: the error map |image - target| of the run (not with
+                                   laplacian) */
+    char caption[512];          /* "prediction of the best, λ = 0.6 (eff. 43.2), kernel 8"
+                                   (text from the database) */
+    char head[2][128];          /* the title drawn above the column, two short lines: "best",
+                                   "λ = 0.6, K8" (text from the database) */
 } grid_column;
 
 #define GRID_MAX_COLUMNS 16
@@ -48,6 +59,9 @@ typedef struct grid_info {
     int patch;                  /* pixels a side */
     int scale;                  /* nearest-neighbour enlargement */
     double max_abs;             /* the Laplacian value shown as white (its negative: black) */
+    double max_error;           /* the error shown as white */
+    int width, height;          /* of grid_tiles.png, in pixels */
+    int tile, gap;              /* a tile's side and the gap between tiles, in pixels */
 } grid_info;
 
 /* Reads the previews of the plan's runs and writes the grid as a PNG at png_path: at most
@@ -56,5 +70,11 @@ typedef struct grid_info {
 int grid_write(const analysis *a, const grid_plan *plan, const char *png_path, int max_rows,
                int tile_pixels, grid_laplacian_fn laplacian, void *ctx, grid_info *info,
                char *err, size_t errlen);
+
+/* Writes dir/grid.gp, which draws dir/grid_tiles.png (grid_write's) with each column's head above
+ * it into dir/grid.png, and runs gnuplot on it (its output appended to dir/gnuplot.log). Every
+ * head stands in the script only as escape_gnuplot's string. Returns 0, or -1 with err set. */
+int grid_draw_titles(const grid_plan *plan, const grid_info *info, const char *dir, char *err,
+                     size_t errlen);
 
 #endif

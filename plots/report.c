@@ -13,10 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/base64.h>
+
 #include "data/fileio.h"
+#include "plots/answer.h"
 #include "plots/escape.h"
 #include "plots/keytable.h"
 #include "plots/label.h"
+#include "plots/takehome.h"
 
 /* ---- the document interface ------------------------------------------------------------ */
 
@@ -27,6 +31,7 @@ typedef struct doc {
     enum doc_format format;
     void (*escape)(FILE *, const char *);   /* escape_html or escape_markdown */
     size_t ncols;               /* of the open table */
+    const char *dir;            /* the report's folder, where the images are read from */
 } doc;
 
 static void doc_text(doc *d, const char *s)
@@ -68,6 +73,17 @@ static void doc_para(doc *d, const char *fmt, ...)
     escape_vformat(d->f, d->escape, fmt, ap);
     doc_para_end(d);
     va_end(ap);
+}
+
+/* A name from the database inside a sentence: in HTML isolated with <bdi>, so that
+ * bidirectional-override characters in it cannot reverse the text around it. */
+static void doc_name(doc *d, const char *name)
+{
+    if (d->format == DOC_HTML)
+        fputs("<bdi>", d->f);
+    doc_text(d, name);
+    if (d->format == DOC_HTML)
+        fputs("</bdi>", d->f);
 }
 
 static void doc_strong(doc *d, const char *text)
@@ -165,22 +181,27 @@ static size_t longest_backtick_run(const char *s)
     return best;
 }
 
+/* Text of several lines, escaped for HTML. Newlines stay: escape_html turns control characters
+ * into spaces, so write line by line. */
+static void html_lines(doc *d, const char *text)
+{
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *copy = strndup(line, len);
+        if (copy)
+            escape_html(d->f, copy);
+        free(copy);
+        fputc('\n', d->f);
+        line += len + (nl ? 1 : 0);
+    }
+}
+
 static void doc_pre(doc *d, const char *text)
 {
     if (d->format == DOC_HTML) {
         fputs("<pre>", d->f);
-        /* Newlines stay: escape_html only turns control characters other than these into
-         * spaces, so write line by line. */
-        for (const char *line = text; *line;) {
-            const char *nl = strchr(line, '\n');
-            size_t len = nl ? (size_t)(nl - line) : strlen(line);
-            char *copy = strndup(line, len);
-            if (copy)
-                escape_html(d->f, copy);
-            free(copy);
-            fputc('\n', d->f);
-            line += len + (nl ? 1 : 0);
-        }
+        html_lines(d, text);
         fputs("</pre>\n", d->f);
     } else {
         size_t fence = longest_backtick_run(text) + 1;
@@ -198,11 +219,44 @@ static void doc_pre(doc *d, const char *text)
     }
 }
 
-/* An image (a file name of ours, not from the database) linking to `link`. */
-static void doc_image(doc *d, const char *src, const char *link, const char *alt)
+/* The file dir/name as base64 (malloc'ed), or NULL when it cannot be read. */
+static char *file_base64(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *b64 = NULL;
+    uint8_t *data = NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size)) &&
+        fread(data, 1, (size_t)size, f) == (size_t)size &&
+        (b64 = malloc(BASE64_ENCODE_RAW_LENGTH((size_t)size) + 1))) {
+        base64_encode_raw(b64, (size_t)size, data);
+        b64[BASE64_ENCODE_RAW_LENGTH((size_t)size)] = '\0';
+    }
+    free(data);
+    fclose(f);
+    return b64;
+}
+
+/* An image (a file name of ours, not from the database) linking to `link`. In HTML the PNG is
+ * inline, a data URI, so index.html shows it when copied alone (the link to the file beside it
+ * needs the folder); a PNG that cannot be read is referred to by name instead. */
+static void doc_image(doc *d, const char *src, const char *link, const char *alt,
+                      const char *cls)
 {
     if (d->format == DOC_HTML) {
-        fprintf(d->f, "<figure><a href=\"%s\"><img src=\"%s\" alt=\"", link, src);
+        char *b64 = file_base64(d->dir, src);
+        fprintf(d->f, "<figure><a href=\"%s\"><img%s%s%s src=\"", link, cls ? " class=\"" : "",
+                cls ? cls : "", cls ? "\"" : "");
+        if (b64)
+            fprintf(d->f, "data:image/png;base64,%s", b64);
+        else
+            fputs(src, d->f);
+        fputs("\" alt=\"", d->f);
+        free(b64);
         doc_text(d, alt);
         fputs("\"></a>", d->f);
     } else {
@@ -300,13 +354,23 @@ static size_t count_status(const analysis *a, enum store_status st)
 static void section_header(doc *d, const report_inputs *in)
 {
     const analysis *a = in->a;
-    char title[1024];
-    snprintf(title, sizeof title, "wb report: %s", a->name);
-    doc_heading(d, 1, "top", title);
-    doc_para(d, "Sweep “%s” from the database %s, report written %s. The sweep was created %s "
-             "and last run %s.", a->name, a->db_path, in->generated_at,
-             a->created_at ? a->created_at : "(unknown)",
-             a->updated_at ? a->updated_at : "(unknown)");
+    if (d->format == DOC_HTML) {
+        fputs("<h1 id=\"top\">wb report: ", d->f);
+        doc_name(d, a->name);
+        fputs("</h1>\n", d->f);
+    } else {
+        char title[1024];
+        snprintf(title, sizeof title, "wb report: %s", a->name);
+        doc_heading(d, 1, "top", title);
+    }
+    doc_para_begin(d, NULL);
+    doc_text(d, "Sweep “");
+    doc_name(d, a->name);
+    escape_format(d->f, d->escape, "” from the database %s, report written %s. The sweep was "
+                  "created %s; its last run finished %s.", a->db_path, in->generated_at,
+                  a->created_at ? a->created_at : "(unknown)",
+                  a->last_finished_at ? a->last_finished_at : "(none has finished yet)");
+    doc_para_end(d);
     char seeds[512] = "";
     for (size_t i = 0; i < a->nruns; i++) {
         int seen = 0;
@@ -535,7 +599,7 @@ static void section_charts(doc *d, const report_inputs *in)
             char png[64], svg[64];
             snprintf(png, sizeof png, "%s.png", name);
             snprintf(svg, sizeof svg, "%s.svg", name);
-            doc_image(d, png, svg, chart_title((enum chart_kind)k));
+            doc_image(d, png, svg, chart_title((enum chart_kind)k), NULL);
             doc_para(d, "%s", caption);
             doc_figure_end(d);
         } else {
@@ -548,22 +612,29 @@ static void section_charts(doc *d, const report_inputs *in)
 static void section_grid(doc *d, const report_inputs *in)
 {
     const analysis *a = in->a;
-    doc_heading(d, 2, "grid", "Predictions and Laplacian maps");
+    doc_heading(d, 2, "grid", "Predictions, error maps and Laplacian maps");
     if (!in->grid) {
         doc_para(d, "No image grid: %s.", in->grid_error ? in->grid_error : "no previews");
         return;
     }
     const grid_info *gi = in->grid_info;
-    doc_image(d, "grid.png", "grid.png", "Image grid: inputs, targets, predictions and their "
-              "Laplacian maps");
+    doc_image(d, "grid.png", "grid.png", "Image grid: input, target, the baseline's, the best "
+              "and the worst configuration's predictions, their error maps and Laplacian maps",
+              "pixelated");
     doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
-             "nearest-neighbour), one per row. Predictions are those of %s of each run. Columns, "
-             "left to right, are listed below. Laplacian maps: %s, "
-             "averaged over the three colour channels and shown in gray on one symmetric scale "
-             "for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is zero, "
-             "white is +%.4g, black is −%.4g.", gi->rows, gi->patch, gi->patch, gi->scale,
-             analysis_at_title(ANALYSIS_BEST).text, in->laplacian_note, gi->max_abs, gi->max_abs,
-             gi->max_abs);
+             "nearest-neighbour), one per row, the same patches in every column; each column is "
+             "titled in the image. Predictions are those of %s of each run: the baseline's, the "
+             "best and the worst configuration's with λ > 0 (by mean final %s), and the one "
+             "with the largest effective weight when it is neither. Columns, left to right, are "
+             "listed below. Error maps: |prediction − target| averaged over the colour "
+             "channels, black is none, white is %.4g (the largest in the grid). Laplacian maps: "
+             "%s, averaged over the three colour channels and shown in gray on one symmetric "
+             "scale for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is "
+             "zero, white is +%.4g, black is −%.4g. The tiles without titles are grid_tiles.png, "
+             "the titles' script grid.gp.", gi->rows, gi->patch, gi->patch, gi->scale,
+             analysis_at_title(ANALYSIS_BEST).text,
+             analysis_series_title(ANALYSIS_PRIMARY_SERIES).text, gi->max_error,
+             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
     doc_figure_end(d);
     static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
     doc_table_begin(d, 5, headers);
@@ -790,6 +861,251 @@ static void section_method(doc *d, const analysis *a)
              analysis_at_title(ANALYSIS_BEST).text);
 }
 
+/* The answer first: plots/answer.h's sentences, as wb compare prints them. */
+static void section_answer(doc *d, const analysis *a)
+{
+    char answer[8192];
+    answer_headline(a, ANALYSIS_PRIMARY_SERIES, ANALYSIS_LAST, answer, sizeof answer);
+    doc_heading(d, 2, "answer", "The answer");
+    doc_para_begin(d, "answer");
+    doc_text(d, answer);
+    doc_para_end(d);
+    doc_para(d, "The sentences are generated from the statistics below: the key table, the "
+             "verdicts, the two-way analysis of variance and the caveats. The loss to take home "
+             "closes the report.");
+}
+
+/* "[+0.12, +0.58]" with d decimals */
+static void fmt_interval(double lo, double hi, int d, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "[%+.*f, %+.*f]", d, lo, d, hi);
+}
+
+static void anova_row(doc *d, const char *name, const stats_anova_row *r)
+{
+    char ss[40], df[40], f[40], p[40], eta[40];
+    if (!r->estimable) {
+        const char *cells[] = { name, "—", "—", "—", "—", "not estimable" };
+        doc_table_row(d, cells, 0);
+        return;
+    }
+    snprintf(ss, sizeof ss, "%.4g", r->ss);
+    snprintf(df, sizeof df, "%.0f", r->df);
+    snprintf(f, sizeof f, isnan(r->f) ? "—" : "%.3g", r->f);
+    fmt_p(r->p, p, sizeof p);
+    snprintf(eta, sizeof eta, "%.3f", r->partial_eta2);
+    const char *cells[] = { name, ss, df, f, p, eta };
+    doc_table_row(d, cells, 0);
+}
+
+/* Statistics that do not lean on normality: the paired bootstrap, the probability of
+ * improvement, d_z; then the two-way analysis of variance over weight and kernel. */
+static void section_robust(doc *d, const analysis *a)
+{
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    const enum analysis_at at = ANALYSIS_LAST;
+    const char *unit = analysis_series_unit(m);
+    doc_heading(d, 2, "robust", "Beyond the t-test");
+    doc_para(d, "The t-interval assumes the paired differences are roughly normal. Beside it, "
+             "for %s at the last epoch: a paired percentile bootstrap of the mean difference "
+             "(%d resamples of the seed pairs, seeded and deterministic: the same database "
+             "gives the same interval); the probability of improvement as rliable defines it, "
+             "P(a seed of the configuration beats a seed of the baseline), ties counting half "
+             "(the Mann-Whitney U over n_x n_y, the seeds unpaired), with a stratified "
+             "bootstrap interval; and d_z, the mean paired difference over its sd (t = d_z √n). "
+             "With fewer than %d seed pairs a bootstrap cannot help: it has too few distinct "
+             "resamples, and its interval is too narrow by about √((n − 1)/n) with coverage "
+             "well below its level; those intervals are shown in parentheses and should not "
+             "be read as evidence.",
+             analysis_series_title(m).text, STATS_BOOTSTRAP_RESAMPLES, STATS_BOOTSTRAP_MIN_N);
+    char hdr_t[64], hdr_b[64];
+    snprintf(hdr_t, sizeof hdr_t, "diff%s%s, 95%% t-interval", *unit ? " " : "", unit);
+    snprintf(hdr_b, sizeof hdr_b, "95%% bootstrap interval");
+    const char *headers[] = { "configuration", "pairs", hdr_t, hdr_b,
+                              "P(improvement) [95% interval]", "d_z" };
+    doc_table_begin(d, 6, headers);
+    int any_too_few = 0;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        if (c->is_baseline || c->baseline < 0)
+            continue;
+        answer_robust r;
+        char err[256];
+        if (answer_robust_of(a, ci, m, at, &r, err, sizeof err) != 0)
+            continue;
+        const analysis_stat *st = &c->stat[at][m];
+        char pairs[24], tci[256], bci[256], poi[128], dz[40], diff[64], dci[96];
+        snprintf(pairs, sizeof pairs, "%zu", r.npairs);
+        fmt_diff(c, st, diff, dci, sizeof diff);
+        snprintf(tci, sizeof tci, "%s %s", diff, dci);
+        int dec = analysis_decimals(half_width(&st->paired.diff), st->paired.diff.mean);
+        if (r.has_bootstrap) {
+            char iv[96];
+            fmt_interval(r.bootstrap.ci_low, r.bootstrap.ci_high, dec, iv, sizeof iv);
+            if (r.bootstrap.too_few)
+                snprintf(bci, sizeof bci, "(%s: %zu pairs, too few)", iv, r.npairs);
+            else
+                snprintf(bci, sizeof bci, "%s", iv);
+            any_too_few |= r.bootstrap.too_few;
+        } else {
+            snprintf(bci, sizeof bci, "—");
+        }
+        if (r.has_improvement)
+            snprintf(poi, sizeof poi, "%.2f [%.2f, %.2f]%s", r.improvement.p,
+                     r.improvement.ci_low, r.improvement.ci_high,
+                     r.improvement.n_x < STATS_BOOTSTRAP_MIN_N ||
+                             r.improvement.n_y < STATS_BOOTSTRAP_MIN_N
+                         ? " (too few seeds)" : "");
+        else
+            snprintf(poi, sizeof poi, "—");
+        if (isfinite(r.dz))
+            snprintf(dz, sizeof dz, "%+.2f", r.dz);
+        else
+            snprintf(dz, sizeof dz, isnan(r.dz) ? "—" : r.dz > 0 ? "+∞ (no spread)"
+                                                                   : "−∞ (no spread)");
+        const char *cells[] = { c->label, pairs, tci, bci, poi, dz };
+        doc_table_row(d, cells, 0);
+    }
+    doc_table_end(d);
+    if (any_too_few)
+        doc_para(d, "With fewer than %d seed pairs a bootstrap cannot help: the intervals in "
+                 "parentheses are shown for completeness, not as evidence; the t-interval and "
+                 "the verdicts above stand. More seeds would make the bootstrap informative.",
+                 STATS_BOOTSTRAP_MIN_N);
+
+    doc_heading(d, 3, "anova", "Does the kernel matter? Two-way analysis of variance");
+    answer_anova an;
+    char err[512];
+    if (answer_anova_of(a, m, at, &an, err, sizeof err) != 0) {
+        doc_para(d, "The analysis of variance could not be computed: %s.", err);
+        return;
+    }
+    if (!an.done) {
+        doc_para(d, "No two-way analysis of variance: %s.", an.why);
+        return;
+    }
+    doc_para(d, "The paired differences (λ > 0 only, %zu of them) of %s at the last epoch, "
+             "modelled as effective weight (%zu levels) × kernel (%zu levels) with the seeds "
+             "(%zu) as blocks: y ~ A + B + A:B + seed, Type II sums of squares (each term "
+             "adjusted for every term that does not contain it; as statsmodels' anova_lm "
+             "typ=2). Partial η² = SS / (SS + SS residual). The kernel row answers whether the "
+             "kernel matters; the interaction row whether its effect depends on the weight.",
+             an.n, analysis_series_title(m).text, an.na, an.nb, an.nblocks);
+    static const char *const headers_a[] = { "term", "SS", "df", "F", "p", "partial η²" };
+    doc_table_begin(d, 6, headers_a);
+    anova_row(d, "effective weight", &an.anova.term[STATS_ANOVA_A]);
+    anova_row(d, "kernel", &an.anova.term[STATS_ANOVA_B]);
+    anova_row(d, "weight × kernel", &an.anova.term[STATS_ANOVA_AB]);
+    anova_row(d, "seeds (blocks)", &an.anova.term[STATS_ANOVA_BLOCK]);
+    char ss[40], df[40];
+    snprintf(ss, sizeof ss, "%.4g", an.anova.ss_residual);
+    snprintf(df, sizeof df, "%.0f", an.anova.df_residual);
+    const char *res[] = { "residual", ss, df, "", "", "" };
+    doc_table_row(d, res, 0);
+    doc_table_end(d);
+    if (an.empty[0])
+        doc_para(d, "Cells without any observation: %s. With an empty cell the interaction "
+                 "can be estimated only in part, and its test would compare something other "
+                 "than 'no interaction', so it is left out (as R's car::Anova refuses such a "
+                 "model): the model is additive, A + B + seed, and its residual is the "
+                 "denominator of the other tests.", an.empty);
+    else
+        doc_para(d, "Every weight × kernel cell has observations. Seeds missing from some "
+                 "cells (runs that did not finish) make the design unbalanced; least squares "
+                 "and the rank-based degrees of freedom handle that, and Type II sums of "
+                 "squares do not depend on the order of the terms. A cell left empty would drop "
+                 "the interaction row (it could be estimated only in part) and leave the "
+                 "additive model.");
+    if (an.anova.exact_fit || an.anova.df_residual == 0)
+        doc_para(d, "The model fits exactly (no residual degrees of freedom): no F test is "
+                 "possible; more seeds would give one.");
+}
+
+/* The configuration recommended to take home: the best helping one, else none (-1). */
+static long recommended_config(const analysis *a)
+{
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    const enum analysis_at at = ANALYSIS_LAST;
+    long best = -1;
+    for (size_t ci = 0; ci < a->nconfigs; ci++) {
+        const analysis_config *c = &a->configs[ci];
+        if (c->is_baseline || c->stat[at][m].verdict != STATS_HELPS || !c->kernel ||
+            (strcmp(c->kernel, "4") != 0 && strcmp(c->kernel, "8") != 0))
+            continue;
+        if (best < 0 || c->stat[at][m].paired.diff.mean >
+                            a->configs[best].stat[at][m].paired.diff.mean)
+            best = (long)ci;
+    }
+    return best;
+}
+
+static void doc_code(doc *d, const char *lang, const char *code)
+{
+    if (d->format == DOC_HTML) {
+        fprintf(d->f, "<pre><code class=\"language-%s\">", lang);
+        html_lines(d, code);
+        fputs("</code></pre>\n", d->f);
+    } else {
+        fprintf(d->f, "```%s\n%s", lang, code);
+        if (*code && code[strlen(code) - 1] != '\n')
+            fputc('\n', d->f);
+        fputs("```\n\n", d->f);
+    }
+}
+
+/* The report ends with the loss to use, as code (plots/takehome.h). */
+static void section_takehome(doc *d, const analysis *a)
+{
+    doc_heading(d, 2, "takehome", "The loss to take home");
+    long best = recommended_config(a);
+    takehome_loss loss = { .lambda = 0, .pixel = a->pixel_loss };
+    if (best >= 0) {
+        const analysis_config *c = &a->configs[best];
+        loss.lambda = c->lambda;
+        loss.kernel = c->kernel;
+        loss.kernel_norm = c->kernel_norm;
+        loss.border = c->border;
+        doc_para_begin(d, NULL);
+        doc_text(d, "The recommended loss is the configuration that helps most: ");
+        doc_name(d, c->label);
+        escape_format(d->f, d->escape, " (border %s, kernel normalisation %s, pixel loss %s).",
+                      c->border ? c->border : "reflect101",
+                      c->kernel_norm ? c->kernel_norm : "none",
+                      a->pixel_loss ? a->pixel_loss : "mse");
+        doc_para_end(d);
+    } else {
+        doc_para(d, "No configuration helps %s in this sweep, so the recommended loss is the "
+                 "baseline's: the pixel loss (%s) alone, without a Laplacian term.",
+                 analysis_series_title(ANALYSIS_PRIMARY_SERIES).text,
+                 a->pixel_loss ? a->pixel_loss : "mse");
+    }
+    if (a->pixel_varies)
+        doc_para(d, "The sweep varies the pixel loss; the code uses the first run's (%s).",
+                 a->pixel_loss ? a->pixel_loss : "mse");
+    doc_para(d, "It is the loss wb trained with: L = pixel(ŷ, y) + λ · mean((K*ŷ − K*y)²), the "
+             "means over every value of the batch, K a 3×3 stencil applied to each colour "
+             "channel alone (a depthwise convolution, never the channel-mixing kernel of the "
+             "popular Keras recipe), with wb's border (reflect101 is PyTorch's "
+             "F.pad(mode='reflect') and TensorFlow's 'REFLECT') and normalisation. CI runs the "
+             "PyTorch code on fixed tensors and compares its value with wb's to 1e-6 (make "
+             "check-python).");
+    static char code[8192];
+    char err[256];
+    for (int fw = 0; fw < 2; fw++) {
+        doc_heading(d, 3, fw == 0 ? "takehome-pytorch" : "takehome-tensorflow",
+                    fw == 0 ? "PyTorch" : "Keras / TensorFlow");
+        if (takehome_code(&loss, (enum takehome_framework)fw, code, sizeof code, err,
+                          sizeof err) != 0) {
+            doc_para(d, "No code: %s.", err);
+            continue;
+        }
+        if (fw == 1)
+            doc_para(d, "A line-for-line twin of the PyTorch code, for (N, H, W, C) tensors. "
+                     "It was not executed: TensorFlow is not available where wb is tested.");
+        doc_code(d, "python", code);
+    }
+}
+
 static const char html_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -808,7 +1124,9 @@ static const char html_style[] =
     "tr.best td { background: #fff5cc; font-weight: 600; }\n"
     "pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }\n"
     "figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }\n"
-    "img[src=\"grid.png\"] { image-rendering: pixelated; }\n"
+    "img.pixelated { image-rendering: pixelated; }\n"
+    "p.answer { font-size: 1.1em; background: #eef5ff; border-left: 4px solid #0072b2;"
+    " padding: 0.6em 1em; }\n"
     "nav a { margin-right: 1em; }\n"
     "</style>\n</head>\n<body>\n";
 
@@ -818,21 +1136,27 @@ static void write_document(doc *d, const report_inputs *in)
         fputs(html_head, d->f);
         escape_format(d->f, d->escape, "wb report: %s", in->a->name);
         fputs(html_style, d->f);
-        fputs("<nav><a href=\"#verdict\">Verdict</a><a href=\"#key-table\">Key table</a>"
+        fputs("<nav><a href=\"#answer\">Answer</a><a href=\"#key-table\">Key table</a>"
+              "<a href=\"#verdict\">Verdicts</a>"
               "<a href=\"#not-finished\">Not finished</a><a href=\"#charts\">Charts</a>"
-              "<a href=\"#grid\">Images</a><a href=\"#statistics\">All statistics</a>"
-              "<a href=\"#environment\">Environment</a><a href=\"#method\">Method</a></nav>\n",
+              "<a href=\"#grid\">Images</a><a href=\"#robust\">Beyond the t-test</a>"
+              "<a href=\"#statistics\">All statistics</a>"
+              "<a href=\"#environment\">Environment</a><a href=\"#method\">Method</a>"
+              "<a href=\"#takehome\">The loss to take home</a></nav>\n",
               d->f);
     }
     section_header(d, in);
-    section_verdict(d, in->a);
+    section_answer(d, in->a);
     section_key_table(d, in->a);
+    section_verdict(d, in->a);
     section_not_finished(d, in->a);
     section_charts(d, in);
     section_grid(d, in);
+    section_robust(d, in->a);
     section_all_statistics(d, in->a);
     section_environment(d, in);
     section_method(d, in->a);
+    section_takehome(d, in->a);
     if (d->format == DOC_HTML)
         fputs("</body>\n</html>\n", d->f);
 }
@@ -849,7 +1173,7 @@ int report_write(const char *dir, const report_inputs *in, char *err, size_t err
         if (atomic_file_open(&o, path, err, errlen) != 0)
             return -1;
         doc d = { o.f, outputs[i].format,
-                  outputs[i].format == DOC_HTML ? escape_html : escape_markdown, 0 };
+                  outputs[i].format == DOC_HTML ? escape_html : escape_markdown, 0, dir };
         write_document(&d, in);
         if (atomic_file_commit(&o, err, errlen) != 0)
             return -1;

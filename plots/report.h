@@ -1,11 +1,17 @@
 /* plots/report.h: a sweep's report as DIR/index.html and DIR/report.md, the same content twice.
  *
- * index.html is one self-contained page: inline CSS, no script, no network; the charts and the
- * image grid are files beside it. It holds the sweep's configuration and environment, the verdict
- * computed from the numbers, the key table (test PSNR at the last epoch against the baseline),
- * the runs that did not finish, every chart, the image grid with what each column is, every
- * statistic at the last and at the best epoch, and a note on method. Every string from the
- * database or the INI file is escaped for the format it lands in (plots/escape.h). */
+ * index.html is one file you can mail: inline CSS, its images inline as data URIs (the PNG files
+ * beside it, which stay in the folder with their SVG, .dat and .gp for editing), no script, no
+ * network. In order: the answer in one to three sentences (plots/answer.h, as wb compare prints
+ * it), the key table (the primary metric at the last epoch against the baseline), the verdicts,
+ * the runs that did not finish, every chart, the image grid with what each column is, the
+ * statistics that do not lean on normality (paired bootstrap, probability of improvement, d_z,
+ * the two-way analysis of variance over weight and kernel), every statistic at the last and at
+ * the best epoch, the configuration and environment, a note on method, and at the end the loss
+ * to take home as PyTorch and Keras/TensorFlow code (plots/takehome.h). Every string from the
+ * database or the INI file is escaped for the format it lands in (plots/escape.h); names inside
+ * sentences are isolated with <bdi>, so bidirectional-override characters cannot reverse the
+ * text around them. */
 #ifndef WB_PLOTS_REPORT_H
 #define WB_PLOTS_REPORT_H
 

@@ -28,9 +28,10 @@
 #define CSP_APP                                                                              \
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "             \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-/* A report (written by `wb report`: one page with inline CSS and no script) and its files. */
+/* A report (written by `wb report`: one page with inline CSS, its images inline as data URIs,
+ * and no script) and its files. */
 #define CSP_REPORT                                                                           \
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "      \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; " \
     "form-action 'none'; frame-ancestors 'none'"
 
 #define MAX_ASSETS 16

@@ -29,7 +29,16 @@ for c in $CHARTS; do
 done
 check_png "$dir/grid.png" 5000
 # 8 patches of 16 px at 8x with 4 px gaps: 8 * 128 + 7 * 4 = 1052 rows; 9 columns.
-[ "$(png_size "$dir/grid.png")" = "1184x1052" ] || fail "grid.png is $(png_size "$dir/grid.png")"
+# The tiles: 8 patches of 16x16 at 8x, 4-pixel gaps; input, target, the baseline, best and worst
+# (the largest effective weight is the worst here), 3 error maps, 4 Laplacian maps: 12 columns.
+[ "$(png_size "$dir/grid_tiles.png")" = "1580x1052" ] ||
+  fail "grid_tiles.png is $(png_size "$dir/grid_tiles.png")"
+# grid.png: the same tiles under a 56-pixel strip of column titles that gnuplot drew.
+[ "$(png_size "$dir/grid.png")" = "1580x1108" ] || fail "grid.png is $(png_size "$dir/grid.png")"
+for head in "'input'" "'target'" "'baseline'" "'best'" "'worst'" "'error: best'" \
+            "'Laplacian: target'" "'λ = 0.6, K4'" "'λ = 0'"; do
+  grep -qF "$head at first" "$dir/grid.gp" || fail "grid.gp lacks the column title $head"
+done
 
 # ---- gnuplot exits 0 on every script, run the way a user would ------------------------------
 for c in $CHARTS; do
@@ -51,13 +60,42 @@ for want in '<h2 id="verdict">Verdict</h2>' 'λ = 0.6 (eff. 12), kernel 4: not c
             '<strong>Equivalent to the baseline within ±0.2 dB</strong>' \
             '<strong>Undecided (more seeds would decide)</strong>' \
             '<strong>Not converged (no verdict)</strong>' 'All 6 runs finished.' \
-            '<tr class="best">' '<img src="grid.png"' 'Laplacian of the target' \
+            '<tr class="best">' 'Laplacian of the target' '<h2 id="answer">The answer</h2>' \
+            '<p class="answer">On denoise (noise σ 0.1), 16x16 patches' \
+            '<h2 id="robust">Beyond the t-test</h2>' '<h2 id="takehome">The loss to take home</h2>' \
+            'It was not executed: TensorFlow is not available' \
             '<pre>; A few seconds' "$gemm" 'Student' 'Holm' 'δ = 0.2 dB' ; do
   grep -qF -- "$want" "$html" || fail "index.html lacks: $want"
 done
+# One file to mail: every image is inline, a data URI holding the very bytes of the PNG beside it
+# (the folder keeps the PNG, SVG, .dat and .gp files for editing); no src names a file.
+inline_png() {   # the base64 of the data URI after the prefix $1, decoded
+  grep -oF "$1data:image/png;base64," "$html" >/dev/null || return 1
+  sed -n "s|.*$1data:image/png;base64,\([A-Za-z0-9+/=]*\)\".*|\1|p" "$html" | head -n 1 | base64 -d
+}
 for c in $CHARTS; do
-  grep -qF "<a href=\"$c.svg\"><img src=\"$c.png\"" "$html" || fail "index.html lacks chart $c"
+  inline_png "<a href=\"$c.svg\"><img src=\"" >"$tmp/inline.png" || fail "index.html lacks chart $c inline"
+  cmp -s "$tmp/inline.png" "$dir/$c.png" || fail "the inline $c differs from $c.png"
 done
+inline_png '<a href="grid.png"><img class="pixelated" src="' >"$tmp/inline.png" ||
+  fail "index.html lacks the grid inline"
+cmp -s "$tmp/inline.png" "$dir/grid.png" || fail "the inline grid differs from grid.png"
+! grep -qE 'src="[^d]' "$html" || fail "index.html refers to an image file: it would break when copied alone"
+# The answer leads: it comes before the key table, which comes before the verdicts.
+answer_at=$(grep -bo '<h2 id="answer">' "$html" | cut -d: -f1)
+key_at=$(grep -bo '<h2 id="key-table">' "$html" | cut -d: -f1)
+verdict_at=$(grep -bo '<h2 id="verdict">' "$html" | cut -d: -f1)
+[ "$answer_at" -lt "$key_at" ] && [ "$key_at" -lt "$verdict_at" ] ||
+  fail "the page does not open with the answer, then the key table"
+# The report ends with the loss to take home, as PyTorch and TensorFlow code.
+tail -c 3000 "$html" | grep -qF 'def wb_loss(pred, target):' || fail "index.html does not end with the loss"
+grep -qF '```python' "$md" || fail "report.md lacks the loss as code"
+# wb compare opens with the same answer.
+"$WB" compare --db "$tmp/m.db" | sed -n 3p >"$tmp/compare_answer"
+grep -oE '<p class="answer">[^<]*' "$html" | sed -e 's/<p class="answer">//' -e "s/&#39;/'/g" \
+  -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' >"$tmp/page_answer"
+diff "$tmp/compare_answer" "$tmp/page_answer" >/dev/null ||
+  fail "wb compare and the report answer differently: $(cat "$tmp/compare_answer")"
 ! grep -qi '<script' "$html" || fail "index.html has a script"
 ! grep -qE '(src|href)="(https?:)?//' "$html" || fail "index.html refers to the network"
 # The same verdict sentences in both files (HTML escapes quotes, Markdown its brackets).

@@ -48,8 +48,8 @@ for c in $CHARTS; do
   check_png "$dir/$c.png" 10000
   check_svg "$dir/$c.svg"
   # The name (cut to 48 characters in titles) stands in the script only inside a single-quoted
-  # literal, its ' doubled.
-  grep -qF "title 'a\`touch MARKER\`b''c\"d \$(touch MARKER2) system(\"" "$dir/$c.gp" ||
+  # literals, its ' as a double-quoted run of quotes joined by '.'.
+  grep -qF "title 'a\`touch MARKER\`b'.\"'\".'c\"d \$(touch MARKER2) system(\"" "$dir/$c.gp" ||
     fail "$c.gp does not hold the name as a single-quoted literal"
   (cd "$dir" && gnuplot "$c.gp") >"$tmp/gp.log" 2>&1 || fail "gnuplot $c.gp exited $?: $(cat "$tmp/gp.log")"
 done

@@ -4,7 +4,7 @@
 # every tests/cli_*.sh), it tests these checks themselves, on files that must pass and files that
 # must fail, so a check that can never fail would be noticed.
 
-CHARTS="learning_curves lambda_response loss_components tradeoff"
+CHARTS="effect learning_curves lambda_response loss_components tradeoff"
 
 # check_png FILE MIN_BYTES: the PNG signature, an IHDR chunk first, and a plausible size.
 check_png() {

@@ -41,6 +41,7 @@
 #include "data/image.h"
 #include "data/npy.h"
 #include "plots/analysis.h"
+#include "plots/answer.h"
 #include "plots/keytable.h"
 #include "plots/charts.h"
 #include "plots/grid.h"
@@ -726,6 +727,9 @@ static void make_previews(const analysis *a)
                 write_preview(&a->runs[a->configs[c].runs[i]], preds[c]);
 }
 
+static void assert_quoted_only(const char *path);
+static char *read_text(const char *path);
+
 static void test_grid(void **state)
 {
     fixture *f = *state;
@@ -735,50 +739,84 @@ static void test_grid(void **state)
     assert_int_equal(grid_plan_columns(a, &plan, err, sizeof err), -1);   /* no previews yet */
     make_previews(a);
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
-    assert_int_equal(plan.ncolumns, 9);
+    /* The best (K4, 21.6 dB) and the worst (K8, 19.6 dB, also the largest effective weight, 36)
+     * with the baseline; their error maps; the Laplacian maps of the target and of them. */
+    assert_int_equal(plan.ncolumns, 12);
     static const char *const captions[] = {
-        "degraded input", "target", "prediction, λ = 0", "prediction, λ = 0.5 (eff. 10), kernel 4",
-        "prediction, λ = 0.5 (eff. 36), kernel 8", "Laplacian of the target",
-        "Laplacian of the prediction, λ = 0",
-        "Laplacian of the prediction, λ = 0.5 (eff. 10), kernel 4",
-        "Laplacian of the prediction, λ = 0.5 (eff. 36), kernel 8",
+        "degraded input", "target", "prediction of the baseline, λ = 0",
+        "prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
+        "error of the prediction of the baseline, λ = 0",
+        "error of the prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "error of the prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
+        "Laplacian of the target", "Laplacian of the prediction of the baseline, λ = 0",
+        "Laplacian of the prediction of the best, λ = 0.5 (eff. 10), kernel 4",
+        "Laplacian of the prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
     };
-    for (size_t c = 0; c < 9; c++) {
+    static const char *const heads[][2] = {
+        { "input", "" }, { "target", "" }, { "baseline", "λ = 0" }, { "best", "λ = 0.5, K4" },
+        { "worst", "λ = 0.5, K8" }, { "error: baseline", "λ = 0" }, { "error: best", "λ = 0.5, K4" },
+        { "error: worst", "λ = 0.5, K8" }, { "Laplacian: target", "" },
+        { "Laplacian: baseline", "λ = 0" }, { "Laplacian: best", "λ = 0.5, K4" },
+        { "Laplacian: worst", "λ = 0.5, K8" },
+    };
+    for (size_t c = 0; c < 12; c++) {
         assert_string_equal(plan.columns[c].caption, captions[c]);
+        assert_string_equal(plan.columns[c].head[0], heads[c][0]);
+        assert_string_equal(plan.columns[c].head[1], heads[c][1]);
         assert_int_equal(a->runs[plan.columns[c].run].seed, 1);   /* the smallest seed */
-        assert_int_equal(plan.columns[c].laplacian, c >= 5);
+        assert_int_equal(plan.columns[c].error, c >= 5 && c < 8);
+        assert_int_equal(plan.columns[c].laplacian, c >= 8);
     }
 
     char path[4200];
-    snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
+    snprintf(path, sizeof path, "%s/grid_tiles.png", f->t.dir);
     grid_info info;
     int calls = 0;
     CHECK_OK(grid_write(a, &plan, path, 8, 128, minus_half, &calls, &info, ERR));
     assert_int_equal(calls, 4);
     assert_int_equal(info.rows, PREVIEW_N);
-    assert_int_equal(info.cols, 9);
+    assert_int_equal(info.cols, 12);
     assert_int_equal(info.scale, 8);
     assert_near(info.max_abs, 0.4, 1e-6, "max |v|");
+    assert_near(info.max_error, 0.4, 1e-6, "max error");
     float *rgb;
     int h, w;
     CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
     const int tile = PATCH * 8, gap = 4;
-    assert_int_equal(w, 9 * tile + 8 * gap);
+    assert_int_equal(w, 12 * tile + 11 * gap);
     assert_int_equal(h, PREVIEW_N * tile + (PREVIEW_N - 1) * gap);
-    /* One pixel of each map column: 0.5 + v / (2 * 0.4) on one scale for all. */
-    static const double expected[] = { 0.5, 0.25, 1.0, 0.75 };
-    for (int c = 5; c < 9; c++) {
+    assert_int_equal(info.width, w);
+    assert_int_equal(info.height, h);
+    /* One pixel of each map column. Errors |0.3 - 0.5|, |0.9 - 0.5|, |0.7 - 0.5| over 0.4;
+     * Laplacians 0.5 + v / (2 * 0.4) on one scale for all. */
+    static const double expected[] = { 0.5, 1.0, 0.5, 0.5, 0.25, 1.0, 0.75 };
+    for (int c = 5; c < 12; c++) {
         const float *px = rgb + ((size_t)(tile / 2) * w + (size_t)c * (tile + gap) + tile / 2) * 3;
         assert_near(px[0], expected[c - 5], 1.0 / 255, "map gray");
         assert_near(px[0], px[2], 0, "map is gray");
     }
+    free(rgb);
+    /* The titles: gnuplot draws the tiles under a strip of column heads into grid.png. */
+    CHECK_OK(grid_draw_titles(&plan, &info, f->t.dir, ERR));
+    snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
+    CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
+    assert_int_equal(w, info.width);
+    assert_int_equal(h, info.height + 56);
+    snprintf(path, sizeof path, "%s/grid.gp", f->t.dir);
+    assert_quoted_only(path);
+    char *script = read_text(path);
+    assert_non_null(strstr(script, "'error: best' at first "));
+    assert_non_null(strstr(script, "'λ = 0.5, K8' at first "));
+    free(script);
     free(rgb);
     analysis_free(a);
 }
 
 /* ---- charts and pages ------------------------------------------------------------------------ */
 
-/* Every database string in a script must sit inside a single-quoted literal: outside of them
+/* Every database string in a script must sit inside a single-quoted literal (or be a run of quotes
+ * in double quotes, "'"): outside of them
  * the script may hold no double quote, backquote or @ (gnuplot's ways to run or expand text). */
 static void assert_quoted_only(const char *path)
 {
@@ -809,9 +847,16 @@ static void assert_quoted_only(const char *path)
             in_comment = 1;
             continue;
         }
-        if (c == '\'')
+        if (c == '\'') {
             in_single = 1;
-        else if (c == '"' || c == '`' || c == '@')
+        } else if (c == '"') {
+            /* escape_gnuplot's runs of quotes, "'": nothing but single quotes inside. */
+            int quotes = 0;
+            while ((c = fgetc(f)) == '\'')
+                quotes++;
+            if (c != '"' || quotes == 0)
+                fail_msg("%s:%d: \" outside a single-quoted string", path, line);
+        } else if (c == '`' || c == '@')
             fail_msg("%s:%d: %c outside a single-quoted string", path, line, c);
     }
     fclose(f);
@@ -866,10 +911,42 @@ static void test_charts(void **state)
         assert_quoted_only(path);
         char *script = read_text(path);
         /* The name, escaped: ' doubled inside the literal. */
-        assert_non_null(strstr(script, "'syn <b>''\"`x`: "));
+        assert_non_null(strstr(script, "'syn <b>'.\"'\".'\"`x`: "));
         assert_non_null(strstr(script, "noenhanced"));
         free(script);
     }
+    /* The effect chart: paired differences over the effective weight on a log axis, the ±δ
+     * band (0.2 dB for pooled PSNR), the zero line; λ = 0.5 K4 is +0.6 dB over 3 pairs, K8
+     * (seed 3 diverged) -0.9 over 2. */
+    snprintf(path, sizeof path, "%s/effect.gp", dir);
+    char *text = read_text(path);
+    assert_non_null(strstr(text, "set logscale x\n"));
+    assert_non_null(strstr(text, "set object 1 rect from graph 0, first -0.2 to graph 1, "
+                                 "first 0.2 behind"));
+    assert_non_null(strstr(text, "plot 0 with lines"));
+    free(text);
+    snprintf(path, sizeof path, "%s/effect.dat", dir);
+    text = read_text(path);
+    assert_non_null(strstr(text, "\n10 0.5 0.6"));       /* eff. 10, λ 0.5, +0.6 dB */
+    assert_non_null(strstr(text, "\n36 0.5 -0.9"));      /* eff. 36 */
+    assert_null(strstr(text, "\n0 0 "));                 /* no baseline row on a log axis */
+    free(text);
+    snprintf(path, sizeof path, "%s/lambda_response.gp", dir);
+    text = read_text(path);
+    assert_non_null(strstr(text, "set logscale x\n"));
+    free(text);
+    /* Learning curves: bands only for the baseline and the best configuration (λ = 0.5 K4), in
+     * both columns; the baseline drawn last, over the others. */
+    snprintf(path, sizeof path, "%s/learning_curves.gp", dir);
+    text = read_text(path);
+    size_t bands = 0;
+    for (const char *p = text; (p = strstr(p, "filledcurves")); p++)
+        bands++;
+    assert_int_equal(bands, 2 * (2 + 1));   /* 2 columns x (K4: baseline, best; K8: baseline) */
+    assert_non_null(strstr(text, "(best)"));
+    const char *baseline = strstr(text, "(baseline)"), *best = strstr(text, "(best)");
+    assert_true(baseline && best && best < baseline);
+    free(text);
     chart_result results[CHART_COUNT];
     int missing = -1;
     char err[512];
@@ -904,9 +981,10 @@ static void test_pages(void **state)
     analysis *a = load(f, SYN_NAME);
     make_previews(a);
     grid_plan plan;
-    grid_info info = { PREVIEW_N, 9, PATCH, 8, 0.4 };
+    grid_info info = { .rows = PREVIEW_N, .cols = 9, .patch = PATCH, .scale = 8, .max_abs = 0.4,
+                       .max_error = 0.2 };
     CHECK_OK(grid_plan_columns(a, &plan, ERR));
-    chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" },
+    chart_result charts[CHART_COUNT] = { { 1, "" }, { 1, "" }, { 1, "" }, { 1, "" },
                                          { 0, "gnuplot tradeoff.gp exited with status 1" } };
     report_inputs in = { .a = a, .charts = charts, .grid = &plan, .grid_info = &info,
                          .laplacian_note = "the test's own <map>",
@@ -932,7 +1010,29 @@ static void test_pages(void **state)
     assert_non_null(strstr(html, "<a href=\"learning_curves.svg\">"));
     assert_non_null(strstr(html, "Not drawn: gnuplot tradeoff.gp exited with status 1"));
     assert_null(strstr(html, "<img src=\"tradeoff.png\""));
-    assert_non_null(strstr(html, "<img src=\"grid.png\""));
+    /* The PNGs are not there (the charts say drawn, but this test drew none): referred to by
+     * name. cli_report.sh checks the data URIs of a real report. */
+    assert_non_null(strstr(html, "<img class=\"pixelated\" src=\"grid.png\""));
+    /* The answer first, its name isolated where it stands inside a sentence. */
+    assert_non_null(strstr(html, "<h1 id=\"top\">wb report: <bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi></h1>"));
+    assert_non_null(strstr(html, "Sweep “<bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi>” from the database"));
+    assert_non_null(strstr(html, "<p class=\"answer\">On denoise, 8x8 patches"));
+    assert_non_null(strstr(html, "the Laplacian term helps test pooled PSNR at 1 of 2 settings and "
+                                 "hurts at 0; the best is λ = 0.5 (eff. 10), kernel 4, +0.60 dB"));
+    assert_true(strstr(html, "id=\"answer\"") < strstr(html, "id=\"key-table\"") &&
+                strstr(html, "id=\"key-table\"") < strstr(html, "id=\"verdict\""));
+    /* The header's "last run" is when the last run finished, not when the sweep was made. */
+    assert_non_null(strstr(html, "; its last run finished 20"));
+    /* The loss to take home ends the page: λ = 0.5 with K4, none, reflect101, mse helps. */
+    char *takehome = strstr(html, "<h2 id=\"takehome\">");
+    assert_non_null(takehome);
+    assert_non_null(strstr(takehome, "LAMBDA = 0.5  # loss.laplacian_weight"));
+    assert_non_null(strstr(takehome, "STENCIL = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], "
+                                     "[0.0, 1.0, 0.0]])\n"));
+    assert_non_null(strstr(takehome, "x = F.pad(x, (1, 1, 1, 1), mode=&#39;reflect&#39;)"));
+    assert_non_null(strstr(takehome, "mode=&#39;REFLECT&#39;"));
+    assert_non_null(strstr(takehome, "It was not executed"));
+    assert_null(strstr(takehome + 1, "<h2"));   /* the last section */
     assert_non_null(strstr(html, "the test&#39;s own &lt;map&gt;"));
     assert_non_null(strstr(html, "<tr class=\"best\"><td>*</td><td>λ = 0.5 (eff. 10), kernel 4"
                                  "</td>"));
@@ -1243,7 +1343,8 @@ static void test_decide_outputs(void **state)
     free(text);
 
     analysis *a = load(f, "decide");
-    chart_result charts[CHART_COUNT] = { { 0, "x" }, { 0, "x" }, { 0, "x" }, { 0, "x" } };
+    chart_result charts[CHART_COUNT] = { { 0, "x" }, { 0, "x" }, { 0, "x" }, { 0, "x" },
+                                         { 0, "x" } };
     report_inputs in = { .a = a, .charts = charts, .grid_error = "none", .laplacian_note = "",
                          .generated_at = "now", .wb_version = "wb test" };
     char dir[4200], path[4400];
@@ -1269,6 +1370,174 @@ static void test_decide_outputs(void **state)
     analysis_free(a);
 }
 
+/* ---- the answer first ------------------------------------------------------------------------ */
+
+/* One "decide" case alone in a sweep of its own (its runs are shared with the decide sweep). */
+static void add_case_sweep(store *s, const char *name, int i)
+{
+    int64_t sweep = add_sweep_with(s, name, "[sweep]\nname = x\n", DECIDE_AXES);
+    const decide_case c = decide_cases(i);
+    for (size_t k = 0; k < c.n; k++) {
+        const int64_t seed = (int64_t)k + 1;
+        const run_plan b = { "0", NULL, c.lr, seed, c.baseline[k], 0, 0, CONVERGED_GAIN };
+        const run_plan t = { "0.5", "4", c.lr, seed, c.treatment[k], 0, 0,
+                             seed == 3 ? c.gain_of_seed_3 : CONVERGED_GAIN };
+        add_run(s, sweep, (int)(2 * k), &b);
+        add_run(s, sweep, (int)(2 * k + 1), &t);
+    }
+}
+
+/* A 2 x 2 factorial sweep (λ 0.5 and 1, kernels 4 and 8, 3 seeds): the paired differences are
+ * k4_shift (kernel 4) or k8_shift (kernel 8) plus a per-seed term; `drop` leaves out the
+ * configuration λ = 1, kernel 8 (an empty cell) when set. */
+static void add_factorial_sweep(store *s, const char *name, const char *lr, double k4_shift,
+                                double k8_shift, int drop)
+{
+    int64_t sweep = add_sweep_with(s, name, "[sweep]\nname = x\n",
+                                   "loss.laplacian_weight,loss.kernel");
+    static const double base[3] = { 30.0, 30.3, 29.8 }, noise[3] = { 0.05, -0.03, 0.01 };
+    static const char *const lambdas[2] = { "0.5", "1" }, *const kernels[2] = { "4", "8" };
+    int grid = 0;
+    for (int k = 0; k < 3; k++) {
+        const run_plan b = { "0", NULL, lr, k + 1, base[k], 0, 0, CONVERGED_GAIN };
+        add_run(s, sweep, grid++, &b);
+        for (int l = 0; l < 2; l++)
+            for (int j = 0; j < 2; j++) {
+                if (drop && l == 1 && j == 1)
+                    continue;
+                double shift = j == 0 ? k4_shift : k8_shift;
+                const run_plan t = { lambdas[l], kernels[j], lr, k + 1,
+                                     base[k] + shift + noise[(k + l + j) % 3] * (1 + l), 0, 0,
+                                     CONVERGED_GAIN };
+                add_run(s, sweep, grid++, &t);
+            }
+    }
+}
+
+static void headline_of(fixture *f, const char *name, char *out, size_t outlen)
+{
+    analysis *a = load(f, name);
+    answer_headline(a, TEST_PSNR, ANALYSIS_LAST, out, outlen);
+    print_message("%s: %s\n", name, out);
+    analysis_free(a);
+}
+
+/* The headline is generated from the statistics: each verdict gives its own sentence, and the
+ * kernel sentence follows the analysis of variance. */
+static void test_headline(void **state)
+{
+    fixture *f = *state;
+    static const struct { int decide_case; const char *name, *says; } cases[] = {
+        { 1, "h-helps", "the Laplacian term helps test PSNR at 1 of 1 settings and hurts at 0; "
+                        "the best is λ = 0.5 (eff. 10), kernel 4, lr 0.003, +" },
+        { 2, "h-hurts", "the Laplacian term helps test PSNR at none of 1 settings and hurts at 1 "
+                        "(0 equivalent within ±0.2 dB); the worst is λ = 0.5 (eff. 10), kernel "
+                        "4, lr 0.004, -" },
+        { 0, "h-equivalent", "the Laplacian term makes no difference to test PSNR: every one of "
+                             "the 1 settings is equivalent to the baseline within ±0.2 dB." },
+        { 3, "h-undecided", "no setting of the Laplacian term is shown to help or hurt test PSNR "
+                            "(0 of 1 equivalent within ±0.2 dB, 1 undecided, 0 not converged)" },
+        { 4, "h-not-converged", "Caveats: 1 setting not converged (no verdict)" },
+    };
+    enum { NCASES = sizeof cases / sizeof cases[0] };
+    char text[NCASES][8192];
+    for (int i = 0; i < NCASES; i++) {
+        add_case_sweep(f->s, cases[i].name, cases[i].decide_case);
+        headline_of(f, cases[i].name, text[i], sizeof text[i]);
+        assert_has(text[i], "On denoise, 8x8 patches, a depth-1 U-Net, 4 epochs: ");
+        assert_has(text[i], cases[i].says);
+        assert_has(text[i], "How sure: ");
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(text[i], text[j]);
+    }
+    assert_has(text[3], "1 undecided setting needs more seeds");
+
+    /* The kernel matters: K4 +1 dB, K8 -1 dB at both weights. */
+    char kernel[8192];
+    add_factorial_sweep(f->s, "h-kernel", "0.0091", 1.0, -1.0, 0);
+    headline_of(f, "h-kernel", kernel, sizeof kernel);
+    /* Unnormalised kernels: no effective weight occurs with both, so the weight factor is λ. */
+    assert_has(kernel, "The kernel matters (two-way ANOVA of the paired differences over λ (the "
+                       "kernels' own strengths differ at each λ) and kernel, seeds as blocks: "
+                       "kernel p < 0.0001, partial η² 1.00; no detectable interaction");
+    analysis *a = load(f, "h-kernel");
+    answer_anova an;
+    CHECK_OK(answer_anova_of(a, TEST_PSNR, ANALYSIS_LAST, &an, ERR));
+    assert_true(an.done);
+    assert_true(an.a_is_lambda);
+    assert_int_equal(an.n, 12);
+    assert_int_equal(an.na, 2);
+    assert_int_equal(an.nb, 2);
+    assert_int_equal(an.nblocks, 3);
+    assert_true(an.anova.term[STATS_ANOVA_AB].estimable);
+    assert_string_equal(an.empty, "");
+    /* Balanced: the kernel's sum of squares is the textbook one, 12 * (mean diff / 2)^2 with the
+     * noise averaging out per kernel only approximately, so check it lies near 12. */
+    assert_true(an.anova.term[STATS_ANOVA_B].ss > 11 && an.anova.term[STATS_ANOVA_B].ss < 13);
+    analysis_free(a);
+
+    /* The same kernels: does not matter. */
+    char same[8192];
+    add_factorial_sweep(f->s, "h-same", "0.0092", 1.0, 1.0, 0);
+    headline_of(f, "h-same", same, sizeof same);
+    assert_has(same, "The kernel does not detectably matter");
+    assert_string_not_equal(same, kernel);
+
+    /* An empty cell: the interaction is not estimable, the cell is named. */
+    add_factorial_sweep(f->s, "h-empty", "0.0093", 1.0, -1.0, 1);
+    a = load(f, "h-empty");
+    CHECK_OK(answer_anova_of(a, TEST_PSNR, ANALYSIS_LAST, &an, ERR));
+    assert_true(an.done);
+    assert_int_equal(an.n, 9);
+    assert_false(an.anova.term[STATS_ANOVA_AB].estimable);
+    assert_int_equal(an.anova.empty_cells, 1);
+    assert_string_equal(an.empty, "λ = 1 with kernel 8");
+    answer_headline(a, TEST_PSNR, ANALYSIS_LAST, kernel, sizeof kernel);
+    assert_has(kernel, "interaction not estimable: empty cells");
+    analysis_free(a);
+
+    /* Not a factorial grid: one kernel only. */
+    a = load(f, "h-helps");
+    CHECK_OK(answer_anova_of(a, TEST_PSNR, ANALYSIS_LAST, &an, ERR));
+    assert_false(an.done);
+    assert_has(an.why, "the sweep varies train.lr besides λ and the kernel");
+    analysis_free(a);
+}
+
+/* The statistics beside the t-test, wired to plots/stats.h: the bootstrap of the paired
+ * differences, rliable's probability of improvement over the seeds, d_z. */
+static void test_robust(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, "decide");
+    const decide_case dc = decide_cases(1);    /* helps */
+    size_t ci = decide_config(a, dc.lr);
+    answer_robust r;
+    CHECK_OK(answer_robust_of(a, ci, TEST_PSNR, ANALYSIS_LAST, &r, ERR));
+    assert_int_equal(r.npairs, dc.n);
+    assert_true(r.has_bootstrap && r.has_improvement);
+    stats_bootstrap b;
+    CHECK_OK(stats_bootstrap_paired(dc.treatment, dc.baseline, dc.n, STATS_BOOTSTRAP_RESAMPLES,
+                                    ANSWER_BOOTSTRAP_SEED, STATS_ALPHA_DEFAULT, &b, ERR));
+    assert_true(r.bootstrap.ci_low == b.ci_low && r.bootstrap.ci_high == b.ci_high);
+    assert_int_equal(r.bootstrap.too_few, dc.n < STATS_BOOTSTRAP_MIN_N);
+    stats_improvement p;
+    CHECK_OK(stats_probability_of_improvement(dc.treatment, dc.n, dc.baseline, dc.n,
+                                              STATS_HIGHER_IS_BETTER, STATS_BOOTSTRAP_RESAMPLES,
+                                              ANSWER_BOOTSTRAP_SEED, STATS_ALPHA_DEFAULT, &p, ERR));
+    assert_true(r.improvement.p == p.p && r.improvement.ci_low == p.ci_low);
+    const stats_summary *d = &a->configs[ci].stat[ANALYSIS_LAST][TEST_PSNR].paired.diff;
+    assert_near(r.dz, d->mean / d->sd, 1e-12, "d_z");
+    /* A baseline has none of them. */
+    for (size_t k = 0; k < a->nconfigs; k++)
+        if (a->configs[k].is_baseline) {
+            CHECK_OK(answer_robust_of(a, k, TEST_PSNR, ANALYSIS_LAST, &r, ERR));
+            assert_false(r.has_bootstrap || r.has_improvement);
+            break;
+        }
+    analysis_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1289,6 +1558,8 @@ int main(void)
         cmocka_unit_test(test_decisions),
         cmocka_unit_test(test_margin_override),
         cmocka_unit_test(test_decide_outputs),
+        cmocka_unit_test(test_headline),
+        cmocka_unit_test(test_robust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL) +
            cmocka_run_group_tests_name("decide", decide_tests, setup_decide, teardown);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plots/analysis.h"
+#include "plots/answer.h"
 #include "plots/keytable.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -29,8 +30,9 @@ static const char usage[] =
     "nothing gives; a warning names each run whose test pooled PSNR ends below it. δ is the\n"
     "metric table's (0.2 dB for PSNR) unless the sweep's INI file sets it in\n"
     "its [report] section (margin.psnr_pooled = 0.1), fixed before the sweep. '*' marks the\n"
-    "best mean. Under the table: what the numbers are, the runs that did not finish, and each\n"
-    "verdict in a sentence.\n\n"
+    "best mean. Above the table: the answer in one to three sentences (does the term help,\n"
+    "the best setting, whether the kernel matters, how sure, caveats). Under the table: what\n"
+    "the numbers are, the runs that did not finish, and each verdict in a sentence.\n\n"
     "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
     "  --sweep NAME     the sweep (default: the one run most recently)\n"
     "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
@@ -109,9 +111,13 @@ int cmd_compare(int argc, char **argv)
     if (status != WB_EXIT_OK)
         return status;
     table *t = key_table(a, m, at, csv);
-    if (!csv && t)
-        printf("sweep %s: %s at %s\n\n", a->name, analysis_series_name(m).text,
-               analysis_at_title(at).text);
+    if (!csv && t) {
+        /* The answer first (plots/answer.h), then the table it is read from. */
+        char answer[8192];
+        answer_headline(a, m, at, answer, sizeof answer);
+        printf("sweep %s: %s at %s\n\n%s\n\n", a->name, analysis_series_name(m).text,
+               analysis_at_title(at).text, answer);
+    }
     if (t)
         table_print(t, stdout, csv);
     if (!t || (!csv && print_notes(a, m, at) != 0)) {

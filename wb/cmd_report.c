@@ -25,11 +25,16 @@
 
 static const char usage[] =
     "usage: wb report [--db PATH] [--sweep NAME] [--out DIR]\n\n"
-    "Writes a sweep's report into DIR: index.html (one self-contained page) and report.md with\n"
-    "the verdict, the statistics across seeds against the λ = 0 baseline, the runs that did\n"
-    "not finish, the configuration and environment; the charts, each as NAME.png and NAME.svg\n"
-    "drawn by gnuplot from NAME.gp and NAME.dat (edit the script and run `gnuplot NAME.gp` in\n"
-    "DIR to redraw); grid.png with inputs, targets, predictions and Laplacian maps.\n\n"
+    "Writes a sweep's report into DIR: index.html and report.md, the same content. They open\n"
+    "with the answer in one to three sentences and the key table, then the verdicts, the\n"
+    "statistics across seeds against the λ = 0 baseline (t-intervals, a paired bootstrap,\n"
+    "the probability of improvement, a two-way analysis of variance over weight and kernel),\n"
+    "the runs that did not finish, the configuration and environment, and end with the\n"
+    "recommended loss as PyTorch and Keras/TensorFlow code. index.html is one file you can\n"
+    "mail: its styles and images are inside it (data URIs), no script, no network. Beside it\n"
+    "in DIR: each chart as NAME.png and NAME.svg drawn by gnuplot from NAME.gp and NAME.dat\n"
+    "(edit the script and run `gnuplot NAME.gp` in DIR to redraw), and grid.png with inputs,\n"
+    "targets, predictions, error and Laplacian maps; report.md links to those files.\n\n"
     "  --db PATH      database (default " CONFIG_DEFAULT_DATABASE ")\n"
     "  --sweep NAME   the sweep (default: the one run most recently)\n"
     "  --out DIR      the folder (default: <database folder>/report-<sweep name>, the name with\n"
@@ -102,10 +107,17 @@ int cmd_report(int argc, char **argv)
     grid_plan plan;
     grid_info info;
     char grid_error[1024] = "", grid_path[4200];
-    snprintf(grid_path, sizeof grid_path, "%s/grid.png", dir);
+    snprintf(grid_path, sizeof grid_path, "%s/grid_tiles.png", dir);
     int have_grid = grid_plan_columns(a, &plan, grid_error, sizeof grid_error) == 0;
-    if (have_grid && grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
-                                NULL, &info, grid_error, sizeof grid_error) != 0) {
+    /* The tiles, then gnuplot draws them with a title above each column into grid.png. */
+    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
+                                 NULL, &info, grid_error, sizeof grid_error) != 0 ||
+                      (!gnuplot_missing &&
+                       grid_draw_titles(&plan, &info, dir, grid_error, sizeof grid_error) != 0) ||
+                      gnuplot_missing)) {
+        if (gnuplot_missing)
+            snprintf(grid_error, sizeof grid_error, "gnuplot not found on PATH (the tiles "
+                     "without titles are grid_tiles.png)");
         wb_error("report", "image grid: %s", grid_error);
         have_grid = 0;
         status = WB_EXIT_FAILURE;
@@ -133,7 +145,7 @@ int cmd_report(int argc, char **argv)
             printf("%s/%s.png\n%s/%s.svg\n", dir, chart_name((enum chart_kind)k), dir,
                    chart_name((enum chart_kind)k));
     if (have_grid)
-        printf("%s\n", grid_path);
+        printf("%s/grid.png\n%s\n", dir, grid_path);
     else if (status == WB_EXIT_OK)
         fprintf(stderr, "wb report: no image grid: %s\n", grid_error);
     analysis_free(a);

@@ -1,0 +1,134 @@
+/* plots/takehome.c: the training loss as PyTorch and TensorFlow code; see takehome.h. */
+#include "plots/takehome.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int put(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int put(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+{
+    if (*used >= outlen)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *used, outlen - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= outlen - *used) {
+        *used = outlen;
+        return -1;
+    }
+    *used += (size_t)n;
+    return 0;
+}
+
+int takehome_code(const takehome_loss *loss, enum takehome_framework fw, char *out,
+                  size_t outlen, char *err, size_t errlen)
+{
+    const int torch = fw == TAKEHOME_PYTORCH;
+    const char *pixel = loss->pixel ? loss->pixel : "mse";
+    const char *norm = loss->kernel_norm && *loss->kernel_norm ? loss->kernel_norm : "none";
+    const char *border = loss->border && *loss->border ? loss->border : "reflect101";
+    const int lap = loss->lambda > 0;
+    if (!isfinite(loss->lambda) || loss->lambda < 0) {
+        snprintf(err, errlen, "λ must be a finite number >= 0");
+        return -1;
+    }
+    if (lap && (!loss->kernel || (strcmp(loss->kernel, "4") != 0 &&
+                                  strcmp(loss->kernel, "8") != 0))) {
+        snprintf(err, errlen, "kernel '%s' is not a per-channel stencil (4 or 8): the "
+                 "channel-mixing keras-recipe kernel is not offered as code to take home",
+                 loss->kernel ? loss->kernel : "");
+        return -1;
+    }
+    const int k4 = lap && strcmp(loss->kernel, "4") == 0;
+    /* The divisor of the stencil, written so a reader sees where it comes from. */
+    const char *divisor;
+    if (strcmp(norm, "none") == 0)
+        divisor = "";
+    else if (strcmp(norm, "l1") == 0)
+        divisor = k4 ? " / 8.0" : " / 16.0";
+    else if (strcmp(norm, "energy") == 0)
+        divisor = k4 ? " / 20.0 ** 0.5" : " / 72.0 ** 0.5";
+    else {
+        snprintf(err, errlen, "unknown kernel_norm '%s'", norm);
+        return -1;
+    }
+    const char *pad_mode;
+    if (strcmp(border, "reflect101") == 0)
+        pad_mode = torch ? "'reflect'" : "'REFLECT'";
+    else if (strcmp(border, "replicate") == 0)
+        pad_mode = torch ? "'replicate'" : "'SYMMETRIC'";   /* the same for a 1-pixel pad */
+    else if (strcmp(border, "zero") == 0)
+        pad_mode = torch ? "'constant'" : "'CONSTANT'";
+    else {
+        snprintf(err, errlen, "unknown border '%s'", border);
+        return -1;
+    }
+    const char *pixel_expr;
+    if (strcmp(pixel, "mse") == 0)
+        pixel_expr = torch ? "torch.mean((pred - target) ** 2)"
+                           : "tf.reduce_mean(tf.square(pred - target))";
+    else if (strcmp(pixel, "l1") == 0)
+        pixel_expr = torch ? "torch.mean(torch.abs(pred - target))"
+                           : "tf.reduce_mean(tf.abs(pred - target))";
+    else if (strcmp(pixel, "charbonnier") == 0)
+        pixel_expr = torch ? "torch.mean(torch.sqrt((pred - target) ** 2 + 1e-3 ** 2))"
+                           : "tf.reduce_mean(tf.sqrt(tf.square(pred - target) + 1e-3 ** 2))";
+    else {
+        snprintf(err, errlen, "unknown pixel loss '%s'", pixel);
+        return -1;
+    }
+    size_t used = 0;
+    int rc = 0;
+    char lambda[40];
+    snprintf(lambda, sizeof lambda, "%.17g", loss->lambda);
+    rc |= put(out, outlen, &used, "%s",
+              torch ? "import torch\nimport torch.nn.functional as F\n\n"
+                    : "import tensorflow as tf\n\n");
+    rc |= put(out, outlen, &used, "LAMBDA = %s  # loss.laplacian_weight\n", lambda);
+    if (lap) {
+        rc |= put(out, outlen, &used, "# K%s, kernel_norm = %s, border = %s: one 3x3 stencil "
+                  "for every channel alone\n", loss->kernel, norm, border);
+        rc |= put(out, outlen, &used, "STENCIL = %s(%s)%s\n\n\n",
+                  torch ? "torch.tensor" : "tf.constant",
+                  k4 ? "[[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]"
+                     : "[[1.0, 1.0, 1.0], [1.0, -8.0, 1.0], [1.0, 1.0, 1.0]]",
+                  divisor);
+        if (torch)
+            rc |= put(out, outlen, &used,
+                      "def laplacian(x):\n"
+                      "    \"\"\"The stencil on each channel of x, (N, C, H, W), depthwise.\"\"\"\n"
+                      "    c = x.shape[1]\n"
+                      "    k = STENCIL.to(x.dtype).to(x.device).expand(c, 1, 3, 3)\n"
+                      "    x = F.pad(x, (1, 1, 1, 1), mode=%s)\n"
+                      "    return F.conv2d(x, k, groups=c)\n\n\n", pad_mode);
+        else
+            rc |= put(out, outlen, &used,
+                      "def laplacian(x):\n"
+                      "    \"\"\"The stencil on each channel of x, (N, H, W, C), depthwise.\"\"\"\n"
+                      "    c = x.shape[-1]\n"
+                      "    k = tf.tile(tf.cast(STENCIL, x.dtype)[:, :, None, None], [1, 1, c, 1])\n"
+                      "    x = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode=%s)\n"
+                      "    return tf.nn.depthwise_conv2d(x, k, [1, 1, 1, 1], 'VALID')\n\n\n",
+                      pad_mode);
+    } else {
+        rc |= put(out, outlen, &used, "# the baseline: no Laplacian term\n\n\n");
+    }
+    rc |= put(out, outlen, &used, "def wb_loss(pred, target):\n"
+              "    \"\"\"wb's training loss: pixel %s%s.\"\"\"\n"
+              "    pixel = %s\n", pixel, lap ? " + LAMBDA * Laplacian MSE" : " alone", pixel_expr);
+    if (lap)
+        rc |= put(out, outlen, &used, "    lap = %s\n    return pixel + LAMBDA * lap\n",
+                  torch ? "torch.mean((laplacian(pred) - laplacian(target)) ** 2)"
+                        : "tf.reduce_mean(tf.square(laplacian(pred) - laplacian(target)))");
+    else
+        rc |= put(out, outlen, &used, "    return pixel\n");
+    if (rc != 0) {
+        snprintf(err, errlen, "the code does not fit in %zu bytes", outlen);
+        return -1;
+    }
+    return 0;
+}
