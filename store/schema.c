@@ -25,7 +25,9 @@ extern const char store_schema_v1_sql[];
  * target (model/metrics.h). SQLite cannot change a CHECK in place: the table is rebuilt (a new
  * one, the rows copied, the old one dropped, the new one renamed), after the generated views that
  * read it are dropped (store_open installs them again). No table refers to metrics, so the foreign
- * keys need no pause. */
+ * keys need no pause.
+ * Run notes: run_notes holds the tags and notes people attach to runs (wb tag, wb note), as many
+ * as they like, removed with their run. A tag or note given twice is kept once. */
 #define DROP_GENERATED_VIEWS                                                                     \
     "DROP VIEW IF EXISTS epochs; DROP VIEW IF EXISTS final; DROP VIEW IF EXISTS summary;\n"
 
@@ -46,6 +48,14 @@ static const store_migration schema_migrations[] = {
         "    SELECT run_id, epoch, split, name, value FROM metrics;\n"
         "DROP TABLE metrics;\n"
         "ALTER TABLE metrics_v3 RENAME TO metrics;\n"},
+    {4, "CREATE TABLE run_notes (\n"
+        "    id          INTEGER PRIMARY KEY,\n"
+        "    run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+        "    kind        TEXT NOT NULL CHECK (kind IN ('tag', 'note')),\n"
+        "    text        TEXT NOT NULL CHECK (text <> ''),\n"
+        "    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+        "    UNIQUE (run_id, kind, text)\n"
+        ");\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,

@@ -14,15 +14,15 @@
 #include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb predict RUN --input X.npy --out Y.npy [--target T.npy] [--db PATH]\n"
-    "                  [--checkpoint best|last]\n\n"
+    "usage: wb predict RUN --input X.npy --out Y.npy [--target T.npy]\n"
+    "                  [--db PATH | --ini FILE.ini] [--checkpoint best|last]\n\n"
     "Applies a run's weights to X.npy, (N, H, W, 3) float32 in [0, 1] or uint8 (divided by 255),\n"
     "with H = W divisible by 2^depth, and writes the predictions as float32 (N, H, W, 3). It uses\n"
     "the run's thread count and batch size, so the predictions are the ones training evaluated.\n\n"
     "  --target T.npy           also print the metrics of the predictions against T.npy:\n"
     "                           every image metric training logs, one `name value` line each\n"
     "  --checkpoint best|last   the best epoch's weights (default) or the last epoch's\n"
-    "  --db PATH                database (default results/wb.db)\n";
+    CMD_DB_USAGE;
 
 typedef struct predict_model {
     model_options m;
@@ -75,10 +75,11 @@ static int find_model(store *s, int64_t run_id, const char *kind, predict_model 
 
 int cmd_predict(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
+    cmd_db d = { 0 };
+    const char *in = NULL, *out = NULL, *kind = "best",
                *target = NULL;
     const cmd_option opts[] = { { .name = "input", .text = &in }, { .name = "out", .text = &out },
-                                { .name = "db", .text = &db },
+                                CMD_DB_OPTIONS(&d),
                                 { .name = "checkpoint", .text = &kind },
                                 { .name = "target", .text = &target }, { 0 } };
     int status = cmd_parse("predict", usage, argc, argv, opts, 1);
@@ -95,7 +96,8 @@ int cmd_predict(int argc, char **argv)
     size_t n;
     int h, w;
     unet *u = NULL;
-    if ((status = cmd_open_store("predict", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+    if ((status = cmd_resolve_db("predict", &d)) >= 0 ||
+        (status = cmd_open_db("predict", &d, &s)) != WB_EXIT_OK)
         return status;
     status = WB_EXIT_USAGE;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||
