@@ -54,7 +54,8 @@ for f in "$T/blocks"/*; do
   case "$f" in
     *.skip) ok "block $name skipped: $(sed 's/<!-- no-doctest: //; s/ -->//' "$f")" ;;
     *.sh)
-      if (cd "$S" && bash -e "$f") > "$T/out" 2>&1; then ok "block $name: $(head -c 60 "$f" | head -n 1)"
+      t0=$SECONDS
+      if (cd "$S" && bash -e "$f") > "$T/out" 2>&1; then ok "block $name ($((SECONDS - t0)) s): $(head -c 60 "$f" | head -n 1)"
       else fail "README block $name failed: $(cat "$f"): $(tail -n 20 "$T/out")"; fi ;;
     *.sql)
       if (cd "$S" && bin/wb query "$(cat "$f")" --csv) > "$T/out" 2>&1 && [ "$(wc -l < "$T/out")" -ge 2 ]

@@ -190,11 +190,16 @@ int cmd_resolve_db(const char *cmd, cmd_db *d)
     } else {
         snprintf(d->path, sizeof d->path, "%s", CONFIG_DEFAULT_DATABASE);
     }
-    /* The hint form: quoted when a shell would split or expand it. */
-    const int plain = strspn(d->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789_-./+,:@") == strlen(d->path) && d->path[0];
-    snprintf(d->hint, sizeof d->hint, plain ? "--db %s" : "--db '%s'", d->path);
+    cmd_db_option(d->path, d->hint, sizeof d->hint);
     return -1;
+}
+
+void cmd_db_option(const char *path, char *out, size_t outlen)
+{
+    /* Quoted when a shell would split or expand it (a ' inside is not: such paths are rare). */
+    const int plain = strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789_-./+,:@") == strlen(path) && path[0];
+    snprintf(out, outlen, plain ? "--db %s" : "--db '%s'", path);
 }
 
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)

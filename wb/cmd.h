@@ -83,6 +83,8 @@ int cmd_db_take_ini_argument(cmd_db *d, const char *arg);
 /* Fills d->path, d->sweep and d->hint. Returns -1 to go on, else (after the message: an INI
  * that does not parse) the exit status 2. */
 int cmd_resolve_db(const char *cmd, cmd_db *d);
+/* "--db PATH" for a hint, quoted when a shell would split it (what d->hint holds). */
+void cmd_db_option(const char *path, char *out, size_t outlen);
 
 /* Opens the database at path for the command cmd, the one way every command does:
  * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),

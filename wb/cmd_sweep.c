@@ -106,7 +106,8 @@ static void print_grid(const config_grid *g, const sweep_args *a, const char *db
 {
     size_t shown = 0, done = 0;
     store *s = NULL;
-    char err[2048];
+    char err[2048], hint[4200];
+    cmd_db_option(db, hint, sizeof hint);
     if (access(db, F_OK) == 0 && store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
         fprintf(stderr, "wb sweep: (not marking finished runs: %s)\n", err);
         s = NULL;
@@ -123,7 +124,7 @@ static void print_grid(const config_grid *g, const sweep_args *a, const char *db
     }
     store_close(s);
     if (s || access(db, F_OK) == 0)
-        printf("%s: %zu of them finished already (wb ls --db %s)\n", db, done, db);
+        printf("%s: %zu of them finished already (wb ls %s)\n", db, done, hint);
     printf("%s: %zu runs", g->name, shown);
     if (a->shard_n)
         printf(" (shard %d/%d of %zu)", a->shard_k, a->shard_n, g->nruns);
@@ -180,7 +181,9 @@ static int summarise(store *s, int64_t sweep_id, const char *name, const char *d
                  store_status_name(counts[i].status));
     }
     printf("%s: %d runs: %s\n", name, total, line);
-    printf("results in %s; see them with: wb ls --db %s, wb report --db %s\n", db, db, db);
+    char hint[4200];
+    cmd_db_option(db, hint, sizeof hint);
+    printf("results in %s; see them with: wb ls %s, wb report %s\n", db, hint, hint);
     return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
 }
 
