@@ -16,6 +16,10 @@ ln -s "$WB" "$S/bin/wb"
 # make sweep at smoke size, into the database a plain `make sweep` fills (results/wb.db).
 sed 's|^database *=.*|database = results/wb.db|' "$root/experiments/smoke.ini" > "$S/doctest-sweep.ini"
 export WB_SWEEP_INI=doctest-sweep.ini WB_PREBUILT="$WB"
+# OpenMP threads that sleep instead of spinning while they wait: the same results, and on a
+# machine shared with other work the README's smoke sweep took 836 s instead of ~10 (one run of
+# smoke.ini: 135.6 s spinning, 4.7 s passive, at a load average of 9 on 2 cores).
+export OMP_WAIT_POLICY=passive
 make() {
   case " $* " in
     *" test "*) echo "(doc test: make test is not run from inside itself)" ;;
