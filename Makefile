@@ -2,7 +2,8 @@
 #
 #   make                 build bin/wb (installs missing Debian packages first, see `make deps`)
 #   make test            build and run every test (unit, gradient, golden, CLI)
-#   make sweep           the main job: the lossweights ablation and its report
+#   make sweep           the main job: the lossweights ablation and its report (16 epochs)
+#   make sweep-full      the same design for 64 epochs, so that it converges (README gives its time)
 #   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
@@ -195,6 +196,11 @@ WB_PREBUILT  ?=
 sweep: $(if $(WB_PREBUILT),,all)
 	$(or $(WB_PREBUILT),bin/wb) sweep $(WB_SWEEP_INI) --jobs 2
 	$(or $(WB_PREBUILT),bin/wb) report $(WB_SWEEP_INI)
+
+.PHONY: sweep-full
+sweep-full: all
+	bin/wb sweep experiments/lossweights-full.ini --jobs 2
+	bin/wb report experiments/lossweights-full.ini
 
 $(BUILD)/bench/bench_train: bench/bench_train.c $(BUILD)/libwb.a
 	@mkdir -p $(@D)

@@ -1,23 +1,11 @@
 /* data/photos.c: the bundled photographs and their NOTICE, embedded with .incbin so that wb works
- * from any directory. The paths are relative to the repository top, where make runs the compiler;
- * the Makefile rebuilds this object when a photo changes. The symbols stay local to this object
- * (no .globl): C reaches them only through the table below. */
+ * from any directory (data/incbin.h says how). The Makefile rebuilds this object when a photo
+ * changes; C reaches the symbols only through the table below. */
 #include "data/photos.h"
 
 #include <stdint.h>
 
-/* One embedded file: its bytes, then its length as a 64-bit word (computed by the assembler, so
- * C never subtracts pointers to different objects). */
-#define WB_INCBIN(sym, file)                                  \
-    ".balign 16\n"                                            \
-    ".type " #sym ", @object\n"                               \
-    #sym ":\n"                                                \
-    ".incbin \"" file "\"\n"                                  \
-    #sym "_end:\n"                                            \
-    ".size " #sym ", " #sym "_end - " #sym "\n"               \
-    ".balign 8\n"                                             \
-    #sym "_len:\n"                                            \
-    ".quad " #sym "_end - " #sym "\n"
+#include "data/incbin.h"
 
 __asm__(".section .rodata\n"
         WB_INCBIN(wb_photo_astronaut, "data/photos/astronaut.png")

@@ -1,6 +1,7 @@
 /* plots/analysis.c: a sweep from the store, grouped and compared; the contract is in analysis.h. */
 #include "plots/analysis.h"
 
+#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,24 +187,44 @@ static int load_sweep(store *s, analysis *a, char *err, size_t errlen)
     return 0;
 }
 
-/* Whether a finished run had stopped learning (analysis.h, analysis_run): the gain of its
- * validation primary metric over the last quarter of its epochs. */
+double analysis_quarter_rise(const double *values, int last, int *quarter)
+{
+    const int q = last >= 1 ? (last + 3) / 4 : 0;
+    *quarter = q;
+    if (q < 1)
+        return NAN;
+    double *x = malloc(2 * ((size_t)q + 1) * sizeof *x), *y = x ? x + q + 1 : NULL;
+    int whole = x != NULL;
+    for (int k = 0; whole && k <= q; k++) {
+        x[k] = k;
+        y[k] = values[last - q + k];
+        whole = isfinite(y[k]);
+    }
+    double c0, c1 = NAN, cov00, cov01, cov11, sumsq;
+    if (whole)
+        gsl_fit_linear(x, 1, y, 1, (size_t)q + 1, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+    free(x);
+    return isfinite(c1) ? c1 * q : NAN;   /* NaN also without memory: unknown */
+}
+
+/* Whether a finished run had stopped learning (analysis.h, analysis_run). */
 static void judge_convergence(analysis_run *r)
 {
     r->last_quarter_gain = NAN;
     r->quarter_epochs = 0;
     r->converged = -1;
-    if (r->status != STORE_FINISHED || r->epochs_done < 1)
+    if (r->status != STORE_FINISHED || r->epochs_done < 1 || r->epochs_done >= r->nepochs ||
+        !r->values)
         return;
-    const int last = r->epochs_done, q = (last + 3) / 4;
+    int q;
     const int series = ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC);
-    const double gain = analysis_run_value(r, series, last) -
-                        analysis_run_value(r, series, last - q);
-    if (!isfinite(gain))
+    const double rise = analysis_quarter_rise(&r->values[(size_t)series * r->nepochs],
+                                              r->epochs_done, &q);
+    if (!isfinite(rise))
         return;
-    r->last_quarter_gain = gain;
+    r->last_quarter_gain = rise;
     r->quarter_epochs = q;
-    r->converged = gain <= ANALYSIS_CONVERGED_GAIN;
+    r->converged = rise <= ANALYSIS_CONVERGED_GAIN;
 }
 
 /* The metric rows of one run into its series; the best epoch from them. */

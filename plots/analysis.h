@@ -80,6 +80,14 @@ int analysis_input_series(int series);
  * the metric's unit, dB) over the last quarter of its epochs (issue 12). */
 #define ANALYSIS_CONVERGED_GAIN 0.05
 
+/* The rise over the last quarter of a run's epochs of values[0 .. last] (one per epoch, epoch 0
+ * first): q = ceil(last / 4) (written to *quarter), and q times the slope of the least-squares
+ * line through values[last - q .. last], so the rise of that line over the quarter (with q = 1 the
+ * difference of the two values). A line through q + 1 points damps the epoch-to-epoch noise of a
+ * validation metric (sd 0.02-0.03 dB of pooled PSNR measured on the lossweights design, as large
+ * as the limit) that a difference of two epochs takes in full. NaN when a value is not finite. */
+double analysis_quarter_rise(const double *values, int last, int *quarter);
+
 enum analysis_at { ANALYSIS_LAST, ANALYSIS_BEST, ANALYSIS_NAT };
 /* "last", "best" (the option values of wb compare --at). */
 const char *analysis_at_name(enum analysis_at at);
@@ -95,9 +103,10 @@ typedef struct analysis_run {
     int best_epoch;         /* by validation METRIC_SELECTION, ties to the earlier; -1 without
                              * any */
     /* Convergence, judged on the validation primary metric of a finished run with E epochs:
-     * gain = value at epoch E - value at epoch E - q, q = ceil(E / 4) (the last quarter);
-     * converged = gain <= ANALYSIS_CONVERGED_GAIN. Unfinished runs and runs without those two
-     * values: gain NaN, converged -1 (unknown, which does not count against a configuration). */
+     * q = ceil(E / 4) (the last quarter); gain = q times the slope of the least-squares line
+     * through the values of epochs E - q .. E (the rise of that line over the quarter; with q = 1
+     * the difference of the two); converged = gain <= ANALYSIS_CONVERGED_GAIN. Unfinished runs and
+     * runs missing one of those values: gain NaN, converged -1 (unknown, which does not count against a configuration). */
     double last_quarter_gain;
     int quarter_epochs;     /* q */
     int converged;          /* 1, 0, or -1 unknown */

@@ -345,7 +345,8 @@ static void explain(lines *l, const analysis *a, int series, enum analysis_at at
                  "margin.%s sets one): its verdicts are helps, hurts or indistinguishable.",
                  name, name);
     add_line(l, "Verdicts: not converged when a finished run of the configuration or of its "
-             "baseline still gained more than %s%s%s of %s over its last quarter of epochs; "
+             "baseline still gained more than %s%s%s of %s over its last quarter of epochs "
+             "(the rise of the least-squares line through them); "
              "else equivalent when the 90%% interval lies within ±δ; else helps or hurts when "
              "p Holm <= alpha; else undecided, with about how many seeds would decide.", limit,
              space, unit,

@@ -105,6 +105,16 @@ for f in ls show cmp cmp.csv; do
 done
 grep -E '^micro +[0-9]+ ' "$tmp/show" | grep -qF "$label" || fail "wb show's sweeps table lacks the label"
 grep -qE "^loss.laplacian_weight +0.6\$" "$tmp/show" || fail "wb show prints λ with 17 digits"
+# wb show's diagnostics (issue 12): the best epoch is the store's, the rise is the line's.
+best=$("$WB" query "SELECT best_epoch FROM final WHERE run_id = $run" --db "$tmp/m.db" --csv |
+       tail -n 1 | tr -d '\r')
+grep -qE "^best epoch +$best +the epoch of the lowest validation mse" "$tmp/show" ||
+  fail "wb show's best epoch is not the store's ($best): $(grep '^best epoch' "$tmp/show")"
+grep -qE "^last-quarter rise +[-+][0-9.]+ dB.* val psnr_pooled over epochs 1-2" "$tmp/show" ||
+  fail "wb show lacks the last-quarter rise: $(grep -A7 '^diagnostics' "$tmp/show")"
+for d in "best to last" "epoch 0" dc_share; do
+  grep -q "^$d " "$tmp/show" || fail "wb show lacks the diagnostic '$d'"
+done
 grep -qF "<td>$label</td>" "$html" || fail "index.html lacks the label"
 grep -qF "| $label |" "$md" || fail "report.md lacks the label"
 

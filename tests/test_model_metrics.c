@@ -130,6 +130,34 @@ static void test_metrics_compute_split(void **state)
     assert_true(one[METRIC_DC_SHARE] > 0 && one[METRIC_DC_SHARE] < 1);
 }
 
+/* README's metric table defines every metric of the table, each in a row of its own
+ * ("| `psnr` |"), and names no metric the table lacks: a new row here needs its definition
+ * there. */
+static void test_readme_defines_every_metric(void **state)
+{
+    (void)state;
+    FILE *f = fopen("README.md", "r");
+    assert_non_null(f);
+    static char text[1 << 18];
+    const size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *section = strstr(text, "\n## Metrics\n");
+    assert_non_null(section);
+    const char *end = strstr(section + 1, "\n## ");
+    size_t rows = 0;
+    for (const char *line = section; line && (!end || line < end); line = strchr(line + 1, '\n'))
+        rows += strncmp(line, "\n| `", 4) == 0;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        char row[96];
+        snprintf(row, sizeof row, "\n| `%s` |", metric_def_of((enum metric_id)m)->name);
+        const char *at = strstr(section, row);
+        if (!at || (end && at > end))
+            fail_msg("README.md's metric table has no row for %s", row + 3);
+    }
+    assert_int_equal(rows, METRIC_COUNT);
+}
+
 /* dc_share: the squared error of each patch's per-channel mean over the whole squared error,
  * pooled over the split: 1 for errors constant per channel, 0 for errors of mean zero in every
  * channel, and the ratio of the sums over a split of both (not the mean of the ratios). */
@@ -457,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_metrics_compute_split),
         cmocka_unit_test(test_exact_patches_are_finite),
         cmocka_unit_test(test_dc_share),
+        cmocka_unit_test(test_readme_defines_every_metric),
         cmocka_unit_test(test_psnr_and_ssim),
         cmocka_unit_test(test_laplacian_maps),
         cmocka_unit_test(test_keras_recipe_is_not_a_laplacian),

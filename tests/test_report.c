@@ -482,6 +482,33 @@ static void test_summaries_and_paired_tests(void **state)
     analysis_free(a);
 }
 
+/* The last quarter's rise: the least-squares line over epochs E - q .. E, not the two ends. */
+static void test_quarter_rise(void **state)
+{
+    (void)state;
+    double v[13];
+    int q;
+    for (int e = 0; e <= 12; e++)
+        v[e] = 20 + 0.01 * e;   /* a straight line: its rise over 3 epochs */
+    assert_near(analysis_quarter_rise(v, 12, &q), 0.03, 1e-12, "a line");
+    assert_int_equal(q, 3);
+    /* Noise around a slow rise: the two ends differ by 0.06 dB (over the 0.05 limit), the line
+     * through the four values rises 0.03 dB (slope sum((x - 1.5)(y - mean)) / 5 = 0.01). */
+    const double noisy[] = { 30.00, 30.06, 29.98, 30.06 };
+    for (int k = 0; k < 4; k++)
+        v[9 + k] = noisy[k];
+    assert_near(v[12] - v[9], 0.06, 1e-12, "the two ends");
+    assert_near(analysis_quarter_rise(v, 12, &q), 0.03, 1e-12, "the line");
+    /* q = 1 (4 epochs): the difference of the last two. */
+    assert_near(analysis_quarter_rise(v, 4, &q), v[4] - v[3], 1e-12, "q = 1");
+    assert_int_equal(q, 1);
+    /* A value that is not finite in the quarter: unknown; none before epoch 1. */
+    v[10] = NAN;
+    assert_true(isnan(analysis_quarter_rise(v, 12, &q)));
+    assert_true(isnan(analysis_quarter_rise(v, 0, &q)));
+    assert_int_equal(q, 0);
+}
+
 /* The "do nothing" reference: each configuration's input summary, one input row for a sweep on
  * one data set, and the one run that ends below its input flagged by name. */
 static void test_below_input(void **state)
@@ -1251,6 +1278,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summaries_and_paired_tests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_epoch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_below_input, setup, teardown),
+        cmocka_unit_test(test_quarter_rise),
         cmocka_unit_test_setup_teardown(test_sentences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "model/metrics.h"
+#include "plots/analysis.h"
 #include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
@@ -346,6 +347,75 @@ static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
     return rc;
 }
 
+/* values[e] = the run's metric `id` of `split` at epoch e (NaN where it has none), e = 0..last. */
+static void metric_by_epoch(const store_metric_value *m, size_t n, enum metric_split split,
+                            enum metric_id id, int last, double *values)
+{
+    for (int e = 0; e <= last; e++)
+        values[e] = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].epoch >= 0 && m[i].epoch <= last &&
+            strcmp(m[i].split, metric_split_name(split)) == 0 &&
+            strcmp(m[i].name, metric_def_of(id)->name) == 0)
+            values[m[i].epoch] = m[i].value;
+}
+
+/* Issue 12's diagnostics of a run: how its training went, each with what it measures. */
+static table *diagnostics_table(const store_metric_value *m, size_t n, int last)
+{
+    static const char *const headers[] = { "diagnostic", "value", "what it is" };
+    table *t = table_new(3, headers);
+    if (!t || last < 0)
+        return t;
+    double *v = malloc(4 * ((size_t)last + 1) * sizeof *v);
+    if (!v) {
+        table_free(t);
+        return NULL;
+    }
+    double *val = v, *sel = v + last + 1, *test = v + 2 * (last + 1), *dc = v + 3 * (last + 1);
+    const char *primary = metric_def_of(ANALYSIS_PRIMARY_METRIC)->name;
+    metric_by_epoch(m, n, METRIC_VAL, ANALYSIS_PRIMARY_METRIC, last, val);
+    metric_by_epoch(m, n, METRIC_VAL, METRIC_SELECTION, last, sel);
+    metric_by_epoch(m, n, METRIC_TEST, ANALYSIS_PRIMARY_METRIC, last, test);
+    metric_by_epoch(m, n, METRIC_TEST, METRIC_DC_SHARE, last, dc);
+    int best = -1;
+    for (int e = 0; e <= last; e++)   /* the lowest, ties to the earlier (as the trainer) */
+        if (isfinite(sel[e]) && (best < 0 || sel[e] < sel[best]))
+            best = e;
+    char cell[5][128], what[5][256];
+    int q;
+    const double rise = analysis_quarter_rise(val, last, &q);
+    snprintf(cell[0], sizeof cell[0], best >= 0 ? "%d" : "-", best);
+    snprintf(what[0], sizeof what[0], "the epoch of the lowest validation %s (ties to the "
+             "earlier): best.safetensors", metric_def_of(METRIC_SELECTION)->name);
+    if (isfinite(rise))
+        snprintf(cell[1], sizeof cell[1], "%+.3f dB%s", rise,
+                 rise <= ANALYSIS_CONVERGED_GAIN ? "" : " (not converged)");
+    else
+        snprintf(cell[1], sizeof cell[1], "-");
+    snprintf(what[1], sizeof what[1], "val %s over epochs %d-%d: the rise of the least-squares "
+             "line; converged at most %g dB", primary, last - q, last, ANALYSIS_CONVERGED_GAIN);
+    if (best >= 0 && isfinite(val[best]) && isfinite(val[last]))
+        snprintf(cell[2], sizeof cell[2], "%+.3f dB", val[last] - val[best]);
+    else
+        snprintf(cell[2], sizeof cell[2], "-");
+    snprintf(what[2], sizeof what[2], "val %s at the last epoch minus at the best", primary);
+    snprintf(cell[3], sizeof cell[3], "val %.3f, test %.3f dB", val[0], test[0]);
+    snprintf(what[3], sizeof what[3], "%s of the untrained network (a residual one starts as "
+             "the identity: the input's)", primary);
+    snprintf(cell[4], sizeof cell[4], isfinite(dc[last]) ? "%.3f" : "-", dc[last]);
+    snprintf(what[4], sizeof what[4], "test, last epoch: %s",
+             metric_def_of(METRIC_DC_SHARE)->title);
+    static const char *const names[5] = { "best epoch", "last-quarter rise", "best to last",
+                                           "epoch 0", "dc_share" };
+    for (int k = 0; t && k < 5; k++) {
+        const char *cells[] = { names[k], cell[k], what[k] };
+        add_row(&t, cells);
+    }
+    free(v);
+    return t;
+}
+
 /* Reads and prints the run; -1 with err set when a read fails. */
 static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 {
@@ -360,13 +430,15 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         return -1;
     printf("run %lld\n", (long long)run_id);
     print_fields(&r);
+    const int last = r.epochs_done;
     store_run_record_free(&r);
     if (print_notes(s, run_id, err, errlen) != 0)
         return -1;
-    table *t[5] = { NULL };
-    static const char *const titles[5] = { "sweeps", "configuration", "checkpoints", "epochs",
+    table *t[6] = { NULL };
+    static const char *const titles[6] = { "sweeps", "configuration", "checkpoints", "epochs",
                                            "input (no network): the degraded input against the "
-                                           "target, what doing nothing scores" };
+                                           "target, what doing nothing scores",
+                                           "diagnostics" };
     int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
              store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 &&
              store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
@@ -378,8 +450,9 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         t[2] = checkpoints_table(ck, nck);
         t[3] = epochs_table(m, nm);
         t[4] = input_table(m, nm);
+        t[5] = diagnostics_table(m, nm, last);
     }
-    for (int i = 0; rc == 0 && i < 5; i++) {
+    for (int i = 0; rc == 0 && i < 6; i++) {
         if (t[i]) {
             print_section(titles[i], t[i]);
             continue;
@@ -387,7 +460,7 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         table_free(t[i]);
     store_run_links_free(links, nlinks);
     store_sweep_records_free(sweeps, nsweeps);

@@ -1,5 +1,6 @@
 /* wb/main.c: the subcommand table. Each subcommand lives in wb/cmd_<name>.c; main dispatches and
  * returns the command's exit status (0 ok, 1 failure, 2 usage or config, 130/143 signals). */
+#include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
     /* A write past RLIMIT_FSIZE (ulimit -f, a batch system's file size limit) then fails with
      * EFBIG, and wb reports it like a full disk, instead of dying of SIGXFSZ mid-write. */
     signal(SIGXFSZ, SIG_IGN);
+    /* GSL's default handler aborts the process; plots/stats.c checks every status it returns. */
+    gsl_set_error_handler_off();
     if (argc < 2) {
         print_help(stderr);
         return WB_EXIT_USAGE;

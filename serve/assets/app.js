@@ -296,11 +296,12 @@
 
   // ---- one sweep -------------------------------------------------------------------------------
 
-  const SPLIT_METRICS = {
-    val: ['psnr', 'ssim', 'mse', 'lap4_mse', 'lap8_mse'],
-    test: ['psnr', 'ssim', 'mse', 'lap4_mse', 'lap8_mse'],
-    train: ['loss', 'loss_pixel', 'loss_lap'],
-  };
+  // The metrics of a split, from the series the server lists (the metric table's), in its order.
+  function splitMetrics(series, split) {
+    return series.filter(function (s) { return s.name.indexOf(split + '.') === 0; })
+      .map(function (s) { return s.name.slice(split.length + 1); })
+      .filter(function (m) { return m !== 'seconds' && m !== 'samples_per_s' && m !== 'lr'; });
+  }
 
   function select(options, value, onchange, id) {
     const s = h('select', { id: id, onchange: function () { onchange(s.value); } },
@@ -367,8 +368,9 @@
 
     function renderControls() {
       const splits = [{ value: 'val', text: 'validation' }, { value: 'test', text: 'test' }, { value: 'train', text: 'train' }];
-      if (SPLIT_METRICS[ui.split].indexOf(ui.metric) < 0) ui.metric = SPLIT_METRICS[ui.split][0];
-      const metrics = SPLIT_METRICS[ui.split].map(function (m) { return { value: m, text: m }; });
+      const names = splitMetrics(data.series, ui.split);
+      if (names.indexOf(ui.metric) < 0) ui.metric = names[0];
+      const metrics = names.map(function (m) { return { value: m, text: m }; });
       const panels = [{ value: 'all', text: data.panels.length > 1 ? 'all, side by side' : 'all' }].concat(
         data.panels.length > 1 ? data.panels.map(function (p, i) { return { value: String(i), text: p.label || 'all' }; }) : []);
       if (ui.panel !== 'all' && !data.panels[Number(ui.panel)]) ui.panel = 'all';
