@@ -217,14 +217,18 @@ check-python: all python-deps $(BUILD)/tests/takehome_loss
 stats-reference:
 	/usr/bin/python3 tests/fixtures/make_stats_reference.py tests/fixtures/stats_reference.h
 
-sweep: all
-	bin/wb sweep experiments/lossweights.ini --jobs 2
-	bin/wb report --sweep lossweights
+# WB_SWEEP_INI picks another INI (WB_SWEEP_INI=experiments/smoke.ini make sweep: the same at
+# smoke size); WB_PREBUILT runs a wb built elsewhere instead of building bin/wb (the README test).
+WB_SWEEP_INI ?= experiments/lossweights.ini
+WB_PREBUILT  ?=
+sweep: $(if $(WB_PREBUILT),,all)
+	$(or $(WB_PREBUILT),bin/wb) sweep $(WB_SWEEP_INI) --jobs 2
+	$(or $(WB_PREBUILT),bin/wb) report $(WB_SWEEP_INI)
 
 .PHONY: sweep-full
 sweep-full: all
 	bin/wb sweep experiments/lossweights-full.ini --jobs 2
-	bin/wb report --sweep lossweights-full
+	bin/wb report experiments/lossweights-full.ini
 
 $(BUILD)/bench/bench_train: bench/bench_train.c $(BUILD)/libwb.a
 	@mkdir -p $(@D)

@@ -435,3 +435,48 @@ int store_read_metric(store *s, int64_t run_id, int epoch, const char *split, co
     store_metric_values_free(found, n);
     return 0;
 }
+
+/* ---- tags and notes ------------------------------------------------------------------------ */
+
+static int note_row(const store *s, sqlite3_stmt *st, void *element)
+{
+    (void)s;
+    store_note *n = element;
+    int oom = 0;
+    n->kind = strcmp((const char *)sqlite3_column_text(st, 0), "tag") == 0 ? STORE_TAG
+                                                                           : STORE_NOTE;
+    n->text = dup_column(st, 1, &oom);
+    n->created_at = dup_column(st, 2, &oom);
+    return oom || !n->text ? -1 : 0;
+}
+
+static void drop_note(void *element)
+{
+    store_note *n = element;
+    free(n->text);
+    free(n->created_at);
+}
+
+static const record_kind note_kind = {sizeof(store_note), note_row, drop_note};
+
+void store_notes_free(store_note *notes, size_t n)
+{
+    free_list(&note_kind, notes, n);
+}
+
+int store_read_notes(store *s, int64_t run_id, store_note **notes, size_t *n, char *err,
+                     size_t errlen)
+{
+    /* A reader cannot migrate: a file of a version before run_notes has none to show. */
+    int64_t one;
+    const int has = query_int64(s, &one, "reading a run's tags and notes", err, errlen,
+                                "SELECT 1 FROM sqlite_schema WHERE type = 'table'"
+                                " AND name = 'run_notes'", "");
+    *notes = NULL;
+    *n = 0;
+    if (has <= 0)
+        return has;
+    return read_list(s, &note_kind, notes, n, "reading a run's tags and notes", err, errlen,
+                     "SELECT kind, text, created_at FROM run_notes WHERE run_id = ?1"
+                     " ORDER BY kind DESC, id", "i", run_id);
+}

@@ -94,6 +94,32 @@ void store_metric_values_free(store_metric_value *values, size_t n);
 int store_read_metric(store *s, int64_t run_id, int epoch, const char *split, const char *name,
                       double *value, char *err, size_t errlen);
 
+/* ---- tags and notes (wb tag, wb note; store/notes.c writes them) -------------------------- */
+
+enum store_note_kind { STORE_TAG, STORE_NOTE };
+typedef struct store_note {
+    enum store_note_kind kind;
+    char *text, *created_at;
+} store_note;
+/* A run's tags (in the order given), then its notes (likewise); none in a file older than the
+ * table (a reader does not migrate). */
+int store_read_notes(store *s, int64_t run_id, store_note **notes, size_t *n, char *err,
+                     size_t errlen);
+void store_notes_free(store_note *notes, size_t n);
+/* Attaches a tag or a note (non-empty text) to a run; *added (may be NULL) is 0 when the run had
+ * it already (it is kept once). A handle opened read-only refuses. */
+int store_add_note(store *s, int64_t run_id, enum store_note_kind kind, const char *text,
+                   int *added, char *err, size_t errlen);
+/* Takes a tag or note off a run; *removed (may be NULL) is 0 when the run did not have it. */
+int store_remove_note(store *s, int64_t run_id, enum store_note_kind kind, const char *text,
+                      int *removed, char *err, size_t errlen);
+
+/* Deletes a run with its params, metrics, checkpoint rows, sweep links, tags and notes (not its
+ * folder: the caller removes that, store_run_folder names it). A `running` run (one whose owner
+ * is alive: a writer's open marks stale ones interrupted) is refused: *refused is 1, nothing is
+ * deleted and err says why. */
+int store_remove_run(store *s, int64_t run_id, int *refused, char *err, size_t errlen);
+
 /* ---- a long-lived reader (store/serve_read.c; wb serve) ------------------------------------ */
 
 /* PRAGMA data_version of this handle: it changes whenever another connection, of any process,

@@ -28,7 +28,10 @@ extern const char store_schema_v1_sql[];
  * keys need no pause.
  * Version 4: file_hashes, the SHA-256 of every file an epoch wrote into the run's folder, checked
  * before a checkpoint is trained on, predicted with or shown (issue 15). Self-contained: a table
- * of its own, nothing else changes. */
+ * of its own, nothing else changes.
+
+ * Version 5: run_notes holds the tags and notes people attach to runs (wb tag, wb note), as many
+ * as they like, removed with their run. A tag or note given twice is kept once. */
 #define DROP_GENERATED_VIEWS                                                                     \
     "DROP VIEW IF EXISTS epochs; DROP VIEW IF EXISTS final; DROP VIEW IF EXISTS summary;\n"
 
@@ -57,6 +60,14 @@ static const store_migration schema_migrations[] = {
         "    sha256  TEXT NOT NULL CHECK (length(sha256) = 64),\n"
         "    PRIMARY KEY (run_id, epoch, name)\n"
         ") WITHOUT ROWID;\n"},
+    {5, "CREATE TABLE run_notes (\n"
+        "    id          INTEGER PRIMARY KEY,\n"
+        "    run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+        "    kind        TEXT NOT NULL CHECK (kind IN ('tag', 'note')),\n"
+        "    text        TEXT NOT NULL CHECK (text <> ''),\n"
+        "    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+        "    UNIQUE (run_id, kind, text)\n"
+        ");\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,

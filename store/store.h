@@ -37,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
@@ -108,7 +108,8 @@ typedef struct store_sweep_info {
 int store_upsert_sweep(store *s, const store_sweep_info *info, int64_t *sweep_id, char *err,
                        size_t errlen);
 int store_find_sweep(store *s, const char *name, int64_t *sweep_id, char *err, size_t errlen);
-/* The most recently created or re-run sweep (largest updated time; for commands given no --sweep).
+/* The most recently created or re-run sweep that is not a one-off (wb run's "run:NAME"), else
+ * the latest one-off (largest updated time; for commands given no --sweep).
  * Fails if its name does not fit in namelen. */
 int store_latest_sweep(store *s, int64_t *sweep_id, char *name, size_t namelen, char *err,
                        size_t errlen);

@@ -4,9 +4,11 @@
 
 #include <string.h>
 
-/* The sweep a command given no --sweep means: the one created or re-run last. */
+/* The sweep a command given no --sweep means: the one created or re-run last that is not a
+ * one-off ("run:NAME", wb run's record), else the latest one-off. A single wb run must not take
+ * the default from the grid it was tried beside (it has no baseline to compare with). */
 static const char latest_sweep_sql[] =
-    "SELECT id, name FROM sweeps ORDER BY updated_at DESC, id DESC LIMIT 1";
+    "SELECT id, name FROM sweeps ORDER BY name GLOB 'run:*', updated_at DESC, id DESC LIMIT 1";
 
 int store_upsert_sweep(store *s, const store_sweep_info *info, int64_t *sweep_id, char *err,
                        size_t errlen)

@@ -35,5 +35,5 @@ eq "--shard 2/2 is a usage error" "$?" 2
 (cd "$T" && "$WB" merge out.db -x.db > /dev/null 2> "$T/dash.err"); eq "merge OUT -x.db: usage error" "$?" 2
 eq "  blames -x.db, not OUT" "$(head -n1 "$T/dash.err")" \
    "wb merge: unknown option -x in '-x.db' (a file name that starts with '-' is written ./-x.db)"
-"$WB" ls --db 2> "$T/dash.err" > /dev/null; eq "ls --db without a value" "$(head -n1 "$T/dash.err")" "wb ls: option --db needs a value"
+"$WB" ls --db 2> "$T/dash.err" > /dev/null; eq "ls --db without a value" "$(head -n1 "$T/dash.err")" "wb ls: the value of --db is missing (--db VALUE)"
 finish

@@ -275,7 +275,7 @@ static void test_schema_created_once(void **state)
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_rows(db,
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
-                "checkpoints\nepochs\nfile_hashes\nfinal\nmetrics\nparams\nruns\nsummary\nsweep_runs\nsweeps\n");
+                "checkpoints\nepochs\nfile_hashes\nfinal\nmetrics\nparams\nrun_notes\nruns\nsummary\nsweep_runs\nsweeps\n");
     /* schema_version counts every schema change: reopening a current database applies
      * nothing. */
     int64_t cookie = query_int(db, "PRAGMA schema_version");
@@ -1357,6 +1357,58 @@ static void test_lookup(void **state)
     assert_int_equal(store_lookup_run(f->s, "", &id, err, sizeof err), -1);
 }
 
+/* Tags and notes: kept once, in order, removed with their run; a running run is not removed;
+ * a database from before run_notes reads as having none. */
+static void test_notes_and_remove(void **state)
+{
+    fixture *f = *state;
+    int64_t sweep = add_sweep(f->s, "notes");
+    int64_t a = add_run(f->s, sweep, "0.5", "4", 1, 0), b = add_run(f->s, sweep, "0.5", "8", 1, 1);
+    int added = -1, removed = -1, refused = -1;
+    char err[512];
+    CHECK_OK(store_add_note(f->s, a, STORE_TAG, "good", &added, ERR));
+    assert_int_equal(added, 1);
+    CHECK_OK(store_add_note(f->s, a, STORE_TAG, "good", &added, ERR));
+    assert_int_equal(added, 0);
+    CHECK_OK(store_add_note(f->s, a, STORE_NOTE, "first", NULL, ERR));
+    CHECK_OK(store_add_note(f->s, a, STORE_TAG, "second tag", NULL, ERR));
+    assert_int_equal(store_add_note(f->s, a, STORE_TAG, "", NULL, err, sizeof err), -1);
+    store_note *n;
+    size_t nn;
+    CHECK_OK(store_read_notes(f->s, a, &n, &nn, ERR));
+    assert_int_equal(nn, 3);
+    assert_int_equal(n[0].kind, STORE_TAG);
+    assert_string_equal(n[0].text, "good");
+    assert_string_equal(n[1].text, "second tag");
+    assert_int_equal(n[2].kind, STORE_NOTE);
+    assert_string_equal(n[2].text, "first");
+    store_notes_free(n, nn);
+    CHECK_OK(store_remove_note(f->s, a, STORE_TAG, "good", &removed, ERR));
+    assert_int_equal(removed, 1);
+    CHECK_OK(store_remove_note(f->s, a, STORE_TAG, "good", &removed, ERR));
+    assert_int_equal(removed, 0);
+
+    claim(f->s, b);
+    assert_int_equal(store_remove_run(f->s, b, &refused, err, sizeof err), -1);
+    assert_int_equal(refused, 1);
+    assert_contains(err, "is running");
+    CHECK_OK(store_remove_run(f->s, a, &refused, ERR));
+    assert_int_equal(refused, 0);
+    sqlite3 *db = store_handle(f->s);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_notes"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM params WHERE run_id NOT IN (SELECT id FROM runs)"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sweep_runs"), 1);
+    assert_int_equal(store_remove_run(f->s, a, &refused, err, sizeof err), -1);
+    assert_int_equal(refused, 0);
+    assert_contains(err, "no run");
+
+    /* A reader of a file made before run_notes (no table) sees no notes, not an error. */
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE run_notes", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_OK(store_read_notes(f->s, b, &n, &nn, ERR));
+    assert_int_equal(nn, 0);
+}
+
 /* ---- hostile strings ---------------------------------------------------------------------- */
 
 static void test_hostile_strings(void **state)
@@ -2234,6 +2286,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_hashes_and_rewind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notes_and_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_files_and_bad_inputs, setup, teardown),

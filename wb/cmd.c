@@ -1,8 +1,9 @@
-/* wb/cmd.c: what every subcommand shares: error lines, option parsing and usage, opening the
- * database. */
+/* wb/cmd.c: what every subcommand shares: error lines, option parsing and usage, which database
+ * a command means and opening it. */
 #include "wb/cmd.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -42,6 +43,19 @@ static const char *offending_arg(int argc, char **argv)
     return prev;
 }
 
+/* The nearest option name to the unknown one in arg ("--sweeps" -> "sweep"), or NULL. */
+static const char *nearest_option(const char *arg, const cmd_option *opts, size_t n)
+{
+    const char *names[MAX_OPTIONS + 1];
+    char word[128];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + strspn(arg, "-"), "="),
+             arg + strspn(arg, "-"));
+    for (size_t i = 0; i < n; i++)
+        names[i] = opts[i].name;
+    names[n] = "help";
+    return wb_likeliest(word, names, n + 1);
+}
+
 /* After getopt_long returned '?' (opterr = 0): names the option, then the usage. */
 static int bad_option(const char *cmd, const char *usage, int argc, char **argv,
                       const cmd_option *opts, size_t n)
@@ -50,15 +64,18 @@ static int bad_option(const char *cmd, const char *usage, int argc, char **argv,
     if (!arg)
         arg = "?";
     if (optopt == 0) {          /* an unknown long option */
-        wb_error(cmd, "unknown option %.*s", (int)strcspn(arg, "="), arg);
+        const char *guess = nearest_option(arg, opts, n);
+        wb_error(cmd, "unknown option %.*s%s%s%s", (int)strcspn(arg, "="), arg,
+                 guess ? "; did you mean --" : "", guess ? guess : "", guess ? "?" : "");
     } else if (optopt >= 256) { /* a long option without its value */
-        wb_error(cmd, "option %.*s needs a value", (int)strcspn(arg, "="), arg);
+        wb_error(cmd, "the value of %.*s is missing (%.*s VALUE)", (int)strcspn(arg, "="), arg,
+                 (int)strcspn(arg, "="), arg);
     } else {
         int takes_value = 0;
         for (size_t i = 0; i < n; i++)
             takes_value |= opts[i].letter == optopt && !opts[i].flag;
         if (takes_value)
-            wb_error(cmd, "option -%c needs a value", optopt);
+            wb_error(cmd, "the value of -%c is missing", optopt);
         else if (strlen(arg) > 2)
             wb_error(cmd, "unknown option -%c in '%s' (a file name that starts with '-' is "
                           "written ./%s)", optopt, arg, arg);
@@ -108,15 +125,81 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
                 return status;
         }
     }
-    if (positionals >= 0 && argc - optind != positionals)
+    if (positionals >= 0 && argc - optind != positionals) {
+        if (argc - optind > positionals)
+            wb_error(cmd, "unexpected argument '%s'", argv[optind + positionals]);
+        else if (positionals - (argc - optind) == 1)
+            wb_error(cmd, "an argument is missing");
+        else
+            wb_error(cmd, "%d arguments are missing", positionals - (argc - optind));
         return cmd_usage(usage, WB_EXIT_USAGE);
+    }
     return -1;
 }
 
 int cmd_usage(const char *usage, int status)
 {
-    fputs(usage, status == 0 ? stdout : stderr);
+    if (status == 0) {
+        fputs(usage, stdout);
+        return status;
+    }
+    /* After an error line: the synopsis (the first paragraph) and where the rest is. */
+    const char *end = strstr(usage, "\n\n");
+    const int len = end ? (int)(end - usage) : (int)strlen(usage);
+    const char *name = strncmp(usage, "usage: wb ", 10) == 0 ? usage + 10 : NULL;
+    fprintf(stderr, "%.*s\n", len, usage);
+    if (name)
+        fprintf(stderr, "(wb %.*s --help for more)\n", (int)strcspn(name, " \n"), name);
     return status;
+}
+
+/* ---- the database a command means --------------------------------------------------------- */
+
+int cmd_db_take_ini_argument(cmd_db *d, const char *arg)
+{
+    const size_t len = strlen(arg);
+    if (len < 4 || strcmp(arg + len - 4, ".ini") != 0)
+        return 0;
+    if (!d->ini)
+        d->ini = arg;
+    return 1;
+}
+
+int cmd_resolve_db(const char *cmd, cmd_db *d)
+{
+    const char *env = getenv("WB_DB");
+    d->sweep[0] = '\0';
+    if (d->ini) {
+        char err[2048];
+        config *c = NULL;
+        config_grid *g = NULL;
+        if (config_parse_file(d->ini, &c, err, sizeof err) != 0 ||
+            config_expand(c, &g, err, sizeof err) != 0) {
+            wb_error(cmd, "%s", err);
+            config_free(c);
+            return WB_EXIT_USAGE;
+        }
+        snprintf(d->path, sizeof d->path, "%s", d->flag ? d->flag : g->database);
+        snprintf(d->sweep, sizeof d->sweep, "%s", g->name);
+        config_grid_free(g);
+        config_free(c);
+    } else if (d->flag) {
+        snprintf(d->path, sizeof d->path, "%s", d->flag);
+    } else if (env && *env) {
+        snprintf(d->path, sizeof d->path, "%s", env);
+    } else {
+        snprintf(d->path, sizeof d->path, "%s", CONFIG_DEFAULT_DATABASE);
+    }
+    cmd_db_option(d->path, d->hint, sizeof d->hint);
+    return -1;
+}
+
+void cmd_db_option(const char *path, char *out, size_t outlen)
+{
+    /* Quoted when a shell would split or expand it (a ' inside is not: such paths are rare). */
+    const int plain = strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789_-./+,:@") == strlen(path) && path[0];
+    snprintf(out, outlen, plain ? "--db %s" : "--db '%s'", path);
 }
 
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)
@@ -139,6 +222,15 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     return WB_EXIT_OK;
 }
 
+int cmd_open_db(const char *cmd, const cmd_db *d, store **s)
+{
+    const int status = cmd_open_store(cmd, d->path, STORE_OPEN_READONLY, s);
+    if (status == WB_EXIT_USAGE && !d->flag && !d->ini)
+        fprintf(stderr, "(wb reads --db PATH, else the sweep.database of --ini FILE.ini, else "
+                        "$WB_DB, else " CONFIG_DEFAULT_DATABASE ")\n");
+    return status;
+}
+
 int cmd_apply_report(analysis *a, char *err, size_t errlen)
 {
     config_report report;
@@ -153,14 +245,16 @@ int cmd_apply_report(analysis *a, char *err, size_t errlen)
     return 0;   /* the metric table's margins, as analysis_load decided */
 }
 
-int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a)
+int cmd_open_analysis(const char *cmd, const cmd_db *d, const char *sweep, analysis **a)
 {
     store *s;
-    int status = cmd_open_store(cmd, path, STORE_OPEN_READONLY, &s);
+    int status = cmd_open_db(cmd, d, &s);
     if (status != WB_EXIT_OK)
         return status;
     char err[2048];
     int usage_error;
+    if (!sweep && d->sweep[0])
+        sweep = d->sweep;   /* the INI's own sweep */
     if (analysis_open(s, sweep, STATS_ALPHA_DEFAULT, a, &usage_error, err, sizeof err) != 0) {
         wb_error(cmd, "%s", err);
         status = usage_error ? WB_EXIT_USAGE : WB_EXIT_FAILURE;

@@ -30,6 +30,10 @@ int cmd_data(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_note(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 
 /* "wb CMD: message\n" on stderr. */
 void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,6 +61,31 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
 /* Prints a command's usage: to stdout for --help (returns 0), else to stderr (returns 2). */
 int cmd_usage(const char *usage, int status);
 
+/* The database a command reads: --db, else the INI's sweep.database (--ini FILE.ini, or for
+ * ls, compare and report an argument ending in .ini), else the environment's WB_DB, else
+ * results/wb.db. The one place this is decided; every command that reads lists CMD_DB_OPTIONS
+ * among its options and calls cmd_resolve_db after cmd_parse. */
+typedef struct cmd_db {
+    const char *flag;       /* --db PATH, or NULL */
+    const char *ini;        /* --ini FILE.ini (or the argument), or NULL */
+    char path[4096];        /* the database, resolved */
+    char sweep[1024];       /* the INI's sweep.name, "" without an INI */
+    char hint[4200];        /* "--db PATH" (quoted when needed), for every hint a command prints */
+} cmd_db;
+#define CMD_DB_OPTIONS(d) { .name = "db", .text = &(d)->flag }, { .name = "ini", .text = &(d)->ini }
+#define CMD_DB_USAGE                                                                             \
+    "  --db PATH        database (default: the INI's sweep.database, else $WB_DB, else\n"     \
+    "                   " CONFIG_DEFAULT_DATABASE ")\n"                                         \
+    "  --ini FILE.ini   the database FILE.ini's sweeps write (its sweep.database)\n"
+/* Takes arg as the INI file when it ends in .ini (returns 1; an --ini given too wins), else
+ * returns 0. */
+int cmd_db_take_ini_argument(cmd_db *d, const char *arg);
+/* Fills d->path, d->sweep and d->hint. Returns -1 to go on, else (after the message: an INI
+ * that does not parse) the exit status 2. */
+int cmd_resolve_db(const char *cmd, cmd_db *d);
+/* "--db PATH" for a hint, quoted when a shell would split it (what d->hint holds). */
+void cmd_db_option(const char *path, char *out, size_t outlen);
+
 /* Opens the database at path for the command cmd, the one way every command does:
  * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),
  * STORE_OPEN_CREATE for those that write (sweep, run, merge; the database's folder is created too),
@@ -66,13 +95,18 @@ int cmd_usage(const char *usage, int status);
  * STORE_DAMAGED: a reader answers from a whole database or not at all). */
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s);
 
+/* cmd_open_store for a reader of d's database; when it is missing and came from WB_DB or the
+ * default, a second line says where wb looks. */
+int cmd_open_db(const char *cmd, const cmd_db *d, store **s);
+
 typedef struct analysis analysis;
-/* wb compare's and wb report's input: the database at path opened to read, the sweep named
- * `sweep` (the most recently run one when NULL) loaded and analysed (plots/analysis.h) at
+/* wb compare's and wb report's input: d's database opened to read, the sweep named `sweep` (when
+ * NULL: the INI's sweep when d has an INI, else the one run most recently that is not a one-off
+ * of wb run) loaded and analysed (plots/analysis.h) at
  * STATS_ALPHA_DEFAULT with the margins of the sweep's [report] section, the database closed
  * again. Returns 0, or after the message the exit
  * status: 2 for a missing database or sweep, 1 for any other failure. */
-int cmd_open_analysis(const char *cmd, const char *path, const char *sweep, analysis **a);
+int cmd_open_analysis(const char *cmd, const cmd_db *d, const char *sweep, analysis **a);
 
 /* Decides a loaded analysis again with the equivalence margins of its sweep's [report] section
  * (wb/config.h's config_report_parse of the INI text the sweep stored), where it sets any; the

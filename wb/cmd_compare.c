@@ -1,5 +1,6 @@
 /* wb compare: the key table of a sweep on the terminal or as CSV (plots/keytable.h: the same
  * cells as the report and wb serve), with the notes and the verdict sentences under it. */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,8 @@
 #include "wb/table.h"
 
 static const char usage[] =
-    "usage: wb compare [--db PATH] [--sweep NAME] [--metric " ANALYSIS_PRIMARY_NAME "] "
-    "[--at last|best] [--csv]\n"
+    "usage: wb compare [FILE.ini] [--db PATH | --ini FILE.ini] [--sweep NAME]\n"
+    "                  [--metric " ANALYSIS_PRIMARY_NAME "] [--at last|best] [--csv]\n"
     "\n"
     "Prints one row per configuration of a sweep (its label: λ, its effective weight λ·g, the\n"
     "other axes): n (finished seeds with the metric, of all), mean, sd and 95% Student-t\n"
@@ -33,8 +34,10 @@ static const char usage[] =
     "best mean. Above the table: the answer in one to three sentences (does the term help,\n"
     "the best setting, whether the kernel matters, how sure, caveats). Under the table: what\n"
     "the numbers are, the runs that did not finish, and each verdict in a sentence.\n\n"
-    "  --db PATH        database (default " CONFIG_DEFAULT_DATABASE ")\n"
-    "  --sweep NAME     the sweep (default: the one run most recently)\n"
+    "  FILE.ini         the sweep FILE.ini describes, in its database (as --ini)\n"
+    CMD_DB_USAGE
+    "  --sweep NAME     the sweep (default: the INI's, else the one run most recently that\n"
+    "                   is not a one-off of wb run)\n"
     "  --metric M       SPLIT.NAME: SPLIT val or test, NAME an image metric of the metric\n"
     "                   table (psnr, ssim, mse, ...; a wrong name lists them); default the\n"
     "                   primary metric, " ANALYSIS_PRIMARY_NAME "\n"
@@ -75,15 +78,22 @@ static int print_notes(const analysis *a, int m, enum analysis_at at)
 
 int cmd_compare(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *metric = ANALYSIS_PRIMARY_NAME;
+    cmd_db d = { 0 };
+    const char *sweep = NULL, *metric = ANALYSIS_PRIMARY_NAME;
     const char *at_name = "last";
     int csv = 0;
-    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "metric", .text = &metric },
                                 { .name = "at", .text = &at_name }, { .name = "csv", .flag = &csv },
                                 { 0 } };
-    int status = cmd_parse("compare", usage, argc, argv, opts, 0);
+    int status = cmd_parse("compare", usage, argc, argv, opts, -1);
     if (status >= 0)
+        return status;
+    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
+        wb_error("compare", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    if ((status = cmd_resolve_db("compare", &d)) >= 0)
         return status;
     int m = analysis_series_find(metric);
     if (!analysis_series_compared(m)) {
@@ -107,7 +117,7 @@ int cmd_compare(int argc, char **argv)
     }
 
     analysis *a;
-    status = cmd_open_analysis("compare", db, sweep, &a);
+    status = cmd_open_analysis("compare", &d, sweep, &a);
     if (status != WB_EXIT_OK)
         return status;
     table *t = key_table(a, m, at, csv);

@@ -100,11 +100,26 @@ int cmd_data(int argc, char **argv)
 {
     const char *out = NULL;
     const cmd_option opts[] = { { .name = "out", .text = &out }, { 0 } };
-    int status = cmd_parse("data", usage, argc, argv, opts, 2);
+    int status = cmd_parse("data", usage, argc, argv, opts, -1);
     if (status >= 0)
         return status;
-    if (!out || (strcmp(argv[optind], "export") && strcmp(argv[optind], "show")))
+    static const char *const actions[] = { "export", "show" };
+    if (optind == argc) {
+        wb_error("data", "say what to do: export or show");
         return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    if (strcmp(argv[optind], "export") && strcmp(argv[optind], "show")) {
+        const char *guess = wb_likeliest(argv[optind], actions, 2);
+        wb_error("data", "unknown action '%s'%s%s%s (export or show)", argv[optind],
+                 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    if (argc - optind != 2 || !out) {
+        wb_error("data", "%s", argc - optind < 2 ? "the INI file is missing"
+                               : argc - optind > 2 ? "one INI file, please"
+                                                   : "--out is missing");
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
     const int export = strcmp(argv[optind], "export") == 0;
     const char *file = argv[optind + 1];
 

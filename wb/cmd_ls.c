@@ -1,4 +1,6 @@
-/* wb ls: every run with its sweep, status, progress, configuration label and latest test PSNR. */
+/* wb ls: every run with its sweep, status, progress, configuration label, latest test PSNR, tags
+ * and error; filtered by sweep, status and configuration keys; as a table, CSV or JSON. */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,29 +11,154 @@
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/table.h"
+#include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb ls [--db PATH] [--sweep NAME]\n\n"
-    "Lists the runs of every sweep (or of one), in grid order: id, config hash prefix, status,\n"
-    "epochs done, the configuration (λ with its effective weight, then the sweep's other axes),\n"
-    "seed, the test PSNR of the last epoch, and errors.\n\n"
-    "  --db PATH      database (default results/wb.db)\n"
-    "  --sweep NAME   only this sweep\n";
+    "usage: wb ls [FILE.ini] [--db PATH | --ini FILE.ini] [--sweep NAME] [--status S]\n"
+    "             [--where KEY=VALUE ...] [--csv | --json]\n\n"
+    "Lists the runs of every sweep (or of one), in grid order: id, config hash prefix, sweep,\n"
+    "status, epochs done, the configuration (λ with its effective weight, then the sweep's other\n"
+    "axes), seed, the test PSNR of the last epoch, tags (and how many notes), and errors. A run\n"
+    "in two sweeps is listed under each.\n\n"
+    "  FILE.ini         read the database FILE.ini's sweeps write (as --ini)\n"
+    CMD_DB_USAGE
+    "  --sweep NAME     only this sweep\n"
+    "  --status S       only runs with this status (queued, running, finished, failed,\n"
+    "                   diverged, interrupted)\n"
+    "  --where KEY=VALUE  only runs whose configuration has KEY = VALUE (repeatable: all must\n"
+    "                   hold); KEY as wb config --defaults names it (loss.kernel), or without\n"
+    "                   its section when that is unique (kernel), or seed; numbers compare as\n"
+    "                   numbers (0.3 matches 0.29999999999999999)\n"
+    "  --csv            CSV (RFC 4180), test_psnr with 17 significant digits\n"
+    "  --json           a JSON array of objects, one per run, numbers as JSON numbers\n";
 
-/* One row of the listing: the run, as it stands in the sweep. */
-static int add_run(table *t, store *s, const store_sweep_record *w, const store_run_record *r,
-                   char *err, size_t errlen)
+#define MAX_WHERE 32
+#define NCOLUMNS 10
+
+typedef struct ls_filter {
+    const char *where[MAX_WHERE];
+    int nwhere, status_given, exact;
+    enum store_status status;
+} ls_filter;
+
+static int take_where(void *ctx, const char *arg)
 {
+    ls_filter *f = ctx;
+    if (f->nwhere == MAX_WHERE) {
+        wb_error("ls", "at most %d --where options", MAX_WHERE);
+        return WB_EXIT_USAGE;
+    }
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        wb_error("ls", "--where %s: expected KEY=VALUE (--where loss.kernel=8)", arg);
+        return WB_EXIT_USAGE;
+    }
+    f->where[f->nwhere++] = arg;
+    return 0;
+}
+
+static int take_status(void *ctx, const char *arg)
+{
+    ls_filter *f = ctx;
+    if (store_status_parse(arg, &f->status) != 0) {
+        const char *names[STORE_NSTATUS];
+        for (int k = 0; k < STORE_NSTATUS; k++)
+            names[k] = store_status_name((enum store_status)k);
+        const char *guess = wb_likeliest(arg, names, STORE_NSTATUS);
+        wb_error("ls", "--status %s: not a status%s%s%s (queued, running, finished, failed, "
+                 "diverged, interrupted)", arg, guess ? "; did you mean '" : "",
+                 guess ? guess : "", guess ? "'?" : "");
+        return WB_EXIT_USAGE;
+    }
+    f->status_given = 1;
+    return 0;
+}
+
+/* Whether a configuration key as written in --where (klen bytes) names the param key: the
+ * whole key, or its part after the section. */
+static int key_matches(const char *want, size_t klen, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    return (strlen(key) == klen && strncmp(key, want, klen) == 0) ||
+           (dot && strlen(dot + 1) == klen && strncmp(dot + 1, want, klen) == 0);
+}
+
+/* Two values of a key equal: as numbers when both read as numbers, else as text. */
+static int values_equal(const char *a, const char *b)
+{
+    char *ea, *eb;
+    const double x = strtod(a, &ea), y = strtod(b, &eb);
+    if (*a && *b && !*ea && !*eb)
+        return x == y;
+    return strcmp(a, b) == 0;
+}
+
+/* 1 when the run passes every --where; *known[i] is set when the run has condition i's key. */
+static int run_matches(const ls_filter *f, const store_run_record *r, const store_param *p,
+                       size_t np, int *known)
+{
+    int all = 1;
+    for (int i = 0; i < f->nwhere; i++) {
+        const char *eq = strchr(f->where[i], '=');
+        const size_t klen = (size_t)(eq - f->where[i]);
+        int hit = 0;
+        if (klen == 4 && strncmp(f->where[i], "seed", 4) == 0) {
+            char seed[24];
+            snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
+            known[i] = 1;
+            hit = values_equal(seed, eq + 1);
+        }
+        for (size_t k = 0; k < np; k++)
+            if (key_matches(f->where[i], klen, p[k].key)) {
+                known[i] = 1;
+                hit = hit || (p[k].value && values_equal(p[k].value, eq + 1));
+            }
+        all = all && hit;
+    }
+    return all;
+}
+
+/* The tags, then how many notes: "baseline, check (2 notes)". */
+static void tags_text(const store_note *n, size_t nn, char *out, size_t outlen)
+{
+    size_t used = 0, notes = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < nn; i++) {
+        if (n[i].kind == STORE_NOTE) {
+            notes++;
+            continue;
+        }
+        used += (size_t)snprintf(out + used, used < outlen ? outlen - used : 0, "%s%s",
+                                 used ? ", " : "", n[i].text);
+    }
+    if (notes && used < outlen)
+        snprintf(out + used, outlen - used, "%s(%zu note%s)", used ? " " : "", notes,
+                 notes > 1 ? "s" : "");
+}
+
+/* One row of the listing, the run as it stands in the sweep, when it passes the filters. */
+static int add_run(table *t, store *s, const ls_filter *f, int *known,
+                   const store_sweep_record *w, const store_run_record *r, char *err,
+                   size_t errlen)
+{
+    if (f->status_given && r->status != f->status)
+        return 0;
     store_param *params;
-    size_t np;
+    store_note *notes = NULL;
+    size_t np, nn = 0;
     double psnr;
     if (store_read_params(s, r->id, &params, &np, err, errlen) != 0)
         return -1;
-    if (store_read_metric(s, r->id, r->epochs_done, "test", "psnr", &psnr, err, errlen) != 0) {
+    if (!run_matches(f, r, params, np, known)) {
+        store_params_free(params, np);
+        return 0;
+    }
+    if (store_read_metric(s, r->id, r->epochs_done, "test", "psnr", &psnr, err, errlen) != 0 ||
+        store_read_notes(s, r->id, &notes, &nn, err, errlen) != 0) {
         store_params_free(params, np);
         return -1;
     }
-    char id[24], hash[16], epochs[32], label[2048], seed[24], test_psnr[32];
+    char id[24], hash[16], epochs[32], label[2048], seed[24], test_psnr[32], tags[2048];
     snprintf(id, sizeof id, "%lld", (long long)r->id);
     snprintf(hash, sizeof hash, "%.12s", r->config_hash);
     if (r->epochs_done < 0)
@@ -47,10 +174,12 @@ static int add_run(table *t, store *s, const store_sweep_record *w, const store_
     else if (isinf(psnr))
         snprintf(test_psnr, sizeof test_psnr, "%sInf", psnr < 0 ? "-" : "");
     else
-        snprintf(test_psnr, sizeof test_psnr, "%.3f", psnr);
-    const char *cells[] = { id, hash, w->name, store_status_name(r->status), epochs, label, seed,
-                            test_psnr, r->error };
+        snprintf(test_psnr, sizeof test_psnr, f->exact ? "%.17g" : "%.3f", psnr);
+    tags_text(notes, nn, tags, sizeof tags);
+    const char *cells[NCOLUMNS] = { id, hash, w->name, store_status_name(r->status), epochs,
+                                    label, seed, test_psnr, tags, r->error };
     store_params_free(params, np);
+    store_notes_free(notes, nn);
     if (table_add(t, cells) == 0)
         return 0;
     snprintf(err, errlen, "out of memory");
@@ -58,7 +187,8 @@ static int add_run(table *t, store *s, const store_sweep_record *w, const store_
 }
 
 /* The runs of every sweep (or of the one named), by sweep name and grid order. */
-static int list_runs(store *s, const char *sweep, table *t, char *err, size_t errlen)
+static int list_runs(store *s, const char *sweep, const ls_filter *f, int *known, table *t,
+                     char *err, size_t errlen)
 {
     store_sweep_record *w;
     size_t nw;
@@ -73,37 +203,86 @@ static int list_runs(store *s, const char *sweep, table *t, char *err, size_t er
         if ((rc = store_read_sweep_runs(s, w[i].id, &r, &nr, err, errlen)) != 0)
             break;
         for (size_t k = 0; rc == 0 && k < nr; k++)
-            rc = add_run(t, s, &w[i], &r[k], err, errlen);
+            rc = add_run(t, s, f, known, &w[i], &r[k], err, errlen);
         store_run_records_free(r, nr);
     }
     store_sweep_records_free(w, nw);
     return rc;
 }
 
+/* A --where key no run has is a typo, not an empty answer: said, with the nearest key. */
+static int unknown_keys(const ls_filter *f, const int *known)
+{
+    int bad = 0;
+    for (int i = 0; i < f->nwhere; i++) {
+        if (known[i])
+            continue;
+        const char *eq = strchr(f->where[i], '=');
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - f->where[i]), f->where[i]);
+        const char *guess = config_nearest_key(key);
+        wb_error("ls", "--where %s: no run listed has the key '%s'%s%s%s (wb config --defaults "
+                 "lists the keys)", f->where[i], key, guess ? "; did you mean '" : "",
+                 guess ? guess : "", guess ? "'?" : "");
+        bad = 1;
+    }
+    return bad;
+}
+
 int cmd_ls(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL;
-    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+    cmd_db d = { 0 };
+    const char *sweep = NULL;
+    int csv = 0, json = 0;
+    ls_filter f = { .nwhere = 0 };
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
+                                { .name = "status", .take = take_status, .ctx = &f },
+                                { .name = "where", .take = take_where, .ctx = &f },
+                                { .name = "csv", .flag = &csv }, { .name = "json", .flag = &json },
                                 { 0 } };
     store *s;
-    int status = cmd_parse("ls", usage, argc, argv, opts, 0);
-    if (status >= 0 || (status = cmd_open_store("ls", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+    int status = cmd_parse("ls", usage, argc, argv, opts, -1);
+    if (status >= 0)
         return status;
-    static const char *const headers[] = { "id", "hash", "sweep", "status", "epochs",
-                                           "configuration", "seed", "test_psnr", "error" };
+    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
+        wb_error("ls", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    if (csv && json) {
+        wb_error("ls", "--csv or --json, not both");
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    f.exact = csv || json;
+    if ((status = cmd_resolve_db("ls", &d)) >= 0 ||
+        (status = cmd_open_db("ls", &d, &s)) != WB_EXIT_OK)
+        return status;
+    static const char *const headers[NCOLUMNS] = { "id", "hash", "sweep", "status", "epochs",
+                                                   "configuration", "seed", "test_psnr", "tags",
+                                                   "error" };
+    static const unsigned char numeric[NCOLUMNS] = { 1, 0, 0, 0, 0, 0, 1, 1, 0, 0 };
     char err[1024] = "out of memory";
-    table *t = table_new(9, headers);
-    if (!t || list_runs(s, sweep, t, err, sizeof err) != 0) {
+    int known[MAX_WHERE] = { 0 };
+    table *t = table_new(NCOLUMNS, headers);
+    if (!t || list_runs(s, sweep, &f, known, t, err, sizeof err) != 0) {
         wb_error("ls", "%s", err);
         status = WB_EXIT_FAILURE;
-    } else if (table_rows(t) == 0) {
-        if (sweep)
-            wb_error("ls", "%s: no runs in a sweep named '%s'", db, sweep);
-        else
-            printf("%s: no runs yet\n", db);
-        status = sweep ? WB_EXIT_USAGE : WB_EXIT_OK;
+    } else if (unknown_keys(&f, known) && table_rows(t) == 0) {
+        status = WB_EXIT_USAGE;
+    } else if (json) {
+        if (table_print_json(t, stdout, numeric) != 0) {
+            wb_error("ls", "out of memory");
+            status = WB_EXIT_FAILURE;
+        }
+    } else if (csv || table_rows(t) > 0) {
+        table_print(t, stdout, csv);
+    } else if (sweep && !f.status_given && !f.nwhere) {
+        wb_error("ls", "%s: no runs in a sweep named '%s' (wb ls %s lists every sweep's runs)",
+                 d.path, sweep, d.hint);
+        status = WB_EXIT_USAGE;
+    } else if (sweep || f.status_given || f.nwhere) {
+        printf("%s: no runs match\n", d.path);
     } else {
-        table_print(t, stdout, 0);
+        printf("%s: no runs yet (wb sweep FILE.ini %s trains some)\n", d.path, d.hint);
     }
     table_free(t);
     store_close(s);

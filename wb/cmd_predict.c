@@ -20,8 +20,9 @@
 
 static const char usage[] =
     "usage: wb predict RUN --input X.png|X.npy --out Y.png|Y.npy [--target T.png|T.npy]\n"
-    "                  [--db PATH] [--checkpoint best|last] [--tile N] [--crop X,Y,W,H]\n"
-    "                  [--degrade NOISY.png|NOISY.npy]\n\n"
+    "                  [--db PATH | --ini FILE.ini] [--checkpoint best|last] [--tile N]\n"
+    "                  [--crop X,Y,W,H]"
+     " [--degrade NOISY.png|NOISY.npy]\n\n"
     "Applies a run's weights to a photo (.png: 8/16-bit gray, RGB, RGBA or palette) or to an\n"
     "array of images (.npy: (N, H, W, 3) float32 or float64 in [0, 1], or uint8 divided by 255)\n"
     "of any size and aspect, and writes the prediction as a PNG (8-bit RGB, one image) or as\n"
@@ -47,7 +48,7 @@ static const char usage[] =
     "                           downsampling, seeded by data.seed) to the input, write it to\n"
     "                           NOISY, and predict from that: a clean photo in, what the run\n"
     "                           was trained to undo, and its answer out\n"
-    "  --db PATH                database (default results/wb.db)\n";
+    CMD_DB_USAGE;
 
 typedef struct predict_model {
     model_options m;
@@ -237,11 +238,12 @@ static int check_weights(store *s, int64_t run_id, const char *kind, const predi
 
 int cmd_predict(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *db = CONFIG_DEFAULT_DATABASE, *kind = "best",
-               *target = NULL, *tile_text = NULL, *degraded = NULL;
+    cmd_db d = { 0 };
+    const char *in = NULL, *out = NULL, *kind = "best", *target = NULL, *tile_text = NULL,
+               *degraded = NULL;
     crop_box crop = { 0, 0, 0, 0 };
     const cmd_option opts[] = { { .name = "input", .text = &in }, { .name = "out", .text = &out },
-                                { .name = "db", .text = &db },
+                                CMD_DB_OPTIONS(&d),
                                 { .name = "checkpoint", .text = &kind },
                                 { .name = "target", .text = &target },
                                 { .name = "tile", .text = &tile_text },
@@ -272,7 +274,8 @@ int cmd_predict(int argc, char **argv)
     int h, w;
     unet *u = NULL;
     tile_plan plan;
-    if ((status = cmd_open_store("predict", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+    if ((status = cmd_resolve_db("predict", &d)) >= 0 ||
+        (status = cmd_open_db("predict", &d, &s)) != WB_EXIT_OK)
         return status;
     status = WB_EXIT_USAGE;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0 ||

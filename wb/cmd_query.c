@@ -38,7 +38,7 @@
 #define MAX_STATEMENTS 64
 
 static const char usage[] =
-    "usage: wb query \"SQL\" [--db PATH] [--csv | --json] [--timeout SECONDS]\n\n"
+    "usage: wb query \"SQL\" [--db PATH | --ini FILE.ini] [--csv | --json] [--timeout SECONDS]\n\n"
     "Runs read-only SQL (SELECT, WITH, read-only PRAGMAs) on the database and prints each result\n"
     "as an aligned table (at most 10000 rows), or streamed as CSV with --csv or as a JSON array\n"
     "of objects with --json (several statements: an array of such arrays). Tables: sweeps, runs,\n"
@@ -46,7 +46,7 @@ static const char usage[] =
     "examples). Rows are read as stored: a run whose process died or whose heartbeat stopped\n"
     "stays `running` here until a command that writes (wb sweep) records it `interrupted`; wb ls\n"
     "and wb show say so at once.\n\n"
-    "  --db PATH           database (default results/wb.db)\n"
+    CMD_DB_USAGE
     "  --csv               CSV (RFC 4180), reals with 17 significant digits\n"
     "  --json              JSON: an array of objects, one per row\n"
     "  --timeout SECONDS   stop the query after this long (default 60; 0: no limit)\n\n"
@@ -294,10 +294,10 @@ static int run_all(sqlite3_stmt **st, int n, int csv, int json, const query_guar
 
 int cmd_query(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE;
+    cmd_db d = { 0 };
     int csv = 0, json = 0;
     double timeout = QUERY_DEFAULT_TIMEOUT;
-    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "csv", .flag = &csv },
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "csv", .flag = &csv },
                                 { .name = "json", .flag = &json },
                                 { .name = "timeout", .take = take_timeout, .ctx = &timeout },
                                 { 0 } };
@@ -309,12 +309,13 @@ int cmd_query(int argc, char **argv)
         wb_error("query", "--csv and --json: choose one");
         return cmd_usage(usage, WB_EXIT_USAGE);
     }
-    if ((status = cmd_open_store("query", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+    if ((status = cmd_resolve_db("query", &d)) >= 0 ||
+        (status = cmd_open_db("query", &d, &s)) != WB_EXIT_OK)
         return status;
     sqlite3 *h = store_handle(s);
     query_guard *g = calloc(1, sizeof *g);
     if (!g || sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
-        wb_error("query", "%s: cannot make the connection read-only", db);
+        wb_error("query", "%s: cannot make the connection read-only", d.path);
         free(g);
         store_close(s);
         return WB_EXIT_FAILURE;

@@ -5,6 +5,7 @@
  * went and picks the exit status: 0 when every file was written and gnuplot drew every chart,
  * 1 when anything failed (the rest is still written, and the page says what is missing), 2 for
  * bad usage or a missing database or sweep. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 #include "wb_build.h"
 
 static const char usage[] =
-    "usage: wb report [--db PATH] [--sweep NAME] [--out DIR]\n\n"
+    "usage: wb report [FILE.ini] [--db PATH | --ini FILE.ini] [--sweep NAME] [--out DIR]\n\n"
     "Writes a sweep's report into DIR: index.html and report.md, the same content. They open\n"
     "with the answer in one to three sentences and the key table, then the verdicts, the\n"
     "statistics across seeds against the λ = 0 baseline (t-intervals, a paired bootstrap,\n"
@@ -35,8 +36,9 @@ static const char usage[] =
     "in DIR: each chart as NAME.png and NAME.svg drawn by gnuplot from NAME.gp and NAME.dat\n"
     "(edit the script and run `gnuplot NAME.gp` in DIR to redraw), and grid.png with inputs,\n"
     "targets, predictions, error and Laplacian maps; report.md links to those files.\n\n"
-    "  --db PATH      database (default " CONFIG_DEFAULT_DATABASE ")\n"
-    "  --sweep NAME   the sweep (default: the one run most recently)\n"
+    CMD_DB_USAGE
+    "  --sweep NAME   the sweep (default: the INI's, else the one run most recently that is\n"
+    "                 not a one-off of wb run)\n"
     "  --out DIR      the folder (default: <database folder>/report-<sweep name>, the name with\n"
     "                 every character but letters, digits, '-', '_' and '.' as '_')\n";
 
@@ -77,20 +79,28 @@ static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int
 
 int cmd_report(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE, *sweep = NULL, *out_flag = NULL;
-    const cmd_option opts[] = { { .name = "db", .text = &db }, { .name = "sweep", .text = &sweep },
+    cmd_db d = { 0 };
+    const char *sweep = NULL, *out_flag = NULL;
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "out", .text = &out_flag }, { 0 } };
     char err[1024];
     analysis *a;
-    int status = cmd_parse("report", usage, argc, argv, opts, 0);
-    if (status >= 0 || (status = cmd_open_analysis("report", db, sweep, &a)) != WB_EXIT_OK)
+    int status = cmd_parse("report", usage, argc, argv, opts, -1);
+    if (status >= 0)
+        return status;
+    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
+        wb_error("report", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    if ((status = cmd_resolve_db("report", &d)) >= 0 ||
+        (status = cmd_open_analysis("report", &d, sweep, &a)) != WB_EXIT_OK)
         return status;
 
     char dir[4096];
     if (out_flag)
         snprintf(dir, sizeof dir, "%s", out_flag);
     else
-        report_default_dir(db, a->name, dir, sizeof dir);
+        report_default_dir(d.path, a->name, dir, sizeof dir);
     if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
         analysis_free(a);

@@ -83,9 +83,23 @@ static int load(const run_args *a, run_job *j)
         return WB_EXIT_USAGE;
     }
     if (j->g->nruns != 1) {
-        wb_error("run", "%s describes %zu runs (axes: %s%s); wb run trains one: pick it with "
-                 "--set, or use wb sweep", a->file, j->g->nruns, j->g->naxes ? j->g->axes : "",
-                 j->g->naxes ? ", and the seeds" : "the seeds");
+        /* What varies: the axes, and the seeds only when there are several. */
+        int seeds = 0;
+        for (size_t i = 0; i < j->g->nruns; i++) {
+            int seen = 0;
+            for (size_t k = 0; k < i; k++)
+                seen |= j->g->runs[k].options.seed == j->g->runs[i].options.seed;
+            seeds += !seen;
+        }
+        char varies[2048];
+        snprintf(varies, sizeof varies, "%s%s%s", j->g->naxes ? "axes: " : "",
+                 j->g->naxes ? j->g->axes : "", seeds > 1 ? (j->g->naxes ? "; " : "") : "");
+        if (seeds > 1)
+            snprintf(varies + strlen(varies), sizeof varies - strlen(varies), "%d seeds", seeds);
+        wb_error("run", "%s describes %zu runs (%s); wb run trains one: pick it with --set "
+                 "(--set %s=VALUE%s), or use wb sweep", a->file, j->g->nruns, varies,
+                 j->g->naxes ? j->g->axis_keys[0] : "sweep.seeds",
+                 j->g->naxes > 1 ? " for each axis" : "");
         return WB_EXIT_USAGE;
     }
     j->cr = &j->g->runs[0];
@@ -174,7 +188,8 @@ static int train(const run_args *a, run_job *j)
     if (ri.status == STORE_FINISHED || ri.status == STORE_DIVERGED ||
         ri.status == STORE_FAILED) {
         print_result(j->s, j->run_id, j->cr->config_hash, ri.status);
-        printf("(already done; wb show %lld for its epochs)\n", (long long)j->run_id);
+        printf("(already done; wb show %lld --db %s for its epochs)\n", (long long)j->run_id,
+               store_path(j->s));
         return ri.status == STORE_FAILED ? WB_EXIT_FAILURE : WB_EXIT_OK;
     }
     store_claim_info ci;
@@ -185,8 +200,8 @@ static int train(const run_args *a, run_job *j)
         return WB_EXIT_FAILURE;
     }
     if (!claimed) {
-        wb_error("run", "run %lld is being trained by another process (see wb ls)",
-                 (long long)j->run_id);
+        wb_error("run", "run %lld is being trained by another process (see wb ls --db %s)",
+                 (long long)j->run_id, store_path(j->s));
         return WB_EXIT_FAILURE;
     }
     wb_install_stop_handlers();

@@ -13,7 +13,7 @@
 #include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb serve [--db PATH] [--port N] [--host ADDR]\n"
+    "usage: wb serve [--db PATH | --ini FILE.ini] [--port N] [--host ADDR]\n"
     "\n"
     "Serves a web view of a database until Ctrl-C: its sweeps; each sweep's runs (status, epochs\n"
     "with a progress bar, latest loss and validation/test metrics, ETA, heartbeat, errors), its\n"
@@ -26,7 +26,7 @@ static const char usage[] =
     "The database is only read, never written (a stale run shows as interrupted and stays as it\n"
     "is); it need not exist yet. The URL is printed on stdout.\n"
     "\n"
-    "  --db PATH     database (default " CONFIG_DEFAULT_DATABASE ")\n"
+    CMD_DB_USAGE
     "  --port N      TCP port (default 8000); 0 picks a free one\n"
     "  --host ADDR   address to listen on (default 127.0.0.1, this machine only). On any other\n"
     "                address (0.0.0.0: every interface) each request needs the random token\n"
@@ -48,14 +48,16 @@ static int take_port(void *ctx, const char *arg)
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE, *host = SERVE_DEFAULT_HOST;
+    cmd_db d = { 0 };
+    const char *host = SERVE_DEFAULT_HOST;
     int port = SERVE_DEFAULT_PORT;
-    const cmd_option opts[] = { { .name = "db", .text = &db },
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d),
                                 { .name = "port", .take = take_port, .ctx = &port },
                                 { .name = "host", .text = &host }, { 0 } };
     int status = cmd_parse("serve", usage, argc, argv, opts, 0);
-    if (status >= 0)
+    if (status >= 0 || (status = cmd_resolve_db("serve", &d)) >= 0)
         return status;
+    const char *db = d.path;
     /* Before any thread starts, so that libmicrohttpd's threads inherit the blocked signals; a
      * client that hangs up mid-answer must not end the process. */
     signal(SIGPIPE, SIG_IGN);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "model/metrics.h"
 #include "plots/analysis.h"
 #include "plots/label.h"
@@ -15,9 +17,12 @@
 #include "wb/table.h"
 
 static const char usage[] =
-    "usage: wb show RUN [--db PATH]\n\n"
-    "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n\n"
-    "  --db PATH   database (default results/wb.db)\n";
+    "usage: wb show RUN [--db PATH | --ini FILE.ini] [--json]\n\n"
+    "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n"
+    "Prints its fields, tags and notes, the sweeps that hold it, its configuration, checkpoints,\n"
+    "every epoch's metrics and what the degraded input scores.\n\n"
+    CMD_DB_USAGE
+    "  --json           the same as one JSON object (numbers with 17 significant digits)\n";
 
 /* An integer the database may not hold (-1), as text: "" when it does not. */
 static const char *known(int64_t v, char *buf, size_t len)
@@ -191,6 +196,157 @@ static table *checkpoints_table(const store_checkpoint *ck, size_t n)
     return t;
 }
 
+/* ---- tags and notes ------------------------------------------------------------------------ */
+
+/* "tags  a, b" and one "note  ..." line per note, under the run's fields. */
+static int print_notes(store *s, int64_t run_id, char *err, size_t errlen)
+{
+    store_note *n;
+    size_t nn;
+    if (store_read_notes(s, run_id, &n, &nn, err, errlen) != 0)
+        return -1;
+    char tags[4096] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (n[i].kind == STORE_TAG && used < sizeof tags)
+            used += (size_t)snprintf(tags + used, sizeof tags - used, "%s%s", used ? ", " : "",
+                                     n[i].text);
+    if (used)
+        printf("  %-12s %s\n", "tags", tags);
+    for (size_t i = 0; i < nn; i++)
+        if (n[i].kind == STORE_NOTE)
+            printf("  %-12s %s (%s)\n", "note", n[i].text, n[i].created_at);
+    store_notes_free(n, nn);
+    return 0;
+}
+
+/* ---- JSON (--json) --------------------------------------------------------------------------- */
+
+/* A value as stored: a JSON number when the text is one (the canonical %.17g reads back
+ * exactly), else a string; null for NULL. */
+static cJSON *json_value(const char *text)
+{
+    char *end;
+    if (!text)
+        return cJSON_CreateNull();
+    const double v = strtod(text, &end);
+    return *text && !*end && isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateString(text);
+}
+
+static void add_text(cJSON *o, const char *key, const char *text)
+{
+    cJSON_AddItemToObject(o, key, text ? cJSON_CreateString(text) : cJSON_CreateNull());
+}
+
+static void add_int(cJSON *o, const char *key, int64_t v)
+{
+    cJSON_AddItemToObject(o, key, v >= 0 ? cJSON_CreateNumber((double)v) : cJSON_CreateNull());
+}
+
+static cJSON *run_json(const store_run_record *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_int(o, "id", r->id);
+    add_text(o, "config_hash", r->config_hash);
+    add_text(o, "config_id", r->config_id);
+    add_text(o, "status", store_status_name(r->status));
+    add_int(o, "epochs", r->epochs);
+    cJSON_AddItemToObject(o, "epochs_done", cJSON_CreateNumber(r->epochs_done));
+    add_text(o, "error", r->error);
+    cJSON_AddItemToObject(o, "seed", cJSON_CreateNumber((double)r->seed));
+    const struct { const char *name, *value; } texts[] = {
+        { "created", r->created_at }, { "started", r->started_at },
+        { "finished", r->finished_at }, { "heartbeat", r->heartbeat_at }, { "host", r->host },
+        { "gemm", r->gemm_library }, { "compiler", r->compiler },
+        { "wb_version", r->wb_version }, { "data_source", r->data_source },
+        { "folder", r->folder } };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        add_text(o, texts[i].name, texts[i].value);
+    add_int(o, "pid", r->pid);
+    add_int(o, "threads", r->threads);
+    add_int(o, "parameters", r->param_count);
+    add_int(o, "train_n", r->train_n);
+    add_int(o, "val_n", r->val_n);
+    add_int(o, "test_n", r->test_n);
+    return o;
+}
+
+/* The run, its tags and notes, sweeps, configuration, checkpoints and metrics (long form: one
+ * object per epoch, split and name) as one JSON object on stdout. */
+static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
+{
+    store_run_record r;
+    store_run_link *links = NULL;
+    store_param *params = NULL;
+    store_checkpoint *ck = NULL;
+    store_metric_value *m = NULL;
+    store_note *notes = NULL;
+    size_t nlinks = 0, nparams = 0, nck = 0, nm = 0, nn = 0;
+    if (store_read_run(s, run_id, &r, err, errlen) != 0)
+        return -1;
+    int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
+             store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
+             store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
+             store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 &&
+             store_read_notes(s, run_id, &notes, &nn, err, errlen) == 0 ? 0 : -1;
+    cJSON *o = rc == 0 ? run_json(&r) : NULL;
+    if (o) {
+        cJSON *tags = cJSON_AddArrayToObject(o, "tags"), *nl = cJSON_AddArrayToObject(o, "notes");
+        for (size_t i = 0; i < nn; i++) {
+            if (notes[i].kind == STORE_TAG) {
+                cJSON_AddItemToArray(tags, cJSON_CreateString(notes[i].text));
+                continue;
+            }
+            cJSON *note = cJSON_CreateObject();
+            add_text(note, "text", notes[i].text);
+            add_text(note, "created", notes[i].created_at);
+            cJSON_AddItemToArray(nl, note);
+        }
+        cJSON *sw = cJSON_AddArrayToObject(o, "sweeps");
+        for (size_t i = 0; i < nlinks; i++) {
+            cJSON *l = cJSON_CreateObject();
+            add_text(l, "sweep", links[i].sweep);
+            cJSON_AddItemToObject(l, "grid_index", cJSON_CreateNumber(links[i].grid_index));
+            cJSON_AddItemToArray(sw, l);
+        }
+        cJSON *cfg = cJSON_AddObjectToObject(o, "configuration");
+        for (size_t i = 0; i < nparams; i++)
+            cJSON_AddItemToObject(cfg, params[i].key, json_value(params[i].value));
+        cJSON *cks = cJSON_AddArrayToObject(o, "checkpoints");
+        for (size_t i = 0; i < nck; i++) {
+            cJSON *c = cJSON_CreateObject();
+            add_text(c, "kind", ck[i].kind);
+            cJSON_AddItemToObject(c, "epoch", cJSON_CreateNumber(ck[i].epoch));
+            add_text(c, "path", ck[i].path);
+            cJSON_AddItemToArray(cks, c);
+        }
+        cJSON *ms = cJSON_AddArrayToObject(o, "metrics");
+        for (size_t i = 0; i < nm; i++) {
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddItemToObject(v, "epoch", cJSON_CreateNumber(m[i].epoch));
+            add_text(v, "split", m[i].split);
+            add_text(v, "name", m[i].name);
+            cJSON_AddItemToObject(v, "value", isfinite(m[i].value) ? cJSON_CreateNumber(m[i].value)
+                                                                   : cJSON_CreateNull());
+            cJSON_AddItemToArray(ms, v);
+        }
+    }
+    char *text = o ? cJSON_Print(o) : NULL;
+    if (text)
+        printf("%s\n", text);
+    else if (rc == 0)
+        rc = -1, snprintf(err, errlen, "out of memory");
+    cJSON_free(text);
+    cJSON_Delete(o);
+    store_run_record_free(&r);
+    store_run_links_free(links, nlinks);
+    store_params_free(params, nparams);
+    store_checkpoints_free(ck, nck);
+    store_metric_values_free(m, nm);
+    store_notes_free(notes, nn);
+    return rc;
+}
+
 /* values[e] = the run's metric `id` of `split` at epoch e (NaN where it has none), e = 0..last. */
 static void metric_by_epoch(const store_metric_value *m, size_t n, enum metric_split split,
                             enum metric_id id, int last, double *values)
@@ -276,6 +432,8 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     print_fields(&r);
     const int last = r.epochs_done;
     store_run_record_free(&r);
+    if (print_notes(s, run_id, err, errlen) != 0)
+        return -1;
     table *t[6] = { NULL };
     static const char *const titles[6] = { "sweeps", "configuration", "checkpoints", "epochs",
                                            "input (no network): the degraded input against the "
@@ -314,18 +472,20 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 
 int cmd_show(int argc, char **argv)
 {
-    const char *db = CONFIG_DEFAULT_DATABASE;
-    const cmd_option opts[] = { { .name = "db", .text = &db }, { 0 } };
+    cmd_db d = { 0 };
+    int json = 0;
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "json", .flag = &json }, { 0 } };
     char err[1024];
     store *s;
     int64_t run_id;
     int status = cmd_parse("show", usage, argc, argv, opts, 1);
-    if (status >= 0 ||
-        (status = cmd_open_store("show", db, STORE_OPEN_READONLY, &s)) != WB_EXIT_OK)
+    if (status >= 0 || (status = cmd_resolve_db("show", &d)) >= 0 ||
+        (status = cmd_open_db("show", &d, &s)) != WB_EXIT_OK)
         return status;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0)
         status = WB_EXIT_USAGE;
-    else if (show_run(s, run_id, err, sizeof err) != 0)
+    else if ((json ? show_json(s, run_id, err, sizeof err) : show_run(s, run_id, err, sizeof err))
+             != 0)
         status = WB_EXIT_FAILURE;
     if (status != WB_EXIT_OK)
         wb_error("show", "%s", err);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
@@ -26,7 +27,9 @@ static const char usage[] =
     "                   train.threads = 0 gives each cores/N threads\n"
     "  --shard K/N      only runs whose grid index mod N is K, in <db stem>.shard-K-of-N.db\n"
     "                   (under a SLURM job array, K and N come from the array by default)\n"
-    "  --dry-run        print the grid (index, hash, axes) and touch nothing\n"
+    "  --dry-run        print the grid (index, hash, configuration) and train nothing; runs\n"
+    "                   the database holds already are marked with their status (it is\n"
+    "                   read, never created or written)\n"
     "  --force          train every run again from scratch\n"
     "  --retry-failed   train failed and diverged runs again\n"
     "  --quiet          no progress on stderr\n\n"
@@ -83,16 +86,45 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     return -1;
 }
 
-static void print_grid(const config_grid *g, const sweep_args *a)
+/* A run's status in the database, "" when it is not there (or s is NULL). */
+static const char *status_in(store *s, const char *config_hash)
 {
-    size_t shown = 0;
+    char err[1024];
+    int64_t id;
+    store_run_record r;
+    if (!s || store_lookup_run(s, config_hash, &id, err, sizeof err) != 0 ||
+        store_read_run(s, id, &r, err, sizeof err) != 0)
+        return "";
+    const char *name = store_status_name(r.status);
+    store_run_record_free(&r);
+    return name;
+}
+
+/* The grid, each run marked with its status when the database (read only, never created)
+ * already holds it. */
+static void print_grid(const config_grid *g, const sweep_args *a, const char *db)
+{
+    size_t shown = 0, done = 0;
+    store *s = NULL;
+    char err[2048], hint[4200];
+    cmd_db_option(db, hint, sizeof hint);
+    if (access(db, F_OK) == 0 && store_open(db, STORE_OPEN_READONLY, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "wb sweep: (not marking finished runs: %s)\n", err);
+        s = NULL;
+    }
     for (size_t i = 0; i < g->nruns; i++) {
         const config_run *r = &g->runs[i];
         if (a->shard_n && r->grid_index % a->shard_n != a->shard_k)
             continue;
-        printf("%4d  %.12s  %s\n", r->grid_index, r->config_hash, r->label);
+        const char *status = status_in(s, r->config_hash);
+        printf("%4d  %.12s  %s%s%s%s\n", r->grid_index, r->config_hash, r->label,
+               *status ? "  [" : "", status, *status ? "]" : "");
         shown++;
+        done += strcmp(status, "finished") == 0;
     }
+    store_close(s);
+    if (s || access(db, F_OK) == 0)
+        printf("%s: %zu of them finished already (wb ls %s)\n", db, done, hint);
     printf("%s: %zu runs", g->name, shown);
     if (a->shard_n)
         printf(" (shard %d/%d of %zu)", a->shard_k, a->shard_n, g->nruns);
@@ -149,7 +181,9 @@ static int summarise(store *s, int64_t sweep_id, const char *name, const char *d
                  store_status_name(counts[i].status));
     }
     printf("%s: %d runs: %s\n", name, total, line);
-    printf("results in %s; see them with: wb ls --db %s, wb report --db %s\n", db, db, db);
+    char hint[4200];
+    cmd_db_option(db, hint, sizeof hint);
+    printf("results in %s; see them with: wb ls %s, wb report %s\n", db, hint, hint);
     return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
 }
 
@@ -267,8 +301,10 @@ int cmd_sweep(int argc, char **argv)
         status = WB_EXIT_USAGE;
         goto out;
     }
+    char db[4096];
+    database_path(g, &a, db, sizeof db);
     if (a.dry_run) {
-        print_grid(g, &a);
+        print_grid(g, &a, db);
         status = WB_EXIT_OK;
         goto out;
     }
@@ -277,8 +313,6 @@ int cmd_sweep(int argc, char **argv)
         status = WB_EXIT_USAGE;
         goto out;
     }
-    char db[4096];
-    database_path(g, &a, db, sizeof db);
     if ((status = cmd_open_store("sweep", db, STORE_OPEN_CREATE, &s)) != WB_EXIT_OK)
         goto out;
     status = WB_EXIT_FAILURE;

@@ -2,6 +2,7 @@
  *
  * Everything about a key lives in key_table below; the rest of the file walks that table. */
 #include "wb/config.h"
+#include "wb/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -372,77 +373,6 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* ---- suggestions for unknown names -------------------------------------------------------- */
-
-#define SUGGEST_MAX 64
-
-static int lower(int ch)
-{
-    return tolower((unsigned char)ch);
-}
-
-/* Edits (insert, delete, substitute, swap two neighbours) from a to b, case-insensitively:
- * "trian" is one edit from "train". */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t na = strnlen(a, SUGGEST_MAX), nb = strnlen(b, SUGGEST_MAX);
-    size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
-    for (size_t i = 0; i <= na; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= nb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= na; i++)
-        for (size_t j = 1; j <= nb; j++) {
-            size_t best = d[i - 1][j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[na][nb];
-}
-
-static size_t longest_common_substring(const char *a, const char *b)
-{
-    size_t na = strnlen(a, SUGGEST_MAX), nb = strnlen(b, SUGGEST_MAX), best = 0;
-    size_t prev[SUGGEST_MAX + 1] = {0}, cur[SUGGEST_MAX + 1];
-    for (size_t i = 1; i <= na; i++) {
-        cur[0] = 0;
-        for (size_t j = 1; j <= nb; j++) {
-            cur[j] = lower(a[i - 1]) == lower(b[j - 1]) ? prev[j - 1] + 1 : 0;
-            if (cur[j] > best)
-                best = cur[j];
-        }
-        memcpy(prev, cur, sizeof cur);
-    }
-    return best;
-}
-
-/* The likeliest intended name among n candidates, or NULL when none is close: a typo (few edits)
- * or a shared fragment of 4 or more characters ("lossweight" -> "laplacian_weight"). */
-static const char *likeliest(const char *word, const char *const *candidates, size_t n)
-{
-    const char *best = NULL;
-    long best_score = LONG_MAX;
-    size_t wlen = strnlen(word, SUGGEST_MAX);
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, candidates[i]);
-        size_t common = longest_common_substring(word, candidates[i]);
-        size_t typo_budget = wlen / 3 > 1 ? wlen / 3 : 1;
-        if (d > typo_budget && common < 4)
-            continue;
-        long score = (long)d - 2 * (long)common;
-        if (score < best_score) {
-            best_score = score;
-            best = candidates[i];
-        }
-    }
-    return best;
-}
 
 /* The section of how results are judged (config.h, "the [report] section"): not a section of
  * the key table, so that none of its keys can enter a run's identity, params or JSON. */
@@ -465,7 +395,7 @@ static const char *list_sections(char *buf, size_t buflen, const char *word)
     }
     names[SECTION_COUNT] = REPORT_SECTION;
     append(buf, buflen, ", [%s]", REPORT_SECTION);
-    return word ? likeliest(word, names, SECTION_COUNT + 1) : NULL;
+    return word ? wb_likeliest(word, names, SECTION_COUNT + 1) : NULL;
 }
 
 static void unknown_section_error(char *err, size_t errlen, const char *where, const char *name)
@@ -497,7 +427,7 @@ static void unknown_key_error(char *err, size_t errlen, const char *where, int s
             snprintf(hint, sizeof hint, "; '%s' belongs in [%s]", name, section_names[other]);
             break;
         }
-    const char *guess = likeliest(name, names, n);
+    const char *guess = wb_likeliest(name, names, n);
     if (!hint[0] && guess)
         snprintf(hint, sizeof hint, "; did you mean '%s'?", guess);
     set_err(err, errlen, "%s: [%s] %s = %s: unknown key; valid keys in [%s]: %s%s", where,
@@ -1063,7 +993,7 @@ static int report_value(config *c, int line, const char *where, const char *name
                 candidates[n] = names[n];
                 n++;
             }
-        const char *guess = likeliest(name, candidates, n);
+        const char *guess = wb_likeliest(name, candidates, n);
         set_err(err, errlen, "%s: [report] %s = %s: unknown key; valid keys in [report]: %s%s%s%s",
                 where, clip(name, cut_name), clip(value, cut), keys,
                 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
@@ -1281,7 +1211,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
         for (int s = 0; s < SECTION_COUNT && !home; s++)
             if (key_index_in(s, key) >= 0)
                 home = key_table[key_index_in(s, key)].key;
-        const char *guess = home ? home : likeliest(key, keys, KEY_COUNT);
+        const char *guess = home ? home : wb_likeliest(key, keys, KEY_COUNT);
         set_err(err, errlen, "%s: expected section.key=value; '%s' has no section%s%s%s", where,
                 clip(key, cut), guess ? " (did you mean '" : "", guess ? guess : "",
                 guess ? "'?)" : "");
@@ -1895,4 +1825,16 @@ void config_print_defaults(FILE *f)
         format_shortest(d->delta, delta, sizeof delta);
         fprintf(f, "; margin.%s = %s\n", d->name, delta);
     }
+}
+
+const char *config_nearest_key(const char *word)
+{
+    const char *keys[KEY_COUNT + 1];
+    for (int i = 0; i < KEY_COUNT; i++)
+        keys[i] = key_table[i].key;
+    keys[KEY_COUNT] = "seed";
+    for (int i = 0; i < KEY_COUNT; i++)   /* a bare name ("kernel") that is a key's */
+        if (strcmp(bare_name(&key_table[i]), word) == 0)
+            return key_table[i].key;
+    return wb_likeliest(word, keys, KEY_COUNT + 1);
 }

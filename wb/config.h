@@ -135,6 +135,10 @@ const char *config_database(const config_grid *g, const char *db_flag);
  * when unset or not a key of the run (sweep.*). */
 const char *config_run_value(const config_run *r, const char *key);
 
+/* The key a misspelt one most likely means ("loss.kernal" -> "loss.kernel", "kernel" ->
+ * "loss.kernel"; "seed" counts as a key), or NULL: for "did you mean" hints. */
+const char *config_nearest_key(const char *word);
+
 /* Every key with its default as an INI file that parses back to the defaults: sections,
  * `key = value` lines, and a comment per key with its meaning and allowed values. */
 void config_print_defaults(FILE *f);

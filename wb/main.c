@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wb/cmd.h"
+#include "wb/util.h"
 #include "wb_build.h"
 
 typedef struct subcommand {
@@ -19,6 +20,10 @@ static const subcommand commands[] = {
     { "run", cmd_run, "run one configuration, with --set overrides" },
     { "ls", cmd_ls, "list runs and their status" },
     { "show", cmd_show, "show one run: configuration, environment, metrics per epoch" },
+    { "diff", cmd_diff, "two runs side by side: configuration differences, metrics per epoch" },
+    { "tag", cmd_tag, "tag a run (shown by ls and show)" },
+    { "note", cmd_note, "attach a note to a run (shown by show)" },
+    { "rm", cmd_rm, "remove runs and their folders (asks first)" },
     { "query", cmd_query, "run a read-only SQL query on the database" },
     { "compare", cmd_compare, "statistics across seeds against the λ = 0 baseline" },
     { "report", cmd_report, "charts, image grid and an HTML/Markdown report of a sweep" },
@@ -58,14 +63,28 @@ int main(int argc, char **argv)
         return WB_EXIT_OK;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         print_help(stdout);
         return WB_EXIT_OK;
     }
+    /* wb help CMD is wb CMD --help. */
+    char help_flag[] = "--help";
+    char *help_argv[] = { argc > 2 ? argv[2] : NULL, help_flag, NULL };
+    const int asks_help = strcmp(argv[1], "help") == 0;
+    const char *name = asks_help ? argv[2] : argv[1];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "wb: unknown command '%s'\n\n", argv[1]);
-    print_help(stderr);
+        if (strcmp(name, commands[i].name) == 0)
+            return asks_help ? commands[i].run(2, help_argv) : commands[i].run(argc - 1, argv + 1);
+    const char *names[sizeof commands / sizeof commands[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].summary)
+            names[n++] = commands[i].name;
+    const char *guess = wb_likeliest(name, names, n);
+    if (guess)
+        fprintf(stderr, "wb: unknown command '%s'; did you mean '%s'?\n", name, guess);
+    else
+        fprintf(stderr, "wb: unknown command '%s'\n", name);
+    fprintf(stderr, "(wb --help lists the commands)\n");
     return WB_EXIT_USAGE;
 }

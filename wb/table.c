@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 struct table {
     size_t ncols, nrows, cap;
     char **cells;   /* (nrows + 1) * ncols; row 0 holds the headers */
@@ -338,4 +340,36 @@ int table_stream(sqlite3_stmt *st, FILE *f, int json, char *err, size_t errlen)
     if (json)
         fputs(rows ? "\n]" : "]", f);
     return SQLITE_DONE;
+}
+
+int table_print_json(const table *t, FILE *f, const unsigned char *numeric)
+{
+    cJSON *rows = cJSON_CreateArray();
+    for (size_t r = 1; rows && r <= t->nrows; r++) {
+        cJSON *row = cJSON_CreateObject();
+        if (!row || !cJSON_AddItemToArray(rows, row))
+            goto oom;
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *cell = t->cells[r * t->ncols + c], *key = t->cells[c];
+            char *end;
+            const double v = numeric && numeric[c] && *cell ? strtod(cell, &end) : 0;
+            cJSON *item = !*cell ? cJSON_CreateNull()
+                        : numeric && numeric[c] && !*end && isfinite(v) ? cJSON_CreateNumber(v)
+                                                                        : cJSON_CreateString(cell);
+            if (!item || !cJSON_AddItemToObject(row, key, item)) {
+                cJSON_Delete(item);
+                goto oom;
+            }
+        }
+    }
+    char *text = rows ? cJSON_Print(rows) : NULL;
+    if (!text)
+        goto oom;
+    fprintf(f, "%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(rows);
+    return 0;
+oom:
+    cJSON_Delete(rows);
+    return -1;
 }

@@ -16,6 +16,10 @@ size_t table_rows(const table *t);
 /* Aligned columns (numbers right-aligned), or CSV with quotes doubled where needed. */
 void table_print(const table *t, FILE *f, int csv);
 void table_free(table *t);
+/* An array of objects, one per row, keyed by the headers: a cell of a column marked in numeric
+ * (may be NULL) as a JSON number when it reads as a finite one, else as a string; an empty cell
+ * as null. Returns 0, or -1 when memory ran out (nothing printed). */
+int table_print_json(const table *t, FILE *f, const unsigned char *numeric);
 
 /* The rows a prepared statement returns, as text, its column names as headers; reals with 8
  * significant digits for reading, or 17 (exact round trip) when `exact`. At most max_rows rows

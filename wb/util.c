@@ -4,7 +4,10 @@
 
 #include "data/fileio.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -129,5 +132,98 @@ int wb_self_exe(char *out, size_t len)
     if (n <= 0)
         return -1;
     out[n] = '\0';
+    return 0;
+}
+
+/* ---- suggestions for unknown names -------------------------------------------------------- */
+
+#define SUGGEST_MAX 64
+
+static int lower(int ch)
+{
+    return tolower((unsigned char)ch);
+}
+
+/* Edits (insert, delete, substitute, swap two neighbours) from a to b, case-insensitively:
+ * "trian" is one edit from "train". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strnlen(a, SUGGEST_MAX), nb = strnlen(b, SUGGEST_MAX);
+    size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t best = d[i - 1][j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+static size_t longest_common_substring(const char *a, const char *b)
+{
+    size_t na = strnlen(a, SUGGEST_MAX), nb = strnlen(b, SUGGEST_MAX), best = 0;
+    size_t prev[SUGGEST_MAX + 1] = {0}, cur[SUGGEST_MAX + 1];
+    for (size_t i = 1; i <= na; i++) {
+        cur[0] = 0;
+        for (size_t j = 1; j <= nb; j++) {
+            cur[j] = lower(a[i - 1]) == lower(b[j - 1]) ? prev[j - 1] + 1 : 0;
+            if (cur[j] > best)
+                best = cur[j];
+        }
+        memcpy(prev, cur, sizeof cur);
+    }
+    return best;
+}
+
+/* The likeliest intended name among n candidates, or NULL when none is close: a typo (few edits)
+ * or a shared fragment of 4 or more characters ("lossweight" -> "laplacian_weight"). */
+const char *wb_likeliest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    long best_score = LONG_MAX;
+    size_t wlen = strnlen(word, SUGGEST_MAX);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, candidates[i]);
+        size_t common = longest_common_substring(word, candidates[i]);
+        size_t typo_budget = wlen / 3 > 1 ? wlen / 3 : 1;
+        if (d > typo_budget && common < 4)
+            continue;
+        long score = (long)d - 2 * (long)common;
+        if (score < best_score) {
+            best_score = score;
+            best = candidates[i];
+        }
+    }
+    return best;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int wb_remove_tree(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return 0;
+    /* FTW_DEPTH: a folder after its contents; FTW_PHYS: links are entries, never followed. */
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+        return -1;
+    }
     return 0;
 }

@@ -23,5 +23,14 @@ int wb_mkdirs(const char *path, char *err, size_t errlen);
 int wb_stderr_is_tty(void);
 /* The running executable, for spawning workers (/proc/self/exe resolved). */
 int wb_self_exe(char *out, size_t len);
+/* Removes a folder and everything in it (rm -r), without following symbolic links: a link is
+ * removed, not what it points to. A folder that does not exist is not an error. Returns 0 or -1
+ * with err naming the path that could not be removed. */
+int wb_remove_tree(const char *path, char *err, size_t errlen);
+
+/* The likeliest intended name among n candidates, or NULL when none is close: a typo (few edits,
+ * case-insensitive) or a shared fragment of 4 or more characters ("lossweight" ->
+ * "laplacian_weight"). For "did you mean" hints. */
+const char *wb_likeliest(const char *word, const char *const *candidates, size_t n);
 
 #endif
