@@ -28,7 +28,7 @@
 enum data_task { DATA_TASK_IDENTITY, DATA_TASK_DENOISE, DATA_TASK_DEBLUR, DATA_TASK_SR2 };
 enum data_upsample { DATA_UPSAMPLE_NEAREST, DATA_UPSAMPLE_BILINEAR };
 
-/* The [data] section, resolved (DESIGN.md's table gives names, defaults and ranges). */
+/* The [data] section, resolved (docs/DESIGN.md's table gives names, defaults and ranges). */
 typedef struct data_options {
     char source[1024];      /* "builtin", "png:DIR" or "npy:DIR" */
     enum data_task task;

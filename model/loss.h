@@ -1,4 +1,4 @@
-/* model/loss.h: L = pixel(ŷ, y) + λ · mean((K*ŷ - K*y)^2), DESIGN.md's loss.
+/* model/loss.h: L = pixel(ŷ, y) + λ · mean((K*ŷ - K*y)^2), docs/DESIGN.md's loss.
  *
  * The Laplacian stencils are computed in double on one image plane at a time, with explicit strides,
  * so the training loss (channel-major planes) and the metrics (HWC images) share one

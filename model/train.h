@@ -1,9 +1,9 @@
 /* model/train.h: one run's epoch loop. It trains, evaluates val and test after every epoch (and
  * epoch 0, the initial weights) and hands each epoch to a callback; it knows nothing of the store.
  *
- * Randomness is derived (DESIGN.md): initial weights from the run seed; epoch e's shuffle and, with
- * fresh_noise, its train inputs from (run seed, e). A run resumed after epoch e from its weights and
- * optimizer state therefore continues bitwise. */
+ * Randomness is derived (docs/DESIGN.md): initial weights from the run seed; epoch e's shuffle and,
+ * with fresh_noise, its train inputs from (run seed, e). A run resumed after epoch e from its
+ * weights and optimizer state therefore continues bitwise. */
 #ifndef WB_MODEL_TRAIN_H
 #define WB_MODEL_TRAIN_H
 

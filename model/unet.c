@@ -1,4 +1,4 @@
-/* model/unet.c: the U-Net of DESIGN.md on top of model/layers.c, and its arena.
+/* model/unet.c: the U-Net of docs/DESIGN.md on top of model/layers.c, and its arena.
  *
  * Activations are channel-major, (C, n*H*W). Level i's skip tensor and up{i}'s output share one
  * buffer, cat{i} = [enc{i}.conv2 output ; up{i} output], so dec{i}.conv1 reads the concatenation

@@ -1,4 +1,4 @@
-/* model/unet.h: the U-Net of DESIGN.md, its parameters in PyTorch's names and layouts, and its
+/* model/unet.h: the U-Net of docs/DESIGN.md, its parameters in PyTorch's names and layouts, and its
  * forward and backward passes over a batch held channel-major, (C, N*H*W).
  *
  * One arena per network holds parameters, gradients, optimizer moments, activations, their

@@ -18,13 +18,13 @@
  * a paired t-test. Holm's adjustment runs over the configurations compared (one family per metric
  * and epoch choice).
  *
- * Decisions (issue 12; DESIGN.md, "Statistics"): each compared configuration also gets the paired
- * sd, the minimum detectable effect of its seeds (80 % power, two-sided alpha), the seeds needed
- * to detect the metric's equivalence margin δ, and the equivalence test (TOST at ±δ, its 1 - 2
- * alpha interval); stats_decide turns them into the verdict: helps, hurts, equivalent within ±δ,
+ * Decisions (issue 12; docs/DESIGN.md, "Statistics"): each compared configuration also gets the
+ * paired sd, the minimum detectable effect of its seeds (80 % power, two-sided alpha), the seeds
+ * needed to detect the metric's equivalence margin δ, and the equivalence test (TOST at ±δ, its 1 -
+ * 2 alpha interval); stats_decide turns them into the verdict: helps, hurts, equivalent within ±δ,
  * undecided, not converged (or indistinguishable for a metric without a margin, no test with one
- * seed pair). δ is the metric table's (model/metrics.h), fixed before any sweep, unless the
- * sweep's [report] section overrides it (analysis_set_margins; wb/config.h reads the section). */
+ * seed pair). δ is the metric table's (model/metrics.h), fixed before any sweep, unless the sweep's
+ * [report] section overrides it (analysis_set_margins; wb/config.h reads the section). */
 #ifndef WB_PLOTS_ANALYSIS_H
 #define WB_PLOTS_ANALYSIS_H
 

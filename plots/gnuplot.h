@@ -1,9 +1,10 @@
 /* plots/gnuplot.h: running gnuplot on a script the report wrote.
  *
  * gnuplot is started with posix_spawnp (argv {"gnuplot", script}, found on PATH): no shell sees
- * any name, and no fork, which DESIGN.md forbids once OpenMP has started. It runs in the script's
- * folder, so the script names its data and output files relatively and a user can edit it and run
- * `gnuplot NAME.gp` there. Its stdin is /dev/null; its stdout and stderr are appended to a log. */
+ * any name, and no fork, which docs/DESIGN.md forbids once OpenMP has started. It runs in the
+ * script's folder, so the script names its data and output files relatively and a user can edit it
+ * and run `gnuplot NAME.gp` there. Its stdin is /dev/null; its stdout and stderr are appended to a
+ * log. */
 #ifndef WB_PLOTS_GNUPLOT_H
 #define WB_PLOTS_GNUPLOT_H
 

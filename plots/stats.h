@@ -1,4 +1,5 @@
-/* plots/stats.h: statistics across seeds for the report (DESIGN.md, "Data flow": analysis with GSL).
+/* plots/stats.h: statistics across seeds for the report (docs/DESIGN.md, "Data flow": analysis with
+ * GSL).
  *
  * Pure functions on arrays of doubles: no SQLite, no I/O, no global state. A function whose input
  * can be bad returns 0 on success and -1 on failure with a one-line message in err (err may be

@@ -1,5 +1,5 @@
-/* store/store.h: the SQLite store of DESIGN.md: sweeps, runs, params, metrics, checkpoints and the
- * views epochs, final and summary. The schema is store/schema.sql and the migration steps after
+/* store/store.h: the SQLite store of docs/DESIGN.md: sweeps, runs, params, metrics, checkpoints and
+ * the views epochs, final and summary. The schema is store/schema.sql and the migration steps after
  * it, embedded in the binary; the views are generated from the metric table. This header is what
  * writers (sweep, run, its workers, merge) use and what every user of the store shares;
  * store/read.h adds the records the commands that read get.

@@ -9,11 +9,11 @@
 # makes a sweep leave the run at once instead of waiting or writing.
 . tests/cli_lib.sh
 
-# One run of 3 epochs whose evaluation (2 x 2048 patches) takes far longer than its training
+# One run of 3 epochs whose evaluation (2 x 8192 patches) takes far longer than its training
 # (64 patches): a pause right after an epoch's line lands in the next epoch's evaluation, after
 # its last heartbeat, so the next thing the paused worker does is write that epoch.
 micro_ini "$T/p.ini" "seeds=1" "laplacian_weight=0" "epochs=3" "train_patches=64" \
-  "val_patches=2048" "test_patches=2048"
+  "val_patches=8192" "test_patches=8192"
 "$WB" sweep "$T/p.ini" --db "$T/ref.db" --quiet > /dev/null || fail "reference sweep"
 ref=$(metrics_dump "$T/ref.db")
 h=$(sq "$T/ref.db" "SELECT substr(config_hash, 1, 12) FROM runs")
@@ -29,7 +29,7 @@ same_files() {
 setsid "$WB" sweep "$T/p.ini" --db "$T/a.db" > /dev/null 2> "$T/a.err" &
 pid=$!
 if wait_for_line "$T/a.err" "epoch 1/3"; then
-  sleep 0.1
+  sleep 0.02   # inside the next epoch, before its write (the evaluation takes ~0.3 s unloaded)
   kill -STOP -- "-$pid"
   # Paused this long, its heartbeat would be over STORE_STALE_SECONDS old: say so at once.
   eq "paused: the worker is paused in epoch 2" "$(sq "$T/a.db" "SELECT epochs_done FROM runs")" 1

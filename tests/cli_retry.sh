@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failed and diverged runs are not retried unless --retry-failed (DESIGN.md); a sweep with a
+# Failed and diverged runs are not retried unless --retry-failed (docs/DESIGN.md); a sweep with a
 # failed run exits 1, and --retry-failed trains it again to the numbers it would have had.
 . tests/cli_lib.sh
 

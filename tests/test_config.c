@@ -1,5 +1,5 @@
-/* tests/test_config.c: wb/config.c: defaults, the grid of DESIGN.md's example, identity (a hash
- * pinned to a value computed outside wb), resolution rules, every class of error with its
+/* tests/test_config.c: wb/config.c: defaults, the grid of docs/DESIGN.md's example, identity (a
+ * hash pinned to a value computed outside wb), resolution rules, every class of error with its
  * FILE:LINE, --set, hostile names and `wb config --defaults` parsing back. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 
 #include "wb/config.h"
 
-/* DESIGN.md's INI example, verbatim. */
+/* docs/DESIGN.md's INI example, verbatim. */
 static const char design_example[] =
     "; Does a Laplacian term help a 16x16 U-Net denoiser?\n"
     "[sweep]\n"

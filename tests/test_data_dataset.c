@@ -25,7 +25,7 @@
  * can repeat by coincidence. */
 #define MIN_TEXTURE 0.004
 
-/* DESIGN.md's defaults. */
+/* docs/DESIGN.md's defaults. */
 static data_options default_options(void)
 {
     data_options o;

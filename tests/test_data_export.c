@@ -21,7 +21,7 @@ static void write_ini(const char *path, const char *extra)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    /* The defaults of DESIGN.md: builtin, denoise, patch 16, 8192 / 1024 / 2048 patches. */
+    /* The defaults of docs/DESIGN.md: builtin, denoise, patch 16, 8192 / 1024 / 2048 patches. */
     fprintf(f, "[data]\n%s", extra);
     fclose(f);
 }

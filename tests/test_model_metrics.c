@@ -393,7 +393,7 @@ static void test_white_noise_gain(void **state)
     free(scratch);
 }
 
-/* Weights survive a round trip bit for bit; the header is JSON with DESIGN.md's metadata. */
+/* Weights survive a round trip bit for bit; the header is JSON with docs/DESIGN.md's metadata. */
 static void test_safetensors_round_trip(void **state)
 {
     (void)state;

@@ -101,7 +101,7 @@ static const struct choice kernel_norm_choices[] = {
 #define REAL_RANGE(lo, hi) .type = TYPE_REAL, .dmin = (lo), .dmax = (hi)
 #define ONE_OF(list) .type = TYPE_ENUM, .choices = (list)
 
-/* DESIGN.md's table, in its order: the grid's axes are nested in this order.
+/* docs/DESIGN.md's table, in its order: the grid's axes are nested in this order.
  *
  * Identity across versions (config.h): a run's config_hash and config_id must move when, and only
  * when, what the run computes moves.

@@ -1,4 +1,4 @@
-/* wb/config.h: an INI file turned into a validated, typed sweep grid of runs (DESIGN.md,
+/* wb/config.h: an INI file turned into a validated, typed sweep grid of runs (docs/DESIGN.md,
  * "Configuration keys" and "Identity of a run").
  *
  * One table in config.c lists every key (section, name, type, default, allowed values, a one-line

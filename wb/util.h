@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Set by the SIGINT/SIGTERM handlers to the signal's number; the one global mutable state
- * DESIGN.md allows outside main. Training stops at the next step boundary when it is set. */
+ * docs/DESIGN.md allows outside main. Training stops at the next step boundary when it is set. */
 extern volatile sig_atomic_t wb_stop_signal;
 /* Makes SIGINT and SIGTERM set wb_stop_signal: they are blocked in the calling thread (and so in
  * the threads and processes it starts later) and taken by a thread of their own with sigwait,

@@ -46,7 +46,7 @@ class Block(nn.Module):
 
 
 class UNet(nn.Module):
-    """DESIGN.md's U-Net; registration order gives wb's state_dict order. Input and output
+    """docs/DESIGN.md's U-Net; registration order gives wb's state_dict order. Input and output
     (N, 3, H, W) with H and W multiples of 2^depth."""
 
     def __init__(self, depth=2, base=16, residual=False):
