@@ -145,19 +145,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* Appends printf output to a bounded buffer, keeping it terminated (a long error text is cut,
- * never overflows). */
-__attribute__((format(printf, 3, 4))) static void append(char *out, size_t outlen,
-                                                        const char *fmt, ...)
-{
-    size_t used = strnlen(out, outlen);
-    if (used + 1 >= outlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out + used, outlen - used, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- loading --------------------------------------------------------------------------- */
 
@@ -1001,16 +988,16 @@ void analysis_seeds_note(const analysis *a, size_t config, int series, enum anal
         const analysis_run *r = &a->runs[c->runs[i]];
         if (r->status == STORE_FINISHED) {
             if (!isfinite(analysis_run_final(r, series, at)))
-                append(out, outlen, "; seed %lld finished without a %s at %s", (long long)r->seed,
+                text_append(out, outlen, "; seed %lld finished without a %s at %s", (long long)r->seed,
                        analysis_series_name(series).text, analysis_at_title(at).text);
             continue;
         }
-        append(out, outlen, "; seed %lld %s", (long long)r->seed, store_status_name(r->status));
+        text_append(out, outlen, "; seed %lld %s", (long long)r->seed, store_status_name(r->status));
         if (r->status != STORE_QUEUED)
-            append(out, outlen, " after %d of %d epochs", r->epochs_done < 0 ? 0 : r->epochs_done,
+            text_append(out, outlen, " after %d of %d epochs", r->epochs_done < 0 ? 0 : r->epochs_done,
                    r->epochs);
         if (r->error && *r->error)
-            append(out, outlen, " (%s)", r->error);
+            text_append(out, outlen, " (%s)", r->error);
     }
 }
 
@@ -1091,10 +1078,10 @@ void analysis_below_input_sentence(const analysis *a, char *out, size_t outlen)
             continue;
         char label[1024];
         analysis_run_label(a, i, label, sizeof label);
-        append(out, outlen, "%s%s", sep, label);
+        text_append(out, outlen, "%s%s", sep, label);
         sep = ", ";
     }
-    append(out, outlen, ".");
+    text_append(out, outlen, ".");
 }
 
 void analysis_format_p(double p, char *out, size_t outlen)
@@ -1119,7 +1106,7 @@ static void append_missing(const analysis *a, size_t config, int series, enum an
         return;
     char note[1024];
     analysis_seeds_note(a, config, series, at, note, sizeof note);
-    append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
+    text_append(out, outlen, " %s: %s; a run without a final metric cannot count.", who, note);
 }
 
 /* "validation pooled PSNR still rose by more than 0.05 dB over the last quarter of the epochs, 9 to 12
@@ -1133,7 +1120,7 @@ static void append_not_converged(const analysis *a, size_t config, char *out, si
     const char *space = *unit ? " " : "";
     char limit[40];
     format_shortest(ANALYSIS_CONVERGED_GAIN, limit, sizeof limit);
-    append(out, outlen, "%s still rose by more than %s%s%s over the last quarter of the epochs",
+    text_append(out, outlen, "%s still rose by more than %s%s%s over the last quarter of the epochs",
            analysis_series_title(series).text, limit, space, unit);
     const char *open = "";
     for (int side = 0; side < 2; side++) {
@@ -1144,17 +1131,17 @@ static void append_not_converged(const analysis *a, size_t config, char *out, si
             if (r->converged != 0)
                 continue;
             if (!*open) {
-                append(out, outlen, ", %d to %d (", r->epochs_done - r->quarter_epochs,
+                text_append(out, outlen, ", %d to %d (", r->epochs_done - r->quarter_epochs,
                        r->epochs_done);
                 open = ")";
                 sep = side == 0 ? "" : "the baseline's ";
             }
-            append(out, outlen, "%sseed %lld %+.2f%s%s", sep, (long long)r->seed,
+            text_append(out, outlen, "%sseed %lld %+.2f%s%s", sep, (long long)r->seed,
                    r->last_quarter_gain, space, unit);
             sep = ", ";
         }
     }
-    append(out, outlen, "%s", open);
+    text_append(out, outlen, "%s", open);
 }
 
 void analysis_verdict_sentence(const analysis *a, size_t config, int series, enum analysis_at at,
@@ -1170,12 +1157,12 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
         return;
     out[0] = '\0';
     if (c->is_baseline) {
-        append(out, outlen, "%s is the baseline.", c->label);
+        text_append(out, outlen, "%s is the baseline.", c->label);
     } else if (c->baseline < 0) {
-        append(out, outlen, "%s has no λ = 0 configuration with the same other settings in "
+        text_append(out, outlen, "%s has no λ = 0 configuration with the same other settings in "
                "this sweep, so it is not compared.", c->label);
     } else if (st->npairs == 0) {
-        append(out, outlen, "%s cannot be compared: no seed finished both here and in the "
+        text_append(out, outlen, "%s cannot be compared: no seed finished both here and in the "
                "baseline.", c->label);
     } else {
         const stats_paired *pd = &st->paired;
@@ -1185,56 +1172,56 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
         char margin[40], p[64];
         format_shortest(st->margin, margin, sizeof margin);
         analysis_format_p(st->p_holm, p, sizeof p);
-        append(out, outlen, "%s: ", c->label);
+        text_append(out, outlen, "%s: ", c->label);
         if (dc->verdict == STATS_NOT_CONVERGED) {
-            append(out, outlen, "not converged: ");
+            text_append(out, outlen, "not converged: ");
             append_not_converged(a, config, out, outlen);
-            append(out, outlen, ", so the difference (%s %+.*f%s%s", metric, d, pd->diff.mean,
+            text_append(out, outlen, ", so the difference (%s %+.*f%s%s", metric, d, pd->diff.mean,
                    space, unit);
             if (pd->has_test)
-                append(out, outlen, ", 95 %% interval [%+.*f, %+.*f], %s after Holm", d,
+                text_append(out, outlen, ", 95 %% interval [%+.*f, %+.*f], %s after Holm", d,
                        pd->diff.ci_low, d, pd->diff.ci_high, p);
-            append(out, outlen, ") measures the training budget as much as the loss: no verdict "
+            text_append(out, outlen, ") measures the training budget as much as the loss: no verdict "
                    "until the runs are trained longer.");
         } else if (!pd->has_test) {
-            append(out, outlen, "%s %+.*f%s%s against the baseline from one seed pair: no "
+            text_append(out, outlen, "%s %+.*f%s%s against the baseline from one seed pair: no "
                    "interval and no test can be given with one seed.", metric, d, pd->diff.mean,
                    space, unit);
         } else {
             if (dc->verdict == STATS_EQUIVALENT)
-                append(out, outlen, "equivalent to the baseline within ±%s%s%s: %s %+.*f%s%s, "
+                text_append(out, outlen, "equivalent to the baseline within ±%s%s%s: %s %+.*f%s%s, "
                        "90 %% interval [%+.*f, %+.*f]", margin, space, unit, metric, d,
                        pd->diff.mean, space, unit, d, st->tost.ci_low, d, st->tost.ci_high);
             else
-                append(out, outlen, "%s: %s %+.*f%s%s, 95 %% interval [%+.*f, %+.*f], %s after "
+                text_append(out, outlen, "%s: %s %+.*f%s%s, 95 %% interval [%+.*f, %+.*f], %s after "
                        "Holm", stats_verdict_name(dc->verdict), metric, d, pd->diff.mean, space,
                        unit, d, pd->diff.ci_low, d, pd->diff.ci_high, p);
             if (dc->verdict == STATS_UNDECIDED)
-                append(out, outlen, "; its 90 %% interval [%+.*f, %+.*f] is not within ±%s%s%s",
+                text_append(out, outlen, "; its 90 %% interval [%+.*f, %+.*f] is not within ±%s%s%s",
                        d, st->tost.ci_low, d, st->tost.ci_high, margin, space, unit);
-            append(out, outlen, "; paired sd %.*f%s%s over %zu seeds; ", d, pd->diff.sd, space,
+            text_append(out, outlen, "; paired sd %.*f%s%s over %zu seeds; ", d, pd->diff.sd, space,
                    unit, st->npairs);
             if (isfinite(st->mde.effect))
-                append(out, outlen, "the smallest effect %zu seeds detect with %.0f %% power is "
+                text_append(out, outlen, "the smallest effect %zu seeds detect with %.0f %% power is "
                        "%.*f%s%s", st->npairs, 100 * st->mde.power, d, st->mde.effect, space,
                        unit);
             else
-                append(out, outlen, "without spread between the seeds no smallest detectable "
+                text_append(out, outlen, "without spread between the seeds no smallest detectable "
                        "effect can be given");
             if (dc->verdict == STATS_UNDECIDED && isfinite(dc->seeds_to_decide))
-                append(out, outlen, "; about %.0f seeds would decide", dc->seeds_to_decide);
+                text_append(out, outlen, "; about %.0f seeds would decide", dc->seeds_to_decide);
             else if (dc->verdict == STATS_UNDECIDED && dc->seeds_over_cap)
-                append(out, outlen, "; more than %zu seeds would be needed to decide",
+                text_append(out, outlen, "; more than %zu seeds would be needed to decide",
                        st->seeds.cap);
-            append(out, outlen, ".");
+            text_append(out, outlen, ".");
             if (dc->verdict == STATS_EQUIVALENT && dc->trivial_difference)
-                append(out, outlen, " The difference is real (%s after Holm) but smaller than "
+                text_append(out, outlen, " The difference is real (%s after Holm) but smaller than "
                        "the margin: a trivial effect.", p);
             if (dc->verdict == STATS_INDISTINGUISHABLE)
-                append(out, outlen, " %s has no equivalence margin, so no equivalence is "
+                text_append(out, outlen, " %s has no equivalence margin, so no equivalence is "
                        "claimed either.", metric);
             if (pd->degenerate)
-                append(out, outlen, " Every seed pair gave the same difference, so the interval "
+                text_append(out, outlen, " Every seed pair gave the same difference, so the interval "
                        "has no width: a statement about these runs rather than strong evidence.");
         }
     }

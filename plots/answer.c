@@ -9,18 +9,6 @@
 
 #include "plots/label.h"
 
-static void append(char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void append(char *out, size_t outlen, const char *fmt, ...)
-{
-    size_t used = strlen(out);
-    if (used + 1 >= outlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out + used, outlen - used, fmt, ap);
-    va_end(ap);
-}
 
 /* The finished values of a configuration (x: room for c->nruns). */
 static size_t finished_values(const analysis *a, const analysis_config *c, int series,
@@ -94,7 +82,7 @@ static void other_axes(const analysis *a, char *out, size_t outlen)
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (strcmp(t, "loss.laplacian_weight") == 0 || strcmp(t, "loss.kernel") == 0)
             continue;
-        append(out, outlen, "%s%s", out[0] ? ", " : "", t);
+        text_append(out, outlen, "%s%s", out[0] ? ", " : "", t);
     }
     free(copy);
 }
@@ -212,7 +200,7 @@ int answer_anova_of(const analysis *a, int series, enum analysis_at at, answer_a
             if (cells[i * out->nb + j] == 0) {
                 char w[40];
                 format_significant(out->weights[i], 3, w, sizeof w);
-                append(out->empty, sizeof out->empty, "%s%s %s with kernel %s",
+                text_append(out->empty, sizeof out->empty, "%s%s %s with kernel %s",
                        out->empty[0] ? "; " : "", out->a_is_lambda ? "λ =" : "eff.", w,
                        out->kernels[j]);
             }
@@ -298,9 +286,9 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
     format_shortest(a->margin[metric], margin, sizeof margin);
 
     /* 1. Task, direction, the best setting. */
-    append(out, outlen, "On %s: ", a->task ? a->task : "this sweep's task");
+    text_append(out, outlen, "On %s: ", a->task ? a->task : "this sweep's task");
     if (compared == 0) {
-        append(out, outlen, "nothing can be compared with a λ = 0 baseline (%s).",
+        text_append(out, outlen, "nothing can be compared with a λ = 0 baseline (%s).",
                nbaseline == 0 ? "the sweep has no λ = 0 run" : "no configuration with λ > 0");
         return;
     }
@@ -308,32 +296,32 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
     long helps = best_with(a, series, at, STATS_HELPS, 0);
     if (helps >= 0) {
         effect_phrase(a, (size_t)helps, series, at, phrase, sizeof phrase);
-        append(out, outlen, "the Laplacian term helps %s at %zu of %zu settings and hurts at "
+        text_append(out, outlen, "the Laplacian term helps %s at %zu of %zu settings and hurts at "
                "%zu; the best is %s.", title.text, count[STATS_HELPS], compared,
                count[STATS_HURTS], phrase);
     } else if (count[STATS_EQUIVALENT] == compared) {
-        append(out, outlen, "the Laplacian term makes no difference to %s: every one of the %zu "
+        text_append(out, outlen, "the Laplacian term makes no difference to %s: every one of the %zu "
                "settings is equivalent to the baseline within ±%s%s%s.", title.text, compared,
                margin, space, unit);
     } else if (count[STATS_HURTS] > 0) {
         effect_phrase(a, (size_t)best_with(a, series, at, STATS_HURTS, 1), series, at, phrase,
                       sizeof phrase);
-        append(out, outlen, "the Laplacian term helps %s at none of %zu settings and hurts at "
+        text_append(out, outlen, "the Laplacian term helps %s at none of %zu settings and hurts at "
                "%zu (%zu equivalent within ±%s%s%s); the worst is %s; the baseline (λ = 0) is "
                "the setting to use.", title.text, compared, count[STATS_HURTS],
                count[STATS_EQUIVALENT], margin, space, unit, phrase);
     } else {
         long best = a->best[at][series];
-        append(out, outlen, "no setting of the Laplacian term is shown to help or hurt %s "
+        text_append(out, outlen, "no setting of the Laplacian term is shown to help or hurt %s "
                "(%zu of %zu equivalent within ±%s%s%s, %zu undecided, %zu not converged)",
                title.text, count[STATS_EQUIVALENT], compared, margin, space, unit,
                count[STATS_UNDECIDED], count[STATS_NOT_CONVERGED]);
         if (best >= 0 && !a->configs[best].is_baseline && a->configs[best].baseline >= 0) {
             effect_phrase(a, (size_t)best, series, at, phrase, sizeof phrase);
-            append(out, outlen, "; the highest mean is %s, not evidence of a difference.",
+            text_append(out, outlen, "; the highest mean is %s, not evidence of a difference.",
                    phrase);
         } else {
-            append(out, outlen, "; the baseline has the best mean.");
+            text_append(out, outlen, "; the baseline has the best mean.");
         }
     }
 
@@ -347,13 +335,13 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
         analysis_format_p(k->p, kp, sizeof kp);
         analysis_format_p(ab->p, abp, sizeof abp);
         if (!k->estimable)
-            append(out, outlen, " Whether the kernel matters cannot be told here: the kernel "
+            text_append(out, outlen, " Whether the kernel matters cannot be told here: the kernel "
                    "and the weight are confounded.");
         else if (isnan(k->p))
-            append(out, outlen, " Whether the kernel matters cannot be tested here (no "
+            text_append(out, outlen, " Whether the kernel matters cannot be tested here (no "
                    "residual degrees of freedom).");
         else
-            append(out, outlen, " The kernel %s (two-way ANOVA of the paired differences over "
+            text_append(out, outlen, " The kernel %s (two-way ANOVA of the paired differences over "
                    "%s and kernel, seeds as blocks: kernel %s, partial η² %.2f; %s).",
                    k->p <= a->alpha ? "matters" : "does not detectably matter",
                    an.a_is_lambda ? "λ (the kernels' own strengths differ at each λ)"
@@ -382,21 +370,21 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
         }
     }
     if (min_pairs == max_pairs)
-        append(out, outlen, " How sure: %zu seed pair%s per setting", min_pairs,
+        text_append(out, outlen, " How sure: %zu seed pair%s per setting", min_pairs,
                min_pairs == 1 ? "" : "s");
     else
-        append(out, outlen, " How sure: %zu to %zu seed pairs per setting", min_pairs, max_pairs);
-    append(out, outlen, ", Holm over %zu comparison%s", a->holm_family[at][series],
+        text_append(out, outlen, " How sure: %zu to %zu seed pairs per setting", min_pairs, max_pairs);
+    text_append(out, outlen, ", Holm over %zu comparison%s", a->holm_family[at][series],
            a->holm_family[at][series] == 1 ? "" : "s");
     if (nmde > 0) {
         double mde = mde_sum / (double)nmde;
         int dec = analysis_decimals(mde / 10, mde);
-        append(out, outlen, ", the smallest effect they detect with 80 %% power averages "
+        text_append(out, outlen, ", the smallest effect they detect with 80 %% power averages "
                "%.*f%s%s against a margin of ±%s%s%s", dec, mde, space, unit, margin, space,
                unit);
     }
     if (count[STATS_UNDECIDED] > 0)
-        append(out, outlen, "; %zu undecided setting%s need%s more seeds",
+        text_append(out, outlen, "; %zu undecided setting%s need%s more seeds",
                count[STATS_UNDECIDED], count[STATS_UNDECIDED] == 1 ? "" : "s",
                count[STATS_UNDECIDED] == 1 ? "s" : "");
     size_t finished = 0;
@@ -404,16 +392,16 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
         finished += a->runs[i].status == STORE_FINISHED;
     int caveats = 0;
     if (count[STATS_NOT_CONVERGED] > 0) {
-        append(out, outlen, "%s%zu setting%s not converged (no verdict)", caveats++ ? ", " :
+        text_append(out, outlen, "%s%zu setting%s not converged (no verdict)", caveats++ ? ", " :
                ". Caveats: ", count[STATS_NOT_CONVERGED],
                count[STATS_NOT_CONVERGED] == 1 ? "" : "s");
     }
     if (a->nbelow_input > 0)
-        append(out, outlen, "%s%zu run%s end%s below the degraded input (worse than doing "
+        text_append(out, outlen, "%s%zu run%s end%s below the degraded input (worse than doing "
                "nothing)", caveats++ ? ", " : ". Caveats: ", a->nbelow_input,
                a->nbelow_input == 1 ? "" : "s", a->nbelow_input == 1 ? "s" : "");
     if (finished < a->nruns)
-        append(out, outlen, "%s%zu of %zu runs did not finish", caveats++ ? ", " : ". Caveats: ",
+        text_append(out, outlen, "%s%zu of %zu runs did not finish", caveats++ ? ", " : ". Caveats: ",
                a->nruns - finished, a->nruns);
-    append(out, outlen, ".");
+    text_append(out, outlen, ".");
 }

@@ -86,9 +86,7 @@ double label_effective_weight(double lambda, const char *kernel, const char *ker
 
 /* ---- labels -------------------------------------------------------------------------------- */
 
-/* Appends printf output to a bounded buffer, keeping it terminated. */
-__attribute__((format(printf, 3, 4))) static void append(char *out, size_t outlen,
-                                                        const char *fmt, ...)
+void text_append(char *out, size_t outlen, const char *fmt, ...)
 {
     size_t used = strnlen(out, outlen);
     if (used + 1 >= outlen)
@@ -138,7 +136,7 @@ void label_axes(const label_axis *axes, size_t naxes, char *out, size_t outlen)
         const char *name = dot && strcmp(key, "data.seed") != 0 ? dot + 1 : key;
         char value[256];
         label_value(axes[i].value, value, sizeof value);
-        append(out, outlen, "%s%s %s", *out ? ", " : "", name, value);
+        text_append(out, outlen, "%s%s %s", *out ? ", " : "", name, value);
     }
 }
 
@@ -149,14 +147,14 @@ void label_configuration(double lambda, double effective_weight, const label_axi
     label_lambda(lambda, effective_weight, out, outlen);
     label_axes(axes, naxes, rest, sizeof rest);
     if (*rest)
-        append(out, outlen, ", %s", rest);
+        text_append(out, outlen, ", %s", rest);
 }
 
 void label_run(double lambda, double effective_weight, const label_axis *axes, size_t naxes,
                uint64_t seed, char *out, size_t outlen)
 {
     label_configuration(lambda, effective_weight, axes, naxes, out, outlen);
-    append(out, outlen, ", seed %" PRIu64, seed);
+    text_append(out, outlen, ", seed %" PRIu64, seed);
 }
 
 /* The value of a param (NULL when absent or when it does not apply). */

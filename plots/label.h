@@ -78,4 +78,10 @@ void label_of_params(const char *axes, const store_param *params, size_t nparams
  * paths) verbatim. */
 void label_value(const char *value, char *out, size_t outlen);
 
+/* Appends printf output to the text in out (room for outlen bytes), keeping it terminated: a text
+ * too long is cut, never overflows. The one bounded appender of the sentences, labels and
+ * messages built for people. */
+void text_append(char *out, size_t outlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -315,17 +315,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Appends to a message being built in why (never past whylen). */
-static void append(char *why, size_t whylen, const char *fmt, ...)
-{
-    size_t used = strlen(why);
-    if (used + 1 >= whylen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why + used, whylen - used, fmt, ap);
-    va_end(ap);
-}
 
 static int is_blank(char ch)
 {
@@ -391,10 +380,10 @@ static const char *list_sections(char *buf, size_t buflen, const char *word)
     buf[0] = '\0';
     for (int s = 0; s < SECTION_COUNT; s++) {
         names[s] = section_names[s];
-        append(buf, buflen, "%s[%s]", s ? ", " : "", section_names[s]);
+        text_append(buf, buflen, "%s[%s]", s ? ", " : "", section_names[s]);
     }
     names[SECTION_COUNT] = REPORT_SECTION;
-    append(buf, buflen, ", [%s]", REPORT_SECTION);
+    text_append(buf, buflen, ", [%s]", REPORT_SECTION);
     return word ? wb_likeliest(word, names, SECTION_COUNT + 1) : NULL;
 }
 
@@ -418,7 +407,7 @@ static void unknown_key_error(char *err, size_t errlen, const char *where, int s
     for (int i = 0; i < KEY_COUNT; i++)
         if ((int)key_table[i].section == s) {
             names[n] = bare_name(&key_table[i]);
-            append(list, sizeof list, "%s%s", n ? ", " : "", names[n]);
+            text_append(list, sizeof list, "%s%s", n ? ", " : "", names[n]);
             n++;
         }
     char hint[160] = "";
@@ -450,20 +439,20 @@ static void describe_expected(const key_def *k, char *buf, size_t buflen)
     buf[0] = '\0';
     switch (k->type) {
     case TYPE_INT:
-        append(buf, buflen, "%s integer from %lld to %lld", k->flags & F_EVEN ? "an even" : "an",
+        text_append(buf, buflen, "%s integer from %lld to %lld", k->flags & F_EVEN ? "an even" : "an",
                k->imin, k->imax);
         break;
     case TYPE_REAL:
-        append(buf, buflen, "a number %s %.15g and %s %.15g", k->flags & F_MIN_OPEN ? ">" : ">=",
+        text_append(buf, buflen, "a number %s %.15g and %s %.15g", k->flags & F_MIN_OPEN ? ">" : ">=",
                k->dmin, k->flags & F_MAX_OPEN ? "<" : "<=", k->dmax);
         break;
     case TYPE_BOOL:
-        append(buf, buflen, "true or false (or yes/no, on/off, 1/0)");
+        text_append(buf, buflen, "true or false (or yes/no, on/off, 1/0)");
         break;
     case TYPE_ENUM:
-        append(buf, buflen, "one of ");
+        text_append(buf, buflen, "one of ");
         for (const struct choice *c = k->choices; c->name; c++)
-            append(buf, buflen, "%s%s", c == k->choices ? "" : ", ", c->name);
+            text_append(buf, buflen, "%s%s", c == k->choices ? "" : ", ", c->name);
         break;
     case TYPE_TEXT:
         k->check("", buf, buflen);  /* every check refuses "" and says what it expects */
@@ -971,7 +960,7 @@ static void report_keys(char *buf, size_t buflen)
     buf[0] = '\0';
     for (int m = 0; m < METRIC_COUNT; m++)
         if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
-            append(buf, buflen, "%smargin.%s", buf[0] ? ", " : "",
+            text_append(buf, buflen, "%smargin.%s", buf[0] ? ", " : "",
                    metric_def_of((enum metric_id)m)->name);
 }
 
