@@ -259,6 +259,17 @@ eq "folder under a file: wb sweep says which and why" "$(cat "$T/m.err")" \
    "wb sweep: cannot create the folder of the database $T/afile/x.db: $T/afile is not a folder"
 "$WB" sweep "$T/k.ini" --db "$T/new/deeper/x.db" --dry-run > /dev/null; rc=$?
 check "a dry run creates no folder" test ! -e "$T/new"
+# A run folder that cannot be made (a file where DB.runs/ goes): a failed write, not the run's
+# fault, so the run ends interrupted (resumable) and the next sweep, the file gone, finishes it.
+micro_ini "$T/one.ini" "seeds=1" "laplacian_weight=0" "epochs=1"
+mkdir -p "$T/rf" && touch "$T/rf/x.db.runs"
+"$WB" sweep "$T/one.ini" --db "$T/rf/x.db" --quiet > /dev/null 2> "$T/rf.err"; rc=$?
+eq "run folder under a file: wb sweep exits 1" "$rc" 1
+eq "  the run ends interrupted, not failed" "$(sq "$T/rf/x.db" "SELECT status FROM runs")" interrupted
+check "  and says why" grep -q "x.db.runs" "$T/rf.err"
+rm "$T/rf/x.db.runs"
+"$WB" sweep "$T/one.ini" --db "$T/rf/x.db" --quiet > /dev/null 2>&1; rc=$?
+eq "  the next sweep finishes it (exit 0, no --retry-failed)" "$rc $(sq "$T/rf/x.db" "SELECT status FROM runs")" "0 finished"
 
 # ---- 5. a run that diverges, in the middle of a sweep ---------------------------------------
 # SGD at learning rate 10 (a U-Net of depth 2, 16 channels: the loss is NaN within epoch 1), then

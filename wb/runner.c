@@ -461,7 +461,11 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     run_options o = cr->options;
     o.train.threads = info.threads > 0 ? info.threads : 1;
     char weights[4200], optim[4200], why[1024] = "";
+    /* A folder that cannot be made (a full disk, a file in the way) is a failed write, not the
+     * run's fault: the run ends interrupted and resumes once the cause is gone (issue 15). */
     int setup_failed = wb_mkdirs(c.folder, why, sizeof why) != 0;
+    if (setup_failed)
+        c.write_failed = 1;
     if (!setup_failed && info.epochs_done >= 1)
         setup_failed = prepare_resume(&c, &info, weights, optim, sizeof weights, why,
                                       sizeof why) != 0;
