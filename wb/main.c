@@ -28,7 +28,7 @@ static const subcommand commands[] = {
     { "compare", cmd_compare, "statistics across seeds against the λ = 0 baseline" },
     { "report", cmd_report, "charts, image grid and an HTML/Markdown report of a sweep" },
     { "serve", cmd_serve, "a live web view of the database: sweeps, runs, curves, key table" },
-    { "predict", cmd_predict, "apply a run's weights to a .npy array" },
+    { "predict", cmd_predict, "apply a run's weights to a photo (.png) or .npy images" },
     { "data", cmd_data, "export or look at the data a configuration trains on" },
     { "merge", cmd_merge, "merge databases (shards) into one" },
     { "config", cmd_config, "print the configuration keys and their defaults" },
