@@ -36,7 +36,9 @@ sources_of() {
     png) echo "data/image.c data/fileio.c" ;;
     npy) echo "data/npy.c data/fileio.c" ;;
     safetensors) echo "model/safetensors.c" ;;
-    db) echo store/*.c data/fileio.c plots/analysis.c plots/stats.c wb/cmd.c wb/cmd_ls.c \
+    db) echo store/*.c data/fileio.c plots/analysis.c plots/stats.c plots/answer.c plots/keytable.c \
+          plots/label.c model/metrics.c model/image_metrics.c model/loss.c wb/config.c wb/cmd.c \
+          wb/cmd_ls.c \
           wb/cmd_compare.c wb/table.c wb/util.c ;;
     merge) echo store/*.c data/fileio.c tests/support/tempdir.c ;;
   esac
@@ -47,7 +49,7 @@ libs_of() {
     png) echo "-lpng -lm" ;;
     npy) echo "-lm" ;;
     safetensors) echo "-lcjson -lm" ;;
-    db) echo "-lsqlite3 -lgsl -lgslcblas -lpthread -lm" ;;
+    db) echo "-lsqlite3 -lgsl -lgslcblas -lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
     merge) echo "-lsqlite3 -lm" ;;
   esac
 }
