@@ -40,7 +40,8 @@ sources_of() {
           plots/label.c model/metrics.c model/image_metrics.c model/loss.c wb/config.c wb/cmd.c \
           wb/cmd_ls.c \
           wb/cmd_compare.c wb/table.c wb/util.c ;;
-    merge) echo store/*.c data/fileio.c tests/support/tempdir.c ;;
+    merge) echo store/*.c data/fileio.c model/metrics.c model/image_metrics.c model/loss.c \
+          tests/support/tempdir.c ;;
   esac
 }
 libs_of() {
@@ -50,7 +51,7 @@ libs_of() {
     npy) echo "-lm" ;;
     safetensors) echo "-lcjson -lm" ;;
     db) echo "-lsqlite3 -lgsl -lgslcblas -lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
-    merge) echo "-lsqlite3 -lm" ;;
+    merge) echo "-lsqlite3 -lnettle -lgomp -lpthread -lm" ;;
   esac
 }
 # The longest input: database files are whole pages (the seeds use 512-byte pages).
