@@ -32,7 +32,7 @@ CFLAGS=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefi
 # Each target compiles only the sources its entry point needs.
 sources_of() {
   case $1 in
-    ini) echo "wb/config.c" ;;
+    ini) echo "wb/config.c wb/util.c plots/label.c model/metrics.c model/image_metrics.c model/loss.c" ;;
     png) echo "data/image.c data/fileio.c" ;;
     npy) echo "data/npy.c data/fileio.c" ;;
     safetensors) echo "model/safetensors.c" ;;
@@ -46,7 +46,7 @@ sources_of() {
 }
 libs_of() {
   case $1 in
-    ini) echo "-lcjson -linih -lnettle -lm" ;;
+    ini) echo "-lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
     png) echo "-lpng -lm" ;;
     npy) echo "-lm" ;;
     safetensors) echo "-lcjson -lm" ;;
