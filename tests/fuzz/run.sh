@@ -47,8 +47,8 @@ sources_of() {
 libs_of() {
   case $1 in
     ini) echo "-lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
-    png) echo "-lpng -lm" ;;
-    npy) echo "-lm" ;;
+    png) echo "-lpng -lnettle -lm" ;;
+    npy) echo "-lnettle -lm" ;;
     safetensors) echo "-lcjson -lm" ;;
     db) echo "-lsqlite3 -lgsl -lgslcblas -lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
     merge) echo "-lsqlite3 -lnettle -lgomp -lpthread -lm" ;;
