@@ -35,7 +35,7 @@ sources_of() {
     ini) echo "wb/config.c wb/util.c plots/label.c model/metrics.c model/image_metrics.c model/loss.c" ;;
     png) echo "data/image.c data/fileio.c" ;;
     npy) echo "data/npy.c data/fileio.c" ;;
-    safetensors) echo "model/safetensors.c" ;;
+    safetensors) echo "model/safetensors.c data/fileio.c" ;;
     db) echo store/*.c data/fileio.c plots/analysis.c plots/stats.c plots/answer.c plots/keytable.c \
           plots/label.c model/metrics.c model/image_metrics.c model/loss.c wb/config.c wb/cmd.c \
           wb/cmd_ls.c \
@@ -49,7 +49,7 @@ libs_of() {
     ini) echo "-lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
     png) echo "-lpng -lnettle -lm" ;;
     npy) echo "-lnettle -lm" ;;
-    safetensors) echo "-lcjson -lm" ;;
+    safetensors) echo "-lcjson -lnettle -lm" ;;
     db) echo "-lsqlite3 -lgsl -lgslcblas -lcjson -linih -lnettle -lgomp -lpthread -lm" ;;
     merge) echo "-lsqlite3 -lnettle -lgomp -lpthread -lm" ;;
   esac
