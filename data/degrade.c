@@ -12,7 +12,7 @@
 
 /* Index i reflected into [0, n) without repeating the edge sample (OpenCV's BORDER_REFLECT_101:
  * -1 -> 1, n -> n - 2), for any distance outside, as a wide kernel on a small patch needs. */
-static int reflect101(int i, int n)
+int image_reflect101(int i, int n)
 {
     if (n == 1)
         return 0;
@@ -57,7 +57,7 @@ static void blur_patch(const float *y, float *x, int h, int w, const double *ker
             for (int ch = 0; ch < 3; ch++) {
                 double sum = 0.0;
                 for (int k = -radius; k <= radius; k++)
-                    sum += kernel[k + radius] * y[((size_t)r * w + (size_t)reflect101(c + k, w)) * 3 + ch];
+                    sum += kernel[k + radius] * y[((size_t)r * w + (size_t)image_reflect101(c + k, w)) * 3 + ch];
                 tmp[((size_t)r * w + c) * 3 + ch] = sum;
             }
     for (int r = 0; r < h; r++)
@@ -65,7 +65,7 @@ static void blur_patch(const float *y, float *x, int h, int w, const double *ker
             for (int ch = 0; ch < 3; ch++) {
                 double sum = 0.0;
                 for (int k = -radius; k <= radius; k++)
-                    sum += kernel[k + radius] * tmp[((size_t)reflect101(r + k, h) * w + c) * 3 + ch];
+                    sum += kernel[k + radius] * tmp[((size_t)image_reflect101(r + k, h) * w + c) * 3 + ch];
                 x[((size_t)r * w + c) * 3 + ch] = (float)sum;
             }
 }

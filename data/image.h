@@ -30,4 +30,8 @@ int image_write_grid(const char *path, const float *tiles, int rows, int cols, i
 /* Float [0, 1] HWC to 8-bit, rounding and clamping (NaN becomes 0). */
 void image_to_u8(const float *rgb, uint8_t *out, size_t n_values);
 
+/* Index i of a row or column of n pixels reflected at both ends without repeating the edge
+ * (reflect101: -1 -> 1, n -> n - 2), at any distance outside; n = 1 gives 0. */
+int image_reflect101(int i, int n);
+
 #endif

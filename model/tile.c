@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "data/image.h"
+
 static int round_up(int v, int step)
 {
     return (v + step - 1) / step * step;
@@ -76,19 +78,6 @@ int tile_plan_make(tile_plan *p, int depth, int height, int width, int tile, int
     return 0;
 }
 
-/* Index i reflected into [0, n) without repeating the edge sample (-1 -> 1, n -> n - 2), for
- * any distance outside: an image 1-3 pixels high may be padded by more than its height. */
-static int reflect101(int i, int n)
-{
-    if (n == 1)
-        return 0;
-    const int period = 2 * (n - 1);
-    i %= period;
-    if (i < 0)
-        i += period;
-    return i < n ? i : period - i;
-}
-
 typedef struct tile_ref {
     size_t image;
     int row, col;
@@ -104,10 +93,10 @@ static void gather(const tile_plan *p, const float *x, tile_ref t, float *stage,
     span(t.col, p->cols, p->pad_width, tw, p->margin, &ox, &unused0, &unused1);
     const float *img = x + t.image * (size_t)H * W * 3;
     for (int r = 0; r < th; r++) {
-        const float *src = img + (size_t)reflect101(oy + r, H) * W * 3;
+        const float *src = img + (size_t)image_reflect101(oy + r, H) * W * 3;
         float *dst = stage + (size_t)b * th * tw + (size_t)r * tw;
         for (int q = 0; q < tw; q++) {
-            const float *px = src + (size_t)reflect101(ox + q, W) * 3;
+            const float *px = src + (size_t)image_reflect101(ox + q, W) * 3;
             dst[q] = px[0];
             dst[plane + q] = px[1];
             dst[2 * plane + q] = px[2];
