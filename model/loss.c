@@ -195,6 +195,20 @@ static double pixel_sum(enum pixel_loss kind, const float *yhat, const float *y,
 
 static const double box3x3[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 
+/* The Keras recipe's channel mixing over three planes of hw values: out_o = sum_i L[i][o] in_i
+ * with L[i][o] = k[i*3+o]; transposed, its adjoint out_i = sum_o L[i][o] in_o. */
+static void mix_channels(const double k[9], int transposed, const double *in, double *out,
+                         size_t hw)
+{
+    for (int a = 0; a < 3; a++)
+        for (size_t p = 0; p < hw; p++) {
+            double v = 0.0;
+            for (int b = 0; b < 3; b++)
+                v += (transposed ? k[a * 3 + b] : k[b * 3 + a]) * in[b * hw + p];
+            out[a * hw + p] = v;
+        }
+}
+
 /* K* of one sample's three planes (in, out: 3*h*w doubles; box: 3*h*w scratch). For K4 and K8
  * each channel is filtered alone. The Keras recipe is a (3, 3, 3, 3) kernel with
  * kernel[kh][kw][i][o] = L[i][o] and zero padding: out_o = sum_i L[i][o] * box3x3(in_i). */
@@ -202,41 +216,26 @@ static void lap_sample_forward(const loss_options *o, const double k[9], const d
                                double *out, double *box, int h, int w)
 {
     const size_t hw = (size_t)h * w;
-    if (o->kernel != LAP_KERAS_RECIPE) {
-        for (int c = 0; c < 3; c++)
-            stencil3x3_forward(k, o->border, in + c * hw, out + c * hw, h, w);
-        return;
-    }
+    const int keras = o->kernel == LAP_KERAS_RECIPE;
     for (int c = 0; c < 3; c++)
-        stencil3x3_forward(box3x3, BORDER_ZERO, in + c * hw, box + c * hw, h, w);
-    for (int oc = 0; oc < 3; oc++)
-        for (size_t p = 0; p < hw; p++) {
-            double v = 0.0;
-            for (int ic = 0; ic < 3; ic++)
-                v += k[ic * 3 + oc] * box[ic * hw + p];
-            out[oc * hw + p] = v;
-        }
+        stencil3x3_forward(keras ? box3x3 : k, keras ? BORDER_ZERO : o->border, in + c * hw,
+                           (keras ? box : out) + c * hw, h, w);
+    if (keras)
+        mix_channels(k, 0, box, out, hw);
 }
 
-/* The adjoint: grad_in += K^T * grad_out (a zero-padded box sum is its own adjoint). */
+/* The adjoint: grad_in += K^T * grad_out (a zero-padded box sum is its own adjoint; gbox: 3*h*w
+ * scratch). */
 static void lap_sample_backward(const loss_options *o, const double k[9], const double *grad_out,
                                 double *grad_in, double *gbox, int h, int w)
 {
     const size_t hw = (size_t)h * w;
-    if (o->kernel != LAP_KERAS_RECIPE) {
-        for (int c = 0; c < 3; c++)
-            stencil3x3_backward(k, o->border, grad_out + c * hw, grad_in + c * hw, h, w);
-        return;
-    }
-    for (int ic = 0; ic < 3; ic++) {
-        for (size_t p = 0; p < hw; p++) {
-            double v = 0.0;
-            for (int oc = 0; oc < 3; oc++)
-                v += k[ic * 3 + oc] * grad_out[oc * hw + p];
-            gbox[p] = v;
-        }
-        stencil3x3_backward(box3x3, BORDER_ZERO, gbox, grad_in + ic * hw, h, w);
-    }
+    const int keras = o->kernel == LAP_KERAS_RECIPE;
+    if (keras)
+        mix_channels(k, 1, grad_out, gbox, hw);
+    for (int c = 0; c < 3; c++)
+        stencil3x3_backward(keras ? box3x3 : k, keras ? BORDER_ZERO : o->border,
+                            (keras ? gbox : grad_out) + c * hw, grad_in + c * hw, h, w);
 }
 
 /* Sample s's three planes of a channel-major (3, n*h*w) array, as doubles. */

@@ -271,24 +271,51 @@ static cJSON *run_json(const store_run_record *r)
     return o;
 }
 
+/* What both forms show of a run beyond its record, read in one go. */
+typedef struct {
+    store_run_link *links;
+    store_param *params;
+    store_checkpoint *ck;
+    store_metric_value *m;
+    size_t nlinks, nparams, nck, nm;
+} run_view;
+
+static int run_view_read(store *s, int64_t run_id, run_view *v, char *err, size_t errlen)
+{
+    *v = (run_view){ 0 };
+    return store_read_run_links(s, run_id, &v->links, &v->nlinks, err, errlen) == 0 &&
+                   store_read_params(s, run_id, &v->params, &v->nparams, err, errlen) == 0 &&
+                   store_read_checkpoints(s, run_id, &v->ck, &v->nck, err, errlen) == 0 &&
+                   store_read_metrics(s, run_id, &v->m, &v->nm, err, errlen) == 0
+               ? 0
+               : -1;
+}
+
+static void run_view_free(run_view *v)
+{
+    store_run_links_free(v->links, v->nlinks);
+    store_params_free(v->params, v->nparams);
+    store_checkpoints_free(v->ck, v->nck);
+    store_metric_values_free(v->m, v->nm);
+}
+
 /* The run, its tags and notes, sweeps, configuration, checkpoints and metrics (long form: one
  * object per epoch, split and name) as one JSON object on stdout. */
 static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
 {
     store_run_record r;
-    store_run_link *links = NULL;
-    store_param *params = NULL;
-    store_checkpoint *ck = NULL;
-    store_metric_value *m = NULL;
+    run_view v;
     store_note *notes = NULL;
-    size_t nlinks = 0, nparams = 0, nck = 0, nm = 0, nn = 0;
+    size_t nn = 0;
     if (store_read_run(s, run_id, &r, err, errlen) != 0)
         return -1;
-    int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
-             store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
-             store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
-             store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 &&
+    int rc = run_view_read(s, run_id, &v, err, errlen) == 0 &&
              store_read_notes(s, run_id, &notes, &nn, err, errlen) == 0 ? 0 : -1;
+    const store_run_link *links = v.links;
+    const store_param *params = v.params;
+    const store_checkpoint *ck = v.ck;
+    const store_metric_value *m = v.m;
+    const size_t nlinks = v.nlinks, nparams = v.nparams, nck = v.nck, nm = v.nm;
     cJSON *o = rc == 0 ? run_json(&r) : NULL;
     if (o) {
         cJSON *tags = cJSON_AddArrayToObject(o, "tags"), *nl = cJSON_AddArrayToObject(o, "notes");
@@ -339,10 +366,7 @@ static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
     cJSON_free(text);
     cJSON_Delete(o);
     store_run_record_free(&r);
-    store_run_links_free(links, nlinks);
-    store_params_free(params, nparams);
-    store_checkpoints_free(ck, nck);
-    store_metric_values_free(m, nm);
+    run_view_free(&v);
     store_notes_free(notes, nn);
     return rc;
 }
@@ -420,12 +444,9 @@ static table *diagnostics_table(const store_metric_value *m, size_t n, int last)
 static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 {
     store_run_record r;
-    store_run_link *links = NULL;
+    run_view v = { 0 };
     store_sweep_record *sweeps = NULL;
-    store_param *params = NULL;
-    store_checkpoint *ck = NULL;
-    store_metric_value *m = NULL;
-    size_t nlinks = 0, nsweeps = 0, nparams = 0, nck = 0, nm = 0;
+    size_t nsweeps = 0;
     if (store_read_run(s, run_id, &r, err, errlen) != 0)
         return -1;
     printf("run %lld\n", (long long)run_id);
@@ -439,18 +460,15 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
                                            "input (no network): the degraded input against the "
                                            "target, what doing nothing scores",
                                            "diagnostics" };
-    int rc = store_read_run_links(s, run_id, &links, &nlinks, err, errlen) == 0 &&
-             store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 &&
-             store_read_params(s, run_id, &params, &nparams, err, errlen) == 0 &&
-             store_read_checkpoints(s, run_id, &ck, &nck, err, errlen) == 0 &&
-             store_read_metrics(s, run_id, &m, &nm, err, errlen) == 0 ? 0 : -1;
+    int rc = run_view_read(s, run_id, &v, err, errlen) == 0 &&
+             store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 ? 0 : -1;
     if (rc == 0) {
-        t[0] = links_table(links, nlinks, sweeps, nsweeps, params, nparams);
-        t[1] = params_table(params, nparams);
-        t[2] = checkpoints_table(ck, nck);
-        t[3] = epochs_table(m, nm);
-        t[4] = input_table(m, nm);
-        t[5] = diagnostics_table(m, nm, last);
+        t[0] = links_table(v.links, v.nlinks, sweeps, nsweeps, v.params, v.nparams);
+        t[1] = params_table(v.params, v.nparams);
+        t[2] = checkpoints_table(v.ck, v.nck);
+        t[3] = epochs_table(v.m, v.nm);
+        t[4] = input_table(v.m, v.nm);
+        t[5] = diagnostics_table(v.m, v.nm, last);
     }
     for (int i = 0; rc == 0 && i < 6; i++) {
         if (t[i]) {
@@ -462,11 +480,8 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     }
     for (int i = 0; i < 6; i++)
         table_free(t[i]);
-    store_run_links_free(links, nlinks);
+    run_view_free(&v);
     store_sweep_records_free(sweeps, nsweeps);
-    store_params_free(params, nparams);
-    store_checkpoints_free(ck, nck);
-    store_metric_values_free(m, nm);
     return rc;
 }
 
