@@ -29,6 +29,9 @@ check "  and names it" grep -q "results/none.db" e.txt
 check "  and says where wb looks" grep -q 'WB_DB' e.txt
 eq "show --ini" "$("$WB" show 1 --ini experiments/m.ini | head -n 1)" "run 1"
 check "compare takes the INI" "$WB" compare experiments/m.ini > /dev/null
+"$WB" report notes.txt > /dev/null 2> e.txt; eq "report with an argument that is not an INI: exit 2" "$?" 2
+check "  and says what an INI argument is" grep -q "unexpected argument 'notes.txt' (an INI file ends in .ini)" e.txt
+"$WB" ls experiments/m.ini experiments/m.ini > /dev/null 2> e.txt; eq "ls with two INI arguments: exit 2" "$?" 2
 "$WB" sweep experiments/m.ini --quiet > sweep.out
 check "the sweep's hint names the --db" grep -q "wb ls --db results/m.db" sweep.out
 

@@ -241,13 +241,9 @@ int cmd_ls(int argc, char **argv)
                                 { .name = "csv", .flag = &csv }, { .name = "json", .flag = &json },
                                 { 0 } };
     store *s;
-    int status = cmd_parse("ls", usage, argc, argv, opts, -1);
+    int status = cmd_parse("ls", usage, argc, argv, opts, CMD_INI_ARGUMENT);
     if (status >= 0)
         return status;
-    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
-        wb_error("ls", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    }
     if (csv && json) {
         wb_error("ls", "--csv or --json, not both");
         return cmd_usage(usage, WB_EXIT_USAGE);
