@@ -69,6 +69,10 @@ eq "--where numbers compare as numbers" \
 eq "--where two keys" "$("$WB" ls --db "$db" --sweep micro --where loss.kernel=4 --where seed=2 --csv | tail -n +2 | wc -l)" 1
 "$WB" ls --db "$db" --where kernal=8 > /dev/null 2> e.txt; eq "--where with an unknown key: exit 2" "$?" 2
 check "  with the nearest key" grep -q "did you mean 'loss.kernel'" e.txt
+# shellcheck disable=SC2046
+"$WB" ls --db "$db" $(printf -- '--where seed=1 %.0s' $(seq 33)) > /dev/null 2> e.txt
+eq "33 --where options: exit 2" "$?" 2
+check "  and says how many it takes" grep -q "at most 32 --where options" e.txt
 "$WB" ls --db "$db" --status finishd > /dev/null 2> e.txt; eq "--status typo: exit 2" "$?" 2
 check "  with the nearest status" grep -q "did you mean 'finished'" e.txt
 "$WB" ls --db "$db" --json > ls.json

@@ -137,10 +137,16 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
             *opts[k].flag = 1;
         else if (opts[k].text)
             *opts[k].text = optarg;
-        else if (opts[k].take) {
-            const int status = opts[k].take(opts[k].ctx, optarg);
+        else {
+            if (opts[k].list && *opts[k].count >= opts[k].max) {
+                wb_error(cmd, "at most %d --%s options", opts[k].max, opts[k].name);
+                return WB_EXIT_USAGE;
+            }
+            const int status = opts[k].take ? opts[k].take(opts[k].ctx, optarg) : 0;
             if (status != 0)
                 return status;
+            if (opts[k].list)
+                opts[k].list[(*opts[k].count)++] = optarg;
         }
     }
     if (positionals == CMD_INI_ARGUMENT)

@@ -40,7 +40,9 @@ void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 
 /* One option of a command, for cmd_parse. An option either takes an argument, kept in *text
  * (the last one given wins) or handed to take (which checks it: 0, or after its own message the
- * exit status), or is a flag that sets *flag to 1. letter, when not 0, is its one-letter form. */
+ * exit status), or is a flag that sets *flag to 1. A repeatable option has a list instead: each
+ * argument is appended to list[*count] (more than max: a usage error) once take, when given,
+ * accepts it. letter, when not 0, is its one-letter form. */
 typedef struct cmd_option {
     const char *name;
     char letter;
@@ -48,6 +50,8 @@ typedef struct cmd_option {
     int *flag;
     int (*take)(void *ctx, const char *arg);
     void *ctx;
+    const char **list;
+    int *count, max;
 } cmd_option;
 
 /* Parses a command's options as every command does (getopt_long, options and arguments in any

@@ -41,19 +41,14 @@ typedef struct ls_filter {
     enum store_status status;
 } ls_filter;
 
-static int take_where(void *ctx, const char *arg)
+static int check_where(void *ctx, const char *arg)
 {
-    ls_filter *f = ctx;
-    if (f->nwhere == MAX_WHERE) {
-        wb_error("ls", "at most %d --where options", MAX_WHERE);
-        return WB_EXIT_USAGE;
-    }
+    (void)ctx;
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
         wb_error("ls", "--where %s: expected KEY=VALUE (--where loss.kernel=8)", arg);
         return WB_EXIT_USAGE;
     }
-    f->where[f->nwhere++] = arg;
     return 0;
 }
 
@@ -237,7 +232,8 @@ int cmd_ls(int argc, char **argv)
     ls_filter f = { .nwhere = 0 };
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "status", .take = take_status, .ctx = &f },
-                                { .name = "where", .take = take_where, .ctx = &f },
+                                { .name = "where", .take = check_where, .list = f.where,
+                                  .count = &f.nwhere, .max = MAX_WHERE },
                                 { .name = "csv", .flag = &csv }, { .name = "json", .flag = &json },
                                 { 0 } };
     store *s;
