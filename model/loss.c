@@ -26,20 +26,38 @@ static inline int border_index(int i, int d, int n, enum lap_border b)
     }
 }
 
-static double stencil_at(const double k[9], enum lap_border b, const double *in, int i, int j,
-                         int h, int w)
+/* The taps of the stencil at pixel (i, j) of an h x w plane, through the border mapping, in
+ * row-major order: for each, the pixel it reads (at) and its place in the kernel (tap). Returns
+ * how many there are (fewer than 9 with a zero border). The forward reads and the backward
+ * scatters through the same list, so that the two stay each other's adjoint. */
+static inline int border_taps(enum lap_border b, int i, int j, int h, int w, size_t at[9],
+                              int tap[9])
 {
-    double acc = 0.0;
+    int n = 0;
     for (int dy = -1; dy <= 1; dy++) {
         const int y = border_index(i, dy, h, b);
         if (y < 0)
             continue;
         for (int dx = -1; dx <= 1; dx++) {
             const int x = border_index(j, dx, w, b);
-            if (x >= 0)
-                acc += k[(dy + 1) * 3 + dx + 1] * in[(size_t)y * w + x];
+            if (x >= 0) {
+                at[n] = (size_t)y * w + x;
+                tap[n++] = (dy + 1) * 3 + dx + 1;
+            }
         }
     }
+    return n;
+}
+
+static double stencil_at(const double k[9], enum lap_border b, const double *in, int i, int j,
+                         int h, int w)
+{
+    size_t at[9];
+    int tap[9];
+    const int n = border_taps(b, i, j, h, w, at, tap);
+    double acc = 0.0;
+    for (int t = 0; t < n; t++)
+        acc += k[tap[t]] * in[at[t]];
     return acc;
 }
 
@@ -79,16 +97,11 @@ void stencil3x3_backward(const double k[9], enum lap_border b, const double *res
         const int border_row = i == 0 || i == h - 1;
         for (int j = 0; j < w; j += border_row || j == w - 1 ? 1 : w - 1) {
             const double g = grad_out[(size_t)i * w + j];
-            for (int dy = -1; dy <= 1; dy++) {
-                const int y = border_index(i, dy, h, b);
-                if (y < 0)
-                    continue;
-                for (int dx = -1; dx <= 1; dx++) {
-                    const int x = border_index(j, dx, w, b);
-                    if (x >= 0)
-                        grad_in[(size_t)y * w + x] += k[(dy + 1) * 3 + dx + 1] * g;
-                }
-            }
+            size_t at[9];
+            int tap[9];
+            const int n = border_taps(b, i, j, h, w, at, tap);
+            for (int t = 0; t < n; t++)
+                grad_in[at[t]] += k[tap[t]] * g;
         }
     }
 }

@@ -114,24 +114,32 @@ static void doc_list_end(doc *d)
     fputs(d->format == DOC_HTML ? "</ul>\n" : "\n", d->f);
 }
 
+/* The table's d->ncols cells of one row (NULL prints as empty), each between open and close
+ * (<th>/<td> and their ends in HTML, " " and " |" in Markdown); strong_first makes the first
+ * one **strong** (Markdown's mark of the best row). */
+static void doc_cells(doc *d, const char *const *cells, const char *open, const char *close,
+                      int strong_first)
+{
+    for (size_t c = 0; c < d->ncols; c++) {
+        fputs(open, d->f);
+        if (strong_first && c == 0)
+            fputs("**", d->f);
+        doc_text(d, cells[c] ? cells[c] : "");
+        if (strong_first && c == 0)
+            fputs("**", d->f);
+        fputs(close, d->f);
+    }
+}
+
 static void doc_table_begin(doc *d, size_t ncols, const char *const *headers)
 {
+    const int html = d->format == DOC_HTML;
     d->ncols = ncols;
-    if (d->format == DOC_HTML) {
-        fputs("<table>\n<thead><tr>", d->f);
-        for (size_t c = 0; c < ncols; c++) {
-            fputs("<th>", d->f);
-            doc_text(d, headers[c]);
-            fputs("</th>", d->f);
-        }
+    fputs(html ? "<table>\n<thead><tr>" : "|", d->f);
+    doc_cells(d, headers, html ? "<th>" : " ", html ? "</th>" : " |", 0);
+    if (html) {
         fputs("</tr></thead>\n<tbody>\n", d->f);
     } else {
-        fputc('|', d->f);
-        for (size_t c = 0; c < ncols; c++) {
-            fputc(' ', d->f);
-            doc_text(d, headers[c]);
-            fputs(" |", d->f);
-        }
         fputs("\n|", d->f);
         for (size_t c = 0; c < ncols; c++)
             fputs(" --- |", d->f);
@@ -142,27 +150,10 @@ static void doc_table_begin(doc *d, size_t ncols, const char *const *headers)
 /* A row of cells (NULL prints as empty); `mark` highlights it (the best configuration). */
 static void doc_table_row(doc *d, const char *const *cells, int mark)
 {
-    if (d->format == DOC_HTML) {
-        fputs(mark ? "<tr class=\"best\">" : "<tr>", d->f);
-        for (size_t c = 0; c < d->ncols; c++) {
-            fputs("<td>", d->f);
-            doc_text(d, cells[c] ? cells[c] : "");
-            fputs("</td>", d->f);
-        }
-        fputs("</tr>\n", d->f);
-    } else {
-        fputc('|', d->f);
-        for (size_t c = 0; c < d->ncols; c++) {
-            fputc(' ', d->f);
-            if (mark && c == 0)
-                fputs("**", d->f);
-            doc_text(d, cells[c] ? cells[c] : "");
-            if (mark && c == 0)
-                fputs("**", d->f);
-            fputs(" |", d->f);
-        }
-        fputc('\n', d->f);
-    }
+    const int html = d->format == DOC_HTML;
+    fputs(html ? (mark ? "<tr class=\"best\">" : "<tr>") : "|", d->f);
+    doc_cells(d, cells, html ? "<td>" : " ", html ? "</td>" : " |", mark && !html);
+    fputs(html ? "</tr>\n" : "\n", d->f);
 }
 
 static void doc_table_end(doc *d)

@@ -24,6 +24,48 @@ static int put(char *out, size_t outlen, size_t *used, const char *fmt, ...)
     return 0;
 }
 
+/* A value of a loss key and its two spellings in the code (which spelling: see each table). */
+typedef struct spelling {
+    const char *value;
+    const char *text[2];
+} spelling;
+
+/* loss.kernel_norm: the divisor of the stencil, written so a reader sees where it comes from;
+ * text[1] for K4, text[0] for K8. */
+static const spelling norm_divisors[] = {
+    { "none", { "", "" } },
+    { "l1", { " / 16.0", " / 8.0" } },
+    { "energy", { " / 72.0 ** 0.5", " / 20.0 ** 0.5" } },
+};
+
+/* loss.border: the pad mode; text[1] for PyTorch, text[0] for TensorFlow. */
+static const spelling pad_modes[] = {
+    { "reflect101", { "'REFLECT'", "'reflect'" } },
+    { "replicate", { "'SYMMETRIC'", "'replicate'" } },   /* the same for a 1-pixel pad */
+    { "zero", { "'CONSTANT'", "'constant'" } },
+};
+
+/* loss.pixel: the pixel loss; text[1] for PyTorch, text[0] for TensorFlow. */
+static const spelling pixel_exprs[] = {
+    { "mse", { "tf.reduce_mean(tf.square(pred - target))", "torch.mean((pred - target) ** 2)" } },
+    { "l1", { "tf.reduce_mean(tf.abs(pred - target))", "torch.mean(torch.abs(pred - target))" } },
+    { "charbonnier", { "tf.reduce_mean(tf.sqrt(tf.square(pred - target) + 1e-3 ** 2))",
+                       "torch.mean(torch.sqrt((pred - target) ** 2 + 1e-3 ** 2))" } },
+};
+
+/* value's text[which] in table, or NULL after "unknown <what> 'value'" in err. */
+static const char *spell(const spelling *table, size_t n, const char *value, int which,
+                         const char *what, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i].value, value) == 0)
+            return table[i].text[which];
+    snprintf(err, errlen, "unknown %s '%s'", what, value);
+    return NULL;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 int takehome_code(const takehome_loss *loss, enum takehome_framework fw, char *out,
                   size_t outlen, char *err, size_t errlen)
 {
@@ -44,43 +86,13 @@ int takehome_code(const takehome_loss *loss, enum takehome_framework fw, char *o
         return -1;
     }
     const int k4 = lap && strcmp(loss->kernel, "4") == 0;
-    /* The divisor of the stencil, written so a reader sees where it comes from. */
-    const char *divisor;
-    if (strcmp(norm, "none") == 0)
-        divisor = "";
-    else if (strcmp(norm, "l1") == 0)
-        divisor = k4 ? " / 8.0" : " / 16.0";
-    else if (strcmp(norm, "energy") == 0)
-        divisor = k4 ? " / 20.0 ** 0.5" : " / 72.0 ** 0.5";
-    else {
-        snprintf(err, errlen, "unknown kernel_norm '%s'", norm);
+    const char *divisor, *pad_mode, *pixel_expr;
+    if (!(divisor = spell(norm_divisors, COUNT(norm_divisors), norm, k4, "kernel_norm", err,
+                          errlen)) ||
+        !(pad_mode = spell(pad_modes, COUNT(pad_modes), border, torch, "border", err, errlen)) ||
+        !(pixel_expr = spell(pixel_exprs, COUNT(pixel_exprs), pixel, torch, "pixel loss", err,
+                             errlen)))
         return -1;
-    }
-    const char *pad_mode;
-    if (strcmp(border, "reflect101") == 0)
-        pad_mode = torch ? "'reflect'" : "'REFLECT'";
-    else if (strcmp(border, "replicate") == 0)
-        pad_mode = torch ? "'replicate'" : "'SYMMETRIC'";   /* the same for a 1-pixel pad */
-    else if (strcmp(border, "zero") == 0)
-        pad_mode = torch ? "'constant'" : "'CONSTANT'";
-    else {
-        snprintf(err, errlen, "unknown border '%s'", border);
-        return -1;
-    }
-    const char *pixel_expr;
-    if (strcmp(pixel, "mse") == 0)
-        pixel_expr = torch ? "torch.mean((pred - target) ** 2)"
-                           : "tf.reduce_mean(tf.square(pred - target))";
-    else if (strcmp(pixel, "l1") == 0)
-        pixel_expr = torch ? "torch.mean(torch.abs(pred - target))"
-                           : "tf.reduce_mean(tf.abs(pred - target))";
-    else if (strcmp(pixel, "charbonnier") == 0)
-        pixel_expr = torch ? "torch.mean(torch.sqrt((pred - target) ** 2 + 1e-3 ** 2))"
-                           : "tf.reduce_mean(tf.sqrt(tf.square(pred - target) + 1e-3 ** 2))";
-    else {
-        snprintf(err, errlen, "unknown pixel loss '%s'", pixel);
-        return -1;
-    }
     size_t used = 0;
     int rc = 0;
     char lambda[40];

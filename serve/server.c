@@ -148,16 +148,21 @@ void serve_tick(serve_server *srv)
 
 /* ---- answers ------------------------------------------------------------------------------ */
 
+/* The headers of every answer besides its Content-Security-Policy, in the order they are sent. */
+static const char *const common_headers[][2] = {
+    { "X-Content-Type-Options", "nosniff" },
+    { "Referrer-Policy", "no-referrer" },
+    { "X-Frame-Options", "DENY" },
+    { "Cross-Origin-Opener-Policy", "same-origin" },
+    { "Cross-Origin-Resource-Policy", "same-origin" },
+    { "Cache-Control", "no-cache" },   /* checked again each time (with its ETag, cheaply) */
+};
+
 static void add_common_headers(struct MHD_Response *resp, const char *csp)
 {
     MHD_add_response_header(resp, "Content-Security-Policy", csp);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
-    /* Every answer is checked again each time (with its ETag, cheaply). */
-    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    for (size_t i = 0; i < sizeof common_headers / sizeof common_headers[0]; i++)
+        MHD_add_response_header(resp, common_headers[i][0], common_headers[i][1]);
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned int status,

@@ -29,6 +29,9 @@ check "  and names it" grep -q "results/none.db" e.txt
 check "  and says where wb looks" grep -q 'WB_DB' e.txt
 eq "show --ini" "$("$WB" show 1 --ini experiments/m.ini | head -n 1)" "run 1"
 check "compare takes the INI" "$WB" compare experiments/m.ini > /dev/null
+"$WB" report notes.txt > /dev/null 2> e.txt; eq "report with an argument that is not an INI: exit 2" "$?" 2
+check "  and says what an INI argument is" grep -q "unexpected argument 'notes.txt' (an INI file ends in .ini)" e.txt
+"$WB" ls experiments/m.ini experiments/m.ini > /dev/null 2> e.txt; eq "ls with two INI arguments: exit 2" "$?" 2
 "$WB" sweep experiments/m.ini --quiet > sweep.out
 check "the sweep's hint names the --db" grep -q "wb ls --db results/m.db" sweep.out
 
@@ -66,6 +69,10 @@ eq "--where numbers compare as numbers" \
 eq "--where two keys" "$("$WB" ls --db "$db" --sweep micro --where loss.kernel=4 --where seed=2 --csv | tail -n +2 | wc -l)" 1
 "$WB" ls --db "$db" --where kernal=8 > /dev/null 2> e.txt; eq "--where with an unknown key: exit 2" "$?" 2
 check "  with the nearest key" grep -q "did you mean 'loss.kernel'" e.txt
+# shellcheck disable=SC2046
+"$WB" ls --db "$db" $(printf -- '--where seed=1 %.0s' $(seq 33)) > /dev/null 2> e.txt
+eq "33 --where options: exit 2" "$?" 2
+check "  and says how many it takes" grep -q "at most 32 --where options" e.txt
 "$WB" ls --db "$db" --status finishd > /dev/null 2> e.txt; eq "--status typo: exit 2" "$?" 2
 check "  with the nearest status" grep -q "did you mean 'finished'" e.txt
 "$WB" ls --db "$db" --json > ls.json

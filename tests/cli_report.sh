@@ -5,12 +5,7 @@
 # and nothing from the network; wb compare prints the table with the best marked, and --csv parses
 # with one row per configuration; exit statuses for bad usage, a missing database or sweep, and a
 # missing gnuplot. Run from the repository top with WB set to the binary.
-set -euo pipefail
-WB=${WB:?set WB to the wb binary}
-tmp=$(mktemp -d /tmp/wb-cli-report-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
+# cli_report_lib.sh sets -euo pipefail, checks $WB, makes $tmp and defines fail.
 . "$(dirname "$0")/cli_report_lib.sh"
 
 "$WB" sweep experiments/micro.ini --db "$tmp/m.db" >/dev/null 2>"$tmp/progress"

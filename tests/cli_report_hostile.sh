@@ -4,12 +4,7 @@
 # MARKER file in the folder it runs in (wb's folder, gnuplot's: the report folder) or in /tmp; the
 # test runs a real micro sweep under that name, the report, gnuplot again by hand and wb compare,
 # then checks that no marker appeared and that the page shows the name escaped.
-set -euo pipefail
-WB=${WB:?set WB to the wb binary}
-tmp=$(mktemp -d /tmp/wb-cli-report-hostile-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
+# cli_report_lib.sh sets -euo pipefail, checks $WB, makes $tmp and defines fail.
 . "$(dirname "$0")/cli_report_lib.sh"
 
 top=$PWD

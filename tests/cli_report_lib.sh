@@ -3,6 +3,14 @@
 # validity, a PNG's size, and an RFC 4180 CSV reader. Run on its own (as tests/run.sh does with
 # every tests/cli_*.sh), it tests these checks themselves, on files that must pass and files that
 # must fail, so a check that can never fail would be noticed.
+# Sourced or run, it first sets up what each report test starts with: strict mode, $WB, a scratch
+# folder $tmp (/tmp/wb-<script name>-XXXXXX) removed at exit, and a `fail` that ends the script.
+
+set -euo pipefail
+WB=${WB:?set WB to the wb binary}
+tmp=$(mktemp -d "/tmp/wb-$(basename "$0" .sh | tr _ -)-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
 
 CHARTS="effect learning_curves lambda_response loss_components tradeoff"
 
@@ -63,12 +71,8 @@ csv_check() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  set -euo pipefail
-  tmp=$(mktemp -d /tmp/wb-cli-report-lib-XXXXXX)
-  trap 'rm -rf "$tmp"' EXIT
   # Each check must fail on a bad file: run it in a subshell whose `fail` exits 1.
   must_fail() { (fail() { exit 1; }; "$@") && { echo "FAIL: accepted: $*" >&2; exit 1; } || true; }
-  fail() { echo "FAIL: $*" >&2; exit 1; }
 
   printf 'a,b,c\n1,"x, ""y""",3\n2,"multi\nline",4\n' >"$tmp/good.csv"
   csv_check "$tmp/good.csv" 3 2

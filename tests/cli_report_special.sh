@@ -5,12 +5,7 @@
 # are too few to converge: the verdicts say so; tests/test_report.c has the one-seed sentence). The sweep
 # trains for real: SGD with lr = 1e6 diverges within two epochs (checked, not assumed); the failed
 # run is made by marking a finished one, as a crash would leave it.
-set -euo pipefail
-WB=${WB:?set WB to the wb binary}
-tmp=$(mktemp -d /tmp/wb-cli-report-special-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
+# cli_report_lib.sh sets -euo pipefail, checks $WB, makes $tmp and defines fail.
 . "$(dirname "$0")/cli_report_lib.sh"
 
 cat >"$tmp/special.ini" <<'EOF'

@@ -24,9 +24,11 @@
 
 typedef layer_fixture fixture;
 
+#define SEED 42
+
 static int setup(void **state)
 {
-    return layer_fixture_setup(state, 42);
+    return layer_fixture_setup(state, SEED);
 }
 
 static int teardown(void **state)
@@ -189,23 +191,31 @@ static void check_layer(fixture *f, const layer_case *c, const char *name)
     free(idx);
 }
 
-static void test_conv3x3_relu(void **state)
+/* A case for each layer, each drawn from the fixture's seed. */
+static const struct {
+    layer_case c;
+    const char *name;
+} layer_cases[] = {
+    { { 0, 5, 3, 4, 8, 8, 3, 1 }, "conv3x3+relu" },   /* n = 5 over 2 threads: uneven chunks */
+    { { 0, 3, 4, 2, 6, 10, 3, 0 }, "conv3x3" },
+    { { 0, 4, 6, 3, 4, 4, 1, 0 }, "conv1x1" },
+    { { 1, 3, 6, 4, 4, 4, 2, 0 }, "upconv2x2" },
+    { { 2, 3, 5, 5, 8, 8, 2, 0 }, "maxpool2x2" },
+};
+
+static void test_layers(void **state)
 {
-    /* n = 5 over 2 threads: uneven chunks */
-    layer_case c = { 0, 5, 3, 4, 8, 8, 3, 1 };
-    check_layer(*state, &c, "conv3x3+relu");
+    fixture *f = *state;
+    for (size_t i = 0; i < sizeof layer_cases / sizeof layer_cases[0]; i++) {
+        gsl_rng_set(f->rng, SEED);
+        check_layer(f, &layer_cases[i].c, layer_cases[i].name);
+    }
 }
 
-static void test_conv3x3_linear(void **state)
-{
-    layer_case c = { 0, 3, 4, 2, 6, 10, 3, 0 };
-    check_layer(*state, &c, "conv3x3");
-}
-
-/* The same layers on the other paths: 6x10 images are not a multiple of 16 pixels, so the case
- * above runs on im2col; 4x12 images run on the direct kernels where the CPU has them, 8x8 with
- * 9 -> 8 and 32 -> 32 channels on Winograd (forward and input gradient), and the 8x8 case is
- * repeated with im2col. */
+/* The conv3x3 layers on the other paths: 6x10 images are not a multiple of 16 pixels, so the
+ * "conv3x3" case above runs on im2col; 4x12 images run on the direct kernels where the CPU has
+ * them, 8x8 with 9 -> 8 and 32 -> 32 channels on Winograd (forward and input gradient), and the
+ * 8x8 "conv3x3+relu" case is repeated with im2col. */
 static void test_conv3x3_other_path(void **state)
 {
     fixture *f = *state;
@@ -219,24 +229,6 @@ static void test_conv3x3_other_path(void **state)
     f->s.conv_algo = LAYER_CONV_IM2COL;
     check_layer(f, &relu, "conv3x3+relu (im2col)");
     f->s.conv_algo = LAYER_CONV_AUTO;
-}
-
-static void test_conv1x1(void **state)
-{
-    layer_case c = { 0, 4, 6, 3, 4, 4, 1, 0 };
-    check_layer(*state, &c, "conv1x1");
-}
-
-static void test_upconv(void **state)
-{
-    layer_case c = { 1, 3, 6, 4, 4, 4, 2, 0 };
-    check_layer(*state, &c, "upconv2x2");
-}
-
-static void test_maxpool(void **state)
-{
-    layer_case c = { 2, 3, 5, 5, 8, 8, 2, 0 };
-    check_layer(*state, &c, "maxpool2x2");
 }
 
 /* The first max wins ties, as in PyTorch, and the gradient goes to it alone. */
@@ -432,12 +424,8 @@ static void test_unet_losses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_conv3x3_relu, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conv3x3_linear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conv3x3_other_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conv1x1, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upconv, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_maxpool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxpool_ties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pixel_losses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_laplacian_terms, setup, teardown),

@@ -73,6 +73,17 @@ static run_options small_run(uint64_t seed, int threads)
     return o;
 }
 
+/* A run from its first epoch. */
+static const train_resume fresh = { -1, NULL, NULL, 0, -1 };
+
+/* o's data, or the test fails with the reason. */
+static void load_data(const run_options *o, dataset *ds)
+{
+    char err[512];
+    if (dataset_load(&o->data, ds, err, sizeof err) != 0)
+        fail_msg("dataset_load: %s", err);
+}
+
 static void train(const run_options *o, const dataset *ds, capture *c, const train_resume *res,
                   train_outcome *out)
 {
@@ -85,12 +96,10 @@ static void train(const run_options *o, const dataset *ds, capture *c, const tra
 static void test_same_seed_bitwise_other_seed_differs(void **state)
 {
     (void)state;
-    char err[512];
     run_options o = small_run(7, 2);
     dataset ds;
-    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
+    load_data(&o, &ds);
     assert_true(ds.train_x_varies);
-    train_resume fresh = { -1, NULL, NULL, 0, -1 };
     capture a = { 0 }, b = { 0 }, c = { 0 };
     train_outcome out;
     train(&o, &ds, &a, &fresh, &out);
@@ -114,12 +123,11 @@ static void test_same_seed_bitwise_other_seed_differs(void **state)
 /* Stops a run after epoch 1, resumes it from its files and compares with the whole run. */
 static void check_resume_is_bitwise(const run_options *ro)
 {
-    char err[512], dir[256];
+    char dir[256];
     assert_int_equal(tempdir_create(dir, sizeof dir), 0);
     run_options o = *ro;
     dataset ds;
-    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
-    train_resume fresh = { -1, NULL, NULL, 0, -1 };
+    load_data(&o, &ds);
     capture whole = { 0 }, first = { .stop_after = 1, .dir = dir }, rest = { 0 };
     train_outcome out;
     train(&o, &ds, &whole, &fresh, &out);
@@ -167,15 +175,13 @@ static void test_resume_is_bitwise_with_cosine_warmup(void **state)
 static void test_residual_starts_at_identity(void **state)
 {
     (void)state;
-    char err[512];
     run_options o = small_run(5, 1);
     o.model.residual = 1;
     o.train.epochs = 1;
     dataset ds;
-    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
+    load_data(&o, &ds);
     double input[METRIC_COUNT];
     metrics_compute(ds.val.x, ds.val.y, ds.val.n, ds.val.h, ds.val.w, input);
-    train_resume fresh = { -1, NULL, NULL, 0, -1 };
     capture c = { 0 };
     train_outcome out;
     train(&o, &ds, &c, &fresh, &out);
@@ -205,19 +211,17 @@ static void test_residual_starts_at_identity(void **state)
 static void test_constant_patches_do_not_pick_epoch_0(void **state)
 {
     (void)state;
-    char err[512];
     run_options o = small_run(5, 1);
     o.model.residual = 1;
     o.train.epochs = 4;
     o.train.lr = 3e-3;
     dataset ds;
-    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
+    load_data(&o, &ds);
     const size_t img = (size_t)ds.val.h * ds.val.w * 3;
     for (size_t i = 0; i < ds.val.n / 2; i++) {
         memset(ds.val.x + i * img, 0, sizeof(float) * img);
         memset(ds.val.y + i * img, 0, sizeof(float) * img);
     }
-    train_resume fresh = { -1, NULL, NULL, 0, -1 };
     capture c = { 0 };
     train_outcome out;
     train(&o, &ds, &c, &fresh, &out);
@@ -259,8 +263,7 @@ static void test_sgd_lr_10_diverges(void **state)
     o.train.optimizer = OPT_SGD;
     o.train.lr = 10;
     dataset ds;
-    assert_int_equal(dataset_load(&o.data, &ds, err, sizeof err), 0);
-    train_resume fresh = { -1, NULL, NULL, 0, -1 };
+    load_data(&o, &ds);
     capture c = { 0 };
     train_hooks hooks = { &c, on_epoch, NULL, &c.stop };
     train_outcome out;

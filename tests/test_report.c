@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "support/check_ok.h"
 #include "support/fakehash.h"
 
 #include <math.h>
@@ -66,15 +67,6 @@
 #define PATCH 8
 
 /* ---- building the database ------------------------------------------------------------- */
-
-#define CHECK_OK(call)                                                                           \
-    do {                                                                                          \
-        char err_[1024] = "";                                                                     \
-        if ((call) != 0)                                                                          \
-            fail_msg("%s failed: %s", #call, err_);                                               \
-    } while (0)
-#define ERR err_, sizeof err_
-
 
 /* What one run is: its configuration and the test PSNR (and MSE) it ends with. */
 typedef struct run_plan {

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "support/check_ok.h"
 #include "support/fakehash.h"
 
 #include <errno.h>
@@ -67,15 +68,6 @@ static int teardown(void **state)
     free(f);
     return 0;
 }
-
-#define CHECK_OK(call)                                                                           \
-    do {                                                                                          \
-        char err_[1024] = "";                                                                     \
-        if ((call) != 0)                                                                          \
-            fail_msg("%s failed: %s", #call, err_);                                               \
-    } while (0)
-/* CHECK_OK passes its own err_ buffer: calls are written with ERR for the last two arguments. */
-#define ERR err_, sizeof err_
 
 static int near(double a, double b)
 {

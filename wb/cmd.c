@@ -85,6 +85,24 @@ static int bad_option(const char *cmd, const char *usage, int argc, char **argv,
     return cmd_usage(usage, WB_EXIT_USAGE);
 }
 
+/* CMD_INI_ARGUMENT's check of what follows the options: nothing, or one file ending in .ini,
+ * which stands for --ini FILE (the "ini" option among opts) unless --ini is given too. */
+static int take_ini_argument(const char *cmd, const char *usage, int argc, char **argv,
+                             const cmd_option *opts, size_t n)
+{
+    const int nargs = argc - optind;
+    const char *arg = nargs > 0 ? argv[optind] : NULL;
+    const size_t len = arg ? strlen(arg) : 0;
+    if (nargs > 1 || (nargs == 1 && (len < 4 || strcmp(arg + len - 4, ".ini") != 0))) {
+        wb_error(cmd, "unexpected argument '%s' (an INI file ends in .ini)", arg);
+        return cmd_usage(usage, WB_EXIT_USAGE);
+    }
+    for (size_t i = 0; arg && i < n; i++)
+        if (strcmp(opts[i].name, "ini") == 0 && opts[i].text && !*opts[i].text)
+            *opts[i].text = arg;
+    return -1;
+}
+
 int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
               int positionals)
 {
@@ -119,12 +137,20 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
             *opts[k].flag = 1;
         else if (opts[k].text)
             *opts[k].text = optarg;
-        else if (opts[k].take) {
-            const int status = opts[k].take(opts[k].ctx, optarg);
+        else {
+            if (opts[k].list && *opts[k].count >= opts[k].max) {
+                wb_error(cmd, "at most %d --%s options", opts[k].max, opts[k].name);
+                return WB_EXIT_USAGE;
+            }
+            const int status = opts[k].take ? opts[k].take(opts[k].ctx, optarg) : 0;
             if (status != 0)
                 return status;
+            if (opts[k].list)
+                opts[k].list[(*opts[k].count)++] = optarg;
         }
     }
+    if (positionals == CMD_INI_ARGUMENT)
+        return take_ini_argument(cmd, usage, argc, argv, opts, n);
     if (positionals >= 0 && argc - optind != positionals) {
         if (argc - optind > positionals)
             wb_error(cmd, "unexpected argument '%s'", argv[optind + positionals]);
@@ -155,14 +181,11 @@ int cmd_usage(const char *usage, int status)
 
 /* ---- the database a command means --------------------------------------------------------- */
 
-int cmd_db_take_ini_argument(cmd_db *d, const char *arg)
+int cmd_parse_db(const char *cmd, const char *usage, int argc, char **argv,
+                 const cmd_option *opts, int positionals, cmd_db *d)
 {
-    const size_t len = strlen(arg);
-    if (len < 4 || strcmp(arg + len - 4, ".ini") != 0)
-        return 0;
-    if (!d->ini)
-        d->ini = arg;
-    return 1;
+    const int status = cmd_parse(cmd, usage, argc, argv, opts, positionals);
+    return status >= 0 ? status : cmd_resolve_db(cmd, d);
 }
 
 int cmd_resolve_db(const char *cmd, cmd_db *d)

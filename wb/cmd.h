@@ -40,7 +40,9 @@ void wb_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 
 /* One option of a command, for cmd_parse. An option either takes an argument, kept in *text
  * (the last one given wins) or handed to take (which checks it: 0, or after its own message the
- * exit status), or is a flag that sets *flag to 1. letter, when not 0, is its one-letter form. */
+ * exit status), or is a flag that sets *flag to 1. A repeatable option has a list instead: each
+ * argument is appended to list[*count] (more than max: a usage error) once take, when given,
+ * accepts it. letter, when not 0, is its one-letter form. */
 typedef struct cmd_option {
     const char *name;
     char letter;
@@ -48,13 +50,17 @@ typedef struct cmd_option {
     int *flag;
     int (*take)(void *ctx, const char *arg);
     void *ctx;
+    const char **list;
+    int *count, max;
 } cmd_option;
 
 /* Parses a command's options as every command does (getopt_long, options and arguments in any
  * order, --help and -h for the usage), then checks that `positionals` arguments follow them
- * (-1: any number); they are argv[optind] on. opts ends with an entry whose name is NULL.
- * Returns -1 to go on, else the exit status: 0 after --help, 2 after a usage error (said, and
- * the usage printed), or what a take function returned. */
+ * (-1: any number; CMD_INI_ARGUMENT: none, or one file ending in .ini that stands for --ini FILE
+ * when --ini is not given, as ls, compare and report take it); they are argv[optind] on. opts
+ * ends with an entry whose name is NULL. Returns -1 to go on, else the exit status: 0 after
+ * --help, 2 after a usage error (said, and the usage printed), or what a take function returned. */
+#define CMD_INI_ARGUMENT (-2)
 int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const cmd_option *opts,
               int positionals);
 
@@ -64,7 +70,7 @@ int cmd_usage(const char *usage, int status);
 /* The database a command reads: --db, else the INI's sweep.database (--ini FILE.ini, or for
  * ls, compare and report an argument ending in .ini), else the environment's WB_DB, else
  * results/wb.db. The one place this is decided; every command that reads lists CMD_DB_OPTIONS
- * among its options and calls cmd_resolve_db after cmd_parse. */
+ * among its options and calls cmd_resolve_db after cmd_parse (or both in cmd_parse_db). */
 typedef struct cmd_db {
     const char *flag;       /* --db PATH, or NULL */
     const char *ini;        /* --ini FILE.ini (or the argument), or NULL */
@@ -77,12 +83,13 @@ typedef struct cmd_db {
     "  --db PATH        database (default: the INI's sweep.database, else $WB_DB, else\n"     \
     "                   " CONFIG_DEFAULT_DATABASE ")\n"                                         \
     "  --ini FILE.ini   the database FILE.ini's sweeps write (its sweep.database)\n"
-/* Takes arg as the INI file when it ends in .ini (returns 1; an --ini given too wins), else
- * returns 0. */
-int cmd_db_take_ini_argument(cmd_db *d, const char *arg);
 /* Fills d->path, d->sweep and d->hint. Returns -1 to go on, else (after the message: an INI
  * that does not parse) the exit status 2. */
 int cmd_resolve_db(const char *cmd, cmd_db *d);
+/* cmd_parse, then cmd_resolve_db: what a command that reads d's database does first when nothing
+ * is checked between the two. Returns -1 to go on, else the exit status. */
+int cmd_parse_db(const char *cmd, const char *usage, int argc, char **argv,
+                 const cmd_option *opts, int positionals, cmd_db *d);
 /* "--db PATH" for a hint, quoted when a shell would split it (what d->hint holds). */
 void cmd_db_option(const char *path, char *out, size_t outlen);
 

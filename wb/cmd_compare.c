@@ -86,14 +86,8 @@ int cmd_compare(int argc, char **argv)
                                 { .name = "metric", .text = &metric },
                                 { .name = "at", .text = &at_name }, { .name = "csv", .flag = &csv },
                                 { 0 } };
-    int status = cmd_parse("compare", usage, argc, argv, opts, -1);
+    int status = cmd_parse_db("compare", usage, argc, argv, opts, CMD_INI_ARGUMENT, &d);
     if (status >= 0)
-        return status;
-    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
-        wb_error("compare", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    }
-    if ((status = cmd_resolve_db("compare", &d)) >= 0)
         return status;
     int m = analysis_series_find(metric);
     if (!analysis_series_compared(m)) {

@@ -203,8 +203,8 @@ int cmd_diff(int argc, char **argv)
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d),
                                 { .name = "metric", .take = take_metric, .ctx = &args },
                                 { .name = "csv", .flag = &csv }, { 0 } };
-    int status = cmd_parse("diff", usage, argc, argv, opts, 2);
-    if (status >= 0 || (status = cmd_resolve_db("diff", &d)) >= 0)
+    int status = cmd_parse_db("diff", usage, argc, argv, opts, 2, &d);
+    if (status >= 0)
         return status;
     if (args.nseries == 0) {
         args.series[args.nseries++] = "train.loss";

@@ -41,19 +41,14 @@ typedef struct ls_filter {
     enum store_status status;
 } ls_filter;
 
-static int take_where(void *ctx, const char *arg)
+static int check_where(void *ctx, const char *arg)
 {
-    ls_filter *f = ctx;
-    if (f->nwhere == MAX_WHERE) {
-        wb_error("ls", "at most %d --where options", MAX_WHERE);
-        return WB_EXIT_USAGE;
-    }
+    (void)ctx;
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
         wb_error("ls", "--where %s: expected KEY=VALUE (--where loss.kernel=8)", arg);
         return WB_EXIT_USAGE;
     }
-    f->where[f->nwhere++] = arg;
     return 0;
 }
 
@@ -237,17 +232,14 @@ int cmd_ls(int argc, char **argv)
     ls_filter f = { .nwhere = 0 };
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "status", .take = take_status, .ctx = &f },
-                                { .name = "where", .take = take_where, .ctx = &f },
+                                { .name = "where", .take = check_where, .list = f.where,
+                                  .count = &f.nwhere, .max = MAX_WHERE },
                                 { .name = "csv", .flag = &csv }, { .name = "json", .flag = &json },
                                 { 0 } };
     store *s;
-    int status = cmd_parse("ls", usage, argc, argv, opts, -1);
+    int status = cmd_parse("ls", usage, argc, argv, opts, CMD_INI_ARGUMENT);
     if (status >= 0)
         return status;
-    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
-        wb_error("ls", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    }
     if (csv && json) {
         wb_error("ls", "--csv or --json, not both");
         return cmd_usage(usage, WB_EXIT_USAGE);

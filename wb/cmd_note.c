@@ -30,8 +30,8 @@ static int annotate(const char *cmd, const char *usage, enum store_note_kind kin
     int remove = 0;
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "remove", .flag = &remove },
                                 { 0 } };
-    int status = cmd_parse(cmd, usage, argc, argv, opts, 2);
-    if (status >= 0 || (status = cmd_resolve_db(cmd, &d)) >= 0)
+    int status = cmd_parse_db(cmd, usage, argc, argv, opts, 2, &d);
+    if (status >= 0)
         return status;
     const char *run = argv[optind], *text = argv[optind + 1];
     if (!*text) {

@@ -85,14 +85,8 @@ int cmd_report(int argc, char **argv)
                                 { .name = "out", .text = &out_flag }, { 0 } };
     char err[1024];
     analysis *a;
-    int status = cmd_parse("report", usage, argc, argv, opts, -1);
-    if (status >= 0)
-        return status;
-    if (argc - optind > 1 || (argc - optind == 1 && !cmd_db_take_ini_argument(&d, argv[optind]))) {
-        wb_error("report", "unexpected argument '%s' (an INI file ends in .ini)", argv[optind]);
-        return cmd_usage(usage, WB_EXIT_USAGE);
-    }
-    if ((status = cmd_resolve_db("report", &d)) >= 0 ||
+    int status;
+    if ((status = cmd_parse_db("report", usage, argc, argv, opts, CMD_INI_ARGUMENT, &d)) >= 0 ||
         (status = cmd_open_analysis("report", &d, sweep, &a)) != WB_EXIT_OK)
         return status;
 

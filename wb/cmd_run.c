@@ -44,22 +44,12 @@ typedef struct run_job {
     int64_t run_id;
 } run_job;
 
-static int take_set(void *ctx, const char *arg)
-{
-    run_args *a = ctx;
-    if (a->nsets == MAX_SETS) {
-        wb_error("run", "at most %d --set options", MAX_SETS);
-        return WB_EXIT_USAGE;
-    }
-    a->sets[a->nsets++] = arg;
-    return 0;
-}
-
 /* -1 to go on, else the exit status (--help: 0). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
-    const cmd_option opts[] = { { .name = "set", .take = take_set, .ctx = a },
+    const cmd_option opts[] = { { .name = "set", .list = a->sets, .count = &a->nsets,
+                                  .max = MAX_SETS },
                                 { .name = "db", .text = &a->db },
                                 { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
     const int status = cmd_parse("run", usage, argc, argv, opts, 1);

@@ -54,8 +54,8 @@ int cmd_serve(int argc, char **argv)
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d),
                                 { .name = "port", .take = take_port, .ctx = &port },
                                 { .name = "host", .text = &host }, { 0 } };
-    int status = cmd_parse("serve", usage, argc, argv, opts, 0);
-    if (status >= 0 || (status = cmd_resolve_db("serve", &d)) >= 0)
+    int status = cmd_parse_db("serve", usage, argc, argv, opts, 0, &d);
+    if (status >= 0)
         return status;
     const char *db = d.path;
     /* Before any thread starts, so that libmicrohttpd's threads inherit the blocked signals; a

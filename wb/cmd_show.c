@@ -493,8 +493,8 @@ int cmd_show(int argc, char **argv)
     char err[1024];
     store *s;
     int64_t run_id;
-    int status = cmd_parse("show", usage, argc, argv, opts, 1);
-    if (status >= 0 || (status = cmd_resolve_db("show", &d)) >= 0 ||
+    int status;
+    if ((status = cmd_parse_db("show", usage, argc, argv, opts, 1, &d)) >= 0 ||
         (status = cmd_open_db("show", &d, &s)) != WB_EXIT_OK)
         return status;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0)

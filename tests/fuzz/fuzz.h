@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #ifdef WB_FUZZ_NO_MAIN
 #define WB_FUZZ_ENTRY(fn)
@@ -18,6 +21,22 @@
         return fn(data, size);                                                                    \
     }
 #endif
+
+/* This process's scratch folder for the target `name` (libFuzzer's fork mode runs each job in a
+ * process of its own), in /dev/shm when it can be written (else /tmp): made in dir on the first
+ * call, when drop (which removes it) is registered to run at exit. Returns 1 when it was made
+ * now, 0 when dir already holds it. */
+static inline int wb_fuzz_scratch(char dir[64], const char *name, void (*drop)(void))
+{
+    if (dir[0])
+        return 0;
+    snprintf(dir, 64, "%s/wb-fuzz-%s-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+             name);
+    if (!mkdtemp(dir))
+        abort();
+    atexit(drop);
+    return 1;
+}
 
 /* PNG's CRC-32 (ISO 3309, as zlib's crc32), bit by bit: no library needed. */
 static inline uint32_t wb_fuzz_png_crc(const uint8_t *p, size_t n)

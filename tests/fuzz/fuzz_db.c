@@ -22,8 +22,7 @@
 #include "store/read.h"
 #include "wb/cmd.h"
 
-/* This process's scratch folder (libFuzzer's fork mode runs each job in a process of its own),
- * removed at exit (empty by then). */
+/* This process's scratch folder, removed at exit (empty by then). */
 static char fuzz_db_scratch[64];
 static void fuzz_db_drop_dir(void)
 {
@@ -32,13 +31,7 @@ static void fuzz_db_drop_dir(void)
 
 static const char *fuzz_db_dir(void)
 {
-    if (!fuzz_db_scratch[0]) {
-        snprintf(fuzz_db_scratch, sizeof fuzz_db_scratch, "%s/wb-fuzz-db-XXXXXX",
-                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-        if (!mkdtemp(fuzz_db_scratch))
-            abort();
-        atexit(fuzz_db_drop_dir);
-    }
+    wb_fuzz_scratch(fuzz_db_scratch, "db", fuzz_db_drop_dir);
     return fuzz_db_scratch;
 }
 

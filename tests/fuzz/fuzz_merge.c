@@ -170,12 +170,7 @@ int wb_fuzz_merge(const uint8_t *data, size_t size)
 {
     char a[128], base[160], in_dir[192], out_dir[192], in_path[256], out_path[256], err[2048];
     char tmpl[128], listing[4096];
-    if (!merge_root[0]) {
-        snprintf(merge_root, sizeof merge_root, "%s/wb-fuzz-merge-XXXXXX",
-                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-        if (!mkdtemp(merge_root))
-            abort();
-        atexit(drop_root);
+    if (wb_fuzz_scratch(merge_root, "merge", drop_root)) {
         /* An empty output made once, copied for every input. */
         snprintf(tmpl, sizeof tmpl, "%s/template.db", merge_root);
         store *t;
