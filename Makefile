@@ -4,6 +4,7 @@
 #   make test            build and run every test (unit, gradient, golden, CLI)
 #   make sweep           the main job: the lossweights ablation and its report (14 epochs)
 #   make sweep-full      the same design for 128 epochs, so that it converges (README gives its time)
+#   make install         wb into $(PREFIX)/bin (PREFIX=/usr/local; PREFIX=~/.local without root)
 #   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind  a micro sweep under valgrind (no -march=native, CBLAS)
@@ -82,10 +83,17 @@ valgrind-deps:
 ifeq ($(shell command -v valgrind),)
 	$(call apt_install,valgrind)
 endif
-# Debian's PyTorch and NumPy, for make check-python.
+# The Python interpreter of every Python target and of README's Python lines: Debian's, which
+# Debian's python3-torch and python3-numpy install into (the `python3` first on PATH may be
+# another one without them; a venv works when made with --system-site-packages).
+PYTHON ?= /usr/bin/python3
+# Debian's PyTorch and NumPy for $(PYTHON), for make check-python and README's Python lines.
 python-deps:
-ifneq ($(shell /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null && echo ok),ok)
+ifneq ($(shell $(PYTHON) -c 'import torch, numpy' 2>/dev/null && echo ok),ok)
 	$(call apt_install,python3-torch python3-numpy)
+	@$(PYTHON) -c 'import torch, numpy' 2>/dev/null || { echo "wb: $(PYTHON) cannot import torch" \
+	  "and numpy, which Debian installed for /usr/bin/python3: use PYTHON=/usr/bin/python3, or a" \
+	  "venv made with --system-site-packages"; exit 1; }
 endif
 # Debian's Chromium, for make test-browser (headless; about 300 MB with its libraries).
 browser-deps:
@@ -186,7 +194,7 @@ test-browser: all
 # (needs python3-torch and python3-numpy: `make bench-deps`; not part of `make test`).
 .PHONY: check-python-module
 check-python-module: all
-	@WB=$(BUILD)/wb /usr/bin/python3 tests/python/test_wbtorch.py
+	@WB=$(BUILD)/wb $(PYTHON) tests/python/test_wbtorch.py
 
 # The golden fixture: wb's initial weights through PyTorch (needs `make bench-deps`).
 $(BUILD)/tests/golden_export: tests/golden/golden_export.c $(BUILD)/libwb.a
@@ -196,7 +204,7 @@ $(BUILD)/tests/golden_export: tests/golden/golden_export.c $(BUILD)/libwb.a
 .PHONY: golden
 golden: $(BUILD)/tests/golden_export
 	@d=$$(mktemp -d) && $(BUILD)/tests/golden_export $$d && \
-	  /usr/bin/python3 tests/golden/make_golden.py $$d tests/fixtures/golden_unet.safetensors; \
+	  $(PYTHON) tests/golden/make_golden.py $$d tests/fixtures/golden_unet.safetensors; \
 	  rc=$$?; rm -rf $$d; exit $$rc
 
 # The loss to take home (plots/takehome.h): the PyTorch code of a generated report, and of every
@@ -211,14 +219,27 @@ check-python: all python-deps $(BUILD)/tests/takehome_loss
 	@d=$$(mktemp -d /tmp/wb-check-python-XXXXXX) && \
 	  $(BUILD)/wb sweep experiments/micro.ini --db $$d/micro.db --quiet >/dev/null && \
 	  $(BUILD)/wb report --db $$d/micro.db --out $$d/report >/dev/null && \
-	  /usr/bin/python3 tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
+	  $(PYTHON) tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
 	    $$d/report/report.md; rc=$$?; rm -rf $$d; exit $$rc
 
 # The statistics fixture: SciPy's and statsmodels' answers for plots/stats.h (needs Debian's
 # python3-scipy, python3-statsmodels and python3-mpmath; about a minute). Not run by make test.
 .PHONY: stats-reference
 stats-reference:
-	/usr/bin/python3 tests/fixtures/make_stats_reference.py tests/fixtures/stats_reference.h
+	$(PYTHON) tests/fixtures/make_stats_reference.py tests/fixtures/stats_reference.h
+
+# `make install [PREFIX=~/.local]`: wb into $(PREFIX)/bin, so that the commands wb suggests
+# (`wb ls --db ...`) work when pasted. One self-contained binary (the photos, the schema and the
+# web view's files are inside it); the Debian libraries it links stay where `make deps` put them.
+PREFIX ?= /usr/local
+.PHONY: install uninstall
+install: $(if $(WB_PREBUILT),,all)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(or $(WB_PREBUILT),$(BUILD)/wb) $(DESTDIR)$(PREFIX)/bin/wb
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; \
+	  *) echo "wb: $(PREFIX)/bin is not on your PATH: add it (export PATH=\"$(PREFIX)/bin:\$$PATH\")";; esac
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/wb
 
 # WB_SWEEP_INI picks another INI (WB_SWEEP_INI=experiments/smoke.ini make sweep: the same at
 # smoke size); WB_PREBUILT runs a wb built elsewhere instead of building bin/wb (the README test).

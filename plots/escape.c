@@ -59,6 +59,33 @@ void escape_gnuplot(FILE *f, const char *s)
     }
 }
 
+void escape_shell(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int plain = *p != '\0', control = 0;
+    for (; *p; p++) {
+        plain &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 strchr("_-./+,:=@%", *p) != NULL;
+        control |= is_control(*p);
+    }
+    if (plain && s[0] != '=') {   /* zsh expands a word that begins with = */
+        fputs(s, f);
+        return;
+    }
+    fputs(control ? "$'" : "'", f);
+    for (p = (const unsigned char *)s; *p; p++) {
+        if (control && is_control(*p))
+            fprintf(f, "\\x%02x", *p);
+        else if (control && (*p == '\\' || *p == '\''))
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*p, f);
+    }
+    fputc('\'', f);
+}
+
 void escape_vformat(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, va_list ap)
 {
     char small[4096];

@@ -26,6 +26,13 @@ void escape_markdown(FILE *f, const char *s);
  * quotes stays one single-quoted literal. */
 void escape_gnuplot(FILE *f, const char *s);
 
+/* One shell word that a POSIX shell (bash, zsh, dash) reads back as s, for commands wb suggests
+ * to be pasted: s itself when it holds only letters, digits and _ - . / + , : = @ % (not
+ * beginning with =), else
+ * single-quoted with each ' as '\''; text holding control characters (which a terminal would
+ * obey) is bash's $'...' with them as \xNN. */
+void escape_shell(FILE *f, const char *s);
+
 /* printf, then `escape` on the result: for text that mixes wb's words with database strings.
  * (Should memory run out, the text is cut at 4095 bytes rather than lost.) */
 void escape_format(FILE *f, void (*escape)(FILE *, const char *), const char *fmt, ...)

@@ -526,7 +526,10 @@ static void section_key_table(doc *d, const analysis *a)
             doc_para(d, "%s", lines[i]);
         keytable_notes_free(lines, n);
     }
-    doc_para(d, "The same table for any metric: wb compare --metric test.ssim --at best.");
+    char *compare = report_command("compare", a->db_path, a->name);
+    doc_para(d, "The same table for any metric and epoch (here SSIM at the best epoch): %s "
+                "--metric test.ssim --at best", compare ? compare : "wb compare");
+    free(compare);
 }
 
 /* The cells that name a run: its id, seed and config hash prefix. */
@@ -1178,4 +1181,24 @@ void report_default_dir(const char *db_path, const char *sweep_name, char *out, 
     file_dirname(db_path, folder, sizeof folder);
     escape_file_name(sweep_name, safe, sizeof safe);
     snprintf(out, outlen, "%s/report-%s", folder, safe);
+}
+
+char *report_command(const char *command, const char *db_path, const char *sweep_name)
+{
+    char *absolute = realpath(db_path, NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f) {
+        fprintf(f, "wb %s --db ", command);
+        escape_shell(f, absolute ? absolute : db_path);
+        fputs(" --sweep ", f);
+        escape_shell(f, sweep_name);
+        if (fclose(f) != 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    free(absolute);
+    return buf;
 }

@@ -41,4 +41,10 @@ int report_write(const char *dir, const report_inputs *in, char *err, size_t err
  * the name made safe as one path component (escape_file_name). wb serve finds reports there. */
 void report_default_dir(const char *db_path, const char *sweep_name, char *out, size_t outlen);
 
+/* "wb COMMAND --db DB --sweep NAME" with DB made absolute (realpath, when it exists) and each
+ * value one shell word (escape_shell): the command a page or report suggests, which works when
+ * pasted into a shell anywhere (README says how `make install` puts wb on PATH). malloc'ed; NULL
+ * when memory runs out. */
+char *report_command(const char *command, const char *db_path, const char *sweep_name);
+
 #endif

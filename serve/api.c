@@ -415,6 +415,17 @@ static int write_keytable(json *j, const analysis *a, int series, enum analysis_
     json_member_string(j, "metric", analysis_series_name(series).text);
     json_member_string(j, "at", analysis_at_name(at));
     json_member_string(j, "at_title", analysis_at_title(at).text);
+    /* The command that prints this table (json_member_string writes null for NULL). */
+    char *compare = report_command("compare", a->db_path, a->name), *command = NULL;
+    const char *fmt = "%s --metric %s --at %s";
+    const int n = compare ? snprintf(NULL, 0, fmt, compare, analysis_series_name(series).text,
+                                     analysis_at_name(at)) : -1;
+    if (n >= 0 && (command = malloc((size_t)n + 1)) != NULL)
+        snprintf(command, (size_t)n + 1, fmt, compare, analysis_series_name(series).text,
+                 analysis_at_name(at));
+    json_member_string(j, "command", command);
+    free(command);
+    free(compare);
     json_member_int(j, "best_row", aligned.best_row);
     const keytable *forms[2] = { &aligned, &csv };
     static const char *const names[2][2] = { { "headers", "rows" }, { "csv_headers", "csv" } };
@@ -513,6 +524,9 @@ enum api_result api_sweep(store *s, int64_t sweep_id, int series, enum analysis_
         write_progress(&j, &p);
         json_key(&j, "report");
         json_bool(&j, stat(index, &sb) == 0 && S_ISREG(sb.st_mode));
+        char *report = report_command("report", a->db_path, a->name);
+        json_member_string(&j, "report_command", report);
+        free(report);
         write_series_table(&j);
         write_configs(&j, a);
         write_runs(&j, a, recs, nrecs, &pace);

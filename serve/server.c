@@ -308,7 +308,7 @@ static enum MHD_Result report_answer(serve_server *srv, struct MHD_Connection *c
             close(fd);
         return text_answer(c, MHD_HTTP_NOT_FOUND,
                            strcmp(r->name, "index.html") == 0
-                               ? "this sweep has no report yet: run `wb report --sweep NAME`\n"
+                               ? "this sweep has no report yet: the sweep's page shows the command that writes it\n"
                                : "not found\n",
                            CSP_REPORT);
     }

@@ -68,6 +68,40 @@ for f in "$T/blocks"/*; do
   esac
 done
 
+# README's Python lines (```python blocks) run with the interpreter README names for them, which
+# must be the one `make python-deps` checks and installs PyTorch for (the Makefile's PYTHON): the
+# `python3` first on PATH, without NumPy, once failed them. They run when that interpreter has
+# PyTorch and NumPy (after make python-deps), in the copy the shell blocks left results/wb.db in.
+readme_python=$(grep -o 'PYTHONPATH=python [^ `]*' "$root/README.md" | sort -u)
+make_python=$(sed -n 's/^PYTHON *?= *//p' "$root/Makefile")
+eq "README names one interpreter for its Python lines" "$(printf '%s\n' "$readme_python" | grep -c .)" 1
+eq "README's Python interpreter is the Makefile's PYTHON" "${readme_python#PYTHONPATH=python }" "$make_python"
+printf '#!/bin/sh\nexit 0\n' > "$T/has-torch"
+printf '#!/bin/sh\nexit 1\n' > "$T/no-torch"
+chmod +x "$T/has-torch" "$T/no-torch"
+check "make python-deps installs nothing when PYTHON imports torch and numpy" \
+  test -z "$(cd "$S" && command make -n -s python-deps PYTHON="$T/has-torch" 2>&1)"
+check "make python-deps installs PyTorch when PYTHON cannot import it" \
+  grep -q 'apt-get install.*python3-torch' <(cd "$S" && command make -n -s python-deps PYTHON="$T/no-torch" 2>&1)
+mkdir -p "$T/python"
+awk -v dir="$T/python" '
+  !inblock && /^```python[ \t]*$/ { n++; file = sprintf("%s/%03d.py", dir, n); inblock = 1; next }
+  inblock && /^```[ \t]*$/ { inblock = 0; close(file); next }
+  inblock { print > file }
+' "$root/README.md"
+npython=$(ls "$T/python" | wc -l)
+check "README has Python lines" test "$npython" -ge 1
+if [ -n "$make_python" ] && "$make_python" -c 'import torch, numpy' 2> /dev/null; then
+  for f in "$T/python"/*.py; do
+    if (cd "$S" && PYTHONPATH=python "$make_python" "$f") > "$T/out" 2>&1
+    then ok "README Python block $(basename "$f"): $(tail -n 1 "$T/out")"
+         echo "# report: README's Python block $(basename "$f" .py) ran with $make_python"
+    else fail "README Python block $(basename "$f") failed: $(cat "$f"): $(tail -n 20 "$T/out")"; fi
+  done
+else
+  echo "# report: README's $npython Python block(s) skipped: ${make_python:-PYTHON} cannot import torch and numpy (make python-deps installs them)"
+fi
+
 # What the blocks must have left: make sweep's database and report, the smoke sweep's.
 check "make sweep made results/wb.db" test -s "$S/results/wb.db"
 check "make sweep wrote its report" test -s "$S/results/report-smoke/index.html"

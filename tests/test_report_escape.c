@@ -82,39 +82,78 @@ static void test_gnuplot(void **state)
  * characters): names that start with a quote or hold doubled quotes were syntax errors for it
  * ('''quoted'' sweep', 'it''''s'), which made wb report exit 1. Each string is printed by a real
  * gnuplot, in `print`, as a multiplot title (where the error was) and as a key title. */
+/* Each input through `escape`, into a script that `interpreter` runs in a scratch folder: the
+ * script (a printf format taking the folder, then the literal `uses` times, 1 to 3) writes the
+ * literal's value into out.txt, and what comes back must be the input (its first line only when
+ * `first_line`: gnuplot's print ends the line). */
+static void round_trip(void (*escape)(FILE *, const char *), const char *const *inputs, size_t n,
+                       const char *script, int uses, const char *interpreter, int first_line)
+{
+    char dir[] = "/tmp/wb-escape-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    for (size_t i = 0; i < n; i++) {
+        char *lit = escape_to_string(escape, inputs[i]);
+        assert_non_null(lit);
+        char path[256], out[256], cmd[1024];
+        snprintf(path, sizeof path, "%s/script", dir);
+        snprintf(out, sizeof out, "%s/out.txt", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, script, dir, lit, uses > 1 ? lit : "", uses > 2 ? lit : "");
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "%s '%s' 2>/dev/null", interpreter, path);
+        assert_int_equal(system(cmd), 0);
+        f = fopen(out, "r");
+        assert_non_null(f);
+        char back[512] = "";
+        back[fread(back, 1, sizeof back - 1, f)] = '\0';
+        fclose(f);
+        if (first_line)
+            back[strcspn(back, "\n")] = '\0';
+        assert_string_equal(back, inputs[i]);
+        remove(out);
+        remove(path);
+        free(lit);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_gnuplot_round_trip(void **state)
 {
     (void)state;
     const char *inputs[] = { hostile, "'", "a''b", "'''x'''", "plain", "'quoted' sweep", "it''s",
                              "\"'\"" };
-    char dir[] = "/tmp/wb-escape-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-        char *lit = escape_to_string(escape_gnuplot, inputs[i]);
-        assert_non_null(lit);
-        char script[256], out[256], cmd[1024];
-        snprintf(script, sizeof script, "%s/t.gp", dir);
-        snprintf(out, sizeof out, "%s/out.txt", dir);
-        FILE *f = fopen(script, "w");
-        assert_non_null(f);
-        fprintf(f, "set print '%s/out.txt'\nset terminal dumb\nset output '/dev/null'\n"
-                   "set multiplot layout 1,1 title %s\nprint %s\nplot x title %s\n"
-                   "unset multiplot\n", dir, lit, lit, lit);
-        fclose(f);
-        snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", script);
-        assert_int_equal(system(cmd), 0);
-        f = fopen(out, "r");
-        assert_non_null(f);
-        char back[512] = "";
-        assert_non_null(fgets(back, sizeof back, f));
-        fclose(f);
-        back[strcspn(back, "\n")] = '\0';
-        assert_string_equal(back, inputs[i]);
-        remove(out);
-        remove(script);
-        free(lit);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    round_trip(escape_gnuplot, inputs, sizeof inputs / sizeof inputs[0],
+               "set print '%s/out.txt'\nset terminal dumb\nset output '/dev/null'\n"
+               "set multiplot layout 1,1 title %s\nprint %s\nplot x title %s\nunset multiplot\n",
+               3, "gnuplot", 1);
+}
+
+static void test_shell(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        { "results/wb.db", "results/wb.db" },     /* plain words stay as they are */
+        { "a,b:c=d@e%f+g_h-i", "a,b:c=d@e%f+g_h-i" },
+        { "my db/x.db", "'my db/x.db'" },
+        { "it's", "'it'\\''s'" },
+        { "~/x", "'~/x'" },                       /* no tilde expansion */
+        { "=cmd", "'=cmd'" },                     /* zsh's =cmd */
+        { "", "''" },
+        { "a\nb'\\", "$'a\\x0ab\\'\\\\'" },     /* control characters: $'...' */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check(escape_shell, cases[i][0], cases[i][1]);
+}
+
+/* Every word escape_shell makes reads back as its input in bash (the shell it is pasted into). */
+static void test_shell_round_trip(void **state)
+{
+    (void)state;
+    const char *inputs[] = { hostile, "'", "a b", "x\ny\tz\x1b[31m", "$HOME", "*", "a\\b", "",
+                             "!event", "plain", "-dash", "'\n'" };
+    round_trip(escape_shell, inputs, sizeof inputs / sizeof inputs[0],
+               "cd '%s' && printf %%s %s%s%s > out.txt\n", 1, "bash", 0);
 }
 
 static void test_file_name(void **state)
@@ -149,6 +188,8 @@ int main(void)
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_gnuplot),
         cmocka_unit_test(test_gnuplot_round_trip),
+        cmocka_unit_test(test_shell),
+        cmocka_unit_test(test_shell_round_trip),
         cmocka_unit_test(test_file_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "data/fileio.h"
 #include "plots/analysis.h"
+#include "plots/escape.h"
 #include "wb/config.h"
 #include "wb/util.h"
 
@@ -217,12 +218,17 @@ int cmd_resolve_db(const char *cmd, cmd_db *d)
     return -1;
 }
 
+void cmd_shell_option(const char *option, const char *value, char *out, size_t outlen)
+{
+    /* Quoted when a shell would split or expand it: the hint is pasted back into one. */
+    char *word = escape_to_string(escape_shell, value);
+    snprintf(out, outlen, "%s %s", option, word ? word : value);
+    free(word);
+}
+
 void cmd_db_option(const char *path, char *out, size_t outlen)
 {
-    /* Quoted when a shell would split or expand it (a ' inside is not: such paths are rare). */
-    const int plain = strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                   "0123456789_-./+,:@") == strlen(path) && path[0];
-    snprintf(out, outlen, plain ? "--db %s" : "--db '%s'", path);
+    cmd_shell_option("--db", path, out, outlen);
 }
 
 int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode, store **s)

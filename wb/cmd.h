@@ -92,6 +92,9 @@ int cmd_parse_db(const char *cmd, const char *usage, int argc, char **argv,
                  const cmd_option *opts, int positionals, cmd_db *d);
 /* "--db PATH" for a hint, quoted when a shell would split it (what d->hint holds). */
 void cmd_db_option(const char *path, char *out, size_t outlen);
+/* "OPTION VALUE" for a command wb suggests, VALUE one shell word (plots/escape.h's escape_shell):
+ * the command works when pasted. */
+void cmd_shell_option(const char *option, const char *value, char *out, size_t outlen);
 
 /* Opens the database at path for the command cmd, the one way every command does:
  * STORE_OPEN_READONLY for the commands that only read (ls, show, compare, report, query, predict),

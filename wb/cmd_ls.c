@@ -268,13 +268,13 @@ int cmd_ls(int argc, char **argv)
     } else if (csv || table_rows(t) > 0) {
         table_print(t, stdout, csv);
     } else if (sweep && !f.status_given && !f.nwhere) {
-        wb_error("ls", "%s: no runs in a sweep named '%s' (wb ls %s lists every sweep's runs)",
+        wb_error("ls", "%s: no runs in a sweep named '%s' (every sweep's runs: wb ls %s)",
                  d.path, sweep, d.hint);
         status = WB_EXIT_USAGE;
     } else if (sweep || f.status_given || f.nwhere) {
         printf("%s: no runs match\n", d.path);
     } else {
-        printf("%s: no runs yet (wb sweep FILE.ini %s trains some)\n", d.path, d.hint);
+        printf("%s: no runs yet (to train some: wb sweep FILE.ini %s)\n", d.path, d.hint);
     }
     table_free(t);
     store_close(s);

@@ -52,7 +52,7 @@ static int annotate(const char *cmd, const char *usage, enum store_note_kind kin
         wb_error(cmd, "%s", err);
         status = WB_EXIT_FAILURE;
     } else if (remove && !changed) {
-        wb_error(cmd, "run %lld has no %s '%s' (wb show %lld %s shows its tags and notes)",
+        wb_error(cmd, "run %lld has no %s '%s' (its tags and notes: wb show %lld %s)",
                  (long long)run_id, cmd, text, (long long)run_id, d.hint);
         status = WB_EXIT_USAGE;
     } else {

@@ -178,8 +178,9 @@ static int train(const run_args *a, run_job *j)
     if (ri.status == STORE_FINISHED || ri.status == STORE_DIVERGED ||
         ri.status == STORE_FAILED) {
         print_result(j->s, j->run_id, j->cr->config_hash, ri.status);
-        printf("(already done; wb show %lld --db %s for its epochs)\n", (long long)j->run_id,
-               store_path(j->s));
+        char hint[4200];
+        cmd_db_option(store_path(j->s), hint, sizeof hint);
+        printf("(already done; its epochs: wb show %lld %s)\n", (long long)j->run_id, hint);
         return ri.status == STORE_FAILED ? WB_EXIT_FAILURE : WB_EXIT_OK;
     }
     store_claim_info ci;
@@ -190,8 +191,10 @@ static int train(const run_args *a, run_job *j)
         return WB_EXIT_FAILURE;
     }
     if (!claimed) {
-        wb_error("run", "run %lld is being trained by another process (see wb ls --db %s)",
-                 (long long)j->run_id, store_path(j->s));
+        char hint[4200];
+        cmd_db_option(store_path(j->s), hint, sizeof hint);
+        wb_error("run", "run %lld is being trained by another process (see wb ls %s)",
+                 (long long)j->run_id, hint);
         return WB_EXIT_FAILURE;
     }
     wb_install_stop_handlers();

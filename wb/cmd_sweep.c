@@ -181,9 +181,11 @@ static int summarise(store *s, int64_t sweep_id, const char *name, const char *d
                  store_status_name(counts[i].status));
     }
     printf("%s: %d runs: %s\n", name, total, line);
-    char hint[4200];
+    char hint[4200], sweep[1200];
     cmd_db_option(db, hint, sizeof hint);
-    printf("results in %s; see them with: wb ls %s, wb report %s\n", db, hint, hint);
+    cmd_shell_option("--sweep", name, sweep, sizeof sweep);
+    printf("results in %s; see them with: wb ls %s %s, wb report %s %s\n", db, hint, sweep, hint,
+           sweep);
     return bad ? WB_EXIT_FAILURE : WB_EXIT_OK;
 }
 

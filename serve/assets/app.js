@@ -265,7 +265,7 @@
       state: function (s) {
         if (s.error) {
           replace(list, h('div', { class: 'notice' }, h('p', { text: s.error }),
-            h('p', null, 'Start one with ', h('code', { text: 'wb sweep FILE.ini --db ' + s.database }),
+            h('p', null, 'Start one with ', h('code', { text: 'wb sweep FILE.ini --db ' + shellWord(s.database) }),
               '; it appears here by itself.')));
           return;
         }
@@ -348,7 +348,7 @@
       });
       const report = data.report
         ? link('/sweep/' + Number(w.id) + '/report/', 'report', 'button')
-        : h('span', { class: 'muted small' }, 'no report yet: ', h('code', { text: 'wb report --sweep ' + shellWord(w.name) }));
+        : h('span', { class: 'muted small' }, 'no report yet: ', h('code', { id: 'report-command', text: data.report_command || '' }));
       replace(head,
         h('h1', { id: 'sweep-name', text: w.name }),
         h('div', { class: 'meta' },
@@ -495,7 +495,7 @@
         h('div', { class: 'controls' },
           h('label', null, 'metric ', select(metricOptions, t.metric, function (v) { ui.table = v; load(true); }, 'key-metric')),
           h('label', null, 'at ', select(atOptions, t.at, function (v) { ui.at = v; load(true); }, 'key-at')),
-          h('span', { class: 'muted small', text: 'the same table as ' }), h('code', { text: 'wb compare --sweep ' + shellWord(data.sweep.name) + ' --metric ' + t.metric + ' --at ' + t.at })),
+          h('span', { class: 'muted small', text: 'the same table as ' }), h('code', { id: 'compare-command', text: t.command || '' })),
         h('div', { class: 'scroll' }, h('table', { class: 'grid keytable', id: 'keytable' },
           h('thead', null, h('tr', null, t.headers.map(function (x) { return h('th', { text: x }); }))),
           h('tbody', null, rows))),
