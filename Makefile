@@ -103,7 +103,7 @@ endif
 
 # ---------------------------------------------------------------------------------------------
 # Sources: one folder per module; every .c but wb/main.c goes into the library the tests link.
-MODULES  := model data store plots serve wb
+MODULES  := data model store analysis plots serve wb
 LIB_SRC  := $(filter-out wb/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -222,7 +222,7 @@ check-python: all python-deps $(BUILD)/tests/takehome_loss
 	  $(PYTHON) tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
 	    $$d/report/report.md; rc=$$?; rm -rf $$d; exit $$rc
 
-# The statistics fixture: SciPy's and statsmodels' answers for plots/stats.h (needs Debian's
+# The statistics fixture: SciPy's and statsmodels' answers for analysis/stats.h (needs Debian's
 # python3-scipy, python3-statsmodels and python3-mpmath; about a minute). Not run by make test.
 .PHONY: stats-reference
 stats-reference:

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/label.h"
 #include "data/fileio.h"
 #include "plots/escape.h"
-#include "plots/label.h"
 #include "plots/gnuplot.h"
 
 /* The series drawn here. */

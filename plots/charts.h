@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 
 enum chart_kind {
     CHART_EFFECT,           /* paired differences against the baseline over the effective weight

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/label.h"
 #include "data/fileio.h"
 #include "data/image.h"
 #include "data/npy.h"
 #include "plots/escape.h"
 #include "plots/gnuplot.h"
-#include "plots/label.h"
 
 /* The series drawn here. */
 #define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)

@@ -3,7 +3,7 @@
  * Rows are test patches (the first ones of the test split, the same in every run of a sweep that
  * shares the data settings). Columns: the degraded input, the target, the λ = 0 prediction, the
  * prediction of the best and of the worst λ > 0 configuration (by mean final test primary metric,
- * plots/analysis.h) and of the one with the largest effective weight when it is neither; then
+ * analysis/analysis.h) and of the one with the largest effective weight when it is neither; then
  * the error maps of those predictions; then the Laplacian maps of the target and of those
  * predictions. Each column comes from one run: the finished run with the smallest seed of its
  * configuration. Predictions in preview.npy are those of the run's best epoch.
@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 
 enum grid_image { GRID_INPUT, GRID_TARGET, GRID_PREDICTION };
 

@@ -15,11 +15,11 @@
 
 #include <nettle/base64.h>
 
+#include "analysis/answer.h"
+#include "analysis/keytable.h"
+#include "analysis/label.h"
 #include "data/fileio.h"
-#include "plots/answer.h"
 #include "plots/escape.h"
-#include "plots/keytable.h"
-#include "plots/label.h"
 #include "plots/takehome.h"
 
 /* ---- the document interface ------------------------------------------------------------ */
@@ -493,7 +493,7 @@ static void section_verdict(doc *d, const analysis *a)
     }
 }
 
-/* The key table: one metric at one epoch choice, the cells of `wb compare` (plots/keytable.h).
+/* The key table: one metric at one epoch choice, the cells of `wb compare` (analysis/keytable.h).
  * Falls back to a sentence when memory runs out. */
 static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
 {
@@ -855,7 +855,7 @@ static void section_method(doc *d, const analysis *a)
              analysis_at_title(ANALYSIS_BEST).text);
 }
 
-/* The answer first: plots/answer.h's sentences, as wb compare prints them. */
+/* The answer first: analysis/answer.h's sentences, as wb compare prints them. */
 static void section_answer(doc *d, const analysis *a)
 {
     char answer[8192];

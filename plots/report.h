@@ -2,7 +2,7 @@
  *
  * index.html is one file you can mail: inline CSS, its images inline as data URIs (the PNG files
  * beside it, which stay in the folder with their SVG, .dat and .gp for editing), no script, no
- * network. In order: the answer in one to three sentences (plots/answer.h, as wb compare prints
+ * network. In order: the answer in one to three sentences (analysis/answer.h, as wb compare prints
  * it), the key table (the primary metric at the last epoch against the baseline), the verdicts,
  * the runs that did not finish, every chart, the image grid with what each column is, the
  * statistics that do not lean on normality (paired bootstrap, probability of improvement, d_z,
@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 #include "plots/charts.h"
 #include "plots/grid.h"
 

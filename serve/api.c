@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "plots/keytable.h"
+#include "analysis/keytable.h"
 #include "plots/report.h"
 #include "serve/json.h"
 #include "store/read.h"

@@ -1,5 +1,5 @@
 /* serve/api.h: the JSON bodies of wb serve's /api routes, read from an open read-only store
- * through store/read.h's records and plots/analysis.h (the same numbers `wb ls`, `wb show` and
+ * through store/read.h's records and analysis/analysis.h (the same numbers `wb ls`, `wb show` and
  * `wb compare` print). Every string from the database goes through serve/json.h.
  *
  * Each function returns API_OK with the body in *text (malloc'ed) and its length, API_MISSING
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 #include "store/store.h"
 
 enum api_result { API_OK = 0, API_MISSING = 1, API_ERROR = -1 };
@@ -31,7 +31,7 @@ enum api_result api_state_unavailable(const char *db_path, const char *why, char
 /* /api/sweep/ID: the sweep's record, progress and ETA, whether its report exists (report_dir),
  * the series, panels and configurations (with each one's mean over seeds per epoch), every run
  * (status, epochs, error, times, ETA, its series per epoch), and the key table of `series` at
- * `at` in the aligned and the CSV forms of plots/keytable.h, with its notes. */
+ * `at` in the aligned and the CSV forms of analysis/keytable.h, with its notes. */
 enum api_result api_sweep(store *s, int64_t sweep_id, int series, enum analysis_at at,
                           const char *report_dir, char **text, size_t *len, int *live, char *err,
                           size_t errlen);

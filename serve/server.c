@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 #include "serve/access.h"
 #include "serve/assets.h"
 #include "serve/route.h"

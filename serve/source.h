@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 #include "serve/route.h"
 
 #define SOURCE_LIVE_SECONDS 2

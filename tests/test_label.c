@@ -1,4 +1,4 @@
-/* tests/test_label.c: plots/label.h, the numbers and configuration labels people read: the
+/* tests/test_label.c: analysis/label.h, the numbers and configuration labels people read: the
  * shortest round-trip decimal on values that trip the usual formats, the white-noise gain tied
  * to model/loss.c for every kernel and normalisation the configuration accepts, and the label's
  * one format. */
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/label.h"
 #include "model/loss.h"
-#include "plots/label.h"
 #include "wb/config.h"
 
 static void assert_shortest(double v, const char *expected)
@@ -99,7 +99,7 @@ static void choices_of(const char *defaults, const char *key, char *out, size_t 
     snprintf(out, outlen, "%.*s", (int)strcspn(line, "\n"), line);
 }
 
-/* Every kernel and kernel_norm the configuration accepts: plots/label's gain equals
+/* Every kernel and kernel_norm the configuration accepts: analysis/label's gain equals
  * model/loss.c's, bit for bit, for the names the store holds. */
 static void gain_matches_the_loss(void **state)
 {

@@ -1,4 +1,4 @@
-/* tests/test_report.c: plots/analysis, plots/grid, plots/charts and plots/report on a database
+/* tests/test_report.c: analysis/analysis, plots/grid, plots/charts and plots/report on a database
  * built here through the store's own API, with metric values chosen so that every statistic can
  * be worked out by hand:
  *
@@ -39,11 +39,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
+#include "analysis/answer.h"
+#include "analysis/keytable.h"
 #include "data/image.h"
 #include "data/npy.h"
-#include "plots/analysis.h"
-#include "plots/answer.h"
-#include "plots/keytable.h"
 #include "plots/charts.h"
 #include "plots/grid.h"
 #include "plots/report.h"
@@ -1498,7 +1498,7 @@ static void test_headline(void **state)
     analysis_free(a);
 }
 
-/* The statistics beside the t-test, wired to plots/stats.h: the bootstrap of the paired
+/* The statistics beside the t-test, wired to analysis/stats.h: the bootstrap of the paired
  * differences, rliable's probability of improvement over the seeds, d_z. */
 static void test_robust(void **state)
 {

@@ -1,4 +1,4 @@
-/* tests/test_stats.c: plots/stats.h against values computed independently of it.
+/* tests/test_stats.c: analysis/stats.h against values computed independently of it.
  *
  * Provenance of the reference numbers (computed once, offline, never at test time, with Debian's
  * /usr/bin/python3: mpmath 1.2.1, SciPy 1.10.1), printed with repr() (17 digits):
@@ -33,8 +33,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/stats.h"
 #include "fixtures/stats_reference.h"
-#include "plots/stats.h"
 
 #define REL_TOL 1e-10
 

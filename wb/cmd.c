@@ -8,8 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "data/fileio.h"
-#include "plots/analysis.h"
 #include "plots/escape.h"
 #include "wb/config.h"
 #include "wb/util.h"

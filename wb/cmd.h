@@ -112,7 +112,7 @@ int cmd_open_db(const char *cmd, const cmd_db *d, store **s);
 typedef struct analysis analysis;
 /* wb compare's and wb report's input: d's database opened to read, the sweep named `sweep` (when
  * NULL: the INI's sweep when d has an INI, else the one run most recently that is not a one-off
- * of wb run) loaded and analysed (plots/analysis.h) at
+ * of wb run) loaded and analysed (analysis/analysis.h) at
  * STATS_ALPHA_DEFAULT with the margins of the sweep's [report] section, the database closed
  * again. Returns 0, or after the message the exit
  * status: 2 for a missing database or sweep, 1 for any other failure. */

@@ -1,4 +1,4 @@
-/* wb compare: the key table of a sweep on the terminal or as CSV (plots/keytable.h: the same
+/* wb compare: the key table of a sweep on the terminal or as CSV (analysis/keytable.h: the same
  * cells as the report and wb serve), with the notes and the verdict sentences under it. */
 #include <getopt.h>
 #include <math.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plots/analysis.h"
-#include "plots/answer.h"
-#include "plots/keytable.h"
+#include "analysis/analysis.h"
+#include "analysis/answer.h"
+#include "analysis/keytable.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/table.h"
@@ -46,7 +46,7 @@ static const char usage[] =
     "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
     "                   with 17 significant digits, empty where there is no value\n";
 
-/* The key table (plots/keytable.h) into a printable table. */
+/* The key table (analysis/keytable.h) into a printable table. */
 static table *key_table(const analysis *a, int m, enum analysis_at at, int csv)
 {
     keytable k;
@@ -116,7 +116,7 @@ int cmd_compare(int argc, char **argv)
         return status;
     table *t = key_table(a, m, at, csv);
     if (!csv && t) {
-        /* The answer first (plots/answer.h), then the table it is read from. */
+        /* The answer first (analysis/answer.h), then the table it is read from. */
         char answer[8192];
         answer_headline(a, m, at, answer, sizeof answer);
         printf("sweep %s: %s at %s\n\n%s\n\n", a->name, analysis_series_name(m).text,

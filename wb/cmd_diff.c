@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
+#include "analysis/label.h"
 #include "model/metrics.h"
-#include "plots/analysis.h"
-#include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plots/label.h"
+#include "analysis/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"

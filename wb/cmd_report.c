@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/analysis.h"
 #include "data/fileio.h"
 #include "model/loss.h"
 #include "model/unet.h"
-#include "plots/analysis.h"
 #include "plots/charts.h"
 #include "plots/escape.h"
 #include "plots/grid.h"

@@ -8,9 +8,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis/analysis.h"
+#include "analysis/label.h"
 #include "model/metrics.h"
-#include "plots/analysis.h"
-#include "plots/label.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"

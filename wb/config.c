@@ -20,8 +20,8 @@
 #include <ini.h>
 #include <nettle/sha2.h>
 
+#include "analysis/label.h"
 #include "model/loss.h"
-#include "plots/label.h"
 
 /* ---- the table of keys -------------------------------------------------------------------- */
 
@@ -1590,7 +1590,7 @@ static int build_json(config_run *run)
     return ok ? 0 : -1;
 }
 
-/* The label and the axis values of a run, once the grid's axes are known: plots/label.h's one
+/* The label and the axis values of a run, once the grid's axes are known: analysis/label.h's one
  * format, with the effective weight from the loss itself. */
 static int build_label(config_grid *g, config_run *run)
 {

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     /* A write past RLIMIT_FSIZE (ulimit -f, a batch system's file size limit) then fails with
      * EFBIG, and wb reports it like a full disk, instead of dying of SIGXFSZ mid-write. */
     signal(SIGXFSZ, SIG_IGN);
-    /* GSL's default handler aborts the process; plots/stats.c checks every status it returns. */
+    /* GSL's default handler aborts the process; analysis/stats.c checks every status it returns. */
     gsl_set_error_handler_off();
     if (argc < 2) {
         print_help(stderr);

@@ -27,7 +27,7 @@ typedef struct progress_event {
     double samples_per_s;
     double loss, val_psnr, test_psnr, seconds;   /* PSNR: pooled, the primary metric */
     char status[16];        /* PROGRESS_END: finished, failed, diverged, interrupted */
-    char label[200];        /* "λ = 0.1 (eff. 0.1), kernel 8, seed 2" (plots/label.h) */
+    char label[200];        /* "λ = 0.1 (eff. 0.1), kernel 8, seed 2" (analysis/label.h) */
     char error[400];        /* PROGRESS_END: why it failed or diverged */
 } progress_event;
 

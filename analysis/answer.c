@@ -1,5 +1,5 @@
-/* plots/answer.c: the headline sentences and the statistics beyond the t-test; see answer.h. */
-#include "plots/answer.h"
+/* analysis/answer.c: the headline sentences and the statistics beyond the t-test; see answer.h. */
+#include "analysis/answer.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plots/label.h"
+#include "analysis/label.h"
 
 
 /* The finished values of a configuration (x: room for c->nruns). */

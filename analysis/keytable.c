@@ -1,6 +1,6 @@
-/* plots/keytable.c: the key table's cells (the contract is in keytable.h). The CSV form keeps
+/* analysis/keytable.c: the key table's cells (the contract is in keytable.h). The CSV form keeps
  * the exact numbers and the columns of the first version first, the decision's after them. */
-#include "plots/keytable.h"
+#include "analysis/keytable.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plots/label.h"
+#include "analysis/label.h"
 
 #define CSV_NCOLS 29
 #define ALIGNED_NCOLS 16

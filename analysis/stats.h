@@ -1,4 +1,4 @@
-/* plots/stats.h: statistics across seeds for the report (docs/DESIGN.md, "Data flow": analysis with
+/* analysis/stats.h: statistics across seeds for the report (docs/DESIGN.md, "Data flow": analysis with
  * GSL).
  *
  * Pure functions on arrays of doubles: no SQLite, no I/O, no global state. A function whose input
@@ -12,8 +12,8 @@
  *
  * Non-finite inputs (NaN or infinite values, from a diverged run) are refused with -1 and a message
  * naming the first offending index: the caller lists such runs instead of dropping them silently. */
-#ifndef WB_PLOTS_STATS_H
-#define WB_PLOTS_STATS_H
+#ifndef WB_ANALYSIS_STATS_H
+#define WB_ANALYSIS_STATS_H
 
 #include <stddef.h>
 

@@ -1,21 +1,21 @@
-/* plots/keytable.h: the key table of a sweep as rows of text cells: per configuration (its label,
- * plots/label.h), n, mean, sd and the 95% t-interval of one metric at one epoch choice, and the
+/* analysis/keytable.h: the key table of a sweep as rows of text cells: per configuration (its label,
+ * analysis/label.h), n, mean, sd and the 95% t-interval of one metric at one epoch choice, and the
  * paired difference against the λ = 0 baseline with its 95% interval, the equivalence test's 90%
  * interval, the paired sd, the minimum detectable effect, the seeds needed to detect the margin,
- * the p-value, Holm's p-value and the verdict (plots/analysis.h's decision); under them, the
+ * the p-value, Holm's p-value and the verdict (analysis/analysis.h's decision); under them, the
  * "do nothing" reference, one row per distinct data set: the degraded input scored against the
  * target (config "input", verdict "reference"). The same cells, in
  * two forms, for everything that shows the table: `wb compare` (aligned on the terminal, or CSV),
  * the report, and `wb serve` (the sweep page shows the aligned cells and sends the CSV ones), so
  * that a column changed here changes everywhere.
  *
- * Every number comes from plots/analysis.h; nothing here computes a statistic. */
-#ifndef WB_PLOTS_KEYTABLE_H
-#define WB_PLOTS_KEYTABLE_H
+ * Every number comes from analysis/analysis.h; nothing here computes a statistic. */
+#ifndef WB_ANALYSIS_KEYTABLE_H
+#define WB_ANALYSIS_KEYTABLE_H
 
 #include <stddef.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 
 enum keytable_form {
     KEYTABLE_ALIGNED,   /* for people: decimals to the precision of the data, "-" where empty */

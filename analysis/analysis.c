@@ -1,5 +1,5 @@
-/* plots/analysis.c: a sweep from the store, grouped and compared; the contract is in analysis.h. */
-#include "plots/analysis.h"
+/* analysis/analysis.c: a sweep from the store, grouped and compared; the contract is in analysis.h. */
+#include "analysis/analysis.h"
 
 #include <gsl/gsl_fit.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plots/label.h"
+#include "analysis/label.h"
 #include "store/read.h"
 
 /* ---- series ---------------------------------------------------------------------------- */
@@ -425,7 +425,7 @@ static int baseline_may_differ(const char *key)
 }
 
 /* A configuration's params (those of its first run): its baseline key, its effective weight, and
- * its labels (plots/label.h). */
+ * its labels (analysis/label.h). */
 static int describe_config(const analysis *a, const run_key *first, analysis_config *c,
                            config_scratch *cs, char *err, size_t errlen)
 {

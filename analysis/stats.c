@@ -1,5 +1,5 @@
-/* plots/stats.c: statistics across seeds; the contract and the degenerate cases are in stats.h. */
-#include "plots/stats.h"
+/* analysis/stats.c: statistics across seeds; the contract and the degenerate cases are in stats.h. */
+#include "analysis/stats.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_integration.h>

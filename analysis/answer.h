@@ -1,16 +1,16 @@
-/* plots/answer.h: the answer to a sweep's question in words, and the statistics that do not lean
+/* analysis/answer.h: the answer to a sweep's question in words, and the statistics that do not lean
  * on normality (issue 13). Both the report (plots/report.h) and `wb compare` (through
- * plots/keytable.h's notes) open with answer_headline, so the two say the same thing.
+ * analysis/keytable.h's notes) open with answer_headline, so the two say the same thing.
  *
- * Every number comes from plots/analysis.h (the paired t, the decisions) or from plots/stats.h
+ * Every number comes from analysis/analysis.h (the paired t, the decisions) or from analysis/stats.h
  * (bootstrap, probability of improvement, d_z, the two-way analysis of variance); nothing here
  * computes a statistic of its own. */
-#ifndef WB_PLOTS_ANSWER_H
-#define WB_PLOTS_ANSWER_H
+#ifndef WB_ANALYSIS_ANSWER_H
+#define WB_ANALYSIS_ANSWER_H
 
 #include <stddef.h>
 
-#include "plots/analysis.h"
+#include "analysis/analysis.h"
 
 /* The seed of every bootstrap of the report: fixed, so the same database gives the same
  * intervals, bit for bit. */

@@ -1,5 +1,5 @@
-/* plots/label.c: numbers and configuration labels for people; the contract is in label.h. */
-#include "plots/label.h"
+/* analysis/label.c: numbers and configuration labels for people; the contract is in label.h. */
+#include "analysis/label.h"
 
 #include <inttypes.h>
 #include <math.h>

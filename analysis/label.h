@@ -1,4 +1,4 @@
-/* plots/label.h: how numbers and configurations read for people, in every command and page.
+/* analysis/label.h: how numbers and configurations read for people, in every command and page.
  *
  * Numbers a person wrote (a key's value: λ = 0.05, momentum 0.9) print as the shortest decimal
  * that reads back as the same double, never as the 17 digits the canonical text keeps
@@ -15,8 +15,8 @@
  * the sweep's order, as "name value": the key without its section ("data.seed" keeps it, "seed"
  * being the run's), reals as format_shortest writes them, other values verbatim. A run's label
  * adds ", seed N". Nothing here allocates. */
-#ifndef WB_PLOTS_LABEL_H
-#define WB_PLOTS_LABEL_H
+#ifndef WB_ANALYSIS_LABEL_H
+#define WB_ANALYSIS_LABEL_H
 
 #include <stddef.h>
 #include <stdint.h>

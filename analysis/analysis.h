@@ -1,4 +1,4 @@
-/* plots/analysis.h: one sweep read from the store, grouped into configurations, with the
+/* analysis/analysis.h: one sweep read from the store, grouped into configurations, with the
  * statistics across seeds that `wb compare` prints and `wb report` draws and writes.
  *
  * A configuration is one config_id: the runs of the sweep that differ only in their seed. Its
@@ -25,14 +25,14 @@
  * undecided, not converged (or indistinguishable for a metric without a margin, no test with one
  * seed pair). δ is the metric table's (model/metrics.h), fixed before any sweep, unless the sweep's
  * [report] section overrides it (analysis_set_margins; wb/config.h reads the section). */
-#ifndef WB_PLOTS_ANALYSIS_H
-#define WB_PLOTS_ANALYSIS_H
+#ifndef WB_ANALYSIS_ANALYSIS_H
+#define WB_ANALYSIS_ANALYSIS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/stats.h"
 #include "model/metrics.h"
-#include "plots/stats.h"
 #include "store/store.h"
 
 /* A series is one metric of one split, "test.psnr": its index is split * METRIC_COUNT + metric
@@ -154,9 +154,9 @@ typedef struct analysis_config {
     char config_id[65];
     double lambda;
     char *kernel, *border, *kernel_norm;    /* NULL where they do not apply (λ = 0) */
-    double gain;            /* white-noise gain of its stencil (plots/label.h); NaN for λ = 0 */
+    double gain;            /* white-noise gain of its stencil (analysis/label.h); NaN for λ = 0 */
     double effective_weight;    /* λ · gain; 0 for λ = 0 */
-    char *label;            /* "λ = 0.6 (eff. 43.2), kernel 8" (plots/label.h's one format) */
+    char *label;            /* "λ = 0.6 (eff. 43.2), kernel 8" (analysis/label.h's one format) */
     char *panel_label;      /* the axes but λ, "kernel 8"; "" when λ is the only axis */
     int converged;          /* 0 when a finished run of it did not converge (analysis_run) */
     int is_baseline;        /* λ = 0 */
