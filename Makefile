@@ -103,7 +103,7 @@ endif
 
 # ---------------------------------------------------------------------------------------------
 # Sources: one folder per module; every .c but wb/main.c goes into the library the tests link.
-MODULES  := data model store analysis plots serve wb
+MODULES  := base data model store analysis plots serve wb
 LIB_SRC  := $(filter-out wb/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/label.h"
+#include "base/err.h"
 #include "store/read.h"
 
 /* ---- series ---------------------------------------------------------------------------- */
@@ -133,18 +134,6 @@ static int ends_below_input(const analysis_run *r)
     const double input = analysis_run_final(r, analysis_input_series(series), ANALYSIS_LAST);
     return isfinite(last) && isfinite(input) && metric_better(ANALYSIS_INPUT_METRIC, input, last);
 }
-
-/* ---- small helpers --------------------------------------------------------------------- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 
 /* ---- loading --------------------------------------------------------------------------- */
 

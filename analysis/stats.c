@@ -15,18 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "model/metrics.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static int check_alpha(double alpha, char *err, size_t errlen)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 
 #define PNG_MSG_LEN 160
 

@@ -17,7 +17,7 @@ int image_decode_png(const void *buf, size_t len, const char *name, float **rgb,
                      char *err, size_t errlen);
 int image_read_png(const char *path, float **rgb, int *h, int *w, char *err, size_t errlen);
 
-/* Writes 8-bit RGB (HWC), whole or not at all (data/fileio.h's atomic_file). */
+/* Writes 8-bit RGB (HWC), whole or not at all (base/fileio.h's atomic_file). */
 int image_write_png(const char *path, const uint8_t *rgb, int h, int w, char *err, size_t errlen);
 
 /* Writes rows x cols tiles as one 8-bit RGB PNG (via image_write_png). Tile t (row-major tile

@@ -27,7 +27,7 @@ int npy_parse(const void *buf, size_t len, const char *name, npy_array *a, char 
 int npy_read(const char *path, npy_array *a, char *err, size_t errlen);
 
 /* Writes a C-order array (version 1.0 header unless the header needs 2.0), whole or not at all
- * (data/fileio.h's atomic_file). */
+ * (base/fileio.h's atomic_file). */
 int npy_write(const char *path, enum npy_dtype dtype, int ndim, const size_t *shape, const void *data,
               char *err, size_t errlen);
 

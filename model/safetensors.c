@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "data/fileio.h"
+#include "base/err.h"
+#include "base/fileio.h"
 
 /* The format caps the header at 100 MB; wb's headers are a few kB. */
 #define ST_MAX_HEADER (100u * 1000u * 1000u)
@@ -104,10 +105,10 @@ int safetensors_write(const char *path, const st_tensor *t, size_t nt, const st_
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *name, const char *what)
+/* The one shape of a refusal while reading: the file, then what is wrong with it. */
+static int invalid(char *err, size_t errlen, const char *name, const char *what)
 {
-    snprintf(err, errlen, "%s: not a valid safetensors file: %s", name, what);
-    return -1;
+    return fail(err, errlen, "%s: not a valid safetensors file: %s", name, what);
 }
 
 typedef struct span {
@@ -143,17 +144,17 @@ static int parse_tensor(const cJSON *item, size_t data_len, st_tensor *t, span *
         !cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2) {
         snprintf(what, sizeof what, "tensor '%.100s' lacks dtype, shape or data_offsets",
                  item->string);
-        return fail(err, errlen, name, what);
+        return invalid(err, errlen, name, what);
     }
     if (strcmp(dtype->valuestring, "F32") != 0) {
         snprintf(what, sizeof what, "tensor '%.100s' has dtype %.20s, only F32 is supported",
                  item->string, dtype->valuestring);
-        return fail(err, errlen, name, what);
+        return invalid(err, errlen, name, what);
     }
     const int ndim = cJSON_GetArraySize(shape);
     if (ndim > ST_MAX_DIMS) {
         snprintf(what, sizeof what, "tensor '%.100s' has %d dimensions", item->string, ndim);
-        return fail(err, errlen, name, what);
+        return invalid(err, errlen, name, what);
     }
     size_t count = 1;
     t->name = item->string;
@@ -162,7 +163,7 @@ static int parse_tensor(const cJSON *item, size_t data_len, st_tensor *t, span *
         size_t dim;
         if (json_size(cJSON_GetArrayItem(shape, k), &dim) != 0 || (dim && count > SIZE_MAX / 4 / dim)) {
             snprintf(what, sizeof what, "tensor '%.100s' has a bad shape", item->string);
-            return fail(err, errlen, name, what);
+            return invalid(err, errlen, name, what);
         }
         count *= dim;
         t->shape[k] = (int64_t)dim;
@@ -172,7 +173,7 @@ static int parse_tensor(const cJSON *item, size_t data_len, st_tensor *t, span *
         sp->end > data_len || sp->end - sp->begin != count * sizeof(float)) {
         snprintf(what, sizeof what, "tensor '%.100s' has data_offsets outside the file or not "
                  "matching its shape", item->string);
-        return fail(err, errlen, name, what);
+        return invalid(err, errlen, name, what);
     }
     return 0;
 }
@@ -183,16 +184,16 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
     memset(f, 0, sizeof *f);
     const unsigned char *b = buf;
     if (len < 8)
-        return fail(err, errlen, name, "shorter than its 8-byte header length");
+        return invalid(err, errlen, name, "shorter than its 8-byte header length");
     uint64_t hlen = 0;
     for (int k = 0; k < 8; k++)
         hlen |= (uint64_t)b[k] << (8 * k);
     if (hlen > ST_MAX_HEADER || hlen > len - 8)
-        return fail(err, errlen, name, "header length beyond the end of the file");
+        return invalid(err, errlen, name, "header length beyond the end of the file");
     cJSON *root = cJSON_ParseWithLength((const char *)b + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return fail(err, errlen, name, "the header is not a JSON object");
+        return invalid(err, errlen, name, "the header is not a JSON object");
     }
     const size_t data_len = len - 8 - (size_t)hlen;
     const unsigned char *data = b + 8 + hlen;
@@ -208,23 +209,23 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
     f->meta = calloc(nm ? nm : 1, sizeof *f->meta);
     span *spans = calloc(n ? n : 1, sizeof *spans);
     size_t total = 0;
-    int rc = f->tensors && f->meta && spans ? 0 : fail(err, errlen, name, "out of memory");
+    int rc = f->tensors && f->meta && spans ? 0 : invalid(err, errlen, name, "out of memory");
     for (const cJSON *it = root->child; rc == 0 && it; it = it->next) {
         if (it->string && strcmp(it->string, "__metadata__") == 0) {
             /* The array was sized by the last __metadata__ object: a second one would write past
              * it (found by fuzzing, tests/fuzz/crashes/safetensors/). JSON allows repeated keys;
              * safetensors does not. */
             if (f->nmeta > 0 || (size_t)cJSON_GetArraySize(it) != nm) {
-                rc = fail(err, errlen, name, "__metadata__ appears twice");
+                rc = invalid(err, errlen, name, "__metadata__ appears twice");
                 break;
             }
             if (!cJSON_IsObject(it)) {
-                rc = fail(err, errlen, name, "__metadata__ is not an object");
+                rc = invalid(err, errlen, name, "__metadata__ is not an object");
                 break;
             }
             for (const cJSON *m = it->child; m; m = m->next) {
                 if (!cJSON_IsString(m)) {
-                    rc = fail(err, errlen, name, "__metadata__ values must be strings");
+                    rc = invalid(err, errlen, name, "__metadata__ values must be strings");
                     break;
                 }
                 f->meta[f->nmeta].key = m->string;
@@ -235,7 +236,7 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
         rc = parse_tensor(it, data_len, &f->tensors[f->nt], &spans[f->nt], err, errlen, name);
         for (size_t i = 0; rc == 0 && i < f->nt; i++)
             if (strcmp(f->tensors[i].name, it->string) == 0)
-                rc = fail(err, errlen, name, "a tensor name appears twice");
+                rc = invalid(err, errlen, name, "a tensor name appears twice");
         if (rc == 0) {
             total += spans[f->nt].end - spans[f->nt].begin;
             f->nt++;
@@ -245,14 +246,14 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
         qsort(spans, f->nt, sizeof *spans, cmp_span);
         for (size_t i = 1; i < f->nt; i++)
             if (spans[i].begin < spans[i - 1].end)
-                rc = fail(err, errlen, name, "tensors overlap");
+                rc = invalid(err, errlen, name, "tensors overlap");
     }
     free(spans);
     if (rc == 0) {
         /* Copy the data out: offsets need not be 4-byte aligned in a file made elsewhere. */
         f->buf = malloc(total ? total : 1);
         if (!f->buf)
-            rc = fail(err, errlen, name, "out of memory");
+            rc = invalid(err, errlen, name, "out of memory");
         size_t at = 0;
         for (size_t i = 0; rc == 0 && i < f->nt; i++) {
             const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, f->tensors[i].name);

@@ -21,7 +21,7 @@ typedef struct st_meta {
     const char *key, *value;
 } st_meta;
 
-/* Writes the file whole or not at all, durable once it returns 0 (data/fileio.h's atomic_file). */
+/* Writes the file whole or not at all, durable once it returns 0 (base/fileio.h's atomic_file). */
 int safetensors_write(const char *path, const st_tensor *t, size_t nt, const st_meta *meta,
                       size_t nmeta, char *err, size_t errlen);
 

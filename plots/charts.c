@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "analysis/label.h"
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "plots/escape.h"
 #include "plots/gnuplot.h"
 

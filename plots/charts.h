@@ -40,7 +40,7 @@ typedef struct chart_result {
 } chart_result;
 
 /* Writes the data file and the script of every chart into dir (which must exist), each whole or
- * not at all (data/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could
+ * not at all (base/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could
  * not be written. */
 int charts_write(const analysis *a, const char *dir, char *err, size_t errlen);
 

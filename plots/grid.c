@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "analysis/label.h"
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "data/image.h"
 #include "data/npy.h"
 #include "plots/escape.h"

@@ -18,7 +18,7 @@
 #include "analysis/answer.h"
 #include "analysis/keytable.h"
 #include "analysis/label.h"
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "plots/escape.h"
 #include "plots/takehome.h"
 

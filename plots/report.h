@@ -33,7 +33,7 @@ typedef struct report_inputs {
 } report_inputs;
 
 /* Writes dir/index.html and dir/report.md (dir must exist), each whole or not at all
- * (data/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could not be
+ * (base/fileio.h's atomic_file). Returns 0 or -1 with err naming the file that could not be
  * written. */
 int report_write(const char *dir, const report_inputs *in, char *err, size_t errlen);
 

@@ -10,25 +10,15 @@
 #include <time.h>
 
 #include "analysis/keytable.h"
+#include "base/err.h"
 #include "plots/report.h"
 #include "serve/json.h"
 #include "store/read.h"
 
-static enum api_result api_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum api_result api_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return API_ERROR;
-}
-
 static enum api_result finish(json *j, char **text, size_t *len, char *err, size_t errlen)
 {
     if (json_close(j, text, len) != 0)
-        return api_fail(err, errlen, "out of memory writing JSON");
+        return fail(err, errlen, "out of memory writing JSON"), API_ERROR;
     return API_OK;
 }
 
@@ -102,7 +92,7 @@ enum api_result api_state(store *s, char **text, size_t *len, int *live, char *e
         return API_ERROR;
     if (json_open(&j) != 0) {
         store_sweep_records_free(w, nw);
-        return api_fail(err, errlen, "out of memory");
+        return fail(err, errlen, "out of memory"), API_ERROR;
     }
     json_object(&j);
     json_member_string(&j, "database", store_path(s));
@@ -400,15 +390,15 @@ static int write_keytable(json *j, const analysis *a, int series, enum analysis_
     char **notes;
     size_t nnotes;
     if (keytable_make(a, series, at, KEYTABLE_ALIGNED, &aligned) != 0)
-        return api_fail(err, errlen, "out of memory making the key table");
+        return fail(err, errlen, "out of memory making the key table"), API_ERROR;
     if (keytable_make(a, series, at, KEYTABLE_CSV, &csv) != 0) {
         keytable_free(&aligned);
-        return api_fail(err, errlen, "out of memory making the key table");
+        return fail(err, errlen, "out of memory making the key table"), API_ERROR;
     }
     if (keytable_notes(a, series, at, &notes, &nnotes) != 0) {
         keytable_free(&aligned);
         keytable_free(&csv);
-        return api_fail(err, errlen, "out of memory making the key table");
+        return fail(err, errlen, "out of memory making the key table"), API_ERROR;
     }
     json_key(j, "keytable");
     json_object(j);
@@ -516,7 +506,8 @@ enum api_result api_sweep(store *s, int64_t sweep_id, int series, enum analysis_
     struct stat sb;
     snprintf(index, sizeof index, "%s/index.html", report_dir);
     json j;
-    enum api_result rc = json_open(&j) == 0 ? API_OK : api_fail(err, errlen, "out of memory");
+    enum api_result rc =
+        json_open(&j) == 0 ? API_OK : (fail(err, errlen, "out of memory"), API_ERROR);
     double pace = NAN;
     if (rc == API_OK) {
         json_object(&j);
@@ -590,7 +581,7 @@ static int write_epochs(json *j, const store_metric_value *m, size_t n, char *er
 {
     column *cols = malloc((n ? n : 1) * sizeof *cols);
     if (!cols)
-        return api_fail(err, errlen, "out of memory");
+        return fail(err, errlen, "out of memory"), API_ERROR;
     size_t ncols = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
@@ -752,7 +743,7 @@ enum api_result api_run(store *s, int64_t run_id, char **text, size_t *len, int 
     if (live)
         *live = 0;
     if (json_open(&j) != 0)
-        return api_fail(err, errlen, "out of memory");
+        return fail(err, errlen, "out of memory"), API_ERROR;
     json_object(&j);
     enum api_result rc = write_run(&j, s, run_id, live, err, errlen);
     json_object_end(&j);
@@ -818,7 +809,7 @@ enum api_result api_compare(store *s, int64_t run_a, int64_t run_b, char **text,
     if (live)
         *live = 0;
     if (json_open(&j) != 0)
-        return api_fail(err, errlen, "out of memory");
+        return fail(err, errlen, "out of memory"), API_ERROR;
     store_param *pa = NULL, *pb = NULL;
     size_t na = 0, nb = 0;
     json_object(&j);

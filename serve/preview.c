@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "data/image.h"
 #include "data/npy.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 
 static const char claim_sql[] =
     "UPDATE runs SET status = '" STATUS_RUNNING "', pid = ?2, host = ?3,"

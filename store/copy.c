@@ -1,4 +1,4 @@
-/* store/copy.c: one file of a run folder copied for store_merge, through data/fileio's crash-safe
+/* store/copy.c: one file of a run folder copied for store_merge, through base/fileio's crash-safe
  * writer (a hidden temporary beside the file, fsync, rename, fsync of the folder): names starting
  * with '.' are never copied by a merge, so a temporary left by a killed merge is not taken for a
  * run's file. */
@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 
 int copy_file_atomic(const char *src, const char *dir, const char *name, char *err, size_t errlen)
 {

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 
 static int insert_checkpoints(store *s, int64_t run_id, const store_checkpoint *ck, size_t nck,
                               char *err, size_t errlen)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/err.h"
 #include "store/store.h"
 
 /* The current time as the schema stores it: ISO-8601 UTC with milliseconds. Within one statement
@@ -48,20 +49,7 @@ struct store {
     char name[NAME_CAP];        /* the database's file name: run folders live in "<name>.runs/" */
 };
 
-/* ---- errors (sql.c) ------------------------------------------------------------------------ */
-
-/* Writes the message into err (when there is room) and returns -1. */
-__attribute__((format(printf, 3, 4))) static inline int fail(char *err, size_t errlen,
-                                                              const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+/* ---- errors (sql.c; the message itself through base/err.h's fail) -------------------------- */
 
 /* A failed SQLite call as one line: the database, what was being done, and for the errors a
  * person can act on, what happened in their words rather than SQLite's. Returns -1. */

@@ -38,7 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 
 /* Runs per pair of write transactions. */
 #define MERGE_BATCH 16

@@ -4,7 +4,7 @@
  * (store_mark_stale). */
 #include "store/internal.h"
 
-#include "data/fileio.h"
+#include "base/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ int run_is_stale(const store *s, int64_t pid, const char *host, double age, char
                  size_t whylen)
 {
     host = host ? host : "";
-    if (strcmp(host, s->host) == 0 && file_process_gone((long)pid))
+    if (strcmp(host, s->host) == 0 && proc_gone((long)pid))
         snprintf(why, whylen, "interrupted: its process %lld on %s is gone", (long long)pid, host);
     else if (age > STORE_STALE_SECONDS)
         snprintf(why, whylen,

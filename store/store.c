@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/proc.h"
+
 /* ---- transactions ------------------------------------------------------------------------- */
 
 int tx_begin(store *s, const char *doing, char *err, size_t errlen)
@@ -383,8 +385,7 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         free(s);
         return fail(err, errlen, "%s does not end in a usable file name", path);
     }
-    if (gethostname(s->host, sizeof s->host - 1) != 0)
-        snprintf(s->host, sizeof s->host, "unknown");
+    proc_hostname(s->host, sizeof s->host);
     if (check_path(s, mode, err, errlen) < 0) {
         free(s);
         return -1;

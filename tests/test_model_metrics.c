@@ -445,7 +445,7 @@ static void test_safetensors_round_trip(void **state)
     assert_non_null(strstr(err, "enc0.conv1.weight"));
     unet_free(o);
 
-    /* Written through data/fileio.h's atomic_file: no temporary file beside it, and one that
+    /* Written through base/fileio.h's atomic_file: no temporary file beside it, and one that
      * cannot be put in place (a folder in the way) leaves none either. */
     char names[256], blocked[300];
     assert_string_equal(tempdir_list(dir, names, sizeof names), "w.safetensors");

@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "model/metrics.h"
 #include "store/read.h"
 #include "store/store.h"

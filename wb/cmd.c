@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "plots/escape.h"
 #include "wb/config.h"
 #include "wb/util.h"
@@ -237,7 +237,7 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     *s = NULL;
     if (mode == STORE_OPEN_CREATE) {
         file_dirname(path, dir, sizeof dir);
-        if (wb_mkdirs(dir, err, sizeof err) != 0) {
+        if (file_mkdirs(dir, err, sizeof err) != 0) {
             wb_error(cmd, "cannot create the folder of the database %s: %s", path, err);
             return WB_EXIT_FAILURE;
         }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "data/dataset.h"
 #include "data/image.h"
 #include "data/npy.h"
@@ -35,7 +36,7 @@ static int write_split(const char *dir, const char *name, const float *a, const 
 static int export_data(const config_run *r, const dataset *ds, const char *dir, char *err,
                        size_t errlen)
 {
-    if (wb_mkdirs(dir, err, errlen) != 0)
+    if (file_mkdirs(dir, err, errlen) != 0)
         return -1;
     const size_t count = ds->train.n * ds->train.h * ds->train.w * 3;
     float *x = malloc(sizeof(float) * (count ? count : 1));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/proc.h"
 #include "data/dataset.h"
 #include "data/image.h"
 #include "data/npy.h"
@@ -319,7 +320,7 @@ int cmd_predict(int argc, char **argv)
             goto out;
         }
     }
-    const int threads = pm.threads > 0 ? pm.threads : wb_cpu_count();
+    const int threads = pm.threads > 0 ? pm.threads : proc_cpu_count();
     const int batch = tiles_per_pass(&pm, &plan, tile, threads, n);
     omp_set_num_threads(threads);
     if (check_weights(s, run_id, kind, &pm, err, sizeof err) != 0) {

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "analysis/analysis.h"
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "model/loss.h"
 #include "model/unet.h"
 #include "plots/charts.h"
@@ -95,7 +95,7 @@ int cmd_report(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", out_flag);
     else
         report_default_dir(d.path, a->name, dir, sizeof dir);
-    if (wb_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
+    if (file_mkdirs(dir, err, sizeof err) != 0 || charts_write(a, dir, err, sizeof err) != 0) {
         wb_error("report", "%s", err);
         analysis_free(a);
         return WB_EXIT_FAILURE;

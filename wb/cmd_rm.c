@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -117,7 +118,7 @@ int cmd_rm(int argc, char **argv)
                 break;
             }
             store_run_folder(s, hashes[i], folder, sizeof folder);
-            if (wb_remove_tree(folder, err, sizeof err) != 0) {
+            if (file_remove_tree(folder, err, sizeof err) != 0) {
                 wb_error("rm", "run %lld removed from the database, but its folder: %s",
                          (long long)ids[i], err);
                 status = WB_EXIT_FAILURE;

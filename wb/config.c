@@ -1,6 +1,7 @@
 /* wb/config.c: INI -> typed configuration -> grid of resolved runs with their identity.
  *
  * Everything about a key lives in key_table below; the rest of the file walks that table. */
+#include "base/err.h"
 #include "wb/config.h"
 #include "wb/util.h"
 
@@ -305,17 +306,6 @@ static int key_index(const char *key)
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-
 static int is_blank(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
@@ -391,7 +381,7 @@ static void unknown_section_error(char *err, size_t errlen, const char *where, c
 {
     char list[128], cut[CLIP_BYTES + 4];
     const char *guess = list_sections(list, sizeof list, name);
-    set_err(err, errlen, "%s: unknown section [%s]; valid sections: %s%s%s%s", where,
+    fail(err, errlen, "%s: unknown section [%s]; valid sections: %s%s%s%s", where,
             clip(name, cut), list, guess ? "; did you mean [" : "", guess ? guess : "",
             guess ? "]?" : "");
 }
@@ -419,7 +409,7 @@ static void unknown_key_error(char *err, size_t errlen, const char *where, int s
     const char *guess = wb_likeliest(name, names, n);
     if (!hint[0] && guess)
         snprintf(hint, sizeof hint, "; did you mean '%s'?", guess);
-    set_err(err, errlen, "%s: [%s] %s = %s: unknown key; valid keys in [%s]: %s%s", where,
+    fail(err, errlen, "%s: [%s] %s = %s: unknown key; valid keys in [%s]: %s%s", where,
             section_names[s], clip(name, cut_name), clip(value, cut_value), section_names[s],
             list, hint);
 }
@@ -589,7 +579,7 @@ static int parse_value(const key_def *k, const char *text, struct value *out, ch
             return -1;
         }
         if (k->check(text, detail, sizeof detail)) {
-            set_err(why, whylen, "expected %s", detail);
+            fail(why, whylen, "expected %s", detail);
             return -1;
         }
         if (!(out->s = strdup(text))) {
@@ -602,7 +592,7 @@ static int parse_value(const key_def *k, const char *text, struct value *out, ch
         snprintf(detail, sizeof detail, "; the value is empty");
     char expected[256];
     describe_expected(k, expected, sizeof expected);
-    set_err(why, whylen, "expected %s%s", expected, detail);
+    fail(why, whylen, "expected %s%s", expected, detail);
     return -1;
 }
 
@@ -720,7 +710,7 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
     char cut[CLIP_BYTES + 4], cut_item[CLIP_BYTES + 4], why[256];
     int is_list = !(k->flags & F_NO_LIST) && strchr(raw, ',');
     if (is_list && single_only) {
-        set_err(err, errlen,
+        fail(err, errlen,
                 "%s: [%s] %s = %s: --set takes one value; lists belong in the INI file", where,
                 section_names[k->section], bare_name(k), clip(raw, cut));
         return -1;
@@ -735,7 +725,7 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
         size_t len = is_list ? strcspn(item, ",") : strlen(item);
         char *text = trimmed_copy(item, len);
         if (!text) {
-            set_err(err, errlen, "%s: out of memory", where);
+            fail(err, errlen, "%s: out of memory", where);
             setting_free(k, out);
             return -1;
         }
@@ -756,11 +746,11 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
         }
         if (bad) {
             if (is_list && text[0])
-                set_err(err, errlen, "%s: [%s] %s = %s: item %zu (%s): %s", where,
+                fail(err, errlen, "%s: [%s] %s = %s: item %zu (%s): %s", where,
                         section_names[k->section], bare_name(k), clip(raw, cut), i + 1,
                         clip(text, cut_item), why);
             else
-                set_err(err, errlen, "%s: [%s] %s = %s: %s", where, section_names[k->section],
+                fail(err, errlen, "%s: [%s] %s = %s: %s", where, section_names[k->section],
                         bare_name(k), clip(raw, cut), why);
             free(text);
             setting_free(k, out);
@@ -835,7 +825,7 @@ static int config_new(const char *source, const char *text, size_t textlen, conf
     if (!c || !(c->source = strdup(source)) || !(c->default_name = name_from_path(source)) ||
         !(c->text = malloc(textlen + 1))) {
         config_free(c);
-        set_err(err, errlen, "%s: out of memory", source);
+        fail(err, errlen, "%s: out of memory", source);
         return -1;
     }
     memcpy(c->text, text, textlen);
@@ -899,7 +889,7 @@ static char *read_ini_line(char *str, int num, void *stream)
     /* inih's buffer holds the line, "\r\n" and a NUL (ini.h: "3 more than the longest line"). */
     size_t limit = num > 3 ? (size_t)num - 3 : 0;
     if (len > limit) {
-        set_err(r->err, r->errlen,
+        fail(r->err, r->errlen,
                 "%s:%d: line longer than %zu characters (the INI reader's limit); a long list of "
                 "integers fits as ranges: seeds = 1-100, 200-250",
                 r->c->source, r->line, limit);
@@ -907,7 +897,7 @@ static char *read_ini_line(char *str, int num, void *stream)
         return NULL;
     }
     if (memchr(start, '\0', len)) {
-        set_err(r->err, r->errlen, "%s:%d: NUL byte in the line: not a text file", r->c->source,
+        fail(r->err, r->errlen, "%s:%d: NUL byte in the line: not a text file", r->c->source,
                 r->line);
         reading_failed(r);
         return NULL;
@@ -922,7 +912,7 @@ static char *read_ini_line(char *str, int num, void *stream)
         char where[4096 + 32];
         snprintf(where, sizeof where, "%s:%d", r->c->source, r->line);
         if (!name)
-            set_err(r->err, r->errlen, "%s: out of memory", where);
+            fail(r->err, r->errlen, "%s: out of memory", where);
         else if (!known_section(name))
             unknown_section_error(r->err, r->errlen, where, name);
         int bad = !name || !known_section(name);
@@ -983,24 +973,24 @@ static int report_value(config *c, int line, const char *where, const char *name
                 n++;
             }
         const char *guess = wb_likeliest(name, candidates, n);
-        set_err(err, errlen, "%s: [report] %s = %s: unknown key; valid keys in [report]: %s%s%s%s",
+        fail(err, errlen, "%s: [report] %s = %s: unknown key; valid keys in [report]: %s%s%s%s",
                 where, clip(name, cut_name), clip(value, cut), keys,
                 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
         return -1;
     }
     if (c->report_margin_line[m]) {
-        set_err(err, errlen, "%s: [report] %s = %s: duplicate key (first set at line %d)", where,
+        fail(err, errlen, "%s: [report] %s = %s: duplicate key (first set at line %d)", where,
                 name, clip(value, cut), c->report_margin_line[m]);
         return -1;
     }
     struct value v = {0};
     if (strchr(value, ',')) {
-        set_err(err, errlen, "%s: [report] %s = %s: one value: [report] says how results are "
+        fail(err, errlen, "%s: [report] %s = %s: one value: [report] says how results are "
                 "judged, it is not a sweep axis", where, name, clip(value, cut));
         return -1;
     }
     if (parse_value(&report_margin_def, value, &v, why, sizeof why) != 0) {
-        set_err(err, errlen, "%s: [report] %s = %s: %s", where, name, clip(value, cut), why);
+        fail(err, errlen, "%s: [report] %s = %s: %s", where, name, clip(value, cut), why);
         return -1;
     }
     c->report_margin[m] = v.d;
@@ -1025,7 +1015,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
     snprintf(where, sizeof where, "%s:%d", c->source, r->line);
     char *sec = trimmed_copy(section, strlen(section));
     if (!sec) {
-        set_err(r->err, r->errlen, "%s: out of memory", where);
+        fail(r->err, r->errlen, "%s: out of memory", where);
         reading_failed(r);
         return 0;
     }
@@ -1038,7 +1028,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
     if (!sec[0]) {
         char list[128];
         list_sections(list, sizeof list, NULL);
-        set_err(r->err, r->errlen, "%s: %s = %s: key outside any section; start with one of %s",
+        fail(r->err, r->errlen, "%s: %s = %s: key outside any section; start with one of %s",
                 where, clip(name, cut_name), clip(value, cut), list);
     } else if (strcmp(sec, REPORT_SECTION) == 0) {
         if (report_value(c, r->line, where, name, value, r->err, r->errlen) == 0) {
@@ -1050,7 +1040,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
     } else if (i < 0) {
         unknown_key_error(r->err, r->errlen, where, s, name, value);
     } else if (c->settings[i].origin == ORIGIN_FILE) {
-        set_err(r->err, r->errlen, "%s: [%s] %s = %s: duplicate key (first set at line %d)",
+        fail(r->err, r->errlen, "%s: [%s] %s = %s: duplicate key (first set at line %d)",
                 where, sec, name, clip(value, cut), c->settings[i].line);
         i = -1;
     } else {
@@ -1097,11 +1087,11 @@ static int parse_text(const char *source, const char *text, size_t textlen, int 
     if (rc > 0 && (!r.failed || rc < r.error_line)) {
         char line[256], cut[CLIP_BYTES + 4];
         text_line(c->text, rc, line, sizeof line);
-        set_err(err, errlen, "%s:%d: %s: expected [section], key = value or a comment", source,
+        fail(err, errlen, "%s:%d: %s: expected [section], key = value or a comment", source,
                 rc, clip(line, cut));
         r.failed = 1;
     } else if (rc < 0 && !r.failed) {
-        set_err(err, errlen, "%s: out of memory", source);
+        fail(err, errlen, "%s: out of memory", source);
         r.failed = 1;
     }
     if (r.failed) {
@@ -1118,7 +1108,7 @@ int config_parse_string(const char *text, const char *name, config **out, char *
     *out = NULL;
     size_t len = strlen(text);
     if (len > CONFIG_MAX_FILE_BYTES) {
-        set_err(err, errlen, "%s: larger than %d bytes: not a configuration file", name,
+        fail(err, errlen, "%s: larger than %d bytes: not a configuration file", name,
                 CONFIG_MAX_FILE_BYTES);
         return -1;
     }
@@ -1132,7 +1122,7 @@ int config_report_parse(const char *ini_text, const char *name, config_report *o
     const size_t len = strlen(text);
     config *c = NULL;
     if (len > CONFIG_MAX_FILE_BYTES) {
-        set_err(err, errlen, "%s: larger than %d bytes: not a configuration file", name,
+        fail(err, errlen, "%s: larger than %d bytes: not a configuration file", name,
                 CONFIG_MAX_FILE_BYTES);
         return -1;
     }
@@ -1148,13 +1138,13 @@ int config_parse_file(const char *path, config **out, char *err, size_t errlen)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     char *text = malloc(CONFIG_MAX_FILE_BYTES + 1);
     if (!text) {
         fclose(f);
-        set_err(err, errlen, "%s: out of memory", path);
+        fail(err, errlen, "%s: out of memory", path);
         return -1;
     }
     size_t len = fread(text, 1, CONFIG_MAX_FILE_BYTES + 1, f);
@@ -1162,9 +1152,9 @@ int config_parse_file(const char *path, config **out, char *err, size_t errlen)
     fclose(f);
     int rc = -1;
     if (read_error)
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(read_error));
+        fail(err, errlen, "%s: cannot read: %s", path, strerror(read_error));
     else if (len > CONFIG_MAX_FILE_BYTES)
-        set_err(err, errlen, "%s: larger than %d bytes: not a configuration file", path,
+        fail(err, errlen, "%s: larger than %d bytes: not a configuration file", path,
                 CONFIG_MAX_FILE_BYTES);
     else
         rc = parse_text(path, text, len, 0, out, err, errlen);
@@ -1180,7 +1170,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
     snprintf(where, sizeof where, "--set:%d", position);
     const char *eq = strchr(assignment, '=');
     if (!eq) {
-        set_err(err, errlen, "%s: expected section.key=value, got '%s'", where,
+        fail(err, errlen, "%s: expected section.key=value, got '%s'", where,
                 clip(assignment, cut));
         return -1;
     }
@@ -1188,7 +1178,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
     char *value = trimmed_copy(eq + 1, strlen(eq + 1));
     int rc = -1;
     if (!key || !value) {
-        set_err(err, errlen, "%s: out of memory", where);
+        fail(err, errlen, "%s: out of memory", where);
         goto done;
     }
     char *dot = strchr(key, '.');
@@ -1201,7 +1191,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
             if (key_index_in(s, key) >= 0)
                 home = key_table[key_index_in(s, key)].key;
         const char *guess = home ? home : wb_likeliest(key, keys, KEY_COUNT);
-        set_err(err, errlen, "%s: expected section.key=value; '%s' has no section%s%s%s", where,
+        fail(err, errlen, "%s: expected section.key=value; '%s' has no section%s%s%s", where,
                 clip(key, cut), guess ? " (did you mean '" : "", guess ? guess : "",
                 guess ? "'?)" : "");
         goto done;
@@ -1210,7 +1200,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
     int s = section_index(key);
     int i = s >= 0 ? key_index_in(s, dot + 1) : -1;
     if (strcmp(key, REPORT_SECTION) == 0) {
-        set_err(err, errlen, "%s: [report] %s: --set sets a run's keys; [report] says how a "
+        fail(err, errlen, "%s: [report] %s: --set sets a run's keys; [report] says how a "
                 "sweep's results are judged and belongs in the INI file, fixed before the sweep",
                 where, clip(dot + 1, cut));
     } else if (s < 0) {
@@ -1255,11 +1245,11 @@ static int check_patch_depth(const config *c, char *err, size_t errlen)
             describe_origin(c, patch->origin, patch->line, where_patch, sizeof where_patch);
             describe_origin(c, depth->origin, depth->line, where_depth, sizeof where_depth);
             if (set_later(patch, depth))
-                set_err(err, errlen,
+                fail(err, errlen,
                         "%s: [data] patch = %lld: expected a multiple of 2^model.depth = %lld "
                         "(model.depth = %lld, %s)", where_patch, p, 1LL << d, d, where_depth);
             else
-                set_err(err, errlen,
+                fail(err, errlen,
                         "%s: [model] depth = %lld: expected 2^depth = %lld to divide data.patch "
                         "= %lld (%s)", where_depth, d, 1LL << d, p, where_patch);
             return -1;
@@ -1343,13 +1333,13 @@ static int check_legacy(const key_def *k, char *err, size_t errlen)
     struct value v;
     char why[256], text[VALUE_TEXT_MAX];
     if (parse_value(k, k->legacy, &v, why, sizeof why)) {
-        set_err(err, errlen, "key table: %s: legacy value %s: %s", k->key, k->legacy, why);
+        fail(err, errlen, "key table: %s: legacy value %s: %s", k->key, k->legacy, why);
         return -1;
     }
     canonical_text(k, &v, text, sizeof text);
     free(v.s);
     if (strcmp(text, k->legacy) != 0) {
-        set_err(err, errlen, "key table: %s: legacy value %s must be written as %s", k->key,
+        fail(err, errlen, "key table: %s: legacy value %s must be written as %s", k->key,
                 k->legacy, text);
         return -1;
     }
@@ -1741,7 +1731,7 @@ int config_expand(const config *c, config_grid **out, char *err, size_t errlen)
     for (int j = 0; j < norder; j++) {
         size_t n = c->settings[order[j]].count;
         if (points > CONFIG_MAX_GRID / n) {
-            set_err(err, errlen, "%s: the grid has more than %d points; split the sweep",
+            fail(err, errlen, "%s: the grid has more than %d points; split the sweep",
                     c->source, CONFIG_MAX_GRID);
             return -1;
         }
@@ -1774,7 +1764,7 @@ int config_expand(const config *c, config_grid **out, char *err, size_t errlen)
     return 0;
 oom:
     config_grid_free(g);
-    set_err(err, errlen, "%s: out of memory", c->source);
+    fail(err, errlen, "%s: out of memory", c->source);
     return -1;
 }
 

@@ -33,7 +33,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
 #include "data/npy.h"
 #include "model/safetensors.h"
 #include "model/train.h"
@@ -463,7 +463,7 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     char weights[4200], optim[4200], why[1024] = "";
     /* A folder that cannot be made (a full disk, a file in the way) is a failed write, not the
      * run's fault: the run ends interrupted and resumes once the cause is gone (issue 15). */
-    int setup_failed = wb_mkdirs(c.folder, why, sizeof why) != 0;
+    int setup_failed = file_mkdirs(c.folder, why, sizeof why) != 0;
     if (setup_failed)
         c.write_failed = 1;
     if (!setup_failed && info.epochs_done >= 1)

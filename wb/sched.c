@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "model/gemm.h"
 #include "wb/util.h"
 #include "wb_build.h"
@@ -19,13 +20,13 @@ int sched_threads(int configured, int jobs)
 {
     if (configured > 0)
         return configured;
-    const int t = wb_cpu_count() / (jobs > 0 ? jobs : 1);
+    const int t = proc_cpu_count() / (jobs > 0 ? jobs : 1);
     return t > 0 ? t : 1;
 }
 
 void sched_claim_info(store_claim_info *ci, char *host, size_t hostlen, int threads)
 {
-    wb_hostname(host, hostlen);
+    proc_hostname(host, hostlen);
     ci->pid = getpid();
     ci->host = host;
     ci->threads = threads;
@@ -108,7 +109,7 @@ static int in_shard(int index, int k, int n)
 static store_sweep_info sweep_info(const char *name, const config_grid *g, const char *ini_path,
                                    const char *ini_text, char *host, size_t hostlen)
 {
-    wb_hostname(host, hostlen);
+    proc_hostname(host, hostlen);
     return (store_sweep_info){ name, ini_text, ini_path, g->axes, host,
                                WB_VERSION, WB_GIT_COMMIT, WB_GIT_DIRTY };
 }
@@ -290,7 +291,7 @@ int sched_spawn_worker(const char *const *args, int progress_fd, pid_t *pid, cha
                        size_t errlen)
 {
     char exe[4096];
-    if (wb_self_exe(exe, sizeof exe) != 0) {
+    if (proc_self_exe(exe, sizeof exe) != 0) {
         snprintf(err, errlen, "cannot find this program's path: %s", strerror(errno));
         return -1;
     }

@@ -1,18 +1,10 @@
-/* wb/util.c: operating-system helpers of the command layer. */
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+/* wb/util.c: see util.h. */
 #include "wb/util.h"
 
-#include "data/fileio.h"
-
 #include <ctype.h>
-#include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 volatile sig_atomic_t wb_stop_signal = 0;
@@ -74,65 +66,9 @@ void wb_install_stop_handlers(void)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-int wb_cpu_count(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0)
-            return n;
-    }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
-void wb_hostname(char *out, size_t len)
-{
-    if (gethostname(out, len) != 0 || !out[0])
-        snprintf(out, len, "unknown");
-    out[len - 1] = '\0';
-}
-
-int wb_mkdirs(const char *path, char *err, size_t errlen)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        snprintf(err, errlen, "%.200s...: path too long", path);
-        return -1;
-    }
-    for (char *p = buf + 1;; p++) {
-        const int end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create folder %s: %s", buf, strerror(errno));
-                return -1;
-            }
-            struct stat st;
-            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                snprintf(err, errlen, "%s is not a folder", buf);
-                return -1;
-            }
-            if (end)
-                break;
-            *p = '/';
-        }
-    }
-    return 0;
-}
-
 int wb_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO);
-}
-
-int wb_self_exe(char *out, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", out, len - 1);
-    if (n <= 0)
-        return -1;
-    out[n] = '\0';
-    return 0;
 }
 
 /* ---- suggestions for unknown names -------------------------------------------------------- */
@@ -207,23 +143,3 @@ const char *wb_likeliest(const char *word, const char *const *candidates, size_t
     return best;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-int wb_remove_tree(const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0 && errno == ENOENT)
-        return 0;
-    /* FTW_DEPTH: a folder after its contents; FTW_PHYS: links are entries, never followed. */
-    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
-        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}

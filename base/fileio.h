@@ -1,10 +1,10 @@
-/* data/fileio.h: whole-file reads, and the project's one crash-safe writer. data/ is the bottom
- * module, so every file wb writes whole goes through here: PNG and .npy (data/), weights
+/* base/fileio.h: whole-file reads, folders, and the project's one crash-safe writer. base/ is the
+ * bottom layer, so every file wb writes whole goes through here: PNG and .npy (data/), weights
  * (model/), the report's pages, chart data and scripts (plots/), the run folders merge copies
  * (store/). (SQLite and gnuplot write their own files.) Returns 0 or -1 with a one-line message
  * in err that names the file. */
-#ifndef WB_DATA_FILEIO_H
-#define WB_DATA_FILEIO_H
+#ifndef WB_BASE_FILEIO_H
+#define WB_BASE_FILEIO_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +21,14 @@ int file_sha256(const char *path, char hex[65], char *err, size_t errlen);
 
 /* The folder part of path: "." when it has none, "/" for a file at the root. */
 void file_dirname(const char *path, char *out, size_t len);
+
+/* Creates a folder and its parents (mkdir -p). Returns 0 or -1 with err set. */
+int file_mkdirs(const char *path, char *err, size_t errlen);
+
+/* Removes a folder and everything in it (rm -r), without following symbolic links: a link is
+ * removed, not what it points to. A folder that does not exist is not an error. Returns 0 or -1
+ * with err naming the path that could not be removed. */
+int file_remove_tree(const char *path, char *err, size_t errlen);
 
 /* ---- crash-safe writes ----------------------------------------------------------------------
  * A file written whole or not at all, and still there after a crash once committed:
@@ -71,10 +79,5 @@ int atomic_file_link(const char *src, const char *path, int *linked, char *err, 
  * every file that is not a temporary file. *removed (may be NULL) counts the files removed.
  * A missing folder has nothing to remove. Returns 0, or -1 when the folder cannot be read. */
 int atomic_file_remove_stale(const char *dir, int *removed, char *err, size_t errlen);
-
-/* Whether process pid of this host has ended: no such process, or a zombie (a child that was
- * killed waits as one until it is reaped, which in a container may be never). A pid that exists
- * under another user is alive. */
-int file_process_gone(long pid);
 
 #endif

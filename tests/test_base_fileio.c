@@ -1,4 +1,4 @@
-/* tests/test_data_fileio.c: the crash-safe writer (data/fileio.h). The temporary file is hidden,
+/* tests/test_base_fileio.c: the crash-safe writer (base/fileio.h). The temporary file is hidden,
  * beside the path, unique per process and call; the mode is 0666 less the umask (a copy keeps its
  * source's); a failed write, rename or copy, or an abort, leaves the old file intact and no
  * temporary file; processes and threads writing one path at once never tear it. */
@@ -21,7 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "data/fileio.h"
+#include "base/fileio.h"
+#include "base/proc.h"
 #include "support/tempdir.h"
 
 typedef tempdir_fixture fixture;
@@ -75,7 +76,7 @@ static void commit_replaces_with_mode_less_umask(void **state)
     assert_string_equal(listing(f), "out.txt");
 }
 
-/* This host's name as temporary names carry it (data/fileio.c's rule: letters, digits and '-',
+/* This host's name as temporary names carry it (base/fileio.c's rule: letters, digits and '-',
  * at most 32). */
 static void host_in_names(char out[33])
 {
@@ -299,8 +300,8 @@ static void stale_temporaries_of_dead_writers_are_removed(void **state)
     assert_int_equal(atomic_file_remove_stale(tempdir_join(name, f->dir, "none"), &removed,
                                               f->err, sizeof f->err), 0);
     assert_int_equal(removed, 0);
-    assert_int_equal(file_process_gone((long)getpid()), 0);
-    assert_int_equal(file_process_gone((long)child), 1);
+    assert_int_equal(proc_gone((long)getpid()), 0);
+    assert_int_equal(proc_gone((long)child), 1);
 }
 
 /* ---- writers racing for one path ---------------------------------------------------------- */

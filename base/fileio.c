@@ -1,15 +1,19 @@
-/* data/fileio.c: see fileio.h. */
-#include "data/fileio.h"
+/* base/fileio.c: see fileio.h. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "base/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <nettle/sha2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/proc.h"
 
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
 {
@@ -100,6 +104,55 @@ void file_dirname(const char *path, char *out, size_t len)
         snprintf(out, len, "%.*s", (int)(slash - path), path);
 }
 
+int file_mkdirs(const char *path, char *err, size_t errlen)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        snprintf(err, errlen, "%.200s...: path too long", path);
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        const int end = *p == '\0';
+        if (*p == '/' || end) {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "cannot create folder %s: %s", buf, strerror(errno));
+                return -1;
+            }
+            struct stat st;
+            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                snprintf(err, errlen, "%s is not a folder", buf);
+                return -1;
+            }
+            if (end)
+                break;
+            *p = '/';
+        }
+    }
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int file_remove_tree(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return 0;
+    /* FTW_DEPTH: a folder after its contents; FTW_PHYS: links are entries, never followed. */
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Where the name part of path starts (after its last '/'). */
 static size_t name_offset(const char *path)
 {
@@ -111,9 +164,8 @@ static size_t name_offset(const char *path)
  * dots of a domain too, becomes '-'), at most 32 characters, "unknown" when it cannot be read. */
 static void temp_host(char out[33])
 {
-    char name[256] = "";
-    if (gethostname(name, sizeof name - 1) != 0 || !name[0])
-        snprintf(name, sizeof name, "unknown");
+    char name[256];
+    proc_hostname(name, sizeof name);
     size_t n = 0;
     for (; name[n] && n < 32; n++) {
         const char c = name[n];
@@ -309,25 +361,6 @@ int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen
     return atomic_file_commit(&a, err, errlen);
 }
 
-int file_process_gone(long pid)
-{
-    if (pid <= 0 || pid != (pid_t)pid)
-        return 0;
-    if (kill((pid_t)pid, 0) == -1)
-        return errno == ESRCH;
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    const size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    /* "pid (comm) S ...": the state follows the last ')', since comm may hold one. */
-    const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
 /* All digits, at least one, fitting a long; -1 otherwise. */
 static long digits_value(const char *s, size_t n)
 {
@@ -378,7 +411,7 @@ int atomic_file_remove_stale(const char *dir, int *removed, char *err, size_t er
     while ((e = readdir(d)) != NULL) {
         const long pid = temp_writer(e->d_name, host);
         char path[4096 + 256];
-        if (pid <= 0 || !file_process_gone(pid) ||
+        if (pid <= 0 || !proc_gone(pid) ||
             (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
             continue;
         if (unlink(path) == 0 && removed)
