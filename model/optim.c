@@ -73,12 +73,32 @@ void optim_step(optimizer *o, float *params, const float *grads)
 double lr_schedule_at(const lr_schedule *s, long k)
 {
     const long w = s->warmup_steps > 0 ? s->warmup_steps : 0;
+    const double warm = k < w ? LR_WARMUP_START_FACTOR +
+                                    (1.0 - LR_WARMUP_START_FACTOR) * (double)k / (double)w
+                              : 1.0;
+    if (s->kind == LR_WSD) {
+        const long start = s->total_steps - s->decay_steps;
+        if (s->decay_steps <= 0 || k < start)
+            return s->lr * warm;
+        const double t = (double)(k - start) / (double)s->decay_steps;
+        const double g = s->decay_shape == LR_DECAY_SQRT ? sqrt(t) : t;
+        const double rate = s->lr_min + (s->lr - s->lr_min) * (1.0 - g);
+        return k < w ? rate * warm : rate;
+    }
     if (k < w)
-        return s->lr * (LR_WARMUP_START_FACTOR + (1.0 - LR_WARMUP_START_FACTOR) * (double)k / (double)w);
+        return s->lr * warm;
     if (s->kind == LR_CONSTANT)
         return s->lr;
     const long t_max = s->total_steps - w;
     if (t_max <= 0)
         return s->lr;
     return s->lr_min + (s->lr - s->lr_min) * (1.0 + cos(M_PI * (double)(k - w) / (double)t_max)) / 2.0;
+}
+
+int lr_wsd_decay_epochs(int epochs, double fraction)
+{
+    if (!(fraction > 0) || epochs <= 0)
+        return 0;
+    const double d = ceil(fraction * epochs - 1e-9);
+    return d < 1 ? 1 : d > epochs ? epochs : (int)d;
 }

@@ -24,6 +24,9 @@ struct trainer {
     float *train_x;         /* this epoch's train inputs when they vary, else NULL */
     size_t *order;          /* this epoch's shuffle */
     float *val_pred, *test_pred;
+    float *best_params;     /* the weights of the best epoch so far, when have_best */
+    float *swap_params;     /* the current weights while the best ones are read */
+    int have_best;
     gsl_rng *rng;
     lr_schedule schedule;
 };
@@ -168,6 +171,8 @@ static void trainer_free(trainer *t)
     free(t->order);
     free(t->val_pred);
     free(t->test_pred);
+    free(t->best_params);
+    free(t->swap_params);
     if (t->rng)
         gsl_rng_free(t->rng);
     free(t);
@@ -198,11 +203,14 @@ static trainer *trainer_new(const run_options *o, const dataset *ds, char *err, 
     t->order = malloc(sizeof(size_t) * ds->train.n);
     t->val_pred = malloc(sizeof(float) * ds->val.n * t->hw * 3 + 1);
     t->test_pred = malloc(sizeof(float) * ds->test.n * t->hw * 3 + 1);
+    t->best_params = malloc(sizeof(float) * unet_param_count(t->net) + 1);
+    t->swap_params = malloc(sizeof(float) * unet_param_count(t->net) + 1);
     if (ds->train_x_varies)
         t->train_x = malloc(sizeof(float) * ds->train.n * t->hw * 3);
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!t->xb || !t->yb || !t->dy || !t->loss_scratch || !t->order || !t->val_pred ||
-        !t->test_pred || (ds->train_x_varies && !t->train_x) || !t->rng) {
+        !t->test_pred || !t->best_params || !t->swap_params ||
+        (ds->train_x_varies && !t->train_x) || !t->rng) {
         snprintf(err, errlen, "out of memory for the training buffers");
         trainer_free(t);
         return NULL;
@@ -210,8 +218,12 @@ static trainer *trainer_new(const run_options *o, const dataset *ds, char *err, 
     optim_init(&t->opt, o->train.optimizer, o->train.lr, o->train.momentum, unet_moment(t->net, 0),
                unet_moment(t->net, 1), unet_param_count(t->net));
     const long steps_per_epoch = (long)((ds->train.n + (size_t)t->batch - 1) / (size_t)t->batch);
+    const int decay_epochs = o->train.schedule == LR_WSD
+                                 ? lr_wsd_decay_epochs(o->train.epochs, o->train.decay_fraction)
+                                 : 0;
     t->schedule = (lr_schedule){ o->train.schedule, o->train.lr, o->train.lr_min,
-                                 o->train.warmup_steps, steps_per_epoch * o->train.epochs };
+                                 o->train.warmup_steps, steps_per_epoch * o->train.epochs,
+                                 steps_per_epoch * decay_epochs, o->train.decay_shape };
     return t;
 }
 
@@ -332,15 +344,28 @@ static void result_init(epoch_result *r, int epoch)
             r->values[s][m] = NAN;
 }
 
-/* Evaluates val and test, hands the epoch to the callback. Returns 0, -1 (callback failed) or
- * 2 (the predictions are not finite). */
-static int finish_epoch(trainer *t, epoch_result *r, const train_hooks *hooks, train_outcome *out,
-                        char *err, size_t errlen)
+/* The first PREVIEW_COUNT test patches (or fewer) through the network, for the preview. */
+static size_t predict_preview(trainer *t)
+{
+    const size_t n = t->ds->test.n < PREVIEW_COUNT ? t->ds->test.n : PREVIEW_COUNT;
+    unet_predict(t->net, t->ds->test.x, t->test_pred, n);
+    return n;
+}
+
+/* Evaluates val (and test when this epoch is a reading), hands the epoch to the callback. A new
+ * best epoch keeps its weights (for the reading at the best epoch) and predicts the preview.
+ * Returns 0, -1 (callback failed) or 2 (the predictions are not finite). */
+static int finish_epoch(trainer *t, epoch_result *r, int read_test, const train_hooks *hooks,
+                        train_outcome *out, char *err, size_t errlen)
 {
     double *val = r->values[METRIC_VAL], *test = r->values[METRIC_TEST];
     evaluate(t, &t->ds->val, t->val_pred, val);
-    evaluate(t, &t->ds->test, t->test_pred, test);
-    if (!metrics_finite(val) || !metrics_finite(test)) {
+    r->measured[METRIC_VAL] = 1;
+    if (read_test) {
+        evaluate(t, &t->ds->test, t->test_pred, test);
+        r->measured[METRIC_TEST] = 1;
+    }
+    if (!metrics_finite(val) || (read_test && !metrics_finite(test))) {
         snprintf(err, errlen, "the predictions are not finite after epoch %d", r->epoch);
         return 2;
     }
@@ -350,13 +375,57 @@ static int finish_epoch(trainer *t, epoch_result *r, const train_hooks *hooks, t
     if (r->is_best) {
         out->best_epoch = r->epoch;
         out->best_value = selected;
+        memcpy(t->best_params, unet_params(t->net), sizeof(float) * unet_param_count(t->net));
+        t->have_best = 1;
+        r->test_pred_n = read_test ? (t->ds->test.n < PREVIEW_COUNT ? t->ds->test.n
+                                                                    : PREVIEW_COUNT)
+                                   : predict_preview(t);
+        r->test_pred = t->test_pred;
     }
-    r->test_pred = t->test_pred;
-    r->test_pred_n = t->ds->test.n < PREVIEW_COUNT ? t->ds->test.n : PREVIEW_COUNT;
     t->epoch = r->epoch;
     if (hooks->on_epoch && hooks->on_epoch(hooks->ctx, t, r, err, errlen) != 0)
         return -1;
     out->epochs_done = r->epoch;
+    return 0;
+}
+
+/* The reading at the best epoch, when it is earlier than the last: the test split through the
+ * weights kept from that epoch. Returns 0, -1 (no such weights, or the callback failed) or 2. */
+static int read_best_epoch(trainer *t, const train_hooks *hooks, const train_outcome *out,
+                           char *err, size_t errlen)
+{
+    if (!t->have_best) {
+        snprintf(err, errlen, "no weights of the best epoch %d to read the test split with",
+                 out->best_epoch);
+        return -1;
+    }
+    const size_t bytes = sizeof(float) * unet_param_count(t->net);
+    float *params = unet_params(t->net);
+    memcpy(t->swap_params, params, bytes);
+    memcpy(params, t->best_params, bytes);
+    epoch_result r;
+    result_init(&r, out->best_epoch);
+    evaluate(t, &t->ds->test, t->test_pred, r.values[METRIC_TEST]);
+    r.measured[METRIC_TEST] = 1;
+    memcpy(params, t->swap_params, bytes);
+    if (!metrics_finite(r.values[METRIC_TEST])) {
+        snprintf(err, errlen, "the predictions are not finite at the best epoch %d",
+                 out->best_epoch);
+        return 2;
+    }
+    if (hooks->on_reading && hooks->on_reading(hooks->ctx, t, &r, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* Loads the weights of the best epoch a resumed run found before (best.safetensors) into the
+ * kept copy. The network's own weights are loaded after. */
+static int load_best(trainer *t, const char *path, int epoch, char *err, size_t errlen)
+{
+    if (load_weights_at(t, path, epoch, err, errlen) != 0)
+        return -1;
+    memcpy(t->best_params, unet_params(t->net), sizeof(float) * unet_param_count(t->net));
+    t->have_best = 1;
     return 0;
 }
 
@@ -380,7 +449,10 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
 
     int rc = 0;
     const int done = out->epochs_done;
-    if (done >= 1) {
+    const int trajectory = resume && resume->trajectory;
+    if (done >= 1 && resume->best_weights_path && out->best_epoch >= 0)
+        rc = load_best(t, resume->best_weights_path, out->best_epoch, err, errlen);
+    if (rc == 0 && done >= 1) {
         t->epoch = done;
         rc = load_weights_at(t, resume->weights_path, done, err, errlen);
         if (rc == 0)
@@ -389,11 +461,16 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
         /* A fresh run, or one that stopped after epoch 0: the initial weights are derived from
          * the seed, so drawing them again gives init.safetensors bit for bit. */
         unet_init(t->net, data_derive_seed(o->seed, 0, DATA_STREAM_INIT));
+        if (done == 0 && out->best_epoch == 0) {
+            memcpy(t->best_params, unet_params(t->net), sizeof(float) * unet_param_count(t->net));
+            t->have_best = 1;
+        }
         if (done < 0) {
             epoch_result r;
             result_init(&r, 0);
             score_inputs(ds, &r);
-            rc = finish_epoch(t, &r, hooks, out, err, errlen);
+            r.measured[METRIC_VAL_INPUT] = r.measured[METRIC_TEST_INPUT] = 1;
+            rc = finish_epoch(t, &r, 0, hooks, out, err, errlen);
         }
     }
     for (int e = (done > 0 ? done : 0) + 1; rc == 0 && e <= o->train.epochs; e++) {
@@ -411,12 +488,16 @@ int train_run(const run_options *o, const dataset *ds, const train_resume *resum
         train[METRIC_LOSS_PIXEL] = sm.pixel;
         train[METRIC_LOSS_LAP] = sm.lap;
         train[METRIC_LR] = t->opt.lr;
+        r.measured[METRIC_TRAIN] = 1;
         if (hooks->stop && *hooks->stop) {
             rc = 1;
             break;
         }
-        rc = finish_epoch(t, &r, hooks, out, err, errlen);
+        rc = finish_epoch(t, &r, !trajectory && e == o->train.epochs, hooks, out, err, errlen);
     }
+    if (rc == 0 && !trajectory && out->epochs_done == o->train.epochs && out->best_epoch >= 0 &&
+        out->best_epoch < o->train.epochs)
+        rc = read_best_epoch(t, hooks, out, err, errlen);
     out->status = rc == 0 ? TRAIN_FINISHED : rc == 1 ? TRAIN_STOPPED : rc == 2 ? TRAIN_DIVERGED
                                                                               : TRAIN_FAILED;
     trainer_free(t);

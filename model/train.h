@@ -1,5 +1,11 @@
-/* model/train.h: one run's epoch loop. It trains, evaluates val and test after every epoch (and
- * epoch 0, the initial weights) and hands each epoch to a callback; it knows nothing of the store.
+/* model/train.h: one run's epoch loop. It trains, evaluates val after every epoch (and epoch 0,
+ * the initial weights) and hands each epoch to a callback; it knows nothing of the store.
+ *
+ * The test split is looked at once per reading (issue 21): at the run's last epoch, and at its
+ * best validation epoch when that is an earlier one (with the weights kept from that epoch), not
+ * at every epoch: the validation split picks, the test split judges what was picked. Each time
+ * the best epoch moves, the first PREVIEW_COUNT test patches are predicted for the preview (the
+ * inputs only, not the metrics).
  *
  * Randomness is derived (docs/DESIGN.md): initial weights from the run seed; epoch e's shuffle and,
  * with fresh_noise, its train inputs from (run seed, e). A run resumed after epoch e from its
@@ -25,8 +31,11 @@ typedef struct train_options {
     double momentum;   /* SGD */
     int threads;       /* resolved: >= 1 */
     enum lr_schedule_kind schedule;
-    double lr_min;     /* cosine: the rate it anneals to */
+    double lr_min;     /* cosine, wsd: the rate it decays to */
     long warmup_steps; /* linear warm-up over this many updates; 0: none */
+    double decay_fraction;  /* wsd: the decay takes the last lr_wsd_decay_epochs(epochs, this)
+                             * epochs; 0: none (a trajectory's stable phase) */
+    enum lr_decay_shape decay_shape;    /* wsd */
 } train_options;
 
 /* Everything one run needs besides its data. */
@@ -48,9 +57,13 @@ typedef struct epoch_result {
      * image metrics of the degraded inputs. NaN where the table has no such metric or nothing
      * was measured (train at epoch 0, the inputs after it). */
     double values[METRIC_NSPLITS][METRIC_COUNT];
+    int measured[METRIC_NSPLITS];       /* 1 for the splits this epoch has values of: train after
+                                         * epoch 0, val always, the inputs with epoch 0, test at
+                                         * the last epoch (a reading) */
     int is_best;                        /* best validation METRIC_SELECTION so far (ties keep the
                                          * earlier epoch) */
-    /* the first min(PREVIEW_COUNT, test n) test predictions, NHWC, valid during the callback */
+    /* is_best: the first min(PREVIEW_COUNT, test n) test predictions, NHWC, valid during the
+     * callback; NULL otherwise */
     const float *test_pred;
     size_t test_pred_n;
 } epoch_result;
@@ -62,6 +75,11 @@ typedef struct train_hooks {
     /* Called after each epoch, epoch 0 included. Nonzero stops training with that error
      * (I/O failure, say), err already written by the callback. */
     int (*on_epoch)(void *ctx, trainer *t, const epoch_result *r, char *err, size_t errlen);
+    /* Called once a run has trained its last epoch and its best validation epoch is an earlier
+     * one: the test split's image metrics at that epoch (values[METRIC_TEST] of r, the other
+     * splits NaN, measured[METRIC_TEST] only), with the weights of that epoch. Nonzero fails the
+     * run as on_epoch does. May be NULL. */
+    int (*on_reading)(void *ctx, trainer *t, const epoch_result *r, char *err, size_t errlen);
     /* Called every few steps; may be NULL. Nonzero stops training as failed, err written by the
      * callback (the run's heartbeat found another owner, say). */
     int (*on_progress)(void *ctx, int epoch, size_t samples_done, size_t samples_total,
@@ -79,6 +97,13 @@ typedef struct train_resume {
     double best_value;              /* the best validation METRIC_SELECTION so far and its epoch,
                                      * from the store */
     int best_epoch;
+    /* best.safetensors of best_epoch, verified by the caller: a resumed run whose best epoch is
+     * earlier than its last reads the test split with these weights (a run keeps the weights of
+     * a best epoch it trained itself in memory). NULL when there are none. */
+    const char *best_weights_path;
+    /* A trajectory's stable phase (wb/runner.c): its epochs are no budget's end, so the test
+     * split is never read. */
+    int trajectory;
 } train_resume;
 
 enum train_status { TRAIN_FINISHED, TRAIN_DIVERGED, TRAIN_STOPPED, TRAIN_FAILED };
@@ -91,7 +116,9 @@ typedef struct train_outcome {
     size_t param_count;
 } train_outcome;
 
-/* Runs epochs epochs_done+1 .. train.epochs. Returns 0 with `out` filled (finished, diverged or
+/* Runs epochs epochs_done+1 .. train.epochs, then the reading at the best epoch when it is an
+ * earlier one (also for a run resumed with every epoch done: one stopped before its reading).
+ * Returns 0 with `out` filled (finished, diverged or
  * stopped), or -1 when the run failed (err says why; out->status = TRAIN_FAILED). */
 int train_run(const run_options *o, const dataset *ds, const train_resume *resume,
               const train_hooks *hooks, train_outcome *out, char *err, size_t errlen);

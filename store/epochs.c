@@ -143,6 +143,49 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
     return 0;
 }
 
+int store_log_reading(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
+                      char *err, size_t errlen)
+{
+    const char *doing = "logging a reading of the test split";
+    if (refuse_readonly(s, doing, err, errlen) < 0)
+        return -1;
+    if (tx_begin(s, doing, err, errlen) < 0)
+        return -1;
+    int changed;
+    int64_t done = -1;
+    if (owned_update(s, run_id,
+                     "UPDATE runs SET heartbeat_at = " NOW_SQL " WHERE id = ?1" OWNER_GUARD, 0, 0,
+                     doing, &changed, err, errlen) < 0)
+        return tx_abort(s);
+    if (!changed) {
+        const int rc = explain_not_owner(s, run_id, doing, err, errlen);
+        if (rc == STORE_NOT_OWNER)
+            tx_rollback(s);
+        return rc == STORE_NOT_OWNER ? rc : tx_abort(s);
+    }
+    if (query_int64(s, &done, doing, err, errlen, "SELECT epochs_done FROM runs WHERE id = ?1",
+                    "i", run_id) < 0)
+        return tx_abort(s);
+    if (done < epoch) {
+        fail(err, errlen, "%s: %s: run %lld has logged epochs up to %lld, not %d", s->path, doing,
+             (long long)run_id, (long long)done, epoch);
+        return tx_abort(s);
+    }
+    /* A run stopped after its reading was committed and before it ended reads again on resume:
+     * the same weights give the same values, and the first rows stay. */
+    int64_t present = 0;
+    for (size_t i = 0; i < nm && present == 0; i++)
+        if (query_int64(s, &present, doing, err, errlen,
+                        "SELECT count(*) FROM metrics WHERE run_id = ?1 AND epoch = ?2"
+                        " AND split = ?3 AND name = ?4",
+                        "intt", run_id, epoch, m[i].split, m[i].name) < 0)
+            return tx_abort(s);
+    if ((present == 0 && insert_metrics(s, run_id, epoch, m, nm, err, errlen) < 0) ||
+        tx_commit(s, doing, err, errlen) < 0)
+        return tx_abort(s);
+    return 0;
+}
+
 int store_file_hash_of(store *s, int64_t run_id, int epoch, const char *name, char sha256[65],
                        int *found, char *err, size_t errlen)
 {

@@ -261,6 +261,13 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
                     const store_checkpoint *ck, size_t nck, const store_file_hash *files,
                     size_t nfiles, char *err, size_t errlen);
 
+/* A reading of the test split (model/train.h): its metric rows at an epoch the run logged already
+ * (its best validation epoch), in one transaction, by the run's owner (rules of store_heartbeat).
+ * Rows already there from a reading committed before a crash are kept as they are: nothing is
+ * written again. */
+int store_log_reading(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
+                      char *err, size_t errlen);
+
 /* The SHA-256 recorded for file `name` as the run's epoch `epoch` wrote it (epoch < 0: the latest
  * epoch that wrote one): *found = 1 and the hex digits in sha256, or *found = 0 when none is (a
  * file written before hashes were recorded, or a database of a schema without them). Readers and

@@ -97,8 +97,13 @@ eq "every round ends with 6 runs finished once, metrics and weights bitwise equa
 eq "integrity_check ok after every kill" "$bad_integrity" 0
 eq "after every kill, every checkpoint row names a complete file" "$bad_files" 0
 eq "no duplicate runs (one row per configuration)" "$(sq "$db" "SELECT count(*), count(DISTINCT config_hash) FROM runs")" "6|6"
-eq "each run's epochs logged once per split (0..6 val and test, 1..6 train, the inputs at 0)" \
-   "$(sq "$db" "SELECT count(*) FROM (SELECT run_id, epoch, split FROM metrics WHERE name IN ('psnr', 'loss') GROUP BY 1, 2, 3)")" 132
+# 6 runs: val 0..6, train 1..6, the inputs at 0, test at 6 and at an earlier best epoch
+readings=$(sq "$db" "SELECT count(*) + sum(best < 6) FROM (SELECT (SELECT m.epoch FROM metrics m
+           WHERE m.run_id = r.id AND m.split = 'val' AND m.name = 'mse' ORDER BY m.value, m.epoch
+           LIMIT 1) AS best FROM runs r)")
+eq "each run's epochs logged once per split (0..6 val, 1..6 train, the inputs at 0, test at its readings)" \
+   "$(sq "$db" "SELECT count(*) FROM (SELECT run_id, epoch, split FROM metrics WHERE name IN ('psnr', 'loss') GROUP BY 1, 2, 3)")" \
+   $((6 * (7 + 6 + 2) + readings))
 
 # ---- 3. a full disk while writing a checkpoint or the database --------------------------------
 # As root, a small tmpfs holds either the run folders (the checkpoints fail) or the database (its

@@ -23,13 +23,22 @@ eq "baselines have NULL kernel and border" \
    "$(sq "$db" "SELECT count(*) FROM runs WHERE laplacian_weight = 0 AND kernel IS NULL AND border IS NULL")" 2
 eq "all finished" "$(sq "$db" "SELECT count(*) FROM runs WHERE status = 'finished'")" 6
 E=2
-eq "val/test epochs 0..E, train 1..E, the inputs at 0" \
-   "$(sq "$db" "SELECT group_concat(split || ':' || lo || '-' || hi, ' ') FROM (SELECT split, min(epoch) lo, max(epoch) hi FROM metrics GROUP BY run_id, split) GROUP BY 'x'" | tr ' ' '\n' | sort -u | tr '\n' ' ')" \
-   "test:0-$E test_input:0-0 train:1-$E val:0-$E val_input:0-0 "
-for split in val test; do
-  for m in mse psnr ssim lap4_mse lap8_mse seconds; do
-    eq "$split.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = '$split' AND name = '$m'")" $((6 * (E + 1)))
-  done
+# val every epoch; test at its readings only (issue 21): the last epoch, and the best validation
+# epoch (lowest val.mse, ties to the earlier) when that is an earlier one.
+readings="SELECT r.id, r.epochs AS e, (SELECT m.epoch FROM metrics m WHERE m.run_id = r.id
+            AND m.split = 'val' AND m.name = 'mse' ORDER BY m.value, m.epoch LIMIT 1) AS best
+          FROM runs r"
+eq "val epochs 0..E, train 1..E, the inputs at 0, test at E" \
+   "$(sq "$db" "SELECT group_concat(split || ':' || lo || '-' || hi, ' ') FROM (SELECT split, min(epoch) lo, max(epoch) hi FROM metrics WHERE split <> 'test' OR epoch = $E GROUP BY run_id, split) GROUP BY 'x'" | tr ' ' '\n' | sort -u | tr '\n' ' ')" \
+   "test:$E-$E test_input:0-0 train:1-$E val:0-$E val_input:0-0 "
+eq "test only at each run's readings: the last epoch and an earlier best one" \
+   "$(sq "$db" "SELECT count(*) FROM (SELECT DISTINCT m.run_id, m.epoch FROM metrics m
+                JOIN ($readings) b ON b.id = m.run_id WHERE m.split = 'test'
+                AND m.epoch <> b.e AND m.epoch <> b.best)")" 0
+nread=$(sq "$db" "SELECT count(*) + sum(best < e) FROM ($readings)")
+for m in mse psnr ssim lap4_mse lap8_mse seconds; do
+  eq "val.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = 'val' AND name = '$m'")" $((6 * (E + 1)))
+  eq "test.$m at every reading" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = 'test' AND name = '$m'")" "$nread"
 done
 for m in loss loss_pixel seconds samples_per_s; do
   eq "train.$m every run and epoch" "$(sq "$db" "SELECT count(*) FROM metrics WHERE split = 'train' AND name = '$m'")" $((6 * E))
@@ -37,8 +46,8 @@ done
 eq "every metric of a split, every run and epoch of that split (but loss_lap)" \
    "$(sq "$db" "SELECT count(*) FROM (SELECT split, name, count(*) AS n FROM metrics
                 WHERE name <> 'loss_lap' GROUP BY split, name)
-              WHERE n <> 6 * (CASE WHEN split = 'train' THEN $E
-                                   WHEN split LIKE '%_input' THEN 1 ELSE $E + 1 END)")" 0
+              WHERE n <> (CASE WHEN split = 'train' THEN 6 * $E WHEN split = 'test' THEN $nread
+                               WHEN split LIKE '%_input' THEN 6 ELSE 6 * ($E + 1) END)")" 0
 eq "the inputs: val's metrics but seconds, one value for every run (one data set)" \
    "$(sq "$db" "SELECT count(DISTINCT name) || ' ' || count(DISTINCT split || name || value)
                 FROM metrics WHERE split = 'val_input'")" \

@@ -201,13 +201,14 @@ static void test_default_identity(void **state)
         "\"clip\":false,\"blur_sigma\":1,\"sr_upsample\":\"bilinear\"},"
         "\"model\":{\"depth\":2,\"base_channels\":16,\"residual\":false},"
         "\"train\":{\"epochs\":12,\"batch_size\":64,\"optimizer\":\"adam\",\"lr\":0.001,"
-        "\"schedule\":\"constant\",\"lr_min\":null,\"warmup_steps\":0,"
+        "\"schedule\":\"constant\",\"lr_min\":null,\"decay_fraction\":null,"
+        "\"decay_shape\":null,\"warmup_steps\":0,"
         "\"momentum\":0.90000000000000002,\"threads\":0},"
         "\"loss\":{\"pixel\":\"mse\",\"laplacian_weight\":0,\"kernel\":null,\"border\":null,"
         "\"kernel_norm\":null},\"seed\":1}");
     /* every key but sweep.*, train.threads included, the baseline's Laplacian keys NULL, and
-     * lr_min NULL without the cosine schedule */
-    assert_int_equal(r->nparams, 30);
+     * lr_min NULL without a decaying schedule, the decay's keys without wsd */
+    assert_int_equal(r->nparams, 32);
     assert_string_equal(r->params[0].key, "data.source");
     assert_string_equal(param(r, "train.threads"), "0");
     assert_string_equal(param(r, "data.noise_sigma"), "0.10000000000000001");
@@ -215,7 +216,12 @@ static void test_default_identity(void **state)
     assert_null(param(r, "loss.border"));
     assert_null(param(r, "loss.kernel_norm"));
     assert_null(param(r, "train.lr_min"));
+    assert_null(param(r, "train.decay_fraction"));
+    assert_null(param(r, "train.decay_shape"));
     assert_string_equal(param(r, "train.schedule"), "constant");
+    assert_string_equal(r->trajectory_hash, "");
+    assert_null(r->trajectory_canonical);
+    assert_int_equal(r->fork_epoch, 0);
     assert_string_equal(config_run_value(r, "seed"), "1");
     assert_string_equal(config_run_value(r, "loss.laplacian_weight"), "0");
     assert_null(config_run_value(r, "sweep.name"));
@@ -247,6 +253,58 @@ static void test_schedule_keys_identity(void **state)
     config_grid_free(plain);
     config_grid_free(g);
     config_grid_free(w);
+}
+
+/* wsd (issue 21): its decay's keys enter the identity of a wsd configuration only; its runs of
+ * every budget, lr_min, decay fraction and shape share one trajectory (the identity without
+ * those), whose text starts with "trajectory" and never equals a run's; the decay starts at the
+ * end of epoch E - ceil(fraction E); any other key (lr, the seed) makes another trajectory. */
+static void test_wsd_trajectory_identity(void **state)
+{
+    (void)state;
+    config_grid *g = expand_text("[sweep]\nseeds = 1, 2\n[train]\nschedule = wsd\n"
+                                 "epochs = 8, 16, 30\nlr_min = 0, 1e-5\ndecay_fraction = 0.1, 0.2\n"
+                                 "decay_shape = linear, 1-sqrt\n", "t.ini");
+    assert_int_equal(g->nruns, 3 * 2 * 2 * 2 * 2);
+    for (size_t i = 0; i < g->nruns; i++) {
+        const config_run *r = &g->runs[i];
+        const config_run *first = &g->runs[r->options.seed == 1 ? 0 : 1];
+        assert_string_equal(r->trajectory_hash, first->trajectory_hash);
+        assert_string_equal(r->trajectory_id, g->runs[0].trajectory_id);
+        assert_string_not_equal(r->trajectory_hash, r->config_hash);
+        assert_non_null(strstr(r->canonical, "train.schedule=wsd\n"));
+        assert_non_null(strstr(r->canonical, "train.decay_shape="));
+        assert_non_null(strstr(r->canonical, "train.decay_fraction="));
+        assert_int_equal(strncmp(r->trajectory_canonical, CONFIG_TRAJECTORY_LINE,
+                                 strlen(CONFIG_TRAJECTORY_LINE)), 0);
+        assert_null(strstr(r->trajectory_canonical, "train.epochs"));
+        assert_null(strstr(r->trajectory_canonical, "train.lr_min"));
+        assert_null(strstr(r->trajectory_canonical, "decay"));
+        assert_non_null(strstr(r->trajectory_canonical, "train.schedule=wsd\n"));
+        const int e = r->options.train.epochs;
+        const double f = r->options.train.decay_fraction;
+        /* 0.1 * 30 is 3 epochs of decay, not 4 (0.1 * 30 = 3.0000000000000004 in doubles) */
+        const int decay = f == 0.1 ? (e == 8 ? 1 : e == 16 ? 2 : 3) : (e == 8 ? 2 : e == 16 ? 4 : 6);
+        assert_int_equal(r->fork_epoch, e - decay);
+    }
+    assert_string_not_equal(g->runs[0].trajectory_hash, g->runs[1].trajectory_hash);
+    config_grid *other = expand_text("[train]\nschedule = wsd\nlr = 0.002\n", "t.ini");
+    assert_string_not_equal(other->runs[0].trajectory_id, g->runs[0].trajectory_id);
+    config_run t;
+    assert_int_equal(config_trajectory(g, &g->runs[0], 6, &t), 0);
+    assert_string_equal(t.config_hash, g->runs[0].trajectory_hash);
+    assert_string_equal(t.config_id, g->runs[0].trajectory_id);
+    assert_int_equal(t.options.train.epochs, 6);
+    assert_true(t.options.train.decay_fraction == 0);
+    assert_null(param(&t, "train.epochs"));
+    assert_null(param(&t, "train.decay_shape"));
+    assert_string_equal(param(&t, "train.schedule"), "wsd");
+    assert_non_null(strstr(t.json, "\"epochs\":null"));
+    assert_int_equal(strncmp(t.label, "trajectory of ", 14), 0);
+    assert_null(strstr(t.label, "epochs"));
+    config_run_free(&t);
+    config_grid_free(other);
+    config_grid_free(g);
 }
 
 /* Behaviour change 1: a residual network starts as the identity, so residual configurations carry
@@ -907,6 +965,7 @@ int main(void)
         cmocka_unit_test(test_default_identity),
         cmocka_unit_test(test_identity_excludes),
         cmocka_unit_test(test_schedule_keys_identity),
+        cmocka_unit_test(test_wsd_trajectory_identity),
         cmocka_unit_test(test_residual_identity_rule),
         cmocka_unit_test(test_design_example),
         cmocka_unit_test(test_keras_recipe_forces_zero_border),

@@ -33,12 +33,21 @@ static void test_schedules_match_torch(void **state)
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '#')
             continue;
-        char kind[32];
+        char kind[32], shape[32] = "";
         double factor;
-        if (sscanf(line, "case %31s %lf %lf %ld %ld %lf", kind, &s.lr, &s.lr_min, &s.warmup_steps,
-                   &s.total_steps, &factor) == 6) {
-            assert_true(strcmp(kind, "cosine") == 0 || strcmp(kind, "constant") == 0);
-            s.kind = strcmp(kind, "cosine") == 0 ? LR_COSINE : LR_CONSTANT;
+        long decay = 0;
+        const int fields = sscanf(line, "case %31s %lf %lf %ld %ld %lf %ld %31s", kind, &s.lr,
+                                  &s.lr_min, &s.warmup_steps, &s.total_steps, &factor, &decay,
+                                  shape);
+        if (fields >= 6) {
+            assert_true(strcmp(kind, "cosine") == 0 || strcmp(kind, "constant") == 0 ||
+                        (strcmp(kind, "wsd") == 0 && fields == 8));
+            s.kind = strcmp(kind, "cosine") == 0 ? LR_COSINE
+                   : strcmp(kind, "wsd") == 0    ? LR_WSD
+                                                 : LR_CONSTANT;
+            s.decay_steps = decay;
+            assert_true(fields < 8 || strcmp(shape, "linear") == 0 || strcmp(shape, "1-sqrt") == 0);
+            s.decay_shape = strcmp(shape, "1-sqrt") == 0 ? LR_DECAY_SQRT : LR_DECAY_LINEAR;
             assert_true(factor == LR_WARMUP_START_FACTOR);
             if (cases > 0)
                 assert_int_equal(k, total);   /* the previous case had every update */
@@ -53,14 +62,15 @@ static void test_schedules_match_torch(void **state)
             worst = rel;
         if (!(rel <= TOLERANCE))
             fail_msg("case %d (%s), update %ld: wb %.17g, torch %.17g", cases,
-                     s.kind == LR_COSINE ? "cosine" : "constant", k, wb, torch);
+                     s.kind == LR_COSINE ? "cosine" : s.kind == LR_WSD ? "wsd" : "constant", k,
+                     wb, torch);
         k++;
         checked++;
     }
     fclose(f);
     assert_int_equal(k, total);
     printf("%d cases, %ld updates, worst |wb - torch| / lr = %.3g\n", cases, checked, worst);
-    assert_int_equal(cases, 7);
+    assert_int_equal(cases, 12);
     assert_true(checked > 1000);
 }
 
@@ -80,11 +90,49 @@ static void test_schedule_shape(void **state)
         assert_true(lr_schedule_at(&c, k) == 1e-3);
 }
 
+/* wsd in words: the warm-up, then lr exactly until the decay's first update, then strictly
+ * falling (1-sqrt below linear at every point: it drops faster first) to just above lr_min; a
+ * decay of 0 updates is a trajectory's stable phase, lr forever; a decay that starts inside the
+ * warm-up multiplies with it; the decay in whole epochs rounds up, reading fraction * epochs to
+ * 1e-9. */
+static void test_wsd_shape(void **state)
+{
+    (void)state;
+    lr_schedule lin = { LR_WSD, 1e-3, 1e-5, 10, 110, 20, LR_DECAY_LINEAR };
+    lr_schedule sq = lin;
+    sq.decay_shape = LR_DECAY_SQRT;
+    assert_true(lr_schedule_at(&lin, 0) == 1e-3 * LR_WARMUP_START_FACTOR);
+    for (long k = 10; k <= 90; k++)
+        assert_true(lr_schedule_at(&lin, k) == 1e-3 && lr_schedule_at(&sq, k) == 1e-3);
+    for (long k = 91; k < 110; k++) {
+        assert_true(lr_schedule_at(&lin, k) < lr_schedule_at(&lin, k - 1));
+        assert_true(lr_schedule_at(&sq, k) < lr_schedule_at(&lin, k));
+    }
+    assert_true(lr_schedule_at(&lin, 109) > 1e-5 && lr_schedule_at(&lin, 109) < 1e-4);
+    /* the closed form at one point of each shape: t = 10 / 20 */
+    assert_true(fabs(lr_schedule_at(&lin, 100) - (1e-5 + (1e-3 - 1e-5) * 0.5)) < 1e-18);
+    assert_true(fabs(lr_schedule_at(&sq, 100) - (1e-5 + (1e-3 - 1e-5) * (1 - sqrt(0.5)))) < 1e-18);
+    lr_schedule stable = { LR_WSD, 1e-3, 1e-5, 10, 110, 0, LR_DECAY_LINEAR };
+    for (long k = 10; k < 1000; k++)
+        assert_true(lr_schedule_at(&stable, k) == 1e-3);
+    lr_schedule overlap = { LR_WSD, 1e-3, 0, 10, 12, 8, LR_DECAY_LINEAR };
+    const double warm = LR_WARMUP_START_FACTOR + (1 - LR_WARMUP_START_FACTOR) * 5 / 10.0;
+    assert_true(fabs(lr_schedule_at(&overlap, 5) - 1e-3 * (1 - 1 / 8.0) * warm) < 1e-18);
+    assert_int_equal(lr_wsd_decay_epochs(30, 0.1), 3);
+    assert_int_equal(lr_wsd_decay_epochs(14, 0.2), 3);
+    assert_int_equal(lr_wsd_decay_epochs(16, 0.2), 4);
+    assert_int_equal(lr_wsd_decay_epochs(128, 0.2), 26);
+    assert_int_equal(lr_wsd_decay_epochs(2, 0.2), 1);
+    assert_int_equal(lr_wsd_decay_epochs(5, 1.0), 5);
+    assert_int_equal(lr_wsd_decay_epochs(5, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schedules_match_torch),
         cmocka_unit_test(test_schedule_shape),
+        cmocka_unit_test(test_wsd_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

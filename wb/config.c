@@ -38,7 +38,10 @@ enum key_flag {
     F_NO_IDENTITY = 1 << 1, /* left out of the canonical text, so of both hashes */
     F_NO_PARAM = 1 << 2,    /* not a run's key: no store param, no JSON (sweep.*) */
     F_LAP_TERM = 1 << 3,    /* unset when loss.laplacian_weight = 0 */
-    F_COSINE_TERM = 1 << 8, /* unset unless train.schedule = cosine */
+    F_DECAY_TERM = 1 << 8,  /* unset unless the schedule decays (train.schedule = cosine, wsd) */
+    F_WSD_TERM = 1 << 9,    /* unset unless train.schedule = wsd */
+    F_BUDGET = 1 << 10,     /* the training budget: with wsd, left out of a trajectory's
+                             * identity, as every F_DECAY_TERM and F_WSD_TERM key is */
     F_EVEN = 1 << 4,
     F_SPLIT = 1 << 5,       /* a split's size */
     F_MIN_OPEN = 1 << 6,    /* a real range that excludes its minimum */
@@ -91,7 +94,9 @@ static const struct choice border_choices[] = {
     {"reflect101", BORDER_REFLECT101}, {"replicate", BORDER_REPLICATE}, {"zero", BORDER_ZERO},
     {NULL, 0}};
 static const struct choice schedule_choices[] = {{"constant", LR_CONSTANT}, {"cosine", LR_COSINE},
-                                                 {NULL, 0}};
+                                                 {"wsd", LR_WSD}, {NULL, 0}};
+static const struct choice decay_shape_choices[] = {{"linear", LR_DECAY_LINEAR},
+                                                    {"1-sqrt", LR_DECAY_SQRT}, {NULL, 0}};
 static const struct choice kernel_norm_choices[] = {
     {"none", LAP_NORM_NONE}, {"l1", LAP_NORM_L1}, {"energy", LAP_NORM_ENERGY}, {NULL, 0}};
 
@@ -182,7 +187,10 @@ static const key_def key_table[] = {
      .description = "add the input to the output", AT(model.residual, FIELD_INT)},
 
     {.key = "train.epochs", .section = SEC_TRAIN, INT_RANGE(1, 100000), .default_text = "12",
-     .description = "passes over the train split", AT(train.epochs, FIELD_INT)},
+     .flags = F_BUDGET,
+     .description = "passes over the train split; with wsd a list (8, 16, 32) gives budgets that "
+                    "share one trajectory",
+     AT(train.epochs, FIELD_INT)},
     {.key = "train.batch_size", .section = SEC_TRAIN, INT_RANGE(1, 65536), .default_text = "64",
      .description = "patches per step; larger than the train split: one partial batch per epoch",
      AT(train.batch_size, FIELD_INT)},
@@ -193,13 +201,21 @@ static const key_def key_table[] = {
      .default_text = "0.001", .description = "learning rate", AT(train.lr, FIELD_REAL)},
     {.key = "train.schedule", .section = SEC_TRAIN, ONE_OF(schedule_choices),
      .default_text = "constant", .legacy = "constant",
-     .description = "learning-rate schedule, stepped per update: constant, or cosine annealing "
-                    "from train.lr to train.lr_min (PyTorch's CosineAnnealingLR)",
+     .description = "learning-rate schedule, stepped per update: constant; cosine (to lr_min, "
+                    "PyTorch's CosineAnnealingLR); wsd (stable lr, then a decay to lr_min)",
      AT(train.schedule, FIELD_INT)},
     {.key = "train.lr_min", .section = SEC_TRAIN, REAL_RANGE(0, 1e6), .default_text = "0",
-     .legacy = "0", .flags = F_COSINE_TERM,
-     .description = "cosine: the rate at the end of training (eta_min)",
+     .legacy = "0", .flags = F_DECAY_TERM,
+     .description = "cosine, wsd: the rate at the end of training (eta_min)",
      AT(train.lr_min, FIELD_REAL)},
+    {.key = "train.decay_fraction", .section = SEC_TRAIN, REAL_RANGE(0, 1), .flags = F_MIN_OPEN | F_WSD_TERM,
+     .default_text = "0.2",
+     .description = "wsd: the decay takes the last ceil(decay_fraction * epochs) epochs",
+     AT(train.decay_fraction, FIELD_REAL)},
+    {.key = "train.decay_shape", .section = SEC_TRAIN, ONE_OF(decay_shape_choices),
+     .flags = F_WSD_TERM, .default_text = "linear",
+     .description = "wsd: linear (PyTorch's LinearLR) or 1-sqrt decay to train.lr_min",
+     AT(train.decay_shape, FIELD_INT)},
     {.key = "train.warmup_steps", .section = SEC_TRAIN, INT_RANGE(0, 100000000),
      .default_text = "0", .legacy = "0",
      .description = "linear warm-up over this many updates from 0.01 train.lr (PyTorch's "
@@ -1455,9 +1471,12 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     } else if (v[rk->kernel].i == LAP_KERAS_RECIPE) {
         v[rk->border].i = BORDER_ZERO;  /* the recipe pads with zeros whatever is asked */
     }
-    if (v[rk->schedule].i != LR_COSINE)
+    if (v[rk->schedule].i != LR_COSINE && v[rk->schedule].i != LR_WSD)
         for (int i = 0; i < KEY_COUNT; i++)
-            unset[i] |= (key_table[i].flags & F_COSINE_TERM) != 0;
+            unset[i] |= (key_table[i].flags & F_DECAY_TERM) != 0;
+    if (v[rk->schedule].i != LR_WSD)
+        for (int i = 0; i < KEY_COUNT; i++)
+            unset[i] |= (key_table[i].flags & F_WSD_TERM) != 0;
 
     memset(run, 0, sizeof *run);
     for (int i = 0; i < KEY_COUNT; i++) {
@@ -1492,6 +1511,22 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     const config_behaviour_change *changes = config_behaviour_changes(&nchanges);
     char *identity_text = b.oom ? NULL : config_identity_text(identity, nidentity, &run->options,
                                                               changes, nchanges);
+    /* With wsd, the trajectory: the identity without the budget and the decay's keys, which do
+     * not change the stable phase a branch starts from. */
+    char *trajectory_text = NULL;
+    const int wsd = run->options.train.schedule == LR_WSD;
+    if (wsd && identity_text) {
+        config_identity_key stable[KEY_COUNT];
+        size_t nstable = 0;
+        for (size_t j = 0; j < nidentity; j++)
+            if (!(key_table[key_index(identity[j].key)].flags &
+                  (F_BUDGET | F_DECAY_TERM | F_WSD_TERM)))
+                stable[nstable++] = identity[j];
+        trajectory_text = config_identity_text(stable, nstable, &run->options, changes,
+                                               nchanges);
+        if (!trajectory_text)
+            b.oom = 1;
+    }
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     size_t canonical_at = b.len;
@@ -1511,6 +1546,30 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     }
     snprintf(text, sizeof text, "%lld", v[rk->seeds].i);
     sb_add(&b, text);   /* the seed alone, right after the canonical text: config_run_value */
+    size_t trajectory_at = SIZE_MAX;
+    if (trajectory_text && !b.oom) {
+        /* "trajectory\n", the stable identity, then the seed: never a run's text, which always
+         * has train.epochs. */
+        trajectory_at = b.len;
+        sb_cat(&b, CONFIG_TRAJECTORY_LINE);
+        sb_cat(&b, trajectory_text);
+        sha256_init(&ctx);
+        sha256_update(&ctx, strlen(CONFIG_TRAJECTORY_LINE), (const uint8_t *)CONFIG_TRAJECTORY_LINE);
+        sha256_update(&ctx, strlen(trajectory_text), (const uint8_t *)trajectory_text);
+        if (!b.oom)
+            hex_digest(&ctx, run->trajectory_id);
+        snprintf(text, sizeof text, "seed=%lld\n", v[rk->seeds].i);
+        sb_add(&b, text);
+        if (!b.oom) {
+            sha256_init(&ctx);
+            sha256_update(&ctx, strlen(b.p + trajectory_at), (const uint8_t *)b.p + trajectory_at);
+            hex_digest(&ctx, run->trajectory_hash);
+        }
+        run->fork_epoch = run->options.train.epochs -
+                          lr_wsd_decay_epochs(run->options.train.epochs,
+                                              run->options.train.decay_fraction);
+    }
+    free(trajectory_text);
     run->nparams = param_count();
     run->params = calloc(run->nparams, sizeof *run->params);
     if (b.oom || !run->params) {
@@ -1520,6 +1579,7 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     }
     run->strings_ = b.p;
     run->canonical = b.p + canonical_at;
+    run->trajectory_canonical = trajectory_at == SIZE_MAX ? NULL : b.p + trajectory_at;
     size_t n = 0;
     for (int i = 0; i < KEY_COUNT; i++)
         if (!(key_table[i].flags & F_NO_PARAM)) {
@@ -1766,6 +1826,66 @@ oom:
     config_grid_free(g);
     fail(err, errlen, "%s: out of memory", c->source);
     return -1;
+}
+
+/* ---- trajectories ------------------------------------------------------------------------ */
+
+int config_trajectory(const config_grid *g, const config_run *branch, int epochs,
+                      config_run *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!branch->trajectory_canonical)
+        return -1;
+    out->options = branch->options;
+    out->options.train.epochs = epochs;
+    out->options.train.decay_fraction = 0;  /* the stable phase: no decay */
+    out->grid_index = -1;
+    snprintf(out->config_hash, sizeof out->config_hash, "%s", branch->trajectory_hash);
+    snprintf(out->config_id, sizeof out->config_id, "%s", branch->trajectory_id);
+    snprintf(out->trajectory_hash, sizeof out->trajectory_hash, "%s", branch->trajectory_hash);
+    snprintf(out->trajectory_id, sizeof out->trajectory_id, "%s", branch->trajectory_id);
+    struct strbuf b = {0};
+    const size_t canonical_at = sb_add(&b, branch->trajectory_canonical);
+    size_t offsets[KEY_COUNT];
+    for (size_t i = 0; i < branch->nparams; i++) {
+        const key_def *k = param_key(&branch->params[i]);
+        const int stable = !(k->flags & (F_BUDGET | F_DECAY_TERM | F_WSD_TERM));
+        offsets[i] = stable && branch->params[i].value ? sb_add(&b, branch->params[i].value)
+                                                      : SIZE_MAX;
+    }
+    out->nparams = branch->nparams;
+    out->params = calloc(out->nparams ? out->nparams : 1, sizeof *out->params);
+    if (b.oom || !out->params) {
+        free(b.p);
+        free(out->params);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    out->strings_ = b.p;
+    out->canonical = b.p + canonical_at;
+    out->trajectory_canonical = out->canonical;
+    for (size_t i = 0; i < out->nparams; i++)
+        out->params[i] = (store_param){branch->params[i].key,
+                                       offsets[i] == SIZE_MAX ? NULL : b.p + offsets[i]};
+    char label[600];
+    if (build_json(out) != 0 || build_label((config_grid *)g, out) != 0) {
+        config_run_free(out);
+        return -1;
+    }
+    snprintf(label, sizeof label, "trajectory of %s", out->label);
+    free(out->label_strings_);
+    out->label_strings_ = strdup(label);
+    out->label = out->label_strings_;
+    if (!out->label) {
+        config_run_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void config_run_free(config_run *r)
+{
+    run_free(r);
 }
 
 /* ---- wb config --defaults -------------------------------------------------------------------- */

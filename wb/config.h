@@ -105,8 +105,22 @@ typedef struct config_run {
      * when unset; and a short label such as "λ=0.1 kernel=8 seed=2". */
     const char **axis_values;
     const char *label;
+    /* train.schedule = wsd: the trajectory the run branches from (docs/DESIGN.md, "Budgets"):
+     * its identity is the run's without train.epochs and the decay's keys (train.lr_min,
+     * train.decay_fraction, train.decay_shape), which leave the stable phase as it is. Its
+     * canonical text is CONFIG_TRAJECTORY_LINE, those sorted lines (and rules=), then seed=N;
+     * trajectory_hash is its SHA-256, trajectory_id the same without the seed line. fork_epoch:
+     * the epoch at whose end the run's decay starts, epochs - lr_wsd_decay_epochs(epochs,
+     * decay_fraction). Other schedules: "", "", NULL and 0. */
+    char trajectory_hash[CONFIG_HASH_LEN + 1], trajectory_id[CONFIG_HASH_LEN + 1];
+    const char *trajectory_canonical;
+    int fork_epoch;
     char *strings_, *label_strings_;        /* storage of the texts above */
 } config_run;
+
+#define CONFIG_TRAJECTORY_LINE "trajectory\n"
+
+
 
 typedef struct config_grid {
     char *name;         /* sweep.name, verbatim */
@@ -126,6 +140,16 @@ typedef struct config_grid {
  * repeats an earlier one. */
 int config_expand(const config *c, config_grid **out, char *err, size_t errlen);
 void config_grid_free(config_grid *g);
+
+/* The trajectory of a wsd run of grid g as a run of its own (wb/sched.c registers and trains it):
+ * the branch's options with train.epochs = epochs (as far as it is to be trained) and no decay;
+ * config_hash and config_id the branch's trajectory_hash and trajectory_id; params the branch's
+ * with train.epochs and the decay's keys NULL; its JSON; the label "trajectory of " and the
+ * branch's without the budget; grid_index -1. Free with config_run_free. -1 when the run has no
+ * trajectory (not wsd) or memory ran out. */
+int config_trajectory(const config_grid *g, const config_run *branch, int epochs,
+                      config_run *out);
+void config_run_free(config_run *r);
 
 /* The database: --db (db_flag, may be NULL) beats sweep.database, whose default is
  * results/wb.db. A relative path is relative to the current directory: the caller resolves it. */

@@ -177,15 +177,16 @@ static int write_preview(const run_ctx *c, const epoch_result *r, char *err, siz
     return rc;
 }
 
-/* The epoch's rows: every metric the table logs in each split that has values at this epoch
- * (train after epoch 0, the inputs with it; loss_lap only when the loss has a Laplacian term). */
+/* The epoch's rows: every metric the table logs in each split the trainer measured at this epoch
+ * (train after epoch 0, val always, the inputs with epoch 0, test at a reading; loss_lap only when
+ * the loss has a Laplacian term). */
 static size_t epoch_metrics(const run_ctx *c, const epoch_result *r,
                             store_metric m[METRIC_NSPLITS * METRIC_COUNT])
 {
     size_t n = 0;
     const int laplacian_term = c->cr->options.loss.lap_weight > 0;
     for (int s = 0; s < METRIC_NSPLITS; s++) {
-        if (!metric_split_at((enum metric_split)s, r->epoch))
+        if (!r->measured[s])
             continue;
         for (int k = 0; k < METRIC_COUNT; k++) {
             const metric_def *d = metric_def_of((enum metric_id)k);
@@ -304,6 +305,20 @@ static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err,
 static int on_epoch(void *vctx, trainer *t, const epoch_result *r, char *err, size_t errlen)
 {
     return write_epoch(vctx, t, r, err, errlen);
+}
+
+/* The test split read at the best epoch, an earlier one than the last (model/train.h). */
+static int on_reading(void *vctx, trainer *t, const epoch_result *r, char *err, size_t errlen)
+{
+    (void)t;
+    run_ctx *c = vctx;
+    store_metric m[METRIC_NSPLITS * METRIC_COUNT];
+    const size_t nm = epoch_metrics(c, r, m);
+    const int rc = store_log_reading(c->s, c->run_id, r->epoch, m, nm, err, errlen);
+    if (rc != 0)
+        return store_failed(c, rc);
+    c->last_heartbeat = omp_get_wtime();
+    return 0;
 }
 
 static int on_progress(void *vctx, int epoch, size_t done, size_t total, double sps, char *err,
@@ -431,6 +446,23 @@ static int find_resume_files(run_ctx *c, int *done, char *weights, char *optim, 
     return 0;
 }
 
+/* best.safetensors of a resumed run's best epoch, when it verifies: the test split is read with
+ * it when that epoch stays the best (model/train.h). 0 with its path; -1 when there is none or it
+ * is damaged (with a warning: training goes on, and only a reading that needs it fails). */
+static int best_weights(run_ctx *c, const store_run_info *info, char *path, size_t len)
+{
+    char why[1024] = "", err[1024] = "";
+    if (info->best_epoch < 0)
+        return -1;
+    path_in(c, "best.safetensors", path, len);
+    const int r = file_intact(c, "best.safetensors", "best.safetensors", info->best_epoch, why,
+                              sizeof why, err, sizeof err);
+    if (r == 1)
+        return 0;
+    warn("%s", r == 0 ? why : err);
+    return -1;
+}
+
 /* Chooses the resume point under the folder's lock and reads the run again when it moved back. */
 static int prepare_resume(run_ctx *c, store_run_info *info, char *weights, char *optim,
                           size_t len, char *why, size_t whylen)
@@ -469,10 +501,14 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     if (!setup_failed && info.epochs_done >= 1)
         setup_failed = prepare_resume(&c, &info, weights, optim, sizeof weights, why,
                                       sizeof why) != 0;
-    train_resume resume = { info.epochs_done, NULL, NULL, info.best_value, info.best_epoch };
+    train_resume resume = { info.epochs_done, NULL, NULL, info.best_value, info.best_epoch,
+                            NULL, 0 };
+    char best[4200];
     if (info.epochs_done >= 1) {
         resume.weights_path = weights;
         resume.optim_path = optim;
+        if (!setup_failed && best_weights(&c, &info, best, sizeof best) == 0)
+            resume.best_weights_path = best;
     }
 
     progress_event start = { .kind = PROGRESS_START };
@@ -484,7 +520,7 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     out.epochs_done = info.epochs_done;
     if (!setup_failed) {
         c.last_heartbeat = omp_get_wtime();
-        train_hooks hooks = { &c, on_epoch, on_progress, &wb_stop_signal };
+        train_hooks hooks = { &c, on_epoch, on_reading, on_progress, &wb_stop_signal };
         if (train_run(&o, ds, &resume, &hooks, &out, why, sizeof why) != 0)
             out.status = TRAIN_FAILED;
         else if (out.param_count > 0)
