@@ -40,6 +40,9 @@ typedef struct progress {
     int runs, running, counts[STORE_NSTATUS];
     long epochs_done, epochs_total;
     const char *heartbeat;      /* points into the records */
+    /* When a run last wrote an epoch: an ended run's end, a running or stopped one's heartbeat
+     * (each epoch's commit sets it; the store keeps no other time of an epoch). */
+    const char *written;
 } progress;
 
 static progress progress_of(const store_run_record *r, size_t n)
@@ -53,6 +56,9 @@ static progress progress_of(const store_run_record *r, size_t n)
         p.epochs_total += r[i].epochs > 0 ? r[i].epochs : 0;
         if (r[i].heartbeat_at && (!p.heartbeat || strcmp(r[i].heartbeat_at, p.heartbeat) > 0))
             p.heartbeat = r[i].heartbeat_at;
+        const char *written = r[i].finished_at ? r[i].finished_at : r[i].heartbeat_at;
+        if (r[i].epochs_done > 0 && written && (!p.written || strcmp(written, p.written) > 0))
+            p.written = written;
     }
     return p;
 }
@@ -70,6 +76,7 @@ static void write_progress(json *j, const progress *p)
     json_member_int(j, "epochs_done", p->epochs_done);
     json_member_int(j, "epochs_total", p->epochs_total);
     json_member_string(j, "heartbeat_at", p->heartbeat);
+    json_member_string(j, "written_at", p->written);
 }
 
 static void write_sweep_fields(json *j, const store_sweep_record *w)
@@ -553,8 +560,8 @@ static int split_rank(const char *split)
 
 static int name_rank(const char *name)
 {
-    static const char *const order[] = { "loss", "loss_pixel", "loss_lap", "psnr", "ssim", "mse",
-                                         "lap4_mse", "lap8_mse" };
+    static const char *const order[] = { "loss", "loss_pixel", "loss_lap", "psnr_pooled", "psnr",
+                                         "ssim", "mse", "lap4_mse", "lap8_mse" };
     for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
         if (strcmp(name, order[i]) == 0)
             return i;
@@ -574,6 +581,23 @@ static int compare_columns(const void *pa, const void *pb)
     if (c == 0)
         c = name_rank(x->name) - name_rank(y->name);
     return c ? c : strcmp(x->name, y->name);
+}
+
+/* Each column for people, from the metric table: {"title": "validation PSNR", "unit": "dB"}. */
+static void write_column_titles(json *j, const column *cols, size_t ncols)
+{
+    json_key(j, "titles");
+    json_array(j);
+    for (size_t k = 0; k < ncols; k++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s", cols[k].split, cols[k].name);
+        const int series = analysis_series_find(name);
+        json_object(j);
+        json_member_string(j, "title", series >= 0 ? analysis_series_title(series).text : name);
+        json_member_string(j, "unit", series >= 0 ? analysis_series_unit(series) : "");
+        json_object_end(j);
+    }
+    json_array_end(j);
 }
 
 /* Every metric row as a table: the columns (split.name, train first), one row per epoch. */
@@ -602,6 +626,7 @@ static int write_epochs(json *j, const store_metric_value *m, size_t n, char *er
         json_string(j, name);
     }
     json_array_end(j);
+    write_column_titles(j, cols, ncols);
     json_key(j, "rows");
     json_array(j);
     /* The rows come by epoch (store_read_metrics' order). */

@@ -174,6 +174,17 @@ eq "the shown table has wb compare's numbers, in its order" \
 eq "  and its notes" "$(curl -s "${URL}api/sweep/$mid" | jq -r '.keytable.notes[]' | head -n2)" \
   "$(sed -n '/^\* best/,$p' "$T/compare.txt" | head -n2)"
 
+# --- what the pages are given to show (issue 22; tests/browser/run.sh checks the pages) ----------
+eq "a sweep's last epoch written is its runs' latest end, not its creation" \
+  "$(curl -s "${URL}api/state" | jq -r ".sweeps[] | select(.id == $mid) | .written_at")" \
+  "$(sq "$T/m.db" "SELECT max(r.finished_at) FROM runs r JOIN sweep_runs sr ON sr.run_id = r.id
+                    WHERE sr.sweep_id = $mid")"
+curl -s "${URL}api/run/1" > "$T/run1.json"
+eq "a run's columns come with the metric table's titles" \
+  "$(jq -r '[.epochs.columns, (.epochs.titles | map(.title + "|" + .unit))] | transpose[]
+            | select(.[0] == "val.psnr_pooled" or .[0] == "test.psnr") | .[1]' "$T/run1.json")" \
+  "$(printf '%s\n' 'validation pooled PSNR|dB' 'test PSNR|dB')"
+
 # --- conditional requests ---------------------------------------------------------------------
 for path in api/state "api/sweep/$mid" api/run/1 api/compare/1/2 static/app.js ""; do
   tag=$(header "$URL$path" ETag)

@@ -44,22 +44,20 @@
 
   // ---- numbers and times -----------------------------------------------------------------------
 
-  function num(v, digits) {
-    if (v === null || v === undefined || !isFinite(v)) return '–';
-    const a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
-    return v.toFixed(digits === undefined ? 4 : digits);
-  }
-
-  // A metric's value as people read it: PSNR in dB to 3 decimals, the rest to 4 significant digits.
+  // A metric's value as people read it, one format per metric wherever it shows (tables, chart
+  // legends, differences): "split.name" or "name". PSNR in dB to 3 decimals, SSIM and shares to 4,
+  // seconds to 2, rates whole; the rest to 4 significant digits without trailing zeros, in
+  // exponent form below 1e-3 and from 1e5 (0.01112, 0.003, 8.025e-5), 0 as 0.
   function metric(v, name) {
     if (v === null || v === undefined || !isFinite(v)) return '–';
-    if (/psnr$/.test(name)) return v.toFixed(3);
-    if (/ssim$/.test(name)) return v.toFixed(4);
-    if (/seconds$/.test(name)) return v.toFixed(2);
-    if (/samples_per_s$/.test(name)) return v.toFixed(0);
-    return Number(v.toPrecision(4)).toString().length < 10 ? Number(v.toPrecision(4)).toString()
-      : v.toExponential(3);
+    const m = String(name).split('.').pop();
+    if (/^psnr/.test(m)) return v.toFixed(3);
+    if (m === 'ssim' || m === 'dc_share') return v.toFixed(4);
+    if (m === 'seconds') return v.toFixed(2);
+    if (m === 'samples_per_s') return v.toFixed(0);
+    if (v === 0) return '0';
+    const a = Math.abs(v);
+    return a < 1e-3 || a >= 1e5 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
   }
 
   // A configuration value as people write it: numbers in their shortest form (0.1, not
@@ -68,12 +66,6 @@
     if (v === null || v === undefined) return '–';
     const n = Number(v);
     return /^-?[0-9.]+(e[-+]?[0-9]+)?$/i.test(v) && isFinite(n) ? String(n) : v;
-  }
-
-  // Metric columns in table order: train, val, test, then by name.
-  function byColumn(a, b) {
-    const rank = function (c) { const i = ['train', 'val', 'test'].indexOf(c.split('.')[0]); return i < 0 ? 3 : i; };
-    return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
   }
 
   function duration(s) {
@@ -163,11 +155,13 @@
     return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + alpha + ')';
   }
 
-  // A line chart in `box`: xs (epochs) and lines [{label, values, colour, dash, width}]. Reuses the
-  // chart already there when its lines are the same (keeps the zoom), else draws a new one.
-  function lineChart(box, title, yLabel, xs, lines) {
+  // A line chart in `box`: xs (epochs) and lines [{label, values, colour, dash, width, right}]
+  // against axis y = {label, metric} (the metric names the number format), and the lines marked
+  // `right` against axis y2 on the right, a scale of their own. Reuses the chart already there
+  // when its lines are the same (keeps the zoom), else draws a new one.
+  function lineChart(box, title, y, xs, lines, y2) {
     if (typeof uPlot === 'undefined') { replace(box, h('p', { class: 'muted', text: 'charts unavailable' })); return; }
-    const key = title + '|' + lines.map(function (l) { return l.label + l.colour + (l.dash || ''); }).join('|');
+    const key = title + '|' + xs[0] + '|' + lines.map(function (l) { return l.label + l.colour + (l.dash || ''); }).join('|');
     const data = [xs].concat(lines.map(function (l) {
       return xs.map(function (x) { const v = l.values[x]; return v === undefined || v === null || !isFinite(v) ? null : v; });
     }));
@@ -183,11 +177,14 @@
       // Epochs are whole numbers: ticks at 1, 2, 5, 10, ... epochs apart.
       axes: [{ label: 'epoch', stroke: '#444', grid: { stroke: '#eee' },
         incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000] },
-        { label: yLabel, stroke: '#444', grid: { stroke: '#eee' }, size: 70 }],
+        { label: y.label, stroke: '#444', grid: { stroke: '#eee' }, size: 70 }].concat(y2 ? [
+        { scale: 'y2', side: 1, label: y2.label, stroke: '#444', grid: { show: false }, size: 70 }] : []),
       series: [{ label: 'epoch' }].concat(lines.map(function (l) {
+        const axis = l.right && y2 ? y2 : y;
         return { label: l.label, stroke: l.colour, width: l.width || 2, dash: l.dash,
+          scale: l.right && y2 ? 'y2' : 'y',
           points: { show: xs.length <= 40, size: 4 }, spanGaps: false,
-          value: function (u, v) { return v === null ? '–' : metric(v, yLabel); } };
+          value: function (u, v) { return v === null ? '–' : metric(v, axis.metric); } };
       })),
       legend: { live: true },
     };
@@ -199,11 +196,29 @@
     box.chartWidth = width;
   }
 
-  function epochRange(n) { const xs = []; for (let i = 0; i < n; i++) xs.push(i); return xs; }
+  // The epochs a chart shows, of n (0 .. n-1). Epoch 0 is the untrained network (with
+  // model.residual, the input itself): far below the rest, it would squeeze every curve into a
+  // line, so it is left out unless asked for (the toggle; a run with no epoch after 0 shows it).
+  function epochRange(n) {
+    const xs = [];
+    for (let i = app.showEpoch0 || n <= 1 ? 0 : 1; i < n; i++) xs.push(i);
+    return xs;
+  }
+
+  // The toggle for epoch 0, the same preference on every page; redraw() draws the charts again.
+  function epochZeroToggle(redraw) {
+    const box = h('input', { type: 'checkbox', class: 'epoch0', onchange: function () {
+      app.showEpoch0 = box.checked;
+      redraw();
+    } });
+    box.checked = app.showEpoch0;
+    return h('label', { title: 'epoch 0 is the untrained network; a residual one scores the input itself' },
+      box, ' epoch 0');
+  }
 
   // ---- the crumbs, the live dot, the polling ---------------------------------------------------
 
-  const app = { stateTag: null, state: null, page: null, timer: null, failures: 0 };
+  const app = { stateTag: null, state: null, page: null, timer: null, failures: 0, showEpoch0: false };
 
   function crumbs(items) {
     const nav = $('crumbs');
@@ -284,11 +299,11 @@
             h('td', { class: 'num', text: w.runs }),
             h('td', { text: (w.axes || '').split(',').filter(Boolean).join(', ') || '–' }),
             ageCell(w.heartbeat_at),
-            h('td', { text: when(w.updated_at) }));
+            h('td', { text: when(w.written_at) }));
         });
         replace(list, h('table', { class: 'grid' },
           h('thead', null, h('tr', null, ['sweep', 'runs by status', 'progress', 'runs', 'axes',
-            'last heartbeat', 'updated'].map(function (t) { return h('th', { text: t }); }))),
+            'last heartbeat', 'last epoch written'].map(function (t) { return h('th', { text: t }); }))),
           h('tbody', null, rows)));
       },
     };
@@ -354,6 +369,7 @@
         h('div', { class: 'meta' },
           h('span', null, 'axes: ', h('b', { text: (w.axes || '').split(',').filter(Boolean).join(', ') || 'none' })),
           h('span', { text: 'created ' + when(w.created_at) }),
+          data.written_at ? h('span', { id: 'sweep-written', text: 'last epoch written ' + when(data.written_at) }) : null,
           w.host ? h('span', { text: 'on ' + w.host }) : null,
           w.wb_version ? h('span', { text: 'wb ' + w.wb_version }) : null,
           w.git_commit ? h('span', { text: 'commit ' + w.git_commit.slice(0, 12) + (w.git_dirty ? ' (dirty)' : '') }) : null,
@@ -370,7 +386,10 @@
       const splits = [{ value: 'val', text: 'validation' }, { value: 'test', text: 'test' }, { value: 'train', text: 'train' }];
       const names = splitMetrics(data.series, ui.split);
       if (names.indexOf(ui.metric) < 0) ui.metric = names[0];
-      const metrics = names.map(function (m) { return { value: m, text: m }; });
+      const metrics = names.map(function (m) {
+        const si = seriesIndex(ui.split + '.' + m);
+        return { value: m, text: si >= 0 ? data.series[si].title.replace(/^(validation|test|train) /, '') : m };
+      });
       const panels = [{ value: 'all', text: data.panels.length > 1 ? 'all, side by side' : 'all' }].concat(
         data.panels.length > 1 ? data.panels.map(function (p, i) { return { value: String(i), text: p.label || 'all' }; }) : []);
       if (ui.panel !== 'all' && !data.panels[Number(ui.panel)]) ui.panel = 'all';
@@ -381,6 +400,7 @@
         h('label', null, 'metric ', select(metrics, ui.metric, function (v) { ui.metric = v; renderCharts(); }, 'metric')),
         h('label', null, 'kernel ', select(panels, ui.panel, function (v) { ui.panel = v; renderCharts(); }, 'panel')),
         h('label', null, seeds, ' each seed'),
+        epochZeroToggle(renderCharts),
         h('span', { class: 'muted small', text: 'lines: the mean over the seeds that run or ran, up to the epoch all of them reached; black dashed: the λ = 0 baseline' }));
     }
 
@@ -421,7 +441,7 @@
             width: c.is_baseline ? 2 : 2.5, dash: c.is_baseline ? [6, 4] : undefined });
         }
         const title = s.title + (panel.label ? ', ' + panel.label : '');
-        lineChart(boxes[k], title, s.unit ? s.name + ' (' + s.unit + ')' : s.name, xs, lines);
+        lineChart(boxes[k], title, { label: s.unit ? s.title + ' (' + s.unit + ')' : s.title, metric: s.name }, xs, lines);
       });
     }
 
@@ -442,7 +462,7 @@
         if (n === 2) add(compare, link('/compare/' + Number(ui.selected[0]) + '/' + Number(ui.selected[1]), 'compare runs ' + ui.selected[0] + ' and ' + ui.selected[1], 'button'));
         else add(compare, h('span', { class: 'muted small', text: 'tick two runs to compare them side by side' }));
       }
-      const head = ['', 'run', 'configuration', 'seed', 'status', 'epoch', 'train loss', 'val PSNR (pooled)', 'test PSNR (pooled)', 'val SSIM', 'ETA', 'heartbeat', 'error'];
+      const head = ['', 'run', 'configuration', 'seed', 'status', 'epoch', 'train loss', 'validation PSNR', 'test PSNR', 'validation SSIM', 'ETA', 'heartbeat', 'error'];
       const rows = data.runs.map(function (r) {
         const c = data.configs[r.config];
         const box = h('input', { type: 'checkbox', onchange: function () {
@@ -570,10 +590,16 @@
     return { values: out, n: n };
   }
 
+  // "validation PSNR (dB)" for the column "val.psnr_pooled" of a run's epochs.
+  function columnTitle(epochs, c) {
+    const i = epochs.columns.indexOf(c), t = epochs.titles && epochs.titles[i];
+    return t ? t.title + (t.unit ? ' (' + t.unit + ')' : '') : c;
+  }
+
   function epochsTable(epochs) {
     const cols = epochs.columns;
     return h('div', { class: 'scroll' }, h('table', { class: 'grid epochs', id: 'epochs-table' },
-      h('thead', null, h('tr', null, h('th', { text: 'epoch' }), cols.map(function (c) { return h('th', { text: c }); }))),
+      h('thead', null, h('tr', null, h('th', { text: 'epoch' }), cols.map(function (c) { return h('th', { text: columnTitle(epochs, c), title: c }); }))),
       h('tbody', null, epochs.rows.map(function (row) {
         return h('tr', null, h('td', { class: 'num', text: row[0] }), cols.map(function (c, i) {
           return h('td', { class: 'num', text: metric(row[i + 1], c) });
@@ -594,17 +620,49 @@
     let tag = null;
     crumbs([{ text: 'sweeps', href: '/' }, { text: 'run ' + id }]);
     const head = h('div');
-    const charts = h('div', { class: 'charts two' }, h('div', { class: 'chart' }), h('div', { class: 'chart' }));
+    const controls = h('div', { class: 'controls' });
+    const charts = h('div', { class: 'charts two' });
     const body = h('div');
+    let d = null;
     replace(main, head, section('Curves', 'run-curves').el, body);
+    main.querySelector('#run-curves').appendChild(controls);
     main.querySelector('#run-curves').appendChild(charts);
+
+    // PSNR; the training loss; and, with a Laplacian term, its two parts, each on a scale of its
+    // own (the Laplacian part, unweighted, can be orders of magnitude from the pixel part).
+    function drawCharts() {
+      const c = columnsOf(d.epochs), xs = epochRange(Math.max(1, c.n));
+      const line = function (name, colour, right) {
+        return { label: columnTitle(d.epochs, name), values: c.values[name], colour: colour, right: right };
+      };
+      const psnr = [['val.psnr_pooled', '#0072b2'], ['test.psnr_pooled', '#d55e00']]
+        .filter(function (p) { return c.values[p[0]]; }).map(function (p) { return line(p[0], p[1]); });
+      const parts = c.values['train.loss_lap'] !== undefined;
+      const want = parts ? 3 : 2;
+      if (charts.children.length !== want) {
+        for (const b of charts.querySelectorAll('.chart')) if (b.uplot) b.uplot.destroy();
+        clear(charts);
+        for (let i = 0; i < want; i++) add(charts, h('div', { class: 'chart' }));
+      }
+      const boxes = charts.querySelectorAll('.chart');
+      lineChart(boxes[0], 'PSNR', { label: 'PSNR (dB)', metric: 'psnr_pooled' }, xs, psnr);
+      lineChart(boxes[1], 'training loss', { label: 'loss', metric: 'loss' }, xs,
+        c.values['train.loss'] ? [line('train.loss', '#000000')] : []);
+      if (parts)
+        lineChart(boxes[2], 'training loss: its parts, each on its own scale',
+          { label: 'pixel part (left)', metric: 'loss_pixel' }, xs,
+          [line('train.loss_pixel', '#009e73'), line('train.loss_lap', '#cc79a7', true)],
+          { label: 'Laplacian part, unweighted (right)', metric: 'loss_lap' });
+    }
+    replace(controls, epochZeroToggle(function () { if (d) drawCharts(); }));
 
     async function load() {
       const r = await getJSON('/api/run/' + id, tag);
       if (!r.changed) return;
       if (r.status !== 200 || !r.body) { problem(main, r.status, r.body, 'run ' + id); return; }
       tag = r.etag;
-      const d = r.body, run = d.run;
+      d = r.body;
+      const run = d.run;
       const sweep = d.sweeps[0];
       document.title = 'wb · run ' + run.id;
       crumbs([{ text: 'sweeps', href: '/' }].concat(sweep && sweep.id !== null ? [{ text: sweep.name, href: '/sweep/' + Number(sweep.id) }] : [])
@@ -612,15 +670,7 @@
       replace(head, h('h1', null, 'Run ' + run.id + ' ', statusChip(run.status)),
         h('div', { class: 'meta' }, h('b', { text: runLabel(d) }), d.sweeps.length ? h('span', { text: 'in ' + d.sweeps.map(function (w) { return w.name; }).join(', ') }) : null),
         run.error ? h('div', { class: 'error-box', id: 'run-error', text: run.error }) : null);
-      const c = columnsOf(d.epochs), xs = epochRange(Math.max(1, c.n));
-      const boxes = charts.querySelectorAll('.chart');
-      const psnr = [['val.psnr_pooled', '#0072b2'], ['test.psnr_pooled', '#d55e00']].filter(function (p) { return c.values[p[0]]; })
-        .map(function (p) { return { label: p[0], values: c.values[p[0]], colour: p[1] }; });
-      const loss = [['train.loss', '#000000'], ['train.loss_pixel', '#009e73'], ['train.loss_lap', '#cc79a7']]
-        .filter(function (p) { return c.values[p[0]]; })
-        .map(function (p) { return { label: p[0], values: c.values[p[0]], colour: p[1] }; });
-      lineChart(boxes[0], 'PSNR (pooled)', 'psnr_pooled (dB)', xs, psnr);
-      lineChart(boxes[1], 'train loss', 'loss', xs, loss);
+      drawCharts();
       const cfg = section('Configuration', 'config'), env = section('Run', 'fields');
       add(cfg.body, fieldsTable(d.params.map(function (p) { return [p[0], pretty(p[1])]; })));
       add(env.body, runFields(d));
@@ -646,7 +696,8 @@
   // ---- two runs ------------------------------------------------------------------------------------
 
   function comparePage(main, a, b) {
-    let tag = null, metricName = 'val.psnr';
+    // The sweep page's default: validation PSNR.
+    let tag = null, metricName = 'val.psnr_pooled';
     crumbs([{ text: 'sweeps', href: '/' }, { text: 'run ' + a + ' vs run ' + b }]);
     document.title = 'wb · run ' + a + ' vs run ' + b;
     const head = h('div'), controls = h('div', { class: 'controls' });
@@ -656,10 +707,14 @@
     replace(main, head, curves.el, body);
     let data = null;
 
+    function title(c) {
+      return data.a.epochs.columns.indexOf(c) >= 0 ? columnTitle(data.a.epochs, c) : columnTitle(data.b.epochs, c);
+    }
+
     function drawChart() {
       const ca = columnsOf(data.a.epochs), cb = columnsOf(data.b.epochs);
       const xs = epochRange(Math.max(1, ca.n, cb.n));
-      lineChart(chart, metricName, metricName, xs, [
+      lineChart(chart, title(metricName), { label: title(metricName), metric: metricName }, xs, [
         { label: 'run ' + data.a.run.id, values: ca.values[metricName] || [], colour: '#0072b2' },
         { label: 'run ' + data.b.run.id, values: cb.values[metricName] || [], colour: '#d55e00', dash: [6, 4] }]);
     }
@@ -673,12 +728,14 @@
       replace(head, h('h1', null, link('/run/' + Number(a), 'Run ' + a), ' ', statusChip(data.a.run.status), ' vs ',
         link('/run/' + Number(b), 'run ' + b), ' ', statusChip(data.b.run.status)),
       h('div', { class: 'meta' }, h('span', { text: 'run ' + a + ': ' + runLabel(data.a) }), h('span', { text: 'run ' + b + ': ' + runLabel(data.b) })));
+      // The runs' own metrics: the input splits (val_input, test_input) score the degraded images,
+      // the same for both runs of one data configuration.
       const cols = [];
-      for (const c of data.a.epochs.columns.concat(data.b.epochs.columns)) if (cols.indexOf(c) < 0) cols.push(c);
-      cols.sort(byColumn);
+      for (const c of data.a.epochs.columns.concat(data.b.epochs.columns))
+        if (cols.indexOf(c) < 0 && !/^[a-z]+_input\./.test(c)) cols.push(c);
       if (cols.indexOf(metricName) < 0 && cols.length) metricName = cols[0];
-      replace(controls, h('label', null, 'metric ', select(cols.map(function (c) { return { value: c, text: c }; }), metricName,
-        function (v) { metricName = v; drawChart(); }, 'compare-metric')),
+      replace(controls, h('label', null, 'metric ', select(cols.map(function (c) { return { value: c, text: title(c) }; }), metricName,
+        function (v) { metricName = v; drawChart(); }, 'compare-metric')), epochZeroToggle(drawChart),
       h('span', { class: 'muted small', text: 'solid: run ' + a + ', dashed: run ' + b }));
       drawChart();
       const diff = section('Configuration: what differs', 'diff');
@@ -695,7 +752,7 @@
         h('thead', null, h('tr', null, ['metric', 'run ' + a, 'run ' + b, 'run ' + b + ' − run ' + a].map(function (t) { return h('th', { text: t }); }))),
         h('tbody', null, cols.filter(function (c) { return !/seconds|samples_per_s/.test(c); }).map(function (c) {
           const va = lastOf(ca.values[c]), vb = lastOf(cb.values[c]);
-          return h('tr', null, h('td', { text: c }), h('td', { class: 'num', text: metric(va, c) }),
+          return h('tr', { data: { metric: c } }, h('td', { text: title(c), title: c }), h('td', { class: 'num', text: metric(va, c) }),
             h('td', { class: 'num', text: metric(vb, c) }),
             h('td', { class: 'num', text: va !== null && vb !== null ? metric(vb - va, c) : '–' }));
         }))));

@@ -135,6 +135,32 @@ eq "the key table on the page has wb compare's numbers" "$(nums "$T/keytable.txt
   "$(nums "$T/compare.rows")"
 eq "  and its verdicts" "$(verdicts "$T/keytable.txt")" "$(verdicts "$T/compare.rows")"
 clean "the finished sweep's page"
+
+# --- what the pages show (issue 22) ----------------------------------------------------------------
+xmin='document.querySelector("#charts .chart").uplot.scales.x.min'
+check "the curves leave epoch 0 (the untrained network) out" wait_for "$xmin === 1" 10
+js "document.querySelector('#curves input.epoch0').click()" > /dev/null
+check "  and show it when asked" wait_for "$xmin === 0" 5
+eq "the curves show the key table's metric, pooled PSNR" "$(js "document.getElementById('metric').value")" \
+  '"psnr_pooled"'
+navigate "${URL}run/3"
+check "a λ > 0 run's page draws three charts" wait_for "document.querySelectorAll('main canvas').length == 3" 15
+eq "  the loss parts each on a scale of its own" \
+  "$(js "Array.from(document.querySelectorAll('#run-curves .chart')[2].uplot.series).map(s => s.scale).join(' ')")" \
+  '"x y y2"'
+navigate "${URL}compare/1/3"
+check "the compare page draws its chart" wait_for "document.querySelectorAll('main canvas').length == 1" 15
+eq "  of the sweep page's metric" "$(js "document.getElementById('compare-metric').value")" '"val.psnr_pooled"'
+eq "  without the input splits" "$(js "document.querySelectorAll('#latest tr[data-metric*=_input]').length")" 0
+check "  its values listed" test "$(js "document.querySelectorAll('#latest tr[data-metric]').length")" -gt 10
+eq "  every PSNR to 3 decimals, the differences too" \
+  "$(js "Array.from(document.querySelectorAll('#latest tr[data-metric*=psnr] td.num')).filter(c => c.textContent !== '–' && !/^-?[0-9]+[.][0-9]{3}\$/.test(c.textContent)).length")" 0
+written=$(curl -s "${URL}api/state" | jq -r ".sweeps[] | select(.id == $sid) | .written_at")
+navigate "$URL"
+wait_for "document.querySelector('#sweeps tr[data-sweep]')" 10
+eq "the sweeps page's last epoch written ($written)" \
+  "$(js "document.querySelector('#sweeps tr[data-sweep=\"$sid\"] td:last-child').textContent === new Date('$written').toLocaleString()")" true
+clean "the pages of issue 22"
 cdp_stop
 
 # Chromium's network log: every request the pages made (document and resource loads, known by
