@@ -181,9 +181,12 @@
         { scale: 'y2', side: 1, label: y2.label, stroke: '#444', grid: { show: false }, size: 70 }] : []),
       series: [{ label: 'epoch' }].concat(lines.map(function (l) {
         const axis = l.right && y2 ? y2 : y;
+        // A series read at a few epochs only (the test split: its last and best epochs) shows
+        // its points, which no line joins.
+        const sparse = xs.filter(function (x) { const v = l.values[x]; return v !== null && v !== undefined; }).length < xs.length / 2;
         return { label: l.label, stroke: l.colour, width: l.width || 2, dash: l.dash,
           scale: l.right && y2 ? 'y2' : 'y',
-          points: { show: xs.length <= 40, size: 4 }, spanGaps: false,
+          points: { show: xs.length <= 40 || sparse, size: sparse ? 7 : 4 }, spanGaps: false,
           value: function (u, v) { return v === null ? '–' : metric(v, axis.metric); } };
       })),
       legend: { live: true },
