@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <nettle/sha2.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,27 +16,100 @@
 
 #include "base/proc.h"
 
-int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
+/* fd (open, O_NONBLOCK) when it is a regular file, filling *st; else closes it and says what it
+ * is. */
+static int keep_regular(int fd, const char *path, struct stat *st, char *err, size_t errlen)
 {
-    *buf = NULL;
-    *len = 0;
-    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever. It
-     * changes nothing for the regular files read below. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
+    if (fstat(fd, st) != 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file%s", path,
-                 S_ISFIFO(st.st_mode)  ? " (a FIFO)"
-                 : S_ISDIR(st.st_mode) ? " (a folder)"
-                                       : "");
         close(fd);
         return -1;
     }
-    size_t size = (size_t)st.st_size;
+    if (!S_ISREG(st->st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file%s", path,
+                 S_ISFIFO(st->st_mode)                            ? " (a FIFO)"
+                 : S_ISDIR(st->st_mode)                           ? " (a folder)"
+                 : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)   ? " (a device)"
+                 : S_ISSOCK(st->st_mode)                          ? " (a socket)"
+                                                                  : "");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int file_open_regular(const char *path, int flags, struct stat *st, char *err, size_t errlen)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                                  (flags & FILE_NOFOLLOW ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path,
+                 errno == ELOOP && (flags & FILE_NOFOLLOW) ? "it is a symbolic link"
+                                                           : strerror(errno));
+        return -1;
+    }
+    return keep_regular(fd, path, st, err, errlen);
+}
+
+int file_open_beneath(const char *dir, const char *rel, struct stat *st, char *err, size_t errlen)
+{
+    char path[8200], part[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (rel[0] == '/' || strlen(rel) >= sizeof part) {
+        snprintf(err, errlen, "%s: cannot open: not a path inside %s", rel, dir);
+        return -1;
+    }
+    int at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (at < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(part, sizeof part, "%s", rel);
+    char *save = NULL, *name = strtok_r(part, "/", &save);
+    while (name) {
+        char *next = strtok_r(NULL, "/", &save);
+        if (strcmp(name, ".") == 0) {
+            name = next;
+            continue;
+        }
+        if (strcmp(name, "..") == 0) {
+            snprintf(err, errlen, "%s: cannot open: '..' leaves %s", path, dir);
+            close(at);
+            return -1;
+        }
+        const int fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+                                            (next ? O_DIRECTORY : O_NONBLOCK));
+        const int saved = errno;
+        struct stat link;
+        const int is_link = fd < 0 && fstatat(at, name, &link, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            S_ISLNK(link.st_mode);
+        close(at);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: cannot open: %s%s", path, is_link ? name : "",
+                     is_link ? " is a symbolic link" : strerror(saved));
+            return -1;
+        }
+        if (!next)
+            return keep_regular(fd, path, st, err, errlen);
+        at = fd;
+        name = next;
+    }
+    close(at);
+    snprintf(err, errlen, "%s: cannot open: no file name", path);
+    return -1;
+}
+
+/* Reads the whole regular file open at fd (closed here) into a malloc'ed buffer. */
+static int read_fd(int fd, const char *path, const struct stat *st, size_t max_bytes,
+                   unsigned char **buf, size_t *len, char *err, size_t errlen)
+{
+    if (max_bytes && (uint64_t)st->st_size > max_bytes) {
+        snprintf(err, errlen, "%s: larger than %zu bytes (%lld)", path, max_bytes,
+                 (long long)st->st_size);
+        close(fd);
+        return -1;
+    }
+    size_t size = (size_t)st->st_size;
     unsigned char *data = malloc(size + 1);
     if (!data) {
         snprintf(err, errlen, "%s: out of memory reading %zu bytes", path, size);
@@ -61,18 +135,56 @@ int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err,
     return 0;
 }
 
+int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
+{
+    return file_read_max(path, 0, buf, len, err, errlen);
+}
+
+int file_read_max(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, char *err,
+                  size_t errlen)
+{
+    *buf = NULL;
+    *len = 0;
+    struct stat st;
+    const int fd = file_open_regular(path, 0, &st, err, errlen);
+    return fd < 0 ? -1 : read_fd(fd, path, &st, max_bytes, buf, len, err, errlen);
+}
+
+int file_read_beneath(const char *dir, const char *rel, size_t max_bytes, unsigned char **buf,
+                      size_t *len, char *err, size_t errlen)
+{
+    *buf = NULL;
+    *len = 0;
+    struct stat st;
+    char path[8200];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    const int fd = file_open_beneath(dir, rel, &st, err, errlen);
+    return fd < 0 ? -1 : read_fd(fd, path, &st, max_bytes, buf, len, err, errlen);
+}
+
+static void hex_digest(struct sha256_ctx *ctx, char hex[65])
+{
+    unsigned char digest[SHA256_DIGEST_SIZE];
+    sha256_digest(ctx, sizeof digest, digest);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+void file_sha256_bytes(const void *bytes, size_t len, char hex[65])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, bytes);
+    hex_digest(&ctx, hex);
+}
+
 int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
 {
     hex[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: cannot read: %s", path,
-                 fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
+    int fd = file_open_regular(path, 0, &st, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     unsigned char buf[1 << 16];
@@ -86,10 +198,7 @@ int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
         snprintf(err, errlen, "%s: read failed: %s", path, strerror(saved));
         return -1;
     }
-    unsigned char digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&ctx, sizeof digest, digest);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    hex_digest(&ctx, hex);
     return 0;
 }
 
@@ -326,16 +435,11 @@ int atomic_file_copy(const char *src, const char *path, char *err, size_t errlen
 {
     /* Never through a link (a run folder holds the files a run wrote, none of them a link), and
      * never waiting on a FIFO: what is not a regular file is refused below. */
-    int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (in < 0) {
-        snprintf(err, errlen, "%s: cannot copy %s: %s", path, src,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
-        return -1;
-    }
     struct stat st;
-    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: cannot copy %s: not a regular file", path, src);
-        close(in);
+    char why[4200];
+    int in = file_open_regular(src, FILE_NOFOLLOW, &st, why, sizeof why);
+    if (in < 0) {
+        snprintf(err, errlen, "%s: cannot copy %s", path, why);
         return -1;
     }
     atomic_file a;

@@ -8,16 +8,41 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
+
+/* Opens path for reading when it is a regular file: opened O_NONBLOCK (a FIFO would otherwise wait
+ * for a writer, forever; a regular file reads the same) and checked with fstat before anything is
+ * read. A FIFO, a device, a folder or a socket is refused by name ("PATH: not a regular file (a
+ * FIFO)"); with FILE_NOFOLLOW a symbolic link is refused too (a run folder's files are never
+ * links). Every file wb reads as input goes through here: databases (store/ checks the path
+ * before SQLite opens it), INI files, images, arrays and weights. Returns the descriptor
+ * (O_CLOEXEC) and fills *st, or -1 with err set. */
+#define FILE_NOFOLLOW 1
+int file_open_regular(const char *path, int flags, struct stat *st, char *err, size_t errlen);
+/* The same for the file dir/rel reached without a symbolic link below dir: each folder of rel is
+ * opened from the last with O_NOFOLLOW, and rel may not be absolute or hold "..". dir itself is
+ * followed (a results folder may be a link: the user chose it). What wb serve reads from a
+ * results folder (a preview, a report file) goes through here, so that a link planted in a run
+ * folder or a report folder cannot make it serve a file from elsewhere. */
+int file_open_beneath(const char *dir, const char *rel, struct stat *st, char *err, size_t errlen);
 
 /* Reads a whole regular file into a malloc'ed buffer (one spare byte, never NULL on success).
- * Anything else (a FIFO, a device, a folder) is refused without blocking: the file is opened
- * O_NONBLOCK and checked with fstat before the first read, so a FIFO named like an input (x.png
- * in a png: folder) cannot hang a sweep waiting for a writer. */
+ * Anything else (a FIFO, a device, a folder) is refused without blocking (file_open_regular), so
+ * a FIFO named like an input (x.png in a png: folder) cannot hang a sweep waiting for a writer.
+ * A file larger than max_bytes (0: no limit) is refused before anything is read. */
 int file_read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
+int file_read_max(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, char *err,
+                  size_t errlen);
+/* The same for dir/rel opened with file_open_beneath (no symbolic link below dir). */
+int file_read_beneath(const char *dir, const char *rel, size_t max_bytes, unsigned char **buf,
+                      size_t *len, char *err, size_t errlen);
 
 /* The SHA-256 of a regular file's bytes as 64 lowercase hex digits (a checkpoint's integrity,
  * recorded with its epoch and checked before it is used). Refused like file_read_all. */
 int file_sha256(const char *path, char hex[65], char *err, size_t errlen);
+/* The SHA-256 of bytes in memory, as file_sha256 gives it: a file read once, then checked and
+ * parsed from the same bytes (nothing can change between the check and the use). */
+void file_sha256_bytes(const void *bytes, size_t len, char hex[65]);
 
 /* The folder part of path: "." when it has none, "/" for a file at the root. */
 void file_dirname(const char *path, char *out, size_t len);

@@ -274,26 +274,10 @@ int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f,
 int safetensors_read(const char *path, st_file *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    unsigned char *buf;
+    size_t len;
+    if (file_read_all(path, &buf, &len, err, errlen) != 0)
         return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || st.st_size < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        fclose(fp);
-        return -1;
-    }
-    size_t len = (size_t)st.st_size;
-    void *buf = malloc(len ? len : 1);
-    if (!buf || fread(buf, 1, len, fp) != len) {
-        snprintf(err, errlen, "%s: %s", path, buf ? "read failed" : "out of memory");
-        free(buf);
-        fclose(fp);
-        return -1;
-    }
-    fclose(fp);
     int rc = safetensors_parse(buf, len, path, f, err, errlen);
     free(buf);
     return rc;

@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis/keytable.h"
 #include "base/err.h"
+#include "base/fileio.h"
 #include "plots/report.h"
 #include "serve/json.h"
 #include "store/read.h"
@@ -679,6 +681,19 @@ static void write_run_record(json *j, const store_run_record *r)
 }
 
 /* Everything api_run says of one run, as the members of an object (open on j). */
+/* Whether the run's preview.npy is a regular file reached without a link (api_preview_path). */
+static int has_preview(store *s, int64_t run_id)
+{
+    char dir[4096], rel[4200], why[512];
+    struct stat sb;
+    if (api_preview_path(s, run_id, dir, sizeof dir, rel, sizeof rel, why, sizeof why) != API_OK)
+        return 0;
+    const int fd = file_open_beneath(dir, rel, &sb, why, sizeof why);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
+}
+
 static enum api_result write_run(json *j, store *s, int64_t run_id, int *live, char *err,
                                  size_t errlen)
 {
@@ -742,14 +757,12 @@ static enum api_result write_run(json *j, store *s, int64_t run_id, int *live, c
     }
     const double pace = epoch_seconds(&r);
     if (rc == API_OK) {
-        char npy[4200];
-        struct stat sb;
+
         json_member_number(j, "epoch_seconds", pace);
         json_member_number(j, "eta_seconds",
                            pace * (r.epochs - (r.epochs_done > 0 ? r.epochs_done : 0)));
         json_key(j, "preview");
-        json_bool(j, api_preview_path(s, run_id, npy, sizeof npy, err, errlen) == API_OK &&
-                         stat(npy, &sb) == 0 && S_ISREG(sb.st_mode));
+        json_bool(j, has_preview(s, run_id));
     }
     if (live && r.status == STORE_RUNNING)
         *live = 1;
@@ -862,8 +875,8 @@ enum api_result api_compare(store *s, int64_t run_a, int64_t run_b, char **text,
     return rc;
 }
 
-enum api_result api_preview_path(store *s, int64_t run_id, char *path, size_t pathlen,
-                                 char *err, size_t errlen)
+enum api_result api_preview_path(store *s, int64_t run_id, char *dir, size_t dirlen, char *rel,
+                                 size_t rellen, char *err, size_t errlen)
 {
     int exists = api_run_exists(s, run_id, err, errlen);
     if (exists <= 0)
@@ -873,10 +886,11 @@ enum api_result api_preview_path(store *s, int64_t run_id, char *path, size_t pa
         return API_ERROR;
     char folder[4096];
     if (r.folder)
-        store_resolve_path(s, r.folder, folder, sizeof folder);
+        snprintf(folder, sizeof folder, "%s", r.folder);
     else
-        store_run_folder(s, r.config_hash, folder, sizeof folder);
-    snprintf(path, pathlen, "%s/preview.npy", folder);
+        store_run_folder_rel(s, r.config_hash, folder, sizeof folder);
+    file_dirname(store_path(s), dir, dirlen);
+    snprintf(rel, rellen, "%s/preview.npy", folder);
     store_run_record_free(&r);
     return API_OK;
 }

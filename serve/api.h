@@ -47,10 +47,11 @@ enum api_result api_run(store *s, int64_t run_id, char **text, size_t *len, int 
 enum api_result api_compare(store *s, int64_t run_a, int64_t run_b, char **text, size_t *len,
                             int *live, char *err, size_t errlen);
 
-/* The folder of a run's preview.npy, as usable from the current directory (NULL file when the
- * run has none); API_MISSING for no such run. */
-enum api_result api_preview_path(store *s, int64_t run_id, char *path, size_t pathlen,
-                                 char *err, size_t errlen);
+/* Where a run's preview.npy is: the database's folder (dir, usable from the current directory)
+ * and the path inside it (rel, as the database stores the run's folder), to be opened with
+ * base/fileio.h's file_open_beneath; API_MISSING for no such run. */
+enum api_result api_preview_path(store *s, int64_t run_id, char *dir, size_t dirlen, char *rel,
+                                 size_t rellen, char *err, size_t errlen);
 
 /* Whether a sweep or run with this id exists: 1, 0, or -1 with err set. */
 int api_sweep_exists(store *s, int64_t sweep_id, char *err, size_t errlen);

@@ -10,13 +10,27 @@
 #include "data/image.h"
 #include "data/npy.h"
 
-int preview_png(const char *npy_path, const char *scratch_dir, unsigned char **png, size_t *len,
-                char *err, size_t errlen)
+int preview_png(const char *dir, const char *rel, const char *sha256, const char *scratch_dir,
+                unsigned char **png, size_t *len, char *err, size_t errlen)
 {
     npy_array a;
+    unsigned char *bytes;
+    size_t nbytes;
+    char have[65], npy_path[8200];
     *png = NULL;
     *len = 0;
-    if (npy_read(npy_path, &a, err, errlen) != 0)
+    snprintf(npy_path, sizeof npy_path, "%s/%s", dir, rel);
+    if (file_read_beneath(dir, rel, PREVIEW_MAX_BYTES, &bytes, &nbytes, err, errlen) != 0)
+        return -1;
+    file_sha256_bytes(bytes, nbytes, have);
+    if (sha256[0] && strcmp(have, sha256) != 0) {
+        snprintf(err, errlen, "%s: damaged: its SHA-256 is not the one its epoch recorded", npy_path);
+        free(bytes);
+        return -1;
+    }
+    const int parsed = npy_parse(bytes, nbytes, npy_path, &a, err, errlen);
+    free(bytes);
+    if (parsed != 0)
         return -1;
     const size_t n = a.ndim == 5 ? a.shape[1] : 0, h = n ? a.shape[2] : 0, w = n ? a.shape[3] : 0;
     if (a.dtype != NPY_F32 || a.ndim != 5 || a.shape[0] != 3 || a.shape[4] != 3 || n == 0 ||

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "base/fileio.h"
 #include "serve/access.h"
 #include "serve/assets.h"
 #include "serve/route.h"
@@ -296,14 +297,23 @@ static const char *report_type(const char *name)
 
 static enum MHD_Result report_answer(serve_server *srv, struct MHD_Connection *c, const route *r)
 {
-    char dir[4096], path[4200];
+    char dir[4096], rel[4200];
     if (source_report_dir(srv->src, r->id, dir, sizeof dir) != 0)
         return text_answer(c, MHD_HTTP_NOT_FOUND, "no such sweep\n", CSP_REPORT);
-    snprintf(path, sizeof path, "%s/%s", dir, r->name);
-    /* The name is one of route_report_file's; a link planted in its place is not followed. */
-    const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* <db dir>/report-NAME/FILE, opened from the database's folder without following a link:
+     * FILE is one of route_report_file's names, and neither it nor the report folder may be a
+     * link planted there (to a file outside the results folder). A FIFO is not waited on (the
+     * thread would wait for a writer forever). */
+    char *slash = strrchr(dir, '/');
     struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > REPORT_MAX_BYTES) {
+    char why[8400];
+    int fd = -1;
+    if (slash) {
+        *slash = '\0';
+        snprintf(rel, sizeof rel, "%s/%s", slash + 1, r->name);
+        fd = file_open_beneath(dir, rel, &sb, why, sizeof why);
+    }
+    if (fd < 0 || sb.st_size > REPORT_MAX_BYTES) {
         if (fd >= 0)
             close(fd);
         return text_answer(c, MHD_HTTP_NOT_FOUND,

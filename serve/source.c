@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/fileio.h"
 #include "serve/api.h"
 #include "serve/json.h"
 #include "serve/preview.h"
@@ -22,7 +24,7 @@ typedef struct entry {
     int64_t generation, version;    /* of the connection and the data it was made from */
     double made, used;              /* monotonic seconds */
     int live;
-    char signature[64];             /* a preview: its preview.npy's time and size */
+    char signature[160];            /* a preview: its preview.npy's time, size and hash */
     serve_answer answer;
 } entry;
 
@@ -179,20 +181,31 @@ static void json_answer(serve_answer *out, enum api_result rc, char *text, size_
     }
 }
 
-/* The signature of a preview file: its modification time and size ("" when there is none). */
-static void file_signature(const char *path, char *out, size_t outlen)
+/* The signature of a file below the database's folder: its modification time and size ("" when
+ * it cannot be opened there: base/fileio.h's file_open_beneath), then `extra`. */
+static void file_signature(const char *dir, const char *rel, const char *extra, char *out,
+                           size_t outlen)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+    char why[512];
+    const int fd = file_open_beneath(dir, rel, &sb, why, sizeof why);
+    if (fd < 0) {
         out[0] = '\0';
-    else
-        snprintf(out, outlen, "%lld.%09ld:%lld", (long long)sb.st_mtim.tv_sec,
-                 (long)sb.st_mtim.tv_nsec, (long long)sb.st_size);
+        return;
+    }
+    close(fd);
+    snprintf(out, outlen, "%lld.%09ld:%lld:%s", (long long)sb.st_mtim.tv_sec,
+             (long)sb.st_mtim.tv_nsec, (long long)sb.st_size, extra);
 }
+
+/* Where a preview is and the SHA-256 its epoch recorded ("" when none was). */
+typedef struct preview_file {
+    char dir[PATH_CAP], rel[PATH_CAP + 16], sha256[65];
+} preview_file;
 
 /* Makes the answer to route r (lock held, connection open). *live as api.h says. */
 static void compute(serve_source *src, const route *r, int series, enum analysis_at at,
-                    const char *preview_npy, serve_answer *out, int *live)
+                    const preview_file *preview, serve_answer *out, int *live)
 {
     char err[1024] = "", missing[128], dir[PATH_CAP];
     char *text = NULL;
@@ -225,11 +238,12 @@ static void compute(serve_source *src, const route *r, int series, enum analysis
         break;
     case ROUTE_API_PREVIEW: {
         unsigned char *png;
-        if (!preview_npy) {
+        if (!preview) {
             error_answer(out, 404, "this run has no preview yet");
             return;
         }
-        if (preview_png(preview_npy, src->scratch, &png, &len, err, sizeof err) != 0) {
+        if (preview_png(preview->dir, preview->rel, preview->sha256, src->scratch, &png, &len,
+                        err, sizeof err) != 0) {
             error_answer(out, 500, err);
             return;
         }
@@ -299,26 +313,39 @@ void source_answer(serve_source *src, const route *r, int series, enum analysis_
         return;
     }
     const double now = now_seconds();
-    char key[64], signature[64] = "", npy[PATH_CAP], err[1024];
-    int have_npy = 0;
+    char key[64], signature[160] = "", err[1024];
+    preview_file preview;
+    int have_preview = 0;
     cache_key(r, series, at, key, sizeof key);
     if (r->kind == ROUTE_API_PREVIEW) {
-        /* A preview changes only when its file does: keyed by the file, not by the version. */
-        const enum api_result rc = api_preview_path(src->s, r->id, npy, sizeof npy, err,
-                                                    sizeof err);
+        /* A preview changes only when its file or its recorded hash does: keyed by those, not
+         * by the version. */
+        int found = 0;
+        enum api_result rc = api_preview_path(src->s, r->id, preview.dir, sizeof preview.dir,
+                                              preview.rel, sizeof preview.rel, err, sizeof err);
+        if (rc == API_OK && store_file_hash_of(src->s, r->id, -1, "preview.npy", preview.sha256,
+                                               &found, err, sizeof err) != 0)
+            rc = API_ERROR;
         if (rc != API_OK) {
             error_answer(out, rc == API_MISSING ? 404 : 500,
                          rc == API_MISSING ? "no such run" : err);
             pthread_mutex_unlock(&src->lock);
             return;
         }
-        file_signature(npy, signature, sizeof signature);
-        have_npy = signature[0] != '\0';
+        if (!found)
+            preview.sha256[0] = '\0';
+        file_signature(preview.dir, preview.rel, preview.sha256, signature, sizeof signature);
+        have_preview = signature[0] != '\0';
     } else if (r->kind == ROUTE_API_SWEEP &&
-               api_sweep_report_dir(src->s, r->id, npy, sizeof npy, err, sizeof err) == 0) {
+               api_sweep_report_dir(src->s, r->id, preview.dir, sizeof preview.dir, err,
+                                    sizeof err) == 0) {
         /* Whether the sweep has a report is in the answer: `wb report` writes no row. */
-        snprintf(npy + strlen(npy), sizeof npy - strlen(npy), "/index.html");
-        file_signature(npy, signature, sizeof signature);
+        char *slash = strrchr(preview.dir, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(preview.rel, sizeof preview.rel, "%s/index.html", slash + 1);
+            file_signature(preview.dir, preview.rel, "", signature, sizeof signature);
+        }
     }
     entry *slot, *e = find_entry(src, key, &slot);
     const int fresh =
@@ -328,7 +355,7 @@ void source_answer(serve_source *src, const route *r, int series, enum analysis_
     if (!fresh) {
         serve_answer made;
         int live;
-        compute(src, r, series, at, have_npy ? npy : NULL, &made, &live);
+        compute(src, r, series, at, have_preview ? &preview : NULL, &made, &live);
         if (made.status == 500 || made.status == 503) {
             *out = made;    /* not kept: the next request tries again */
             pthread_mutex_unlock(&src->lock);

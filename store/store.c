@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/proc.h"
 
 /* ---- transactions ------------------------------------------------------------------------- */
@@ -167,14 +168,33 @@ void store_close(store *s)
     free(s);
 }
 
-/* Checks what stat() can tell before SQLite tries: a missing file or folder, or a folder where the
- * file should be, gets a message that says so instead of "unable to open database file". */
+/* Checks what the file system can tell before SQLite tries: a missing file or folder, or a folder
+ * where the file should be, gets a message that says so instead of "unable to open database
+ * file". The database and the journal, WAL and shared-memory files SQLite opens beside it must be
+ * regular files: SQLite opens them without O_NONBLOCK, and a FIFO put in their place would make it
+ * wait for a writer forever (a `wb serve` whose database was replaced by one hung every request
+ * and could not be stopped); a device (database = /dev/null) would get a journal beside it. The
+ * database is opened O_NONBLOCK and checked with fstat (file_open_regular); the others, which
+ * need not exist, are checked with stat. */
 static int check_path(const store *s, enum store_open_mode mode, char *err, size_t errlen)
 {
     struct stat sb;
+    static const char *const companions[] = { "-journal", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof companions / sizeof companions[0]; i++) {
+        char other[PATH_CAP + 16];
+        snprintf(other, sizeof other, "%s%s", s->path, companions[i]);
+        if (stat(other, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return fail(err, errlen, "%s: cannot open the database: %s is not a regular file",
+                        s->path, other);
+    }
     if (stat(s->path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode))
             return fail(err, errlen, "%s is a folder, not a database", s->path);
+        char why[PATH_CAP + 64];
+        const int fd = file_open_regular(s->path, 0, &sb, why, sizeof why);
+        if (fd < 0)
+            return fail(err, errlen, "cannot open the database %s", why);
+        close(fd);
         return 0;
     }
     if (errno != ENOENT)

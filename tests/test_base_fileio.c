@@ -249,6 +249,77 @@ static void fifos_and_links_are_refused_without_blocking(void **state)
     assert_string_equal(listing(f), "link real x.png");
 }
 
+/* file_open_beneath reaches dir/rel without a link below dir (wb serve's previews and report
+ * files): a link as the file or as any folder on the way is refused, as are ".." and an absolute
+ * rel, and a FIFO is not waited on; dir itself may be a link. */
+static void open_beneath_refuses_links_below_the_folder(void **state)
+{
+    fixture *f = *state;
+    char p[4096], q[4096];
+    struct stat st;
+    tempdir_join(p, f->dir, "runs");
+    assert_int_equal(mkdir(p, 0777), 0);
+    tempdir_join(p, f->dir, "runs/a");
+    assert_int_equal(mkdir(p, 0777), 0);
+    tempdir_join(p, f->dir, "runs/a/preview.npy");
+    write_text(p, "bytes");
+    int fd = file_open_beneath(f->dir, "runs/a/preview.npy", &st, f->err, sizeof f->err);
+    assert_true(fd >= 0);
+    assert_int_equal(st.st_size, 5);
+    close(fd);
+    fd = file_open_beneath(f->dir, "./runs//a/preview.npy", &st, f->err, sizeof f->err);
+    assert_true(fd >= 0);
+    close(fd);
+    /* the folder itself through a link: allowed */
+    tempdir_join(q, f->dir, "dirlink");
+    assert_int_equal(symlink(f->dir, q), 0);
+    fd = file_open_beneath(q, "runs/a/preview.npy", &st, f->err, sizeof f->err);
+    assert_true(fd >= 0);
+    close(fd);
+    /* a link as the file, and as a folder on the way */
+    tempdir_join(q, f->dir, "runs/b");
+    assert_int_equal(symlink(p, q), 0);
+    assert_int_equal(file_open_beneath(f->dir, "runs/b", &st, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "b is a symbolic link"));
+    tempdir_join(p, f->dir, "runs/a");
+    tempdir_join(q, f->dir, "runs/c");
+    assert_int_equal(symlink(p, q), 0);
+    assert_int_equal(file_open_beneath(f->dir, "runs/c/preview.npy", &st, f->err, sizeof f->err),
+                     -1);
+    assert_non_null(strstr(f->err, "c is a symbolic link"));
+    assert_int_equal(file_open_beneath(f->dir, "runs/../runs/a/preview.npy", &st, f->err,
+                                       sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "'..'"));
+    tempdir_join(p, f->dir, "runs/a/preview.npy");
+    assert_int_equal(file_open_beneath(f->dir, p, &st, f->err, sizeof f->err), -1);
+    assert_int_equal(file_open_beneath(f->dir, "runs/a", &st, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "(a folder)"));
+    tempdir_join(p, f->dir, "runs/a/fifo");
+    assert_int_equal(mkfifo(p, 0666), 0);
+    alarm(20);
+    assert_int_equal(file_open_beneath(f->dir, "runs/a/fifo", &st, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "(a FIFO)"));
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(file_read_beneath(f->dir, "runs/a/fifo", 0, &buf, &len, f->err,
+                                       sizeof f->err), -1);
+    alarm(0);
+    assert_int_equal(file_read_beneath(f->dir, "runs/a/preview.npy", 4, &buf, &len, f->err,
+                                       sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "larger than 4 bytes"));
+    assert_int_equal(file_read_beneath(f->dir, "runs/a/preview.npy", 5, &buf, &len, f->err,
+                                       sizeof f->err), 0);
+    assert_memory_equal(buf, "bytes", 5);
+    char hex[65];
+    file_sha256_bytes(buf, len, hex);
+    free(buf);
+    assert_string_equal(hex, "277089d91c0bdf4f2e6862ba7e4a07605119431f5d13f726dd352b06f1b206a9");
+    tempdir_join(p, f->dir, "runs/a/preview.npy");
+    char want[65];
+    assert_int_equal(file_sha256(p, want, f->err, sizeof f->err), 0);
+    assert_string_equal(hex, want);
+}
+
 /* A writer killed between atomic_file_open and its commit leaves its temporary file (a SIGKILLed
  * merge did: issue 15, item 9); atomic_file_remove_stale removes it once its process is gone, and
  * only it: not a live process's temporary file, not another host's, not a name of another shape,
@@ -486,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(copy_keeps_bytes_and_source_mode, tempdir_setup,
                                         tempdir_teardown),
         cmocka_unit_test_setup_teardown(fifos_and_links_are_refused_without_blocking,
+                                        tempdir_setup, tempdir_teardown),
+        cmocka_unit_test_setup_teardown(open_beneath_refuses_links_below_the_folder,
                                         tempdir_setup, tempdir_teardown),
         cmocka_unit_test_setup_teardown(stale_temporaries_of_dead_writers_are_removed,
                                         tempdir_setup, tempdir_teardown),

@@ -1,11 +1,14 @@
 /* wb serve: a web view of a database, live while sweeps train (serve/serve.h does the work; this
  * file reads the options, prints the URL and waits for SIGINT or SIGTERM). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "serve/serve.h"
 #include "wb/cmd.h"
@@ -32,6 +35,24 @@ static const char usage[] =
     "                address (0.0.0.0: every interface) each request needs the random token\n"
     "                of the printed URL (http://HOST:PORT/?token=...; the page keeps it in a\n"
     "                cookie, scripts may send \"Authorization: token TOKEN\"), else 403.\n";
+
+/* How long stopping may take before the process ends without waiting for its requests. */
+#define STOP_GRACE_SECONDS 1
+
+/* Ends the process STOP_GRACE_SECONDS after a stop signal if serve_stop has not returned by then:
+ * it waits for the requests being answered, and one may take long (a large sweep's key table)
+ * or be stuck in a system call the server cannot interrupt. SIGTERM must stop wb serve in every
+ * state. */
+static void *stop_deadline(void *arg)
+{
+    const int sig = (int)(intptr_t)arg;
+    const struct timespec grace = { STOP_GRACE_SECONDS, 0 };
+    nanosleep(&grace, NULL);
+    fprintf(stderr, "wb serve: a request was still being answered %d s after the signal: "
+                    "stopped without waiting for it\n", STOP_GRACE_SECONDS);
+    _exit(wb_exit_for_signal(sig));
+    return NULL;
+}
 
 static int take_port(void *ctx, const char *arg)
 {
@@ -81,6 +102,9 @@ int cmd_serve(int argc, char **argv)
         nanosleep(&tick, NULL);
         serve_tick(srv);
     }
+    pthread_t deadline;
+    if (pthread_create(&deadline, NULL, stop_deadline, (void *)(intptr_t)wb_stop_signal) == 0)
+        pthread_detach(deadline);
     serve_stop(srv);
     return wb_exit_for_signal(wb_stop_signal);
 }

@@ -22,6 +22,7 @@
 #include <nettle/sha2.h>
 
 #include "analysis/label.h"
+#include "base/fileio.h"
 #include "model/loss.h"
 
 /* ---- the table of keys -------------------------------------------------------------------- */
@@ -1152,28 +1153,16 @@ int config_report_parse(const char *ini_text, const char *name, config_report *o
 int config_parse_file(const char *path, config **out, char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char *text;
+    size_t len;
+    /* A regular file only, never waited on (a FIFO named x.ini), and no larger than an INI. */
+    if (file_read_max(path, CONFIG_MAX_FILE_BYTES, &text, &len, err, errlen) != 0) {
+        if (strstr(err, ": larger than "))
+            fail(err, errlen, "%s: larger than %d bytes: not a configuration file", path,
+                 CONFIG_MAX_FILE_BYTES);
         return -1;
     }
-    char *text = malloc(CONFIG_MAX_FILE_BYTES + 1);
-    if (!text) {
-        fclose(f);
-        fail(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    size_t len = fread(text, 1, CONFIG_MAX_FILE_BYTES + 1, f);
-    int read_error = ferror(f) ? errno : 0;
-    fclose(f);
-    int rc = -1;
-    if (read_error)
-        fail(err, errlen, "%s: cannot read: %s", path, strerror(read_error));
-    else if (len > CONFIG_MAX_FILE_BYTES)
-        fail(err, errlen, "%s: larger than %d bytes: not a configuration file", path,
-                CONFIG_MAX_FILE_BYTES);
-    else
-        rc = parse_text(path, text, len, 0, out, err, errlen);
+    const int rc = parse_text(path, (char *)text, len, 0, out, err, errlen);
     free(text);
     return rc;
 }
