@@ -35,6 +35,23 @@ static void remove_stale_temporaries(store *s, int64_t run_id)
     atomic_file_remove_stale(folder, NULL, why, sizeof why);
 }
 
+/* The handle's record of its claim of run_id (run_id 0: a free one), or NULL. */
+static struct store_claim *claim_slot(store *s, int64_t run_id)
+{
+    for (int i = 0; i < STORE_CLAIMS; i++)
+        if (s->claims[i].run_id == run_id)
+            return &s->claims[i];
+    return NULL;
+}
+
+/* The run is no longer this handle's: it ended, or was given back. */
+static void forget_claim(store *s, int64_t run_id)
+{
+    struct store_claim *c = claim_slot(s, run_id);
+    if (c && run_id != 0)
+        c->run_id = 0;
+}
+
 /* The claim itself: owned only if this UPDATE changed the row, which SQLite's write lock makes
  * true for exactly one of any number of processes trying at once. */
 static int try_claim(store *s, int64_t run_id, const store_claim_info *ci, int *claimed,
@@ -45,9 +62,14 @@ static int try_claim(store *s, int64_t run_id, const store_claim_info *ci, int *
                  host, ci->threads, ci->gemm_library, ci->compiler, ci->wb_version) < 0)
         return -1;
     if (*claimed) {
-        s->claim_run_id = run_id;
-        s->claim_pid = ci->pid;
-        snprintf(s->claim_host, sizeof s->claim_host, "%s", host);
+        struct store_claim *c = claim_slot(s, run_id);
+        if (!c)
+            c = claim_slot(s, 0);
+        if (!c)
+            c = &s->claims[0];  /* only a caller holding more runs than it may lands here */
+        c->run_id = run_id;
+        c->pid = ci->pid;
+        snprintf(c->host, sizeof c->host, "%s", host);
         remove_stale_temporaries(s, run_id);
     }
     return 0;
@@ -84,10 +106,13 @@ int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
         int64_t candidate;
         int found = query_int64(
             s, &candidate, "claiming a run", err, errlen,
-            "SELECT sr.run_id FROM sweep_runs sr JOIN runs r ON r.id = sr.run_id"
-            " WHERE sr.sweep_id = ?1 AND r.status IN " CLAIMABLE_SQL
-            " AND (?3 = 0 OR sr.grid_index % ?3 = ?2)"
-            " ORDER BY sr.grid_index LIMIT 1",
+            "SELECT l.run_id FROM sweep_runs l JOIN runs r ON r.id = l.run_id"
+            " WHERE l.sweep_id = ?1 AND r.status IN " CLAIMABLE_SQL
+            " AND (?3 = 0 OR " SHARD_INDEX_SQL " % ?3 = ?2)"
+            " AND NOT EXISTS (SELECT 1 FROM runs t WHERE t.id = r.trajectory_id"
+            "  AND r.epochs_done < r.fork_epoch AND t.status = '" STATUS_RUNNING "'"
+            "  AND t.epochs_done < r.fork_epoch)"
+            " ORDER BY l.grid_index LIMIT 1",
             "inn", sweep_id, shard_k, shard_n);
         if (found <= 0)
             return found;
@@ -106,10 +131,11 @@ int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
 void bind_owner(const store *s, sqlite3_stmt *st, int64_t run_id)
 {
     sqlite3_bind_int64(st, 1, run_id);
-    if (s->claim_run_id == run_id) {
-        sqlite3_bind_int64(st, 2, s->claim_pid);
-        sqlite3_bind_text(st, 3, s->claim_host, -1, SQLITE_TRANSIENT);
-    }
+    for (int i = 0; i < STORE_CLAIMS; i++)
+        if (run_id != 0 && s->claims[i].run_id == run_id) {
+            sqlite3_bind_int64(st, 2, s->claims[i].pid);
+            sqlite3_bind_text(st, 3, s->claims[i].host, -1, SQLITE_TRANSIENT);
+        }
 }
 
 int explain_not_owner(store *s, int64_t run_id, const char *doing, char *err, size_t errlen)
@@ -168,6 +194,23 @@ int store_heartbeat(store *s, int64_t run_id, char *err, size_t errlen)
         return -1;
     return changed ? 0 : explain_not_owner(s, run_id, doing, err, errlen);
 }
+int store_release_run(store *s, int64_t run_id, char *err, size_t errlen)
+{
+    const char *doing = "giving a run back";
+    int changed;
+    if (refuse_readonly(s, doing, err, errlen) < 0 ||
+        owned_update(s, run_id,
+                     "UPDATE runs SET status = CASE WHEN epochs_done < 0 THEN '" STATUS_QUEUED
+                     "' ELSE '" STATUS_INTERRUPTED "' END, pid = NULL, heartbeat_at = NULL"
+                     " WHERE id = ?1" OWNER_GUARD,
+                     0, 0, doing, &changed, err, errlen) < 0)
+        return -1;
+    if (!changed)
+        return explain_not_owner(s, run_id, doing, err, errlen);
+    forget_claim(s, run_id);
+    return 0;
+}
+
 int store_finish_run(store *s, int64_t run_id, enum store_status st, const char *error, char *err,
                      size_t errlen)
 {
@@ -194,8 +237,7 @@ int store_finish_run(store *s, int64_t run_id, enum store_status st, const char 
         return -1;
     if (!sqlite3_changes(s->db))
         return explain_not_owner(s, run_id, doing, err, errlen);
-    if (s->claim_run_id == run_id)
-        s->claim_run_id = 0;
+    forget_claim(s, run_id);
     return 0;
 }
 
@@ -207,9 +249,18 @@ int store_sweep_todo(store *s, int64_t sweep_id, int *runs, long *epochs, char *
 {
     const char *doing = "counting the runs left to train";
     sqlite3_stmt *st;
+    /* A branch still to fork trains its decay only, and its trajectory the stable epochs up to
+     * the latest fork its waiting branches need, once for all of them. */
     if (prepare(s, &st, doing, err, errlen,
-                "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done, 0)), 0) FROM runs r"
-                " JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1"
+                "SELECT count(*), coalesce(sum(r.epochs - max(r.epochs_done,"
+                " coalesce(r.fork_epoch, 0), 0)), 0)"
+                " + (SELECT coalesce(sum(x.need - max(t.epochs_done, 0)), 0) FROM"
+                "   (SELECT r.trajectory_id AS tid, max(r.fork_epoch) AS need FROM runs r"
+                "    JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1"
+                "    AND r.status IN " CLAIMABLE_SQL " AND r.epochs_done < r.fork_epoch"
+                "    GROUP BY r.trajectory_id) x JOIN runs t ON t.id = x.tid"
+                "   WHERE t.epochs_done < x.need)"
+                " FROM runs r JOIN sweep_runs l ON l.run_id = r.id WHERE l.sweep_id = ?1"
                 " AND r.status IN " CLAIMABLE_SQL,
                 "i", sweep_id) < 0)
         return -1;
@@ -231,7 +282,7 @@ int store_sweep_running(store *s, int64_t sweep_id, int shard_k, int shard_n, in
     if (query_int64(s, &count, "counting the running runs", err, errlen,
                     "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id"
                     " WHERE l.sweep_id = ?1 AND r.status = '" STATUS_RUNNING "'"
-                    " AND (?3 = 0 OR l.grid_index % ?3 = ?2)",
+                    " AND (?3 = 0 OR " SHARD_INDEX_SQL " % ?3 = ?2)",
                     "inn", sweep_id, shard_k, shard_n) < 0)
         return -1;
     *running = (int)count;

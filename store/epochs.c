@@ -143,6 +143,72 @@ int store_log_epoch(store *s, int64_t run_id, int epoch, const store_metric *m, 
     return 0;
 }
 
+int store_fork_run(store *s, int64_t branch_id, int64_t trajectory_id, int fork_epoch,
+                   const store_checkpoint *ck, size_t nck, const store_file_at *files,
+                   size_t nfiles, char *err, size_t errlen)
+{
+    const char *doing = "starting a branch from its trajectory";
+    if (refuse_readonly(s, doing, err, errlen) < 0)
+        return -1;
+    if (fork_epoch < 0)
+        return fail(err, errlen, "%s: %s: negative fork epoch %d", s->path, doing, fork_epoch);
+    if (tx_begin(s, doing, err, errlen) < 0)
+        return -1;
+    int changed;
+    if (owned_update(s, branch_id,
+                     "UPDATE runs SET epochs_done = ?4, heartbeat_at = " NOW_SQL
+                     " WHERE id = ?1" OWNER_GUARD " AND epochs_done = -1",
+                     1, fork_epoch, doing, &changed, err, errlen) < 0)
+        return tx_abort(s);
+    int64_t done = -1;
+    if (!changed) {
+        /* Owned with epochs logged already, or not owned: say which. */
+        if (owned_update(s, branch_id, "UPDATE runs SET heartbeat_at = " NOW_SQL
+                         " WHERE id = ?1" OWNER_GUARD, 0, 0, doing, &changed, err, errlen) < 0)
+            return tx_abort(s);
+        if (changed) {
+            fail(err, errlen, "%s: %s: run %lld has logged epochs already", s->path, doing,
+                 (long long)branch_id);
+            return tx_abort(s);
+        }
+        const int rc = explain_not_owner(s, branch_id, doing, err, errlen);
+        if (rc == STORE_NOT_OWNER)
+            tx_rollback(s);
+        return rc == STORE_NOT_OWNER ? rc : tx_abort(s);
+    }
+    if (query_int64(s, &done, doing, err, errlen,
+                    "SELECT epochs_done FROM runs WHERE id = ?1 AND role = 'trajectory'", "i",
+                    trajectory_id) < 0)
+        return tx_abort(s);
+    if (done < fork_epoch) {
+        fail(err, errlen, "%s: %s: trajectory %lld has logged epochs up to %lld, not %d",
+             s->path, doing, (long long)trajectory_id, (long long)done, fork_epoch);
+        return tx_abort(s);
+    }
+    if (exec_sql(s, NULL, doing, err, errlen,
+                 "INSERT INTO metrics (run_id, epoch, split, name, value)"
+                 " SELECT ?1, epoch, split, name, value FROM metrics"
+                 " WHERE run_id = ?2 AND epoch <= ?3",
+                 "iin", branch_id, trajectory_id, fork_epoch) < 0 ||
+        /* The thread count too: the branch goes on from where the trajectory's threads left
+         * it, and continues with them, as the budget trained alone with them would (thread
+         * counts change the summation order). */
+        exec_sql(s, NULL, doing, err, errlen,
+                 "UPDATE runs SET param_count = t.param_count, threads = t.threads"
+                 " FROM (SELECT param_count, threads FROM runs WHERE id = ?2) AS t"
+                 " WHERE id = ?1", "ii", branch_id, trajectory_id) < 0 ||
+        insert_checkpoints(s, branch_id, ck, nck, err, errlen) < 0)
+        return tx_abort(s);
+    for (size_t i = 0; i < nfiles; i++) {
+        const store_file_hash one = { files[i].name, files[i].sha256 };
+        if (insert_file_hashes(s, branch_id, files[i].epoch, &one, 1, err, errlen) < 0)
+            return tx_abort(s);
+    }
+    if (tx_commit(s, doing, err, errlen) < 0)
+        return tx_abort(s);
+    return 0;
+}
+
 int store_log_reading(store *s, int64_t run_id, int epoch, const store_metric *m, size_t nm,
                       char *err, size_t errlen)
 {

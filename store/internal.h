@@ -27,8 +27,12 @@
 
 /* The schema version that added file_hashes (store/schema.c). */
 #define SCHEMA_FILE_HASHES 4
+/* The schema version that added trajectories and branches (runs.role, trajectory_id,
+ * fork_epoch). */
+#define SCHEMA_TRAJECTORIES 6
 
 #define PATH_CAP 4096
+#define STORE_CLAIMS 2
 #define HOST_CAP 256
 #define NAME_CAP 256    /* a file name: NAME_MAX + 1 */
 
@@ -40,10 +44,13 @@ struct store {
     int busy_ms;                /* busy timeout: STORE_BUSY_TIMEOUT_MS or WB_BUSY_TIMEOUT_MS */
     int open_errcode;           /* the extended code of a failed schema check, for store_open */
     char host[HOST_CAP];        /* gethostname(), for stale detection */
-    /* The run this handle claimed last, and the owner it wrote: its heartbeats, epochs and end
-     * must find the same owner in the row, or the run was taken from this process. */
-    int64_t claim_run_id, claim_pid;
-    char claim_host[HOST_CAP];
+    /* The runs this handle holds, and the owner it wrote into each: their heartbeats, epochs
+     * and ends must find the same owner in the row, or the run was taken from this process. A
+     * worker holds two at once while it trains a branch's trajectory. */
+    struct store_claim {
+        int64_t run_id, pid;
+        char host[HOST_CAP];
+    } claims[STORE_CLAIMS];
     char path[PATH_CAP];
     char dir[PATH_CAP];         /* the database's folder; "." when the path names none */
     char name[NAME_CAP];        /* the database's file name: run folders live in "<name>.runs/" */
@@ -119,6 +126,16 @@ int file_uri(const char *path, const char *query, char *out, size_t outlen);
 /* The statuses a worker may claim: never started, or stopped before the end. */
 #define CLAIMABLE_SQL "('" STATUS_QUEUED "', '" STATUS_INTERRUPTED "')"
 
+/* ---- budgets ------------------------------------------------------------------------------- */
+
+/* The shard index of a sweep's run (alias r, its link l): its grid index, or for a branch the
+ * least grid index in the sweep of its trajectory's branches, so that a shard holds a trajectory
+ * with all its branches. */
+#define SHARD_INDEX_SQL                                                                          \
+    "(CASE WHEN r.trajectory_id IS NULL THEN l.grid_index ELSE (SELECT min(l2.grid_index)"      \
+    " FROM sweep_runs l2 JOIN runs r2 ON r2.id = l2.run_id WHERE l2.sweep_id = l.sweep_id"      \
+    " AND r2.trajectory_id = r.trajectory_id) END)"
+
 /* ---- stale runs (stale.c) ------------------------------------------------------------------ */
 
 /* How long ago a run's owner last showed a sign of life, in seconds: the SQL of a column, for a
@@ -186,11 +203,13 @@ enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_BOOLEAN };
 
 #define COLUMN_NAME(key, column, type) ", " #column
 
-/* The columns of runs that a merge copies as they are (id, sweep_id and folder are mapped). */
+/* The columns of runs that a merge copies as they are (id, sweep_id, folder and trajectory_id
+ * are mapped). */
 #define RUN_COPY_COLUMNS                                                                         \
     "config_hash, config_id, config_json, status, created_at, started_at, finished_at,"          \
     " heartbeat_at, pid, host, threads, gemm_library, compiler, wb_version, error, epochs_done," \
-    " param_count, data_source, train_n, val_n, test_n, seed" CONFIG_COLUMNS(COLUMN_NAME)
+    " param_count, data_source, train_n, val_n, test_n, seed, role, fork_epoch"                  \
+    CONFIG_COLUMNS(COLUMN_NAME)
 
 /* ---- verification (verify.c) -------------------------------------------------------------- */
 

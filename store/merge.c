@@ -795,6 +795,18 @@ static int merge_attached(store *out, const char *in_path, const store_merge_opt
     /* The links of runs out had already. */
     if (rc == 0 && link_runs(out, NULL, 0, err, errlen) < 0)
         rc = -1;
+    /* Branches name their trajectory by id: out's id of the trajectory the input's names (found
+     * by its hash), for every branch out has without one. */
+    if (rc == 0 &&
+        exec_sql(out, NULL, "merging: linking branches to their trajectories", err, errlen,
+                 "UPDATE main.runs SET trajectory_id = (SELECT o.id FROM merge_src.runs ib"
+                 " JOIN merge_src.runs it ON it.id = ib.trajectory_id"
+                 " JOIN main.runs o ON o.config_hash = it.config_hash"
+                 " WHERE ib.config_hash = main.runs.config_hash)"
+                 " WHERE trajectory_id IS NULL AND config_hash IN"
+                 " (SELECT config_hash FROM merge_src.runs WHERE trajectory_id IS NOT NULL)",
+                 "") < 0)
+        rc = -1;
     free(runs);
     return rc;
 }

@@ -22,9 +22,10 @@ static const config_column config_columns[] = {CONFIG_COLUMNS(COLUMN_ENTRY)};
 
 static const char add_run_sql[] =
     "INSERT INTO runs (sweep_id, config_hash, config_id, config_json, seed, folder, data_source,"
-    " train_n, val_n, test_n" CONFIG_COLUMNS(COLUMN_NAME) ")"
+    " train_n, val_n, test_n, role, trajectory_id, fork_epoch" CONFIG_COLUMNS(COLUMN_NAME) ")"
     " VALUES (:sweep_id, :config_hash, :config_id, :config_json, :seed, :folder, :data_source,"
-    " :train_n, :val_n, :test_n" CONFIG_COLUMNS(COLUMN_PARAMETER) ")";
+    " :train_n, :val_n, :test_n, :role, :trajectory_id, :fork_epoch"
+    CONFIG_COLUMNS(COLUMN_PARAMETER) ")";
 
 
 static const char *const status_names[STORE_NSTATUS] = {
@@ -140,7 +141,10 @@ static int insert_run_row(store *s, int64_t sweep_id, const store_run_spec *spec
         bind_named_text(st, ":data_source", spec->data_source) ||
         bind_named_int64(st, ":train_n", spec->train_n, spec->train_n > 0) ||
         bind_named_int64(st, ":val_n", spec->val_n, spec->val_n > 0) ||
-        bind_named_int64(st, ":test_n", spec->test_n, spec->test_n > 0)) {
+        bind_named_int64(st, ":test_n", spec->test_n, spec->test_n > 0) ||
+        bind_named_text(st, ":role", spec->trajectory ? "trajectory" : "run") ||
+        bind_named_int64(st, ":trajectory_id", spec->trajectory_id, spec->trajectory_id > 0) ||
+        bind_named_int64(st, ":fork_epoch", spec->fork_epoch, spec->trajectory_id > 0)) {
         db_fail(s, sqlite3_errcode(s->db), "adding a run", err, errlen);
         sqlite3_finalize(st);
         return -1;
@@ -228,9 +232,11 @@ int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_
     if (!is_hash(spec->config_hash) || !is_hash(spec->config_id))
         return fail(err, errlen, "%s: %s: config_hash and config_id must be 64 lowercase hex",
                     s->path, doing);
-    if (spec->grid_index < 0)
+    if (spec->grid_index < 0 && !spec->trajectory)
         return fail(err, errlen, "%s: %s: negative grid index %d", s->path, doing,
                     spec->grid_index);
+    if (spec->trajectory_id > 0 && spec->fork_epoch < 0)
+        return fail(err, errlen, "%s: %s: a branch needs a fork epoch", s->path, doing);
     if (tx_begin(s, doing, err, errlen) < 0)
         return -1;
     int64_t id;
@@ -247,12 +253,42 @@ int store_add_run(store *s, int64_t sweep_id, const store_run_spec *spec, int64_
     if (!found && (insert_run_row(s, sweep_id, spec, &id, err, errlen) < 0 ||
                    insert_params(s, id, spec, err, errlen) < 0))
         return tx_abort(s);
-    if (link_run(s, sweep_id, id, spec->config_hash, spec->grid_index, err, errlen) < 0 ||
+    /* A wsd run registered before it had a trajectory (trained alone, or by an older sweep)
+     * takes one while it has logged nothing. */
+    if (found && spec->trajectory_id > 0 &&
+        exec_sql(s, NULL, doing, err, errlen,
+                 "UPDATE runs SET trajectory_id = ?2, fork_epoch = ?3 WHERE id = ?1"
+                 " AND trajectory_id IS NULL AND epochs_done < 0 AND role = 'run'",
+                 "iin", id, spec->trajectory_id, spec->fork_epoch) < 0)
+        return tx_abort(s);
+    if ((!spec->trajectory &&
+         link_run(s, sweep_id, id, spec->config_hash, spec->grid_index, err, errlen) < 0) ||
         tx_commit(s, doing, err, errlen) < 0)
         return tx_abort(s);
     *run_id = id;
     if (created)
         *created = !found;
+    return 0;
+}
+
+int store_extend_trajectory(store *s, int64_t trajectory_id, int epochs, char *err,
+                            size_t errlen)
+{
+    const char *doing = "extending a trajectory";
+    int changed;
+    if (refuse_readonly(s, doing, err, errlen) < 0 ||
+        exec_sql(s, &changed, doing, err, errlen,
+                 "UPDATE runs SET epochs = max(coalesce(epochs, 0), ?2),"
+                 " status = CASE WHEN status = '" STATUS_FINISHED "' AND epochs_done < ?2"
+                 " THEN '" STATUS_INTERRUPTED "' ELSE status END,"
+                 " error = CASE WHEN status = '" STATUS_FINISHED "' AND epochs_done < ?2"
+                 " THEN 'extended to ' || ?2 || ' epochs' ELSE error END"
+                 " WHERE id = ?1 AND role = 'trajectory'",
+                 "in", trajectory_id, epochs) < 0)
+        return -1;
+    if (!changed)
+        return fail(err, errlen, "%s: %s: no trajectory %lld", s->path, doing,
+                    (long long)trajectory_id);
     return 0;
 }
 
@@ -316,6 +352,19 @@ int store_reset_run(store *s, int64_t run_id, char *err, size_t errlen)
 
 /* ---- reading runs ------------------------------------------------------------------------- */
 
+/* store_get_run's query, with the budget columns of SCHEMA_TRAJECTORIES or stand-ins for an
+ * older file (a reader does not migrate it). */
+#define GET_RUN_SQL(budget_columns)                                                              \
+    "SELECT r.id, r.sweep_id, r.config_hash, r.config_id, r.seed, r.status,"                     \
+    " r.epochs_done, r.threads, r.folder, r.error,"                                              \
+    " (SELECT grid_index FROM sweep_runs WHERE sweep_id = r.sweep_id"                            \
+    "  AND run_id = r.id),"                                                                      \
+    " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.") ", r.epochs, " budget_columns         \
+    " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"                 \
+    "  AND split = ?2 AND name = ?3 AND " FINITE_SQL("value")                                    \
+    "  ORDER BY value * ?4, epoch ASC LIMIT 1) b ON 1"                                           \
+    " WHERE r.id = ?1"
+
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen)
 {
     const char *doing = "reading a run";
@@ -324,15 +373,9 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     const metric_def *selection = metric_def_of(METRIC_SELECTION);
     sqlite3_stmt *st;
     if (prepare(s, &st, doing, err, errlen,
-                "SELECT r.id, r.sweep_id, r.config_hash, r.config_id, r.seed, r.status,"
-                " r.epochs_done, r.threads, r.folder, r.error,"
-                " (SELECT grid_index FROM sweep_runs WHERE sweep_id = r.sweep_id"
-                "  AND run_id = r.id),"
-                " b.epoch, b.value, r.pid, r.host, " RUN_AGE_SQL("r.")
-                " FROM runs r LEFT JOIN (SELECT epoch, value FROM metrics WHERE run_id = ?1"
-                "  AND split = ?2 AND name = ?3 AND " FINITE_SQL("value")
-                "  ORDER BY value * ?4, epoch ASC LIMIT 1) b ON 1"
-                " WHERE r.id = ?1",
+                s->schema_version >= SCHEMA_TRAJECTORIES
+                    ? GET_RUN_SQL("r.role = 'trajectory', r.trajectory_id, r.fork_epoch")
+                    : GET_RUN_SQL("0, NULL, NULL"),
                 "ittn", run_id, metric_split_name(METRIC_VAL), selection->name,
                 selection->direction == METRIC_HIGHER_IS_BETTER ? -1 : 1) < 0)
         return -1;
@@ -363,12 +406,67 @@ int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, siz
     info->grid_index = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
     info->best_epoch = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
     info->best_value = sqlite3_column_double(st, 12);
+    info->epochs = sqlite3_column_int(st, 16);
+    info->is_trajectory = sqlite3_column_int(st, 17);
+    info->trajectory_id = sqlite3_column_int64(st, 18);
+    info->fork_epoch = sqlite3_column_type(st, 19) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 19);
     if (info->status == STORE_RUNNING &&
         run_is_stale(s, sqlite3_column_int64(st, 13), (const char *)sqlite3_column_text(st, 14),
                      sqlite3_column_double(st, 15), info->error, sizeof info->error))
         info->status = STORE_INTERRUPTED;
     sqlite3_finalize(st);
     return 0;
+}
+
+int store_best_until(store *s, int64_t run_id, int epoch, int *best_epoch, double *best_value,
+                     char *err, size_t errlen)
+{
+    const char *doing = "reading a run's best epoch";
+    const metric_def *selection = metric_def_of(METRIC_SELECTION);
+    sqlite3_stmt *st;
+    *best_epoch = -1;
+    *best_value = 0;
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT epoch, value FROM metrics WHERE run_id = ?1 AND split = ?2 AND name = ?3"
+                " AND epoch <= ?5 AND " FINITE_SQL("value") " ORDER BY value * ?4, epoch ASC"
+                " LIMIT 1",
+                "ittnn", run_id, metric_split_name(METRIC_VAL), selection->name,
+                selection->direction == METRIC_HIGHER_IS_BETTER ? -1 : 1, epoch) < 0)
+        return -1;
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *best_epoch = sqlite3_column_int(st, 0);
+        *best_value = sqlite3_column_double(st, 1);
+    } else if (rc != SQLITE_DONE) {
+        db_fail(s, rc, doing, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_fork_epochs(store *s, int64_t trajectory_id, int *epochs, size_t max, size_t *n,
+                      char *err, size_t errlen)
+{
+    const char *doing = "reading a trajectory's fork epochs";
+    sqlite3_stmt *st;
+    *n = 0;
+    if (s->schema_version < SCHEMA_TRAJECTORIES)
+        return 0;
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT DISTINCT fork_epoch FROM runs WHERE trajectory_id = ?1"
+                " AND fork_epoch IS NOT NULL ORDER BY 1",
+                "i", trajectory_id) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n < max)
+            epochs[*n] = sqlite3_column_int(st, 0);
+        (*n)++;
+    }
+    if (rc != SQLITE_DONE)
+        db_fail(s, rc, doing, err, errlen);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err,

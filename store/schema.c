@@ -68,6 +68,16 @@ static const store_migration schema_migrations[] = {
         "    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
         "    UNIQUE (run_id, kind, text)\n"
         ");\n"},
+    /* Budgets (issue 21): a wsd run of some budget is a branch of a trajectory, the stable
+     * phase its budgets share, itself a row of runs (role 'trajectory', in no sweep's grid):
+     * trajectory_id names it, fork_epoch is the epoch at whose end the branch's decay starts. A
+     * branch keeps its own copy of the trajectory's epochs, so deleting the trajectory leaves it
+     * whole. */
+    {6, "ALTER TABLE runs ADD COLUMN role TEXT NOT NULL DEFAULT 'run'\n"
+        "    CHECK (role IN ('run', 'trajectory'));\n"
+        "ALTER TABLE runs ADD COLUMN trajectory_id INTEGER REFERENCES runs (id) ON DELETE SET NULL;\n"
+        "ALTER TABLE runs ADD COLUMN fork_epoch INTEGER CHECK (fork_epoch >= 0);\n"
+        "CREATE INDEX runs_by_trajectory ON runs (trajectory_id);\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,

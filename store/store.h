@@ -37,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
@@ -143,7 +143,20 @@ typedef struct store_run_spec {
     size_t nparams;
     const char *data_source;
     int64_t train_n, val_n, test_n;   /* split sizes, when known (0 otherwise) */
+    /* Budgets (docs/DESIGN.md): a trajectory is the stable phase the wsd runs of several budgets
+     * share, a run of role 'trajectory' that no sweep's grid lists (grid_index is ignored; the
+     * sweep is recorded as the one that created it). A branch names its trajectory's id and the
+     * epoch at whose end its decay starts. */
+    int trajectory;             /* 1: this spec is a trajectory */
+    int64_t trajectory_id;      /* a branch: its trajectory (0: none) */
+    int fork_epoch;             /* a branch: where its decay starts */
 } store_run_spec;
+
+/* The epochs a trajectory is to be trained to: at least `epochs` (its branches' latest fork).
+ * A trajectory that had reached its old target and ended finished becomes interrupted, so that
+ * the next worker that needs it continues it from its last epoch. */
+int store_extend_trajectory(store *s, int64_t trajectory_id, int epochs, char *err,
+                            size_t errlen);
 
 /* Inserts the run if its config_hash is new (status `queued`, typed axis columns filled from the
  * params whose key names a column of `runs`: "true"/"false" become 1/0, numbers are parsed, and a
@@ -183,9 +196,12 @@ typedef struct store_claim_info {
 } store_claim_info;
 
 /* Claims the first run of the sweep, in grid order, whose status is queued or interrupted and
- * whose grid index is K mod N (N = 0: no sharding): UPDATE ... WHERE id = ? AND status IN
- * ('queued', 'interrupted'); the caller owns it only when one row changed.
- * *run_id = 0 when nothing is left to claim. */
+ * whose shard index is K mod N (N = 0: no sharding): UPDATE ... WHERE id = ? AND status IN
+ * ('queued', 'interrupted'); the caller owns it only when one row changed. A run's shard index is
+ * its grid index, a branch's the least grid index of its trajectory's branches in the sweep, so
+ * that one shard trains a trajectory and all its branches. A branch that has not forked yet is
+ * passed over while its trajectory is running short of its fork epoch (another process is
+ * training it; the branch waits for it). *run_id = 0 when nothing is left to claim. */
 int store_claim_next(store *s, int64_t sweep_id, int shard_k, int shard_n,
                      const store_claim_info *ci, int64_t *run_id, char *err, size_t errlen);
 /* Claims one given run (wb run, tests). *claimed = 1 when this caller now owns it; 0 (and no
@@ -222,11 +238,25 @@ typedef struct store_run_info {
     char folder[4096];          /* usable from the current directory */
     char error[1024];
     int grid_index;             /* in the sweep that created it; -1 if not linked there */
+    int epochs;                 /* configured (a trajectory: as far as its branches need) */
+    int is_trajectory;          /* role 'trajectory' */
+    int64_t trajectory_id;      /* a branch: its trajectory; 0 when none */
+    int fork_epoch;             /* a branch: where its decay starts; -1 when none */
 } store_run_info;
 
 /* A `running` run whose owner is gone (see store_mark_stale) reads as interrupted, its error the
  * reason a writer records, whether or not one has yet. */
 int store_get_run(store *s, int64_t run_id, store_run_info *info, char *err, size_t errlen);
+/* The best epoch of a run among its epochs 0 .. epoch (by validation METRIC_SELECTION, ties to
+ * the earlier; as store_get_run's best_epoch over all of them): *best_epoch = -1 when none. */
+int store_best_until(store *s, int64_t run_id, int epoch, int *best_epoch, double *best_value,
+                     char *err, size_t errlen);
+
+/* The distinct fork epochs of a trajectory's branches, ascending, into epochs (room for max);
+ * *n receives how many there are (more than max: only the first max are written). */
+int store_fork_epochs(store *s, int64_t trajectory_id, int *epochs, size_t max, size_t *n,
+                      char *err, size_t errlen);
+
 /* A run by integer id or by a unique prefix of its config_hash (case-insensitive). An all-digit
  * text is the id when such a run exists, else a hash prefix; an ambiguous prefix is an error. */
 int store_lookup_run(store *s, const char *id_or_prefix, int64_t *run_id, char *err, size_t errlen);
@@ -283,6 +313,30 @@ int store_file_hash_of(store *s, int64_t run_id, int epoch, const char *name, ch
 enum store_file_state { STORE_FILE_INTACT, STORE_FILE_UNHASHED, STORE_FILE_DAMAGED };
 int store_check_file(store *s, int64_t run_id, int epoch, const char *name, const char *path,
                      enum store_file_state *state, char *err, size_t errlen);
+
+/* A file of a branch's fork and the epoch whose hash it carries. */
+typedef struct store_file_at {
+    const char *name;           /* as store_file_hash */
+    const char *sha256;
+    int epoch;
+} store_file_at;
+
+/* Starts an owned running branch (epochs_done -1) from its trajectory at fork_epoch, in one
+ * transaction: the trajectory's metric rows of epochs 0 .. fork_epoch become the branch's, as
+ * its own epochs would have written them (the stable phase is the same computation), with the
+ * checkpoint rows and the hashes of the files the caller wrote into the branch's folder (init,
+ * last and its optimizer state at fork_epoch, best and the preview at its best epoch), the
+ * parameter count, the trajectory's thread count (the branch continues with it), epochs_done =
+ * fork_epoch. Owner rules of store_heartbeat; the trajectory must
+ * have logged fork_epoch. */
+int store_fork_run(store *s, int64_t branch_id, int64_t trajectory_id, int fork_epoch,
+                   const store_checkpoint *ck, size_t nck, const store_file_at *files,
+                   size_t nfiles, char *err, size_t errlen);
+
+/* Gives an owned running run back untouched (a branch whose trajectory another process is
+ * training): queued when it has logged nothing, else interrupted. Owner rules of
+ * store_heartbeat. */
+int store_release_run(store *s, int64_t run_id, char *err, size_t errlen);
 
 /* Takes an owned running run back to epoch `epoch` (>= 0, below epochs_done) in one transaction,
  * when the files of its later epochs are damaged and the previous generation verifies: the metric

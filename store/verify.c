@@ -198,6 +198,12 @@ static const struct {
      " WHERE typeof(run_id) <> 'integer' OR typeof(epoch) <> 'integer' OR epoch < 0"
      " OR name NOT IN ('init.safetensors', 'last.safetensors', 'last.optim.safetensors',"
      " 'best.safetensors', 'preview.npy') OR " NOT_HASH("sha256") " LIMIT 1"},
+    {SCHEMA_TRAJECTORIES,
+     "SELECT 'run ' || id, 'its role ' || quote(role) || ', trajectory ' || quote(trajectory_id)"
+     " || ' or fork epoch ' || quote(fork_epoch) || ' is not as wb writes them' FROM @.runs"
+     " WHERE role NOT IN ('run', 'trajectory') OR typeof(trajectory_id) NOT IN ('integer', 'null')"
+     " OR typeof(fork_epoch) NOT IN ('integer', 'null') OR fork_epoch < 0"
+     " OR (role = 'trajectory' AND trajectory_id IS NOT NULL) LIMIT 1"},
 };
 
 /* sql with every '@' replaced by the schema's name and every '$' by the splits (malloc'ed). */

@@ -58,6 +58,14 @@ static void write_lookup(FILE *f, const char *epoch, enum metric_split split, co
  * on val, ties to the earlier epoch), a column per image metric and split. The lookups are
  * correlated subqueries on the primary key of metrics, so selecting a few runs does not pivot the
  * whole table. */
+/* Not a trajectory (issue 21): the stable phase of a wsd configuration, a run of its own that no
+ * grid lists and whose test split is never read. A trajectory is the one kind of run without a
+ * budget (its train.epochs param is NULL); the params say so in files of every schema version,
+ * where the role column exists only from version 6 on, and views are laid over older files too. */
+#define NOT_TRAJECTORY_SQL(id)                                                                   \
+    "NOT EXISTS (SELECT 1 FROM params p WHERE p.run_id = " id " AND p.key = 'train.epochs'"     \
+    " AND p.value IS NULL)"
+
 static void write_final(FILE *f)
 {
     const metric_def *sel = metric_def_of(METRIC_SELECTION);
@@ -79,7 +87,8 @@ static void write_final(FILE *f)
                "               WHERE m.run_id = runs.id AND m.split = '%s' AND m.name = '%s'\n"
                "                 AND " FINITE_SQL("m.value") "\n"
                "               ORDER BY m.value %s, m.epoch ASC LIMIT 1) AS best_epoch\n"
-               "      FROM runs WHERE status = '" STATUS_FINISHED "') AS r",
+               "      FROM runs WHERE status = '" STATUS_FINISHED "'\n"
+               "        AND " NOT_TRAJECTORY_SQL("runs.id") ") AS r",
             metric_split_name(METRIC_VAL), sel->name,
             sel->direction == METRIC_HIGHER_IS_BETTER ? "DESC" : "ASC");
 }
@@ -97,6 +106,7 @@ static void write_summary(FILE *f)
           "    FROM runs r\n"
           "    JOIN metrics m ON m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test'\n"
           "    WHERE r.status = '" STATUS_FINISHED "' AND " FINITE_SQL("m.value")
+          " AND " NOT_TRAJECTORY_SQL("r.id")
           " AND m.name IN (", f);
     const char *sep = "";
     for (int m = 0; m < METRIC_COUNT; m++)
@@ -123,7 +133,8 @@ static void write_summary(FILE *f)
           "           min(optimizer) AS optimizer, min(base_channels) AS base_channels,"
           " min(depth) AS depth,\n"
           "           min(epochs) AS epochs, count(*) AS n_seeds\n"
-          "    FROM runs WHERE status = '" STATUS_FINISHED "'\n"
+          "    FROM runs WHERE status = '" STATUS_FINISHED "' AND " NOT_TRAJECTORY_SQL("runs.id")
+          "\n"
           "    GROUP BY config_id\n"
           ")\n"
           "SELECT c.*", f);

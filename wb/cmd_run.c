@@ -202,7 +202,8 @@ static int train(const run_args *a, run_job *j)
     progress *p = progress_new(stderr, wb_stderr_is_tty(), a->quiet, 1, todo, 1);
     runner_sink sink = { p, emit_direct };
     runner_result res;
-    const int rc = runner_execute(j->s, j->run_id, j->cr, j->ds, &sink, &res, err, sizeof err);
+    const int rc = runner_execute(j->s, j->run_id, j->cr, j->ds, NULL, &sink, &res, err,
+                                 sizeof err);
     progress_finish(p);
     progress_free(p);
     if (rc != 0) {

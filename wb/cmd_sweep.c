@@ -100,6 +100,36 @@ static const char *status_in(store *s, const char *config_hash)
     return name;
 }
 
+/* What a wsd grid trains from scratch: each trajectory as far as its latest fork, each branch
+ * its decay (issue 21: the budgets share the stable phase, trained once). */
+static void print_budget_plan(const config_grid *g, const sweep_args *a)
+{
+    long stable = 0, decay = 0;
+    size_t trajectories = 0, branches = 0;
+    for (size_t i = 0; i < g->nruns; i++) {
+        const config_run *r = &g->runs[i];
+        if (!r->trajectory_hash[0] ||
+            (a->shard_n && sched_shard_index(g, i) % a->shard_n != a->shard_k))
+            continue;
+        branches++;
+        decay += r->options.train.epochs - r->fork_epoch;
+        int first = 1, furthest = r->fork_epoch;
+        for (size_t j = 0; j < g->nruns; j++)
+            if (strcmp(g->runs[j].trajectory_hash, r->trajectory_hash) == 0) {
+                first &= j >= i;
+                if (g->runs[j].fork_epoch > furthest)
+                    furthest = g->runs[j].fork_epoch;
+            }
+        if (first) {
+            trajectories++;
+            stable += furthest;
+        }
+    }
+    if (branches)
+        printf("%zu trajectories: %ld stable epochs, %zu branches: %ld epochs of decay\n",
+               trajectories, stable, branches, decay);
+}
+
 /* The grid, each run marked with its status when the database (read only, never created)
  * already holds it. */
 static void print_grid(const config_grid *g, const sweep_args *a, const char *db)
@@ -114,14 +144,18 @@ static void print_grid(const config_grid *g, const sweep_args *a, const char *db
     }
     for (size_t i = 0; i < g->nruns; i++) {
         const config_run *r = &g->runs[i];
-        if (a->shard_n && r->grid_index % a->shard_n != a->shard_k)
+        if (a->shard_n && sched_shard_index(g, i) % a->shard_n != a->shard_k)
             continue;
         const char *status = status_in(s, r->config_hash);
-        printf("%4d  %.12s  %s%s%s%s\n", r->grid_index, r->config_hash, r->label,
+        char fork[48] = "";
+        if (r->trajectory_hash[0])
+            snprintf(fork, sizeof fork, "  (fork at epoch %d)", r->fork_epoch);
+        printf("%4d  %.12s  %s%s%s%s%s\n", r->grid_index, r->config_hash, r->label, fork,
                *status ? "  [" : "", status, *status ? "]" : "");
         shown++;
         done += strcmp(status, "finished") == 0;
     }
+    print_budget_plan(g, a);
     store_close(s);
     if (s || access(db, F_OK) == 0)
         printf("%s: %zu of them finished already (wb ls %s)\n", db, done, hint);
@@ -151,7 +185,7 @@ static int check_data(const config_grid *g, const sweep_args *a, char *err, size
     data_cache cache = { 0 };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < g->nruns; i++) {
-        if (a->shard_n && g->runs[i].grid_index % a->shard_n != a->shard_k)
+        if (a->shard_n && sched_shard_index(g, i) % a->shard_n != a->shard_k)
             continue;
         const dataset *ds;
         rc = data_cache_get(&cache, &g->runs[i].options.data, &ds, err, errlen);

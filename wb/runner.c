@@ -52,6 +52,7 @@ typedef struct run_ctx {
     int lost;           /* the run is another process's now: its row says so, or its folder's
                          * lock is held */
     int keep_prev;      /* resumed from last.prev: the next write must not rotate over it */
+    const runner_trajectory *traj;  /* a trajectory's stint; NULL for a run */
 } run_ctx;
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,9 +69,12 @@ static void warn(const char *fmt, ...)
 static void emit(const run_ctx *c, progress_event *e)
 {
     e->run_id = c->run_id;
-    e->grid_index = c->cr->grid_index;
+    e->grid_index = c->traj ? c->traj->grid_index : c->cr->grid_index;
     e->epochs = c->cr->options.train.epochs;
-    snprintf(e->label, sizeof e->label, "%s", c->cr->label);
+    if (c->traj)
+        snprintf(e->label, sizeof e->label, "%.170s (stable phase)", c->traj->label);
+    else
+        snprintf(e->label, sizeof e->label, "%s", c->cr->label);
     if (c->sink && c->sink->emit)
         c->sink->emit(c->sink->ctx, e);
 }
@@ -270,6 +274,38 @@ static int write_files(run_ctx *c, trainer *t, const epoch_result *r, epoch_file
     return 0;
 }
 
+/* The files a branch forking at epoch E takes from its trajectory: the trajectory's own names,
+ * and the names they are kept under from epoch E on (the trajectory goes on and replaces its
+ * own). */
+static const char *const fork_sources[4] = { "last.safetensors", "last.optim.safetensors",
+                                             "best.safetensors", "preview.npy" };
+static void fork_name(int epoch, int which, char *out, size_t len)
+{
+    static const char *const suffix[4] = { "safetensors", "optim.safetensors",
+                                           "best.safetensors", "preview.npy" };
+    snprintf(out, len, "fork-%d.%s", epoch, suffix[which]);
+}
+
+/* A trajectory at a fork epoch of its branches keeps that epoch's files: hard links, so no byte
+ * is copied and the trajectory's next write, a new file renamed over its own name, leaves them. */
+static int keep_fork_files(const run_ctx *c, int epoch, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->traj->nforks; i++) {
+        if (c->traj->forks[i] != epoch)
+            continue;
+        for (int k = 0; k < 4; k++) {
+            char src[4200], dst[4200], name[64];
+            int linked;
+            fork_name(epoch, k, name, sizeof name);
+            path_in(c, fork_sources[k], src, sizeof src);
+            path_in(c, name, dst, sizeof dst);
+            if (atomic_file_link(src, dst, &linked, err, errlen) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err, size_t errlen)
 {
     int lock;
@@ -284,6 +320,10 @@ static int write_epoch(run_ctx *c, trainer *t, const epoch_result *r, char *err,
     else if ((rc = store_log_epoch(c->s, c->run_id, r->epoch, m, nm, f.ck, f.nck, f.fh, f.nfh,
                                    err, errlen)) != 0)
         store_failed(c, rc);
+    /* After the commit: a fork file always names an epoch the database knows. A failure leaves
+     * the branch to train alone. */
+    if (rc == 0 && c->traj && keep_fork_files(c, r->epoch, err, errlen) != 0)
+        warn("%s (a branch forking at epoch %d will train alone)", err, r->epoch);
     unlock_folder(lock);
     if (rc != 0)
         return -1;
@@ -480,10 +520,12 @@ static int prepare_resume(run_ctx *c, store_run_info *info, char *weights, char 
 }
 
 int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset *ds,
-                   const runner_sink *sink, runner_result *result, char *err, size_t errlen)
+                   const runner_trajectory *trajectory, const runner_sink *sink,
+                   runner_result *result, char *err, size_t errlen)
 {
     memset(result, 0, sizeof *result);
-    run_ctx c = { .s = s, .run_id = run_id, .cr = cr, .ds = ds, .sink = sink };
+    run_ctx c = { .s = s, .run_id = run_id, .cr = cr, .ds = ds, .sink = sink,
+                  .traj = trajectory };
     store_run_info info;
     if (store_get_run(s, run_id, &info, err, errlen) != 0)
         return -1;
@@ -502,7 +544,7 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
         setup_failed = prepare_resume(&c, &info, weights, optim, sizeof weights, why,
                                       sizeof why) != 0;
     train_resume resume = { info.epochs_done, NULL, NULL, info.best_value, info.best_epoch,
-                            NULL, 0 };
+                            NULL, trajectory != NULL };
     char best[4200];
     if (info.epochs_done >= 1) {
         resume.weights_path = weights;
@@ -532,6 +574,13 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
     switch (out.status) {
     case TRAIN_FINISHED:
         result->status = STORE_FINISHED;
+        /* A trajectory trained as far as one branch needs, short of what all of them need, is
+         * paused: the next branch that needs more continues it. */
+        if (trajectory && o.train.epochs < trajectory->target) {
+            result->status = STORE_INTERRUPTED;
+            snprintf(why, sizeof why, "paused after epoch %d; its branches need %d",
+                     o.train.epochs, trajectory->target);
+        }
         break;
     case TRAIN_DIVERGED:
         result->status = STORE_DIVERGED;
@@ -562,10 +611,143 @@ int runner_execute(store *s, int64_t run_id, const config_run *cr, const dataset
                  "process gone: %s", why, status_err);
     }
 
+    if (trajectory)
+        return rc;   /* its branch's line goes on: no end of its own */
     progress_event end = { .kind = PROGRESS_END };
     end.epoch = out.epochs_done;
     snprintf(end.status, sizeof end.status, "%s", store_status_name(result->status));
     snprintf(end.error, sizeof end.error, "%.399s", why);   /* the event carries a shortened copy */
     emit(&c, &end);
     return rc;
+}
+
+/* ---- a branch's fork ------------------------------------------------------------------------- */
+
+/* Writes src's tensors to dst with src's metadata, but config and config_hash those of cr: the
+ * file a branch would have written itself at that epoch (the same tensors, the same order). */
+static int write_as_branch(const char *src, const char *dst, const config_run *cr, char *err,
+                           size_t errlen)
+{
+    st_file f;
+    if (safetensors_read(src, &f, err, errlen) != 0)
+        return -1;
+    st_meta *meta = calloc(f.nmeta ? f.nmeta : 1, sizeof *meta);
+    int rc = -1;
+    if (!meta) {
+        snprintf(err, errlen, "%s: out of memory", src);
+    } else {
+        for (size_t i = 0; i < f.nmeta; i++) {
+            meta[i] = f.meta[i];
+            if (strcmp(meta[i].key, "config") == 0)
+                meta[i].value = cr->json;
+            else if (strcmp(meta[i].key, "config_hash") == 0)
+                meta[i].value = cr->config_hash;
+        }
+        rc = safetensors_write(dst, f.tensors, f.nt, meta, f.nmeta, err, errlen);
+    }
+    free(meta);
+    safetensors_free(&f);
+    return rc;
+}
+
+/* The trajectory's file `name` (in its folder) checked against the hash its epoch recorded for
+ * `as`: 1 whole, 0 missing or damaged (why says which), -1 on a failed read of the database. */
+static int trajectory_file_whole(store *s, const store_run_info *t, const char *name,
+                                 const char *as, int epoch, char *path, size_t len, char *why,
+                                 size_t whylen)
+{
+    enum store_file_state state;
+    char err[1024];
+    snprintf(path, len, "%s/%s", t->folder, name);
+    if (access(path, F_OK) != 0) {
+        snprintf(why, whylen, "%.900s is missing", path);
+        return 0;
+    }
+    if (store_check_file(s, t->id, epoch, as, path, &state, err, sizeof err) != 0) {
+        snprintf(why, whylen, "%s", err);
+        return -1;
+    }
+    if (state == STORE_FILE_DAMAGED) {
+        snprintf(why, whylen, "%s", err);
+        return 0;
+    }
+    return 1;
+}
+
+int runner_fork(store *s, int64_t branch_id, const config_run *cr, const store_run_info *t,
+                int fork_epoch, runner_result *result, char *why, size_t whylen)
+{
+    memset(result, 0, sizeof *result);
+    run_ctx c = { .s = s, .run_id = branch_id, .cr = cr };
+    store_run_folder(s, cr->config_hash, c.folder, sizeof c.folder);
+    store_run_folder_rel(s, cr->config_hash, c.folder_rel, sizeof c.folder_rel);
+    int best_epoch;
+    double best_value;
+    if (store_best_until(s, t->id, fork_epoch, &best_epoch, &best_value, why, whylen) != 0) {
+        result->write_failed = 1;
+        return -1;
+    }
+    if (best_epoch < 0) {
+        snprintf(why, whylen, "the trajectory has no best epoch up to epoch %d", fork_epoch);
+        return 1;
+    }
+    /* init, last, last.optim, best, preview: where they are in the trajectory's folder, the name
+     * and epoch of the hash that vouches for each, and what they become in the branch's. */
+    char fork_files[4][64];
+    for (int k = 0; k < 4; k++)
+        fork_name(fork_epoch, k, fork_files[k], sizeof fork_files[k]);
+    const struct {
+        const char *from, *as, *to;
+        int epoch, weights;
+    } files[5] = {
+        { "init.safetensors", "init.safetensors", "init.safetensors", 0, 1 },
+        { fork_files[0], "last.safetensors", "last.safetensors", fork_epoch, 1 },
+        { fork_files[1], "last.optim.safetensors", "last.optim.safetensors", fork_epoch, 1 },
+        { fork_files[2], "best.safetensors", "best.safetensors", best_epoch, 1 },
+        { fork_files[3], "preview.npy", "preview.npy", best_epoch, 0 },
+    };
+    char src[5][4200];
+    for (int k = 0; k < 5; k++) {
+        const int whole = trajectory_file_whole(s, t, files[k].from, files[k].as, files[k].epoch,
+                                                src[k], sizeof src[k], why, whylen);
+        if (whole != 1) {
+            result->write_failed = whole < 0;
+            return whole < 0 ? -1 : 1;
+        }
+    }
+    if (file_mkdirs(c.folder, why, whylen) != 0) {
+        result->write_failed = 1;
+        return -1;
+    }
+    int lock;
+    if (own_folder(&c, &lock, why, whylen) != 0) {
+        result->write_failed = 1;
+        result->lost = c.lost;
+        return -1;
+    }
+    char hex[5][65];
+    store_file_at at[5];
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 5; k++) {
+        char dst[4200];
+        path_in(&c, files[k].to, dst, sizeof dst);
+        rc = files[k].weights ? write_as_branch(src[k], dst, cr, why, whylen)
+                              : atomic_file_copy(src[k], dst, why, whylen);
+        if (rc == 0)
+            rc = file_sha256(dst, hex[k], why, whylen);
+        at[k] = (store_file_at){ files[k].to, hex[k], files[k].epoch };
+    }
+    epoch_files f = { .nck = 0 };
+    add_checkpoint(&c, &f, "init", 0, "init.safetensors");
+    add_checkpoint(&c, &f, "last", fork_epoch, "last.safetensors");
+    add_checkpoint(&c, &f, "best", best_epoch, "best.safetensors");
+    if (rc != 0)
+        c.write_failed = 1;
+    else if ((rc = store_fork_run(s, branch_id, t->id, fork_epoch, f.ck, f.nck, at, 5, why,
+                                  whylen)) != 0)
+        store_failed(&c, rc);
+    unlock_folder(lock);
+    result->write_failed = c.write_failed || c.lost;
+    result->lost = c.lost;
+    return rc == 0 ? 0 : -1;
 }

@@ -120,7 +120,48 @@ static store_run_spec run_spec(const config_run *cr, int grid_index)
     const data_options *d = &cr->options.data;
     return (store_run_spec){ cr->config_hash, cr->config_id, (int64_t)cr->options.seed,
                              grid_index, cr->json, cr->params, cr->nparams, d->source,
-                             d->train_patches, d->val_patches, d->test_patches };
+                             d->train_patches, d->val_patches, d->test_patches, 0, 0, 0 };
+}
+
+int sched_shard_index(const config_grid *g, size_t i)
+{
+    const config_run *cr = &g->runs[i];
+    if (!cr->trajectory_hash[0])
+        return cr->grid_index;
+    int least = cr->grid_index;
+    for (size_t j = 0; j < g->nruns; j++)
+        if (g->runs[j].grid_index < least &&
+            strcmp(g->runs[j].trajectory_hash, cr->trajectory_hash) == 0)
+            least = g->runs[j].grid_index;
+    return least;
+}
+
+/* Adds (or finds) the trajectory of wsd run cr and makes it go as far as cr's fork: *id. With
+ * force (or retry_failed, when it failed or diverged) it is trained again from scratch, as every
+ * run of the grid is. */
+static int register_trajectory(store *s, int64_t sweep_id, const config_grid *g,
+                               const config_run *cr, const sched_register *r, int64_t *id,
+                               char *err, size_t errlen)
+{
+    config_run t;
+    if (config_trajectory(g, cr, cr->fork_epoch, &t) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    store_run_spec spec = run_spec(&t, 0);
+    spec.trajectory = 1;
+    int created, rc = store_add_run(s, sweep_id, &spec, id, &created, err, errlen);
+    if (rc == 0 && !created) {
+        store_run_info ti;
+        rc = store_get_run(s, *id, &ti, err, errlen);
+        const int failed = ti.status == STORE_FAILED || ti.status == STORE_DIVERGED;
+        if (rc == 0 && ti.epochs_done >= 0 && (r->force || (r->retry_failed && failed)))
+            rc = store_reset_run(s, *id, err, errlen);
+    }
+    if (rc == 0)
+        rc = store_extend_trajectory(s, *id, cr->fork_epoch, err, errlen);
+    config_run_free(&t);
+    return rc;
 }
 
 /* Commits a registration that went well, rolls back one that did not. */
@@ -146,11 +187,17 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
         rc = store_unlink_sweep_runs(s, *sweep_id, err, errlen);
     for (size_t i = 0; rc == 0 && i < g->nruns; i++) {
         const config_run *cr = &g->runs[i];
-        if (!in_shard(cr->grid_index, r->shard_k, r->shard_n))
+        if (!in_shard(sched_shard_index(g, i), r->shard_k, r->shard_n))
             continue;
-        const store_run_spec spec = run_spec(cr, cr->grid_index);
+        store_run_spec spec = run_spec(cr, cr->grid_index);
         int64_t run_id;
         int created;
+        if (cr->trajectory_hash[0]) {
+            rc = register_trajectory(s, *sweep_id, g, cr, r, &spec.trajectory_id, err, errlen);
+            spec.fork_epoch = cr->fork_epoch;
+            if (rc != 0)
+                continue;
+        }
         rc = store_add_run(s, *sweep_id, &spec, &run_id, &created, err, errlen);
         if (rc != 0 || created)
             continue;
@@ -219,6 +266,94 @@ static int wait_for_others(store *s, int64_t sweep_id, int shard_k, int shard_n,
     return store_mark_stale(s, NULL, err, errlen);
 }
 
+/* A worker's stop after a run that lost its folder or failed a write: the message, rc -1. */
+static int sched_stop_error(const runner_result *res, const config_run *cr, char *err,
+                            size_t errlen)
+{
+    if (res->lost)
+        /* This process was paused long enough to lose the run: it stops, writing nothing. */
+        snprintf(err, errlen, "%s (run %.12s is another process's now; this one stops)",
+                 res->error, cr->config_hash);
+    else
+        /* The next run would hit the same full disk: stop here, the run resumable. */
+        snprintf(err, errlen, "%s (run %.12s interrupted; run the sweep again to resume)",
+                 res->error, cr->config_hash);
+    return -1;
+}
+
+enum branch_start { BRANCH_FORKED, BRANCH_ALONE, BRANCH_WAITS, BRANCH_ENDED, BRANCH_STOPPED };
+
+/* Ends the claimed branch b with the status its trajectory ended with (diverged or failed: the
+ * budget trained alone would have gone the same way) and says so in res. */
+static int end_branch(store *s, const store_run_info *b, enum store_status st,
+                      const char *why, runner_result *res, char *err, size_t errlen)
+{
+    res->status = st;
+    snprintf(res->error, sizeof res->error, "its trajectory %s: %.900s",
+             st == STORE_DIVERGED ? "diverged" : "failed", why);
+    return store_finish_run(s, b->id, st, res->error, err, errlen) != 0 ? -1 : BRANCH_ENDED;
+}
+
+/* A claimed branch b (cr) that has logged nothing yet: its trajectory trained as far as b's fork
+ * (by this worker, when it is behind and free), then b started from its files (runner_fork).
+ * Returns an enum branch_start: forked (train b from its fork), alone (the trajectory holds no
+ * files of b's fork: train b from scratch, to the same result), waits (another process is
+ * training the trajectory: b was given back), ended (the trajectory diverged or failed, and b
+ * with it), stopped (a signal or a failed write: res says which); -1 on a store error. */
+static int start_branch(store *s, const store_run_info *b, const config_grid *g,
+                        const config_run *cr, const dataset *ds, const store_claim_info *ci,
+                        const runner_sink *sink, runner_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    store_run_info t;
+    if (store_get_run(s, b->trajectory_id, &t, err, errlen) != 0)
+        return -1;
+    if (t.epochs_done < b->fork_epoch) {
+        int claimed;
+        if (store_claim_run(s, t.id, ci, &claimed, err, errlen) != 0)
+            return -1;
+        if (!claimed)
+            return store_release_run(s, b->id, err, errlen) != 0 ? -1 : BRANCH_WAITS;
+        int forks[256];
+        size_t nforks;
+        config_run tcr;
+        if (store_fork_epochs(s, t.id, forks, 256, &nforks, err, errlen) != 0 ||
+            store_get_run(s, t.id, &t, err, errlen) != 0)
+            return -1;
+        if (config_trajectory(g, cr, b->fork_epoch, &tcr) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        const runner_trajectory rt = { t.epochs, forks, nforks < 256 ? nforks : 256,
+                                       cr->grid_index, cr->label };
+        runner_result tres;
+        const int rc = runner_execute(s, t.id, &tcr, ds, &rt, sink, &tres, err, errlen);
+        config_run_free(&tcr);
+        if (rc != 0)
+            return -1;
+        if (tres.status == STORE_DIVERGED || tres.status == STORE_FAILED)
+            return end_branch(s, b, tres.status, tres.error, res, err, errlen);
+        if (tres.stop_signal || tres.write_failed || tres.lost) {
+            *res = tres;
+            if (store_release_run(s, b->id, err, errlen) != 0)
+                return -1;
+            return tres.stop_signal ? BRANCH_WAITS : BRANCH_STOPPED;
+        }
+        if (store_get_run(s, t.id, &t, err, errlen) != 0)
+            return -1;
+    }
+    char why[1024];
+    const int forked = runner_fork(s, b->id, cr, &t, b->fork_epoch, res, why, sizeof why);
+    if (forked < 0) {
+        snprintf(res->error, sizeof res->error, "%s", why);
+        return BRANCH_STOPPED;
+    }
+    if (forked == 1)
+        fprintf(stderr, "wb: warning: run %.12s trains alone from epoch 0 (the same result): "
+                        "%s\n", cr->config_hash, why);
+    return forked == 0 ? BRANCH_FORKED : BRANCH_ALONE;
+}
+
 int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
                int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen)
 {
@@ -265,18 +400,30 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
             continue;
         }
         runner_result res;
-        if (runner_execute(s, run_id, cr, ds, sink, &res, err, errlen) != 0) {
+        if (info.trajectory_id > 0 && info.epochs_done < 0) {
+            const int started = start_branch(s, &info, g, cr, ds, &ci, sink, &res, err, errlen);
+            if (started < 0) {
+                rc = -1;
+                break;
+            }
+            if (started == BRANCH_WAITS) {
+                for (int i = 0; i < 4 && !wb_stop_signal; i++)
+                    usleep(50000);
+                continue;
+            }
+            if (started == BRANCH_ENDED) {
+                (*failed) += res.status == STORE_FAILED;
+                continue;
+            }
+            if (started == BRANCH_STOPPED) {
+                rc = sched_stop_error(&res, cr, err, errlen);
+                break;
+            }
+        }
+        if (runner_execute(s, run_id, cr, ds, NULL, sink, &res, err, errlen) != 0) {
             rc = -1;
-        } else if (res.lost) {
-            /* This process was paused long enough to lose the run: it stops, writing nothing. */
-            snprintf(err, errlen, "%s (run %.12s is another process's now; this one stops)",
-                     res.error, cr->config_hash);
-            rc = -1;
-        } else if (res.write_failed) {
-            /* The next run would hit the same full disk: stop here, the run resumable. */
-            snprintf(err, errlen, "%s (run %.12s interrupted; run the sweep again to resume)",
-                     res.error, cr->config_hash);
-            rc = -1;
+        } else if (res.lost || res.write_failed) {
+            rc = sched_stop_error(&res, cr, err, errlen);
         } else if (res.status == STORE_FAILED) {
             (*failed)++;
         }

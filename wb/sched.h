@@ -35,6 +35,11 @@ int data_cache_get(data_cache *c, const data_options *o, const dataset **ds, cha
                    size_t errlen);
 void data_cache_free(data_cache *c);
 
+/* The shard index of grid run i (its grid index mod N picks the shard K): the grid index, or for
+ * a wsd run the least grid index of the runs that share its trajectory, so that one shard trains
+ * a trajectory and every branch of it (store_claim_next's rule). */
+int sched_shard_index(const config_grid *g, size_t i);
+
 /* Registers the grid (or shard K of N of it) as the sweep: one transaction creating or updating
  * the sweep, re-linking its runs and adding the new ones; with force every run is reset to
  * queued, with retry_failed the failed and diverged ones. */

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Budgets (issue 21): with train.schedule = wsd, the runs of a configuration that differ in their
+# budget (train.epochs) share one trajectory, the stable phase, and each budget is a branch: the
+# trajectory's epochs up to the budget's fork, then its own decay.
+#   1. a branch equals the budget trained alone (wb run), bit for bit: every metric and file;
+#   2. extending the budgets (2, 4 -> 2, 4, 8) trains nothing twice: the trajectories go on from
+#      their last epoch, the new branches train their decay, the old runs stay as they were;
+#   3. a sweep killed while a trajectory trains resumes to the same numbers;
+#   4. shards keep a trajectory with its branches, and merged they equal the unsharded sweep;
+#   5. the dry run shows the plan.
+. tests/cli_lib.sh
+
+budgets_ini() {   # budgets_ini OUT EPOCHS [key=value...]
+  local out=$1 epochs=$2; shift 2
+  micro_ini "$out" "epochs=$epochs" "$@"
+  sed -i "s|^epochs *=.*|epochs = $epochs\nschedule = wsd\ndecay_fraction = 0.5\nlr_min = 0.0001\nwarmup_steps = 2|" "$out"
+}
+dump_runs() {   # every metric but the timings of the runs (not the trajectories), by hash
+  sq "$1" "SELECT r.config_hash, m.epoch, m.split, m.name, printf('%.17g', m.value)
+           FROM metrics m JOIN runs r ON r.id = m.run_id
+           WHERE m.name NOT IN ('seconds', 'samples_per_s') AND r.role = 'run' ORDER BY 1, 2, 3, 4"
+}
+hashes_of() {   # the SHA-256 of every file of every run folder, by folder and name
+  (cd "$1" && find . -type f ! -name 'fork-*' ! -name '.*' | sort | xargs sha256sum)
+}
+
+# ---- 1. a branch equals the budget alone ---------------------------------------------------------
+budgets_ini "$T/b.ini" "2, 4"
+"$WB" sweep "$T/b.ini" --db "$T/b.db" --jobs 2 > /dev/null 2> "$T/b.err"; rc=$?
+eq "the wsd sweep of budgets 2 and 4 exits 0" "$rc" 0
+eq "12 runs in the sweep, all finished" \
+   "$(sq "$T/b.db" "SELECT count(*), sum(r.status = 'finished') FROM runs r JOIN sweep_runs l ON l.run_id = r.id")" "12|12"
+eq "6 trajectories (one per configuration and seed), in no grid" \
+   "$(sq "$T/b.db" "SELECT count(*), sum(id IN (SELECT run_id FROM sweep_runs)) FROM runs WHERE role = 'trajectory'")" "6|0"
+eq "each trained as far as the latest fork (4 - ceil(0.5 * 4) = 2), finished" \
+   "$(sq "$T/b.db" "SELECT group_concat(DISTINCT status || ':' || epochs_done) FROM runs WHERE role = 'trajectory'")" "finished:2"
+eq "every run names its trajectory and its fork (budget 2: epoch 1, budget 4: epoch 2)" \
+   "$(sq "$T/b.db" "SELECT group_concat(DISTINCT epochs || '@' || fork_epoch) FROM (SELECT * FROM runs WHERE role = 'run' AND trajectory_id IS NOT NULL ORDER BY epochs)")" "2@1,4@2"
+eq "a trajectory never reads the test split" \
+   "$(sq "$T/b.db" "SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.role = 'trajectory' AND m.split = 'test'")" 0
+for e in 2 4; do for l in 0 0.6; do for k in 4 8; do for seed in 1 2; do
+  [ "$l" = 0 ] && [ "$k" = 8 ] && continue
+  "$WB" run "$T/b.ini" --db "$T/alone.db" --quiet --set "train.epochs=$e" \
+    --set "loss.laplacian_weight=$l" --set "loss.kernel=$k" --set "sweep.seeds=$seed" > /dev/null \
+    || fail "wb run alone: epochs $e, λ $l, kernel $k, seed $seed"
+done; done; done; done
+eq "wb run trained the 12 budgets alone, without trajectories" \
+   "$(sq "$T/alone.db" "SELECT count(*), sum(role = 'trajectory') FROM runs")" "12|0"
+eq "every metric of every branch equals the budget trained alone, bitwise" \
+   "$(dump_runs "$T/b.db")" "$(dump_runs "$T/alone.db")"
+eq "and every file of every run folder (init, last, its optimizer state, best, the preview)" \
+   "$(hashes_of "$T/b.db.runs" | grep -v -f <(sq "$T/b.db" "SELECT substr(config_hash, 1, 12) FROM runs WHERE role = 'trajectory'"))" \
+   "$(hashes_of "$T/alone.db.runs")"
+
+# ---- 2. extending the budgets trains nothing twice ------------------------------------------------
+before=$(dump_runs "$T/b.db")
+cp "$T/b.db" "$T/before.db"
+budgets_ini "$T/b8.ini" "2, 4, 8"
+"$WB" sweep "$T/b8.ini" --db "$T/b.db" --jobs 2 > /dev/null 2> "$T/b8.err"; rc=$?
+eq "the extended sweep exits 0" "$rc" 0
+eq "18 runs finished" "$(sq "$T/b.db" "SELECT count(*) FROM runs r JOIN sweep_runs l ON l.run_id = r.id WHERE r.status = 'finished'")" 18
+# trained: each trajectory its epochs 3 and 4 (budget 8 forks at 4), each new branch 5 .. 8
+eq "epochs trained: 6 trajectories x 2 stable epochs + 6 branches x 4 epochs of decay" \
+   "$(grep -c ', epoch [0-9]*/[0-9]*:' "$T/b8.err")" $((6 * 2 + 6 * 4))
+eq "  the stable epochs are 3 and 4 only" \
+   "$(grep '(stable phase), epoch' "$T/b8.err" | sed 's/.*, epoch \([0-9]*\)\/.*/\1/' | sort -u | tr '\n' ' ')" "3 4 "
+eq "  the branches' epochs are 5 to 8 only" \
+   "$(grep -v 'stable phase' "$T/b8.err" | grep ', epoch [0-9]*/' | sed 's/.*, epoch \([0-9]*\)\/.*/\1/' | sort -u | tr '\n' ' ')" "5 6 7 8 "
+eq "the runs trained before are as they were, every metric" \
+   "$(dump_runs "$T/b.db" | grep -F -f <(sq "$T/before.db" "SELECT config_hash FROM runs WHERE role = 'run'"))" "$before"
+eq "the trajectories' epochs 0 .. 2 are as they were" \
+   "$(sq "$T/b.db" "SELECT r.config_hash, m.epoch, m.split, m.name, printf('%.17g', m.value) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.role = 'trajectory' AND m.epoch <= 2 AND m.name NOT IN ('seconds', 'samples_per_s') ORDER BY 1, 2, 3, 4")" \
+   "$(sq "$T/before.db" "SELECT r.config_hash, m.epoch, m.split, m.name, printf('%.17g', m.value) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.role = 'trajectory' AND m.name NOT IN ('seconds', 'samples_per_s') ORDER BY 1, 2, 3, 4")"
+for seed in 1 2; do
+  "$WB" run "$T/b8.ini" --db "$T/alone.db" --quiet --set "train.epochs=8" \
+    --set "loss.laplacian_weight=0.6" --set "loss.kernel=8" --set "sweep.seeds=$seed" > /dev/null \
+    || fail "wb run alone: epochs 8, seed $seed"
+done
+eq "the new budget 8 equals it trained alone, bitwise" \
+   "$(dump_runs "$T/b.db" | grep -F -f <(sq "$T/alone.db" "SELECT config_hash FROM runs WHERE epochs = 8"))" \
+   "$(dump_runs "$T/alone.db" | grep -F -f <(sq "$T/alone.db" "SELECT config_hash FROM runs WHERE epochs = 8"))"
+
+# ---- 3. killed while a trajectory trains, resumed ------------------------------------------------
+budgets_ini "$T/k.ini" "2, 8" "train_patches=1024" "seeds=1" "laplacian_weight=0"
+"$WB" sweep "$T/k.ini" --db "$T/kref.db" --quiet > /dev/null || fail "reference sweep"
+setsid "$WB" sweep "$T/k.ini" --db "$T/k.db" > /dev/null 2> "$T/k.err" &
+pid=$!
+wait_for_line "$T/k.err" 'stable phase), epoch 2/4' || fail "the trajectory's epoch 2 of 4 never came"
+kill -KILL -- "-$pid" 2> /dev/null
+wait "$pid" 2> /dev/null
+eq "killed in the stable phase between epochs 2 and 4" \
+   "$(sq "$T/k.db" "SELECT epochs_done BETWEEN 2 AND 3 FROM runs WHERE role = 'trajectory'")" 1
+"$WB" sweep "$T/k.ini" --db "$T/k.db" > /dev/null 2> "$T/k2.err"; rc=$?
+eq "the sweep started again exits 0" "$rc" 0
+check "  and resumed the trajectory" grep -q 'stable phase): resuming' "$T/k2.err"
+eq "every metric equals the uninterrupted sweep's, bitwise" "$(dump_runs "$T/k.db")" "$(dump_runs "$T/kref.db")"
+
+# ---- 4. shards and merge -------------------------------------------------------------------------
+for k in 0 1; do
+  "$WB" sweep "$T/b8.ini" --db "$T/s$k.db" --shard "$k/2" --quiet > /dev/null || fail "shard $k/2"
+done
+eq "each shard holds whole trajectories: every branch's trajectory is in its shard" \
+   "$(for k in 0 1; do sq "$T/s$k.db" "SELECT count(*) FROM runs b LEFT JOIN runs t ON t.id = b.trajectory_id WHERE b.role = 'run' AND t.id IS NULL"; done | tr '\n' ' ')" "0 0 "
+eq "and no trajectory is in both" \
+   "$(cat <(sq "$T/s0.db" "SELECT config_hash FROM runs WHERE role = 'trajectory'") <(sq "$T/s1.db" "SELECT config_hash FROM runs WHERE role = 'trajectory'") | sort | uniq -d | wc -l)" 0
+"$WB" merge "$T/m.db" "$T/s0.db" "$T/s1.db" > /dev/null || fail "merge of the shards"
+eq "the merged shards equal the unsharded sweep, every metric" "$(dump_runs "$T/m.db")" "$(dump_runs "$T/b.db")"
+eq "  every branch names its trajectory in the merged file" \
+   "$(sq "$T/m.db" "SELECT count(*) FROM runs b JOIN runs t ON t.id = b.trajectory_id AND t.role = 'trajectory' WHERE b.role = 'run'")" 18
+eq "  a branch and its trajectory pair as in the unsharded sweep" \
+   "$(sq "$T/m.db" "SELECT b.config_hash || t.config_hash FROM runs b JOIN runs t ON t.id = b.trajectory_id ORDER BY 1")" \
+   "$(sq "$T/b.db" "SELECT b.config_hash || t.config_hash FROM runs b JOIN runs t ON t.id = b.trajectory_id ORDER BY 1")"
+
+# ---- 5. the plan -----------------------------------------------------------------------------
+"$WB" sweep "$T/b8.ini" --db "$T/fresh.db" --dry-run > "$T/plan.txt"
+check "the dry run names each run's fork" grep -q 'epochs 8, .*fork at epoch 4' "$T/plan.txt"
+check "and counts the epochs to train: 6 trajectories to epoch 4, 18 decays" \
+  grep -q '6 trajectories: 24 stable epochs, 18 branches: 42 epochs of decay' "$T/plan.txt"
+finish
