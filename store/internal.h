@@ -43,6 +43,7 @@ struct store {
     int tx_depth;               /* transactions open through tx_begin; nested ones are savepoints */
     int busy_ms;                /* busy timeout: STORE_BUSY_TIMEOUT_MS or WB_BUSY_TIMEOUT_MS */
     int open_errcode;           /* the extended code of a failed schema check, for store_open */
+    int immutable;              /* opened with immutable=1: STORE_IMMUTABLE_* or 0 */
     char host[HOST_CAP];        /* gethostname(), for stale detection */
     /* The runs this handle holds, and the owner it wrote into each: their heartbeats, epochs
      * and ends must find the same owner in the row, or the run was taken from this process. A

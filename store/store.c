@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/fileio.h"
@@ -159,6 +160,11 @@ int store_schema_version(store *s)
     return s->schema_version;
 }
 
+int store_is_immutable(const store *s)
+{
+    return s->immutable;
+}
+
 void store_close(store *s)
 {
     if (!s)
@@ -185,22 +191,28 @@ static int check_path(const store *s, enum store_open_mode mode, char *err, size
         snprintf(other, sizeof other, "%s%s", s->path, companions[i]);
         if (stat(other, &sb) == 0 && !S_ISREG(sb.st_mode))
             return fail(err, errlen, "%s: cannot open the database: %s is not a regular file",
-                        s->path, other);
+                        s->path, other), STORE_NOT_DATABASE;
     }
     if (stat(s->path, &sb) == 0) {
-        if (S_ISDIR(sb.st_mode))
-            return fail(err, errlen, "%s is a folder, not a database", s->path);
+        if (S_ISDIR(sb.st_mode)) {
+            fail(err, errlen, "%s is a folder, not a database", s->path);
+            return STORE_NOT_DATABASE;
+        }
         char why[PATH_CAP + 64];
         const int fd = file_open_regular(s->path, 0, &sb, why, sizeof why);
-        if (fd < 0)
-            return fail(err, errlen, "cannot open the database %s", why);
+        if (fd < 0) {
+            fail(err, errlen, "cannot open the database %s", why);
+            return S_ISREG(sb.st_mode) ? -1 : STORE_NOT_DATABASE;
+        }
         close(fd);
         return 0;
     }
     if (errno != ENOENT)
         return fail(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
-    if (mode != STORE_OPEN_CREATE)
-        return fail(err, errlen, "no database at %s", s->path);
+    if (mode != STORE_OPEN_CREATE) {
+        fail(err, errlen, "no database at %s", s->path);
+        return STORE_NOT_DATABASE;
+    }
     if (stat(s->dir, &sb) != 0)
         return fail(err, errlen, "cannot create %s: folder %s: %s", s->path, s->dir,
                     errno == ENOENT ? "does not exist" : strerror(errno));
@@ -227,30 +239,31 @@ static int check_schema(store *s, int *version, char *err, size_t errlen)
                     "SELECT count(*) FROM sqlite_schema", "") < 0) {
         s->open_errcode = sqlite3_extended_errcode(s->db);   /* before ROLLBACK resets it */
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+        return (s->open_errcode & 0xff) == SQLITE_NOTADB ? STORE_NOT_DATABASE : -1;
     }
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (v == 0 && tables > 0)
         return fail(err, errlen,
                     "%s is an SQLite database but not a wb database (it has tables and no wb "
                     "schema version)",
-                    s->path);
+                    s->path), STORE_NOT_DATABASE;
     if (v > STORE_SCHEMA_VERSION)
         return fail(err, errlen,
                     "%s has schema version %lld, newer than this wb understands (%d): use a newer "
                     "wb",
-                    s->path, (long long)v, STORE_SCHEMA_VERSION);
+                    s->path, (long long)v, STORE_SCHEMA_VERSION), STORE_NOT_DATABASE;
     /* A reader never migrates: the commands that write do. */
     if (s->mode == STORE_OPEN_READONLY && v == 0)
         return fail(err, errlen,
                     "%s is an empty database (schema version 0): run `wb sweep FILE.ini --db %s` "
                     "or `wb merge %s IN.db` to make it a wb database",
-                    s->path, s->path, s->path);
+                    s->path, s->path, s->path), STORE_NOT_DATABASE;
     if (s->mode == STORE_OPEN_READONLY && v < STORE_SCHEMA_READABLE)
         return fail(err, errlen,
                     "%s has schema version %lld, older than this wb reads (%d): run `wb sweep "
                     "FILE.ini --db %s` or `wb merge %s IN.db` to migrate it",
-                    s->path, (long long)v, STORE_SCHEMA_READABLE, s->path, s->path);
+                    s->path, (long long)v, STORE_SCHEMA_READABLE, s->path, s->path),
+               STORE_NOT_DATABASE;
     *version = (int)v;
     return 0;
 }
@@ -328,19 +341,34 @@ static int configure_writer(store *s, char *err, size_t errlen)
     return exec_sql(s, NULL, "setting synchronous", err, errlen, "PRAGMA synchronous = FULL", "");
 }
 
-/* A WAL database whose folder this process cannot write, and which has no -shm file, cannot be
- * read the usual way: the readers' shared index cannot be made (SQLITE_READONLY_CANTINIT). A
- * results folder made read-only (an archive, a read-only mount, another user's files) is such a
- * case (SQLite says SQLITE_READONLY_DIRECTORY). Without a -wal file, or with an empty one, the
- * database file holds every committed transaction, and no writer can come along without creating
- * those files in that folder: it is safe to read it as immutable. With a -wal file, its
- * transactions would be missed: refuse. */
-static int reopen_immutable(store *s, char *err, size_t errlen)
+/* Whether the folder is on a file system mounted read-only. */
+static int on_readonly_mount(const char *dir)
+{
+    struct statvfs v;
+    return statvfs(dir, &v) == 0 && (v.f_flag & ST_RDONLY);
+}
+
+/* Whether the database has a -wal file that holds something (transactions not yet in the file). */
+static int wal_has_frames(const store *s)
 {
     char wal[PATH_CAP + 8];
     struct stat sb;
     snprintf(wal, sizeof wal, "%s-wal", s->path);
-    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+    return stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+/* A reader of a database on a read-only file system, or in a folder this process cannot write,
+ * cannot open it the usual way when it has no -shm file: SQLite can make neither that file nor
+ * its lock, and fails ("unable to open database file" on a read-only mount,
+ * SQLITE_READONLY_CANTINIT or SQLITE_READONLY_DIRECTORY in a folder without write permission).
+ * Without a -wal file, or with an empty one, the database file holds every committed
+ * transaction, and no writer can come along without creating those files in that folder, which
+ * it cannot: the file is read as immutable (SQLite's immutable=1: no locks, no journal, no
+ * change expected; s->immutable says so, and the command says it once). With a -wal file that
+ * holds transactions they would be missed: refuse. */
+static int open_immutable(store *s, char *err, size_t errlen)
+{
+    if (wal_has_frames(s))
         return fail(err, errlen,
                     "%s: cannot read it: its folder is read-only and it has a -wal file but no "
                     "-shm file (open it once with write access to the folder to checkpoint it)",
@@ -353,6 +381,7 @@ static int reopen_immutable(store *s, char *err, size_t errlen)
     const int rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK)
         return db_fail(s, rc, "opening read-only", err, errlen);
+    s->immutable = on_readonly_mount(s->dir) ? STORE_IMMUTABLE_MOUNT : STORE_IMMUTABLE_FOLDER;
     return 0;
 }
 
@@ -406,9 +435,10 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         return fail(err, errlen, "%s does not end in a usable file name", path);
     }
     proc_hostname(s->host, sizeof s->host);
-    if (check_path(s, mode, err, errlen) < 0) {
+    const int path_ok = check_path(s, mode, err, errlen);
+    if (path_ok < 0) {
         free(s);
-        return -1;
+        return path_ok;
     }
 
     /* URI names are on so that store_merge can attach its input read-only ("file:...?mode=ro");
@@ -437,14 +467,26 @@ int store_open(const char *path, enum store_open_mode mode, store **out, char *e
         return -1;
     }
     int version = 0, result = -1;
-    if (configure_connection(s, err, errlen) < 0 || check_schema(s, &version, err, errlen) < 0) {
-        if (mode != STORE_OPEN_READONLY ||
-            (s->open_errcode != SQLITE_READONLY_CANTINIT &&
-             s->open_errcode != SQLITE_READONLY_DIRECTORY) ||
-            reopen_immutable(s, err, errlen) < 0 || configure_connection(s, err, errlen) < 0 ||
-            check_schema(s, &version, err, errlen) < 0) {
-            if ((s->open_errcode & 0xff) == SQLITE_CORRUPT)
-                result = STORE_DAMAGED;
+    /* On a read-only mount, straight to immutable when that is safe (see open_immutable). */
+    const int readonly_mount = mode == STORE_OPEN_READONLY && on_readonly_mount(s->dir);
+    if (readonly_mount && !wal_has_frames(s) && open_immutable(s, err, errlen) < 0)
+        goto fail;
+    int schema = configure_connection(s, err, errlen);
+    if (schema == 0)
+        schema = check_schema(s, &version, err, errlen);
+    if (schema < 0) {
+        const int code = s->open_errcode;
+        if (schema == -1 && mode == STORE_OPEN_READONLY && !s->immutable &&
+            (code == SQLITE_READONLY_CANTINIT || code == SQLITE_READONLY_DIRECTORY ||
+             (readonly_mount && (code & 0xff) == SQLITE_CANTOPEN))) {
+            schema = open_immutable(s, err, errlen);
+            if (schema == 0)
+                schema = configure_connection(s, err, errlen);
+            if (schema == 0)
+                schema = check_schema(s, &version, err, errlen);
+        }
+        if (schema < 0) {
+            result = (s->open_errcode & 0xff) == SQLITE_CORRUPT ? STORE_DAMAGED : schema;
             goto fail;
         }
     }

@@ -47,6 +47,13 @@ enum store_open_mode {
  * database or someone else's. */
 #define STORE_DAMAGED (-2)
 
+/* What store_open returns when the path names no database this wb reads: nothing is there, a
+ * folder, a FIFO or a device, a file that is not an SQLite database or not a wb database, a
+ * schema version it does not read. A reader's command ends with exit status 2 for it (the path
+ * given was wrong); any other failure to open (-1: permissions, I/O, a file system that refuses)
+ * and STORE_DAMAGED are status 1. */
+#define STORE_NOT_DATABASE (-4)
+
 /* What store_heartbeat, store_log_epoch and store_finish_run return when the run is no longer
  * this handle's: it ended, or was marked stale and claimed by another process. The writer must
  * stop writing the run's folder at once. */
@@ -59,10 +66,18 @@ enum store_open_mode {
  * the schema, installs the views made in code, and marks `interrupted` every `running` run of
  * this host whose pid is gone (or a zombie) and every run of any host whose heartbeat is more than
  * STORE_STALE_SECONDS old. Read-only, it only checks that the schema is one it can read and lays
- * the views made in code over the file's as TEMP views where they differ; a database in a folder
- * this process cannot write and without -shm and -wal files is read as immutable.
- * Returns 0, -1 on failure, STORE_DAMAGED for a damaged file. */
+ * the views made in code over the file's as TEMP views where they differ; a database on a
+ * read-only mount, or in a folder this process cannot write, without a -wal file that holds
+ * transactions is read as immutable (SQLite's immutable=1; store_is_immutable).
+ * Returns 0, -1 on failure, STORE_DAMAGED for a damaged file, STORE_NOT_DATABASE when the path
+ * names no database this wb reads. */
 int store_open(const char *path, enum store_open_mode mode, store **out, char *err, size_t errlen);
+/* Whether the handle reads its file as immutable (above), and why: 0 (it does not),
+ * STORE_IMMUTABLE_MOUNT (a read-only file system) or STORE_IMMUTABLE_FOLDER (a folder this
+ * process may not write). */
+#define STORE_IMMUTABLE_MOUNT 1
+#define STORE_IMMUTABLE_FOLDER 2
+int store_is_immutable(const store *s);
 void store_close(store *s);
 /* The SQLite connection, for `wb query` (which runs the user's SQL) and for tests; everything
  * else asks the store. */

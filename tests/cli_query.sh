@@ -4,7 +4,9 @@
 # It is bounded (issue 15, item 6): an endless query stops at --timeout or at SIGINT, rows stream
 # in constant memory with --csv and --json, the aligned table stops at 10000 rows, and functions
 # with side effects (fts3_tokenizer, load_extension), settings (PRAGMA trusted_schema = 1) and
-# unsafe functions in a database's own views are refused.
+# unsafe functions in a database's own views are refused. Printing is bounded too (issue 24): the
+# aligned table cuts long values, --timeout and SIGINT stop the printing, and temporary storage is
+# memory under the limit.
 . tests/cli_lib.sh
 
 db=$T/q.db
@@ -73,6 +75,53 @@ eq "  CSV rows are whole lines" "$(head -n 3 "$T/rows.csv" | tr -d '\r')" "x,hal
 eq "an aligned table of more than 10000 rows: exit status 1" "$?" 1
 eq "  prints 10000 rows and the header" "$(wc -l < "$T/out.txt")" 10002
 check "  says to use --csv or --json" grep -q "more than 10000 rows.*--csv or --json" "$T/err.txt"
+# Printing is bounded too (issue 24, finding 4): 20 values of 60 MB in the aligned table took
+# 64 s and 1.36 GB, past --timeout (the table was printed after the query's clock stopped) and
+# past SIGINT (exit 0 six seconds later); a sort spilled to temporary files and filled a tmpfs.
+big="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20)
+     SELECT x, printf('%.*c', 60000000, 'x') AS v FROM c"
+/usr/bin/time -f %M -o "$T/rss" timeout 120 "$WB" query --db "$db" --timeout 0 "$big" \
+  > "$T/big.txt" 2> "$T/big.err"
+eq "20 values of 60 MB in the aligned table: exit status 0" "$?" 0
+eq "  20 rows and the header" "$(wc -l < "$T/big.txt")" 22
+check "  each value shown cut: no line longer than 1100 bytes" \
+  awk 'length($0) > 1100 { exit 1 }' "$T/big.txt"
+check "  ending in …" grep -q "^ *1  x*…$" "$T/big.txt"
+check "  with a note saying so" \
+  grep -q "^wb query: 20 values longer than 1000 bytes are shown cut (…): --csv or --json print them whole$" "$T/big.err"
+rss=$(cat "$T/rss")
+check "  peak memory under 400 MB ($((rss / 1024)) MB; 1.36 GB before)" test "$rss" -lt 409600
+echo "# report: wb query aligned table of 20 values of 60 MB: peak RSS $((rss / 1024)) MB"
+timeout 120 "$WB" query --db "$db" --timeout 1 "$big" > /dev/null 2> "$T/err.txt"
+eq "  with --timeout 1: exit status 1" "$?" 1
+eq "  with one line saying so" "$(grep -v 'shown cut' "$T/err.txt")" \
+   "wb query: stopped after 1 s (--timeout; give a longer one, or 0 for none)"
+# --csv into a reader that waits 3 s: the output stops at the next row after --timeout (the
+# progress handler alone never came: 20 rows are a few hundred steps).
+set -o pipefail
+timeout 120 "$WB" query --db "$db" --csv --timeout 1 "$big" 2> "$T/err.txt" | { sleep 3; cat > /dev/null; }
+eq "--csv into a slow reader with --timeout 1: exit status 1" "$?" 1
+set +o pipefail
+"$WB" query --db "$db" --timeout 0 "$big" > /dev/null 2> "$T/err.txt" &
+pid=$!
+watchdog "$pid"
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+eq "SIGINT while the table is made: exit status 130" "$?" 130
+eq "  with one line saying so" "$(grep -v 'shown cut' "$T/err.txt")" "wb query: stopped by SIGINT"
+# Temporary storage is memory, under the 512 MB limit: a sort of 600 MB fails with a clear error
+# instead of filling a disk.
+eq "temporary storage in memory (PRAGMA temp_store = 2)" \
+  "$("$WB" query --db "$db" --csv "PRAGMA temp_store" | tail -n1 | tr -d '\r')" 2
+sort="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 600)
+      SELECT printf('%.*c', 1000000, 'x') AS v FROM c ORDER BY random()"
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp SQLITE_TMPDIR=$T/tmp timeout 120 "$WB" query --db "$db" --csv "$sort" \
+  > /dev/null 2> "$T/err.txt"
+eq "a sort of 600 MB: exit status 1" "$?" 1
+check "  out of memory, temporary storage included" \
+  grep -q "out of memory: the query needs more than 512 MB (its sorts and temporary tables included" "$T/err.txt"
 # JSON: an array of objects; several statements, an array of arrays.
 eq "--json" "$("$WB" query --db "$db" --json "SELECT count(*) AS n, 'a\"b' AS t FROM runs")" '[
   {"n": 6, "t": "a\"b"}

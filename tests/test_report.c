@@ -663,7 +663,8 @@ static void test_missing_sweep(void **state)
     assert_non_null(strstr(err, "no such sweep"));
     snprintf(path, sizeof path, "%s/none.db", f->t.dir);
     store *none = NULL;
-    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &none, err, sizeof err), -1);
+    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &none, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_null(none);
     assert_int_equal(access(path, F_OK), -1);   /* not created by looking */
     /* Without a name: the latest sweep (the last one added). */

@@ -334,10 +334,12 @@ static void test_newer_database_refused(void **state)
     f->s = NULL;
     char err[512];
     store *s = NULL;
-    assert_int_equal(store_open(f->db, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(f->db, STORE_OPEN_EXISTING, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_null(s);
     assert_contains(err, expected);
-    assert_int_equal(store_open(f->db, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(f->db, STORE_OPEN_READONLY, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_contains(err, "newer");
 }
 
@@ -463,7 +465,8 @@ static void test_bad_files(void **state)
     snprintf(path, sizeof path, "%s/notes.txt", f->dir);
     write_file(path, "these are notes, not a database; they are long enough to fill a header of "
                      "one hundred bytes and then some more text to be sure of it.\n");
-    assert_int_equal(store_open(path, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(path, STORE_OPEN_EXISTING, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_contains(err, "is not a wb database: the file is not an SQLite database");
     assert_contains(err, path);
     assert_string_equal(read_file(path) + 0, "these are notes, not a database; they are long "
@@ -475,7 +478,8 @@ static void test_bad_files(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     exec_raw(db, "CREATE TABLE people (name TEXT)");
     sqlite3_close(db);
-    assert_int_equal(store_open(path, STORE_OPEN_CREATE, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(path, STORE_OPEN_CREATE, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_contains(err, "not a wb database");
 
     snprintf(path, sizeof path, "%s/missing/wb.db", f->dir);
@@ -484,9 +488,11 @@ static void test_bad_files(void **state)
     assert_contains(err, "/missing");
 
     snprintf(path, sizeof path, "%s/absent.db", f->dir);
-    assert_int_equal(store_open(path, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(path, STORE_OPEN_EXISTING, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_contains(err, "no database at");
-    assert_int_equal(store_open(f->dir, STORE_OPEN_EXISTING, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(f->dir, STORE_OPEN_EXISTING, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_contains(err, "is a folder");
     assert_null(s);
 }
@@ -2078,7 +2084,8 @@ static void test_reader_refuses_old_schema(void **state)
     store *s = NULL;
     snprintf(path, sizeof path, "%s/old.db", f->dir);
     write_file(path, "");
-    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err), -1);
+    assert_int_equal(store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err),
+                     STORE_NOT_DATABASE);
     assert_null(s);
     assert_contains(err, "schema version 0");
     assert_contains(err, "wb sweep FILE.ini --db");

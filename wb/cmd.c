@@ -245,9 +245,17 @@ int cmd_open_store(const char *cmd, const char *path, enum store_open_mode mode,
     const int rc = store_open(path, mode, s, err, sizeof err);
     if (rc != 0) {
         wb_error(cmd, "%s", err);
-        return mode == STORE_OPEN_READONLY && rc != STORE_DAMAGED ? WB_EXIT_USAGE
-                                                                  : WB_EXIT_FAILURE;
+        /* 2 when the path given names no database (usage); a database that cannot be opened
+         * or is damaged is a failure. */
+        return mode == STORE_OPEN_READONLY && rc == STORE_NOT_DATABASE ? WB_EXIT_USAGE
+                                                                       : WB_EXIT_FAILURE;
     }
+    if (store_is_immutable(*s))
+        fprintf(stderr, "wb %s: note: %s is read as immutable (%s): nothing is locked, and a "
+                "change made while it is read would not be seen\n", cmd, path,
+                store_is_immutable(*s) == STORE_IMMUTABLE_MOUNT
+                    ? "its folder is on a read-only file system"
+                    : "its folder is not writable");
     return WB_EXIT_OK;
 }
 

@@ -11,9 +11,13 @@
  * that reach files (readfile, writefile, edit, fsdir, zipfile, sqlar_*) or raw pages
  * (sqlite_dbpage, sqlite_dbdata).
  * Bounded: rows stream out as they come with --csv and --json (constant memory), the aligned table
- * keeps at most QUERY_TABLE_ROWS rows, no value may exceed QUERY_MAX_VALUE_BYTES, SQLite's heap
- * stops at QUERY_HEAP_BYTES, and a progress handler ends the query at --timeout or at SIGINT or
- * SIGTERM (an endless recursive CTE ran forever; one that returned rows grew by 110 MB/s). */
+ * prints at most QUERY_TABLE_ROWS rows in batches of QUERY_BATCH_BYTES, each value cut to
+ * QUERY_CELL_BYTES (20 values of 60 MB took 1.36 GB and 64 s to print); no value may exceed
+ * QUERY_MAX_VALUE_BYTES, SQLite's heap stops at QUERY_HEAP_BYTES with its temporary storage in it
+ * (temp_store = MEMORY: a sort spilled to temporary files filled a 400 MB tmpfs in 3 s); and a
+ * progress handler ends the query at --timeout or at SIGINT or SIGTERM (an endless recursive
+ * CTE ran forever; one that returned rows grew by 110 MB/s), the same check made before each row
+ * is printed (the printing ran past both: it came after the query's last step). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -32,6 +36,8 @@
 #include "wb/util.h"
 
 #define QUERY_TABLE_ROWS 10000
+#define QUERY_CELL_BYTES 1000
+#define QUERY_BATCH_BYTES ((size_t)16 << 20)
 #define QUERY_MAX_VALUE_BYTES (64 << 20)
 #define QUERY_HEAP_BYTES ((sqlite3_int64)512 << 20)
 #define QUERY_DEFAULT_TIMEOUT 60
@@ -52,7 +58,8 @@ static const char usage[] =
     "  --timeout SECONDS   stop the query after this long (default 60; 0: no limit)\n\n"
     "Statements that would write, PRAGMAs that set something and functions with side effects\n"
     "(load_extension, fts3_tokenizer, ...) are refused before anything runs. A value may hold at\n"
-    "most 64 MB and the query at most 512 MB of memory.\n\n"
+    "most 64 MB and the query at most 512 MB of memory, its sorts and temporary tables included;\n"
+    "the aligned table shows the first 1000 bytes of a longer value (--csv, --json: all).\n\n"
     "Exit status: 0; 1 when the query stopped (--timeout, out of memory, a damaged database: the\n"
     "output ends where it was, a JSON array left open; an aligned table of more than 10000 rows\n"
     "prints those and stops: use --csv or --json); 2 for SQL that is wrong or refused; 130/143\n"
@@ -207,7 +214,8 @@ static int stopped(const query_guard *g, int rc, double timeout, const char *err
     }
     switch (rc & 0xff) {
     case SQLITE_NOMEM:
-        wb_error("query", "out of memory: the query needs more than %lld MB",
+        wb_error("query", "out of memory: the query needs more than %lld MB (its sorts and "
+                 "temporary tables included: they are kept in memory)",
                  (long long)(QUERY_HEAP_BYTES >> 20));
         return WB_EXIT_FAILURE;
     case SQLITE_TOOBIG:
@@ -255,17 +263,20 @@ static int prepare_all(sqlite3 *h, query_guard *g, const char *sql, sqlite3_stmt
 }
 
 /* Runs the prepared statements, printing each result in the chosen form. */
-static int run_all(sqlite3_stmt **st, int n, int csv, int json, const query_guard *g,
-                   double timeout)
+static int run_all(sqlite3_stmt **st, int n, int csv, int json, query_guard *g, double timeout)
 {
     char err[1024];
+    const table_stream_options o = { .json = json, .max_rows = QUERY_TABLE_ROWS,
+                                     .cell_bytes = QUERY_CELL_BYTES,
+                                     .batch_bytes = QUERY_BATCH_BYTES, .stop = on_progress,
+                                     .ctx = g };
     if (json && n > 1)
         fputs("[", stdout);
     for (int i = 0; i < n; i++) {
         if (i > 0)
             fputs(json ? ",\n" : "\n", stdout);
         if (csv || json) {
-            const int rc = table_stream(st[i], stdout, json, err, sizeof err);
+            const int rc = table_stream(st[i], stdout, &o, err, sizeof err);
             if (rc != SQLITE_DONE)
                 return stopped(g, rc, timeout, err);
             if (!json)
@@ -274,14 +285,16 @@ static int run_all(sqlite3_stmt **st, int n, int csv, int json, const query_guar
                 fputc('\n', stdout);
             continue;
         }
-        int more, rc;
-        table *t = table_from_statement(st[i], 0, QUERY_TABLE_ROWS, &more, &rc, err, sizeof err);
-        if (!t)
+        table_stream_result res;
+        const int rc = table_stream_aligned(st[i], stdout, &o, &res, err, sizeof err);
+        fflush(stdout);
+        if (res.cut)
+            fprintf(stderr, "wb query: %zu value%s longer than %d bytes %s shown cut (…): --csv "
+                    "or --json print%s whole\n", res.cut, res.cut == 1 ? "" : "s",
+                    QUERY_CELL_BYTES, res.cut == 1 ? "is" : "are", res.cut == 1 ? "s it" : " them");
+        if (rc != SQLITE_DONE)
             return stopped(g, rc, timeout, err);
-        table_print(t, stdout, 0);
-        table_free(t);
-        if (more) {
-            fflush(stdout);
+        if (res.more) {
             wb_error("query", "more than %d rows: the table stops there; --csv or --json "
                      "stream every row", QUERY_TABLE_ROWS);
             return WB_EXIT_FAILURE;
@@ -314,7 +327,10 @@ int cmd_query(int argc, char **argv)
         return status;
     sqlite3 *h = store_handle(s);
     query_guard *g = calloc(1, sizeof *g);
-    if (!g || sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
+    /* Temporary storage (sorts, temporary tables and indexes) in memory, under the heap limit
+     * below, not in temporary files that may fill a disk. */
+    if (!g || sqlite3_exec(h, "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY", NULL, NULL,
+                           NULL) != SQLITE_OK) {
         wb_error("query", "%s: cannot make the connection read-only", d.path);
         free(g);
         store_close(s);

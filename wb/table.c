@@ -91,6 +91,80 @@ static void print_csv_cell(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The layout of aligned columns: each column's width (the widest cell so far) and whether it is
+ * numeric (every non-empty cell so far reads as a number: right-aligned). */
+typedef struct layout {
+    size_t *width;
+    unsigned char *numeric;
+    int header_printed;
+} layout;
+
+/* Widens the layout for the rows of t (and its headers). */
+static void layout_add(layout *l, const table *t)
+{
+    const size_t nc = t->ncols;
+    for (size_t c = 0; c < nc; c++)
+        for (size_t r = 0; r <= t->nrows; r++) {
+            const char *s = t->cells[r * nc + c];
+            if (width_of(s) > l->width[c])
+                l->width[c] = width_of(s);
+            if (r > 0 && *s && !looks_numeric(s))
+                l->numeric[c] = 0;
+        }
+}
+
+/* Prints the rows of t aligned to the layout, the headers and their rule first if they have not
+ * been printed yet. */
+static void print_aligned(const table *t, layout *l, FILE *f)
+{
+    const size_t nc = t->ncols;
+    for (size_t r = l->header_printed ? 1 : 0; r <= t->nrows; r++) {
+        for (size_t c = 0; c < nc; c++) {
+            const char *s = t->cells[r * nc + c];
+            const size_t w = width_of(s), pad = l->width[c] > w ? l->width[c] - w : 0;
+            const int right = l->numeric[c] && r > 0;
+            if (right)
+                fprintf(f, "%*s", (int)pad, "");
+            /* Control characters from the database would move the cursor: show them as '?'. */
+            for (const char *p = s; *p; p++)
+                fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+            if (c + 1 < nc)
+                fprintf(f, "%*s  ", (int)(right ? 0 : pad), "");
+        }
+        fputc('\n', f);
+        if (r == 0) {
+            for (size_t c = 0; c < nc; c++) {
+                for (size_t k = 0; k < l->width[c]; k++)
+                    fputc('-', f);
+                if (c + 1 < nc)
+                    fputs("  ", f);
+            }
+            fputc('\n', f);
+        }
+    }
+    l->header_printed = 1;
+}
+
+static int layout_new(layout *l, size_t ncols, int rows)
+{
+    l->width = calloc(ncols, sizeof *l->width);
+    l->numeric = malloc(ncols);
+    l->header_printed = 0;
+    if (!l->width || !l->numeric) {
+        free(l->width);
+        free(l->numeric);
+        return -1;
+    }
+    memset(l->numeric, rows > 0, ncols);
+    return 0;
+}
+
+static void layout_free(layout *l)
+{
+    free(l->width);
+    free(l->numeric);
+}
+
 void table_print(const table *t, FILE *f, int csv)
 {
     const size_t nc = t->ncols;
@@ -102,48 +176,12 @@ void table_print(const table *t, FILE *f, int csv)
             }
         return;
     }
-    size_t *w = calloc(nc, sizeof *w);
-    int *numeric = calloc(nc, sizeof *numeric);
-    if (!w || !numeric) {
-        free(w);
-        free(numeric);
+    layout l;
+    if (layout_new(&l, nc, t->nrows > 0) != 0)
         return;
-    }
-    for (size_t c = 0; c < nc; c++) {
-        numeric[c] = t->nrows > 0;
-        for (size_t r = 0; r <= t->nrows; r++) {
-            const char *s = t->cells[r * nc + c];
-            if (width_of(s) > w[c])
-                w[c] = width_of(s);
-            if (r > 0 && *s && !looks_numeric(s))
-                numeric[c] = 0;
-        }
-    }
-    for (size_t r = 0; r <= t->nrows; r++) {
-        for (size_t c = 0; c < nc; c++) {
-            const char *s = t->cells[r * nc + c];
-            /* Control characters from the database would move the cursor: show them as '?'. */
-            const size_t pad = w[c] - width_of(s);
-            if (numeric[c] && r > 0)
-                fprintf(f, "%*s", (int)pad, "");
-            for (const char *p = s; *p; p++)
-                fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-            if (c + 1 < nc)
-                fprintf(f, "%*s  ", (int)(numeric[c] && r > 0 ? 0 : pad), "");
-        }
-        fputc('\n', f);
-        if (r == 0) {
-            for (size_t c = 0; c < nc; c++) {
-                for (size_t k = 0; k < w[c]; k++)
-                    fputc('-', f);
-                if (c + 1 < nc)
-                    fputs("  ", f);
-            }
-            fputc('\n', f);
-        }
-    }
-    free(w);
-    free(numeric);
+    layout_add(&l, t);
+    print_aligned(t, &l, f);
+    layout_free(&l);
 }
 
 void table_free(table *t)
@@ -169,53 +207,108 @@ static char *column_text(sqlite3_stmt *st, int c, int digits)
     return v ? strdup((const char *)v) : NULL;
 }
 
-table *table_from_statement(sqlite3_stmt *st, int exact, size_t max_rows, int *more, int *rc,
-                            char *err, size_t errlen)
+/* The same, cut to at most `cut_bytes` bytes (0: whole) at a character's boundary and ended
+ * with "…" when longer; *cut is set to 1 then. */
+static char *column_text_cut(sqlite3_stmt *st, int c, int digits, size_t cut_bytes, int *cut)
 {
+    *cut = 0;
+    if (!cut_bytes || sqlite3_column_type(st, c) == SQLITE_FLOAT)
+        return column_text(st, c, digits);
+    const unsigned char *v = sqlite3_column_text(st, c);
+    if (!v)
+        return NULL;
+    size_t n = (size_t)sqlite3_column_bytes(st, c);
+    if (n <= cut_bytes)
+        return strdup((const char *)v);
+    n = cut_bytes;
+    while (n > 0 && (v[n] & 0xC0) == 0x80)
+        n--;    /* not inside a UTF-8 sequence */
+    char *text = malloc(n + sizeof "…");
+    if (text) {
+        memcpy(text, v, n);
+        memcpy(text + n, "…", sizeof "…");
+        *cut = 1;
+    }
+    return text;
+}
+
+/* Drops the rows of t (its headers stay). */
+static void table_clear_rows(table *t)
+{
+    for (size_t i = t->ncols; i < (t->nrows + 1) * t->ncols; i++)
+        free(t->cells[i]);
+    t->nrows = 0;
+}
+
+int table_stream_aligned(sqlite3_stmt *st, FILE *f, const table_stream_options *o,
+                         table_stream_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
     const int nc = sqlite3_column_count(st);
     const char *headers[256];
-    if (more)
-        *more = 0;
-    if (rc)
-        *rc = SQLITE_DONE;
     if (nc <= 0 || nc > 256) {
         snprintf(err, errlen, "the statement returns %d columns", nc);
-        return NULL;
+        return SQLITE_ERROR;
     }
     for (int c = 0; c < nc; c++)
         headers[c] = sqlite3_column_name(st, c);
-    table *t = table_new((size_t)nc, headers);
-    if (!t) {
+    table *batch = table_new((size_t)nc, headers);
+    layout l;
+    if (!batch || layout_new(&l, (size_t)nc, 1) != 0) {
+        table_free(batch);
         snprintf(err, errlen, "out of memory");
-        return NULL;
+        return SQLITE_NOMEM;
     }
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (t->nrows == max_rows) {
-            if (more)
-                *more = 1;
-            return t;
+    size_t held = 0;    /* bytes of the rows in the batch, with each cell's overhead */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (o->stop && o->stop(o->ctx)) {
+            res->stopped = 1;
+            break;
+        }
+        if (o->max_rows && res->rows == o->max_rows) {
+            res->more = 1;
+            break;
         }
         char *cells[256];
-        for (int c = 0; c < nc; c++)
-            cells[c] = column_text(st, c, exact ? 17 : 8);
-        int ok = table_add(t, (const char *const *)cells);
+        for (int c = 0; c < nc; c++) {
+            int cut;
+            cells[c] = column_text_cut(st, c, 8, o->cell_bytes, &cut);
+            res->cut += (size_t)cut;
+            held += (cells[c] ? strlen(cells[c]) : 0) + 2 * sizeof(char *);
+        }
+        const int added = table_add(batch, (const char *const *)cells);
         for (int c = 0; c < nc; c++)
             free(cells[c]);
-        if (ok != 0) {
+        if (added != 0) {
+            rc = SQLITE_NOMEM;
             snprintf(err, errlen, "out of memory");
-            table_free(t);
-            return NULL;
+            break;
+        }
+        res->rows++;
+        /* A batch that reached the bound is printed: the columns keep at least its widths,
+         * and memory stays bounded whatever the rows hold. */
+        if (o->batch_bytes && held >= o->batch_bytes) {
+            if (!res->batches++)
+                memset(l.numeric, 1, (size_t)nc);
+            layout_add(&l, batch);
+            print_aligned(batch, &l, f);
+            table_clear_rows(batch);
+            held = 0;
         }
     }
-    if (step != SQLITE_DONE) {
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        if (!res->batches && batch->nrows == 0)
+            memset(l.numeric, 0, (size_t)nc);
+        layout_add(&l, batch);
+        print_aligned(batch, &l, f);
+        rc = res->stopped ? SQLITE_INTERRUPT : SQLITE_DONE;
+    } else if (rc != SQLITE_NOMEM) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(sqlite3_db_handle(st)));
-        if (rc)
-            *rc = step;
-        table_free(t);
-        return NULL;
     }
-    return t;
+    layout_free(&l);
+    table_free(batch);
+    return rc;
 }
 
 /* ---- streaming ------------------------------------------------------------------------------ */
@@ -298,8 +391,10 @@ static void json_value(FILE *f, sqlite3_stmt *st, int c)
     }
 }
 
-int table_stream(sqlite3_stmt *st, FILE *f, int json, char *err, size_t errlen)
+int table_stream(sqlite3_stmt *st, FILE *f, const table_stream_options *o, char *err,
+                 size_t errlen)
 {
+    const int json = o->json;
     const int nc = sqlite3_column_count(st);
     if (json)
         fputc('[', f);
@@ -311,6 +406,11 @@ int table_stream(sqlite3_stmt *st, FILE *f, int json, char *err, size_t errlen)
     int rc;
     long rows = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (o->stop && o->stop(o->ctx)) {
+            snprintf(err, errlen, "stopped");
+            fflush(f);
+            return SQLITE_INTERRUPT;
+        }
         if (json) {
             fputs(rows ? ",\n  {" : "\n  {", f);
             for (int c = 0; c < nc; c++) {
