@@ -12,6 +12,7 @@
 #include "base/fileio.h"
 #include "plots/escape.h"
 #include "wb/config.h"
+#include "wb/output.h"
 #include "wb/util.h"
 
 void wb_error(const char *cmd, const char *fmt, ...)
@@ -134,9 +135,12 @@ int cmd_parse(const char *cmd, const char *usage, int argc, char **argv, const c
                     k = i;
         if (k >= n)
             return bad_option(cmd, usage, argc, argv, opts, n);
-        if (opts[k].flag)
+        if (opts[k].flag) {
             *opts[k].flag = 1;
-        else if (opts[k].text)
+            /* CSV for a program is data: unfiltered unless it goes to a terminal. */
+            if (strcmp(opts[k].name, "csv") == 0)
+                output_raw_stdout();
+        } else if (opts[k].text)
             *opts[k].text = optarg;
         else {
             if (opts[k].list && *opts[k].count >= opts[k].max) {

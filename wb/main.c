@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wb/cmd.h"
+#include "wb/output.h"
 #include "wb/util.h"
 #include "wb_build.h"
 
@@ -51,6 +52,9 @@ int main(int argc, char **argv)
     /* A write past RLIMIT_FSIZE (ulimit -f, a batch system's file size limit) then fails with
      * EFBIG, and wb reports it like a full disk, instead of dying of SIGXFSZ mid-write. */
     signal(SIGXFSZ, SIG_IGN);
+    /* Every byte for a person passes the one filter: text from a database or a file never
+     * reaches a terminal as a control sequence (wb/output.h). */
+    output_install();
     /* GSL's default handler aborts the process; analysis/stats.c checks every status it returns. */
     gsl_set_error_handler_off();
     if (argc < 2) {

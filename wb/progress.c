@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "wb/output.h"
 
 /* ---- the line protocol ------------------------------------------------------------------------ */
 
@@ -156,7 +157,7 @@ static void eta_text(const progress *p, char *out, size_t len)
 static void clear_live(progress *p)
 {
     for (int i = 0; i < p->drawn; i++)
-        fputs("\033[1A\033[2K", p->out);   /* up one line, erase it */
+        output_control(p->out, "\033[1A\033[2K");   /* up one line, erase it */
     p->drawn = 0;
 }
 
@@ -164,15 +165,17 @@ static void clear_live(progress *p)
 static int terminal_columns(FILE *f)
 {
     struct winsize ws;
-    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+    if (ioctl(output_fd(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
         return ws.ws_col;
     return 80;
 }
 
 /* Writes a live line cut to fit in `columns` (counting UTF-8 characters, not bytes): a line that
  * wrapped would take two rows, and clear_live erases one per line. */
-static void put_live_line(FILE *f, const char *line, int columns)
+static void put_live_line(FILE *f, const char *text, int columns)
 {
+    char line[2048];
+    output_escape_line(text, line, sizeof line);    /* counted as the terminal shows it */
     int shown = 0;
     for (const char *c = line; *c; c++) {
         const int starts = ((unsigned char)*c & 0xc0) != 0x80;

@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "wb/output.h"
+
 struct table {
     size_t ncols, nrows, cap;
     char **cells;   /* (nrows + 1) * ncols; row 0 holds the headers */
@@ -91,6 +93,44 @@ static void print_csv_cell(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A cell as a table shows it: control characters (newlines and tabs included, which would break
+ * the rows) escaped as wb/output.h shows them. */
+static int needs_escape(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
+            return 1;
+    return 0;
+}
+
+static size_t shown_width(const char *s)
+{
+    if (!needs_escape(s))
+        return strlen(s);
+    const size_t n = output_escape_line(s, NULL, 0) + 1;
+    char *e = malloc(n);
+    if (!e)
+        return width_of(s);
+    output_escape_line(s, e, n);
+    const size_t w = width_of(e);
+    free(e);
+    return w;
+}
+
+static void put_shown(FILE *f, const char *s)
+{
+    if (!needs_escape(s)) {
+        fputs(s, f);
+        return;
+    }
+    const size_t n = output_escape_line(s, NULL, 0) + 1;
+    char *e = malloc(n);
+    if (e)
+        output_escape_line(s, e, n);
+    fputs(e ? e : "?", f);
+    free(e);
+}
+
 /* The layout of aligned columns: each column's width (the widest cell so far) and whether it is
  * numeric (every non-empty cell so far reads as a number: right-aligned). */
 typedef struct layout {
@@ -106,8 +146,9 @@ static void layout_add(layout *l, const table *t)
     for (size_t c = 0; c < nc; c++)
         for (size_t r = 0; r <= t->nrows; r++) {
             const char *s = t->cells[r * nc + c];
-            if (width_of(s) > l->width[c])
-                l->width[c] = width_of(s);
+            const size_t w = shown_width(s);
+            if (w > l->width[c])
+                l->width[c] = w;
             if (r > 0 && *s && !looks_numeric(s))
                 l->numeric[c] = 0;
         }
@@ -121,13 +162,11 @@ static void print_aligned(const table *t, layout *l, FILE *f)
     for (size_t r = l->header_printed ? 1 : 0; r <= t->nrows; r++) {
         for (size_t c = 0; c < nc; c++) {
             const char *s = t->cells[r * nc + c];
-            const size_t w = width_of(s), pad = l->width[c] > w ? l->width[c] - w : 0;
+            const size_t w = shown_width(s), pad = l->width[c] > w ? l->width[c] - w : 0;
             const int right = l->numeric[c] && r > 0;
             if (right)
                 fprintf(f, "%*s", (int)pad, "");
-            /* Control characters from the database would move the cursor: show them as '?'. */
-            for (const char *p = s; *p; p++)
-                fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+            put_shown(f, s);
             if (c + 1 < nc)
                 fprintf(f, "%*s  ", (int)(right ? 0 : pad), "");
         }
