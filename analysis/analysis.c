@@ -1,5 +1,6 @@
 /* analysis/analysis.c: a sweep from the store, grouped and compared; the contract is in analysis.h. */
 #include "analysis/analysis.h"
+#include "analysis/budget.h"
 
 #include <gsl/gsl_fit.h>
 #include <math.h>
@@ -140,6 +141,7 @@ static int ends_below_input(const analysis_run *r)
 /* What loading keeps per configuration until the analysis is built. */
 typedef struct config_scratch {
     char *baseline_key;     /* sorted "key=value" lines of the params a baseline must share */
+    char *family_key;       /* the same of every param but the budget (analysis/budget.h) */
     size_t first_run;       /* its first run in grid order */
     const struct run_key *first;    /* that run's key */
 } config_scratch;
@@ -418,18 +420,25 @@ static int baseline_may_differ(const char *key)
 static int describe_config(const analysis *a, const run_key *first, analysis_config *c,
                            config_scratch *cs, char *err, size_t errlen)
 {
-    char *key_text = NULL;
-    size_t key_len = 0;
+    char *key_text = NULL, *family_text = NULL;
+    size_t key_len = 0, family_len = 0;
     FILE *kf = open_memstream(&key_text, &key_len);
-    int ok = kf != NULL;
+    FILE *ff = open_memstream(&family_text, &family_len);
+    int ok = kf != NULL && ff != NULL;
     for (size_t p = 0; ok && p < first->nparams; p++) {
         const char *key = first->params[p].key, *value = first->params[p].value;
         if (!baseline_may_differ(key))
             fprintf(kf, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
+        if (strcmp(key, ANALYSIS_BUDGET_KEY) == 0)
+            c->epochs = value ? atoi(value) : 0;
+        else if (strcmp(key, "train.threads") != 0 && strncmp(key, "sweep.", 6) != 0)
+            fprintf(ff, "%s%c%s\n", key, value ? '=' : '!', value ? value : "");
     }
-    ok = ok && !ferror(kf);
+    ok = ok && !ferror(kf) && !ferror(ff);
     ok &= !kf || fclose(kf) == 0;
+    ok &= !ff || fclose(ff) == 0;
     cs->baseline_key = key_text;
+    cs->family_key = family_text;
 
     c->gain = c->is_baseline ? NAN : label_lap_gain(c->kernel, c->kernel_norm);
     c->effective_weight = label_effective_weight(c->lambda, c->kernel, c->kernel_norm);
@@ -438,7 +447,7 @@ static int describe_config(const analysis *a, const run_key *first, analysis_con
                     sizeof panel);
     c->label = strdup(label);
     c->panel_label = strdup(panel);
-    if (!ok || !key_text || !c->label || !c->panel_label)
+    if (!ok || !key_text || !family_text || !c->label || !c->panel_label)
         return fail(err, errlen, "out of memory describing the configurations");
     return 0;
 }
@@ -537,10 +546,20 @@ static int build_configs(analysis *a, run_key *keys, char *err, size_t errlen)
             if (a->configs[b].is_baseline && strcmp(cs[b].baseline_key, cs[ci].baseline_key) == 0)
                 c->baseline = (long)b;
     }
-    rc = 0;
+    const char **family_keys = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *family_keys);
+    if (!family_keys) {
+        fail(err, errlen, "out of memory grouping the runs");
+        goto done;
+    }
+    for (size_t ci = 0; ci < a->nconfigs; ci++)
+        family_keys[ci] = cs[ci].family_key;
+    rc = analysis_group_budgets(a, family_keys, err, errlen);
+    free(family_keys);
 done:
-    for (size_t i = 0; cs && i < a->nruns; i++)
+    for (size_t i = 0; cs && i < a->nruns; i++) {
         free(cs[i].baseline_key);
+        free(cs[i].family_key);
+    }
     free(cs);
     return rc;
 }
@@ -741,7 +760,8 @@ static int decide(analysis *a, size_t ci, int series, enum analysis_at at, doubl
         .mean_diff = pd->diff.mean, .p_difference = st->p_holm,
         .p_equivalence = st->tost.has_test ? st->tost.p : NAN, .alpha = a->alpha,
         .direction = analysis_series_direction(series),
-        .converged = c->converged && a->configs[c->baseline].converged, .seeds = st->seeds,
+        .converged = a->nbudgets >= 2 || (c->converged && a->configs[c->baseline].converged),
+        .seeds = st->seeds,
     };
     st->decision = stats_decide(&e);
     st->verdict = st->decision.verdict;
@@ -780,6 +800,37 @@ int analysis_set_margins(analysis *a, const double margin[METRIC_COUNT], const i
     return rc;
 }
 
+/* Holm's adjustment of p (one per configuration, NaN where none) in place: over all the
+ * configurations, or with two or more budgets over those of each budget (a claim is made per
+ * budget). *family: the largest family's size. */
+static int holm_by_budget(const analysis *a, double *p, size_t *family, char *why, size_t whylen)
+{
+    if (a->nbudgets < 2)
+        return stats_holm(p, a->nconfigs, p, family, why, whylen);
+    double *sub = malloc(a->nconfigs * sizeof *sub);
+    size_t *at = malloc(a->nconfigs * sizeof *at);
+    int rc = sub && at ? 0 : -1;
+    if (rc != 0)
+        snprintf(why, whylen, "out of memory");
+    *family = 0;
+    for (size_t b = 0; rc == 0 && b < a->nbudgets; b++) {
+        size_t n = 0, size;
+        for (size_t ci = 0; ci < a->nconfigs; ci++)
+            if (a->configs[ci].epochs == a->budgets[b]) {
+                at[n] = ci;
+                sub[n++] = p[ci];
+            }
+        rc = stats_holm(sub, n, sub, &size, why, whylen);
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            p[at[k]] = sub[k];
+        if (size > *family)
+            *family = size;
+    }
+    free(sub);
+    free(at);
+    return rc;
+}
+
 static int compute_statistics(analysis *a, char *err, size_t errlen)
 {
     double *x = malloc(a->nruns * sizeof *x), *bx = malloc(a->nruns * sizeof *bx);
@@ -805,7 +856,7 @@ static int compute_statistics(analysis *a, char *err, size_t errlen)
                 const analysis_stat *st = &a->configs[ci].stat[at][m];
                 p[ci] = st->npairs > 0 && st->paired.has_test ? st->paired.p : NAN;
             }
-            if (stats_holm(p, a->nconfigs, p, &a->holm_family[at][m], why, sizeof why) != 0) {
+            if (holm_by_budget(a, p, &a->holm_family[at][m], why, sizeof why) != 0) {
                 fail(err, errlen, "Holm adjustment of %s: %s", analysis_series_name(m).text,
                      why);
                 goto done;
@@ -949,6 +1000,7 @@ void analysis_free(analysis *a)
     free(a->runs);
     free(a->configs);
     free(a->panels);
+    analysis_free_budgets(a);
     free(a->name);
     free(a->ini_text);
     free(a->ini_path);

@@ -162,6 +162,8 @@ typedef struct analysis_config {
     int is_baseline;        /* λ = 0 */
     long baseline;          /* index of its baseline configuration; itself for a baseline; -1 */
     size_t panel;           /* index into analysis.panels (a baseline: its first panel) */
+    int epochs;             /* its budget, train.epochs */
+    size_t family;          /* index into analysis.families (analysis/budget.h) */
     size_t *runs;           /* indices into analysis.runs, by seed */
     size_t nruns, nfinished;
     /* The compared series' statistics; an input series' summary over the finished runs (the
@@ -190,6 +192,15 @@ typedef struct analysis {
     size_t nconfigs;
     analysis_panel *panels;
     size_t npanels;
+    /* The training budgets (analysis/budget.h): the distinct train.epochs of the configurations,
+     * ascending (one when the sweep does not vary it), and the families: the configurations that
+     * differ in their budget alone. With two or more budgets, a configuration's verdict is that of
+     * its budget (convergence is a diagnostic, the budgets judge whether a verdict has settled)
+     * and Holm's family is the configurations of one budget. */
+    int *budgets;
+    size_t nbudgets;
+    struct analysis_family *families;
+    size_t nfamilies;
     /* Per metric and epoch choice: the configuration with the best mean (-1 if none has a value)
      * and the number of comparisons in its Holm family. */
     long best[ANALYSIS_NAT][ANALYSIS_NSERIES];

@@ -80,6 +80,31 @@ eq "the new budget 8 equals it trained alone, bitwise" \
    "$(dump_runs "$T/b.db" | grep -F -f <(sq "$T/alone.db" "SELECT config_hash FROM runs WHERE epochs = 8"))" \
    "$(dump_runs "$T/alone.db" | grep -F -f <(sq "$T/alone.db" "SELECT config_hash FROM runs WHERE epochs = 8"))"
 
+# The effect over the budget: one row per compared configuration and budget, each paired with
+# the baseline of its budget; whether the verdict settled on the largest budget's row.
+"$WB" compare "$T/b8.ini" --db "$T/b.db" --by-budget --csv > "$T/bb.csv"; rc=$?
+eq "wb compare --by-budget --csv exits 0" "$rc" 0
+eq "  2 configurations x 3 budgets, a header" "$(wc -l < "$T/bb.csv")" 7
+eq "  its columns" "$(head -1 "$T/bb.csv" | tr -d '\r')" \
+   "configuration,epochs,pairs,diff,diff_ci95_low,diff_ci95_high,diff_ci90_low,diff_ci90_high,p_holm,verdict,settled,settled_reason"
+eq "  budgets 2, 4, 8 of each configuration, 2 pairs each" \
+   "$(cut -d, -f3-4 "$T/bb.csv" | tail -n +2 | tr '\n' ' ')" "2,2 4,2 8,2 2,2 4,2 8,2 "
+diff8=$(sq "$T/b.db" "SELECT printf('%.17g', avg(m.value - mb.value)) FROM runs r
+          JOIN metrics m ON m.run_id = r.id AND m.split = 'test' AND m.name = 'psnr_pooled' AND m.epoch = 8
+          JOIN runs b ON b.seed = r.seed AND b.epochs = 8 AND b.laplacian_weight = 0 AND b.role = 'run'
+          JOIN metrics mb ON mb.run_id = b.id AND mb.split = 'test' AND mb.name = 'psnr_pooled' AND mb.epoch = 8
+          WHERE r.epochs = 8 AND r.kernel = '4' AND r.role = 'run'")
+check "  the difference at 8 epochs is the mean over the seeds of kernel 4 minus the baseline of 8 epochs" \
+  awk -F, -v want="$diff8" 'NR > 1 && $3 == 8 { d = $5 - want; exit !(d < 1e-12 && d > -1e-12) }' "$T/bb.csv"
+"$WB" compare "$T/b8.ini" --db "$T/b.db" --by-budget > "$T/bb.txt"
+check "  the sentence follows each configuration over its budgets" \
+  grep -q "kernel 4: test pooled PSNR [-+][0-9.]* dB at 2 epochs, [-+][0-9.]* at 4, [-+][0-9.]* at 8" "$T/bb.txt"
+micro_ini "$T/one.ini" "epochs=2"
+"$WB" sweep "$T/one.ini" --db "$T/one.db" --quiet > /dev/null
+"$WB" compare "$T/one.ini" --db "$T/one.db" --by-budget > /dev/null 2> "$T/one.err"; rc=$?
+eq "a sweep of one budget: --by-budget is a usage error" "$rc" 2
+check "  that says why" grep -q "trains one budget (2 epochs)" "$T/one.err"
+
 # ---- 3. killed while a trajectory trains, resumed ------------------------------------------------
 budgets_ini "$T/k.ini" "2, 8" "train_patches=1024" "seeds=1" "laplacian_weight=0"
 "$WB" sweep "$T/k.ini" --db "$T/kref.db" --quiet > /dev/null || fail "reference sweep"

@@ -8,6 +8,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/answer.h"
+#include "analysis/budget.h"
 #include "analysis/keytable.h"
 #include "wb/cmd.h"
 #include "wb/config.h"
@@ -15,7 +16,7 @@
 
 static const char usage[] =
     "usage: wb compare [FILE.ini] [--db PATH | --ini FILE.ini] [--sweep NAME]\n"
-    "                  [--metric " ANALYSIS_PRIMARY_NAME "] [--at last|best] [--csv]\n"
+    "                  [--metric " ANALYSIS_PRIMARY_NAME "] [--at last|best] [--by-budget] [--csv]\n"
     "\n"
     "Prints one row per configuration of a sweep (its label: λ, its effective weight λ·g, the\n"
     "other axes): n (finished seeds with the metric, of all), mean, sd and 95% Student-t\n"
@@ -43,14 +44,36 @@ static const char usage[] =
     "                   primary metric, " ANALYSIS_PRIMARY_NAME "\n"
     "  --at last|best   the last epoch (default) or each run's best epoch (lowest validation\n"
     "                   MSE, ties to the earlier)\n"
-    "  --csv            CSV (RFC 4180), one header row and one row per configuration, numbers\n"
-    "                   with 17 significant digits, empty where there is no value\n";
+    "  --by-budget      the effect over the training budget (a sweep whose train.epochs is\n"
+    "                   an axis): per configuration and budget the paired difference against\n"
+    "                   the baseline of that budget, its 95% interval and verdict, and whether\n"
+    "                   the verdict has settled: the same decision at the largest budget N and\n"
+    "                   at the largest budget of at most N/2, the two differences within δ/2\n"
+    "  --csv            CSV (RFC 4180), one header row and one row per configuration (per\n"
+    "                   configuration and budget with --by-budget), numbers with 17\n"
+    "                   significant digits, empty where there is no value\n";
 
 /* The key table (analysis/keytable.h) into a printable table. */
 static table *key_table(const analysis *a, int m, enum analysis_at at, int csv)
 {
     keytable k;
     if (keytable_make(a, m, at, csv ? KEYTABLE_CSV : KEYTABLE_ALIGNED, &k) != 0)
+        return NULL;
+    table *t = table_new(k.ncols, k.headers);
+    for (size_t r = 0; t && r < k.nrows; r++)
+        if (table_add(t, (const char *const *)&k.cells[r * k.ncols]) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    keytable_free(&k);
+    return t;
+}
+
+/* The budget table (analysis/budget.h) into a printable table. */
+static table *budget_table(const analysis *a, int m, enum analysis_at at, int csv)
+{
+    keytable k;
+    if (analysis_budget_table(a, m, at, csv, &k) != 0)
         return NULL;
     table *t = table_new(k.ncols, k.headers);
     for (size_t r = 0; t && r < k.nrows; r++)
@@ -76,16 +99,57 @@ static int print_notes(const analysis *a, int m, enum analysis_at at)
     return 0;
 }
 
+/* Ends the command: stdout flushed, the analysis freed. */
+static int finish(analysis *a, int status)
+{
+    analysis_free(a);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        wb_error("compare", "writing to stdout failed");
+        status = WB_EXIT_FAILURE;
+    }
+    return status;
+}
+
+/* --by-budget: the table of the effect over the budgets, then each configuration's sentence. */
+static int compare_by_budget(analysis *a, int m, enum analysis_at at, int csv)
+{
+    if (a->nbudgets < 2) {
+        wb_error("compare", "sweep %s trains one budget (%d epochs): --by-budget needs a sweep "
+                 "whose train.epochs is a list (with train.schedule = wsd its budgets share one "
+                 "trajectory)", a->name, a->nbudgets ? a->budgets[0] : 0);
+        return finish(a, WB_EXIT_USAGE);
+    }
+    table *t = budget_table(a, m, at, csv);
+    if (!t) {
+        wb_error("compare", "out of memory");
+        return finish(a, WB_EXIT_FAILURE);
+    }
+    if (!csv)
+        printf("sweep %s: %s at %s, paired against the baseline of each budget\n\n", a->name,
+               analysis_series_name(m).text, analysis_at_title(at).text);
+    table_print(t, stdout, csv);
+    table_free(t);
+    for (size_t f = 0; !csv && f < a->nfamilies; f++) {
+        char line[4096];
+        if (a->families[f].is_baseline)
+            continue;
+        analysis_budget_sentence(a, f, m, at, line, sizeof line);
+        printf("%s%s\n", f == 0 ? "\n" : "", line);
+    }
+    return finish(a, WB_EXIT_OK);
+}
+
 int cmd_compare(int argc, char **argv)
 {
     cmd_db d = { 0 };
     const char *sweep = NULL, *metric = ANALYSIS_PRIMARY_NAME;
     const char *at_name = "last";
-    int csv = 0;
+    int csv = 0, by_budget = 0;
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "metric", .text = &metric },
-                                { .name = "at", .text = &at_name }, { .name = "csv", .flag = &csv },
-                                { 0 } };
+                                { .name = "at", .text = &at_name },
+                                { .name = "by-budget", .flag = &by_budget },
+                                { .name = "csv", .flag = &csv }, { 0 } };
     int status = cmd_parse_db("compare", usage, argc, argv, opts, CMD_INI_ARGUMENT, &d);
     if (status >= 0)
         return status;
@@ -114,6 +178,8 @@ int cmd_compare(int argc, char **argv)
     status = cmd_open_analysis("compare", &d, sweep, &a);
     if (status != WB_EXIT_OK)
         return status;
+    if (by_budget)
+        return compare_by_budget(a, m, at, csv);
     table *t = key_table(a, m, at, csv);
     if (!csv && t) {
         /* The answer first (analysis/answer.h), then the table it is read from. */

@@ -1,0 +1,381 @@
+/* analysis/budget.c: budgets, families of configurations over them, and whether a verdict has
+ * settled (analysis/budget.h). */
+#include "analysis/budget.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/label.h"
+#include "base/err.h"
+
+/* ---- grouping -------------------------------------------------------------------------------- */
+
+static int compare_ints(const void *x, const void *y)
+{
+    const int a = *(const int *)x, b = *(const int *)y;
+    return (a > b) - (a < b);
+}
+
+/* The label of a configuration without its budget: its label with the ", epochs N" axis taken
+ * out (analysis/label.h writes an axis as "name value", the key without its section). */
+static char *label_without_budget(const char *label, int epochs)
+{
+    char axis[64];
+    snprintf(axis, sizeof axis, ", epochs %d", epochs);
+    const char *at = strstr(label, axis);
+    const size_t n = strlen(axis);
+    while (at && at[n] != '\0' && at[n] != ',')
+        at = strstr(at + 1, axis);
+    char *out = strdup(label);
+    if (out && at)
+        memmove(out + (at - label), out + (at - label) + n, strlen(at + n) + 1);
+    return out;
+}
+
+int analysis_group_budgets(analysis *a, const char *const *family_keys, char *err,
+                           size_t errlen)
+{
+    a->budgets = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *a->budgets);
+    a->families = calloc(a->nconfigs ? a->nconfigs : 1, sizeof *a->families);
+    if (!a->budgets || !a->families)
+        return fail(err, errlen, "out of memory grouping the budgets");
+    for (size_t c = 0; c < a->nconfigs; c++)
+        a->budgets[c] = a->configs[c].epochs;
+    qsort(a->budgets, a->nconfigs, sizeof *a->budgets, compare_ints);
+    a->nbudgets = 0;
+    for (size_t c = 0; c < a->nconfigs; c++)
+        if (a->nbudgets == 0 || a->budgets[a->nbudgets - 1] != a->budgets[c])
+            a->budgets[a->nbudgets++] = a->budgets[c];
+    size_t *first = malloc((a->nconfigs ? a->nconfigs : 1) * sizeof *first);
+    if (!first)
+        return fail(err, errlen, "out of memory grouping the budgets");
+    int rc = 0;
+    for (size_t c = 0; rc == 0 && c < a->nconfigs; c++) {
+        size_t f = 0;
+        while (f < a->nfamilies && strcmp(family_keys[first[f]], family_keys[c]) != 0)
+            f++;
+        analysis_family *fam = &a->families[f];
+        if (f == a->nfamilies) {
+            first[f] = c;
+            fam->configs = malloc(a->nbudgets * sizeof *fam->configs);
+            fam->label = label_without_budget(a->configs[c].label, a->configs[c].epochs);
+            fam->is_baseline = a->configs[c].is_baseline;
+            a->nfamilies++;
+            if (!fam->configs || !fam->label) {
+                rc = fail(err, errlen, "out of memory grouping the budgets");
+                break;
+            }
+            for (size_t b = 0; b < a->nbudgets; b++)
+                fam->configs[b] = SIZE_MAX;
+        }
+        for (size_t b = 0; b < a->nbudgets; b++)
+            if (a->budgets[b] == a->configs[c].epochs)
+                fam->configs[b] = c;
+        a->configs[c].family = f;
+    }
+    free(first);
+    return rc;
+}
+
+void analysis_free_budgets(analysis *a)
+{
+    for (size_t f = 0; a->families && f < a->nfamilies; f++) {
+        free(a->families[f].label);
+        free(a->families[f].configs);
+    }
+    free(a->families);
+    free(a->budgets);
+    a->families = NULL;
+    a->budgets = NULL;
+    a->nfamilies = a->nbudgets = 0;
+}
+
+/* ---- settling -------------------------------------------------------------------------------- */
+
+static int is_decision(enum stats_verdict v)
+{
+    return v == STATS_HELPS || v == STATS_HURTS || v == STATS_EQUIVALENT;
+}
+
+analysis_settling analysis_settle(const int *epochs, const enum stats_verdict *verdicts,
+                                  const double *diffs, size_t n, double margin)
+{
+    analysis_settling s = { .settled = 0, .why = SETTLED_NO_VERDICT, .largest = SIZE_MAX,
+                            .half = SIZE_MAX, .moved = NAN };
+    if (n == 0)
+        return s;
+    s.largest = n - 1;
+    const int largest = epochs[n - 1];
+    for (size_t i = n - 1; i-- > 0;)
+        if (2 * (long)epochs[i] <= (long)largest) {
+            s.half = i;
+            break;
+        }
+    if (s.half != SIZE_MAX)
+        s.moved = fabs(diffs[n - 1] - diffs[s.half]);
+    if (!(margin > 0))
+        s.why = SETTLED_NO_MARGIN;
+    else if (!is_decision(verdicts[n - 1]))
+        s.why = SETTLED_NO_VERDICT;
+    else if (s.half == SIZE_MAX)
+        s.why = SETTLED_NO_HALF;
+    else if (verdicts[s.half] != verdicts[n - 1])
+        s.why = SETTLED_VERDICT_MOVED;
+    else if (!(s.moved <= margin / 2))
+        s.why = SETTLED_DIFF_MOVED;
+    else {
+        s.why = SETTLED;
+        s.settled = 1;
+    }
+    return s;
+}
+
+/* The budgets of family f with a test on the series: indices into a->budgets (room for
+ * nbudgets). */
+static size_t tested_budgets(const analysis *a, size_t f, int series, enum analysis_at at,
+                             size_t *budget)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < a->nbudgets; b++) {
+        const size_t c = a->families[f].configs[b];
+        if (c == SIZE_MAX)
+            continue;
+        const analysis_stat *st = &a->configs[c].stat[at][series];
+        if (st->npairs >= 2 && st->paired.has_test && isfinite(st->paired.diff.mean))
+            budget[n++] = b;
+    }
+    return n;
+}
+
+size_t analysis_family_largest(const analysis *a, size_t f, int series, enum analysis_at at)
+{
+    size_t *budget = malloc((a->nbudgets ? a->nbudgets : 1) * sizeof *budget);
+    const size_t n = budget ? tested_budgets(a, f, series, at, budget) : 0;
+    const size_t c = n ? a->families[f].configs[budget[n - 1]] : SIZE_MAX;
+    free(budget);
+    return c;
+}
+
+analysis_settling analysis_family_settling(const analysis *a, size_t f, int series,
+                                           enum analysis_at at)
+{
+    const size_t nb = a->nbudgets ? a->nbudgets : 1;
+    size_t *budget = malloc(nb * sizeof *budget);
+    int *epochs = malloc(nb * sizeof *epochs);
+    enum stats_verdict *verdicts = malloc(nb * sizeof *verdicts);
+    double *diffs = malloc(nb * sizeof *diffs);
+    const size_t n = budget && epochs && verdicts && diffs
+                         ? tested_budgets(a, f, series, at, budget)
+                         : 0;
+    for (size_t i = 0; i < n; i++) {
+        const analysis_stat *st = &a->configs[a->families[f].configs[budget[i]]].stat[at][series];
+        epochs[i] = a->budgets[budget[i]];
+        verdicts[i] = st->verdict;
+        diffs[i] = st->paired.diff.mean;
+    }
+    analysis_settling s = analysis_settle(epochs, verdicts, diffs, n,
+                                          a->margin[analysis_series_metric(series)]);
+    /* back to indices into a->budgets */
+    if (s.largest != SIZE_MAX)
+        s.largest = budget[s.largest];
+    if (s.half != SIZE_MAX)
+        s.half = budget[s.half];
+    free(budget);
+    free(epochs);
+    free(verdicts);
+    free(diffs);
+    return s;
+}
+
+/* ---- words ----------------------------------------------------------------------------------- */
+
+/* A verdict cell without the configuration's label: "hurts", "equivalent (±0.2)". */
+static void verdict_of(const analysis *a, size_t config, int series, enum analysis_at at,
+                       char *out, size_t outlen)
+{
+    analysis_verdict_cell(a, config, series, at, out, outlen);
+}
+
+void analysis_settling_text(const analysis *a, size_t f, int series, enum analysis_at at,
+                            char *out, size_t outlen)
+{
+    const analysis_settling s = analysis_family_settling(a, f, series, at);
+    out[0] = '\0';
+    if (s.largest == SIZE_MAX) {
+        text_append(out, outlen, "not settled (no budget with two or more seed pairs)");
+        return;
+    }
+    const double margin = a->margin[analysis_series_metric(series)];
+    const char *unit = analysis_series_unit(series);
+    char v[96], m[32], half_m[32];
+    format_significant(s.moved, 2, m, sizeof m);
+    format_shortest(margin / 2, half_m, sizeof half_m);
+    if (s.settled) {
+        verdict_of(a, a->families[f].configs[s.half], series, at, v, sizeof v);
+        text_append(out, outlen, "settled (%s at %d epochs too, %s%s%s apart)", v,
+                    a->budgets[s.half], m, *unit ? " " : "", unit);
+        return;
+    }
+    const int n = a->budgets[s.largest];
+    text_append(out, outlen, "not settled at %d epochs (", n);
+    switch (s.why) {
+    case SETTLED_NO_MARGIN:
+        text_append(out, outlen, "the metric has no margin to settle within");
+        break;
+    case SETTLED_NO_VERDICT:
+        text_append(out, outlen, "nothing decided there");
+        break;
+    case SETTLED_NO_HALF:
+        text_append(out, outlen, "no budget of at most %d epochs to compare with", n / 2);
+        break;
+    case SETTLED_VERDICT_MOVED:
+        verdict_of(a, a->families[f].configs[s.half], series, at, v, sizeof v);
+        text_append(out, outlen, "%s at %d epochs", v, a->budgets[s.half]);
+        break;
+    case SETTLED_DIFF_MOVED:
+        text_append(out, outlen, "the difference moved by %s%s%s from %d epochs, more than "
+                    "δ/2 = %s", m, *unit ? " " : "", unit, a->budgets[s.half], half_m);
+        break;
+    case SETTLED:
+        break;
+    }
+    text_append(out, outlen, ")");
+}
+
+void analysis_budget_sentence(const analysis *a, size_t f, int series, enum analysis_at at,
+                              char *out, size_t outlen)
+{
+    const analysis_family *fam = &a->families[f];
+    const double margin = a->margin[analysis_series_metric(series)];
+    size_t *budget = malloc((a->nbudgets ? a->nbudgets : 1) * sizeof *budget);
+    const size_t n = budget ? tested_budgets(a, f, series, at, budget) : 0;
+    out[0] = '\0';
+    text_append(out, outlen, "%s: ", fam->label);
+    if (n == 0) {
+        text_append(out, outlen, "no budget with two or more seed pairs.");
+        free(budget);
+        return;
+    }
+    const char *unit = analysis_series_unit(series);
+    text_append(out, outlen, "%s", analysis_series_title(series).text);
+    for (size_t i = 0; i < n; i++) {
+        const double d = a->configs[fam->configs[budget[i]]].stat[at][series].paired.diff.mean;
+        const int decimals = analysis_decimals(margin > 0 ? margin / 4 : NAN, d);
+        text_append(out, outlen, "%s %+.*f%s%s at %d%s", i ? "," : "", decimals, d,
+                    i == 0 && *unit ? " " : "", i == 0 ? unit : "", a->budgets[budget[i]],
+                    i == 0 ? " epochs" : "");
+    }
+    if (n >= 2 && margin > 0) {
+        const double first =
+            a->configs[fam->configs[budget[0]]].stat[at][series].paired.diff.mean;
+        const double last =
+            a->configs[fam->configs[budget[n - 1]]].stat[at][series].paired.diff.mean;
+        const char *trend = "steady";
+        if (fabs(first) > margin / 2 && fabs(last) > margin / 2 && (first > 0) != (last > 0))
+            trend = "changes sign";
+        else if (fabs(last) < fabs(first) - margin / 2)
+            trend = "shrinking";
+        else if (fabs(last) > fabs(first) + margin / 2)
+            trend = "growing";
+        text_append(out, outlen, " (%s)", trend);
+    }
+    char v[96], settled[256];
+    verdict_of(a, fam->configs[budget[n - 1]], series, at, v, sizeof v);
+    analysis_settling_text(a, f, series, at, settled, sizeof settled);
+    text_append(out, outlen, "; %s at %d epochs, %s.", v, a->budgets[budget[n - 1]], settled);
+    free(budget);
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
+
+static const char *const aligned_headers[] = { "configuration", "epochs", "pairs", "Δ",
+                                               "95 % interval", "verdict", "settled" };
+static const char *const csv_headers[] = { "configuration", "epochs", "pairs", "diff",
+                                           "diff_ci95_low", "diff_ci95_high", "diff_ci90_low",
+                                           "diff_ci90_high", "p_holm", "verdict", "settled",
+                                           "settled_reason" };
+#define ALIGNED_COLS (sizeof aligned_headers / sizeof aligned_headers[0])
+#define CSV_COLS (sizeof csv_headers / sizeof csv_headers[0])
+
+/* %.17g, or "" for a value that is not finite. */
+static void exact(char *out, size_t len, double v)
+{
+    if (isfinite(v))
+        snprintf(out, len, "%.17g", v);
+    else
+        out[0] = '\0';
+}
+
+int analysis_budget_table(const analysis *a, int series, enum analysis_at at, int csv,
+                          keytable *t)
+{
+    memset(t, 0, sizeof *t);
+    t->best_row = -1;
+    t->ncols = csv ? CSV_COLS : ALIGNED_COLS;
+    t->headers = csv ? csv_headers : aligned_headers;
+    t->cells = calloc((a->nconfigs ? a->nconfigs : 1) * t->ncols, sizeof *t->cells);
+    if (!t->cells)
+        return -1;
+    const double margin = a->margin[analysis_series_metric(series)];
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const analysis_family *fam = &a->families[f];
+        if (fam->is_baseline)
+            continue;
+        const size_t largest = analysis_family_largest(a, f, series, at);
+        const analysis_settling settling = analysis_family_settling(a, f, series, at);
+        char reason[512];
+        analysis_settling_text(a, f, series, at, reason, sizeof reason);
+        for (size_t b = 0; b < a->nbudgets; b++) {
+            const size_t c = fam->configs[b];
+            if (c == SIZE_MAX)
+                continue;
+            const analysis_stat *st = &a->configs[c].stat[at][series];
+            const stats_paired *pd = &st->paired;
+            char v[8][96], verdict[96];
+            analysis_verdict_cell(a, c, series, at, verdict, sizeof verdict);
+            snprintf(v[0], sizeof v[0], "%d", a->budgets[b]);
+            snprintf(v[1], sizeof v[1], "%zu", st->npairs);
+            const char *cells[CSV_COLS];
+            if (csv) {
+                exact(v[2], sizeof v[2], st->npairs ? pd->diff.mean : NAN);
+                exact(v[3], sizeof v[3], pd->has_test ? pd->diff.ci_low : NAN);
+                exact(v[4], sizeof v[4], pd->has_test ? pd->diff.ci_high : NAN);
+                exact(v[5], sizeof v[5], st->tost.has_test ? st->tost.ci_low : NAN);
+                exact(v[6], sizeof v[6], st->tost.has_test ? st->tost.ci_high : NAN);
+                exact(v[7], sizeof v[7], st->p_holm);
+                const char *row[CSV_COLS] = { fam->label, v[0], v[1], v[2], v[3], v[4], v[5],
+                                              v[6], v[7], verdict,
+                                              c == largest ? (settling.settled ? "1" : "0") : "",
+                                              c == largest ? reason : "" };
+                memcpy(cells, row, sizeof row);
+            } else {
+                const int d = analysis_decimals(margin > 0 ? margin / 4 : NAN,
+                                                st->npairs ? pd->diff.mean : NAN);
+                if (st->npairs)
+                    snprintf(v[2], sizeof v[2], "%+.*f", d, pd->diff.mean);
+                else
+                    snprintf(v[2], sizeof v[2], "-");
+                if (pd->has_test)
+                    snprintf(v[3], sizeof v[3], "[%+.*f, %+.*f]", d, pd->diff.ci_low, d,
+                             pd->diff.ci_high);
+                else
+                    snprintf(v[3], sizeof v[3], "-");
+                const char *row[ALIGNED_COLS] = {
+                    fam->label, v[0], v[1], v[2], v[3], verdict,
+                    c == largest ? (settling.settled ? "settled" : "not settled") : "" };
+                memcpy(cells, row, sizeof row);
+            }
+            for (size_t k = 0; k < t->ncols; k++)
+                if (!(t->cells[t->nrows * t->ncols + k] = strdup(cells[k]))) {
+                    t->nrows++;
+                    keytable_free(t);
+                    return -1;
+                }
+            t->nrows++;
+        }
+    }
+    return 0;
+}
