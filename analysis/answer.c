@@ -1,5 +1,6 @@
 /* analysis/answer.c: the headline sentences and the statistics beyond the t-test; see answer.h. */
 #include "analysis/answer.h"
+#include "analysis/budget.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -269,6 +270,11 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
     if (outlen == 0)
         return;
     out[0] = '\0';
+    if (a->nbudgets >= 2) {
+        /* Over several budgets, the answer is how the verdicts hold across them. */
+        analysis_budget_answer(a, series, at, out, outlen);
+        return;
+    }
     const analysis_text title = analysis_series_title(series);
     const char *unit = analysis_series_unit(series);
     const char *space = *unit ? " " : "";

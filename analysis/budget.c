@@ -289,6 +289,93 @@ void analysis_budget_sentence(const analysis *a, size_t f, int series, enum anal
     free(budget);
 }
 
+void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,
+                            size_t outlen)
+{
+    out[0] = '\0';
+    const char *unit = analysis_series_unit(series);
+    char margin[32];
+    format_shortest(a->margin[analysis_series_metric(series)], margin, sizeof margin);
+    size_t seeds_min = SIZE_MAX, seeds_max = 0, compared = 0;
+    int largest = -1;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const size_t c = a->families[f].is_baseline ? SIZE_MAX
+                                                    : analysis_family_largest(a, f, series, at);
+        if (c == SIZE_MAX)
+            continue;
+        compared++;
+        const size_t n = a->configs[c].stat[at][series].npairs;
+        seeds_min = n < seeds_min ? n : seeds_min;
+        seeds_max = n > seeds_max ? n : seeds_max;
+        largest = a->configs[c].epochs > largest ? a->configs[c].epochs : largest;
+    }
+    text_append(out, outlen, "On %s: over budgets of %d to %d epochs", a->task ? a->task
+                                                                             : "this sweep's task",
+                a->budgets[0], a->budgets[a->nbudgets - 1]);
+    if (compared == 0) {
+        text_append(out, outlen, ", no configuration with λ > 0 has two seed pairs with its "
+                    "baseline at any budget: nothing is compared yet.");
+        return;
+    }
+    if (seeds_min == seeds_max)
+        text_append(out, outlen, ", %zu seeds each.", seeds_min);
+    else
+        text_append(out, outlen, ", %zu to %zu seeds.", seeds_min, seeds_max);
+    /* The settled ones by verdict, then the others. */
+    static const enum stats_verdict order[] = { STATS_HELPS, STATS_EQUIVALENT, STATS_HURTS };
+    int groups = 0;
+    for (size_t v = 0; v < sizeof order / sizeof order[0]; v++) {
+        size_t listed = 0;
+        for (size_t f = 0; f < a->nfamilies; f++) {
+            if (a->families[f].is_baseline)
+                continue;
+            const analysis_settling s = analysis_family_settling(a, f, series, at);
+            if (!s.settled)
+                continue;
+            const size_t c = a->families[f].configs[s.largest];
+            const analysis_stat *st = &a->configs[c].stat[at][series];
+            if (st->verdict != order[v])
+                continue;
+            if (listed == 0) {
+                text_append(out, outlen, "%s", groups ? "; " : " Settled (the verdict at the "
+                            "largest budget holds at half of it, the difference within δ/2): ");
+                if (order[v] == STATS_EQUIVALENT)
+                    text_append(out, outlen, "equivalent to the baseline within ±%s%s%s: ",
+                                margin, *unit ? " " : "", unit);
+                else
+                    text_append(out, outlen, "%s: ", order[v] == STATS_HELPS ? "helps" : "hurts");
+                groups++;
+            }
+            text_append(out, outlen, "%s%s", listed ? ", " : "", a->families[f].label);
+            if (order[v] != STATS_EQUIVALENT)
+                text_append(out, outlen, " (%+.2f%s%s at %d epochs)", st->paired.diff.mean,
+                            *unit ? " " : "", unit, a->budgets[s.largest]);
+            else if (a->budgets[s.largest] != largest)
+                text_append(out, outlen, " (at %d epochs)", a->budgets[s.largest]);
+            listed++;
+        }
+    }
+    if (groups)
+        text_append(out, outlen, ".");
+    size_t unsettled = 0;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        if (a->families[f].is_baseline || analysis_family_largest(a, f, series, at) == SIZE_MAX)
+            continue;
+        const analysis_settling s = analysis_family_settling(a, f, series, at);
+        if (s.settled)
+            continue;
+        char why[512];
+        analysis_settling_text(a, f, series, at, why, sizeof why);
+        text_append(out, outlen, "%s %s, %s", unsettled ? ";" : " Not settled:",
+                    a->families[f].label, why + strlen("not settled "));
+        unsettled++;
+    }
+    if (unsettled)
+        text_append(out, outlen, ".");
+    if (!groups && !unsettled)
+        text_append(out, outlen, " No verdict yet.");
+}
+
 /* ---- the table ------------------------------------------------------------------------------- */
 
 static const char *const aligned_headers[] = { "configuration", "epochs", "pairs", "Δ",

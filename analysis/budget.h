@@ -90,6 +90,15 @@ void analysis_settling_text(const analysis *a, size_t f, int series, enum analys
 void analysis_budget_sentence(const analysis *a, size_t f, int series, enum analysis_at at,
                               char *out, size_t outlen);
 
+/* The answer of a sweep of budgets in a few sentences (answer_headline gives it for such a
+ * sweep), e.g.
+ *   "On denoise (...): over budgets of 8 to 128 epochs, 3 seeds each. Settled at 128 epochs:
+ *    equivalent to the baseline within ±0.2 dB: λ = 0.01 (eff. 0.01), kernel 4; ...; hurts:
+ *    λ = 10 (eff. 10), kernel 4 (-0.10 dB). Not settled: λ = 1 (eff. 1), kernel 8 (...)."
+ * from the settled verdicts of `series` at `at`, each family at its own largest budget. */
+void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,
+                            size_t outlen);
+
 /* The effect over the budget as a table (analysis/keytable.h's struct and forms): one row per
  * compared family and budget, budgets ascending, the families in the analysis's order:
  *   aligned: configuration (the family's label), epochs, pairs, Δ (the paired mean difference in

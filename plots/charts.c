@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/budget.h"
 #include "analysis/label.h"
 #include "base/fileio.h"
 #include "plots/escape.h"
@@ -29,6 +30,7 @@ typedef struct chart_info {
 } chart_info;
 
 static const chart_info chart_table[CHART_COUNT] = {
+    [CHART_BUDGET] = { "budget", "Effect over the training budget" },
     [CHART_EFFECT] = { "effect", "Effect against the baseline" },
     [CHART_LEARNING_CURVES] = { "learning_curves", "Learning curves" },
     [CHART_LAMBDA_RESPONSE] = { "lambda_response", "Response to the Laplacian weight λ" },
@@ -44,6 +46,11 @@ const char *chart_name(enum chart_kind kind)
 const char *chart_title(enum chart_kind kind)
 {
     return kind < CHART_COUNT ? chart_table[kind].title : "?";
+}
+
+int chart_applies(const analysis *a, enum chart_kind kind)
+{
+    return kind != CHART_BUDGET || a->nbudgets >= 2;
 }
 
 /* ---- what the charts share ------------------------------------------------------------- */
@@ -598,6 +605,103 @@ static int write_effect(FILE *dat, FILE *gp, const analysis *a)
     return 0;
 }
 
+/* ---- the effect over the training budget ---------------------------------------------- */
+
+/* A dash type per panel (kernel) of the families, for the budget chart, whose colours are λ's. */
+static int panel_dash(size_t panel)
+{
+    static const int dashes[] = { 1, 2, 4, 5, 3 };
+    return dashes[panel % (sizeof dashes / sizeof dashes[0])];
+}
+
+static int write_budget(FILE *dat, FILE *gp, const analysis *a)
+{
+    fputs("# wb report: the paired difference against the baseline of the same budget\n"
+          "# (configuration - baseline, same seed) of the test primary metric at the last epoch,\n"
+          "# mean over the seed pairs and its 95% Student-t interval (NaN with fewer than two\n"
+          "# pairs), per configuration with λ > 0 (one block each) and budget.\n"
+          "# columns: epochs diff lo hi pairs\n", dat);
+    const int series = ANALYSIS_PRIMARY_SERIES;
+    const double delta = a->margin[ANALYSIS_PRIMARY_METRIC];
+    double lo = fmin(0, -delta), hi = fmax(0, delta);
+    size_t blocks = 0;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const analysis_family *fam = &a->families[f];
+        if (fam->is_baseline)
+            continue;
+        fprintf(dat, "\n\n# block %zu: ", blocks++);
+        comment_text(dat, fam->label);
+        fputc('\n', dat);
+        for (size_t b = 0; b < a->nbudgets; b++) {
+            if (fam->configs[b] == SIZE_MAX)
+                continue;
+            const analysis_stat *st = &a->configs[fam->configs[b]].stat[ANALYSIS_LAST][series];
+            const stats_summary *d = &st->paired.diff;
+            const int spread = st->npairs > 1 && d->has_spread;
+            fprintf(dat, "%d", a->budgets[b]);
+            write_number(dat, st->npairs ? d->mean : NAN);
+            write_number(dat, spread ? d->ci_low : NAN);
+            write_number(dat, spread ? d->ci_high : NAN);
+            fprintf(dat, " %zu\n", st->npairs);
+            if (st->npairs && isfinite(d->mean)) {
+                lo = fmin(lo, spread ? fmax(d->ci_low, d->mean - 4 * delta) : d->mean);
+                hi = fmax(hi, spread ? fmin(d->ci_high, d->mean + 4 * delta) : d->mean);
+            }
+        }
+    }
+    if (blocks == 0)
+        fputs("\n\n# block 0: nothing to compare\nNaN NaN NaN NaN 0\n", dat);
+    const int legend_rows = (int)(blocks + 2) / 3 + 1;
+    script_begin(gp, "budget", 460 + 22 * legend_rows,
+                 "paired difference against the baseline over the training budget");
+    char name[256];
+    short_name(a->name, TITLE_NAME_CHARS, name, sizeof name);
+    fputs("set title ", gp);
+    escape_format(gp, escape_gnuplot, "%s: effect over the training budget (paired, 95%% t)",
+                  name);
+    fputs(" font ',13'\n", gp);
+    const double pad = 0.05 * (hi - lo > 0 ? hi - lo : 1e-3);
+    const int first = a->nbudgets ? a->budgets[0] : 1, last = a->nbudgets ? a->budgets[a->nbudgets - 1] : 2;
+    fprintf(gp, "set logscale x 2\nset xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n"
+                "set xlabel 'training budget (epochs, log scale)'\n"
+                "set ylabel 'test pooled PSNR: configuration − baseline (dB)'\n"
+                "set bars 0.6\nset xtics (",
+            first / 1.3, last * 1.3, lo - pad, hi + pad);
+    for (size_t b = 0; b < a->nbudgets; b++)
+        fprintf(gp, "%s'%d' %d", b ? ", " : "", a->budgets[b], a->budgets[b]);
+    fprintf(gp, ")\nset key outside below center horizontal maxcols 3 font ',10' samplen 3\n"
+                "set object 1 rect from graph 0, first %.10g to graph 1, first %.10g behind "
+                "fc rgb '#dcefd9' fs solid 1.0 noborder clip\n", -delta, delta);
+    fputs("plot 0 with lines lc rgb '#000000' lw 1.5 title 'no difference'", gp);
+    fprintf(gp, ", NaN with boxes fc rgb '#dcefd9' fs solid 1.0 noborder title "
+                "'equivalent within ±%g dB'", delta);
+    size_t block = 0;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const analysis_family *fam = &a->families[f];
+        if (fam->is_baseline)
+            continue;
+        size_t any = SIZE_MAX;
+        for (size_t b = 0; any == SIZE_MAX && b < a->nbudgets; b++)
+            any = fam->configs[b];
+        const analysis_config *c = &a->configs[any];
+        char colour[8];
+        lambda_colour(a, c->lambda, colour);
+        /* sideways by panel, so that the bars of one λ and two kernels do not hide each other */
+        const double dx = log_dodge(a, c->panel);
+        fprintf(gp, ", \\\n     'budget.dat' index %zu using ($1*%.6g):2:3:4 with yerrorbars "
+                    "lc rgb '%s' pt %d ps 0.9 notitle, \\\n     '' index %zu using ($1*%.6g):2 "
+                    "with lines lc rgb '%s' dt %d lw 2 title ",
+                block, dx, colour, panel_point(c->panel), block, dx, colour,
+                panel_dash(c->panel));
+        escape_gnuplot(gp, fam->label);
+        block++;
+    }
+    fputc('\n', gp);
+    fputs("unset object 1\n", gp);
+    script_end(gp);
+    return 0;
+}
+
 /* ---- 1. learning curves ---------------------------------------------------------------- */
 
 static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
@@ -883,6 +987,7 @@ static int write_chart(const analysis *a, const char *dir, enum chart_kind kind,
 int charts_write(const analysis *a, const char *dir, char *err, size_t errlen)
 {
     static const chart_writer writers[CHART_COUNT] = {
+        [CHART_BUDGET] = write_budget,
         [CHART_EFFECT] = write_effect,
         [CHART_LEARNING_CURVES] = write_learning_curves,
         [CHART_LAMBDA_RESPONSE] = write_lambda_response,
@@ -942,6 +1047,21 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
         "(as it does with two or three seeds, where t is large) is cut at the panel's edge; the "
         "data file holds its full extent.";
     switch (kind) {
+    case CHART_BUDGET: {
+        char margin[40];
+        format_shortest(a->margin[ANALYSIS_PRIMARY_METRIC], margin, sizeof margin);
+        snprintf(out, outlen, "How the effect moves with the training budget: for each "
+                 "configuration with λ > 0, the paired difference of test pooled PSNR against "
+                 "the λ = 0 baseline trained for the same budget (configuration − baseline, the "
+                 "same seed), mean over the seed pairs with its 95%% paired Student-t interval, "
+                 "over the budget in epochs on a log2 axis; colour by λ, line style and marker "
+                 "by kernel (shifted sideways a little so the bars do not overlap). The green "
+                 "band is the equivalence margin ±%s dB. A verdict is settled when it is the same "
+                 "at the largest budget and at the largest budget of at most half of it, and the "
+                 "two differences agree within half the margin: a line that is flat at its right "
+                 "end.", margin);
+        break;
+    }
     case CHART_EFFECT: {
         char margin[40];
         format_shortest(a->margin[ANALYSIS_PRIMARY_METRIC], margin, sizeof margin);

@@ -18,6 +18,9 @@
 #include "analysis/analysis.h"
 
 enum chart_kind {
+    CHART_BUDGET,           /* paired differences against the baseline of each budget over the
+                               training budget (log2 axis), one line per configuration, ±δ
+                               shaded (a sweep of budgets: analysis/budget.h) */
     CHART_EFFECT,           /* paired differences against the baseline over the effective weight
                                (log axis), one line per kernel, ±δ shaded: the answer */
     CHART_LEARNING_CURVES,  /* val and test PSNR per epoch, one line per λ, a panel per kernel */
@@ -27,9 +30,12 @@ enum chart_kind {
     CHART_COUNT
 };
 
-/* The file stem: "effect", "learning_curves", "lambda_response", "loss_components", "tradeoff". */
+/* The file stem: "budget", "effect", "learning_curves", "lambda_response", "loss_components", "tradeoff". */
 const char *chart_name(enum chart_kind kind);
 /* A heading: "Learning curves", ... */
+/* Whether the chart has something to show for this sweep (the budget chart needs two or more
+ * budgets); the report leaves out the others. */
+int chart_applies(const analysis *a, enum chart_kind kind);
 const char *chart_title(enum chart_kind kind);
 /* What the chart shows and how to read it, as plain text (one paragraph) for the page. */
 void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t outlen);

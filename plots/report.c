@@ -16,6 +16,7 @@
 #include <nettle/base64.h>
 
 #include "analysis/answer.h"
+#include "analysis/budget.h"
 #include "analysis/keytable.h"
 #include "analysis/label.h"
 #include "base/fileio.h"
@@ -509,6 +510,70 @@ static void key_table(doc *d, const analysis *a, int m, enum analysis_at at)
     keytable_free(&k);
 }
 
+/* One chart of the report: the PNG (a link to the SVG) and its caption, or why it was not
+ * drawn. */
+static void chart_figure(doc *d, const report_inputs *in, enum chart_kind k)
+{
+    const char *name = chart_name(k);
+    char caption[2048];
+    chart_caption(in->a, k, caption, sizeof caption);
+    if (in->charts[k].drawn) {
+        char png[64], svg[64];
+        snprintf(png, sizeof png, "%s.png", name);
+        snprintf(svg, sizeof svg, "%s.svg", name);
+        doc_image(d, png, svg, chart_title(k), NULL);
+        doc_para(d, "%s", caption);
+        doc_figure_end(d);
+    } else {
+        doc_para(d, "Not drawn: %s. The script is %s.gp and gnuplot's messages are in "
+                 "gnuplot.log. %s", in->charts[k].error, name, caption);
+    }
+}
+
+/* A sweep of budgets (analysis/budget.h): how each configuration's effect moves with the budget,
+ * first, as a chart, a table and a sentence per configuration. */
+static void section_budget(doc *d, const report_inputs *in)
+{
+    const analysis *a = in->a;
+    if (a->nbudgets < 2)
+        return;
+    const int m = ANALYSIS_PRIMARY_SERIES;
+    doc_heading(d, 2, "budget", "The effect over the training budget");
+    chart_figure(d, in, CHART_BUDGET);
+    keytable k;
+    if (analysis_budget_table(a, m, ANALYSIS_LAST, 0, &k) == 0) {
+        doc_table_begin(d, k.ncols, k.headers);
+        for (size_t r = 0; r < k.nrows; r++)
+            doc_table_row(d, (const char *const *)&k.cells[r * k.ncols], 0);
+        doc_table_end(d);
+        keytable_free(&k);
+    } else {
+        doc_para(d, "(The table could not be made: out of memory.)");
+    }
+    char margin[32];
+    format_shortest(a->margin[ANALYSIS_PRIMARY_METRIC], margin, sizeof margin);
+    doc_para(d, "Each configuration is compared with the baseline trained for the same budget "
+             "(paired by seed, Holm's adjustment over the configurations of one budget). A "
+             "verdict is settled when the verdict at the largest budget N decides (helps, hurts, "
+             "or equivalent within ±%s dB), the largest budget of at most N/2 has the same "
+             "verdict, and the two paired differences agree within δ/2 = %g dB; otherwise it is "
+             "not settled at N epochs, and a larger budget (or, for an undecided one, more "
+             "seeds) would settle it. Whether each run's validation PSNR still rose is a "
+             "diagnostic of the run (wb show), not a verdict.", margin,
+             a->margin[ANALYSIS_PRIMARY_METRIC] / 2);
+    doc_list_begin(d);
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        if (a->families[f].is_baseline)
+            continue;
+        char line[4096];
+        analysis_budget_sentence(a, f, m, ANALYSIS_LAST, line, sizeof line);
+        doc_item_begin(d);
+        doc_text(d, line);
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+}
+
 static void section_key_table(doc *d, const analysis *a)
 {
     const int m = ANALYSIS_PRIMARY_SERIES;
@@ -585,21 +650,11 @@ static void section_charts(doc *d, const report_inputs *in)
              "folder: NAME.dat holds the plotted numbers and NAME.gp the gnuplot script; edit "
              "it and run gnuplot NAME.gp in this folder to redraw both.");
     for (int k = 0; k < CHART_COUNT; k++) {
-        const char *name = chart_name((enum chart_kind)k);
-        doc_heading(d, 3, name, chart_title((enum chart_kind)k));
-        char caption[2048];
-        chart_caption(in->a, (enum chart_kind)k, caption, sizeof caption);
-        if (in->charts[k].drawn) {
-            char png[64], svg[64];
-            snprintf(png, sizeof png, "%s.png", name);
-            snprintf(svg, sizeof svg, "%s.svg", name);
-            doc_image(d, png, svg, chart_title((enum chart_kind)k), NULL);
-            doc_para(d, "%s", caption);
-            doc_figure_end(d);
-        } else {
-            doc_para(d, "Not drawn: %s. The script is %s.gp and gnuplot's messages are in "
-                     "gnuplot.log. %s", in->charts[k].error, name, caption);
-        }
+        /* the budget chart opens the report (section_budget) */
+        if (k == CHART_BUDGET || !chart_applies(in->a, (enum chart_kind)k))
+            continue;
+        doc_heading(d, 3, chart_name((enum chart_kind)k), chart_title((enum chart_kind)k));
+        chart_figure(d, in, (enum chart_kind)k);
     }
 }
 
@@ -1130,7 +1185,10 @@ static void write_document(doc *d, const report_inputs *in)
         fputs(html_head, d->f);
         escape_format(d->f, d->escape, "wb report: %s", in->a->name);
         fputs(html_style, d->f);
-        fputs("<nav><a href=\"#answer\">Answer</a><a href=\"#key-table\">Key table</a>"
+        fputs("<nav><a href=\"#answer\">Answer</a>", d->f);
+        if (in->a->nbudgets >= 2)
+            fputs("<a href=\"#budget\">Over the budget</a>", d->f);
+        fputs("<a href=\"#key-table\">Key table</a>"
               "<a href=\"#verdict\">Verdicts</a>"
               "<a href=\"#not-finished\">Not finished</a><a href=\"#charts\">Charts</a>"
               "<a href=\"#grid\">Images</a><a href=\"#robust\">Beyond the t-test</a>"
@@ -1141,6 +1199,7 @@ static void write_document(doc *d, const report_inputs *in)
     }
     section_header(d, in);
     section_answer(d, in->a);
+    section_budget(d, in);
     section_key_table(d, in->a);
     section_verdict(d, in->a);
     section_not_finished(d, in->a);
