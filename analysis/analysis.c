@@ -677,6 +677,39 @@ size_t analysis_paired_values(const analysis *a, size_t config, int series, enum
     return n;
 }
 
+/* A configuration whose seeds came in two stages (its plan has a first stage, and the pairs go
+ * beyond it) is tested as Stein's design says (analysis/stein.h): the mean over all its pairs,
+ * the first stage's sd and degrees of freedom. The first stage's pairs are the first n1 in seed
+ * order: the second stage's seeds follow the file's. x and bx: the pairs, as
+ * analysis_paired_values wrote them; x is overwritten with the differences. */
+static int two_stage(const analysis *a, size_t ci, int series, analysis_stat *st, double *x,
+                     const double *bx, char *err, size_t errlen)
+{
+    st->two_stage = 0;
+    const store_stage_plan *plan = NULL;
+    for (size_t i = 0; i < a->nplans && !plan; i++)
+        if (strcmp(a->plans[i].config_id, a->configs[ci].config_id) == 0)
+            plan = &a->plans[i];
+    if (!plan || plan->stage1_n < 2 || st->npairs <= (size_t)plan->stage1_n)
+        return 0;
+    for (size_t i = 0; i < st->npairs; i++)
+        x[i] -= bx[i];
+    if (stats_stein_test(x, st->npairs, (size_t)plan->stage1_n, plan->stage1_sd,
+                         a->margin[analysis_series_metric(series)], a->alpha, &st->stein, err,
+                         errlen) != 0)
+        return -1;
+    st->two_stage = 1;
+    stats_paired *pd = &st->paired;
+    pd->diff.mean = st->stein.mean;
+    pd->diff.se = st->stein.se;
+    pd->diff.ci_low = st->stein.ci_low;
+    pd->diff.ci_high = st->stein.ci_high;
+    pd->t = st->stein.t;
+    pd->df = st->stein.df;
+    pd->p = st->stein.p;
+    return 0;
+}
+
 static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at, double *x,
                         double *bx, char *err, size_t errlen)
 {
@@ -701,7 +734,7 @@ static int compute_stat(analysis *a, size_t ci, int series, enum analysis_at at,
     st->npairs = npairs;
     if (npairs > 0 && stats_paired_t(x, bx, npairs, a->alpha, &st->paired, err, errlen) != 0)
         return -1;
-    return 0;
+    return two_stage(a, ci, series, st, x, bx, err, errlen);
 }
 
 /* ---- decisions ------------------------------------------------------------------------- */
@@ -755,6 +788,8 @@ static int decide(analysis *a, size_t ci, int series, enum analysis_at at, doubl
              stats_seeds_needed(margin, pd->diff.sd, a->alpha, STATS_POWER_DEFAULT,
                                 STATS_SEEDS_CAP, &st->seeds, err, errlen) != 0))
             return -1;
+        if (st->two_stage)  /* Stein's se and degrees of freedom, at this margin */
+            stats_stein_tost(&st->stein, margin, a->alpha, &st->tost);
     }
     const stats_evidence e = {
         .mean_diff = pd->diff.mean, .p_difference = st->p_holm,
@@ -945,7 +980,9 @@ int analysis_load(store *s, int64_t sweep_id, double alpha, analysis **out, char
         return fail(err, errlen, "out of memory");
     }
     run_key *keys = NULL;
-    int rc = load_sweep(s, a, err, errlen) == 0 && load_runs(s, a, &keys, err, errlen) == 0 &&
+    int rc = load_sweep(s, a, err, errlen) == 0 &&
+             store_read_stage_plans(s, sweep_id, &a->plans, &a->nplans, err, errlen) == 0 &&
+             load_runs(s, a, &keys, err, errlen) == 0 &&
              build_configs(a, keys, err, errlen) == 0 && build_panels(a, err, errlen) == 0 &&
              compute_statistics(a, err, errlen) == 0 && compute_inputs(a, err, errlen) == 0
              ? 0 : -1;
@@ -1001,6 +1038,7 @@ void analysis_free(analysis *a)
     free(a->configs);
     free(a->panels);
     analysis_free_budgets(a);
+    store_stage_plans_free(a->plans, a->nplans);
     free(a->name);
     free(a->ini_text);
     free(a->ini_path);
@@ -1249,7 +1287,12 @@ void analysis_verdict_sentence(const analysis *a, size_t config, int series, enu
             else
                 text_append(out, outlen, "without spread between the seeds no smallest detectable "
                        "effect can be given");
-            if (dc->verdict == STATS_UNDECIDED && isfinite(dc->seeds_to_decide))
+            if (st->two_stage)
+                text_append(out, outlen, "; Stein's two-stage test: the seeds beyond the first "
+                            "%zu were fixed from their paired sd %.*f%s%s, and the interval and p "
+                            "use it, with %.0f degrees of freedom (one test, no repeated looks)",
+                            st->stein.n1, d, st->stein.s1, space, unit, st->stein.df);
+            else if (dc->verdict == STATS_UNDECIDED && isfinite(dc->seeds_to_decide))
                 text_append(out, outlen, "; about %.0f seeds would decide", dc->seeds_to_decide);
             else if (dc->verdict == STATS_UNDECIDED && dc->seeds_over_cap)
                 text_append(out, outlen, "; more than %zu seeds would be needed to decide",

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "analysis/stats.h"
+#include "analysis/stein.h"
 #include "model/metrics.h"
 #include "store/store.h"
 
@@ -148,6 +149,11 @@ typedef struct analysis_stat {
                                NaN without a margin */
     stats_decision decision;
     enum stats_verdict verdict;     /* decision.verdict */
+    /* A configuration with a second stage of seeds (wb sweep --until-decided): paired.diff's
+     * mean, se and interval, paired.p and tost are Stein's (analysis/stein.h: the first stage's
+     * sd and degrees of freedom), not the paired t-test's. */
+    int two_stage;
+    stats_stein stein;
 } analysis_stat;
 
 typedef struct analysis_config {
@@ -221,6 +227,9 @@ typedef struct analysis {
     /* When the last run finished (the latest finished_at of the sweep's runs, whatever their
      * status); NULL when none has. */
     char *last_finished_at;
+    /* The sweep's second stages of seeds (store/store.h), by configuration. */
+    store_stage_plan *plans;
+    size_t nplans;
 } analysis;
 
 /* Reads the sweep and computes everything above at level alpha (e.g. STATS_ALPHA_DEFAULT).

@@ -868,6 +868,18 @@ static void section_environment(doc *d, const report_inputs *in)
 static void section_method(doc *d, const analysis *a)
 {
     doc_heading(d, 2, "method", "Method");
+    size_t staged = 0;
+    for (size_t i = 0; i < a->nplans; i++)
+        staged += a->plans[i].stage1_n >= 2;
+    if (staged)
+        doc_para(d, "A two-stage design (wb sweep --until-decided; Stein 1945): after the seeds "
+                 "of the INI file, %zu configurations whose verdict was undecided got more seeds, "
+                 "as many as Stein's rule fixes from the first stage's paired sd (for 80 %% power "
+                 "to detect δ at level %g), within the seed and time limits, and their baselines "
+                 "the same seeds. The plan was recorded before any of its runs trained. Each such "
+                 "configuration is tested once: the mean of all its seed pairs over the first "
+                 "stage's sd divided by √N, with the first stage's degrees of freedom, which keeps "
+                 "the level exact; nothing is looked at again.", staged, a->alpha);
     doc_para(d, "Each configuration (one config_id: the same settings, different seeds) is "
              "summarised over its finished runs: n, mean, sample standard deviation (divisor "
              "n − 1) and a %g%% confidence interval for the mean from Student's t with n − 1 "

@@ -30,6 +30,8 @@
 /* The schema version that added trajectories and branches (runs.role, trajectory_id,
  * fork_epoch). */
 #define SCHEMA_TRAJECTORIES 6
+/* The schema version that added stage_plans (two-stage designs). */
+#define SCHEMA_STAGE_PLANS 7
 
 #define PATH_CAP 4096
 #define STORE_CLAIMS 2

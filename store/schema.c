@@ -78,6 +78,20 @@ static const store_migration schema_migrations[] = {
         "ALTER TABLE runs ADD COLUMN trajectory_id INTEGER REFERENCES runs (id) ON DELETE SET NULL;\n"
         "ALTER TABLE runs ADD COLUMN fork_epoch INTEGER CHECK (fork_epoch >= 0);\n"
         "CREATE INDEX runs_by_trajectory ON runs (trajectory_id);\n"},
+    /* Two-stage designs (issue 21, wb sweep --until-decided): per sweep and configuration, the
+     * second stage's seeds, fixed once from the first stage (its pairs and paired sd; NULL for a
+     * baseline, which is not tested), and the size Stein's rule asked for. The sweep is its INI
+     * file's grid and these runs. */
+    {7, "CREATE TABLE stage_plans (\n"
+        "    sweep_id    INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,\n"
+        "    config_id   TEXT NOT NULL CHECK (length(config_id) = 64),\n"
+        "    seeds       TEXT NOT NULL CHECK (seeds <> ''),\n"
+        "    stage1_n    INTEGER CHECK (stage1_n >= 2),\n"
+        "    stage1_sd   REAL CHECK (stage1_sd > 0),\n"
+        "    planned_n   INTEGER CHECK (planned_n >= 2),\n"
+        "    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+        "    PRIMARY KEY (sweep_id, config_id)\n"
+        ") WITHOUT ROWID;\n"},
 };
 
 _Static_assert(sizeof schema_migrations / sizeof schema_migrations[0] == STORE_SCHEMA_VERSION,

@@ -37,7 +37,7 @@ enum store_open_mode {
 
 /* The schema version this binary writes (PRAGMA user_version), and the oldest one it reads without
  * migrating it (a reader refuses an older one, naming the commands that migrate it). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_SCHEMA_READABLE 1
 
 /* What store_open returns for a database whose file is damaged: SQLite finds it corrupt, PRAGMA
@@ -364,6 +364,29 @@ int store_rewind_run(store *s, int64_t run_id, int epoch, char *err, size_t errl
  * interrupted, with an error text (may be NULL). */
 int store_finish_run(store *s, int64_t run_id, enum store_status st, const char *error, char *err,
                      size_t errlen);
+
+/* ---- two-stage designs (wb sweep --until-decided) ------------------------------------------ */
+
+/* A configuration's second stage of seeds (analysis/stein.h): the seeds added, and for a compared
+ * configuration the first stage it was fixed from (its seed pairs and their paired sd) and the
+ * size Stein's rule asked for (possibly above what was added: a cap). A baseline's plan has only
+ * its seeds (stage1_n 0, stage1_sd and planned_n NaN and 0). */
+typedef struct store_stage_plan {
+    char config_id[65];
+    char *seeds;            /* "4,5,6" */
+    int stage1_n;
+    double stage1_sd;
+    int planned_n;
+} store_stage_plan;
+
+/* Records the plans of a sweep in one transaction; a configuration that has one already is an
+ * error (a second stage is planned once: more would be repeated looks at the data). */
+int store_add_stage_plans(store *s, int64_t sweep_id, const store_stage_plan *plans, size_t n,
+                          char *err, size_t errlen);
+/* The sweep's plans (none in a file of an older schema); free with store_stage_plans_free. */
+int store_read_stage_plans(store *s, int64_t sweep_id, store_stage_plan **plans, size_t *n,
+                           char *err, size_t errlen);
+void store_stage_plans_free(store_stage_plan *plans, size_t n);
 
 /* ---- merge ------------------------------------------------------------------------------ */
 

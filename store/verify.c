@@ -204,6 +204,14 @@ static const struct {
      " WHERE role NOT IN ('run', 'trajectory') OR typeof(trajectory_id) NOT IN ('integer', 'null')"
      " OR typeof(fork_epoch) NOT IN ('integer', 'null') OR fork_epoch < 0"
      " OR (role = 'trajectory' AND trajectory_id IS NOT NULL) LIMIT 1"},
+    {SCHEMA_STAGE_PLANS,
+     "SELECT 'the second stage of ' || quote(config_id), 'a column holds a value wb would not"
+     " write' FROM @.stage_plans WHERE typeof(sweep_id) <> 'integer' OR " NOT_HASH("config_id")
+     " OR typeof(seeds) <> 'text' OR seeds = '' OR seeds GLOB '*[^0-9,]*'"
+     " OR typeof(stage1_n) NOT IN ('integer', 'null') OR stage1_n < 2"
+     " OR typeof(stage1_sd) NOT IN ('real', 'null') OR NOT (stage1_sd > 0)"
+     " OR typeof(planned_n) NOT IN ('integer', 'null') OR planned_n < 2"
+     " OR typeof(created_at) <> 'text' LIMIT 1"},
 };
 
 /* sql with every '@' replaced by the schema's name and every '$' by the splits (malloc'ed). */

@@ -267,7 +267,7 @@ static void test_schema_created_once(void **state)
     assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_rows(db,
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name",
-                "checkpoints\nepochs\nfile_hashes\nfinal\nmetrics\nparams\nrun_notes\nruns\nsummary\nsweep_runs\nsweeps\n");
+                "checkpoints\nepochs\nfile_hashes\nfinal\nmetrics\nparams\nrun_notes\nruns\nstage_plans\nsummary\nsweep_runs\nsweeps\n");
     /* schema_version counts every schema change: reopening a current database applies
      * nothing. */
     int64_t cookie = query_int(db, "PRAGMA schema_version");

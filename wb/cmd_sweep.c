@@ -1,6 +1,7 @@
 /* wb sweep FILE.ini: register the grid, then train its runs in --jobs worker processes, resuming
  * interrupted runs and skipping finished ones, with progress on stderr. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,15 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
 #include "wb/sched.h"
+#include "wb/stages.h"
 #include "wb/util.h"
 
 static const char usage[] =
     "usage: wb sweep FILE.ini [--db PATH] [--jobs N] [--shard K/N] [--dry-run] [--force]\n"
-    "                [--retry-failed] [--quiet]\n\n"
+    "                [--retry-failed] [--until-decided [--max-seeds N] [--time T]] [--quiet]\n\n"
     "Trains every run of the grid FILE.ini declares (comma lists are axes, sweep.seeds the\n"
     "seeds), logging each epoch to the database. Run it again to resume: finished runs are\n"
     "skipped, interrupted ones continue from their last epoch, bit for bit.\n\n"
@@ -32,6 +35,14 @@ static const char usage[] =
     "                   read, never created or written)\n"
     "  --force          train every run again from scratch\n"
     "  --retry-failed   train failed and diverged runs again\n"
+    "  --until-decided  after the file's seeds, add seeds to the configurations whose verdict\n"
+    "                   is undecided (at their largest budget), and to their baselines: a\n"
+    "                   two-stage design (Stein): the second stage's size is fixed once from\n"
+    "                   the first stage's paired sd, recorded, trained, then tested once (no\n"
+    "                   repeated looks); the plan is printed first (with --dry-run only that)\n"
+    "  --max-seeds N    at most N seeds a configuration in all (default 20)\n"
+    "  --time T         the second stage's estimated time at most T (90s, 30m, 2h), from the\n"
+    "                   epoch times measured in the sweep\n"
     "  --quiet          no progress on stderr\n\n"
     "Exit status: 0 when every run finished or diverged, 1 when one failed, 2 for a bad file or\n"
     "data, 130/143 when stopped by SIGINT/SIGTERM (the current runs become interrupted).\n";
@@ -39,7 +50,40 @@ static const char usage[] =
 typedef struct sweep_args {
     const char *file, *db;
     int jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
+    int until_decided;
+    long max_seeds;
+    double seconds;         /* --time, 0 when not given */
 } sweep_args;
+
+static int take_max_seeds(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 2 || v > 10000) {
+        wb_error("sweep", "--max-seeds %s: expected an integer from 2 to 10000", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->max_seeds = v;
+    return 0;
+}
+
+/* "90", "90s", "30m", "2h", "1.5h" */
+static int take_time(void *ctx, const char *arg)
+{
+    sweep_args *a = ctx;
+    char *end;
+    double v = strtod(arg, &end);
+    double unit = *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+    if (*end == 'h' || *end == 'm' || *end == 's')
+        end++;
+    if (end == arg || *end || !(v > 0) || !isfinite(v * unit)) {
+        wb_error("sweep", "--time %s: expected a duration such as 90s, 30m or 2h", arg);
+        return WB_EXIT_USAGE;
+    }
+    a->seconds = v * unit;
+    return 0;
+}
 
 static int take_jobs(void *ctx, const char *arg)
 {
@@ -70,12 +114,16 @@ static int parse_args(int argc, char **argv, sweep_args *a)
 {
     memset(a, 0, sizeof *a);
     a->jobs = 1;
+    a->max_seeds = 20;
     const cmd_option opts[] = { { .name = "db", .text = &a->db },
                                 { .name = "jobs", .take = take_jobs, .ctx = a },
                                 { .name = "shard", .take = take_shard, .ctx = a },
                                 { .name = "dry-run", .flag = &a->dry_run },
                                 { .name = "force", .flag = &a->force },
                                 { .name = "retry-failed", .flag = &a->retry_failed },
+                                { .name = "until-decided", .flag = &a->until_decided },
+                                { .name = "max-seeds", .take = take_max_seeds, .ctx = a },
+                                { .name = "time", .take = take_time, .ctx = a },
                                 { .name = "quiet", .letter = 'q', .flag = &a->quiet }, { 0 } };
     const int status = cmd_parse("sweep", usage, argc, argv, opts, 1);
     if (status >= 0)
@@ -83,6 +131,11 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     a->file = argv[optind];
     if (!a->shard_given)
         sched_slurm_shard(&a->shard_k, &a->shard_n);
+    if (a->until_decided && a->shard_n) {
+        wb_error("sweep", "--until-decided plans a second stage from the whole sweep: run it on "
+                 "the merged shards' database, not on a shard");
+        return WB_EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -320,6 +373,125 @@ static int run_workers(const sweep_args *a, const char *db, int64_t sweep_id, in
     return w.worst;
 }
 
+/* Trains what the sweep's registration left to train (and waits for runs still running in
+ * other processes, which may end interrupted: a worker resumes those). WB_EXIT_OK when the
+ * workers ended without a signal or a kill; the runs' own statuses are summarise's. */
+static int train(const sweep_args *a, const char *db, store *s, int64_t sweep_id,
+                 const config_grid *g)
+{
+    char err[2048];
+    int todo_runs, running;
+    long todo_epochs;
+    if (store_sweep_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
+        store_sweep_running(s, sweep_id, a->shard_k, a->shard_n, &running, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    if (todo_runs == 0 && running == 0)
+        return WB_EXIT_OK;
+    /* The runs of the sweep, for "run i/n": the grid's and those of its second stages. */
+    store_status_count counts[STORE_NSTATUS];
+    size_t ncounts;
+    int nruns = 0;
+    if (store_count_by_status(s, sweep_id, counts, &ncounts, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < ncounts; i++)
+        nruns += counts[i].runs;
+    int worst = run_workers(a, db, sweep_id, nruns > (int)g->nruns ? nruns : (int)g->nruns,
+                            todo_runs > 0 ? todo_runs : 1, todo_epochs, err, sizeof err);
+    if (worst < 0) {
+        wb_error("sweep", "%s", err);
+        return WB_EXIT_FAILURE;
+    }
+    if (wb_stop_signal)
+        return wb_exit_for_signal(wb_stop_signal);
+    if (worst >= 128) {
+        wb_error("sweep", "a worker was killed (status %d); run the command again to resume",
+                 worst);
+        return WB_EXIT_FAILURE;
+    }
+    return WB_EXIT_OK;
+}
+
+/* --until-decided: the second stage planned from the finished first one (wb/stages.h), printed,
+ * and (s given, not a dry run) recorded in the store. A dry run reads the database and writes
+ * nothing. */
+static int second_stage(const sweep_args *a, const config *cfg, const config_grid *g,
+                        const char *db, store *s, int64_t sweep_id)
+{
+    char err[2048];
+    store *r = s;
+    (void)cfg;
+    if (!r) {
+        if (access(db, F_OK) != 0) {
+            printf("second stage: no database at %s yet; the first stage (the file's seeds) "
+                   "trains first\n", db);
+            return WB_EXIT_OK;
+        }
+        if (store_open(db, STORE_OPEN_READONLY, &r, err, sizeof err) != 0) {
+            wb_error("sweep", "%s", err);
+            return WB_EXIT_FAILURE;
+        }
+        if (store_find_sweep(r, g->name, &sweep_id, err, sizeof err) != 0) {
+            printf("second stage: sweep %s is not in %s yet; the first stage trains first\n",
+                   g->name, db);
+            store_close(r);
+            return WB_EXIT_OK;
+        }
+    }
+    int status = WB_EXIT_FAILURE;
+    analysis *an = NULL;
+    int todo_runs = 0;
+    long todo_epochs = 0;
+    if (store_sweep_todo(r, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
+        analysis_load(r, sweep_id, STATS_ALPHA_DEFAULT, &an, err, sizeof err) != 0 ||
+        cmd_apply_report(an, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        goto done;
+    }
+    if (todo_runs > 0) {
+        printf("second stage: the first stage has %d runs left to train; the plan is made "
+               "once they are done\n", todo_runs);
+        status = WB_EXIT_OK;
+        goto done;
+    }
+    const stage_limits limits = { (size_t)a->max_seeds, a->seconds, a->jobs };
+    stage_plan plan;
+    if (stage_plan_make(an, g, &limits, &plan, err, sizeof err) != 0) {
+        wb_error("sweep", "%s", err);
+        goto done;
+    }
+    if (plan.configurations == 0) {
+        printf("second stage: no configuration is undecided at its largest budget (or each has "
+               "its second stage already): nothing to add\n");
+        status = WB_EXIT_OK;
+    } else {
+        char est[64] = "an unknown time (no epoch measured)";
+        if (isfinite(plan.seconds))
+            snprintf(est, sizeof est, "about %.0f min (%.2f s an epoch as measured, %d jobs)",
+                     plan.seconds / 60, plan.seconds_per_epoch, a->jobs);
+        printf("second stage (Stein's two-stage design: the size fixed once from the first "
+               "stage's paired sd, then one test):\n%s"
+               "  %zu configurations undecided, %zu runs to train, %ld epochs, %s%s\n",
+               plan.text, plan.configurations, plan.runs, plan.epochs, est,
+               plan.limited_by_time ? "; limited by --time" : "");
+        status = WB_EXIT_OK;
+        if (s && store_add_stage_plans(s, sweep_id, plan.plans, plan.nplans, err,
+                                       sizeof err) != 0) {
+            wb_error("sweep", "%s", err);
+            status = WB_EXIT_FAILURE;
+        }
+    }
+    stage_plan_free(&plan);
+done:
+    analysis_free(an);
+    if (!s)
+        store_close(r);
+    return status;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     sweep_args a;
@@ -341,7 +513,7 @@ int cmd_sweep(int argc, char **argv)
     database_path(g, &a, db, sizeof db);
     if (a.dry_run) {
         print_grid(g, &a, db);
-        status = WB_EXIT_OK;
+        status = a.until_decided ? second_stage(&a, cfg, g, db, NULL, 0) : WB_EXIT_OK;
         goto out;
     }
     if (check_data(g, &a, err, sizeof err) != 0) {
@@ -353,35 +525,24 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     status = WB_EXIT_FAILURE;
     const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
-                                 a.retry_failed };
+                                 a.retry_failed, cfg };
     int64_t sweep_id;
-    int todo_runs, running;
-    long todo_epochs;
-    if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0 ||
-        store_sweep_todo(s, sweep_id, &todo_runs, &todo_epochs, err, sizeof err) != 0 ||
-        store_sweep_running(s, sweep_id, a.shard_k, a.shard_n, &running, err, sizeof err) != 0) {
+    if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }
     wb_install_stop_handlers();
-    /* Runs still `running` in another process (or one killed a moment ago) are waited for by a
-     * worker, which resumes those that end interrupted. */
-    if (todo_runs > 0 || running > 0) {
-        int worst = run_workers(&a, db, sweep_id, (int)g->nruns, todo_runs > 0 ? todo_runs : 1,
-                                todo_epochs, err, sizeof err);
-        if (worst < 0) {
+    if ((status = train(&a, db, s, sweep_id, g)) != WB_EXIT_OK)
+        goto out;
+    if (a.until_decided) {
+        status = second_stage(&a, cfg, g, db, s, sweep_id);
+        if (status == WB_EXIT_OK && sched_register_grid(s, g, &reg, &sweep_id, err,
+                                                         sizeof err) != 0) {
             wb_error("sweep", "%s", err);
-            goto out;
+            status = WB_EXIT_FAILURE;
         }
-        if (wb_stop_signal) {
-            status = wb_exit_for_signal(wb_stop_signal);
+        if (status != WB_EXIT_OK || (status = train(&a, db, s, sweep_id, g)) != WB_EXIT_OK)
             goto out;
-        }
-        if (worst >= 128) {
-            wb_error("sweep", "a worker was killed (status %d); run the command again to resume",
-                     worst);
-            goto out;
-        }
     }
     status = summarise(s, sweep_id, g->name, db);
 out:

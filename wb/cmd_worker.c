@@ -81,7 +81,8 @@ int cmd_worker(int argc, char **argv)
         goto out;
     }
     runner_sink sink = { NULL, emit_line };
-    if (sched_work(s, sweep_id, g, shard_k, shard_n, jobs, &sink, &failed, err, sizeof err) != 0) {
+    if (sched_work(s, sweep_id, g, cfg, shard_k, shard_n, jobs, &sink, &failed, err,
+                   sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         goto out;
     }

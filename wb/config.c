@@ -1817,6 +1817,29 @@ oom:
     return -1;
 }
 
+/* ---- a second stage of seeds ------------------------------------------------------------- */
+
+int config_expand_seeds(const config *c, const int64_t *seeds, size_t nseeds, config_grid **out,
+                        char *err, size_t errlen)
+{
+    *out = NULL;
+    if (nseeds == 0)
+        return fail(err, errlen, "%s: no seeds to expand", c->source);
+    struct value *values = calloc(nseeds, sizeof *values);
+    if (!values)
+        return fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < nseeds; i++)
+        values[i].i = seeds[i];
+    /* The same configuration with another seed list: a shallow copy whose seeds setting points
+     * at these values; nothing of it is freed but the values. */
+    config copy = *c;
+    copy.settings[key_index("sweep.seeds")].values = values;
+    copy.settings[key_index("sweep.seeds")].count = nseeds;
+    const int rc = config_expand(&copy, out, err, errlen);
+    free(values);
+    return rc;
+}
+
 /* ---- trajectories ------------------------------------------------------------------------ */
 
 int config_trajectory(const config_grid *g, const config_run *branch, int epochs,

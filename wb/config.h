@@ -141,6 +141,12 @@ typedef struct config_grid {
 int config_expand(const config *c, config_grid **out, char *err, size_t errlen);
 void config_grid_free(config_grid *g);
 
+/* The grid c describes with sweep.seeds replaced by seeds[0..nseeds): the runs of a second stage
+ * of seeds (wb sweep --until-decided), each with the hash it would have had in the file's own
+ * seed list. The grid's indexes are this grid's own; the caller places them. */
+int config_expand_seeds(const config *c, const int64_t *seeds, size_t nseeds, config_grid **out,
+                        char *err, size_t errlen);
+
 /* The trajectory of a wsd run of grid g as a run of its own (wb/sched.c registers and trains it):
  * the branch's options with train.epochs = epochs (as far as it is to be trained) and no decay;
  * config_hash and config_id the branch's trajectory_hash and trajectory_id; params the branch's

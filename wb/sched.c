@@ -174,6 +174,73 @@ static int end_registration(store *s, int rc, char *err, size_t errlen)
     return store_commit(s, err, errlen);
 }
 
+/* Registers one run of a grid at grid index `index` (its trajectory first, for wsd), and resets
+ * it as force or retry_failed ask. */
+static int register_one(store *s, int64_t sweep_id, const config_grid *g, const config_run *cr,
+                        int index, const sched_register *r, char *err, size_t errlen)
+{
+    store_run_spec spec = run_spec(cr, index);
+    int64_t run_id;
+    int created, rc = 0;
+    if (cr->trajectory_hash[0]) {
+        rc = register_trajectory(s, sweep_id, g, cr, r, &spec.trajectory_id, err, errlen);
+        spec.fork_epoch = cr->fork_epoch;
+    }
+    if (rc == 0)
+        rc = store_add_run(s, sweep_id, &spec, &run_id, &created, err, errlen);
+    if (rc != 0 || created)
+        return rc;
+    store_run_info ri;
+    rc = store_get_run(s, run_id, &ri, err, errlen);
+    const int failed = ri.status == STORE_FAILED || ri.status == STORE_DIVERGED;
+    if (rc == 0 && ri.status != STORE_QUEUED && (r->force || (r->retry_failed && failed)))
+        rc = store_reset_run(s, run_id, err, errlen);
+    return rc;
+}
+
+/* The runs of the sweep's recorded second stages (wb/stages.h), after the grid: the plans in the
+ * order they were recorded, grouped by their seed list, each group's runs in the order of the
+ * grid those seeds expand to. */
+static int register_stages(store *s, int64_t sweep_id, const config_grid *g,
+                           const sched_register *r, char *err, size_t errlen)
+{
+    store_stage_plan *plans;
+    size_t n;
+    if (!r->cfg || r->shard_n > 0)
+        return 0;
+    if (store_read_stage_plans(s, sweep_id, &plans, &n, err, errlen) != 0)
+        return -1;
+    int rc = 0, next = (int)g->nruns;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(plans[j].seeds, plans[i].seeds) == 0;
+        if (seen)
+            continue;
+        int64_t seeds[1024];
+        size_t ns = 0;
+        for (const char *p = plans[i].seeds; *p && ns < 1024;) {
+            seeds[ns++] = strtoll(p, (char **)&p, 10);
+            if (*p == ',')
+                p++;
+        }
+        config_grid *g2;
+        if ((rc = config_expand_seeds(r->cfg, seeds, ns, &g2, err, errlen)) != 0)
+            break;
+        for (size_t k = 0; rc == 0 && k < g2->nruns; k++) {
+            int planned = 0;
+            for (size_t j = i; j < n && !planned; j++)
+                planned = strcmp(plans[j].seeds, plans[i].seeds) == 0 &&
+                          strcmp(plans[j].config_id, g2->runs[k].config_id) == 0;
+            if (planned)
+                rc = register_one(s, sweep_id, g2, &g2->runs[k], next++, r, err, errlen);
+        }
+        config_grid_free(g2);
+    }
+    store_stage_plans_free(plans, n);
+    return rc;
+}
+
 int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
                         int64_t *sweep_id, char *err, size_t errlen)
 {
@@ -185,28 +252,12 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
     int rc = store_upsert_sweep(s, &info, sweep_id, err, errlen);
     if (rc == 0)
         rc = store_unlink_sweep_runs(s, *sweep_id, err, errlen);
-    for (size_t i = 0; rc == 0 && i < g->nruns; i++) {
-        const config_run *cr = &g->runs[i];
-        if (!in_shard(sched_shard_index(g, i), r->shard_k, r->shard_n))
-            continue;
-        store_run_spec spec = run_spec(cr, cr->grid_index);
-        int64_t run_id;
-        int created;
-        if (cr->trajectory_hash[0]) {
-            rc = register_trajectory(s, *sweep_id, g, cr, r, &spec.trajectory_id, err, errlen);
-            spec.fork_epoch = cr->fork_epoch;
-            if (rc != 0)
-                continue;
-        }
-        rc = store_add_run(s, *sweep_id, &spec, &run_id, &created, err, errlen);
-        if (rc != 0 || created)
-            continue;
-        store_run_info ri;
-        rc = store_get_run(s, run_id, &ri, err, errlen);
-        const int failed = ri.status == STORE_FAILED || ri.status == STORE_DIVERGED;
-        if (rc == 0 && ri.status != STORE_QUEUED && (r->force || (r->retry_failed && failed)))
-            rc = store_reset_run(s, run_id, err, errlen);
-    }
+    for (size_t i = 0; rc == 0 && i < g->nruns; i++)
+        if (in_shard(sched_shard_index(g, i), r->shard_k, r->shard_n))
+            rc = register_one(s, *sweep_id, g, &g->runs[i], g->runs[i].grid_index, r, err,
+                              errlen);
+    if (rc == 0)
+        rc = register_stages(s, *sweep_id, g, r, err, errlen);
     return end_registration(s, rc, err, errlen);
 }
 
@@ -245,6 +296,69 @@ static const config_run *run_by_hash(const config_grid *g, const char *hash)
         if (strcmp(g->runs[i].config_hash, hash) == 0)
             return &g->runs[i];
     return NULL;
+}
+
+/* The grids of the sweep's second stages (wb/stages.h), expanded once each, for the runs the INI
+ * file's grid does not hold. */
+typedef struct stage_grids {
+    config_grid **grids;
+    size_t n;
+    int loaded;
+} stage_grids;
+
+static void stage_grids_free(stage_grids *sg)
+{
+    for (size_t i = 0; i < sg->n; i++)
+        config_grid_free(sg->grids[i]);
+    free(sg->grids);
+    memset(sg, 0, sizeof *sg);
+}
+
+static int stage_grids_load(store *s, int64_t sweep_id, const config *cfg, stage_grids *sg,
+                            char *err, size_t errlen)
+{
+    store_stage_plan *plans;
+    size_t n;
+    sg->loaded = 1;
+    if (!cfg)
+        return 0;
+    if (store_read_stage_plans(s, sweep_id, &plans, &n, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    sg->grids = calloc(n ? n : 1, sizeof *sg->grids);
+    if (!sg->grids)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(plans[j].seeds, plans[i].seeds) == 0;
+        if (seen)
+            continue;
+        int64_t seeds[1024];
+        size_t ns = 0;
+        for (const char *p = plans[i].seeds; *p && ns < 1024;) {
+            seeds[ns++] = strtoll(p, (char **)&p, 10);
+            if (*p == ',')
+                p++;
+        }
+        if ((rc = config_expand_seeds(cfg, seeds, ns, &sg->grids[sg->n], err, errlen)) == 0)
+            sg->n++;
+    }
+    store_stage_plans_free(plans, n);
+    return rc;
+}
+
+/* A claimed run's configuration: the INI file's grid, else a second stage's. */
+static const config_run *find_run(store *s, int64_t sweep_id, const config_grid *g,
+                                  const config *cfg, stage_grids *sg, const char *hash)
+{
+    const config_run *cr = run_by_hash(g, hash);
+    char err[256];
+    if (!cr && !sg->loaded && stage_grids_load(s, sweep_id, cfg, sg, err, sizeof err) != 0)
+        return NULL;
+    for (size_t i = 0; !cr && i < sg->n; i++)
+        cr = run_by_hash(sg->grids[i], hash);
+    return cr;
 }
 
 /* Nothing left to claim, but runs of the sweep are still `running` in other processes (another
@@ -354,10 +468,12 @@ static int start_branch(store *s, const store_run_info *b, const config_grid *g,
     return forked == 0 ? BRANCH_FORKED : BRANCH_ALONE;
 }
 
-int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
-               int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen)
+int sched_work(store *s, int64_t sweep_id, const config_grid *g, const config *cfg, int shard_k,
+               int shard_n, int jobs, const runner_sink *sink, int *failed, char *err,
+               size_t errlen)
 {
     data_cache cache = { 0 };
+    stage_grids stages = { 0 };
     int rc = 0;
     *failed = 0;
     while (rc == 0 && !wb_stop_signal) {
@@ -385,7 +501,7 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
             rc = -1;
             break;
         }
-        const config_run *cr = run_by_hash(g, info.config_hash);
+        const config_run *cr = find_run(s, sweep_id, g, cfg, &stages, info.config_hash);
         const dataset *ds = NULL;
         char why[1024];
         if (!cr)
@@ -429,6 +545,7 @@ int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, in
         }
     }
     data_cache_free(&cache);
+    stage_grids_free(&stages);
     return rc;
 }
 

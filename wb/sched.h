@@ -48,6 +48,10 @@ typedef struct sched_register {
     const char *ini_text;
     int shard_k, shard_n;       /* shard_n = 0: all runs */
     int force, retry_failed;
+    /* The parsed INI file: the runs of the sweep's recorded second stages of seeds (wb/stages.h)
+     * are registered after the grid, at the indexes that follow it, in a fixed order, so that
+     * every later `wb sweep` of the file keeps them (not with shards). NULL: the grid alone. */
+    const config *cfg;
 } sched_register;
 int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
                         int64_t *sweep_id, char *err, size_t errlen);
@@ -59,12 +63,14 @@ int sched_register_grid(store *s, const config_grid *g, const sched_register *r,
 int sched_register_run(store *s, const config_grid *g, config_run *cr, const char *ini_path,
                        const char *ini_text, int64_t *run_id, char *err, size_t errlen);
 
-/* The loop of a worker: claim the sweep's next run, train it, until none is left to claim nor
+/* The loop of a worker: claim the sweep's next run (the grid g of the INI file cfg, or one of
+ * its recorded second stages of seeds), train it, until none is left to claim nor
  * running in another process (it waits for those: they may end interrupted or turn stale), or a
  * stop signal arrives. *failed counts runs that ended failed. Returns 0, or -1 on a store
  * error. */
-int sched_work(store *s, int64_t sweep_id, const config_grid *g, int shard_k, int shard_n,
-               int jobs, const runner_sink *sink, int *failed, char *err, size_t errlen);
+int sched_work(store *s, int64_t sweep_id, const config_grid *g, const config *cfg, int shard_k,
+               int shard_n, int jobs, const runner_sink *sink, int *failed, char *err,
+               size_t errlen);
 
 /* Starts `wb __worker` with the given arguments, its stdout on the pipe write end `progress_fd`
  * (so the coordinator reads its events), stdin closed. */
