@@ -109,6 +109,18 @@ static int decode_with_libpng(png_decoding *d)
                  (unsigned long)height, (unsigned long)width, d->len);
         png_error(png, why);
     }
+    /* The same bound on what the rows unpack to (8-bit RGB: what is decoded, then 4 times that
+     * as floats), not only on what they pack to: a 1-bit gray 5792x5792 image packs into 4 MB of
+     * rows, which 4 KB of deflate can hold, and unpacked to 933 MB in wb predict. An image that
+     * unpacks to more than 1032 times its file is refused. */
+    const unsigned long long unpacked = (unsigned long long)width * height * 3;
+    if (unpacked / 1032 > d->len) {
+        char why[160];
+        snprintf(why, sizeof why, "a %lux%lu image unpacks to %llu MB of RGB, more than 1032 "
+                 "times its %zu bytes", (unsigned long)height, (unsigned long)width,
+                 unpacked >> 20, d->len);
+        png_error(png, why);
+    }
     /* Palette and low-bit gray expand to 8 bits; a palette's tRNS becomes alpha on the way, which
      * strip_alpha then drops with any real alpha channel. No gamma or background transformation is
      * requested, so samples keep their stored values. */

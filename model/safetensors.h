@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define ST_MAX_DIMS 8
+/* The most tensors (and metadata entries) a file read may hold: a wb optimizer file of depth 3
+ * has 77; anything past this is refused before its tensors are looked at. */
+#define ST_MAX_TENSORS 4096
 
 typedef struct st_tensor {
     const char *name;
@@ -35,7 +38,8 @@ typedef struct st_file {
     void *json;             /* the parsed header */
 } st_file;
 
-/* Validates everything (JSON, dtypes, shapes, offsets within the file, no overlap). */
+/* Validates everything (JSON, at most ST_MAX_TENSORS tensors, dtypes, shapes, offsets within the
+ * file, no repeated name, no overlap) in time n log n for n tensors. */
 int safetensors_parse(const void *buf, size_t len, const char *name, st_file *f, char *err,
                       size_t errlen);
 int safetensors_read(const char *path, st_file *f, char *err, size_t errlen);

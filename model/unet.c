@@ -341,6 +341,21 @@ size_t unet_param_count(const unet *u)
     return u->nparams;
 }
 
+size_t unet_params_of(const model_options *m)
+{
+    if (m->depth < 1 || m->depth > UNET_MAX_DEPTH || m->base_channels < 1)
+        return 0;
+    unet *u = calloc(1, sizeof *u);
+    if (!u)
+        return 0;
+    u->m = *m;
+    u->height = u->width = 1 << m->depth;
+    build_layers(u);    /* the parameter table only: no arena */
+    const size_t n = u->nparams;
+    free(u);
+    return n;
+}
+
 float *unet_params(unet *u)
 {
     return u->params;

@@ -53,6 +53,8 @@ int unet_max_batch(const unet *u);
 size_t unet_tensor_count(const unet *u);
 const unet_tensor *unet_tensor_at(const unet *u, size_t i);
 size_t unet_param_count(const unet *u);
+/* The parameters a network of these options has, without making one (0 for invalid options). */
+size_t unet_params_of(const model_options *m);
 float *unet_params(unet *u);    /* unet_param_count() floats */
 float *unet_grads(unet *u);
 /* Two more arrays of unet_param_count() floats in the arena, for the optimizer's moments. */

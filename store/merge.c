@@ -95,14 +95,58 @@ static int same_content(const char *a, const char *b)
     return same;
 }
 
-/* A name a run writes into its folder: letters, digits, '.', '_' and '-', not starting with '.'
- * (a hidden temporary file). */
-static int plain_name(const char *name)
+/* The files a run folder holds (docs/DESIGN.md, "Identity of a run" and "The trajectory"): a
+ * merge copies these and nothing else (any other name, which no run writes, is left behind: a
+ * sparse 300 MB file in a shard's folder was copied whole), each no larger than the run's shapes
+ * allow. */
+enum run_file_kind { RUN_FILE_WEIGHTS, RUN_FILE_OPTIM, RUN_FILE_PREVIEW };
+
+static const struct run_file {
+    const char *name;           /* the whole name, or after "fork-E" for a trajectory's fork */
+    int fork;
+    enum run_file_kind kind;
+} run_files[] = {
+    { "init.safetensors", 0, RUN_FILE_WEIGHTS },
+    { "last.safetensors", 0, RUN_FILE_WEIGHTS },
+    { "best.safetensors", 0, RUN_FILE_WEIGHTS },
+    { "last.prev.safetensors", 0, RUN_FILE_WEIGHTS },
+    { "last.optim.safetensors", 0, RUN_FILE_OPTIM },
+    { "last.prev.optim.safetensors", 0, RUN_FILE_OPTIM },
+    { "preview.npy", 0, RUN_FILE_PREVIEW },
+    { ".safetensors", 1, RUN_FILE_WEIGHTS },
+    { ".best.safetensors", 1, RUN_FILE_WEIGHTS },
+    { ".optim.safetensors", 1, RUN_FILE_OPTIM },
+    { ".preview.npy", 1, RUN_FILE_PREVIEW },
+};
+
+/* The kind of a file a run folder may hold, or -1 for any other name. */
+static int run_file_kind(const char *name)
 {
-    if (!name[0] || name[0] == '.' || strlen(name) >= NAME_CAP)
-        return 0;
-    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-           strlen(name);
+    const char *rest = NULL;
+    if (strncmp(name, "fork-", 5) == 0) {
+        const size_t digits = strspn(name + 5, "0123456789");
+        if (digits > 0 && digits < 10 && name[5] != '0')
+            rest = name + 5 + digits;
+    }
+    for (size_t i = 0; i < sizeof run_files / sizeof run_files[0]; i++)
+        if (run_files[i].fork ? rest && strcmp(rest, run_files[i].name) == 0
+                              : strcmp(name, run_files[i].name) == 0)
+            return (int)run_files[i].kind;
+    return -1;
+}
+
+/* Room for what is not a tensor's or an array's data: a header (wb's are a few kB), an Adam
+ * step. */
+#define RUN_FILE_SLACK (1 << 20)
+
+/* The largest file of a kind a run of params parameters and patch pixels a side writes: weights
+ * hold the parameters, optimizer moments twice as many, a preview 3 x 32 patches of 3 floats. */
+static int64_t run_file_bound(enum run_file_kind kind, int64_t params, int64_t patch)
+{
+    const int64_t floats = kind == RUN_FILE_WEIGHTS ? params
+                           : kind == RUN_FILE_OPTIM ? 2 * params
+                                                    : 3 * 32 * patch * patch * 3;
+    return floats * 4 + RUN_FILE_SLACK;
 }
 
 /* The input's run folder: a folder, not a link to one. 0 when it is one, 1 when there is none
@@ -121,8 +165,8 @@ static int source_folder(const char *in_label, const char *dir, char *err, size_
     return 0;
 }
 
-/* Copies the regular files of one run folder (names as a run writes them; hidden temporary files
- * are left); files already there with the same bytes are left alone. *copied = 1 if at least one
+/* Copies the regular files of one run folder a run writes (run_files; check_run_files checked
+ * their sizes); files already there with the same bytes are left alone. *copied = 1 if at least one
  * file was written. A missing source folder (a run that never started) has nothing to copy. */
 static int copy_run_folder(const char *in_label, const char *src_dir, const char *dst_root,
                            const char *dst_dir, const char *dst_parent, int *copied, char *err,
@@ -145,8 +189,8 @@ static int copy_run_folder(const char *in_label, const char *src_dir, const char
     while (rc == 0 && (e = readdir(d))) {
         char src[PATH_CAP], dst[PATH_CAP];
         struct stat sb;
-        if (!plain_name(e->d_name))
-            continue;
+        if (run_file_kind(e->d_name) < 0)
+            continue;   /* not a file a run writes (hidden temporary files included) */
         if ((size_t)snprintf(src, sizeof src, "%s/%s", src_dir, e->d_name) >= sizeof src ||
             (size_t)snprintf(dst, sizeof dst, "%s/%s", dst_dir, e->d_name) >= sizeof dst) {
             rc = fail(err, errlen, "path too long in %s", src_dir);
@@ -329,6 +373,7 @@ typedef struct merge_run {
     int out_finished;
     enum merge_action action;
     int taken;                  /* MERGE_REPLACE: reset and taken by this process in out */
+    int depth, base_channels, patch;    /* the shapes that bound its files' sizes */
     char hash[65];
 } merge_run;
 
@@ -341,7 +386,7 @@ static int list_merge_runs(store *out, merge_run **runs, size_t *nruns, char *er
     if (prepare(out, &st, doing, err, errlen,
                 "SELECT i.id, i.status = '" STATUS_FINISHED "', i.config_hash, o.id,"
                 " o.status IN ('" STATUS_FINISHED "', '" STATUS_RUNNING "'),"
-                " o.status = '" STATUS_FINISHED "'"
+                " o.status = '" STATUS_FINISHED "', i.depth, i.base_channels, i.patch"
                 " FROM merge_src.runs i LEFT JOIN main.runs o ON o.config_hash = i.config_hash"
                 " ORDER BY i.id",
                 "") < 0)
@@ -366,6 +411,9 @@ static int list_merge_runs(store *out, merge_run **runs, size_t *nruns, char *er
         r->out_id = sqlite3_column_int64(st, 3);
         r->out_kept = sqlite3_column_int(st, 4);
         r->out_finished = sqlite3_column_int(st, 5);
+        r->depth = sqlite3_column_int(st, 6);
+        r->base_channels = sqlite3_column_int(st, 7);
+        r->patch = sqlite3_column_int(st, 8);
         r->action = !r->out_id                             ? MERGE_ADD
                     : r->in_finished && !r->out_kept ? MERGE_REPLACE
                                                            : MERGE_SKIP;
@@ -382,12 +430,43 @@ static int list_merge_runs(store *out, merge_run **runs, size_t *nruns, char *er
     return 0;
 }
 
-/* The run folder of every run to copy must be a folder (not a link to one, or missing), and
- * every checkpoint a regular file in it: a merged database must not name files it does not
- * have. */
-static int check_checkpoint_files(store *out, const char *in_path, const char *in_dir,
-                                  const char *in_prefix, const merge_run *runs, size_t nruns,
-                                  char *err, size_t errlen)
+/* Every file of a run folder that a merge would copy is no larger than its run's shapes allow
+ * (run_file_bound; opts->param_count gives the parameters). */
+static int check_file_sizes(const char *in_path, const char *dir, const merge_run *r,
+                            const store_merge_options *opts, char *err, size_t errlen)
+{
+    const int64_t params =
+        opts && opts->param_count ? opts->param_count(r->depth, r->base_channels) : 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : fail(err, errlen, "cannot merge %s: cannot read %s: %s",
+                                          in_path, dir, strerror(errno));
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        const int kind = run_file_kind(e->d_name);
+        char path[PATH_CAP];
+        struct stat sb;
+        if (kind < 0 || (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+            lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        const int64_t bound = run_file_bound((enum run_file_kind)kind, params, r->patch);
+        if ((int64_t)sb.st_size > bound)
+            rc = fail(err, errlen, "cannot merge %s: run %.12s: %s holds %lld bytes, more than a "
+                      "run of its shapes writes (%lld: %lld parameters, patch %d); the shard is "
+                      "refused, nothing was merged", in_path, r->hash, path,
+                      (long long)sb.st_size, (long long)bound, (long long)params, r->patch);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The run folder of every run to copy must be a folder (not a link to one, or missing), every
+ * checkpoint a regular file in it (a merged database must not name files it does not have), and
+ * every file to copy within its size bound. */
+static int check_run_files(store *out, const char *in_path, const char *in_dir,
+                           const char *in_prefix, const merge_run *runs, size_t nruns,
+                           const store_merge_options *opts, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     char why[512];
@@ -401,7 +480,8 @@ static int check_checkpoint_files(store *out, const char *in_path, const char *i
             continue;
         snprintf(rel, sizeof rel, "%s%.12s", in_prefix, runs[i].hash);
         join_path(in_dir, rel, dir, sizeof dir);
-        if (source_folder(in_path, dir, err, errlen) < 0) {
+        if (source_folder(in_path, dir, err, errlen) < 0 ||
+            check_file_sizes(in_path, dir, &runs[i], opts, err, errlen) < 0) {
             result = -1;
             break;
         }
@@ -413,7 +493,14 @@ static int check_checkpoint_files(store *out, const char *in_path, const char *i
             /* The path was checked to be "<folder>/<plain name>", the folder the hash's. */
             join_path(in_dir, (const char *)sqlite3_column_text(st, 1), src, sizeof src);
             const int found = lstat(src, &sb) == 0;
-            if (!found || !S_ISREG(sb.st_mode))
+            const char *base = strrchr(src, '/');
+            if (run_file_kind(base ? base + 1 : src) < 0)
+                result = fail(err, errlen,
+                              "cannot merge %s: run %.12s: its %s checkpoint %s is not a file a "
+                              "run writes; the shard is refused, nothing was merged",
+                              in_path, runs[i].hash, (const char *)sqlite3_column_text(st, 0),
+                              src);
+            else if (!found || !S_ISREG(sb.st_mode))
                 result = fail(err, errlen,
                               "cannot merge %s: run %.12s: its %s checkpoint %s is %s; the "
                               "shard is refused, nothing was merged",
@@ -766,8 +853,8 @@ static int merge_attached(store *out, const char *in_path, const store_merge_opt
     size_t nruns;
     if (list_merge_runs(out, &runs, &nruns, err, errlen) < 0)
         return -1;
-    int rc = check_checkpoint_files(out, in_path, p.in_dir, p.in_prefix, runs, nruns, err,
-                                    errlen);
+    int rc = check_run_files(out, in_path, p.in_dir, p.in_prefix, runs, nruns, opts, err,
+                             errlen);
     if (rc == 0)
         rc = find_conflicts(out, runs, nruns, opts, stats, err, errlen);
     const char *doing = "merging the sweeps";

@@ -405,6 +405,10 @@ typedef struct store_merge_options {
     /* Metric names never compared for conflicts, NULL-terminated (may be NULL): the timings,
      * which differ between any two trainings. */
     const char *const *ignore_metrics;
+    /* The parameters of a U-Net of this depth and base width (model/unet.h's unet_params_of;
+     * the store does not know the model): the size bound of the weight files merge copies.
+     * NULL: 0, so that only headers fit. */
+    int64_t (*param_count)(int depth, int base_channels);
 } store_merge_options;
 
 typedef struct store_merge_stats {

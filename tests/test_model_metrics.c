@@ -478,6 +478,58 @@ static void test_safetensors_rejects_garbage(void **state)
     assert_non_null(strstr(err, "data_offsets"));
 }
 
+/* A file of n one-float tensors t0, t1, ..., the last `dup` of them named as
+ * the first; malloc'ed, its length in *len. */
+static unsigned char *many_tensors(size_t n, size_t dup, size_t *len)
+{
+    size_t cap = 64 + n * 96, at = 8;
+    unsigned char *b = malloc(cap + 4 * n);
+    assert_non_null(b);
+    at += (size_t)snprintf((char *)b + at, cap - at, "{");
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf((char *)b + at, cap - at,
+                               "%s\"t%zu\":{\"dtype\":\"F32\",\"shape\":[1],"
+                               "\"data_offsets\":[%zu,%zu]}",
+                               i ? "," : "", i + dup >= n ? 0 : i, 4 * i, 4 * i + 4);
+    at += (size_t)snprintf((char *)b + at, cap - at, "}");
+    const uint64_t hlen = at - 8;
+    for (int k = 0; k < 8; k++)
+        b[k] = (unsigned char)(hlen >> (8 * k));
+    for (size_t i = 0; i < n; i++) {
+        const float v = (float)i;
+        memcpy(b + at + 4 * i, &v, 4);
+    }
+    *len = at + 4 * n;
+    return b;
+}
+
+/* Issue 24, finding 6: the header was parsed in time quadratic in its tensors (a crafted file of
+ * 80,000 took 84 s); the count is now checked first (at most ST_MAX_TENSORS) and repeated names
+ * found by one sort. */
+static void test_safetensors_many_tensors(void **state)
+{
+    (void)state;
+    char err[512];
+    st_file f;
+    size_t len;
+    unsigned char *b = many_tensors(ST_MAX_TENSORS, 0, &len);
+    assert_int_equal(safetensors_parse(b, len, "t", &f, err, sizeof err), 0);
+    assert_int_equal(f.nt, ST_MAX_TENSORS);
+    const st_tensor *t = safetensors_find(&f, "t4095");
+    assert_non_null(t);
+    assert_true(t->data[0] == 4095.0f);
+    safetensors_free(&f);
+    free(b);
+    b = many_tensors(ST_MAX_TENSORS + 1, 0, &len);
+    assert_int_equal(safetensors_parse(b, len, "t", &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "4097 tensors and 0 metadata entries (at most 4096 each)"));
+    free(b);
+    b = many_tensors(1000, 1, &len);   /* the last named as the first */
+    assert_int_equal(safetensors_parse(b, len, "t", &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a tensor name appears twice"));
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_white_noise_gain),
         cmocka_unit_test(test_safetensors_round_trip),
         cmocka_unit_test(test_safetensors_rejects_garbage),
+        cmocka_unit_test(test_safetensors_many_tensors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "model/unet.h"
 #include "store/store.h"
 #include "wb/cmd.h"
 
@@ -13,14 +14,23 @@ static const char usage[] =
     "An IN is checked whole before anything is copied, and refused with a message saying what\n"
     "was wrong: a damaged file, tables that are not wb's, a hash that is not 64 hex digits, a run\n"
     "folder or checkpoint path other than its hash gives, a link or FIFO in a run folder, a\n"
-    "missing checkpoint file. A run finished in both with other results (another thread count\n"
-    "or CPU: not bit for bit) is said, with the metrics that differ; OUT's results are kept.\n"
+    "missing checkpoint file, a file larger than its run's shapes allow. Only the files a run\n"
+    "writes are copied (weights, optimizer state, preview). A run finished in both with other\n"
+    "results (another thread count or CPU: not bit for bit) is said, with the metrics that\n"
+    "differ; OUT's results are kept.\n"
     "Files are copied before the rows that name them are committed, in short transactions, so a\n"
     "sweep can go on writing OUT meanwhile.\n\n"
     "Exit status: 0, or 1 when an IN was refused or could not be merged (the others are).\n";
 
 /* The metrics that differ between any two trainings: never compared. */
 static const char *const timing_metrics[] = { "seconds", "samples_per_s", NULL };
+
+/* The parameters of a run's U-Net, which bound the size of its weight files. */
+static int64_t unet_parameters(int depth, int base_channels)
+{
+    const model_options m = { .depth = depth, .base_channels = base_channels };
+    return (int64_t)unet_params_of(&m);
+}
 
 static void report_conflicts(const char *out, const store_merge_stats *ms)
 {
@@ -47,7 +57,8 @@ int cmd_merge(int argc, char **argv)
     const char *out_path = argv[optind];
     if ((status = cmd_open_store("merge", out_path, STORE_OPEN_CREATE, &out)) != WB_EXIT_OK)
         return status;
-    const store_merge_options mo = { .ignore_metrics = timing_metrics };
+    const store_merge_options mo = { .ignore_metrics = timing_metrics,
+                                     .param_count = unet_parameters };
     for (int i = optind + 1; i < argc; i++) {
         store_merge_stats ms = { 0 };
         const int rc = store_merge(out, argv[i], &mo, &ms, err, sizeof err);
