@@ -18,7 +18,8 @@
 #define TEST_SSIM ANALYSIS_SERIES(METRIC_TEST, METRIC_SSIM)
 #define TEST_LAP4 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP4_MSE)
 #define TEST_LAP8 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP8_MSE)
-#define VAL_PSNR ANALYSIS_SERIES(METRIC_VAL, METRIC_PSNR)
+#define VAL_PSNR_POOLED ANALYSIS_SERIES(METRIC_VAL, METRIC_PSNR_POOLED)
+#define VAL_SSIM ANALYSIS_SERIES(METRIC_VAL, METRIC_SSIM)
 #define TRAIN_LOSS_PIXEL ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS_PIXEL)
 #define TRAIN_LOSS_LAP ANALYSIS_SERIES(METRIC_TRAIN, METRIC_LOSS_LAP)
 
@@ -283,7 +284,8 @@ typedef struct epoch_chart {
     int first_epoch;            /* the view starts here */
     int losses;                 /* never negative: the view stops at 0, or is logarithmic where
                                  * the values span more than a factor of 20 */
-    const char *ylabel, *ylabel_log, *key;
+    const char *ylabel[2], *ylabel_log[2];  /* per column */
+    const char *key;
 } epoch_chart;
 
 typedef struct view {
@@ -400,7 +402,7 @@ static int write_epoch_panels(FILE *f, const analysis *a, const epoch_chart *ec)
             escape_format(f, escape_gnuplot, "%s%s%s", ec->titles[col],
                           *p->label ? ", " : "", p->label);
             fprintf(f, "\n%s logscale y\nset ylabel '%s'\n", v.log ? "set" : "unset",
-                    v.log ? ec->ylabel_log : ec->ylabel);
+                    v.log ? ec->ylabel_log[col] : ec->ylabel[col]);
             /* The legend once per row: the right panel has the same lines. */
             if (col == 0)
                 fprintf(f, "set key %s font ',9' opaque box lc rgb '#cccccc' samplen 2\n",
@@ -707,12 +709,17 @@ static int write_budget(FILE *dat, FILE *gp, const analysis *a)
 static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
 {
     /* Epoch 0 (the initial weights) is far below the rest and would flatten the curves. */
-    const epoch_chart ec = { "learning_curves", { VAL_PSNR, TEST_PSNR },
-                             { "validation", "test" }, -1, max_epoch(a) >= 3 ? 1 : 0, 0,
-                             "PSNR (dB)", "PSNR (dB)", "bottom right" };
+    /* The validation split, the one read every epoch: the test split is read at the last and
+     * the best epoch only (model/train.h). */
+    const epoch_chart ec = { "learning_curves", { VAL_PSNR_POOLED, VAL_SSIM },
+                             { "validation pooled PSNR", "validation SSIM" }, -1,
+                             max_epoch(a) >= 3 ? 1 : 0, 0, { "pooled PSNR (dB)", "SSIM" },
+                             { "pooled PSNR (dB)", "SSIM" }, "bottom right" };
     return write_epoch_chart(dat, gp, a, &ec,
-                             "validation and test PSNR per epoch, mean over seeds, 95% t bands",
-                             "PSNR per epoch (mean of finished seeds, shaded: 95% t-interval)");
+                             "validation pooled PSNR and SSIM per epoch, mean over seeds, 95% t "
+                             "bands",
+                             "validation pooled PSNR and SSIM per epoch (mean of finished seeds, "
+                             "shaded: 95% t-interval)");
 }
 
 /* ---- 3. loss components ---------------------------------------------------------------- */
@@ -721,7 +728,8 @@ static int write_loss_components(FILE *dat, FILE *gp, const analysis *a)
 {
     const epoch_chart ec = { "loss_components", { TRAIN_LOSS_PIXEL, TRAIN_LOSS_LAP },
                              { "pixel part", "Laplacian part (unweighted)" }, 1, 1, 1,
-                             "loss", "loss (log scale)", "top right" };
+                             { "loss", "loss" }, { "loss (log scale)", "loss (log scale)" },
+                             "top right" };
     return write_epoch_chart(dat, gp, a, &ec,
                              "train loss parts per epoch, mean over seeds, 95% t bands",
                              "train loss parts per epoch (mean of finished seeds, 95% t band)");
@@ -1080,7 +1088,9 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
         break;
     }
     case CHART_LEARNING_CURVES:
-        snprintf(out, outlen, "Validation (left) and test (right) PSNR in dB after each epoch, "
+        snprintf(out, outlen, "Validation pooled PSNR in dB (left) and validation SSIM (right) "
+                 "after each epoch (the test split is read at the last and the best epoch only, "
+                 "so it has no curve), "
                  "one line per λ (λ = 0, the baseline, black, thick and dashed, drawn over the "
                  "others), one row of panels per kernel. Lines are means over the finished seeds "
                  "of each configuration; only the baseline and the best configuration (by mean "

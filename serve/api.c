@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/budget.h"
 #include "analysis/keytable.h"
 #include "base/err.h"
 #include "base/fileio.h"
@@ -457,6 +458,55 @@ static int write_keytable(json *j, const analysis *a, int series, enum analysis_
     return 0;
 }
 
+/* A sweep of budgets (analysis/budget.h): the effect over the budget, the table wb compare
+ * --by-budget prints and a sentence per configuration; null for a sweep of one budget. */
+static int write_budget(json *j, const analysis *a, int series, enum analysis_at at, char *err,
+                        size_t errlen)
+{
+    json_key(j, "budget");
+    if (a->nbudgets < 2) {
+        json_null(j);
+        return 0;
+    }
+    keytable t;
+    if (analysis_budget_table(a, series, at, 0, &t) != 0)
+        return fail(err, errlen, "out of memory making the budget table"), API_ERROR;
+    json_object(j);
+    json_key(j, "budgets");
+    json_array(j);
+    for (size_t b = 0; b < a->nbudgets; b++)
+        json_int(j, a->budgets[b]);
+    json_array_end(j);
+    json_key(j, "headers");
+    json_array(j);
+    for (size_t c = 0; c < t.ncols; c++)
+        json_string(j, t.headers[c]);
+    json_array_end(j);
+    json_key(j, "rows");
+    json_array(j);
+    for (size_t r = 0; r < t.nrows; r++) {
+        json_array(j);
+        for (size_t c = 0; c < t.ncols; c++)
+            json_string(j, t.cells[r * t.ncols + c]);
+        json_array_end(j);
+    }
+    json_array_end(j);
+    keytable_free(&t);
+    json_key(j, "sentences");
+    json_array(j);
+    char line[4096];
+    for (size_t f = 0; f < a->nfamilies; f++)
+        if (!a->families[f].is_baseline) {
+            analysis_budget_sentence(a, f, series, at, line, sizeof line);
+            json_string(j, line);
+        }
+    json_array_end(j);
+    analysis_budget_answer(a, series, at, line, sizeof line);
+    json_member_string(j, "answer", line);
+    json_object_end(j);
+    return 0;
+}
+
 static void write_sweep_record(json *j, const analysis *a)
 {
     json_key(j, "sweep");
@@ -530,7 +580,8 @@ enum api_result api_sweep(store *s, int64_t sweep_id, int series, enum analysis_
         write_series_table(&j);
         write_configs(&j, a);
         write_runs(&j, a, recs, nrecs, &pace);
-        if (write_keytable(&j, a, series, at, err, errlen) != 0)
+        if (write_keytable(&j, a, series, at, err, errlen) != 0 ||
+            write_budget(&j, a, series, at, err, errlen) != 0)
             rc = API_ERROR;
         json_member_number(&j, "epoch_seconds", pace);
         json_member_number(&j, "eta_seconds", sweep_eta(a, pace, p.running));

@@ -104,6 +104,26 @@ micro_ini "$T/one.ini" "epochs=2"
 "$WB" compare "$T/one.ini" --db "$T/one.db" --by-budget > /dev/null 2> "$T/one.err"; rc=$?
 eq "a sweep of one budget: --by-budget is a usage error" "$rc" 2
 check "  that says why" grep -q "trains one budget (2 epochs)" "$T/one.err"
+"$WB" serve --db "$T/one.db" --port 0 > "$T/serve1.out" 2> /dev/null &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$T/serve1.out" ] && break; sleep 0.1; done
+url=$(head -n1 "$T/serve1.out")
+eq "  and serve's sweep page has no budget table" "$(curl -s "${url%/}/api/sweep/1" | jq -c '.budget')" null
+kill "$serve_pid" 2> /dev/null; wait "$serve_pid" 2> /dev/null
+
+# wb serve's sweep page has the same table and sentences (null for a sweep of one budget).
+"$WB" serve --db "$T/b.db" --port 0 > "$T/serve.out" 2> "$T/serve.err" &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$T/serve.out" ] && break; sleep 0.1; done
+url=$(head -n1 "$T/serve.out")
+sweep=$(sq "$T/b.db" "SELECT id FROM sweeps WHERE name = 'micro'")
+curl -s "${url%/}/api/sweep/$sweep" > "$T/api.json"
+eq "serve: the budget table's rows, as wb compare --by-budget's" \
+   "$(jq -r '.budget.rows[] | .[0:6] | join("|")' "$T/api.json" | wc -l)" 6
+eq "  its budgets" "$(jq -c '.budget.budgets' "$T/api.json")" "[2,4,8]"
+eq "  a sentence per configuration" "$(jq '.budget.sentences | length' "$T/api.json")" 2
+check "  the answer" jq -e '.budget.answer | test("over budgets of 2 to 8 epochs")' "$T/api.json"
+kill "$serve_pid" 2> /dev/null; wait "$serve_pid" 2> /dev/null
 
 # ---- 3. killed while a trajectory trains, resumed ------------------------------------------------
 budgets_ini "$T/k.ini" "2, 8" "train_patches=1024" "seeds=1" "laplacian_weight=0"

@@ -336,11 +336,12 @@
     const curves = section('Learning curves', 'curves');
     const runs = section('Runs', 'runs');
     const key = section('Key table', 'key');
+    const budget = section('Over the training budget', 'budget');
     const about = section('Configuration', 'about');
     const controls = h('div', { class: 'controls' });
     const charts = h('div', { class: 'charts', id: 'charts' });
     add(curves.body, controls, charts);
-    replace(main, head, curves.el, runs.el, key.el, about.el);
+    replace(main, head, budget.el, curves.el, runs.el, key.el, about.el);
     crumbs([{ text: 'sweeps', href: '/' }, { text: 'sweep ' + id }]);
 
     async function load(force) {
@@ -525,6 +526,27 @@
         h('ul', { class: 'notes' }, t.notes.map(function (n) { return h('li', { text: n }); })));
     }
 
+    // A sweep of budgets: how each configuration's effect moves with the budget, first.
+    function renderBudget() {
+      const b = data.budget;
+      budget.el.hidden = !b;
+      if (!b) return;
+      const verdictCol = b.headers.indexOf('verdict');
+      const numeric = ['epochs', 'pairs', 'Δ'];
+      replace(budget.body,
+        h('p', { class: 'answer', id: 'budget-answer', text: b.answer }),
+        h('div', { class: 'scroll' }, h('table', { class: 'grid keytable', id: 'budget-table' },
+          h('thead', null, h('tr', null, b.headers.map(function (x) { return h('th', { text: x }); }))),
+          h('tbody', null, b.rows.map(function (row) {
+            return h('tr', null, row.map(function (cell, i) {
+              const cls = [numeric.indexOf(b.headers[i]) >= 0 ? 'num' : '',
+                i === verdictCol ? 'verdict v-' + cell.replace(/[^a-z]+/g, '-') : ''].join(' ').trim();
+              return h('td', { class: cls || null, text: cell });
+            }));
+          })))),
+        h('ul', { class: 'notes' }, b.sentences.map(function (n) { return h('li', { text: n }); })));
+    }
+
     function renderAbout() {
       const w = data.sweep;
       replace(about.body,
@@ -538,6 +560,7 @@
       renderCharts();
       renderRuns();
       renderKeyTable();
+      renderBudget();
       renderAbout();
     }
 
