@@ -282,6 +282,68 @@ int store_read_sweep_runs(store *s, int64_t sweep_id, store_run_record **runs, s
                      "i", sweep_id);
 }
 
+/* ---- trajectories and branches ------------------------------------------------------------- */
+
+static int branch_row(const store *s, sqlite3_stmt *st, void *element)
+{
+    (void)s;
+    store_branch *b = element;
+    b->id = sqlite3_column_int64(st, 0);
+    copy_column_text(st, 1, b->config_hash, sizeof b->config_hash);
+    b->epochs = sqlite3_column_int(st, 2);
+    b->fork_epoch = sqlite3_column_int(st, 3);
+    if (store_status_parse((const char *)sqlite3_column_text(st, 4), &b->status) != 0)
+        b->status = STORE_FAILED;
+    return 0;
+}
+
+static void drop_branch(void *element)
+{
+    (void)element;
+}
+
+static const record_kind branch_kind = {sizeof(store_branch), branch_row, drop_branch};
+
+int store_read_lineage(store *s, int64_t run_id, store_lineage *out, char *err, size_t errlen)
+{
+    const char *doing = "reading a run's trajectory";
+    memset(out, 0, sizeof *out);
+    out->fork_epoch = -1;
+    if (s->schema_version < SCHEMA_TRAJECTORIES)
+        return 0;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, doing, err, errlen,
+                "SELECT r.role = 'trajectory', r.trajectory_id, t.config_hash, r.fork_epoch"
+                " FROM runs r LEFT JOIN runs t ON t.id = r.trajectory_id WHERE r.id = ?1",
+                "i", run_id) < 0)
+        return -1;
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->is_trajectory = sqlite3_column_int(st, 0);
+        out->trajectory_id = sqlite3_column_int64(st, 1);
+        copy_column_text(st, 2, out->trajectory_hash, sizeof out->trajectory_hash);
+        out->fork_epoch = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
+                                                                   : sqlite3_column_int(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? fail(err, errlen, "%s: no run %lld", s->path,
+                                        (long long)run_id)
+                                 : db_fail(s, rc, doing, err, errlen);
+    if (!out->is_trajectory)
+        return 0;
+    return read_list(s, &branch_kind, &out->branches, &out->nbranches, doing, err, errlen,
+                     "SELECT id, config_hash, epochs, fork_epoch, status FROM runs"
+                     " WHERE trajectory_id = ?1 ORDER BY epochs, id", "i", run_id);
+}
+
+void store_lineage_free(store_lineage *l)
+{
+    free_list(&branch_kind, l->branches, l->nbranches);
+    l->branches = NULL;
+    l->nbranches = 0;
+}
+
 /* ---- a run's links, params, checkpoints and metrics ---------------------------------------- */
 
 static int link_row(const store *s, sqlite3_stmt *st, void *element)

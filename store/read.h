@@ -49,6 +49,28 @@ typedef struct store_run_record {
 } store_run_record;
 
 int store_read_run(store *s, int64_t run_id, store_run_record *run, char *err, size_t errlen);
+
+/* Budgets (docs/DESIGN.md): a run's place among trajectories and branches. A branch names its
+ * trajectory and fork epoch; a trajectory lists its branches (id, hash, budget, fork epoch, by
+ * budget). Neither, in a file from before schema version 6 or for a run of another schedule. */
+typedef struct store_branch {
+    int64_t id;
+    char config_hash[65];
+    int epochs, fork_epoch;
+    enum store_status status;
+} store_branch;
+
+typedef struct store_lineage {
+    int is_trajectory;
+    int64_t trajectory_id;          /* a branch's; 0 when none */
+    char trajectory_hash[65];       /* "" when none */
+    int fork_epoch;                 /* a branch's; -1 when none */
+    store_branch *branches;         /* a trajectory's */
+    size_t nbranches;
+} store_lineage;
+
+int store_read_lineage(store *s, int64_t run_id, store_lineage *out, char *err, size_t errlen);
+void store_lineage_free(store_lineage *l);
 /* The runs a sweep links to, in grid order. */
 int store_read_sweep_runs(store *s, int64_t sweep_id, store_run_record **runs, size_t *n,
                           char *err, size_t errlen);

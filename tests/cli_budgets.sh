@@ -52,6 +52,24 @@ eq "and every file of every run folder (init, last, its optimizer state, best, t
    "$(hashes_of "$T/b.db.runs" | grep -v -f <(sq "$T/b.db" "SELECT substr(config_hash, 1, 12) FROM runs WHERE role = 'trajectory'"))" \
    "$(hashes_of "$T/alone.db.runs")"
 
+# wb show names a branch's trajectory and fork, and a trajectory's branches; wb ls lists the
+# sweep's runs, not the trajectories.
+t1=$(sq "$T/b.db" "SELECT min(id) FROM runs WHERE role = 'trajectory'")
+b1=$(sq "$T/b.db" "SELECT id FROM runs WHERE trajectory_id = $t1 AND epochs = 4")
+"$WB" show "$b1" --db "$T/b.db" > "$T/show.txt"
+check "wb show of a branch names its trajectory and fork" \
+  grep -q "branch of    run $t1 (.*), the stable phase to the end of epoch 2" "$T/show.txt"
+"$WB" show "$t1" --db "$T/b.db" > "$T/show_t.txt"
+check "wb show of a trajectory lists its budgets" \
+  grep -q "trajectory   the stable phase of 2 branches (budgets 2, 4)" "$T/show_t.txt"
+eq "wb show --json: the branch's role, trajectory and fork" \
+   "$("$WB" show "$b1" --db "$T/b.db" --json | jq -c '[.role, .trajectory.id, .trajectory.fork_epoch]')" \
+   "[\"run\",$t1,2]"
+eq "wb show --json: the trajectory's branches" \
+   "$("$WB" show "$t1" --db "$T/b.db" --json | jq -c '[.role, [.branches[].epochs]]')" '["trajectory",[2,4]]'
+eq "wb ls lists the 12 runs of the sweep, no trajectory" \
+   "$("$WB" ls --db "$T/b.db" --csv | tail -n +2 | wc -l)" 12
+
 # ---- 2. extending the budgets trains nothing twice ------------------------------------------------
 before=$(dump_runs "$T/b.db")
 cp "$T/b.db" "$T/before.db"

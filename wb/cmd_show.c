@@ -316,8 +316,30 @@ static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
     const store_checkpoint *ck = v.ck;
     const store_metric_value *m = v.m;
     const size_t nlinks = v.nlinks, nparams = v.nparams, nck = v.nck, nm = v.nm;
+    store_lineage lineage = { 0 };
+    if (rc == 0)
+        rc = store_read_lineage(s, run_id, &lineage, err, errlen);
     cJSON *o = rc == 0 ? run_json(&r) : NULL;
     if (o) {
+        add_text(o, "role", lineage.is_trajectory ? "trajectory" : "run");
+        if (lineage.trajectory_id > 0) {
+            cJSON *t = cJSON_AddObjectToObject(o, "trajectory");
+            add_int(t, "id", lineage.trajectory_id);
+            add_text(t, "config_hash", lineage.trajectory_hash);
+            add_int(t, "fork_epoch", lineage.fork_epoch);
+        }
+        if (lineage.is_trajectory) {
+            cJSON *bs = cJSON_AddArrayToObject(o, "branches");
+            for (size_t i = 0; i < lineage.nbranches; i++) {
+                cJSON *b = cJSON_CreateObject();
+                add_int(b, "id", lineage.branches[i].id);
+                add_text(b, "config_hash", lineage.branches[i].config_hash);
+                add_int(b, "epochs", lineage.branches[i].epochs);
+                add_int(b, "fork_epoch", lineage.branches[i].fork_epoch);
+                add_text(b, "status", store_status_name(lineage.branches[i].status));
+                cJSON_AddItemToArray(bs, b);
+            }
+        }
         cJSON *tags = cJSON_AddArrayToObject(o, "tags"), *nl = cJSON_AddArrayToObject(o, "notes");
         for (size_t i = 0; i < nn; i++) {
             if (notes[i].kind == STORE_TAG) {
@@ -368,6 +390,7 @@ static int show_json(store *s, int64_t run_id, char *err, size_t errlen)
     store_run_record_free(&r);
     run_view_free(&v);
     store_notes_free(notes, nn);
+    store_lineage_free(&lineage);
     return rc;
 }
 
@@ -440,6 +463,26 @@ static table *diagnostics_table(const store_metric_value *m, size_t n, int last)
     return t;
 }
 
+/* A trajectory's or a branch's place (docs/DESIGN.md, "Budgets"), one line. */
+static int print_lineage(store *s, int64_t run_id, char *err, size_t errlen)
+{
+    store_lineage l;
+    if (store_read_lineage(s, run_id, &l, err, errlen) != 0)
+        return -1;
+    if (l.is_trajectory) {
+        printf("  %-12s the stable phase of %zu branches (budgets", "trajectory", l.nbranches);
+        for (size_t i = 0; i < l.nbranches; i++)
+            printf("%s%d", i ? ", " : " ", l.branches[i].epochs);
+        printf("), in no sweep's grid\n");
+    } else if (l.trajectory_id > 0) {
+        printf("  %-12s run %lld (%.12s), the stable phase to the end of epoch %d, where this "
+               "budget's decay starts\n", "branch of", (long long)l.trajectory_id,
+               l.trajectory_hash, l.fork_epoch);
+    }
+    store_lineage_free(&l);
+    return 0;
+}
+
 /* Reads and prints the run; -1 with err set when a read fails. */
 static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 {
@@ -453,7 +496,7 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     print_fields(&r);
     const int last = r.epochs_done;
     store_run_record_free(&r);
-    if (print_notes(s, run_id, err, errlen) != 0)
+    if (print_lineage(s, run_id, err, errlen) != 0 || print_notes(s, run_id, err, errlen) != 0)
         return -1;
     table *t[6] = { NULL };
     static const char *const titles[6] = { "sweeps", "configuration", "checkpoints", "epochs",
