@@ -219,7 +219,7 @@ check-python: all python-deps $(BUILD)/tests/takehome_loss
 	@d=$$(mktemp -d /tmp/wb-check-python-XXXXXX) && \
 	  $(BUILD)/wb sweep experiments/micro.ini --db $$d/micro.db --quiet >/dev/null && \
 	  $(BUILD)/wb report --db $$d/micro.db --out $$d/report >/dev/null && \
-	  $(PYTHON) tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
+	  WB=$(BUILD)/wb $(PYTHON) tests/python/check_takehome_loss.py $(BUILD)/tests/takehome_loss \
 	    $$d/report/report.md; rc=$$?; rm -rf $$d; exit $$rc
 
 # The statistics fixture: SciPy's and statsmodels' answers for analysis/stats.h (needs Debian's

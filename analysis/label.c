@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/lap_kernels.h"
+
 /* ---- numbers --------------------------------------------------------------------------- */
 
 int format_shortest(double v, char *out, size_t outlen)
@@ -46,37 +48,11 @@ int format_significant(double v, int digits, char *out, size_t outlen)
 
 /* ---- the Laplacian term's strength ------------------------------------------------------- */
 
-/* Mirrors model/loss.c: the sum of the squared taps (the keras recipe's output sums three
- * channels' 9-tap box sums weighted by K8's taps: 9 * 72 / 3), and what l1 divides by (the sum of
- * the absolute taps). Computed as loss.c computes them, so the gains agree to the bit. */
-static const struct {
-    const char *name;
-    double raw_gain, l1;
-} kernels[] = {
-    { "4", 20.0, 8.0 },
-    { "8", 72.0, 16.0 },
-    { "keras-recipe", 9.0 * 72.0 / 3.0, 16.0 },
-};
-
 double label_lap_gain(const char *kernel, const char *kernel_norm)
 {
-    const char *norm = kernel_norm ? kernel_norm : "none";
-    for (size_t i = 0; kernel && i < sizeof kernels / sizeof kernels[0]; i++) {
-        if (strcmp(kernel, kernels[i].name) != 0)
-            continue;
-        const double raw = kernels[i].raw_gain;
-        double divisor;
-        if (strcmp(norm, "none") == 0)
-            divisor = 1.0;
-        else if (strcmp(norm, "l1") == 0)
-            divisor = kernels[i].l1;
-        else if (strcmp(norm, "energy") == 0)
-            divisor = sqrt(raw);
-        else
-            return NAN;
-        return raw / (divisor * divisor);
-    }
-    return NAN;
+    const int k = lap_kernel_find(kernel);
+    const int norm = lap_norm_find(kernel_norm ? kernel_norm : "none");
+    return k < 0 || norm < 0 ? NAN : lap_white_noise_gain(k, norm);
 }
 
 double label_effective_weight(double lambda, const char *kernel, const char *kernel_norm)

@@ -36,9 +36,8 @@ int format_significant(double v, int digits, char *out, size_t outlen);
 
 /* The white-noise gain g of the Laplacian term named by a run's params, loss.kernel and
  * loss.kernel_norm as the store spells them ("4", "8", "keras-recipe"; "none", "l1", "energy";
- * NULL kernel_norm is "none"): 20, 72, 216 unnormalised; 20/64, 72/256, 216/256 with l1; 1 with
- * energy. The same numbers as model/loss.h's lap_white_noise_gain, which plots/ may not include:
- * tests/test_label.c checks every pair against it bit for bit. NaN for a name it does not know. */
+ * NULL kernel_norm is "none"): model/lap_kernels.h's lap_white_noise_gain of the kernel table's
+ * row of that name (K4 20, K8 72, ...). NaN for a name the table does not know. */
 double label_lap_gain(const char *kernel, const char *kernel_norm);
 
 /* λ · label_lap_gain(kernel, kernel_norm); 0 when λ = 0, whatever the kernel. */

@@ -106,67 +106,6 @@ void stencil3x3_backward(const double k[9], enum lap_border b, const double *res
     }
 }
 
-/* The unnormalised stencil and, for the keras recipe, how many taps each input value meets in
- * its box sum (9) and how many channels share it (3). */
-static const double *lap_taps(enum lap_kernel kernel)
-{
-    static const double k4[9] = { 0, 1, 0, 1, -4, 1, 0, 1, 0 };
-    static const double k8[9] = { 1, 1, 1, 1, -8, 1, 1, 1, 1 };
-    /* Every kernel by name and no default: a kernel added to enum lap_kernel draws a -Wswitch
-     * warning here instead of quietly taking another kernel's numbers. */
-    switch (kernel) {
-    case LAP_K4:
-        return k4;
-    case LAP_K8:
-    case LAP_KERAS_RECIPE:   /* the keras recipe's L is K8's numbers */
-        return k8;
-    }
-    return k8;
-}
-
-static double raw_gain(enum lap_kernel kernel)
-{
-    const double *src = lap_taps(kernel);
-    double sq = 0.0;
-    for (int t = 0; t < 9; t++)
-        sq += src[t] * src[t];
-    /* the recipe: each of the 3 outputs sums 9 box taps of each of 3 inputs, weighted L[i][o] */
-    return kernel == LAP_KERAS_RECIPE ? 9.0 * sq / 3.0 : sq;
-}
-
-/* What the unnormalised stencil is divided by. */
-static double lap_divisor(enum lap_kernel kernel, enum lap_norm norm)
-{
-    const double *src = lap_taps(kernel);
-    switch (norm) {
-    case LAP_NORM_NONE:
-        return 1.0;
-    case LAP_NORM_L1: {
-        double l1 = 0.0;   /* 8 and 16: exact */
-        for (int t = 0; t < 9; t++)
-            l1 += fabs(src[t]);
-        return l1;
-    }
-    case LAP_NORM_ENERGY:
-        return sqrt(raw_gain(kernel));
-    }
-    return 1.0;
-}
-
-void lap_stencil(enum lap_kernel kernel, enum lap_norm norm, double k[9])
-{
-    const double *src = lap_taps(kernel);
-    const double div = lap_divisor(kernel, norm);
-    for (int t = 0; t < 9; t++)
-        k[t] = src[t] / div;
-}
-
-double lap_white_noise_gain(enum lap_kernel kernel, enum lap_norm norm)
-{
-    const double div = lap_divisor(kernel, norm);
-    return raw_gain(kernel) / (div * div);
-}
-
 double loss_effective_weight(const loss_options *o)
 {
     return o->lap_weight > 0 ? o->lap_weight * lap_white_noise_gain(o->kernel, o->kernel_norm) : 0.0;
@@ -229,7 +168,7 @@ static void lap_sample_forward(const loss_options *o, const double k[9], const d
                                double *out, double *box, int h, int w)
 {
     const size_t hw = (size_t)h * w;
-    const int keras = o->kernel == LAP_KERAS_RECIPE;
+    const int keras = lap_kernel_def_of(o->kernel)->mixes_channels;
     for (int c = 0; c < 3; c++)
         stencil3x3_forward(keras ? box3x3 : k, keras ? BORDER_ZERO : o->border, in + c * hw,
                            (keras ? box : out) + c * hw, h, w);
@@ -243,7 +182,7 @@ static void lap_sample_backward(const loss_options *o, const double k[9], const 
                                 double *grad_in, double *gbox, int h, int w)
 {
     const size_t hw = (size_t)h * w;
-    const int keras = o->kernel == LAP_KERAS_RECIPE;
+    const int keras = lap_kernel_def_of(o->kernel)->mixes_channels;
     if (keras)
         mix_channels(k, 1, grad_out, gbox, hw);
     for (int c = 0; c < 3; c++)

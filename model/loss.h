@@ -8,13 +8,10 @@
 
 #include <stddef.h>
 
+#include "model/lap_kernels.h"
+
 enum pixel_loss { PIXEL_MSE, PIXEL_L1, PIXEL_CHARBONNIER };
-enum lap_kernel { LAP_K4, LAP_K8, LAP_KERAS_RECIPE };
 enum lap_border { BORDER_REFLECT101, BORDER_REPLICATE, BORDER_ZERO };
-/* How the stencil is scaled: none; l1 divides it by the sum of its absolute taps (K4 by 8, K8
- * and the keras recipe's L by 16); energy divides it by the square root of its white-noise gain
- * (lap_white_noise_gain), so that λ weighs white-noise error equally for every kernel. */
-enum lap_norm { LAP_NORM_NONE, LAP_NORM_L1, LAP_NORM_ENERGY };
 
 #define CHARBONNIER_EPS 1e-3
 
@@ -22,7 +19,7 @@ typedef struct loss_options {
     enum pixel_loss pixel;
     double lap_weight;          /* λ >= 0; 0 disables the term */
     enum lap_kernel kernel;
-    enum lap_border border;     /* ignored by LAP_KERAS_RECIPE (zero borders always) */
+    enum lap_border border;     /* ignored by a kernel that mixes channels (zero borders always) */
     enum lap_norm kernel_norm;
 } loss_options;
 
@@ -39,15 +36,8 @@ void stencil3x3_forward(const double k[9], enum lap_border b, const double *in, 
 /* The adjoint: grad_in += K^T * grad_out with the same border mapping. */
 void stencil3x3_backward(const double k[9], enum lap_border b, const double *grad_out,
                          double *grad_in, int h, int w);
-/* The stencil of a kernel choice, with kernel_norm applied (for the keras recipe: its 3x3 L). */
-void lap_stencil(enum lap_kernel kernel, enum lap_norm norm, double k[9]);
-
-/* The white-noise gain of the Laplacian operator with its normalisation: E[(K*e)^2] / E[e^2] for
- * white noise e away from the borders, averaged over the output channels. For the per-channel
- * stencils it is the sum of the squared taps: K4 20, K8 72 unnormalised, 20/64 and 72/256 with
- * l1, 1 with energy. The keras recipe's output channel o is sum_i L[i][o] box3x3(e_i), so its gain
- * is 9 * sum(L^2) / 3 = 216 unnormalised (0.84375 with l1, 1 with energy). */
-double lap_white_noise_gain(enum lap_kernel kernel, enum lap_norm norm);
+/* The kernels, their stencils (lap_stencil) and white-noise gains (lap_white_noise_gain) are the
+ * kernel table's, model/lap_kernels.h. */
 
 /* λ times that gain: what the Laplacian term weighs white-noise error with, relative to the MSE
  * pixel loss. Comparable across kernels and normalisations, where λ alone is not. 0 when λ = 0. */

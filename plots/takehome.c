@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/label.h"
+#include "model/lap_kernels.h"
+
 static int put(char *out, size_t outlen, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int put(char *out, size_t outlen, size_t *used, const char *fmt, ...)
@@ -30,14 +33,6 @@ typedef struct spelling {
     const char *text[2];
 } spelling;
 
-/* loss.kernel_norm: the divisor of the stencil, written so a reader sees where it comes from;
- * text[1] for K4, text[0] for K8. */
-static const spelling norm_divisors[] = {
-    { "none", { "", "" } },
-    { "l1", { " / 16.0", " / 8.0" } },
-    { "energy", { " / 72.0 ** 0.5", " / 20.0 ** 0.5" } },
-};
-
 /* loss.border: the pad mode; text[1] for PyTorch, text[0] for TensorFlow. */
 static const spelling pad_modes[] = {
     { "reflect101", { "'REFLECT'", "'reflect'" } },
@@ -52,6 +47,58 @@ static const spelling pixel_exprs[] = {
     { "charbonnier", { "tf.reduce_mean(tf.sqrt(tf.square(pred - target) + 1e-3 ** 2))",
                        "torch.mean(torch.sqrt((pred - target) ** 2 + 1e-3 ** 2))" } },
 };
+
+/* A double as Python writes a float literal: "8.0", "-4.0", "10.25". */
+static void py_float(double v, char *out, size_t outlen)
+{
+    format_shortest(v, out, outlen);
+    if (!strpbrk(out, ".en"))   /* an integer: Python's float keeps ".0" ("inf", "nan": never) */
+        snprintf(out + strlen(out), outlen - strlen(out), ".0");
+}
+
+/* The names of the per-channel kernels of the table, "4 or 8": those offered as code. */
+static void per_channel_names(char *out, size_t outlen)
+{
+    int n = 0, k;
+    for (k = 0; k < LAP_KERNEL_COUNT; k++)
+        n += !lap_kernel_def_of(k)->mixes_channels;
+    out[0] = '\0';
+    for (k = 0; k < LAP_KERNEL_COUNT; k++) {
+        if (lap_kernel_def_of(k)->mixes_channels)
+            continue;
+        n--;
+        text_append(out, outlen, "%s%s", lap_kernel_def_of(k)->name,
+                    n > 1 ? ", " : n == 1 ? " or " : "");
+    }
+}
+
+/* The stencil as the code writes it, written so that a reader sees where each number comes from:
+ * the taps ("[[0.0, 1.0, 0.0], ...]") and the closing parenthesis, then the kernel's divisor
+ * (" / 4.0") and kernel_norm's (l1: " / 8.0", the sum of the absolute values; energy:
+ * " / 20.0 ** 0.5", the square root of the white-noise gain), in the order model/lap_kernels.c
+ * divides by them. */
+static void stencil_code(int kernel, int norm, char *out, size_t outlen)
+{
+    const lap_kernel_def *d = lap_kernel_def_of(kernel);
+    char v[40];
+    out[0] = '\0';
+    for (int t = 0; t < 9; t++) {
+        py_float(d->taps[t], v, sizeof v);
+        text_append(out, outlen, "%s%s%s", t % 3 == 0 ? (t ? "], [" : "[[") : ", ", v,
+                    t == 8 ? "]])" : "");
+    }
+    if (d->divisor != 1) {
+        py_float(d->divisor, v, sizeof v);
+        text_append(out, outlen, " / %s", v);
+    }
+    if (norm == LAP_NORM_L1) {
+        py_float(lap_norm_divisor(kernel, LAP_NORM_L1), v, sizeof v);
+        text_append(out, outlen, " / %s", v);
+    } else if (norm == LAP_NORM_ENERGY) {
+        py_float(d->gain, v, sizeof v);
+        text_append(out, outlen, " / %s ** 0.5", v);
+    }
+}
 
 /* value's text[which] in table, or NULL after "unknown <what> 'value'" in err. */
 static const char *spell(const spelling *table, size_t n, const char *value, int which,
@@ -78,18 +125,22 @@ int takehome_code(const takehome_loss *loss, enum takehome_framework fw, char *o
         snprintf(err, errlen, "λ must be a finite number >= 0");
         return -1;
     }
-    if (lap && (!loss->kernel || (strcmp(loss->kernel, "4") != 0 &&
-                                  strcmp(loss->kernel, "8") != 0))) {
-        snprintf(err, errlen, "kernel '%s' is not a per-channel stencil (4 or 8): the "
+    const int kernel = lap ? lap_kernel_find(loss->kernel) : -1;
+    if (lap && (kernel < 0 || lap_kernel_def_of(kernel)->mixes_channels)) {
+        char stencils[128];
+        per_channel_names(stencils, sizeof stencils);
+        snprintf(err, errlen, "kernel '%s' is not a per-channel stencil (%s): the "
                  "channel-mixing keras-recipe kernel is not offered as code to take home",
-                 loss->kernel ? loss->kernel : "");
+                 loss->kernel ? loss->kernel : "", stencils);
         return -1;
     }
-    const int k4 = lap && strcmp(loss->kernel, "4") == 0;
-    const char *divisor, *pad_mode, *pixel_expr;
-    if (!(divisor = spell(norm_divisors, COUNT(norm_divisors), norm, k4, "kernel_norm", err,
-                          errlen)) ||
-        !(pad_mode = spell(pad_modes, COUNT(pad_modes), border, torch, "border", err, errlen)) ||
+    const int knorm = lap_norm_find(norm);
+    if (knorm < 0) {
+        snprintf(err, errlen, "unknown kernel_norm '%s'", norm);
+        return -1;
+    }
+    const char *pad_mode, *pixel_expr;
+    if (!(pad_mode = spell(pad_modes, COUNT(pad_modes), border, torch, "border", err, errlen)) ||
         !(pixel_expr = spell(pixel_exprs, COUNT(pixel_exprs), pixel, torch, "pixel loss", err,
                              errlen)))
         return -1;
@@ -102,13 +153,12 @@ int takehome_code(const takehome_loss *loss, enum takehome_framework fw, char *o
                     : "import tensorflow as tf\n\n");
     rc |= put(out, outlen, &used, "LAMBDA = %s  # loss.laplacian_weight\n", lambda);
     if (lap) {
-        rc |= put(out, outlen, &used, "# K%s, kernel_norm = %s, border = %s: one 3x3 stencil "
-                  "for every channel alone\n", loss->kernel, norm, border);
-        rc |= put(out, outlen, &used, "STENCIL = %s(%s)%s\n\n\n",
-                  torch ? "torch.tensor" : "tf.constant",
-                  k4 ? "[[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]"
-                     : "[[1.0, 1.0, 1.0], [1.0, -8.0, 1.0], [1.0, 1.0, 1.0]]",
-                  divisor);
+        char stencil[256];
+        stencil_code(kernel, knorm, stencil, sizeof stencil);
+        rc |= put(out, outlen, &used, "# %s, kernel_norm = %s, border = %s: one 3x3 stencil "
+                  "for every channel alone\n", lap_kernel_def_of(kernel)->label, norm, border);
+        rc |= put(out, outlen, &used, "STENCIL = %s(%s\n\n\n",
+                  torch ? "torch.tensor" : "tf.constant", stencil);
         if (torch)
             rc |= put(out, outlen, &used,
                       "def laplacian(x):\n"

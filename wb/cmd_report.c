@@ -45,13 +45,24 @@ static const char usage[] =
 #define GRID_ROWS 8
 #define GRID_TILE_PIXELS 128
 
-static const char laplacian_note[] =
-    "the K8 stencil [[1, 1, 1], [1, −8, 1], [1, 1, 1]] with reflect101 borders, unnormalised, "
-    "the same for every column whatever kernel its run trained with (as the lap8_mse metric)";
+/* The image grid's Laplacian maps: one kernel of the kernel table for every column, whatever
+ * kernel its run trained with, with reflect101 borders and unnormalised (what lap8_mse measures). */
+#define GRID_KERNEL LAP_K8
 
-/* grid_laplacian_fn: K8, reflect101, unnormalised, through the loss's own stencil code. */
-static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int h, int w,
-                        char *err, size_t errlen)
+/* How the maps were computed, for the report: "the K8 stencil [[1, 1, 1], ...] with ...". */
+static void laplacian_note(char *out, size_t outlen)
+{
+    char taps[128];
+    lap_kernel_taps_text(GRID_KERNEL, taps, sizeof taps);
+    snprintf(out, outlen, "the %s stencil %s with reflect101 borders, unnormalised, the same for "
+             "every column whatever kernel its run trained with (as the lap8_mse metric)",
+             lap_kernel_def_of(GRID_KERNEL)->label, taps);
+}
+
+/* grid_laplacian_fn: GRID_KERNEL, reflect101, unnormalised, through the loss's own stencil
+ * code. */
+static int grid_laplacian(void *ctx, const float *images, double *maps, int n, int h, int w,
+                          char *err, size_t errlen)
 {
     (void)ctx;
     const size_t hw = (size_t)h * w, values = (size_t)n * hw * 3;
@@ -60,7 +71,7 @@ static int laplacian_k8(void *ctx, const float *images, double *maps, int n, int
     double *scratch = malloc(LOSS_SCRATCH_PER_PIXEL * hw * sizeof *scratch);
     int rc = -1;
     if (cm && out && scratch) {
-        const loss_options o = { .pixel = PIXEL_MSE, .lap_weight = 1, .kernel = LAP_K8,
+        const loss_options o = { .pixel = PIXEL_MSE, .lap_weight = 1, .kernel = GRID_KERNEL,
                                  .border = BORDER_REFLECT101, .kernel_norm = LAP_NORM_NONE };
         nhwc_to_cm(images, cm, n, (int)hw, 3);
         lap_map(&o, cm, out, scratch, n, h, w);
@@ -114,7 +125,7 @@ int cmd_report(int argc, char **argv)
     snprintf(grid_path, sizeof grid_path, "%s/grid_tiles.png", dir);
     int have_grid = grid_plan_columns(a, &plan, grid_error, sizeof grid_error) == 0;
     /* The tiles, then gnuplot draws them with a title above each column into grid.png. */
-    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, laplacian_k8,
+    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, grid_laplacian,
                                  NULL, &info, grid_error, sizeof grid_error) != 0 ||
                       (!gnuplot_missing &&
                        grid_draw_titles(&plan, &info, dir, grid_error, sizeof grid_error) != 0) ||
@@ -133,9 +144,11 @@ int cmd_report(int argc, char **argv)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
     snprintf(version, sizeof version, "wb %s (commit %.12s%s)", WB_VERSION, WB_GIT_COMMIT,
              WB_GIT_DIRTY ? ", dirty" : "");
+    char note[512];
+    laplacian_note(note, sizeof note);
     report_inputs in = { .a = a, .charts = charts, .grid = have_grid ? &plan : NULL,
                          .grid_info = &info, .grid_error = grid_error,
-                         .laplacian_note = laplacian_note, .generated_at = when,
+                         .laplacian_note = note, .generated_at = when,
                          .wb_version = version };
     if (report_write(dir, &in, err, sizeof err) != 0) {
         wb_error("report", "%s", err);

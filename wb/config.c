@@ -1,7 +1,6 @@
 /* wb/config.c: INI -> typed configuration -> grid of resolved runs with their identity.
  *
  * Everything about a key lives in key_table below; the rest of the file walks that table. */
-#include "base/err.h"
 #include "wb/config.h"
 #include "wb/util.h"
 
@@ -22,6 +21,7 @@
 #include <nettle/sha2.h>
 
 #include "analysis/label.h"
+#include "base/err.h"
 #include "base/fileio.h"
 #include "model/loss.h"
 
@@ -65,7 +65,9 @@ typedef struct key_def {
     long long imin, imax;           /* TYPE_INT, inclusive */
     double dmin, dmax;              /* TYPE_REAL, inclusive unless F_MIN_OPEN / F_MAX_OPEN */
     unsigned flags;
-    const struct choice *choices;   /* TYPE_ENUM, ended by {NULL, 0} */
+    const struct choice *choices;   /* TYPE_ENUM, ended by {NULL, 0}; or */
+    const char *(*choice_name)(int value); /* TYPE_ENUM: value's name, NULL past the last (a
+                                             table kept elsewhere: model/lap_kernels.h) */
     text_check check;               /* TYPE_TEXT */
     const char *description;
     enum field_kind field;          /* where the value lives in run_options */
@@ -75,6 +77,15 @@ typedef struct key_def {
      * the key stays out of the canonical text. NULL: a key of the first version. */
     const char *legacy;
 } key_def;
+
+/* The i-th value a TYPE_ENUM key accepts, its name and (in *value) its number; NULL past the
+ * last. */
+static const char *choice_at(const key_def *k, int i, int *value)
+{
+    if (k->choice_name)
+        return *value = i, k->choice_name(i);
+    return *value = k->choices[i].value, k->choices[i].name;
+}
 
 static int check_sweep_name(const char *text, char *why, size_t whylen);
 static int check_path(const char *text, char *why, size_t whylen);
@@ -89,8 +100,6 @@ static const struct choice optimizer_choices[] = {{"adam", OPT_ADAM}, {"sgd", OP
                                                   {NULL, 0}};
 static const struct choice pixel_choices[] = {
     {"mse", PIXEL_MSE}, {"l1", PIXEL_L1}, {"charbonnier", PIXEL_CHARBONNIER}, {NULL, 0}};
-static const struct choice kernel_choices[] = {
-    {"4", LAP_K4}, {"8", LAP_K8}, {"keras-recipe", LAP_KERAS_RECIPE}, {NULL, 0}};
 static const struct choice border_choices[] = {
     {"reflect101", BORDER_REFLECT101}, {"replicate", BORDER_REPLICATE}, {"zero", BORDER_ZERO},
     {NULL, 0}};
@@ -98,8 +107,6 @@ static const struct choice schedule_choices[] = {{"constant", LR_CONSTANT}, {"co
                                                  {"wsd", LR_WSD}, {NULL, 0}};
 static const struct choice decay_shape_choices[] = {{"linear", LR_DECAY_LINEAR},
                                                     {"1-sqrt", LR_DECAY_SQRT}, {NULL, 0}};
-static const struct choice kernel_norm_choices[] = {
-    {"none", LAP_NORM_NONE}, {"l1", LAP_NORM_L1}, {"energy", LAP_NORM_ENERGY}, {NULL, 0}};
 
 #define AT(member, kind)                                                                        \
     .field = (kind), .offset = offsetof(run_options, member),                                   \
@@ -107,6 +114,7 @@ static const struct choice kernel_norm_choices[] = {
 #define INT_RANGE(lo, hi) .type = TYPE_INT, .imin = (lo), .imax = (hi)
 #define REAL_RANGE(lo, hi) .type = TYPE_REAL, .dmin = (lo), .dmax = (hi)
 #define ONE_OF(list) .type = TYPE_ENUM, .choices = (list)
+#define ONE_OF_TABLE(name_of) .type = TYPE_ENUM, .choice_name = (name_of)
 
 /* docs/DESIGN.md's table, in its order: the grid's axes are nested in this order.
  *
@@ -236,7 +244,7 @@ static const key_def key_table[] = {
      .default_text = "0",
      .description = "λ, the weight of the Laplacian term; 0 turns it off",
      AT(loss.lap_weight, FIELD_REAL)},
-    {.key = "loss.kernel", .section = SEC_LOSS, ONE_OF(kernel_choices), .default_text = "8",
+    {.key = "loss.kernel", .section = SEC_LOSS, ONE_OF_TABLE(lap_kernel_name), .default_text = "8",
      .flags = F_LAP_TERM,
      .description = "Laplacian stencil; keras-recipe is the channel-mixing negative control",
      AT(loss.kernel, FIELD_INT)},
@@ -244,7 +252,7 @@ static const key_def key_table[] = {
      .default_text = "reflect101", .flags = F_LAP_TERM,
      .description = "the stencil's border (keras-recipe: zero always)",
      AT(loss.border, FIELD_INT)},
-    {.key = "loss.kernel_norm", .section = SEC_LOSS, ONE_OF(kernel_norm_choices),
+    {.key = "loss.kernel_norm", .section = SEC_LOSS, ONE_OF_TABLE(lap_norm_name),
      .default_text = "none", .flags = F_LAP_TERM,
      .description = "l1 divides K4 by 8, K8 and the keras recipe by 16; energy by the square root "
                     "of the white-noise gain (K4 sqrt 20, K8 sqrt 72), so that λ means the same for "
@@ -456,11 +464,13 @@ static void describe_expected(const key_def *k, char *buf, size_t buflen)
     case TYPE_BOOL:
         text_append(buf, buflen, "true or false (or yes/no, on/off, 1/0)");
         break;
-    case TYPE_ENUM:
+    case TYPE_ENUM: {
         text_append(buf, buflen, "one of ");
-        for (const struct choice *c = k->choices; c->name; c++)
-            text_append(buf, buflen, "%s%s", c == k->choices ? "" : ", ", c->name);
+        const char *name;
+        for (int i = 0, v; (name = choice_at(k, i, &v)); i++)
+            text_append(buf, buflen, "%s%s", i ? ", " : "", name);
         break;
+    }
     case TYPE_TEXT:
         k->check("", buf, buflen);  /* every check refuses "" and says what it expects */
         break;
@@ -580,11 +590,13 @@ static int parse_value(const key_def *k, const char *text, struct value *out, ch
         if (parse_bool(text, &out->i) == 0)
             return 0;
         break;
-    case TYPE_ENUM:
-        for (const struct choice *c = k->choices; c->name; c++)
-            if (strcasecmp(text, c->name) == 0)
-                return out->i = c->value, 0;
+    case TYPE_ENUM: {
+        const char *name;
+        for (int i = 0, v; (name = choice_at(k, i, &v)); i++)
+            if (strcasecmp(text, name) == 0)
+                return out->i = v, 0;
         break;
+    }
     case TYPE_TEXT:
         for (const char *p = text; *p; p++)
             if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
@@ -1317,11 +1329,13 @@ static void canonical_text(const key_def *k, const struct value *v, char *buf, s
     case TYPE_BOOL:
         snprintf(buf, buflen, "%s", v->i ? "true" : "false");
         break;
-    case TYPE_ENUM:
-        for (const struct choice *c = k->choices; c->name; c++)
-            if (c->value == v->i)
-                snprintf(buf, buflen, "%s", c->name);
+    case TYPE_ENUM: {
+        const char *name;
+        for (int i = 0, value; (name = choice_at(k, i, &value)); i++)
+            if (value == v->i)
+                snprintf(buf, buflen, "%s", name);
         break;
+    }
     case TYPE_TEXT:
         snprintf(buf, buflen, "%s", v->s);
         break;
@@ -1457,7 +1471,7 @@ static int build_run(const config *c, const size_t *pos, const struct rule_keys 
     if (v[rk->lap_weight].d == 0) {
         for (int i = 0; i < KEY_COUNT; i++)
             unset[i] = (key_table[i].flags & F_LAP_TERM) != 0;
-    } else if (v[rk->kernel].i == LAP_KERAS_RECIPE) {
+    } else if (lap_kernel_def_of(v[rk->kernel].i)->mixes_channels) {
         v[rk->border].i = BORDER_ZERO;  /* the recipe pads with zeros whatever is asked */
     }
     if (v[rk->schedule].i != LR_COSINE && v[rk->schedule].i != LR_WSD)
@@ -1936,6 +1950,45 @@ void config_print_defaults(FILE *f)
         format_shortest(d->delta, delta, sizeof delta);
         fprintf(f, "; margin.%s = %s\n", d->name, delta);
     }
+}
+
+int config_print_json(FILE *f)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *keys = cJSON_AddArrayToObject(root, "keys");
+    int ok = keys != NULL;
+    for (int i = 0; ok && i < KEY_COUNT; i++) {
+        const key_def *k = &key_table[i];
+        char expected[256];
+        describe_expected(k, expected, sizeof expected);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(keys, o) && cJSON_AddStringToObject(o, "key", k->key) &&
+             (k->default_text ? cJSON_AddStringToObject(o, "default", k->default_text)
+                              : cJSON_AddNullToObject(o, "default")) &&
+             cJSON_AddStringToObject(o, "values", expected) &&
+             cJSON_AddStringToObject(o, "description", k->description);
+    }
+    cJSON *kernels = ok ? cJSON_AddArrayToObject(root, "lap_kernels") : NULL;
+    ok = kernels != NULL;
+    for (int i = 0; ok && i < LAP_KERNEL_COUNT; i++) {
+        const lap_kernel_def *d = lap_kernel_def_of((enum lap_kernel)i);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(kernels, o) && cJSON_AddStringToObject(o, "name", d->name) &&
+             cJSON_AddStringToObject(o, "label", d->label) &&
+             cJSON_AddItemToObject(o, "taps", cJSON_CreateDoubleArray(d->taps, 9)) &&
+             cJSON_AddNumberToObject(o, "divisor", d->divisor) &&
+             cJSON_AddNumberToObject(o, "gain", d->gain) &&
+             cJSON_AddBoolToObject(o, "mixes_channels", d->mixes_channels);
+    }
+    cJSON *norms = ok ? cJSON_AddArrayToObject(root, "lap_norms") : NULL;
+    ok = norms != NULL;
+    for (int i = 0; ok && lap_norm_name(i); i++)
+        ok = cJSON_AddItemToArray(norms, cJSON_CreateString(lap_norm_name(i)));
+    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    ok = text && fprintf(f, "%s\n", text) >= 0 && fflush(f) == 0;
+    cJSON_free(text);
+    return ok ? 0 : -1;
 }
 
 const char *config_nearest_key(const char *word)

@@ -173,6 +173,13 @@ const char *config_nearest_key(const char *word);
  * `key = value` lines, and a comment per key with its meaning and allowed values. */
 void config_print_defaults(FILE *f);
 
+/* The same as JSON, for programs (`wb config --json`; python/wbtorch reads its kernels from it):
+ * {"keys": [{"key", "default" (null for sweep.name), "values", "description"}, ...] in the key
+ * table's order, "lap_kernels": model/lap_kernels.h's rows [{"name", "label", "taps" (9 numbers,
+ * row-major), "divisor", "gain", "mixes_channels"}, ...], "lap_norms": loss.kernel_norm's values}.
+ * Returns 0, or -1 when out of memory or the write fails. */
+int config_print_json(FILE *f);
+
 /* ---- identity across versions ------------------------------------------------------------
  * config_hash and config_id say which runs are already done: they must move when, and only
  * when, what a configuration computes moves. Two rules keep them honest as wb grows (the key

@@ -6,7 +6,9 @@
     rows = wbtorch.metrics("results/wb.db", run=7, split="test")
 
 Standard library, NumPy and PyTorch only (Debian's python3-torch and python3-numpy): the database
-is read with sqlite3 (read-only), safetensors files with struct and json.
+is read with sqlite3 (read-only), safetensors files with struct and json; the Laplacian kernels
+(`laplacian`, `wb_loss`) come from wb's own table through `wb config --json` ($WB, else the
+checkout's bin/wb, else wb on PATH).
 
 Array layouts: wb's files hold images as (N, H, W, 3) (NHWC, RGB last, values in [0, 1]): the
 npy:DIR sources, `wb data export`, `wb predict`'s .npy input and output. PyTorch's tensors, and
@@ -19,18 +21,21 @@ layouts, so `load_state_dict(strict=True)` takes wb's weight files. tests/golden
 checks wb against it and bench/torch_unet.py times it; tests/python/test_wbtorch.py checks that
 `predict` gives what `wb predict` gives.
 """
+import functools
 import json
 import os
+import shutil
 import sqlite3
 import struct
+import subprocess
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["UNet", "Block", "load_run", "metrics", "predict", "laplacian", "wb_loss",
-           "read_safetensors", "write_safetensors"]
+__all__ = ["UNet", "Block", "load_run", "metrics", "predict", "laplacian", "lap_kernels",
+           "wb_loss", "read_safetensors", "write_safetensors"]
 
 
 class Block(nn.Module):
@@ -74,13 +79,34 @@ class UNet(nn.Module):
         return y + x if self.residual else y
 
 
-K4 = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
-K8 = [[1, 1, 1], [1, -8, 1], [1, 1, 1]]
+def _wb_binary():
+    """The wb binary: $WB, else the checkout's bin/wb, else wb on PATH."""
+    if os.environ.get("WB"):
+        return os.environ["WB"]
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bin", "wb")
+    return here if os.access(here, os.X_OK) else (shutil.which("wb") or "wb")
+
+
+@functools.lru_cache(maxsize=None)
+def lap_kernels():
+    """wb's kernel table (model/lap_kernels.h), as `wb config --json` prints it: {name: row}, each
+    row with "label", "taps" (9 numbers, row-major), "divisor", "gain", "mixes_channels". Read from
+    the binary, never copied, so a kernel added to wb is here too."""
+    out = subprocess.run([_wb_binary(), "config", "--json"], check=True, capture_output=True,
+                         text=True).stdout
+    return {k["name"]: k for k in json.loads(out)["lap_kernels"]}
 
 
 def laplacian(x, kernel=8, border="reflect101"):
-    """Per-channel 3x3 Laplacian of an NCHW tensor; reflect101 is torch's 'reflect' padding."""
-    k = torch.tensor(K8 if kernel == 8 else K4, dtype=x.dtype).expand(x.shape[1], 1, 3, 3)
+    """Per-channel 3x3 Laplacian of an NCHW tensor with one of wb's per-channel kernels (its
+    loss.kernel value: 4, 8, ...), unnormalised; reflect101 is torch's 'reflect' padding."""
+    table = lap_kernels()
+    row = table.get(str(kernel))
+    if row is None or row["mixes_channels"]:
+        names = ", ".join(k for k, r in table.items() if not r["mixes_channels"])
+        raise ValueError(f"kernel {kernel!r} is not one of wb's per-channel kernels ({names})")
+    taps = torch.tensor(row["taps"], dtype=x.dtype).reshape(3, 3) / row["divisor"]
+    k = taps.expand(x.shape[1], 1, 3, 3)
     mode = {"reflect101": "reflect", "replicate": "replicate", "zero": "constant"}[border]
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), k, groups=x.shape[1])
 

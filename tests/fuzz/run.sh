@@ -32,15 +32,16 @@ CFLAGS=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefi
 # Each target compiles only the sources its entry point needs.
 sources_of() {
   case $1 in
-    ini) echo "wb/config.c wb/util.c base/err.c analysis/label.c model/metrics.c model/image_metrics.c model/loss.c" ;;
+    ini) echo "wb/config.c wb/util.c base/err.c analysis/label.c model/metrics.c" \
+              "model/image_metrics.c model/loss.c model/lap_kernels.c" ;;
     png) echo "data/image.c base/*.c" ;;
     npy) echo "data/npy.c base/*.c" ;;
     safetensors) echo "model/safetensors.c base/*.c" ;;
-    db) echo store/*.c base/*.c analysis/analysis.c analysis/stats.c analysis/answer.c analysis/keytable.c \
-          analysis/label.c model/metrics.c model/image_metrics.c model/loss.c wb/config.c wb/cmd.c \
-          wb/cmd_ls.c \
-          wb/cmd_compare.c wb/table.c wb/util.c ;;
-    merge) echo store/*.c base/*.c model/metrics.c model/image_metrics.c model/loss.c \
+    db) echo store/*.c base/*.c analysis/analysis.c analysis/stats.c analysis/answer.c \
+          analysis/keytable.c analysis/label.c model/metrics.c model/image_metrics.c model/loss.c \
+          model/lap_kernels.c wb/config.c wb/cmd.c wb/cmd_ls.c wb/cmd_compare.c wb/table.c \
+          wb/util.c plots/escape.c ;;
+    merge) echo store/*.c base/*.c model/metrics.c model/image_metrics.c model/loss.c model/lap_kernels.c \
           tests/support/tempdir.c ;;
   esac
 }

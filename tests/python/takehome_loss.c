@@ -5,9 +5,12 @@
  *   takehome_loss value PRED.npy TARGET.npy LAMBDA KERNEL NORM BORDER PIXEL
  *       prints wb's training loss (model/loss.h's loss_value_of, the value the trainer logs) of
  *       two (N, H, W, 3) float32 arrays, with 17 significant digits
+ *   takehome_loss kernels
+ *       prints the kernel table's per-channel kernels (model/lap_kernels.h), those offered as
+ *       code, one a line: its name, a tab, its label
  *
- * KERNEL is 4 or 8 (or - for none), NORM none|l1|energy, BORDER reflect101|replicate|zero, PIXEL
- * mse|l1|charbonnier, the names the store and the INI file use. */
+ * KERNEL is a per-channel kernel's name (4, 8, ...; or - for none), NORM none|l1|energy, BORDER
+ * reflect101|replicate|zero, PIXEL mse|l1|charbonnier, the names the store and the INI file use. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,17 @@ static int lookup(const char *name, const char *const *names, int n)
             return i;
     fprintf(stderr, "takehome_loss: unknown name '%s'\n", name);
     exit(2);
+}
+
+/* A name of the kernel table (model/lap_kernels.h), through its find function. */
+static int table_lookup(const char *name, int (*find)(const char *))
+{
+    const int i = find(name);
+    if (i < 0) {
+        fprintf(stderr, "takehome_loss: unknown name '%s'\n", name);
+        exit(2);
+    }
+    return i;
 }
 
 /* (N, H, W, 3) into channel-major (3, N*H*W), as the trainer holds batches. */
@@ -42,11 +56,15 @@ static float *channel_major(const npy_array *a)
 
 int main(int argc, char **argv)
 {
-    static const char *const kernels[] = { "4", "8" };
-    static const char *const norms[] = { "none", "l1", "energy" };
     static const char *const borders[] = { "reflect101", "replicate", "zero" };
     static const char *const pixels[] = { "mse", "l1", "charbonnier" };
     char err[512];
+    if (argc == 2 && strcmp(argv[1], "kernels") == 0) {
+        for (int k = 0; k < LAP_KERNEL_COUNT; k++)
+            if (!lap_kernel_def_of(k)->mixes_channels)
+                printf("%s\t%s\n", lap_kernel_def_of(k)->name, lap_kernel_def_of(k)->label);
+        return 0;
+    }
     if (argc == 8 && strcmp(argv[1], "code") == 0) {
         takehome_loss loss = { strtod(argv[3], NULL), strcmp(argv[4], "-") ? argv[4] : NULL,
                                argv[5], argv[6], argv[7] };
@@ -63,7 +81,7 @@ int main(int argc, char **argv)
     if (argc != 9 || strcmp(argv[1], "value") != 0) {
         fprintf(stderr, "usage: takehome_loss code pytorch|tensorflow LAMBDA KERNEL NORM BORDER "
                         "PIXEL\n       takehome_loss value PRED.npy TARGET.npy LAMBDA KERNEL "
-                        "NORM BORDER PIXEL\n");
+                        "NORM BORDER PIXEL\n       takehome_loss kernels\n");
         return 2;
     }
     npy_array pred, target;
@@ -80,10 +98,11 @@ int main(int argc, char **argv)
     }
     loss_options o = { .pixel = (enum pixel_loss)lookup(argv[8], pixels, 3),
                        .lap_weight = strtod(argv[4], NULL),
-                       .kernel = strcmp(argv[5], "-") ? (enum lap_kernel)lookup(argv[5], kernels, 2)
-                                                      : LAP_K4,
+                       .kernel = strcmp(argv[5], "-")
+                                     ? (enum lap_kernel)table_lookup(argv[5], lap_kernel_find)
+                                     : LAP_K4,
                        .border = (enum lap_border)lookup(argv[7], borders, 3),
-                       .kernel_norm = (enum lap_norm)lookup(argv[6], norms, 3) };
+                       .kernel_norm = (enum lap_norm)table_lookup(argv[6], lap_norm_find) };
     int n = (int)pred.shape[0], h = (int)pred.shape[1], w = (int)pred.shape[2];
     float *yhat = channel_major(&pred), *y = channel_major(&target);
     double *scratch = malloc(LOSS_SCRATCH_PER_PIXEL * (size_t)h * w * sizeof *scratch);
