@@ -254,9 +254,9 @@ static const key_def key_table[] = {
      AT(loss.border, FIELD_INT)},
     {.key = "loss.kernel_norm", .section = SEC_LOSS, ONE_OF_TABLE(lap_norm_name),
      .default_text = "none", .flags = F_LAP_TERM,
-     .description = "l1 divides K4 by 8, K8 and the keras recipe by 16; energy by the square root "
-                    "of the white-noise gain (K4 sqrt 20, K8 sqrt 72), so that λ means the same for "
-                    "every kernel",
+     .description = "l1 divides the stencil by the sum of its absolute taps, energy by the square "
+                    "root of its white-noise gain (wb config --json gives each kernel's), so "
+                    "that λ means the same for every kernel",
      AT(loss.kernel_norm, FIELD_INT)},
 };
 
