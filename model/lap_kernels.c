@@ -17,6 +17,11 @@ static const lap_kernel_def kernels[LAP_KERNEL_COUNT] = {
     [LAP_KERAS_RECIPE] = { .name = "keras-recipe", .label = "keras recipe",
                            .taps = { 1, 1, 1, 1, -8, 1, 1, 1, 1 }, .divisor = 1,
                            .gain = 9.0 * 72.0 / 3.0, .mixes_channels = 1 },
+    /* Oono and Puri's isotropic 9-point Laplacian (Phys. Rev. A 38, 434, 1988): corners 1, edges 2,
+     * centre -12, over 4; its error is isotropic to the leading order, where K4's and K8's favour
+     * axes or diagonals. Gain: (4 * 1 + 4 * 4 + 144) / 16. */
+    [LAP_ISO] = { .name = "iso", .label = "isotropic (Oono-Puri)",
+                  .taps = { 1, 2, 1, 2, -12, 2, 1, 2, 1 }, .divisor = 4, .gain = 10.25 },
 };
 
 static const char *const norm_names[LAP_NORM_COUNT] = {

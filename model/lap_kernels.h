@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 /* The rows, in the table's order (the order loss.kernel lists its values in). */
-enum lap_kernel { LAP_K4, LAP_K8, LAP_KERAS_RECIPE, LAP_KERNEL_COUNT };
+enum lap_kernel { LAP_K4, LAP_K8, LAP_KERAS_RECIPE, LAP_ISO, LAP_KERNEL_COUNT };
 
 /* How the stencil is scaled (loss.kernel_norm): none; l1 divides it by the sum of its absolute
  * taps (K4 by 8, K8 and the keras recipe's L by 16); energy divides it by the square root of its
@@ -63,8 +63,8 @@ double lap_norm_divisor(enum lap_kernel kernel, enum lap_norm norm);
 void lap_stencil(enum lap_kernel kernel, enum lap_norm norm, double k[9]);
 
 /* The white-noise gain of the Laplacian operator with its normalisation: the row's gain divided
- * by the square of lap_norm_divisor. K4 20, K8 72, the keras recipe 216 unnormalised; 20/64,
- * 72/256, 216/256 with l1; 1 with energy. */
+ * by the square of lap_norm_divisor. K4 20, K8 72, the keras recipe 216, iso 10.25 unnormalised;
+ * 20/64, 72/256, 216/256, 10.25/36 with l1; 1 with energy. */
 double lap_white_noise_gain(enum lap_kernel kernel, enum lap_norm norm);
 
 /* The unnormalised stencil for people: "[[1, 1, 1], [1, −8, 1], [1, 1, 1]]" (U+2212 minus),

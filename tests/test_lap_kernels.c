@@ -56,6 +56,8 @@ static void test_table_rows(void **state)
     char text[256];
     lap_kernel_taps_text(LAP_K8, text, sizeof text);
     assert_string_equal(text, "[[1, 1, 1], [1, −8, 1], [1, 1, 1]]");
+    lap_kernel_taps_text(LAP_ISO, text, sizeof text);
+    assert_string_equal(text, "[[1, 2, 1], [2, −12, 2], [1, 2, 1]] / 4");
 }
 
 /* One line of the fixture: kernel, border, mse, then L(x) in HWC order. */
