@@ -158,6 +158,25 @@ eq "the sweep started again exits 0" "$rc" 0
 check "  and resumed the trajectory" grep -q 'stable phase): resuming' "$T/k2.err"
 eq "every metric equals the uninterrupted sweep's, bitwise" "$(dump_runs "$T/k.db")" "$(dump_runs "$T/kref.db")"
 
+# A branch waiting for its trajectory is this worker's too: its heartbeat goes on while the
+# stable phase trains (a bug: after 60 s of stable phase the waiting branch looked stale, another
+# worker marked it interrupted, and the sweep stopped with "run ... is another process's now").
+budgets_ini "$T/h.ini" "1, 12" "train_patches=1024" "seeds=1" "laplacian_weight=0"
+"$WB" sweep "$T/h.ini" --db "$T/h.db" --quiet > /dev/null 2>&1 &
+pid=$!
+beats=$T/beats.txt
+: > "$beats"
+while kill -0 "$pid" 2> /dev/null; do
+  sq "$T/h.db" "SELECT b.heartbeat_at FROM runs b JOIN runs t ON t.id = b.trajectory_id
+                WHERE b.epochs = 12 AND b.status = 'running' AND b.epochs_done < b.fork_epoch
+                  AND t.status = 'running'" 2> /dev/null >> "$beats"
+  sleep 0.05
+done
+wait "$pid"; rc=$?
+eq "the sweep of budgets 1 and 12 exits 0" "$rc" 0
+check "the waiting branch's heartbeat moved while its trajectory trained ($(sort -u "$beats" | wc -l) values)" \
+  test "$(sort -u "$beats" | grep -c .)" -ge 3
+
 # ---- 4. shards and merge -------------------------------------------------------------------------
 for k in 0 1; do
   "$WB" sweep "$T/b8.ini" --db "$T/s$k.db" --shard "$k/2" --quiet > /dev/null || fail "shard $k/2"

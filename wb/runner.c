@@ -143,13 +143,24 @@ static int store_failed(run_ctx *c, int rc)
     return -1;
 }
 
+/* The heartbeat of the run, and of the branch it is a trajectory's stint for (claimed by this
+ * process too, and waiting: without it the branch would look stale after STORE_STALE_SECONDS
+ * of stable phase and be taken). */
+static int heartbeat(run_ctx *c, char *err, size_t errlen)
+{
+    int rc = store_heartbeat(c->s, c->run_id, err, errlen);
+    if (rc == 0 && c->traj && c->traj->branch_id > 0)
+        rc = store_heartbeat(c->s, c->traj->branch_id, err, errlen);
+    return rc;
+}
+
 /* The folder locked and the run still this process's (the check is a heartbeat): before any file
  * of the run is written. *fd is the lock to release. */
 static int own_folder(run_ctx *c, int *fd, char *err, size_t errlen)
 {
     if (lock_folder(c, fd, err, errlen) != 0)
         return -1;
-    const int rc = store_heartbeat(c->s, c->run_id, err, errlen);
+    const int rc = heartbeat(c, err, errlen);
     if (rc != 0) {
         unlock_folder(*fd);
         *fd = -1;
@@ -367,7 +378,7 @@ static int on_progress(void *vctx, int epoch, size_t done, size_t total, double 
     run_ctx *c = vctx;
     const double t = omp_get_wtime();
     if (t - c->last_heartbeat >= STORE_HEARTBEAT_SECONDS) {
-        const int rc = store_heartbeat(c->s, c->run_id, err, errlen);
+        const int rc = heartbeat(c, err, errlen);
         if (rc != 0)
             return store_failed(c, rc);
         c->last_heartbeat = t;

@@ -40,6 +40,8 @@ typedef struct runner_trajectory {
     size_t nforks;
     int grid_index;             /* the branch it is trained for */
     const char *label;          /* that branch's label */
+    int64_t branch_id;          /* that branch, claimed by this process too: its heartbeat goes
+                                 * on while the trajectory trains, or it would look stale */
 } runner_trajectory;
 
 /* Trains the claimed run `run_id` (status running, owned by this store handle) on `ds` with the

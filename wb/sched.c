@@ -439,7 +439,7 @@ static int start_branch(store *s, const store_run_info *b, const config_grid *g,
             return -1;
         }
         const runner_trajectory rt = { t.epochs, forks, nforks < 256 ? nforks : 256,
-                                       cr->grid_index, cr->label };
+                                       cr->grid_index, cr->label, b->id };
         runner_result tres;
         const int rc = runner_execute(s, t.id, &tcr, ds, &rt, sink, &tres, err, errlen);
         config_run_free(&tcr);
