@@ -98,7 +98,7 @@ eq "a dry run of it: exit 0" "$rc" 0
 eq "no payload ran: the markers' folder is empty" "$(ls -A "$M")" ""
 eq "no marker anywhere under the scratch folder" "$(find "$T" -name 'backtick' -o -name 'dollar' -o -name 'system' -o -name 'src[12]' -o -name 'db[12]' | grep -v "^$src" | grep -v "^$hdb" | head -n3)" ""
 eq "every table is still there" "$(sq "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name)")" \
-   "checkpoints file_hashes metrics params run_notes runs sweep_runs sweeps"
+   "checkpoints file_hashes metrics params run_notes runs stage_plans sweep_runs sweeps"
 
 # ---- numbers that make no setting: exit 2, FILE:LINE, the key, no database ------------------
 # (NaN, Inf, negative, huge, zero-sized splits, zero batch: tests/cli_config.sh.)
