@@ -245,26 +245,21 @@ void analysis_settling_text(const analysis *a, size_t f, int series, enum analys
     text_append(out, outlen, ")");
 }
 
-void analysis_budget_sentence(const analysis *a, size_t f, int series, enum analysis_at at,
-                              char *out, size_t outlen)
+/* How a family's effect moves over its budgets with a test: "-0.32 dB at 16 epochs, -0.22 at 64,
+ * -0.10 at 128 (shrinking)". Returns how many budgets it names. */
+static size_t movement(const analysis *a, size_t f, int series, enum analysis_at at, char *out,
+                       size_t outlen)
 {
     const analysis_family *fam = &a->families[f];
     const double margin = a->margin[analysis_series_metric(series)];
     size_t *budget = malloc((a->nbudgets ? a->nbudgets : 1) * sizeof *budget);
     const size_t n = budget ? tested_budgets(a, f, series, at, budget) : 0;
-    out[0] = '\0';
-    text_append(out, outlen, "%s: ", fam->label);
-    if (n == 0) {
-        text_append(out, outlen, "no budget with two or more seed pairs.");
-        free(budget);
-        return;
-    }
     const char *unit = analysis_series_unit(series);
-    text_append(out, outlen, "%s", analysis_series_title(series).text);
+    out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         const double d = a->configs[fam->configs[budget[i]]].stat[at][series].paired.diff.mean;
         const int decimals = analysis_decimals(margin > 0 ? margin / 4 : NAN, d);
-        text_append(out, outlen, "%s %+.*f%s%s at %d%s", i ? "," : "", decimals, d,
+        text_append(out, outlen, "%s%+.*f%s%s at %d%s", i ? ", " : "", decimals, d,
                     i == 0 && *unit ? " " : "", i == 0 ? unit : "", a->budgets[budget[i]],
                     i == 0 ? " epochs" : "");
     }
@@ -282,11 +277,27 @@ void analysis_budget_sentence(const analysis *a, size_t f, int series, enum anal
             trend = "growing";
         text_append(out, outlen, " (%s)", trend);
     }
-    char v[96], settled[256];
-    verdict_of(a, fam->configs[budget[n - 1]], series, at, v, sizeof v);
-    analysis_settling_text(a, f, series, at, settled, sizeof settled);
-    text_append(out, outlen, "; %s at %d epochs, %s.", v, a->budgets[budget[n - 1]], settled);
     free(budget);
+    return n;
+}
+
+void analysis_budget_sentence(const analysis *a, size_t f, int series, enum analysis_at at,
+                              char *out, size_t outlen)
+{
+    const analysis_family *fam = &a->families[f];
+    char moved[1024];
+    out[0] = '\0';
+    text_append(out, outlen, "%s: ", fam->label);
+    if (movement(a, f, series, at, moved, sizeof moved) == 0) {
+        text_append(out, outlen, "no budget with two or more seed pairs.");
+        return;
+    }
+    const size_t largest = analysis_family_largest(a, f, series, at);
+    char v[96], settled[256];
+    verdict_of(a, largest, series, at, v, sizeof v);
+    analysis_settling_text(a, f, series, at, settled, sizeof settled);
+    text_append(out, outlen, "%s %s; %s at %d epochs, %s.", analysis_series_title(series).text,
+                moved, v, a->configs[largest].epochs, settled);
 }
 
 void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,
@@ -364,10 +375,17 @@ void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, 
         const analysis_settling s = analysis_family_settling(a, f, series, at);
         if (s.settled)
             continue;
-        char why[512];
+        char why[512], moved[1024], v[96];
+        const size_t largest = analysis_family_largest(a, f, series, at);
         analysis_settling_text(a, f, series, at, why, sizeof why);
-        text_append(out, outlen, "%s %s, %s", unsettled ? ";" : " Not settled:",
-                    a->families[f].label, why + strlen("not settled "));
+        movement(a, f, series, at, moved, sizeof moved);
+        verdict_of(a, largest, series, at, v, sizeof v);
+        text_append(out, outlen, "%s %s: %s; %s at %d epochs", unsettled ? ";" : " Not settled:",
+                    a->families[f].label, moved, v, a->configs[largest].epochs);
+        /* "not settled at N epochs (why)": the why, unless it is the verdict just given */
+        const char *paren = strchr(why, '(');
+        if (s.why != SETTLED_NO_VERDICT && paren)
+            text_append(out, outlen, " (not settled: %.*s)", (int)(strlen(paren) - 2), paren + 1);
         unsettled++;
     }
     if (unsettled)
