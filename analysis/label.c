@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/lap_kernels.h"
+#include "model/metrics.h"
 
 /* ---- numbers --------------------------------------------------------------------------- */
 
@@ -44,6 +45,24 @@ int format_significant(double v, int digits, char *out, size_t outlen)
     digits = digits < 1 ? 1 : digits > 17 ? 17 : digits;
     snprintf(text, sizeof text, "%.*g", digits, v);
     return format_shortest(isfinite(v) ? strtod(text, NULL) : v, out, outlen);
+}
+
+int format_metric(int metric, double v, int sentence, char *out, size_t outlen)
+{
+    if (!isfinite(v))
+        return snprintf(out, outlen, "-");
+    const metric_def *d = metric >= 0 && metric < METRIC_COUNT
+                              ? metric_def_of((enum metric_id)metric) : NULL;
+    const char *unit = d ? d->unit : "";
+    if (strcmp(unit, "dB") == 0)
+        return snprintf(out, outlen, "%.*f", sentence ? 2 : 3, v);
+    if (metric == METRIC_SSIM)
+        return snprintf(out, outlen, "%.4f", v);
+    if (strcmp(unit, "s") == 0)
+        return snprintf(out, outlen, "%.2f", v);
+    if (strcmp(unit, "1/s") == 0)
+        return snprintf(out, outlen, "%.0f", v);
+    return format_significant(v, 4, out, outlen);
 }
 
 /* ---- the Laplacian term's strength ------------------------------------------------------- */

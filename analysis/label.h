@@ -34,6 +34,12 @@ int format_shortest(double v, char *out, size_t outlen);
  * derived numbers ("7.2", "0.0156", "1230"). */
 int format_significant(double v, int digits, char *out, size_t outlen);
 
+/* A measurement of metric `metric` (model/metrics.h's id) for people, with the digits that mean
+ * something, the same in every table and line: dB to 3 decimals (2 in a sentence, `sentence`
+ * nonzero), SSIM to 4, seconds to 2, rates whole, the rest to 4 significant digits
+ * (format_significant); "-" when not finite. No unit is written. */
+int format_metric(int metric, double v, int sentence, char *out, size_t outlen);
+
 /* The white-noise gain g of the Laplacian term named by a run's params, loss.kernel and
  * loss.kernel_norm as the store spells them ("4", "8", "keras-recipe"; "none", "l1", "energy";
  * NULL kernel_norm is "none"): model/lap_kernels.h's lap_white_noise_gain of the kernel table's

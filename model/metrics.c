@@ -158,11 +158,11 @@ static const metric_def metric_table[METRIC_COUNT] = {
     [METRIC_LR] = {"lr", TRAIN_ONLY, LOWER, "", "learning rate",
                    "the learning rate of the epoch's last update", 0, METRIC_FROM_TRAINER, NULL,
                    NULL, 0},
-    [METRIC_PSNR] = {"psnr", IMAGE_SPLITS, HIGHER, "dB", "PSNR",
+    [METRIC_PSNR] = {"psnr", IMAGE_SPLITS, HIGHER, "dB", "mean of per-patch PSNR",
                      "mean over patches of 10·log10(1/max(MSE_p, (1/255)^2/12)), MSE_p over the "
                      "patch's pixels and channels, data range 1: an exact patch counts 58.92 dB, "
                      "never +inf", PSNR_DELTA_DB, METRIC_FROM_IMAGES, image_psnr, NULL, 0},
-    [METRIC_PSNR_POOLED] = {"psnr_pooled", IMAGE_SPLITS, HIGHER, "dB", "pooled PSNR",
+    [METRIC_PSNR_POOLED] = {"psnr_pooled", IMAGE_SPLITS, HIGHER, "dB", "PSNR",
                             "10·log10(1/max(MSE, (1/255)^2/12)) with MSE over every pixel and "
                             "channel of the split, data range 1: the PSNR of the split as one "
                             "image, as PyTorch code usually computes it; at most the mean of the "

@@ -13,8 +13,9 @@
 #include "plots/escape.h"
 #include "plots/gnuplot.h"
 
-/* The series drawn here. */
-#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+/* The series drawn here. PSNR is the primary metric, pooled over the split's pixels, under its one
+ * name; the mean of per-patch PSNRs is not drawn. */
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR_POOLED)
 #define TEST_SSIM ANALYSIS_SERIES(METRIC_TEST, METRIC_SSIM)
 #define TEST_LAP4 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP4_MSE)
 #define TEST_LAP8 ANALYSIS_SERIES(METRIC_TEST, METRIC_LAP8_MSE)
@@ -526,7 +527,7 @@ static int write_effect(FILE *dat, FILE *gp, const analysis *a)
     fprintf(gp, "set logscale x\nset xrange [%.10g:%.10g]\nset bars 0.6\nunset key\n",
             wmin / 2, wmax * 2);
     static const char *const titles[NEFFECT] = {
-        "test pooled PSNR (dB): configuration − baseline, higher is better",
+        "test PSNR (dB): configuration − baseline, higher is better",
         "test Laplacian error of its own kernel: configuration − baseline, lower is better",
         "test SSIM: configuration − baseline, higher is better",
     };
@@ -666,7 +667,7 @@ static int write_budget(FILE *dat, FILE *gp, const analysis *a)
     const int first = a->nbudgets ? a->budgets[0] : 1, last = a->nbudgets ? a->budgets[a->nbudgets - 1] : 2;
     fprintf(gp, "set logscale x 2\nset xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n"
                 "set xlabel 'training budget (epochs, log scale)'\n"
-                "set ylabel 'test pooled PSNR: configuration − baseline (dB)'\n"
+                "set ylabel 'test PSNR: configuration − baseline (dB)'\n"
                 "set bars 0.6\nset xtics (",
             first / 1.3, last * 1.3, lo - pad, hi + pad);
     for (size_t b = 0; b < a->nbudgets; b++)
@@ -712,13 +713,12 @@ static int write_learning_curves(FILE *dat, FILE *gp, const analysis *a)
     /* The validation split, the one read every epoch: the test split is read at the last and
      * the best epoch only (model/train.h). */
     const epoch_chart ec = { "learning_curves", { VAL_PSNR_POOLED, VAL_SSIM },
-                             { "validation pooled PSNR", "validation SSIM" }, -1,
-                             max_epoch(a) >= 3 ? 1 : 0, 0, { "pooled PSNR (dB)", "SSIM" },
-                             { "pooled PSNR (dB)", "SSIM" }, "bottom right" };
+                             { "validation PSNR", "validation SSIM" }, -1,
+                             max_epoch(a) >= 3 ? 1 : 0, 0, { "PSNR (dB)", "SSIM" },
+                             { "PSNR (dB)", "SSIM" }, "bottom right" };
     return write_epoch_chart(dat, gp, a, &ec,
-                             "validation pooled PSNR and SSIM per epoch, mean over seeds, 95% t "
-                             "bands",
-                             "validation pooled PSNR and SSIM per epoch (mean of finished seeds, "
+                             "validation PSNR and SSIM per epoch, mean over seeds, 95% t bands",
+                             "validation PSNR and SSIM per epoch (mean of finished seeds, "
                              "shaded: 95% t-interval)");
 }
 
@@ -821,7 +821,7 @@ static int write_lambda_response(FILE *dat, FILE *gp, const analysis *a)
         "test PSNR, higher is better", "test SSIM, higher is better",
         "test lap4_mse (K4), lower is better", "test lap8_mse (K8), lower is better"
     };
-    static const char *const ylabels[NRESPONSE] = { "PSNR (dB)", "SSIM", "lap4_mse",
+    static const char *const ylabels[NRESPONSE] = { "test PSNR (dB)", "SSIM", "lap4_mse",
                                                      "lap8_mse" };
     for (int s = 0; s < NRESPONSE; s++) {
         int col = 2 + 3 * s;
@@ -1059,7 +1059,7 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
         char margin[40];
         format_shortest(a->margin[ANALYSIS_PRIMARY_METRIC], margin, sizeof margin);
         snprintf(out, outlen, "How the effect moves with the training budget: for each "
-                 "configuration with λ > 0, the paired difference of test pooled PSNR against "
+                 "configuration with λ > 0, the paired difference of test PSNR against "
                  "the λ = 0 baseline trained for the same budget (configuration − baseline, the "
                  "same seed), mean over the seed pairs with its 95%% paired Student-t interval, "
                  "over the budget in epochs on a log2 axis; colour by λ, line style and marker "
@@ -1078,8 +1078,10 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
                  "same seed), mean over the seed pairs with its 95%% paired Student-t interval, "
                  "at the last epoch, over the effective weight λ·Σk² on a log axis (comparable "
                  "across kernels and normalisations, where λ is not), one line per kernel "
-                 "(shifted sideways a little so the bars do not overlap). Top: test pooled PSNR "
-                 "(dB), the primary metric; the green band is the equivalence margin ±%s dB: a "
+                 "(shifted sideways a little so the bars do not overlap). Top: test PSNR (dB), "
+                 "the primary metric (here and in every chart PSNR is 10·log10(1/MSE) with the "
+                 "MSE over every pixel of the split; the mean of per-patch PSNRs, reported only "
+                 "under that name, is not drawn); the green band is the equivalence margin ±%s dB: a "
                  "configuration whose interval lies inside it makes no difference that matters. "
                  "Middle: the test Laplacian error of the configuration's own kernel (K4 or K8 "
                  "MSE of the Laplacian of the error), lower is better. Bottom: test SSIM. An "
@@ -1088,13 +1090,13 @@ void chart_caption(const analysis *a, enum chart_kind kind, char *out, size_t ou
         break;
     }
     case CHART_LEARNING_CURVES:
-        snprintf(out, outlen, "Validation pooled PSNR in dB (left) and validation SSIM (right) "
+        snprintf(out, outlen, "Validation PSNR in dB (left) and validation SSIM (right) "
                  "after each epoch (the test split is read at the last and the best epoch only, "
                  "so it has no curve), "
                  "one line per λ (λ = 0, the baseline, black, thick and dashed, drawn over the "
                  "others), one row of panels per kernel. Lines are means over the finished seeds "
                  "of each configuration; only the baseline and the best configuration (by mean "
-                 "final test pooled PSNR, marked 'best' in the legend) have their 95%% "
+                 "final test PSNR, marked 'best' in the legend) have their 95%% "
                  "Student-t band shaded, so that many configurations stay readable; the data "
                  "file holds every band. %s%s", band_note, last >= 3 ? " Epoch 0, the initial weights, is "
                  "left out of the view so that the differences between the curves stay "

@@ -14,9 +14,6 @@
 #include "plots/escape.h"
 #include "plots/gnuplot.h"
 
-/* The series drawn here. */
-#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
-
 #define GRID_GAP 4
 
 static void preview_path(const analysis_run *r, char *out, size_t outlen)

@@ -35,7 +35,7 @@ eq "  writes a PNG" "$(head -c 4 "$T/grid.png" | tail -c 3)" "PNG"
 for kind in best last; do
   for run in 1 4; do
     logged=$(sq "$T/m.db" "SELECT m.value FROM checkpoints c JOIN metrics m ON m.run_id = c.run_id AND m.epoch = c.epoch AND m.split = 'test' AND m.name = 'psnr' WHERE c.run_id = $run AND c.kind = '$kind'")
-    got=$("$WB" predict "$run" --db "$T/m.db" --checkpoint "$kind" --input "$T/mx/test_x.npy" --target "$T/mx/test_y.npy" --out "$T/y.npy" | awk '$1 == "psnr" { print $2 }')
+    got=$("$WB" predict "$run" --db "$T/m.db" --checkpoint "$kind" --input "$T/mx/test_x.npy" --target "$T/mx/test_y.npy" --out "$T/y.npy" --json 2> /dev/null | jq -r .psnr)
     check "predict (run $run, $kind) reproduces the logged test PSNR $logged: $got" \
       awk -v a="$got" -v b="$logged" 'BEGIN { d = a - b; exit !(a != "" && d < 1e-9 && d > -1e-9) }'
   done

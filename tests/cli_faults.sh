@@ -307,7 +307,9 @@ echo "  error: $(sq "$T/dv.db" "SELECT error FROM runs WHERE lr = 10")"
 eq "diverged: nothing of the diverged epoch is logged" "$(sq "$T/dv.db" "SELECT max(epoch) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.lr = 10")" 0
 eq "diverged: the sweep went on: lr 0.01 finished its 3 epochs" "$(sq "$T/dv.db" "SELECT status, epochs_done FROM runs WHERE lr = 0.01")" "finished|3"
 check "diverged: the progress says so (lr 10, not 1e+01)" grep -q "λ = 0, lr 10, seed 1: diverged: the loss became" "$T/dv.err"
-check "diverged: wb ls shows it with its error" grep -q "diverged.*the loss became" <("$WB" ls --db "$T/dv.db")
+"$WB" ls --db "$T/dv.db" > "$T/dv.ls"
+check "diverged: wb ls shows it, its error under the table" \
+  bash -c 'grep -Eq "^ *([0-9]+) .* diverged " "$1" && grep -q "^run [0-9]*: the loss became" "$1"' _ "$T/dv.ls"
 before=$(sq "$T/dv.db" "SELECT count(*) FROM metrics")
 "$WB" sweep "$T/dv.ini" --db "$T/dv.db" --quiet > /dev/null; rc=$?
 eq "diverged: run again, it is not retried (exit 0, no new rows)" "$rc $(sq "$T/dv.db" "SELECT count(*) FROM metrics")" "0 $before"

@@ -79,8 +79,8 @@ check "  with the nearest status" grep -q "did you mean 'finished'" e.txt
 eq "--json: one object per listed run" "$(jq length ls.json)" 7
 eq "--json: numbers are numbers" "$(jq -r '.[0].id | type' ls.json)" number
 csv_psnr=$("$WB" ls --db "$db" --csv | awk -F, 'NR == 2 { print $8 }')
-eq "CSV PSNR at 17 digits equals the database's" "$csv_psnr" \
-   "$("$WB" query "SELECT value FROM metrics WHERE run_id = 1 AND split = 'test' AND name = 'psnr' ORDER BY epoch DESC LIMIT 1" --db "$db" --csv | tail -n 1 | tr -d '\r')"
+eq "CSV PSNR (pooled) at 17 digits equals the database's" "$csv_psnr" \
+   "$("$WB" query "SELECT value FROM metrics WHERE run_id = 1 AND split = 'test' AND name = 'psnr_pooled' ORDER BY epoch DESC LIMIT 1" --db "$db" --csv | tail -n 1 | tr -d '\r')"
 
 # ---- show --json, diff
 "$WB" show 3 --db "$db" --json > show.json || fail "show --json failed"
@@ -91,7 +91,8 @@ eq "show --json: a configuration value" "$(jq -r '.configuration["loss.kernel"]'
 "$WB" diff 3 5 --db "$db" > diff.txt || fail "wb diff failed"
 eq "diff: the differing key" "$(awk '/^loss.kernel/ { print $2, $3 }' diff.txt)" "4 8"
 check "diff: no key that is the same" bash -c "! grep -q '^train.lr' diff.txt"
-eq "diff: a row per epoch 0..2" "$(awk '/^ *[0-9]+  / { n++ } END { print n }' diff.txt)" 3
+eq "diff: a row per epoch 0..2 of validation PSNR" \
+   "$(awk '/^validation PSNR/ { on = 1; next } /^$/ { on = 0 } on && /^ *[0-9]+  / { n++ } END { print n }' diff.txt)" 3
 "$WB" diff 1 2 --db "$db" --csv --metric val.psnr > diff.csv
 eq "diff --csv: B - A is B's value minus A's" \
    "$(awk -F, 'NR > 3 && $1 == 2 { printf "%.10f", $3 - $2 - $4 }' diff.csv | tr -d '-')" "0.0000000000"

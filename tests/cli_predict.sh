@@ -15,7 +15,7 @@ png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $3 * 256 + $4 "x" $7 * 256
 "$WB" predict 1 --db "$T/p.db" --input data/photos/chelsea.png --out "$T/clean.png" > "$T/out.txt"
 eq "a photo in, a photo out" "$?" 0
 eq "  of the photo's size (451x300: neither side a multiple of 4)" "$(png_size "$T/clean.png")" "451x300"
-check "  in tiles, with the network's memory" grep -Eq "of 451x300 \(width x height\) in 4 tile\(s\) of 256x256 per image \(margin 24\), [0-9]+ a pass; network memory [0-9.]+ MB" "$T/out.txt"
+check "  in tiles, with the network's memory" bash -c 'tr "\n" " " < "$1" | tr -s " " | grep -Eq "of 451x300 \(width x height\) in 4 tile\(s\) of 256x256 per image \(margin 24\), [0-9]+ a pass; network memory [0-9.]+ MB"' _ "$T/out.txt"
 
 "$WB" predict 1 --db "$T/p.db" --input data/photos/coffee.png --crop 100,50,97,61 \
   --degrade "$T/noisy.png" --out "$T/c.png" > /dev/null

@@ -54,10 +54,13 @@ sq "$T/s.db" "UPDATE runs SET status = 'running', pid = $dead, host = '$(hostnam
                 heartbeat_at = '2020-01-01T00:00:00Z' WHERE id = 2"
 before=$(sha256sum < "$T/s.db")
 eq "stale runs: every reader exits 0" "$(readers "$T/s.db")" "0 0 0 0 0 0"
+# (each error under the table, as a paragraph wrapped to 100 columns: read back joined)
 check "  ls shows the dead process's run interrupted, and why" \
-  grep -Eq "^ *1 .* interrupted .*interrupted: its process $dead on .* is gone" "$T/ls.out"
+  bash -c 'grep -Eq "^ *1 .* interrupted " "$1" && tr "\n" " " < "$1" | tr -s " " |
+           grep -Eq "run 1: interrupted: its process $2 on .* is gone"' _ "$T/ls.out" "$dead"
 check "  ls shows the silent host's run interrupted, and why" \
-  grep -Eq "^ *2 .* interrupted .*interrupted: no heartbeat for [0-9]+ s" "$T/ls.out"
+  bash -c 'grep -Eq "^ *2 .* interrupted " "$1" && tr "\n" " " < "$1" | tr -s " " |
+           grep -Eq "run 2: interrupted: no heartbeat for [0-9]+ s"' _ "$T/ls.out"
 check "  show says interrupted" grep -Eq "^  status +interrupted$" "$T/show.out"
 check "  compare names it among the runs not counted" grep -q "seed 1 interrupted" "$T/compare.out"
 check "  the report lists it" grep -q "| interrupted |" "$T/report/report.md"

@@ -86,7 +86,8 @@ verdict_at=$(grep -bo '<h2 id="verdict">' "$html" | cut -d: -f1)
 tail -c 3000 "$html" | grep -qF 'def wb_loss(pred, target):' || fail "index.html does not end with the loss"
 grep -qF '```python' "$md" || fail "report.md lacks the loss as code"
 # wb compare opens with the same answer.
-"$WB" compare --db "$tmp/m.db" | sed -n 3p >"$tmp/compare_answer"
+# (its paragraph, wrapped to 100 columns, read back as one line)
+"$WB" compare --db "$tmp/m.db" | awk 'NR > 2 && /^$/ { exit } NR > 2' | paste -sd' ' >"$tmp/compare_answer"
 grep -oE '<p class="answer">[^<]*' "$html" | sed -e 's/<p class="answer">//' -e "s/&#39;/'/g" \
   -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' >"$tmp/page_answer"
 diff "$tmp/compare_answer" "$tmp/page_answer" >/dev/null ||
@@ -141,12 +142,12 @@ grep -qE "^loss.laplacian_weight +0.6\$" "$tmp/show" || fail "wb show prints λ 
 # wb show's diagnostics (issue 12): the best epoch is the store's, the rise is the line's.
 best=$("$WB" query "SELECT best_epoch FROM final WHERE run_id = $run" --db "$tmp/m.db" --csv |
        tail -n 1 | tr -d '\r')
-grep -qE "^best epoch +$best +the epoch of the lowest validation mse" "$tmp/show" ||
-  fail "wb show's best epoch is not the store's ($best): $(grep '^best epoch' "$tmp/show")"
-grep -qE "^last-quarter rise +[-+][0-9.]+ dB.* val psnr_pooled over epochs 1-2" "$tmp/show" ||
+grep -qE "^  best epoch: $best \(the epoch of the lowest validation MSE" "$tmp/show" ||
+  fail "wb show's best epoch is not the store's ($best): $(grep 'best epoch' "$tmp/show")"
+grep -qE "^  last-quarter rise: [-+][0-9.]+ dB.* \(validation PSNR over epochs 1-2" "$tmp/show" ||
   fail "wb show lacks the last-quarter rise: $(grep -A7 '^diagnostics' "$tmp/show")"
 for d in "best to last" "epoch 0" dc_share; do
-  grep -q "^$d " "$tmp/show" || fail "wb show lacks the diagnostic '$d'"
+  grep -q "^  $d: " "$tmp/show" || fail "wb show lacks the diagnostic '$d'"
 done
 grep -qF "<td>$label</td>" "$html" || fail "index.html lacks the label"
 grep -qF "| $label |" "$md" || fail "report.md lacks the label"

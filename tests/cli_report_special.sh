@@ -61,7 +61,7 @@ check_png "$dir/grid.png" 2000
 
 html="$dir/index.html" md="$dir/report.md"
 for want in 'no interval with one seed' \
-            'not converged: validation pooled PSNR still rose by more than 0.05 dB' \
+            'not converged: validation PSNR still rose by more than 0.05 dB' \
             '<td>diverged</td>' '<td>failed</td>' \
             'killed by the test: out of &lt;memory&gt; | `x`' \
             "$((diverged + 1)) of 6 runs did not finish" '1 failed' "$diverged diverged" \
@@ -74,7 +74,7 @@ done
 grep -qF 'out of \<memory\> \| \`x\`' "$md" || fail "report.md does not escape the error text"
 grep -qF 'no interval with one seed' "$md" || fail "report.md lacks the one-seed note"
 
-"$WB" compare --db "$db" >"$tmp/cmp" || fail "wb compare exited $?"
+"$WB" compare --db "$db" --wide >"$tmp/cmp" || fail "wb compare exited $?"
 grep -q 'no interval (1 seed)' "$tmp/cmp" || fail "compare does not say there is no interval"
 grep -q 'not counted in .*seed 1 diverged' "$tmp/cmp" || fail "compare does not list the diverged runs"
 grep -q 'not counted in .*seed 1 failed' "$tmp/cmp" || fail "compare does not list the failed run"

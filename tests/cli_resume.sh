@@ -69,7 +69,8 @@ check "wb ls shows the dead pid's run as interrupted" grep -q "^ *$run .*interru
 run2=$(sq "$T/s.db" "SELECT id FROM runs ORDER BY id LIMIT 1 OFFSET 1")
 sq "$T/s.db" "UPDATE runs SET status = 'running', host = 'elsewhere', pid = 1,
                               heartbeat_at = '2020-01-01T00:00:00Z' WHERE id = $run2"
-eq "a heartbeat over 60 s old is interrupted" "$("$WB" ls --db "$T/s.db" | grep -c interrupted)" 2
+eq "a heartbeat over 60 s old is interrupted" \
+  "$("$WB" ls --db "$T/s.db" | grep -cE '^ *[0-9]+ +[0-9a-f]{12} +interrupted ')" 2
 "$WB" sweep "$T/k.ini" --db "$T/s.db" --quiet > /dev/null; rc=$?
 eq "the next sweep resumes them" "$rc" 0
 eq "  all finished" "$(sq "$T/s.db" "SELECT count(*) FROM runs WHERE status = 'finished'")" 6

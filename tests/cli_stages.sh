@@ -54,7 +54,7 @@ if [ -n "$s1" ]; then
            WHERE label LIKE '%epochs 2, kernel $kernel'")
   check "  compare's difference and 95 % interval are Stein's (got '$got', want '$want')" \
     awk -v g="$got" -v w="$want" 'BEGIN { split(g, a, " "); split(w, b, " "); for (i = 1; i <= 3; i++) if ((a[i] - b[i])^2 > 1e-18) exit 1 }'
-  "$WB" compare "$T/s.ini" --db "$T/s.db" > "$T/c.txt"
+  "$WB" compare "$T/s.ini" --db "$T/s.db" --wide > "$T/c.txt"
   check "  and its sentence says the test is Stein's" grep -q "Stein's two-stage test: the seeds beyond the first 3" "$T/c.txt"
 else
   fail "no configuration was undecided: the test needs another data set ($(cat "$T/plan.txt"))"

@@ -58,7 +58,7 @@
 #pragma GCC diagnostic pop
 
 /* The series the tests look at. */
-#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR)
+#define TEST_PSNR ANALYSIS_SERIES(METRIC_TEST, METRIC_PSNR_POOLED)   /* the primary metric */
 #define TEST_MSE ANALYSIS_SERIES(METRIC_TEST, METRIC_MSE)
 
 #define SYN_NAME "syn <b>'\"`x`"
@@ -533,7 +533,7 @@ static void test_below_input(void **state)
             analysis_below_input_line(a, i, s, sizeof s);
             printf("%s\n", s);
             assert_non_null(strstr(s, "(λ = 0.5 (eff. 36), kernel 8, seed 1) ends below its input: test "
-                                      "pooled PSNR 19.00 dB at the last epoch, the input's "
+                                      "PSNR 19.00 dB at the last epoch, the input's "
                                       "19.50 dB"));
         }
     }
@@ -994,7 +994,7 @@ static void test_pages(void **state)
     assert_null(strstr(html, "<i>x</i>"));          /* the INI text, escaped in <pre> */
     assert_non_null(strstr(html, "name = &lt;i&gt;x&lt;/i&gt;"));
     assert_null(strstr(html, "<script"));
-    assert_non_null(strstr(html, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
+    assert_non_null(strstr(html, "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % "
                                  "interval [+0.35, +0.85], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(html, "seed 3 diverged after 1 of 2 epochs"));
     assert_non_null(strstr(html, "<td>diverged</td>"));
@@ -1010,7 +1010,7 @@ static void test_pages(void **state)
     assert_non_null(strstr(html, "<h1 id=\"top\">wb report: <bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi></h1>"));
     assert_non_null(strstr(html, "Sweep “<bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi>” from the database"));
     assert_non_null(strstr(html, "<p class=\"answer\">On denoise, 8x8 patches"));
-    assert_non_null(strstr(html, "the Laplacian term helps test pooled PSNR at 1 of 2 settings and "
+    assert_non_null(strstr(html, "the Laplacian term helps test PSNR at 1 of 2 settings and "
                                  "hurts at 0; the best is λ = 0.5 (eff. 10), kernel 4, +0.60 dB"));
     assert_true(strstr(html, "id=\"answer\"") < strstr(html, "id=\"key-table\"") &&
                 strstr(html, "id=\"key-table\"") < strstr(html, "id=\"verdict\""));
@@ -1039,7 +1039,7 @@ static void test_pages(void **state)
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = read_text(path);
     assert_non_null(strstr(md, "# wb report: syn \\<b\\>'\"\\`x\\`\n"));
-    assert_non_null(strstr(md, "λ = 0.5 (eff. 10), kernel 4: helps: test pooled PSNR +0.60 dB, 95 % "
+    assert_non_null(strstr(md, "λ = 0.5 (eff. 10), kernel 4: helps: test PSNR +0.60 dB, 95 % "
                                "interval \\[+0.35, +0.85\\], p = 0.018 after Holm; paired sd "));
     assert_non_null(strstr(md, "[![Learning curves](learning_curves.png)](learning_curves.svg)"));
     assert_non_null(strstr(md, "```ini\n[sweep]\nname = <i>x</i>\n```"));
@@ -1216,7 +1216,7 @@ static void test_decisions(void **state)
     assert_has(text, "but smaller than the margin: a trivial effect.");
     analysis_verdict_sentence(a, decide_config(a, "0.006"), TEST_PSNR, ANALYSIS_LAST, text,
                               sizeof text);
-    assert_has(text, "lr 0.006: not converged: validation pooled PSNR still rose by more "
+    assert_has(text, "lr 0.006: not converged: validation PSNR still rose by more "
                      "than 0.05 dB over the last quarter of the epochs, 3 to 4 "
                      "(seed 3 +0.30 dB), so the difference (test PSNR ");
     analysis_verdict_cell(a, decide_config(a, "0.005"), TEST_PSNR, ANALYSIS_LAST, text,
@@ -1307,13 +1307,14 @@ static void test_decide_outputs(void **state)
     fixture *f = *state;
     char out[4300];
     snprintf(out, sizeof out, "%s/compare.txt", f->t.dir);
-    const char *args[] = { "--db", f->db, "--sweep", "decide", "--csv" };
-    assert_int_equal(run_compare(out, args, 4), 0);
+    /* --wide: the whole table, the sentences unwrapped (phrases are looked for whole). */
+    const char *args[] = { "--db", f->db, "--sweep", "decide", "--wide", "--csv" };
+    assert_int_equal(run_compare(out, args, 5), 0);
     char *text = read_text(out);
     static const char *const cells[] = {
         "  helps\n", "  hurts\n", "  equivalent (±0.2)\n", "  undecided (~20 seeds)\n",
         "  not converged\n", "lr 0.005: undecided: ", "about 20 seeds would decide.",
-        "lr 0.003: helps: test pooled PSNR +0.27", "lr 0.004: hurts: test pooled PSNR -0.27",
+        "lr 0.003: helps: test PSNR +0.27", "lr 0.004: hurts: test PSNR -0.27",
         "lr 0.002: equivalent to the baseline within ±0.2 dB: ",
         "lr 0.006: not converged: ", "a trivial effect.",
         "Equivalence margin δ = 0.2 dB for psnr_pooled (the metric table's, fixed before the sweep)",
@@ -1322,7 +1323,7 @@ static void test_decide_outputs(void **state)
         if (!strstr(text, cells[i]))
             fail_msg("wb compare lacks '%s':\n%s", cells[i], text);
     free(text);
-    assert_int_equal(run_compare(out, args, 5), 0);
+    assert_int_equal(run_compare(out, args, 6), 0);
     text = read_text(out);
     assert_has(text, ",verdict,best,effective_weight,margin,paired_sd,mde,"
                      "seeds_needed,diff_ci90_low,diff_ci90_high,p_equivalence,"
@@ -1330,8 +1331,8 @@ static void test_decide_outputs(void **state)
     assert_has(text, ",undecided,0,10,0.20000000000000001,");
     assert_has(text, ",not converged,");
     free(text);
-    const char *wide[] = { "--db", f->db, "--sweep", "decide, δ 0.5" };
-    assert_int_equal(run_compare(out, wide, 4), 0);
+    const char *wide[] = { "--db", f->db, "--sweep", "decide, δ 0.5", "--wide" };
+    assert_int_equal(run_compare(out, wide, 5), 0);
     text = read_text(out);
     assert_has(text, "δ = 0.5 dB for psnr_pooled (from the sweep's [report] section");
     assert_has(text, "lr 0.003: equivalent to the baseline within ±0.5 dB");

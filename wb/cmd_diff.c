@@ -17,10 +17,12 @@
 static const char usage[] =
     "usage: wb diff A B [--metric SPLIT.NAME ...] [--db PATH | --ini FILE.ini] [--csv]\n\n"
     "A and B are runs (ids or config hash prefixes). Prints the keys where their\n"
-    "configurations differ (the seed included), then one row per epoch with each metric of\n"
-    "A, of B and B - A.\n\n"
+    "configurations differ (the seed included), then, for each metric, a table of A, B and\n"
+    "B - A at every epoch either run has it (PSNR is the primary metric, pooled over the\n"
+    "split's pixels).\n\n"
     CMD_DB_USAGE
-    "  --metric M       SPLIT.NAME (train.loss, val.psnr, test.ssim, ...; repeatable); default\n"
+    "  --metric M       SPLIT.NAME (train.loss, val.psnr_pooled, test.ssim, ...; repeatable);\n"
+    "                   default\n"
     "                   train.loss, val.psnr_pooled and test.psnr_pooled\n"
     "  --csv            both tables as CSV (17 significant digits), one after the other\n";
 
@@ -149,27 +151,32 @@ static double value_at(const diff_run *d, int epoch, const char *series)
     return NAN;
 }
 
-static void number(double v, int exact, char *out, size_t outlen)
+/* A value for CSV (exact) or for people (format_metric: the metric's digits). */
+static void number(double v, int exact, const char *series, char *out, size_t outlen)
 {
     if (isnan(v))
         out[0] = '\0';
     else if (exact)
         snprintf(out, outlen, "%.17g", v);
-    else
-        format_significant(v, 6, out, outlen);
+    else {
+        const int s = analysis_series_find(series);
+        format_metric(s >= 0 ? (int)analysis_series_metric(s) : -1, v, 0, out, outlen);
+    }
 }
 
-/* epoch, then per series A, B and B - A. */
-static table *metrics_table(const diff_run *a, const diff_run *b, const diff_args *args,
-                            int exact)
+/* epoch, then per series (series[0 .. nseries-1]) A, B and B - A: for CSV one table of every
+ * series and epoch (headers "val.psnr_pooled A", ...); for people one series (headers A, B,
+ * B - A) and only the epochs where a run has it. */
+static table *metrics_table(const diff_run *a, const diff_run *b, const char *const *series,
+                            int nseries, int exact)
 {
-    const int ncols = 1 + 3 * args->nseries;
+    const int ncols = 1 + 3 * nseries;
     const char *headers[1 + 3 * MAX_SERIES] = { "epoch" };
     char names[3 * MAX_SERIES][96];
-    for (int k = 0; k < args->nseries; k++)
+    for (int k = 0; k < nseries; k++)
         for (int j = 0; j < 3; j++) {
-            snprintf(names[3 * k + j], sizeof names[0], "%s %s", args->series[k],
-                     j == 0 ? "A" : j == 1 ? "B" : "B-A");
+            snprintf(names[3 * k + j], sizeof names[0], "%s%s%s", exact ? series[k] : "",
+                     exact ? " " : "", j == 0 ? "A" : j == 1 ? "B" : "B-A");
             headers[1 + 3 * k + j] = names[3 * k + j];
         }
     table *t = table_new((size_t)ncols, headers);
@@ -182,12 +189,16 @@ static table *metrics_table(const diff_run *a, const diff_run *b, const diff_arg
         char text[1 + 3 * MAX_SERIES][40];
         const char *cells[1 + 3 * MAX_SERIES];
         snprintf(text[0], sizeof text[0], "%d", e);
-        for (int k = 0; k < args->nseries; k++) {
-            const double x = value_at(a, e, args->series[k]), y = value_at(b, e, args->series[k]);
-            number(x, exact, text[1 + 3 * k], sizeof text[0]);
-            number(y, exact, text[2 + 3 * k], sizeof text[0]);
-            number(y - x, exact, text[3 + 3 * k], sizeof text[0]);
+        int any = 0;
+        for (int k = 0; k < nseries; k++) {
+            const double x = value_at(a, e, series[k]), y = value_at(b, e, series[k]);
+            number(x, exact, series[k], text[1 + 3 * k], sizeof text[0]);
+            number(y, exact, series[k], text[2 + 3 * k], sizeof text[0]);
+            number(y - x, exact, series[k], text[3 + 3 * k], sizeof text[0]);
+            any |= !isnan(x) || !isnan(y);
         }
+        if (!exact && !any)
+            continue;
         for (int c = 0; c < ncols; c++)
             cells[c] = text[c];
         add_row(&t, cells);
@@ -226,8 +237,9 @@ int cmd_diff(int argc, char **argv)
         char ha[64], hb[64];
         snprintf(ha, sizeof ha, "A = run %lld", (long long)a.id);
         snprintf(hb, sizeof hb, "B = run %lld", (long long)b.id);
-        table *c = config_table(&a, &b, ha, hb), *m = metrics_table(&a, &b, &args, csv);
-        if (!c || !m) {
+        table *c = config_table(&a, &b, ha, hb);
+        table *m = csv ? metrics_table(&a, &b, args.series, args.nseries, 1) : NULL;
+        if (!c || (csv && !m)) {
             wb_error("diff", "out of memory");
             status = WB_EXIT_FAILURE;
         } else {
@@ -242,7 +254,25 @@ int cmd_diff(int argc, char **argv)
                        store_status_name(a.r.status), hb, store_status_name(b.r.status));
             else
                 printf("\r\n");
-            table_print(m, stdout, csv);
+            if (csv)
+                table_print(m, stdout, csv);
+            /* For people, a table per metric under its title (the primary metric's is "PSNR"),
+             * so that the lines stay narrow whatever the number of metrics. */
+            for (int k = 0; !csv && status == WB_EXIT_OK && k < args.nseries; k++) {
+                const int series = analysis_series_find(args.series[k]);
+                const char *unit = analysis_series_unit(series);
+                table *one = metrics_table(&a, &b, &args.series[k], 1, 0);
+                if (!one) {
+                    wb_error("diff", "out of memory");
+                    status = WB_EXIT_FAILURE;
+                    break;
+                }
+                printf("\n%s%s%s (%s):\n",
+                       series >= 0 ? analysis_series_title(series).text : args.series[k],
+                       *unit ? ", " : "", unit, args.series[k]);
+                table_print(one, stdout, 0);
+                table_free(one);
+            }
         }
         table_free(c);
         table_free(m);

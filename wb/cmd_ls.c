@@ -15,11 +15,13 @@
 
 static const char usage[] =
     "usage: wb ls [FILE.ini] [--db PATH | --ini FILE.ini] [--sweep NAME] [--status S]\n"
-    "             [--where KEY=VALUE ...] [--csv | --json]\n\n"
+    "             [--where KEY=VALUE ...] [--wide | --csv | --json]\n\n"
     "Lists the runs of every sweep (or of one), in grid order: id, config hash prefix, sweep,\n"
     "status, epochs done, the configuration (λ with its effective weight, then the sweep's other\n"
-    "axes), seed, the test PSNR of the last epoch, tags (and how many notes), and errors. A run\n"
-    "in two sweeps is listed under each.\n\n"
+    "axes), seed, the test PSNR (pooled over the split, the primary metric) of the last epoch,\n"
+    "tags (and how many notes), and errors. A run in two sweeps is listed under each. For\n"
+    "people, a table per sweep under its name, within " WB_COLUMNS_TEXT " columns (columns empty\n"
+    "in every row left out, long labels wrapped), the errors under it.\n\n"
     "  FILE.ini         read the database FILE.ini's sweeps write (as --ini)\n"
     CMD_DB_USAGE
     "  --sweep NAME     only this sweep\n"
@@ -29,7 +31,8 @@ static const char usage[] =
     "                   hold); KEY as wb config --defaults names it (loss.kernel), or without\n"
     "                   its section when that is unique (kernel), or seed; numbers compare as\n"
     "                   numbers (0.3 matches 0.29999999999999999)\n"
-    "  --csv            CSV (RFC 4180), test_psnr with 17 significant digits\n"
+    "  --wide           one table with every column (the sweep's, the errors), nothing wrapped\n"
+    "  --csv            CSV (RFC 4180), test_psnr_pooled with 17 significant digits\n"
     "  --json           a JSON array of objects, one per run, numbers as JSON numbers\n";
 
 #define MAX_WHERE 32
@@ -39,6 +42,7 @@ typedef struct ls_filter {
     const char *where[MAX_WHERE];
     int nwhere, status_given, exact;
     enum store_status status;
+    FILE *errors;       /* when not NULL, errors go here ("run N: text" lines), not in the table */
 } ls_filter;
 
 static int check_where(void *ctx, const char *arg)
@@ -148,7 +152,8 @@ static int add_run(table *t, store *s, const ls_filter *f, int *known,
         store_params_free(params, np);
         return 0;
     }
-    if (store_read_metric(s, r->id, r->epochs_done, "test", "psnr", &psnr, err, errlen) != 0 ||
+    if (store_read_metric(s, r->id, r->epochs_done, "test", "psnr_pooled", &psnr, err,
+                          errlen) != 0 ||
         store_read_notes(s, r->id, &notes, &nn, err, errlen) != 0) {
         store_params_free(params, np);
         return -1;
@@ -171,8 +176,11 @@ static int add_run(table *t, store *s, const ls_filter *f, int *known,
     else
         snprintf(test_psnr, sizeof test_psnr, f->exact ? "%.17g" : "%.3f", psnr);
     tags_text(notes, nn, tags, sizeof tags);
-    const char *cells[NCOLUMNS] = { id, hash, w->name, store_status_name(r->status), epochs,
-                                    label, seed, test_psnr, tags, r->error };
+    const char *cells[NCOLUMNS] = { id, hash, f->errors ? "" : w->name,
+                                    store_status_name(r->status), epochs,
+                                    label, seed, test_psnr, tags, f->errors ? "" : r->error };
+    if (f->errors && r->error && *r->error)
+        fprintf(f->errors, "run %s: %s\n", id, r->error);
     store_params_free(params, np);
     store_notes_free(notes, nn);
     if (table_add(t, cells) == 0)
@@ -181,9 +189,11 @@ static int add_run(table *t, store *s, const ls_filter *f, int *known,
     return -1;
 }
 
-/* The runs of every sweep (or of the one named), by sweep name and grid order. */
+/* The runs of every sweep (or of the one named), by sweep name and grid order, into t; or, for
+ * people (t NULL), a table per sweep under its name (which then needs no column), fitted to the
+ * terminal, the number of rows printed added to *printed. */
 static int list_runs(store *s, const char *sweep, const ls_filter *f, int *known, table *t,
-                     char *err, size_t errlen)
+                     const char *const *headers, size_t *printed, char *err, size_t errlen)
 {
     store_sweep_record *w;
     size_t nw;
@@ -197,8 +207,18 @@ static int list_runs(store *s, const char *sweep, const ls_filter *f, int *known
             continue;
         if ((rc = store_read_sweep_runs(s, w[i].id, &r, &nr, err, errlen)) != 0)
             break;
+        table *one = t ? t : table_new(NCOLUMNS, headers);
+        if (!one)
+            rc = -1, snprintf(err, errlen, "out of memory");
         for (size_t k = 0; rc == 0 && k < nr; k++)
-            rc = add_run(t, s, f, known, &w[i], &r[k], err, errlen);
+            rc = add_run(one, s, f, known, &w[i], &r[k], err, errlen);
+        if (!t && rc == 0 && table_rows(one) > 0) {
+            printf("%ssweep %s:\n", *printed ? "\n" : "", w[i].name);
+            table_print_fit(one, stdout, WB_OUTPUT_COLUMNS);
+            *printed += table_rows(one);
+        }
+        if (!t)
+            table_free(one);
         store_run_records_free(r, nr);
     }
     store_sweep_records_free(w, nw);
@@ -228,13 +248,14 @@ int cmd_ls(int argc, char **argv)
 {
     cmd_db d = { 0 };
     const char *sweep = NULL;
-    int csv = 0, json = 0;
+    int csv = 0, json = 0, wide = 0;
     ls_filter f = { .nwhere = 0 };
     const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "sweep", .text = &sweep },
                                 { .name = "status", .take = take_status, .ctx = &f },
                                 { .name = "where", .take = check_where, .list = f.where,
                                   .count = &f.nwhere, .max = MAX_WHERE },
                                 { .name = "csv", .flag = &csv }, { .name = "json", .flag = &json },
+                                { .name = "wide", .flag = &wide },
                                 { 0 } };
     store *s;
     int status = cmd_parse("ls", usage, argc, argv, opts, CMD_INI_ARGUMENT);
@@ -245,28 +266,45 @@ int cmd_ls(int argc, char **argv)
         return cmd_usage(usage, WB_EXIT_USAGE);
     }
     f.exact = csv || json;
+    /* For people, each error under the table, wrapped, instead of a column that would be cut. */
+    char *errors = NULL;
+    size_t errors_len = 0;
+    if (!csv && !json && !wide && !(f.errors = open_memstream(&errors, &errors_len))) {
+        wb_error("ls", "out of memory");
+        return WB_EXIT_FAILURE;
+    }
     if ((status = cmd_resolve_db("ls", &d)) >= 0 ||
         (status = cmd_open_db("ls", &d, &s)) != WB_EXIT_OK)
         return status;
-    static const char *const headers[NCOLUMNS] = { "id", "hash", "sweep", "status", "epochs",
-                                                   "configuration", "seed", "test_psnr", "tags",
-                                                   "error" };
+    /* The primary metric under its name for people, under its key for scripts. */
+    const char *headers[NCOLUMNS] = { "id", "hash", "sweep", "status", "epochs", "configuration",
+                                      "seed", f.exact ? "test_psnr_pooled" : "test PSNR", "tags",
+                                      "error" };
     static const unsigned char numeric[NCOLUMNS] = { 1, 0, 0, 0, 0, 0, 1, 1, 0, 0 };
     char err[1024] = "out of memory";
     int known[MAX_WHERE] = { 0 };
-    table *t = table_new(NCOLUMNS, headers);
-    if (!t || list_runs(s, sweep, &f, known, t, err, sizeof err) != 0) {
+    /* For people (f.errors set), list_runs prints a table per sweep. */
+    table *t = f.errors ? NULL : table_new(NCOLUMNS, headers);
+    size_t printed = 0;
+    if ((!t && !f.errors) ||
+        list_runs(s, sweep, &f, known, t, headers, &printed, err, sizeof err) != 0) {
         wb_error("ls", "%s", err);
         status = WB_EXIT_FAILURE;
-    } else if (unknown_keys(&f, known) && table_rows(t) == 0) {
+    } else if (unknown_keys(&f, known) && (t ? table_rows(t) : printed) == 0) {
         status = WB_EXIT_USAGE;
     } else if (json) {
         if (table_print_json(t, stdout, numeric) != 0) {
             wb_error("ls", "out of memory");
             status = WB_EXIT_FAILURE;
         }
-    } else if (csv || table_rows(t) > 0) {
+    } else if (t && (csv || table_rows(t) > 0)) {
         table_print(t, stdout, csv);
+    } else if (printed > 0) {
+        if (fflush(f.errors) == 0 && errors_len > 0) {
+            putchar('\n');
+            for (char *line = strtok(errors, "\n"); line; line = strtok(NULL, "\n"))
+                wb_print_wrapped(stdout, line, WB_OUTPUT_COLUMNS, 4);
+        }
     } else if (sweep && !f.status_given && !f.nwhere) {
         wb_error("ls", "%s: no runs in a sweep named '%s' (every sweep's runs: wb ls %s)",
                  d.path, sweep, d.hint);
@@ -277,6 +315,9 @@ int cmd_ls(int argc, char **argv)
         printf("%s: no runs yet (to train some: wb sweep FILE.ini %s)\n", d.path, d.hint);
     }
     table_free(t);
+    if (f.errors)
+        fclose(f.errors);
+    free(errors);
     store_close(s);
     return status;
 }

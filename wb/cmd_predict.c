@@ -1,12 +1,14 @@
 /* wb predict RUN --input X --out Y: a run's weights applied to photos (PNG) or arrays of images
  * (.npy) of any size, in tiles (model/tile.h). */
 #include <getopt.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "analysis/label.h"
 #include "base/proc.h"
 #include "data/dataset.h"
 #include "data/image.h"
@@ -23,7 +25,7 @@ static const char usage[] =
     "usage: wb predict RUN --input X.png|X.npy --out Y.png|Y.npy [--target T.png|T.npy]\n"
     "                  [--db PATH | --ini FILE.ini] [--checkpoint best|last] [--tile N]\n"
     "                  [--crop X,Y,W,H]"
-     " [--degrade NOISY.png|NOISY.npy]\n\n"
+     " [--degrade NOISY.png|NOISY.npy] [--json]\n\n"
     "Applies a run's weights to a photo (.png: 8/16-bit gray, RGB, RGBA or palette) or to an\n"
     "array of images (.npy: (N, H, W, 3) float32 or float64 in [0, 1], or uint8 divided by 255)\n"
     "of any size and aspect, and writes the prediction as a PNG (8-bit RGB, one image) or as\n"
@@ -39,7 +41,11 @@ static const char usage[] =
     "width 8; it grows with the width and N^2). Besides, the images take 28 bytes a pixel\n"
     "(input, output, 8-bit copy for a PNG).\n\n"
     "  --target T               also print the metrics of the predictions against T:\n"
-    "                           every image metric training logs, one `name value` line each\n"
+    "                           every image metric training logs, one `name value unit  title`\n"
+    "                           line each, with the digits that mean something (PSNR, the\n"
+    "                           primary metric, is psnr_pooled)\n"
+    "  --json                   the metrics as one JSON object instead (17 significant digits;\n"
+    "                           the other lines go to stderr)\n"
     "  --checkpoint best|last   the best epoch's weights (default) or the last epoch's\n"
     "  --tile N                 tiles of at most NxN pixels (default 256; a multiple of 2^depth\n"
     "                           above twice the margin)\n"
@@ -240,6 +246,7 @@ static int check_weights(store *s, int64_t run_id, const char *kind, const predi
 int cmd_predict(int argc, char **argv)
 {
     cmd_db d = { 0 };
+    int json = 0;
     const char *in = NULL, *out = NULL, *kind = "best", *target = NULL, *tile_text = NULL,
                *degraded = NULL;
     crop_box crop = { 0, 0, 0, 0 };
@@ -249,7 +256,8 @@ int cmd_predict(int argc, char **argv)
                                 { .name = "target", .text = &target },
                                 { .name = "tile", .text = &tile_text },
                                 { .name = "crop", .take = take_crop, .ctx = &crop },
-                                { .name = "degrade", .text = &degraded }, { 0 } };
+                                { .name = "degrade", .text = &degraded },
+                                { .name = "json", .flag = &json }, { 0 } };
     int status = cmd_parse("predict", usage, argc, argv, opts, 1);
     if (status >= 0)
         return status;
@@ -340,17 +348,38 @@ int cmd_predict(int argc, char **argv)
         wb_error("predict", "%s", err);
         goto out;
     }
-    printf("%s: %zu predictions of run %lld (%s checkpoint, epoch %d) -> %s\n", in, n,
-           (long long)run_id, kind, pm.epoch, out);
-    printf("%zu image(s) of %dx%d (width x height) in %d tile(s) of %dx%d per image "
-           "(margin %d), %d a pass; network memory %.1f MB\n", n, w, h, plan.rows * plan.cols,
-           plan.tile_width, plan.tile_height, plan.margin, batch, unet_arena_bytes(u) / 1e6);
+    FILE *info = json ? stderr : stdout;   /* with --json, stdout is the JSON alone */
+    fprintf(info, "%s: %zu predictions of run %lld (%s checkpoint, epoch %d) -> %s\n", in, n,
+            (long long)run_id, kind, pm.epoch, out);
+    char line[512];
+    snprintf(line, sizeof line, "%zu image(s) of %dx%d (width x height) in %d tile(s) of %dx%d "
+             "per image (margin %d), %d a pass; network memory %.1f MB", n, w, h,
+             plan.rows * plan.cols, plan.tile_width, plan.tile_height, plan.margin, batch,
+             unet_arena_bytes(u) / 1e6);
+    wb_print_wrapped(info, line, WB_OUTPUT_COLUMNS, 2);
     if (t) {
         double values[METRIC_COUNT];
         metrics_compute(y, t, n, h, w, values);
-        for (int m = 0; m < METRIC_COUNT; m++)
-            if (metric_def_of((enum metric_id)m)->source == METRIC_FROM_IMAGES)
-                printf("%s %.17g\n", metric_def_of((enum metric_id)m)->name, values[m]);
+        int first = 1;
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            const metric_def *def = metric_def_of((enum metric_id)m);
+            if (def->source != METRIC_FROM_IMAGES)
+                continue;
+            char value[64];
+            if (json) {
+                printf("%s\"%s\": ", first ? "{" : ", ", def->name);
+                if (isfinite(values[m]))
+                    printf("%.17g", values[m]);
+                else
+                    printf("null");
+            } else {
+                format_metric(m, values[m], 0, value, sizeof value);
+                printf("%-12s %8s %-3s %s\n", def->name, value, def->unit, def->title);
+            }
+            first = 0;
+        }
+        if (json)
+            printf("}\n");
     }
     status = WB_EXIT_OK;
 out:

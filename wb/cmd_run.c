@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/label.h"
+#include "model/metrics.h"
 #include "store/read.h"
 #include "wb/cmd.h"
 #include "wb/progress.h"
@@ -142,8 +144,11 @@ static void print_result(store *s, int64_t run_id, const char *hash, enum store_
     char err[1024];
     printf("run %lld (%.12s): %s", (long long)run_id, hash, store_status_name(st));
     if (store_read_metrics(s, run_id, &m, &n, err, sizeof err) == 0) {
-        static const char *const names[] = { "psnr", "ssim", "lap8_mse" };
-        double v[3] = { NAN, NAN, NAN };
+        /* The primary metric under its one name, then SSIM and the K8 Laplacian error, with the
+         * digits that mean something (analysis/label.h). */
+        static const enum metric_id ids[] = { METRIC_PSNR_POOLED, METRIC_SSIM, METRIC_LAP8_MSE };
+        static const char *const names[] = { "PSNR", "SSIM", "lap8_mse" };
+        char v[3][32] = { "-", "-", "-" };
         int last = -1;
         for (size_t i = 0; i < n; i++)
             if (strcmp(m[i].split, "test") == 0 && m[i].epoch > last)
@@ -151,11 +156,11 @@ static void print_result(store *s, int64_t run_id, const char *hash, enum store_
         for (size_t i = 0; i < n; i++)
             for (int k = 0; k < 3; k++)
                 if (m[i].epoch == last && strcmp(m[i].split, "test") == 0 &&
-                    strcmp(m[i].name, names[k]) == 0)
-                    v[k] = m[i].value;
+                    strcmp(m[i].name, metric_def_of(ids[k])->name) == 0)
+                    format_metric(ids[k], m[i].value, 1, v[k], sizeof v[k]);
         if (last >= 0)
-            printf("; epoch %d: test psnr %.3f dB, ssim %.4f, lap8_mse %.4g", last, v[0], v[1],
-                   v[2]);
+            printf("; epoch %d: test %s %s dB, %s %s, %s %s", last, names[0], v[0], names[1],
+                   v[1], names[2], v[2]);
         store_metric_values_free(m, n);
     }
     printf("\n");

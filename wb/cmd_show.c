@@ -15,13 +15,17 @@
 #include "wb/cmd.h"
 #include "wb/config.h"
 #include "wb/table.h"
+#include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb show RUN [--db PATH | --ini FILE.ini] [--json]\n\n"
+    "usage: wb show RUN [--db PATH | --ini FILE.ini] [--wide | --json]\n\n"
     "RUN is a run's integer id or a unique prefix of its config hash (as wb ls prints them).\n"
     "Prints its fields, tags and notes, the sweeps that hold it, its configuration, checkpoints,\n"
-    "every epoch's metrics and what the degraded input scores.\n\n"
+    "every epoch's metrics, what the degraded input scores and how its training went, within\n"
+    WB_COLUMNS_TEXT " columns. PSNR is the primary metric, pooled over the split's pixels.\n\n"
     CMD_DB_USAGE
+    "  --wide           every column (the mean of per-patch PSNR, evaluation seconds), nothing\n"
+    "                   cut or wrapped\n"
     "  --json           the same as one JSON object (numbers with 17 significant digits)\n";
 
 /* An integer the database may not hold (-1), as text: "" when it does not. */
@@ -68,83 +72,84 @@ static void add_row(table **t, const char *const *cells)
     }
 }
 
-/* A table under a heading. */
-static void print_section(const char *title, const table *t)
+/* A table under a heading, fitted to the terminal's width unless wide. */
+static void print_section(const char *title, const table *t, int wide)
 {
     printf("\n%s:\n", title);
-    table_print(t, stdout, 0);
+    if (wide)
+        table_print(t, stdout, 0);
+    else
+        table_print_fit(t, stdout, WB_OUTPUT_COLUMNS);
 }
 
-/* The epochs table: one row per epoch and split (in the table's order), a column per metric of
- * the metric table. */
-static table *epochs_table(const store_metric_value *m, size_t n)
+/* The column of a metric for people: the primary metric under its one name, "PSNR"; the mean of
+ * per-patch PSNRs in those words; the others by their key (README's metric table). */
+static const char *column_header(enum metric_id id)
+{
+    return id == METRIC_PSNR_POOLED || id == METRIC_PSNR ? metric_def_of(id)->title
+                                                         : metric_def_of(id)->name;
+}
+
+/* Whether a metric has a column in a table of `splits` (training, or validation and test): it is
+ * logged there, and, unless wide, it is not one that only --wide shows (the mean of per-patch
+ * PSNR and the evaluation's seconds, to keep within WB_OUTPUT_COLUMNS). */
+static int shown_metric(enum metric_id id, unsigned splits, int wide)
+{
+    if (!(metric_def_of(id)->splits & splits))
+        return 0;
+    return wide || (id != METRIC_PSNR && !(id == METRIC_SECONDS && !(splits & METRIC_IN(METRIC_TRAIN))));
+}
+
+/* Rows of metric values, one per (epoch, split) of `splits` the run has, a column per metric
+ * shown_metric keeps, values as format_metric writes them. with_epoch: the first column is the
+ * epoch (else the rows are the input splits, named by the split they are the reference of). */
+static table *metrics_table(const store_metric_value *m, size_t n, unsigned splits, int with_epoch,
+                            int wide)
 {
     const char *headers[2 + METRIC_COUNT] = { "epoch", "split" };
+    enum metric_id ids[METRIC_COUNT];
+    const int lead = with_epoch ? 1 + !(splits == METRIC_IN(METRIC_TRAIN)) : 1;
+    if (!with_epoch)
+        headers[0] = "split";
+    int ncols = 0;
     for (int c = 0; c < METRIC_COUNT; c++)
-        headers[2 + c] = metric_def_of((enum metric_id)c)->name;
-    table *t = table_new(2 + METRIC_COUNT, headers);
+        if (shown_metric((enum metric_id)c, splits, wide)) {
+            ids[ncols] = (enum metric_id)c;
+            headers[lead + ncols++] = column_header((enum metric_id)c);
+        }
+    table *t = table_new((size_t)(lead + ncols), headers);
     for (size_t first = 0, end; t && first < n; first = end) {
         for (end = first; end < n && m[end].epoch == m[first].epoch; end++)
             ;
         for (int k = 0; k < METRIC_NSPLITS; k++) {
-            if (metric_split_is_input((enum metric_split)k))
-                continue;   /* in the input table */
+            if (!(splits & METRIC_IN(k)))
+                continue;
             const char *split = metric_split_name((enum metric_split)k);
             char text[2 + METRIC_COUNT][32];
             const char *cells[2 + METRIC_COUNT] = { text[0], split };
             int found = 0;
-            snprintf(text[0], sizeof text[0], "%d", m[first].epoch);
-            for (size_t c = 0; c < METRIC_COUNT; c++)
-                cells[2 + c] = "";
+            if (with_epoch)
+                snprintf(text[0], sizeof text[0], "%d", m[first].epoch);
+            else    /* "val" for val_input: the split whose input it scores */
+                for (int o = 0; o < METRIC_NSPLITS; o++)
+                    if (metric_split_input((enum metric_split)o) == k)
+                        cells[0] = metric_split_name((enum metric_split)o);
+            for (int c = 0; c < ncols; c++)
+                cells[lead + c] = "";
             for (size_t i = first; i < end; i++) {
                 if (strcmp(m[i].split, split) != 0)
                     continue;
                 found = 1;
-                const int c = metric_find(m[i].name);
-                if (c >= 0 && !isnan(m[i].value)) {
-                    snprintf(text[2 + c], sizeof text[2 + c], "%.8g", m[i].value);
-                    cells[2 + c] = text[2 + c];
-                }
+                for (int c = 0; c < ncols; c++)
+                    if (strcmp(m[i].name, metric_def_of(ids[c])->name) == 0 &&
+                        !isnan(m[i].value)) {
+                        format_metric(ids[c], m[i].value, 0, text[lead + c], sizeof text[lead + c]);
+                        cells[lead + c] = text[lead + c];
+                    }
             }
             if (found)
                 add_row(&t, cells);
         }
-    }
-    return t;
-}
-
-/* The "do nothing" reference: the degraded input scored against the target, one row per split
- * (val, test) that has it, a column per image metric (no rows for a run recorded before the
- * inputs were scored). */
-static table *input_table(const store_metric_value *m, size_t n)
-{
-    const char *headers[1 + METRIC_COUNT] = { "split" };
-    int ncols = 0;
-    for (int c = 0; c < METRIC_COUNT; c++)
-        if (metric_def_of((enum metric_id)c)->source == METRIC_FROM_IMAGES)
-            headers[1 + ncols++] = metric_def_of((enum metric_id)c)->name;
-    table *t = table_new(1 + ncols, headers);
-    for (int k = 0; t && k < METRIC_NSPLITS; k++) {
-        const int input = metric_split_input((enum metric_split)k);
-        if (input < 0)
-            continue;
-        char text[METRIC_COUNT][32];
-        const char *cells[1 + METRIC_COUNT] = { metric_split_name((enum metric_split)k) };
-        int found = 0;
-        for (int c = 0; c < ncols; c++)
-            cells[1 + c] = "";
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(m[i].split, metric_split_name((enum metric_split)input)) != 0)
-                continue;
-            for (int c = 0; c < ncols; c++)
-                if (strcmp(m[i].name, headers[1 + c]) == 0 && !isnan(m[i].value)) {
-                    snprintf(text[c], sizeof text[c], "%.8g", m[i].value);
-                    cells[1 + c] = text[c];
-                    found = 1;
-                }
-        }
-        if (found)
-            add_row(&t, cells);
     }
     return t;
 }
@@ -407,20 +412,19 @@ static void metric_by_epoch(const store_metric_value *m, size_t n, enum metric_s
             values[m[i].epoch] = m[i].value;
 }
 
-/* Issue 12's diagnostics of a run: how its training went, each with what it measures. */
-static table *diagnostics_table(const store_metric_value *m, size_t n, int last)
+/* Issue 12's diagnostics of a run, how its training went, each a line with what it measures
+ * (wrapped to the terminal's width unless wide). -1 when memory runs out. */
+static int print_diagnostics(const store_metric_value *m, size_t n, int last, int wide)
 {
-    static const char *const headers[] = { "diagnostic", "value", "what it is" };
-    table *t = table_new(3, headers);
-    if (!t || last < 0)
-        return t;
-    double *v = malloc(4 * ((size_t)last + 1) * sizeof *v);
-    if (!v) {
-        table_free(t);
-        return NULL;
+    printf("\ndiagnostics:\n");
+    if (last < 0) {
+        printf("  (no epoch yet)\n");
+        return 0;
     }
+    double *v = malloc(4 * ((size_t)last + 1) * sizeof *v);
+    if (!v)
+        return -1;
     double *val = v, *sel = v + last + 1, *test = v + 2 * (last + 1), *dc = v + 3 * (last + 1);
-    const char *primary = metric_def_of(ANALYSIS_PRIMARY_METRIC)->name;
     metric_by_epoch(m, n, METRIC_VAL, ANALYSIS_PRIMARY_METRIC, last, val);
     metric_by_epoch(m, n, METRIC_VAL, METRIC_SELECTION, last, sel);
     metric_by_epoch(m, n, METRIC_TEST, ANALYSIS_PRIMARY_METRIC, last, test);
@@ -429,38 +433,42 @@ static table *diagnostics_table(const store_metric_value *m, size_t n, int last)
     for (int e = 0; e <= last; e++)   /* the lowest, ties to the earlier (as the trainer) */
         if (isfinite(sel[e]) && (best < 0 || sel[e] < sel[best]))
             best = e;
-    char cell[5][128], what[5][256];
+    /* The primary metric under its one name (model/metrics.h's title): "validation PSNR". */
+    const analysis_text val_title =
+        analysis_series_title(ANALYSIS_SERIES(METRIC_VAL, ANALYSIS_PRIMARY_METRIC));
+    char line[5][512], number[3][32];
     int q;
     const double rise = analysis_quarter_rise(val, last, &q);
-    snprintf(cell[0], sizeof cell[0], best >= 0 ? "%d" : "-", best);
-    snprintf(what[0], sizeof what[0], "the epoch of the lowest validation %s (ties to the "
-             "earlier): best.safetensors", metric_def_of(METRIC_SELECTION)->name);
+    snprintf(line[0], sizeof line[0], "best epoch: %s%d (the epoch of the lowest validation %s, "
+             "ties to the earlier: best.safetensors)", best >= 0 ? "" : "none ", best >= 0 ? best : 0,
+             metric_def_of(METRIC_SELECTION)->title);
     if (isfinite(rise))
-        snprintf(cell[1], sizeof cell[1], "%+.3f dB%s", rise,
-                 rise <= ANALYSIS_CONVERGED_GAIN ? "" : " (not converged)");
+        snprintf(number[0], sizeof number[0], "%+.2f dB%s", rise,
+                 rise <= ANALYSIS_CONVERGED_GAIN ? "" : ", not converged");
     else
-        snprintf(cell[1], sizeof cell[1], "-");
-    snprintf(what[1], sizeof what[1], "val %s over epochs %d-%d: the rise of the least-squares "
-             "line; converged at most %g dB", primary, last - q, last, ANALYSIS_CONVERGED_GAIN);
+        snprintf(number[0], sizeof number[0], "-");
+    snprintf(line[1], sizeof line[1], "last-quarter rise: %s (%s over epochs %d-%d: the rise of "
+             "the least-squares line; converged at most %g dB)", number[0], val_title.text,
+             last - q, last, ANALYSIS_CONVERGED_GAIN);
     if (best >= 0 && isfinite(val[best]) && isfinite(val[last]))
-        snprintf(cell[2], sizeof cell[2], "%+.3f dB", val[last] - val[best]);
+        snprintf(number[1], sizeof number[1], "%+.2f dB", val[last] - val[best]);
     else
-        snprintf(cell[2], sizeof cell[2], "-");
-    snprintf(what[2], sizeof what[2], "val %s at the last epoch minus at the best", primary);
-    snprintf(cell[3], sizeof cell[3], "val %.3f, test %.3f dB", val[0], test[0]);
-    snprintf(what[3], sizeof what[3], "%s of the untrained network (a residual one starts as "
-             "the identity: the input's)", primary);
-    snprintf(cell[4], sizeof cell[4], isfinite(dc[last]) ? "%.3f" : "-", dc[last]);
-    snprintf(what[4], sizeof what[4], "test, last epoch: %s",
-             metric_def_of(METRIC_DC_SHARE)->title);
-    static const char *const names[5] = { "best epoch", "last-quarter rise", "best to last",
-                                           "epoch 0", "dc_share" };
-    for (int k = 0; t && k < 5; k++) {
-        const char *cells[] = { names[k], cell[k], what[k] };
-        add_row(&t, cells);
+        snprintf(number[1], sizeof number[1], "-");
+    snprintf(line[2], sizeof line[2], "best to last: %s (%s at the last epoch minus at the best)",
+             number[1], val_title.text);
+    format_metric(ANALYSIS_PRIMARY_METRIC, test[0], 1, number[2], sizeof number[2]);
+    snprintf(line[3], sizeof line[3], "epoch 0: validation %.2f dB, test %s dB (the untrained "
+             "network's PSNR; a residual one starts as the identity: the input's)", val[0],
+             number[2]);
+    format_metric(METRIC_DC_SHARE, dc[last], 1, number[0], sizeof number[0]);
+    snprintf(line[4], sizeof line[4], "%s: %s (test, last epoch: the %s)",
+             metric_def_of(METRIC_DC_SHARE)->name, number[0], metric_def_of(METRIC_DC_SHARE)->title);
+    for (int k = 0; k < 5; k++) {
+        fputs("  ", stdout);
+        wb_print_wrapped(stdout, line[k], wide ? 100000 : WB_OUTPUT_COLUMNS - 2, 4);
     }
     free(v);
-    return t;
+    return 0;
 }
 
 /* A trajectory's or a branch's place (docs/DESIGN.md, "Budgets"), one line. */
@@ -484,7 +492,7 @@ static int print_lineage(store *s, int64_t run_id, char *err, size_t errlen)
 }
 
 /* Reads and prints the run; -1 with err set when a read fails. */
-static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
+static int show_run(store *s, int64_t run_id, int wide, char *err, size_t errlen)
 {
     store_run_record r;
     run_view v = { 0 };
@@ -498,30 +506,34 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
     store_run_record_free(&r);
     if (print_lineage(s, run_id, err, errlen) != 0 || print_notes(s, run_id, err, errlen) != 0)
         return -1;
-    table *t[6] = { NULL };
-    static const char *const titles[6] = { "sweeps", "configuration", "checkpoints", "epochs",
-                                           "input (no network): the degraded input against the "
-                                           "target, what doing nothing scores",
-                                           "diagnostics" };
+    enum { NTABLES = 6 };
+    table *t[NTABLES] = { NULL };
+    static const char *const titles[NTABLES] = {
+        "sweeps", "configuration", "checkpoints", "training, per epoch",
+        "validation and test, per epoch (PSNR in dB; test read at the last and the best epoch)",
+        "input (no network): the degraded input against the target, what doing nothing scores" };
     int rc = run_view_read(s, run_id, &v, err, errlen) == 0 &&
              store_read_sweeps(s, &sweeps, &nsweeps, err, errlen) == 0 ? 0 : -1;
     if (rc == 0) {
         t[0] = links_table(v.links, v.nlinks, sweeps, nsweeps, v.params, v.nparams);
         t[1] = params_table(v.params, v.nparams);
         t[2] = checkpoints_table(v.ck, v.nck);
-        t[3] = epochs_table(v.m, v.nm);
-        t[4] = input_table(v.m, v.nm);
-        t[5] = diagnostics_table(v.m, v.nm, last);
+        t[3] = metrics_table(v.m, v.nm, METRIC_IN(METRIC_TRAIN), 1, wide);
+        t[4] = metrics_table(v.m, v.nm, METRIC_IN(METRIC_VAL) | METRIC_IN(METRIC_TEST), 1, wide);
+        t[5] = metrics_table(v.m, v.nm, METRIC_IN(METRIC_VAL_INPUT) | METRIC_IN(METRIC_TEST_INPUT),
+                             0, wide);
     }
-    for (int i = 0; rc == 0 && i < 6; i++) {
+    for (int i = 0; rc == 0 && i < NTABLES; i++) {
         if (t[i]) {
-            print_section(titles[i], t[i]);
+            print_section(titles[i], t[i], wide);
             continue;
         }
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    for (int i = 0; i < 6; i++)
+    if (rc == 0 && print_diagnostics(v.m, v.nm, last, wide) != 0)
+        rc = -1, snprintf(err, errlen, "out of memory");
+    for (int i = 0; i < NTABLES; i++)
         table_free(t[i]);
     run_view_free(&v);
     store_sweep_records_free(sweeps, nsweeps);
@@ -531,8 +543,9 @@ static int show_run(store *s, int64_t run_id, char *err, size_t errlen)
 int cmd_show(int argc, char **argv)
 {
     cmd_db d = { 0 };
-    int json = 0;
-    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "json", .flag = &json }, { 0 } };
+    int json = 0, wide = 0;
+    const cmd_option opts[] = { CMD_DB_OPTIONS(&d), { .name = "json", .flag = &json },
+                                { .name = "wide", .flag = &wide }, { 0 } };
     char err[1024];
     store *s;
     int64_t run_id;
@@ -542,8 +555,8 @@ int cmd_show(int argc, char **argv)
         return status;
     if (store_lookup_run(s, argv[optind], &run_id, err, sizeof err) != 0)
         status = WB_EXIT_USAGE;
-    else if ((json ? show_json(s, run_id, err, sizeof err) : show_run(s, run_id, err, sizeof err))
-             != 0)
+    else if ((json ? show_json(s, run_id, err, sizeof err)
+                   : show_run(s, run_id, wide, err, sizeof err)) != 0)
         status = WB_EXIT_FAILURE;
     if (status != WB_EXIT_OK)
         wb_error("show", "%s", err);

@@ -187,15 +187,21 @@ static void put_live_line(FILE *f, const char *text, int columns)
     fputc('\n', f);
 }
 
-/* "  loss 0.01234  val 24.31 dB" from the run's latest epoch ("" before its first). */
-static void metrics_text(const slot *s, char *out, size_t len)
+/* "loss 0.01234, val PSNR 24.31 dB, test PSNR 24.50 dB": what is known of an epoch, each part
+ * only when it is (a run's first epoch has no loss; the test split is read at the last and the
+ * best epoch only). PSNR is the primary metric, pooled PSNR (model/metrics.h), under its one name;
+ * dB to 2 decimals, the loss to 4 significant digits. */
+static void metrics_text(double loss, double val_psnr, double test_psnr, char *out, size_t len)
 {
     size_t used = 0;
     out[0] = '\0';
-    if (isfinite(s->loss))
-        used += (size_t)snprintf(out, len, "  loss %.4g", s->loss);
-    if (isfinite(s->val_psnr) && used < len)
-        snprintf(out + used, len - used, "  val psnr_pooled %.2f dB", s->val_psnr);
+    if (isfinite(loss))
+        used += (size_t)snprintf(out, len, "loss %.4g", loss);
+    if (isfinite(val_psnr) && used < len)
+        used += (size_t)snprintf(out + used, len - used, "%sval PSNR %.2f dB", used ? ", " : "",
+                                 val_psnr);
+    if (isfinite(test_psnr) && used < len)
+        snprintf(out + used, len - used, "%stest PSNR %.2f dB", used ? ", " : "", test_psnr);
 }
 
 static void draw_live(progress *p)
@@ -206,17 +212,20 @@ static void draw_live(progress *p)
         if (!p->slots[i].used)
             continue;
         const progress_event *e = &p->slots[i].last;
+        const slot *s = &p->slots[i];
         const int width = 12;
         const double frac = e->total > 0 ? (double)e->done / e->total : 0;
-        char bar[32], line[512], metrics[96];
+        char bar[32], line[512], metrics[128];
         int filled = (int)(frac * width);
         for (int k = 0; k < width; k++)
             bar[k] = k < filled ? '#' : '.';
         bar[width] = '\0';
-        metrics_text(&p->slots[i], metrics, sizeof metrics);
-        /* The metrics before the speed: a narrow terminal cuts the end of the line. */
-        snprintf(line, sizeof line, "run %d/%d, %s, epoch %d/%d [%s]%s  %.0f samples/s",
-                 e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, bar, metrics,
+        metrics_text(s->loss, s->val_psnr, NAN, metrics, sizeof metrics);
+        /* The bar is the epoch's training samples (it fills once per epoch), and says so; the
+         * metrics, of the previous epoch, come before the speed: a narrow terminal cuts the end. */
+        snprintf(line, sizeof line, "run %d/%d, %s, epoch %d/%d: samples [%s] %ld/%ld%s%s  "
+                 "%.0f samples/s", e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs,
+                 bar, e->done, e->total, *metrics ? "; last epoch: " : "", metrics,
                  e->samples_per_s);
         put_live_line(p->out, line, columns);
         p->drawn++;
@@ -281,17 +290,17 @@ void progress_apply(progress *p, const progress_event *e)
         s->val_psnr = e->val_psnr;
         s->test_psnr = e->test_psnr;
         if (!p->tty) {
-            char eta[64];
+            char eta[64], metrics[128];
             eta_text(p, eta, sizeof eta);
+            metrics_text(e->epoch > 0 ? e->loss : NAN, e->val_psnr, e->test_psnr, metrics,
+                         sizeof metrics);
             if (e->epoch == 0)
-                print_line(p, "run %d/%d, %s, epoch 0/%d: val psnr_pooled %.3f "
-                           "test psnr_pooled %.3f", e->grid_index + 1, p->nruns, e->label, e->epochs, e->val_psnr,
-                           e->test_psnr);
+                print_line(p, "run %d/%d, %s, epoch 0/%d: %s", e->grid_index + 1, p->nruns,
+                           e->label, e->epochs, metrics);
             else
-                print_line(p, "run %d/%d, %s, epoch %d/%d: loss %.6g val psnr_pooled %.3f "
-                           "test psnr_pooled %.3f (%.1f s, %.0f samples/s; %s)", e->grid_index + 1, p->nruns, e->label,
-                           e->epoch, e->epochs, e->loss, e->val_psnr, e->test_psnr, e->seconds,
-                           e->samples_per_s, eta);
+                print_line(p, "run %d/%d, %s, epoch %d/%d: %s (%.1f s, %.0f samples/s; %s)",
+                           e->grid_index + 1, p->nruns, e->label, e->epoch, e->epochs, metrics,
+                           e->seconds, e->samples_per_s, eta);
         }
         break;
     case PROGRESS_END:
@@ -300,7 +309,7 @@ void progress_apply(progress *p, const progress_event *e)
             p->todo_epochs -= e->epochs - e->epoch;
         if (strcmp(e->status, store_status_name(STORE_FINISHED)) == 0 && isfinite(s->test_psnr))
             /* The line that stays keeps the run's result. */
-            print_line(p, "run %d/%d, %s: %s, test psnr_pooled %.3f dB", e->grid_index + 1,
+            print_line(p, "run %d/%d, %s: %s, test PSNR %.2f dB", e->grid_index + 1,
                        p->nruns, e->label, e->status, s->test_psnr);
         else
             print_line(p, "run %d/%d, %s: %s%s%s", e->grid_index + 1, p->nruns, e->label,

@@ -60,13 +60,20 @@ size_t table_rows(const table *t)
     return t->nrows;
 }
 
+/* Display width of the first n bytes of UTF-8 text: one column per code point (λ is one column,
+ * two bytes). */
+static size_t utf8_width(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n && s[i]; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
 /* Display width of UTF-8 text: one column per code point (λ is one column, two bytes). */
 static size_t width_of(const char *s)
 {
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
+    return utf8_width(s, (size_t)-1);
 }
 
 static int looks_numeric(const char *s)
@@ -117,25 +124,51 @@ static size_t shown_width(const char *s)
     return w;
 }
 
-static void put_shown(FILE *f, const char *s)
+/* The text a cell shows: s, or (returned in *owned, to free) its escaped copy. */
+static const char *shown_text(const char *s, char **owned)
 {
-    if (!needs_escape(s)) {
-        fputs(s, f);
-        return;
-    }
+    *owned = NULL;
+    if (!needs_escape(s))
+        return s;
     const size_t n = output_escape_line(s, NULL, 0) + 1;
-    char *e = malloc(n);
-    if (e)
-        output_escape_line(s, e, n);
-    fputs(e ? e : "?", f);
-    free(e);
+    if (!(*owned = malloc(n)))
+        return "?";
+    output_escape_line(s, *owned, n);
+    return *owned;
 }
 
-/* The layout of aligned columns: each column's width (the widest cell so far) and whether it is
- * numeric (every non-empty cell so far reads as a number: right-aligned). */
+/* The first line of s wrapped at `width` characters: its length in bytes, the line ending before
+ * the last space that lets it fit (or cut at `width` characters when no space does); *rest is the
+ * offset of what follows (past that space). A cell no wider than `width` is one line. */
+static size_t wrap_piece(const char *s, size_t width, size_t *rest)
+{
+    size_t chars = 0, i = 0, space = 0;
+    int have_space = 0;
+    for (; s[i]; i++) {
+        const int starts = ((unsigned char)s[i] & 0xC0) != 0x80;
+        if (starts && chars == width)
+            break;
+        if (s[i] == ' ' && i > 0) {
+            space = i;
+            have_space = 1;
+        }
+        chars += starts;
+    }
+    if (!s[i] || !have_space) {
+        *rest = i;
+        return i;
+    }
+    *rest = space + 1;
+    return space;
+}
+
+/* The layout of aligned columns: each column's width (the widest cell so far, or less when
+ * table_print_fit narrowed it: longer cells wrap), whether it is numeric (every non-empty cell so
+ * far reads as a number: right-aligned) and whether it is shown (table_print_fit leaves out the
+ * columns empty in every row). */
 typedef struct layout {
     size_t *width;
-    unsigned char *numeric;
+    unsigned char *numeric, *shown;
     int header_printed;
 } layout;
 
@@ -155,32 +188,64 @@ static void layout_add(layout *l, const table *t)
 }
 
 /* Prints the rows of t aligned to the layout, the headers and their rule first if they have not
- * been printed yet. */
+ * been printed yet; a cell wider than its column wraps onto lines of its own. */
 static void print_aligned(const table *t, layout *l, FILE *f)
 {
     const size_t nc = t->ncols;
+    size_t last = 0, *rest = calloc(nc ? nc : 1, sizeof *rest);
+    char **owned = calloc(nc ? nc : 1, sizeof *owned);
+    const char **text = calloc(nc ? nc : 1, sizeof *text);
+    if (!rest || !owned || !text) {
+        free(rest);
+        free(owned);
+        free(text);
+        return;
+    }
+    for (size_t c = 0; c < nc; c++)
+        if (l->shown[c])
+            last = c;
     for (size_t r = l->header_printed ? 1 : 0; r <= t->nrows; r++) {
         for (size_t c = 0; c < nc; c++) {
-            const char *s = t->cells[r * nc + c];
-            const size_t w = shown_width(s), pad = l->width[c] > w ? l->width[c] - w : 0;
-            const int right = l->numeric[c] && r > 0;
-            if (right)
-                fprintf(f, "%*s", (int)pad, "");
-            put_shown(f, s);
-            if (c + 1 < nc)
-                fprintf(f, "%*s  ", (int)(right ? 0 : pad), "");
+            rest[c] = 0;
+            text[c] = shown_text(t->cells[r * nc + c], &owned[c]);
         }
-        fputc('\n', f);
+        for (int more = 1; more;) {     /* a line of the row, then its cells' wrapped rest */
+            more = 0;
+            for (size_t c = 0; c < nc; c++) {
+                if (!l->shown[c])
+                    continue;
+                const char *s = text[c] + rest[c];
+                size_t next;
+                const size_t len = wrap_piece(s, l->width[c], &next), w = utf8_width(s, len);
+                const size_t pad = l->width[c] > w ? l->width[c] - w : 0;
+                const int right = l->numeric[c] && r > 0;
+                if (right)
+                    fprintf(f, "%*s", (int)pad, "");
+                fwrite(s, 1, len, f);
+                rest[c] += next;
+                more |= text[c][rest[c]] != '\0';
+                if (c != last)
+                    fprintf(f, "%*s  ", (int)(right ? 0 : pad), "");
+            }
+            fputc('\n', f);
+        }
+        for (size_t c = 0; c < nc; c++)
+            free(owned[c]);
         if (r == 0) {
             for (size_t c = 0; c < nc; c++) {
+                if (!l->shown[c])
+                    continue;
                 for (size_t k = 0; k < l->width[c]; k++)
                     fputc('-', f);
-                if (c + 1 < nc)
+                if (c != last)
                     fputs("  ", f);
             }
             fputc('\n', f);
         }
     }
+    free(rest);
+    free(owned);
+    free(text);
     l->header_printed = 1;
 }
 
@@ -188,13 +253,16 @@ static int layout_new(layout *l, size_t ncols, int rows)
 {
     l->width = calloc(ncols, sizeof *l->width);
     l->numeric = malloc(ncols);
+    l->shown = malloc(ncols);
     l->header_printed = 0;
-    if (!l->width || !l->numeric) {
+    if (!l->width || !l->numeric || !l->shown) {
         free(l->width);
         free(l->numeric);
+        free(l->shown);
         return -1;
     }
     memset(l->numeric, rows > 0, ncols);
+    memset(l->shown, 1, ncols);
     return 0;
 }
 
@@ -202,6 +270,7 @@ static void layout_free(layout *l)
 {
     free(l->width);
     free(l->numeric);
+    free(l->shown);
 }
 
 void table_print(const table *t, FILE *f, int csv)
@@ -219,6 +288,39 @@ void table_print(const table *t, FILE *f, int csv)
     if (layout_new(&l, nc, t->nrows > 0) != 0)
         return;
     layout_add(&l, t);
+    print_aligned(t, &l, f);
+    layout_free(&l);
+}
+
+void table_print_fit(const table *t, FILE *f, size_t columns)
+{
+    const size_t nc = t->ncols;
+    layout l;
+    if (layout_new(&l, nc, t->nrows > 0) != 0)
+        return;
+    layout_add(&l, t);
+    size_t total = 0;
+    for (size_t c = 0; c < nc; c++) {
+        l.shown[c] = 0;
+        for (size_t r = 1; r <= t->nrows && !l.shown[c]; r++)
+            l.shown[c] = t->cells[r * nc + c][0] != '\0';
+        if (l.shown[c])
+            total += (total ? 2 : 0) + l.width[c];
+    }
+    /* Narrow the widest text column (to no fewer than 8 characters) while the lines are wider. */
+    while (total > columns) {
+        size_t widest = nc;
+        for (size_t c = 0; c < nc; c++)
+            if (l.shown[c] && !l.numeric[c] && l.width[c] > 8 &&
+                (widest == nc || l.width[c] > l.width[widest]))
+                widest = c;
+        if (widest == nc)
+            break;
+        const size_t over = total - columns, room = l.width[widest] - 8;
+        const size_t cut = over < room ? over : room;
+        l.width[widest] -= cut;
+        total -= cut;
+    }
     print_aligned(t, &l, f);
     layout_free(&l);
 }

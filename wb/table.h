@@ -15,6 +15,10 @@ int table_add(table *t, const char *const *cells);
 size_t table_rows(const table *t);
 /* Aligned columns (numbers right-aligned), or CSV with quotes doubled where needed. */
 void table_print(const table *t, FILE *f, int csv);
+/* Aligned, for a terminal `columns` wide: columns empty in every row left out, and the widest
+ * text columns narrowed, their longer cells wrapped onto lines of their own, while a line would
+ * be wider (wb ls, wb show, wb compare). */
+void table_print_fit(const table *t, FILE *f, size_t columns);
 void table_free(table *t);
 /* An array of objects, one per row, keyed by the headers: a cell of a column marked in numeric
  * (may be NULL) as a JSON number when it reads as a finite one, else as a string; an empty cell

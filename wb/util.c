@@ -2,6 +2,7 @@
 #include "wb/util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
@@ -143,3 +144,43 @@ const char *wb_likeliest(const char *word, const char *const *candidates, size_t
     return best;
 }
 
+/* Characters (UTF-8 sequences) in the n bytes at s. */
+static int utf8_chars(const char *s, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+void wb_print_wrapped(FILE *f, const char *text, int columns, int indent)
+{
+    int used = 0, fresh = 1;    /* characters on the line; whether it holds no word yet */
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            p++;
+        } else if (*p == '\n') {
+            fprintf(f, "\n%*s", indent, "");
+            used = indent;
+            fresh = 1;
+            p++;
+        } else {
+            const size_t len = strcspn(p, " \n");
+            const int width = utf8_chars(p, len);
+            if (!fresh && used + 1 + width > columns) {
+                fprintf(f, "\n%*s", indent, "");
+                used = indent;
+                fresh = 1;
+            }
+            if (!fresh) {
+                fputc(' ', f);
+                used++;
+            }
+            fwrite(p, 1, len, f);
+            used += width;
+            fresh = 0;
+            p += len;
+        }
+    }
+    fputc('\n', f);
+}

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Set by the SIGINT/SIGTERM handlers to the signal's number; the one global mutable state
  * docs/DESIGN.md allows outside main. Training stops at the next step boundary when it is set. */
@@ -21,5 +22,17 @@ int wb_stderr_is_tty(void);
  * case-insensitive) or a shared fragment of 4 or more characters ("lossweight" ->
  * "laplacian_weight"). For "did you mean" hints. */
 const char *wb_likeliest(const char *word, const char *const *candidates, size_t n);
+
+/* The width wb's terminal output keeps to unless asked (--wide): lines of text are wrapped and
+ * tables laid out to fit it. */
+#define WB_OUTPUT_COLUMNS 100
+#define WB_STRINGIFY(x) #x
+#define WB_TEXT_OF(x) WB_STRINGIFY(x)
+#define WB_COLUMNS_TEXT WB_TEXT_OF(WB_OUTPUT_COLUMNS)   /* "100", for usage texts */
+
+/* Prints text (one paragraph; its newlines are kept as line breaks) word-wrapped into lines of at
+ * most `columns` characters (UTF-8 characters, not bytes), each following line indented by
+ * `indent` spaces; a word longer than a line stands alone. Ends with a newline. */
+void wb_print_wrapped(FILE *f, const char *text, int columns, int indent);
 
 #endif

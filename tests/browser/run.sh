@@ -126,7 +126,7 @@ check "the finished sweep's page shows every run finished" \
   wait_for "document.querySelectorAll('#runs-table tr[data-status=finished]').length == 6" 15
 js "Array.from(document.querySelectorAll('#keytable tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent).join(' | ')).join('\n')" |
   jq -r . > "$T/keytable.txt"
-"$WB" compare --db "$db" --sweep "$hostile" > "$T/compare.txt"
+"$WB" compare --db "$db" --sweep "$hostile" --wide > "$T/compare.txt"
 sed '1,4d' "$T/compare.txt" | sed '/^$/,$d' > "$T/compare.rows"
 nums() { grep -oE '[-+]?[0-9]+\.[0-9]+' "$1" | tr '\n' ' '; }
 verdicts() { grep -oE 'baseline|helps|hurts|indistinguishable|no test' "$1" | tr '\n' ' '; }
