@@ -57,8 +57,15 @@ int chart_applies(const analysis *a, enum chart_kind kind)
 
 /* ---- what the charts share ------------------------------------------------------------- */
 
-/* A colour per distinct λ, the same in every chart: λ = 0 black, the others along viridis from
- * dark blue to green (its last, pale yellow stretch is hard to see on white). */
+/* A colour per distinct λ, the same in every chart and in wb serve (serve/assets/app.js): λ = 0
+ * black; up to six others the colour-blind-safe colours of Okabe and Ito in λ order (without
+ * their yellow, faint on white), which no two λ share and every common colour vision tells
+ * apart; more λ than that along viridis from dark blue to green (its pale yellow end is hard to
+ * see on white). */
+const char *const chart_lambda_palette[CHART_LAMBDA_PALETTE] = { "#0072b2", "#e69f00", "#009e73",
+                                                                 "#cc79a7", "#d55e00",
+                                                                 "#56b4e9" };
+
 static void lambda_colour(const analysis *a, double lambda, char out[8])
 {
     if (lambda == 0) {
@@ -76,6 +83,10 @@ static void lambda_colour(const analysis *a, double lambda, char out[8])
             continue;
         rank += l < lambda;
         count++;
+    }
+    if (count <= CHART_LAMBDA_PALETTE) {
+        snprintf(out, 8, "%s", chart_lambda_palette[rank < count ? rank : 0]);
+        return;
     }
     static const double stops[5][3] = { { 0x44, 0x01, 0x54 }, { 0x3b, 0x52, 0x8b },
                                         { 0x21, 0x91, 0x8c }, { 0x5e, 0xc9, 0x62 },
@@ -933,13 +944,16 @@ static int write_tradeoff(FILE *dat, FILE *gp, const analysis *a)
             fputs("NaN NaN 0 0\n", dat);
     }
 
-    script_begin(gp, "tradeoff", 560,
+    script_begin(gp, "tradeoff", 640,
                  "each run's test PSNR against its test Laplacian error, coloured by λ");
     multiplot_title(gp, a, 1, 1, "test PSNR against Laplacian error, one point per finished run",
                     "");
     fputs("set xlabel 'test lap8_mse (K8 Laplacian MSE, lower is better)'\n"
           "set ylabel 'test PSNR (dB), higher is better'\n"
-          "set key outside right top font ',9' samplen 1\nset title ''\n", gp);
+          /* The legend under the plot: at its right it took 40 % of the width. */
+          "set key outside below center horizontal Left reverse font ',9' samplen 1 width 2\n"
+          "set title ''\n",
+          gp);
     int first = 1;
     for (size_t ci = 0; ci < a->nconfigs; ci++) {
         const analysis_config *c = &a->configs[ci];

@@ -9,7 +9,9 @@
  *
  * Curves and points are means over the finished runs of a configuration (diverged and failed runs
  * have no values to average; the report lists them), with Student-t 95% bands or error bars where
- * at least two seeds finished. Colours follow λ (λ = 0 black, dashed), the same in every chart. */
+ * at least two seeds finished. Colours follow λ (λ = 0 black, dashed), the same in every chart and
+ * in wb serve: Okabe and Ito's colour-blind-safe colours for up to six λ > 0. Legends stand under
+ * the plots, or in a strip of their own, never beside them. */
 #ifndef WB_PLOTS_CHARTS_H
 #define WB_PLOTS_CHARTS_H
 
@@ -29,6 +31,11 @@ enum chart_kind {
     CHART_TRADEOFF,         /* each run's test PSNR against its Laplacian error, coloured by λ */
     CHART_COUNT
 };
+
+/* The colours of up to CHART_LAMBDA_PALETTE distinct λ > 0, in λ order (λ = 0 is black): Okabe
+ * and Ito's colour-blind-safe set without its yellow. */
+#define CHART_LAMBDA_PALETTE 6
+extern const char *const chart_lambda_palette[CHART_LAMBDA_PALETTE];
 
 /* The file stem: "budget", "effect", "learning_curves", "lambda_response", "loss_components", "tradeoff". */
 const char *chart_name(enum chart_kind kind);

@@ -241,8 +241,9 @@ static void doc_image(doc *d, const char *src, const char *link, const char *alt
 {
     if (d->format == DOC_HTML) {
         char *b64 = file_base64(d->dir, src);
-        fprintf(d->f, "<figure><a href=\"%s\"><img%s%s%s src=\"", link, cls ? " class=\"" : "",
-                cls ? cls : "", cls ? "\"" : "");
+        fprintf(d->f, "<figure%s%s%s><a href=\"%s\"><img%s%s%s src=\"", cls ? " class=\"" : "",
+                cls ? cls : "", cls ? "\"" : "", link, cls ? " class=\"" : "", cls ? cls : "",
+                cls ? "\"" : "");
         if (b64)
             fprintf(d->f, "data:image/png;base64,%s", b64);
         else
@@ -669,21 +670,23 @@ static void section_grid(doc *d, const report_inputs *in)
     const grid_info *gi = in->grid_info;
     doc_image(d, "grid.png", "grid.png", "Image grid: input, target, the baseline's, the best "
               "and the worst configuration's predictions, their error maps and Laplacian maps",
-              "pixelated");
-    doc_para(d, "The first %d test patches (%dx%d pixels, shown %dx enlarged with "
-             "nearest-neighbour), one per row, the same patches in every column; each column is "
-             "titled in the image. Predictions are those of %s of each run: the baseline's, the "
-             "best and the worst configuration's with λ > 0 (by mean final %s), and the one "
-             "with the largest effective weight when it is neither. Columns, left to right, are "
-             "listed below. Error maps: |prediction − target| averaged over the colour "
-             "channels, black is none, white is %.4g (the largest in the grid). Laplacian maps: "
-             "%s, averaged over the three colour channels and shown in gray on one symmetric "
-             "scale for all maps, gray = 0.5 + v / (2 max|v|) with max|v| = %.4g: mid-gray is "
-             "zero, white is +%.4g, black is −%.4g. The tiles without titles are grid_tiles.png, "
-             "the titles' script grid.gp.", gi->rows, gi->patch, gi->patch, gi->scale,
-             analysis_at_title(ANALYSIS_BEST).text,
+              "pixelated natural");
+    doc_para(d, "%d test patches (%dx%d pixels, shown %dx enlarged with nearest-neighbour), one "
+             "per row, the same patches in every column: of the first 32, those whose targets "
+             "have the most detail (flat patches show nothing a Laplacian could change). Each "
+             "column is titled in the image. Predictions are those of %s of each run: the "
+             "baseline's, the best and the worst configuration's with λ > 0 (by mean final %s), "
+             "and the one with the largest effective weight (\"strongest\") when it is neither. "
+             "Columns, left to right, are listed below. Error maps: |prediction − target| "
+             "averaged over the colour channels, black is none, white is %.3g or more (the 99th "
+             "percentile of the errors shown, so that one outlying pixel does not leave every "
+             "tile black). Laplacian maps: %s, averaged over the three colour channels and "
+             "shown in gray on one symmetric scale for all maps: mid-gray is zero, white is "
+             "+%.3g or more, black −%.3g or less (the 99th percentile of |v|). The tiles "
+             "without titles are grid_tiles.png, the titles' script grid.gp.", gi->rows,
+             gi->patch, gi->patch, gi->scale, analysis_at_title(ANALYSIS_BEST).text,
              analysis_series_title(ANALYSIS_PRIMARY_SERIES).text, gi->max_error,
-             in->laplacian_note, gi->max_abs, gi->max_abs, gi->max_abs);
+             in->laplacian_note, gi->max_abs, gi->max_abs);
     doc_figure_end(d);
     static const char *const headers[] = { "column", "shows", "run", "seed", "config hash" };
     doc_table_begin(d, 5, headers);
@@ -1174,7 +1177,7 @@ static const char html_head[] =
 static const char html_style[] =
     "</title>\n<style>\n"
     "body { font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222;"
-    " max-width: 1100px; margin: 2em auto; padding: 0 1em; }\n"
+    " max-width: " REPORT_TEXT(REPORT_PAGE_WIDTH) "px; margin: 2em auto; padding: 0 1em; }\n"
     "h1 { font-size: 1.6em; overflow-wrap: anywhere; } h2 { margin-top: 2em;"
     " border-bottom: 1px solid #ddd; } h3 { margin-top: 1.5em; }\n"
     "table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }\n"
@@ -1186,6 +1189,8 @@ static const char html_style[] =
     "pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }\n"
     "figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }\n"
     "img.pixelated { image-rendering: pixelated; }\n"
+    /* The image grid at its own size (its titles 12 px): on a narrower screen it scrolls. */
+    "figure.natural { overflow-x: auto; } img.natural { max-width: none; }\n"
     "p.answer { font-size: 1.1em; background: #eef5ff; border-left: 4px solid #0072b2;"
     " padding: 0.6em 1em; }\n"
     "nav a { margin-right: 1em; }\n"

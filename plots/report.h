@@ -21,6 +21,13 @@
 #include "plots/charts.h"
 #include "plots/grid.h"
 
+/* The page's width in CSS pixels, and what it leaves a figure (its padding taken off): the image
+ * grid is drawn no wider, so that it is shown at its own size. */
+#define REPORT_PAGE_WIDTH 1100
+#define REPORT_FIGURE_WIDTH (REPORT_PAGE_WIDTH - 40)
+#define REPORT_STRINGIFY(x) #x
+#define REPORT_TEXT(x) REPORT_STRINGIFY(x)
+
 typedef struct report_inputs {
     const analysis *a;
     const chart_result *charts;     /* CHART_COUNT results */

@@ -14,6 +14,7 @@
 #include "analysis/keytable.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "plots/charts.h"
 #include "plots/report.h"
 #include "serve/json.h"
 #include "store/read.h"
@@ -578,6 +579,11 @@ enum api_result api_sweep(store *s, int64_t sweep_id, int series, enum analysis_
         json_member_string(&j, "report_command", report);
         free(report);
         write_series_table(&j);
+        json_key(&j, "lambda_palette");   /* the report's colours of λ (plots/charts.h) */
+        json_array(&j);
+        for (int k = 0; k < CHART_LAMBDA_PALETTE; k++)
+            json_string(&j, chart_lambda_palette[k]);
+        json_array_end(&j);
         write_configs(&j, a);
         write_runs(&j, a, recs, nrecs, &pace);
         if (write_keytable(&j, a, series, at, err, errlen) != 0 ||

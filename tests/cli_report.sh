@@ -23,17 +23,22 @@ for c in $CHARTS; do
   check_svg "$dir/$c.svg"
 done
 check_png "$dir/grid.png" 5000
-# 8 patches of 16 px at 8x with 4 px gaps: 8 * 128 + 7 * 4 = 1052 rows; 9 columns.
-# The tiles: 8 patches of 16x16 at 8x, 4-pixel gaps; input, target, the baseline, best and worst
-# (the largest effective weight is the worst here), 3 error maps, 4 Laplacian maps: 12 columns.
-[ "$(png_size "$dir/grid_tiles.png")" = "1580x1052" ] ||
+# The tiles: the 8 most detailed of the 32 preview patches, 16x16 at 5x (the largest whole
+# enlargement within the report's 1060 pixels), 4-pixel gaps; input, target, the baseline, best
+# and worst (the largest effective weight is the worst here), 3 error maps, 4 Laplacian maps:
+# 12 columns of 80 pixels, 12 * 80 + 11 * 4 = 1004 wide, 8 * 80 + 7 * 4 = 668 high.
+[ "$(png_size "$dir/grid_tiles.png")" = "1004x668" ] ||
   fail "grid_tiles.png is $(png_size "$dir/grid_tiles.png")"
-# grid.png: the same tiles under a 56-pixel strip of column titles that gnuplot drew.
-[ "$(png_size "$dir/grid.png")" = "1580x1108" ] || fail "grid.png is $(png_size "$dir/grid.png")"
-for head in "'input'" "'target'" "'baseline'" "'best'" "'worst'" "'error: best'" \
-            "'Laplacian: target'" "'λ = 0.6, K4'" "'λ = 0'"; do
+# grid.png: the same tiles under a 62-pixel strip of group and column titles that gnuplot drew.
+[ "$(png_size "$dir/grid.png")" = "1004x730" ] || fail "grid.png is $(png_size "$dir/grid.png")"
+for head in "'images'" "'input'" "'target'" "'baseline'" "'best'" "'worst'" "'λ=0.6 K4'" "'λ=0'"; do
   grep -qF "$head at first" "$dir/grid.gp" || fail "grid.gp lacks the column title $head"
 done
+# The maps' scales, said above them.
+grep -qE "'error \|prediction − target\|, white ≥ [0-9.]+' at first" "$dir/grid.gp" ||
+  fail "grid.gp does not say the error maps' scale"
+grep -qE "'Laplacian maps, white \+[0-9.]+, black −[0-9.]+' at first" "$dir/grid.gp" ||
+  fail "grid.gp does not say the Laplacian maps' scale"
 
 # ---- gnuplot exits 0 on every script, run the way a user would ------------------------------
 for c in $CHARTS; do
@@ -72,7 +77,7 @@ for c in $CHARTS; do
   inline_png "<a href=\"$c.svg\"><img src=\"" >"$tmp/inline.png" || fail "index.html lacks chart $c inline"
   cmp -s "$tmp/inline.png" "$dir/$c.png" || fail "the inline $c differs from $c.png"
 done
-inline_png '<a href="grid.png"><img class="pixelated" src="' >"$tmp/inline.png" ||
+inline_png '<a href="grid.png"><img class="pixelated natural" src="' >"$tmp/inline.png" ||
   fail "index.html lacks the grid inline"
 cmp -s "$tmp/inline.png" "$dir/grid.png" || fail "the inline grid differs from grid.png"
 ! grep -qE 'src="[^d]' "$html" || fail "index.html refers to an image file: it would break when copied alone"

@@ -677,7 +677,8 @@ static void test_missing_sweep(void **state)
 /* ---- grid ---------------------------------------------------------------------------------- */
 
 /* Writes a preview into the run's folder: inputs 0.2, targets 0.5, predictions `pred`. */
-static void write_preview(const analysis_run *r, float pred)
+/* A run's preview.npy from x: input, target and prediction, (3, PREVIEW_N, PATCH, PATCH, 3). */
+static void write_preview_data(const analysis_run *r, const float *x)
 {
     char err[512], path[4300];
     snprintf(path, sizeof path, "%s", r->folder);
@@ -685,16 +686,22 @@ static void write_preview(const analysis_run *r, float pred)
     mkdir(path, 0777);          /* <db>.runs */
     mkdir(r->folder, 0777);
     size_t shape[5] = { 3, PREVIEW_N, PATCH, PATCH, 3 };
-    size_t part = (size_t)PREVIEW_N * PATCH * PATCH * 3;
-    float *x = malloc(3 * part * sizeof *x);
-    for (size_t i = 0; i < part; i++) {
-        x[i] = 0.2f;
-        x[part + i] = 0.5f;
-        x[2 * part + i] = pred;
-    }
     snprintf(path, sizeof path, "%s/preview.npy", r->folder);
     if (npy_write(path, NPY_F32, 5, shape, x, err, sizeof err) != 0)
         fail_msg("%s", err);
+}
+
+#define PREVIEW_PART ((size_t)PREVIEW_N * PATCH * PATCH * 3)
+
+static void write_preview(const analysis_run *r, float pred)
+{
+    float *x = malloc(3 * PREVIEW_PART * sizeof *x);
+    for (size_t i = 0; i < PREVIEW_PART; i++) {
+        x[i] = 0.2f;
+        x[PREVIEW_PART + i] = 0.5f;
+        x[2 * PREVIEW_PART + i] = pred;
+    }
+    write_preview_data(r, x);
     free(x);
 }
 
@@ -723,6 +730,61 @@ static void make_previews(const analysis *a)
 static void assert_quoted_only(const char *path);
 static char *read_text(const char *path);
 
+/* Characters (not bytes) of UTF-8 text: λ is one. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The grid shows the most detailed patches, and scales its error maps so that one outlying pixel
+ * leaves the others visible (issue 22): patches 1 and 3 of 4 have a textured target, 0 and 2 a
+ * flat one; every prediction is 0.05 off the target but for one pixel 0.5 off. */
+static void test_grid_rows_and_scale(void **state)
+{
+    fixture *f = *state;
+    analysis *a = load(f, SYN_NAME);
+    float *x = malloc(3 * PREVIEW_PART * sizeof *x);
+    const size_t values = (size_t)PATCH * PATCH * 3;
+    for (size_t i = 0; i < PREVIEW_PART; i++) {
+        const size_t patch = i / values, pixel = (i % values) / 3;
+        const int textured = patch % 2 == 1;
+        x[i] = 0.2f;
+        x[PREVIEW_PART + i] = textured ? ((pixel + pixel / PATCH) % 2 ? 0.3f : 0.7f) : 0.5f;
+        x[2 * PREVIEW_PART + i] = x[PREVIEW_PART + i] + (i == PREVIEW_PART - 1 ? 0.5f : 0.05f);
+    }
+    for (size_t r = 0; r < a->nruns; r++)
+        if (a->runs[r].status == STORE_FINISHED)
+            write_preview_data(&a->runs[r], x);
+    free(x);
+    grid_plan plan;
+    CHECK_OK(grid_plan_columns(a, &plan, ERR));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/grid_tiles.png", f->t.dir);
+    grid_info info;
+    int calls = 0;
+    CHECK_OK(grid_write(a, &plan, path, 2, REPORT_FIGURE_WIDTH, minus_half, &calls, &info, ERR));
+    assert_int_equal(info.rows, 2);
+    assert_int_equal(info.row[0], 1);   /* the textured patches, in their order */
+    assert_int_equal(info.row[1], 3);
+    /* The white point is the 99th percentile of the errors shown (0.05 everywhere but one pixel,
+     * averaged over its channels): the 0.05 errors are white, not a tenth of the outlier's. */
+    assert_near(info.max_error, 0.05, 1e-6, "error white point");
+    float *rgb;
+    int h, w;
+    CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
+    size_t err_col = 0;
+    while (!plan.columns[err_col].error)
+        err_col++;
+    const float *px = rgb + ((size_t)(info.tile / 2) * w + err_col * (info.tile + info.gap) +
+                             info.tile / 2) * 3;
+    assert_near(px[0], 1.0, 1.0 / 255, "a typical error shows white");
+    free(rgb);
+    analysis_free(a);
+}
+
 static void test_grid(void **state)
 {
     fixture *f = *state;
@@ -746,12 +808,12 @@ static void test_grid(void **state)
         "Laplacian of the prediction of the best, λ = 0.5 (eff. 10), kernel 4",
         "Laplacian of the prediction of the worst, λ = 0.5 (eff. 36), kernel 8",
     };
+    /* Short heads: the strip above them names the groups (images, error maps, Laplacian maps). */
     static const char *const heads[][2] = {
-        { "input", "" }, { "target", "" }, { "baseline", "λ = 0" }, { "best", "λ = 0.5, K4" },
-        { "worst", "λ = 0.5, K8" }, { "error: baseline", "λ = 0" }, { "error: best", "λ = 0.5, K4" },
-        { "error: worst", "λ = 0.5, K8" }, { "Laplacian: target", "" },
-        { "Laplacian: baseline", "λ = 0" }, { "Laplacian: best", "λ = 0.5, K4" },
-        { "Laplacian: worst", "λ = 0.5, K8" },
+        { "input", "" }, { "target", "" }, { "baseline", "λ=0" }, { "best", "λ=0.5 K4" },
+        { "worst", "λ=0.5 K8" }, { "baseline", "λ=0" }, { "best", "λ=0.5 K4" },
+        { "worst", "λ=0.5 K8" }, { "target", "" }, { "baseline", "λ=0" }, { "best", "λ=0.5 K4" },
+        { "worst", "λ=0.5 K8" },
     };
     for (size_t c = 0; c < 12; c++) {
         assert_string_equal(plan.columns[c].caption, captions[c]);
@@ -760,23 +822,29 @@ static void test_grid(void **state)
         assert_int_equal(a->runs[plan.columns[c].run].seed, 1);   /* the smallest seed */
         assert_int_equal(plan.columns[c].error, c >= 5 && c < 8);
         assert_int_equal(plan.columns[c].laplacian, c >= 8);
+        for (int line = 0; line < 2; line++)   /* none wider than its column */
+            assert_true(utf8_chars(plan.columns[c].head[line]) <= GRID_HEAD_CHARS);
     }
 
     char path[4200];
     snprintf(path, sizeof path, "%s/grid_tiles.png", f->t.dir);
     grid_info info;
     int calls = 0;
-    CHECK_OK(grid_write(a, &plan, path, 8, 128, minus_half, &calls, &info, ERR));
+    CHECK_OK(grid_write(a, &plan, path, 8, REPORT_FIGURE_WIDTH, minus_half, &calls, &info, ERR));
     assert_int_equal(calls, 4);
     assert_int_equal(info.rows, PREVIEW_N);
     assert_int_equal(info.cols, 12);
-    assert_int_equal(info.scale, 8);
+    /* The largest enlargement within the page's width (the report shows it at its own size); a
+     * column at least wide enough for its head in 12-pixel text (7 pixels a character). */
+    assert_true(info.width <= REPORT_FIGURE_WIDTH);
+    assert_true(12 * PATCH * (info.scale + 1) + 11 * 4 > REPORT_FIGURE_WIDTH || info.scale == 16);
+    assert_true(info.tile + info.gap >= 7 * GRID_HEAD_CHARS);
     assert_near(info.max_abs, 0.4, 1e-6, "max |v|");
     assert_near(info.max_error, 0.4, 1e-6, "max error");
     float *rgb;
     int h, w;
     CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
-    const int tile = PATCH * 8, gap = 4;
+    const int tile = info.tile, gap = info.gap;
     assert_int_equal(w, 12 * tile + 11 * gap);
     assert_int_equal(h, PREVIEW_N * tile + (PREVIEW_N - 1) * gap);
     assert_int_equal(info.width, w);
@@ -795,12 +863,16 @@ static void test_grid(void **state)
     snprintf(path, sizeof path, "%s/grid.png", f->t.dir);
     CHECK_OK(image_read_png(path, &rgb, &h, &w, ERR));
     assert_int_equal(w, info.width);
-    assert_int_equal(h, info.height + 56);
+    assert_int_equal(h, info.height + 62);
     snprintf(path, sizeof path, "%s/grid.gp", f->t.dir);
     assert_quoted_only(path);
     char *script = read_text(path);
-    assert_non_null(strstr(script, "'error: best' at first "));
-    assert_non_null(strstr(script, "'λ = 0.5, K8' at first "));
+    assert_non_null(strstr(script, "'best' at first "));
+    assert_non_null(strstr(script, "'λ=0.5 K8' at first "));
+    /* The strip names each group of columns and the scale of its maps; 9-point heads. */
+    assert_non_null(strstr(script, "'error |prediction − target|, white ≥ 0.4' at first "));
+    assert_non_null(strstr(script, "'Laplacian maps, white +0.4, black −0.4' at first "));
+    assert_non_null(strstr(script, "font 'Sans,9'"));
     free(script);
     free(rgb);
     analysis_free(a);
@@ -928,6 +1000,27 @@ static void test_charts(void **state)
     text = read_text(path);
     assert_non_null(strstr(text, "set logscale x\n"));
     free(text);
+    /* The trade-off chart's legend under the plot, not beside it (it took 40 % of the width), and
+     * its λ in the colour-blind-safe palette: λ = 0 black, λ = 0.5 the palette's first colour. */
+    snprintf(path, sizeof path, "%s/tradeoff.gp", dir);
+    text = read_text(path);
+    assert_non_null(strstr(text, "set key outside below"));
+    assert_null(strstr(text, "outside right"));
+    assert_non_null(strstr(text, "lc rgb '#000000'"));
+    assert_non_null(strstr(text, "lc rgb '#0072b2'"));
+    free(text);
+    /* The palette's colours are far apart, in lightness and hue alike: no two within 60 of each
+     * other in RGB (the viridis steps it replaced were 20 apart for six λ). */
+    for (int i = 0; i < CHART_LAMBDA_PALETTE; i++)
+        for (int j = i + 1; j < CHART_LAMBDA_PALETTE; j++) {
+            unsigned x, y, d2 = 0;
+            for (int c = 0; c < 3; c++) {
+                sscanf(chart_lambda_palette[i] + 1 + 2 * c, "%2x", &x);
+                sscanf(chart_lambda_palette[j] + 1 + 2 * c, "%2x", &y);
+                d2 += (x - y) * (x - y);
+            }
+            assert_true(d2 >= 60 * 60);
+        }
     /* Learning curves: bands only for the baseline and the best configuration (λ = 0.5 K4), in
      * both columns; the baseline drawn last, over the others. */
     snprintf(path, sizeof path, "%s/learning_curves.gp", dir);
@@ -1005,7 +1098,10 @@ static void test_pages(void **state)
     assert_null(strstr(html, "<img src=\"tradeoff.png\""));
     /* The PNGs are not there (the charts say drawn, but this test drew none): referred to by
      * name. cli_report.sh checks the data URIs of a real report. */
-    assert_non_null(strstr(html, "<img class=\"pixelated\" src=\"grid.png\""));
+    /* The grid at its own size (its titles 12 px), scrolling on a narrow screen. */
+    assert_non_null(strstr(html, "<figure class=\"pixelated natural\"><a href=\"grid.png\">"
+                                 "<img class=\"pixelated natural\" src=\"grid.png\""));
+    assert_non_null(strstr(html, "img.natural { max-width: none; }"));
     /* The answer first, its name isolated where it stands inside a sentence. */
     assert_non_null(strstr(html, "<h1 id=\"top\">wb report: <bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi></h1>"));
     assert_non_null(strstr(html, "Sweep “<bdi>syn &lt;b&gt;&#39;&quot;`x`</bdi>” from the database"));
@@ -1546,6 +1642,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grid_rows_and_scale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_charts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages, setup, teardown),

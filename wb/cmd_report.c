@@ -43,7 +43,6 @@ static const char usage[] =
     "                 every character but letters, digits, '-', '_' and '.' as '_')\n";
 
 #define GRID_ROWS 8
-#define GRID_TILE_PIXELS 128
 
 /* The image grid's Laplacian maps: one kernel of the kernel table for every column, whatever
  * kernel its run trained with, with reflect101 borders and unnormalised (what lap8_mse measures). */
@@ -125,8 +124,8 @@ int cmd_report(int argc, char **argv)
     snprintf(grid_path, sizeof grid_path, "%s/grid_tiles.png", dir);
     int have_grid = grid_plan_columns(a, &plan, grid_error, sizeof grid_error) == 0;
     /* The tiles, then gnuplot draws them with a title above each column into grid.png. */
-    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, GRID_TILE_PIXELS, grid_laplacian,
-                                 NULL, &info, grid_error, sizeof grid_error) != 0 ||
+    if (have_grid && (grid_write(a, &plan, grid_path, GRID_ROWS, REPORT_FIGURE_WIDTH,
+                                 grid_laplacian, NULL, &info, grid_error, sizeof grid_error) != 0 ||
                       (!gnuplot_missing &&
                        grid_draw_titles(&plan, &info, dir, grid_error, sizeof grid_error) != 0) ||
                       gnuplot_missing)) {

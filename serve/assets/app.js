@@ -138,12 +138,15 @@
 
   // ---- charts ----------------------------------------------------------------------------------
 
-  // A colour per distinct λ: λ = 0 black (dashed), the others along viridis as in wb report.
+  // A colour per distinct λ, as in wb report: λ = 0 black (dashed); the others the report's
+  // colour-blind-safe palette in λ order (the server sends it), or along viridis when there are
+  // more λ than it has colours.
   const VIRIDIS = [[0x44, 0x01, 0x54], [0x3b, 0x52, 0x8b], [0x21, 0x91, 0x8c], [0x5e, 0xc9, 0x62],
     [0xfd, 0xe7, 0x25]];
-  function lambdaColour(lambdas, lambda) {
+  function lambdaColour(lambdas, lambda, palette) {
     if (lambda === 0) return '#000000';
     const rank = lambdas.filter(function (l) { return l < lambda; }).length;
+    if (palette && lambdas.length <= palette.length) return palette[rank];
     const t = lambdas.length > 1 ? 0.85 * rank / (lambdas.length - 1) : 0.45;
     const pos = t * 4, k = Math.min(3, Math.floor(pos)), f = pos - k;
     const c = VIRIDIS[k].map(function (x, i) { return Math.round(x + f * (VIRIDIS[k + 1][i] - x)); });
@@ -434,7 +437,7 @@
         const lines = [];
         for (const ci of panel.configs) {
           const c = data.configs[ci];
-          const colour = lambdaColour(lambdas, c.lambda);
+          const colour = lambdaColour(lambdas, c.lambda, data.lambda_palette);
           if (ui.seeds) {
             for (const ri of c.runs) {
               const r = data.runs[ri];
