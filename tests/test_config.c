@@ -631,7 +631,7 @@ static const struct error_case error_cases[] = {
     {"[loss]\nkernel = 9\njunk\n", NULL, "t.ini:2: ", {"kernel = 9"}},
     /* --set */
     {"[loss]\nlaplacian_weight = 0.1\n", "loss.laplacian_weight=0.1, 0.3", "--set:1: ",
-     {"--set takes one value; lists belong in the INI file"}},
+     {"wb run's --set takes one value; a list makes a sweep (wb sweep FILE --set)"}},
     {"", "loss.lossweight=1", "--set:1: ", {"unknown key", "did you mean 'laplacian_weight'?"}},
     {"", "lr=1", "--set:1: ", {"expected section.key=value", "did you mean 'train.lr'?"}},
     {"", "trian.lr=1", "--set:1: ", {"unknown section [trian]", "did you mean [train]?"}},

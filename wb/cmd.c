@@ -222,6 +222,66 @@ int cmd_resolve_db(const char *cmd, cmd_db *d)
     return -1;
 }
 
+/* The key of a --set ("loss.kernel" of "loss.kernel=8"), at most n bytes with its section. */
+static size_t set_key_length(const char *set)
+{
+    return strcspn(set, "=");
+}
+
+/* Whether --set i is overridden by a later --set of the same key. */
+static int set_superseded(const char *const *sets, int nsets, int i)
+{
+    const size_t n = set_key_length(sets[i]);
+    for (int k = i + 1; k < nsets; k++)
+        if (set_key_length(sets[k]) == n && strncmp(sets[k], sets[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+char *cmd_ini_with_sets(const char *text, const char *who, const char *const *sets, int nsets)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    char section[256] = "";
+    for (const char *line = text; *line;) {
+        const size_t n = strcspn(line, "\n");
+        const char *p = line + strspn(line, " \t");
+        int replaced = 0;
+        if (*p == '[') {
+            const size_t m = strcspn(p + 1, "]\n");
+            snprintf(section, sizeof section, "%.*s", (int)m, p + 1);
+        } else if (*p != ';' && *p != '#' && memchr(p, '=', (size_t)(line + n - p))) {
+            size_t k = strcspn(p, "= \t");
+            for (int i = 0; i < nsets && !replaced; i++) {
+                const char *dot = strchr(sets[i], '.');
+                replaced = dot && (size_t)(dot - sets[i]) == strlen(section) &&
+                           strncmp(sets[i], section, strlen(section)) == 0 &&
+                           set_key_length(dot + 1) == k && strncmp(dot + 1, p, k) == 0;
+            }
+        }
+        fprintf(f, "%s%.*s%s\n", replaced ? "; " : "", (int)n, line,
+                replaced ? "    ; replaced by --set below" : "");
+        line += n + (line[n] == '\n');
+    }
+    fprintf(f, "\n; %s --set overrides, in force over the lines marked above:\n", who);
+    for (int i = 0; i < nsets; i++) {
+        const char *dot = strchr(sets[i], '.'), *eq = strchr(sets[i], '=');
+        if (!dot || !eq || dot > eq || set_superseded(sets, nsets, i))
+            continue;
+        /* a newline in a value would end the line (config_set refused such a value already) */
+        fprintf(f, "[%.*s]\n%.*s = %.*s\n", (int)(dot - sets[i]), sets[i], (int)(eq - dot - 1),
+                dot + 1, (int)strcspn(eq + 1, "\r\n"), eq + 1);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 void cmd_shell_option(const char *option, const char *value, char *out, size_t outlen)
 {
     /* Quoted when a shell would split or expand it: the hint is pasted back into one. */

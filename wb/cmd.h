@@ -90,6 +90,13 @@ int cmd_resolve_db(const char *cmd, cmd_db *d);
  * is checked between the two. Returns -1 to go on, else the exit status. */
 int cmd_parse_db(const char *cmd, const char *usage, int argc, char **argv,
                  const cmd_option *opts, int positionals, cmd_db *d);
+/* The INI text a sweep record keeps, which its workers parse again: the file's text with each line
+ * a --set replaces commented out ("; key = 0.6    ; replaced by --set below"), then a comment
+ * naming `who` ("wb run", "wb sweep") and a "[section]" and "key = value" for each --set (the
+ * last of a key), so that the record says how its grid came about and gives the same grid.
+ * The sets are config_set's, already checked. NULL when memory runs out; the caller frees it. */
+char *cmd_ini_with_sets(const char *text, const char *who, const char *const *sets, int nsets);
+
 /* "--db PATH" for a hint, quoted when a shell would split it (what d->hint holds). */
 void cmd_db_option(const char *path, char *out, size_t outlen);
 /* "OPTION VALUE" for a command wb suggests, VALUE one shell word (plots/escape.h's escape_shell):

@@ -102,22 +102,6 @@ static int load(const run_args *a, run_job *j)
     return WB_EXIT_OK;
 }
 
-/* The file's text and the overrides, for the sweep record. */
-static char *ini_with_overrides(const char *text, const char *const *sets, int nsets)
-{
-    size_t len = strlen(text) + 64;
-    for (int i = 0; i < nsets; i++)
-        len += strlen(sets[i]) + 16;
-    char *out = malloc(len);
-    if (!out)
-        return NULL;
-    size_t at = (size_t)snprintf(out, len, "%s%s; wb run overrides:\n", text,
-                                 text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "");
-    for (int i = 0; i < nsets; i++)
-        at += (size_t)snprintf(out + at, len - at, "; --set %s\n", sets[i]);
-    return out;
-}
-
 /* The database opened and the run registered in it: 0 or WB_EXIT_FAILURE. */
 static int record(const run_args *a, run_job *j)
 {
@@ -125,7 +109,7 @@ static int record(const run_args *a, run_job *j)
     int status = cmd_open_store("run", config_database(j->g, a->db), STORE_OPEN_CREATE, &j->s);
     if (status != WB_EXIT_OK)
         return status;
-    char *ini = ini_with_overrides(config_ini_text(j->cfg), a->sets, a->nsets);
+    char *ini = cmd_ini_with_sets(config_ini_text(j->cfg), "wb run", a->sets, a->nsets);
     if (!ini || sched_register_run(j->s, j->g, j->cr, a->file, ini, &j->run_id, err,
                                    sizeof err) != 0) {
         wb_error("run", "%s", err);

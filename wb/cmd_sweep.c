@@ -20,11 +20,15 @@
 #include "wb/util.h"
 
 static const char usage[] =
-    "usage: wb sweep FILE.ini [--db PATH] [--jobs N] [--shard K/N] [--dry-run] [--force]\n"
-    "                [--retry-failed] [--until-decided [--max-seeds N] [--time T]] [--quiet]\n\n"
+    "usage: wb sweep FILE.ini [--set section.key=value[,value...] ...] [--db PATH] [--jobs N]\n"
+    "                [--shard K/N] [--dry-run] [--force] [--retry-failed]\n"
+    "                [--until-decided [--max-seeds N] [--time T]] [--quiet]\n\n"
     "Trains every run of the grid FILE.ini declares (comma lists are axes, sweep.seeds the\n"
     "seeds), logging each epoch to the database. Run it again to resume: finished runs are\n"
     "skipped, interrupted ones continue from their last epoch, bit for bit.\n\n"
+    "  --set KEY=VALUE  override a key of FILE.ini (repeatable); a comma list makes it an axis\n"
+    "                   (--set loss.laplacian_weight=0,0.1,1): what the file would say. The\n"
+    "                   sweep's record keeps the file's text with the overrides in it\n"
     "  --db PATH        database (default: sweep.database, else results/wb.db)\n"
     "  --jobs N         N worker processes, each training one run at a time (default 1);\n"
     "                   train.threads = 0 gives each cores/N threads\n"
@@ -47,9 +51,12 @@ static const char usage[] =
     "Exit status: 0 when every run finished or diverged, 1 when one failed, 2 for a bad file or\n"
     "data, 130/143 when stopped by SIGINT/SIGTERM (the current runs become interrupted).\n";
 
+#define MAX_SETS 64
+
 typedef struct sweep_args {
     const char *file, *db;
-    int jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
+    const char *sets[MAX_SETS];
+    int nsets, jobs, shard_k, shard_n, dry_run, force, retry_failed, quiet, shard_given;
     int until_decided;
     long max_seeds;
     double seconds;         /* --time, 0 when not given */
@@ -115,7 +122,9 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     memset(a, 0, sizeof *a);
     a->jobs = 1;
     a->max_seeds = 20;
-    const cmd_option opts[] = { { .name = "db", .text = &a->db },
+    const cmd_option opts[] = { { .name = "set", .list = a->sets, .count = &a->nsets,
+                                  .max = MAX_SETS },
+                                { .name = "db", .text = &a->db },
                                 { .name = "jobs", .take = take_jobs, .ctx = a },
                                 { .name = "shard", .take = take_shard, .ctx = a },
                                 { .name = "dry-run", .flag = &a->dry_run },
@@ -503,8 +512,11 @@ int cmd_sweep(int argc, char **argv)
     config *cfg = NULL;
     config_grid *g = NULL;
     store *s = NULL;
-    if (config_parse_file(a.file, &cfg, err, sizeof err) != 0 ||
-        config_expand(cfg, &g, err, sizeof err) != 0) {
+    char *ini = NULL;
+    int parsed = config_parse_file(a.file, &cfg, err, sizeof err) == 0;
+    for (int i = 0; parsed && i < a.nsets; i++)
+        parsed = config_set_list(cfg, a.sets[i], i + 1, err, sizeof err) == 0;
+    if (!parsed || config_expand(cfg, &g, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
         status = WB_EXIT_USAGE;
         goto out;
@@ -524,8 +536,13 @@ int cmd_sweep(int argc, char **argv)
     if ((status = cmd_open_store("sweep", db, STORE_OPEN_CREATE, &s)) != WB_EXIT_OK)
         goto out;
     status = WB_EXIT_FAILURE;
-    const sched_register reg = { a.file, config_ini_text(cfg), a.shard_k, a.shard_n, a.force,
-                                 a.retry_failed, cfg };
+    ini = a.nsets ? cmd_ini_with_sets(config_ini_text(cfg), "wb sweep", a.sets, a.nsets) : NULL;
+    if (a.nsets && !ini) {
+        wb_error("sweep", "out of memory");
+        goto out;
+    }
+    const sched_register reg = { a.file, ini ? ini : config_ini_text(cfg), a.shard_k, a.shard_n,
+                                 a.force, a.retry_failed, cfg };
     int64_t sweep_id;
     if (sched_register_grid(s, g, &reg, &sweep_id, err, sizeof err) != 0) {
         wb_error("sweep", "%s", err);
@@ -549,5 +566,6 @@ out:
     store_close(s);
     config_grid_free(g);
     config_free(cfg);
+    free(ini);
     return status;
 }

@@ -740,7 +740,8 @@ static int parse_setting(const key_def *k, const char *where, const char *raw, i
     int is_list = !(k->flags & F_NO_LIST) && strchr(raw, ',');
     if (is_list && single_only) {
         fail(err, errlen,
-                "%s: [%s] %s = %s: --set takes one value; lists belong in the INI file", where,
+                "%s: [%s] %s = %s: wb run's --set takes one value; a list makes a sweep "
+                "(wb sweep FILE --set), or belongs in the INI file", where,
                 section_names[k->section], bare_name(k), clip(raw, cut));
         return -1;
     }
@@ -1181,7 +1182,21 @@ int config_parse_file(const char *path, config **out, char *err, size_t errlen)
 
 /* ---- --set ------------------------------------------------------------------------------- */
 
+static int set_value(config *c, const char *assignment, int position, int single_only, char *err,
+                     size_t errlen);
+
 int config_set(config *c, const char *assignment, int position, char *err, size_t errlen)
+{
+    return set_value(c, assignment, position, 1, err, errlen);
+}
+
+int config_set_list(config *c, const char *assignment, int position, char *err, size_t errlen)
+{
+    return set_value(c, assignment, position, 0, err, errlen);
+}
+
+static int set_value(config *c, const char *assignment, int position, int single_only, char *err,
+                     size_t errlen)
 {
     char where[32], cut[CLIP_BYTES + 4];
     snprintf(where, sizeof where, "--set:%d", position);
@@ -1226,7 +1241,7 @@ int config_set(config *c, const char *assignment, int position, char *err, size_
         unknown_key_error(err, errlen, where, s, dot + 1, value);
     } else {
         struct key_setting fresh;
-        if (parse_setting(&key_table[i], where, value, 1, &fresh, err, errlen) == 0) {
+        if (parse_setting(&key_table[i], where, value, single_only, &fresh, err, errlen) == 0) {
             fresh.origin = ORIGIN_SET;
             fresh.line = position;
             replace_setting(c, i, &fresh);

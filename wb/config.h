@@ -53,6 +53,9 @@ int config_parse_string(const char *text, const char *name, config **out, char *
  * duplicate); a later --set of the same key replaces an earlier one. Lists are refused. On error
  * the configuration is unchanged. */
 int config_set(config *c, const char *assignment, int position, char *err, size_t errlen);
+/* The same where a comma list (or a range) makes the key an axis, as in the INI file (wb sweep
+ * --set loss.laplacian_weight=0,0.1,1, Hydra's multirun). */
+int config_set_list(config *c, const char *assignment, int position, char *err, size_t errlen);
 
 /* The INI text as read (for the store's sweeps table); "" for an empty text. */
 const char *config_ini_text(const config *c);
