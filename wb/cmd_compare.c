@@ -59,6 +59,20 @@ static const char usage[] =
     "                   configuration and budget with --by-budget), numbers with 17\n"
     "                   significant digits, empty where there is no value\n";
 
+/* A table of cells (analysis/keytable.h's shape) into a printable table, freeing the cells; NULL
+ * when memory ran out. */
+static table *printable(keytable *k)
+{
+    table *t = table_new(k->ncols, k->headers);
+    for (size_t r = 0; t && r < k->nrows; r++)
+        if (table_add(t, (const char *const *)&k->cells[r * k->ncols]) != 0) {
+            table_free(t);
+            t = NULL;
+        }
+    keytable_free(k);
+    return t;
+}
+
 /* The columns of the compact table (within WB_OUTPUT_COLUMNS): the key table's by header, "diff"
  * and "diff 95% CI" joined in one cell. */
 static const char *const compact[] = { "", "configuration", "n", "mean", "diff", "p Holm",
@@ -72,17 +86,9 @@ static table *key_table(const analysis *a, int m, enum analysis_at at, int csv, 
     keytable k;
     if (keytable_make(a, m, at, csv ? KEYTABLE_CSV : KEYTABLE_ALIGNED, &k) != 0)
         return NULL;
+    if (csv || wide)
+        return printable(&k);
     table *t = NULL;
-    if (csv || wide) {
-        t = table_new(k.ncols, k.headers);
-        for (size_t r = 0; t && r < k.nrows; r++)
-            if (table_add(t, (const char *const *)&k.cells[r * k.ncols]) != 0) {
-                table_free(t);
-                t = NULL;
-            }
-        keytable_free(&k);
-        return t;
-    }
     size_t col[NCOMPACT + 1];
     for (size_t j = 0; j <= NCOMPACT; j++) {
         const char *name = j < NCOMPACT ? compact[j] : "diff 95% CI";
@@ -116,16 +122,7 @@ static table *key_table(const analysis *a, int m, enum analysis_at at, int csv, 
 static table *budget_table(const analysis *a, int m, enum analysis_at at, int csv)
 {
     keytable k;
-    if (analysis_budget_table(a, m, at, csv, &k) != 0)
-        return NULL;
-    table *t = table_new(k.ncols, k.headers);
-    for (size_t r = 0; t && r < k.nrows; r++)
-        if (table_add(t, (const char *const *)&k.cells[r * k.ncols]) != 0) {
-            table_free(t);
-            t = NULL;
-        }
-    keytable_free(&k);
-    return t;
+    return analysis_budget_table(a, m, at, csv, &k) == 0 ? printable(&k) : NULL;
 }
 
 /* Below the aligned table: what the numbers are, every run that gave none (and those below their

@@ -174,6 +174,25 @@ static int end_registration(store *s, int rc, char *err, size_t errlen)
     return store_commit(s, err, errlen);
 }
 
+/* The grid of plan i's seeds (wb/stages.h: the second stage of seeds), when plan i is the first
+ * of the plans with its seed list (plans that share one expand once): 1 with *grid, 0 when an
+ * earlier plan has the same seeds, -1 with err set. */
+static int plan_grid(const config *cfg, const store_stage_plan *plans, size_t i,
+                     config_grid **grid, char *err, size_t errlen)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(plans[j].seeds, plans[i].seeds) == 0)
+            return 0;
+    int64_t seeds[1024];
+    size_t ns = 0;
+    for (const char *p = plans[i].seeds; *p && ns < 1024;) {
+        seeds[ns++] = strtoll(p, (char **)&p, 10);
+        if (*p == ',')
+            p++;
+    }
+    return config_expand_seeds(cfg, seeds, ns, grid, err, errlen) == 0 ? 1 : -1;
+}
+
 /* Registers one run of a grid at grid index `index` (its trajectory first, for wsd), and resets
  * it as force or retry_failed ask. */
 static int register_one(store *s, int64_t sweep_id, const config_grid *g, const config_run *cr,
@@ -212,21 +231,12 @@ static int register_stages(store *s, int64_t sweep_id, const config_grid *g,
         return -1;
     int rc = 0, next = (int)g->nruns;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < i; j++)
-            seen |= strcmp(plans[j].seeds, plans[i].seeds) == 0;
-        if (seen)
-            continue;
-        int64_t seeds[1024];
-        size_t ns = 0;
-        for (const char *p = plans[i].seeds; *p && ns < 1024;) {
-            seeds[ns++] = strtoll(p, (char **)&p, 10);
-            if (*p == ',')
-                p++;
-        }
         config_grid *g2;
-        if ((rc = config_expand_seeds(r->cfg, seeds, ns, &g2, err, errlen)) != 0)
-            break;
+        const int made = plan_grid(r->cfg, plans, i, &g2, err, errlen);
+        if (made <= 0) {
+            rc = made;
+            continue;
+        }
         for (size_t k = 0; rc == 0 && k < g2->nruns; k++) {
             int planned = 0;
             for (size_t j = i; j < n && !planned; j++)
@@ -329,20 +339,9 @@ static int stage_grids_load(store *s, int64_t sweep_id, const config *cfg, stage
     if (!sg->grids)
         rc = -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < i; j++)
-            seen |= strcmp(plans[j].seeds, plans[i].seeds) == 0;
-        if (seen)
-            continue;
-        int64_t seeds[1024];
-        size_t ns = 0;
-        for (const char *p = plans[i].seeds; *p && ns < 1024;) {
-            seeds[ns++] = strtoll(p, (char **)&p, 10);
-            if (*p == ',')
-                p++;
-        }
-        if ((rc = config_expand_seeds(cfg, seeds, ns, &sg->grids[sg->n], err, errlen)) == 0)
-            sg->n++;
+        const int made = plan_grid(cfg, plans, i, &sg->grids[sg->n], err, errlen);
+        rc = made < 0 ? -1 : 0;
+        sg->n += made > 0;
     }
     store_stage_plans_free(plans, n);
     return rc;

@@ -209,18 +209,9 @@ int stage_plan_make(const analysis *a, const config_grid *g, const stage_limits 
     char *text = NULL;
     size_t text_len = 0;
     FILE *t = open_memstream(&text, &text_len);
-    if (!out->plans || !t) {
-        if (t)
-            fclose(t);
-        free(text);
-        free(need);
-        free(base_extra);
-        stage_plan_free(out);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    int oom = !out->plans || !t;
     const char *unit = analysis_series_unit(ANALYSIS_PRIMARY_SERIES);
-    for (size_t f = 0; f < a->nfamilies; f++) {
+    for (size_t f = 0; !oom && f < a->nfamilies; f++) {
         const family_need *nd = NULL;
         for (size_t i = 0; i < k; i++)
             if (need[i].family == f)
@@ -256,20 +247,18 @@ int stage_plan_make(const analysis *a, const config_grid *g, const stage_limits 
                 p->stage1_sd = st->paired.diff.sd;
                 p->planned_n = (int)nd->want;
             }
-            if (!p->seeds) {
-                fclose(t);
-                free(text);
-                free(need);
-                free(base_extra);
-                stage_plan_free(out);
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
+            oom |= !p->seeds;
         }
     }
-    fclose(t);
+    if (t)
+        fclose(t);
     out->text = text;
     free(need);
     free(base_extra);
+    if (oom) {
+        stage_plan_free(out);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
