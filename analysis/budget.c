@@ -296,8 +296,19 @@ void analysis_budget_sentence(const analysis *a, size_t f, int series, enum anal
     char v[96], settled[256];
     verdict_of(a, largest, series, at, v, sizeof v);
     analysis_settling_text(a, f, series, at, settled, sizeof settled);
-    text_append(out, outlen, "%s %s; %s at %d epochs, %s.", analysis_series_title(series).text,
-                moved, v, a->configs[largest].epochs, settled);
+    text_append(out, outlen, "%s %s; %s at %d epochs", analysis_series_title(series).text,
+                moved, v, a->configs[largest].epochs);
+    /* Equivalence is decided by the 90 % interval of the two one-sided tests, narrower than the
+     * 95 % interval the table shows (which may reach past ±δ): the sentence gives the one that
+     * decided. */
+    const analysis_stat *st = &a->configs[largest].stat[at][series];
+    if (st->verdict == STATS_EQUIVALENT && st->tost.has_test) {
+        const double margin = a->margin[analysis_series_metric(series)];
+        const int d = analysis_decimals(margin > 0 ? margin / 4 : NAN, st->paired.diff.mean);
+        text_append(out, outlen, " (90 %% interval [%+.*f, %+.*f])", d, st->tost.ci_low, d,
+                    st->tost.ci_high);
+    }
+    text_append(out, outlen, ", %s.", settled);
 }
 
 void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,

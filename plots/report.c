@@ -559,7 +559,10 @@ static void section_budget(doc *d, const report_inputs *in)
              "or equivalent within ±%s dB), the largest budget of at most N/2 has the same "
              "verdict, and the two paired differences agree within δ/2 = %g dB; otherwise it is "
              "not settled at N epochs, and a larger budget (or, for an undecided one, more "
-             "seeds) would settle it. Whether each run's validation PSNR still rose is a "
+             "seeds) would settle it. The table's interval is the 95 %% interval of the difference; "
+             "equivalence is decided by two one-sided tests at ±δ, whose 90 %% interval (in each "
+             "sentence below) must lie within the margin, so a 95 %% interval may reach a little "
+             "past it. Whether each run's validation PSNR still rose is a "
              "diagnostic of the run (wb show), not a verdict.", margin,
              a->margin[ANALYSIS_PRIMARY_METRIC] / 2);
     doc_list_begin(d);

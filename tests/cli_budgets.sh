@@ -117,6 +117,17 @@ check "  the difference at 8 epochs is the mean over the seeds of kernel 4 minus
 "$WB" compare "$T/b8.ini" --db "$T/b.db" --by-budget --wide > "$T/bb.txt"
 check "  the sentence follows each configuration over its budgets" \
   grep -q "kernel 4: test PSNR [-+][0-9.]* dB at 2 epochs, [-+][0-9.]* at 4, [-+][0-9.]* at 8" "$T/bb.txt"
+# Equivalence is decided by the 90 % interval of the two one-sided tests, not the 95 % interval the
+# table shows: a configuration equivalent at its largest budget gives that interval in its sentence.
+budgets_ini "$T/eq.ini" "2, 4" "laplacian_weight=0, 0.0000001" "kernel=4"
+"$WB" sweep "$T/eq.ini" --db "$T/eq.db" --quiet > /dev/null || fail "the sweep of a negligible λ"
+"$WB" compare "$T/eq.ini" --db "$T/eq.db" --by-budget --csv > "$T/eq.csv"
+eq "a negligible λ is equivalent at both budgets" \
+   "$(tail -n +2 "$T/eq.csv" | cut -d, -f2,10 | tr '\n' ' ')" "2,equivalent (±0.2) 4,equivalent (±0.2) "
+lo=$(awk -F, '$2 == 4 { printf "%+.3f", $7 }' "$T/eq.csv"); hi=$(awk -F, '$2 == 4 { printf "%+.3f", $8 }' "$T/eq.csv")
+"$WB" compare "$T/eq.ini" --db "$T/eq.db" --by-budget --wide > "$T/eq.txt"
+check "  its sentence gives the 90 % interval that decided ([$lo, $hi])" \
+  grep -qF "equivalent (±0.2) at 4 epochs (90 % interval [$lo, $hi])" "$T/eq.txt"
 micro_ini "$T/one.ini" "epochs=2"
 "$WB" sweep "$T/one.ini" --db "$T/one.db" --quiet > /dev/null
 "$WB" compare "$T/one.ini" --db "$T/one.db" --by-budget > /dev/null 2> "$T/one.err"; rc=$?

@@ -3,7 +3,7 @@
 plain, one residual), loads each with wbtorch.load_run, and checks that the PyTorch model's
 predictions equal `wb predict`'s within 1e-4 on float64 images of odd sizes that wb cuts into
 tiles; that the configuration is the run's; that wbtorch.metrics returns the logged epochs as
-dicts, equal to what `wb query` reads; and that a missing run or checkpoint is an error.
+dicts (test at its readings, val at every epoch), equal to what `wb query` reads; and that a missing run or checkpoint is an error.
 
     make check-python-module     (needs python3-torch and python3-numpy: `make bench-deps`)
 
@@ -64,8 +64,14 @@ def main():
                   f"max |difference| {diff:.3g}, largest |output| {float(np.abs(want).max()):.3g}")
 
         rows = wbtorch.metrics(db, run=1, split="test")
-        check("metrics: one dict per epoch (0 and 1) of the split asked",
-              [(r["run"], r["epoch"], r["split"]) for r in rows] == [(1, 0, "test"), (1, 1, "test")])
+        # test is read at the readings only (the last epoch, and the best validation epoch when
+        # that is an earlier one): with one epoch, epoch 1 alone; epoch 0 is read on val only.
+        check("metrics: one dict per epoch the split asked was read (test: epoch 1 only)",
+              [(r["run"], r["epoch"], r["split"]) for r in rows] == [(1, 1, "test")],
+              str([(r["run"], r["epoch"], r["split"]) for r in rows]))
+        vals = wbtorch.metrics(db, run=1, split="val")
+        check("metrics: val at every epoch (0 and 1)",
+              [(r["run"], r["epoch"], r["split"]) for r in vals] == [(1, 0, "val"), (1, 1, "val")])
         logged = wb("query", "--db", db, "--csv",
                     "SELECT value FROM metrics WHERE run_id = 1 AND split = 'test' AND "
                     "name = 'psnr' AND epoch = 1").split()[-1]
