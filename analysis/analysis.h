@@ -207,6 +207,7 @@ typedef struct analysis {
     size_t nbudgets;
     struct analysis_family *families;
     size_t nfamilies;
+    size_t nfamily_panels;      /* distinct analysis_family.panel values */
     /* Per metric and epoch choice: the configuration with the best mean (-1 if none has a value)
      * and the number of comparisons in its Holm family. */
     long best[ANALYSIS_NAT][ANALYSIS_NSERIES];

@@ -53,6 +53,12 @@ int analysis_group_budgets(analysis *a, const char *const *family_keys, char *er
     if (!first)
         return fail(err, errlen, "out of memory grouping the budgets");
     int rc = 0;
+    /* each family's panel without its budget (", kernel 4"), to number the distinct ones */
+    char **panel_of = calloc(a->nconfigs ? a->nconfigs : 1, sizeof *panel_of);
+    if (!panel_of) {
+        free(first);
+        return fail(err, errlen, "out of memory grouping the budgets");
+    }
     for (size_t c = 0; rc == 0 && c < a->nconfigs; c++) {
         size_t f = 0;
         while (f < a->nfamilies && strcmp(family_keys[first[f]], family_keys[c]) != 0)
@@ -64,10 +70,21 @@ int analysis_group_budgets(analysis *a, const char *const *family_keys, char *er
             fam->label = label_without_budget(a->configs[c].label, a->configs[c].epochs);
             fam->is_baseline = a->configs[c].is_baseline;
             a->nfamilies++;
-            if (!fam->configs || !fam->label) {
+            char panel[512];
+            snprintf(panel, sizeof panel, ", %s", a->configs[c].panel_label);
+            panel_of[f] = label_without_budget(panel, a->configs[c].epochs);
+            if (!fam->configs || !fam->label || !panel_of[f]) {
                 rc = fail(err, errlen, "out of memory grouping the budgets");
                 break;
             }
+            /* the baseline has no line of its own in the chart: it takes no panel */
+            size_t same = 0;
+            while (same < f && (a->families[same].is_baseline
+                                || strcmp(panel_of[same], panel_of[f]) != 0))
+                same++;
+            fam->panel = fam->is_baseline ? 0
+                       : same < f         ? a->families[same].panel
+                                          : a->nfamily_panels++;
             for (size_t b = 0; b < a->nbudgets; b++)
                 fam->configs[b] = SIZE_MAX;
         }
@@ -76,6 +93,9 @@ int analysis_group_budgets(analysis *a, const char *const *family_keys, char *er
                 fam->configs[b] = c;
         a->configs[c].family = f;
     }
+    for (size_t f = 0; f < a->nfamilies; f++)
+        free(panel_of[f]);
+    free(panel_of);
     free(first);
     return rc;
 }
@@ -90,7 +110,7 @@ void analysis_free_budgets(analysis *a)
     free(a->budgets);
     a->families = NULL;
     a->budgets = NULL;
-    a->nfamilies = a->nbudgets = 0;
+    a->nfamilies = a->nbudgets = a->nfamily_panels = 0;
 }
 
 /* ---- settling -------------------------------------------------------------------------------- */

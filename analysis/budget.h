@@ -33,6 +33,9 @@ typedef struct analysis_family {
     char *label;            /* the configurations' label without the budget */
     int is_baseline;
     size_t *configs;        /* [nbudgets] of the analysis: index into a->configs, or SIZE_MAX */
+    size_t panel;           /* families that share every axis but λ and the budget share it (one
+                             * kernel: the budget chart's line style); < a->nfamily_panels; 0 for
+                             * the baseline, which has no line */
 } analysis_family;
 
 /* Sets a->budgets and a->families from the configurations (their epochs, and family_keys[c]:

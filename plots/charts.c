@@ -700,13 +700,15 @@ static int write_budget(FILE *dat, FILE *gp, const analysis *a)
         const analysis_config *c = &a->configs[any];
         char colour[8];
         lambda_colour(a, c->lambda, colour);
-        /* sideways by panel, so that the bars of one λ and two kernels do not hide each other */
-        const double dx = log_dodge(a, c->panel);
+        /* sideways by the family's panel (its kernel), so that the bars of one λ and two kernels
+         * do not hide each other: a few percent of a factor of two on the log2 axis */
+        const double dx = a->nfamily_panels > 1
+            ? pow(2, 0.08 * ((double)fam->panel - (double)(a->nfamily_panels - 1) / 2)) : 1;
         fprintf(gp, ", \\\n     'budget.dat' index %zu using ($1*%.6g):2:3:4 with yerrorbars "
                     "lc rgb '%s' pt %d ps 0.9 notitle, \\\n     '' index %zu using ($1*%.6g):2 "
                     "with lines lc rgb '%s' dt %d lw 2 title ",
-                block, dx, colour, panel_point(c->panel), block, dx, colour,
-                panel_dash(c->panel));
+                block, dx, colour, panel_point(fam->panel), block, dx, colour,
+                panel_dash(fam->panel));
         escape_gnuplot(gp, fam->label);
         block++;
     }

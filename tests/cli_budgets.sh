@@ -117,6 +117,14 @@ check "  the difference at 8 epochs is the mean over the seeds of kernel 4 minus
 "$WB" compare "$T/b8.ini" --db "$T/b.db" --by-budget --wide > "$T/bb.txt"
 check "  the sentence follows each configuration over its budgets" \
   grep -q "kernel 4: test PSNR [-+][0-9.]* dB at 2 epochs, [-+][0-9.]* at 4, [-+][0-9.]* at 8" "$T/bb.txt"
+# The budget chart: a line style and a small sideways shift per kernel, the same at every budget
+# (the panels of the other charts include the budget: 3 budgets x 2 kernels gave six styles and
+# shifts of up to a third of a factor of two).
+"$WB" report "$T/b8.ini" --db "$T/b.db" --out "$T/rep" > /dev/null 2>&1 || fail "wb report of the budgets"
+eq "  the budget chart: one dash type per kernel" \
+   "$(grep -o "title 'λ[^']*'" "$T/rep/budget.gp" | wc -l) lines, $(grep -o ' dt [0-9]*' "$T/rep/budget.gp" | sort -u | wc -l) dash types" "2 lines, 2 dash types"
+check "  each shifted by less than a tenth of a factor of two" \
+  awk '{ while (match($0, /\$1\*[0-9.]+/)) { f = substr($0, RSTART + 3, RLENGTH - 3) + 0; if (f < 0.93 || f > 1.075) bad = 1; $0 = substr($0, RSTART + RLENGTH) } } END { exit bad }' "$T/rep/budget.gp"
 # Equivalence is decided by the 90 % interval of the two one-sided tests, not the 95 % interval the
 # table shows: a configuration equivalent at its largest budget gives that interval in its sentence.
 budgets_ini "$T/eq.ini" "2, 4" "laplacian_weight=0, 0.0000001" "kernel=4"
