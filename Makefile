@@ -2,8 +2,8 @@
 #
 #   make                 build bin/wb (installs missing Debian packages first, see `make deps`)
 #   make test            build and run every test (unit, gradient, golden, CLI)
-#   make sweep           the main job: the lossweights ablation and its report (14 epochs)
-#   make sweep-full      the same design for 128 epochs, so that it converges (README gives its time)
+#   make sweep           the main job: the lossweights ablation and its report (budgets of 8 and 16 epochs)
+#   make sweep-full      the same design over budgets of 8 to 128 epochs, extending make sweep's runs
 #   make install         wb into $(PREFIX)/bin (PREFIX=/usr/local; PREFIX=~/.local without root)
 #   make GEMM=cblas test the same tests with a CBLAS GEMM (GSL's CBLAS unless CBLAS_LIBS says otherwise)
 #   make check-asan      the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
