@@ -271,8 +271,9 @@ void answer_headline(const analysis *a, int series, enum analysis_at at, char *o
         return;
     out[0] = '\0';
     if (a->nbudgets >= 2) {
-        /* Over several budgets, the answer is how the verdicts hold across them. */
-        analysis_budget_answer(a, series, at, out, outlen);
+        /* Over several budgets, the answer is how the verdicts hold across them: in brief here,
+         * each configuration's movement in analysis_budget_answer. */
+        analysis_budget_brief(a, series, at, out, outlen);
         return;
     }
     const analysis_text title = analysis_series_title(series);

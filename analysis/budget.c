@@ -331,6 +331,123 @@ void analysis_budget_sentence(const analysis *a, size_t f, int series, enum anal
     text_append(out, outlen, ", %s.", settled);
 }
 
+/* A family's decided direction at any budget: the budget where |Δ| is largest among those with
+ * verdict v, or SIZE_MAX. */
+static size_t strongest_with(const analysis *a, size_t f, int series, enum analysis_at at,
+                             enum stats_verdict v)
+{
+    size_t best = SIZE_MAX;
+    for (size_t b = 0; b < a->nbudgets; b++) {
+        const size_t c = a->families[f].configs[b];
+        if (c == SIZE_MAX || a->configs[c].stat[at][series].verdict != v)
+            continue;
+        const double d = fabs(a->configs[c].stat[at][series].paired.diff.mean);
+        if (best == SIZE_MAX
+            || d > fabs(a->configs[a->families[f].configs[best]].stat[at][series].paired.diff.mean))
+            best = b;
+    }
+    return best;
+}
+
+/* What helps or hurts, in the brief answer: the family whose decided effect is largest, with
+ * the budget where it is and the effect at the largest budget; "and N more" for the others. */
+static void brief_direction(const analysis *a, int series, enum analysis_at at,
+                            enum stats_verdict v, char *out, size_t outlen, size_t *named)
+{
+    const char *unit = analysis_series_unit(series);
+    const char *space = *unit ? " " : "";
+    size_t top = SIZE_MAX, top_budget = SIZE_MAX, more = 0;
+    double top_d = -1;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        if (a->families[f].is_baseline)
+            continue;
+        const size_t b = strongest_with(a, f, series, at, v);
+        if (b == SIZE_MAX)
+            continue;
+        named[f] = 1;
+        const double d = fabs(a->configs[a->families[f].configs[b]].stat[at][series].paired.diff.mean);
+        if (d > top_d) {
+            more += top != SIZE_MAX;
+            top = f, top_budget = b, top_d = d;
+        } else {
+            more++;
+        }
+    }
+    const char *verb = v == STATS_HELPS ? "helps" : "hurts";
+    if (top == SIZE_MAX) {
+        if (v == STATS_HELPS)
+            text_append(out, outlen, " no configuration helps at any budget.");
+        return;
+    }
+    const analysis_stat *st = &a->configs[a->families[top].configs[top_budget]].stat[at][series];
+    text_append(out, outlen, " %s %s at %d epochs (%+.2f%s%s)", a->families[top].label, verb,
+                a->budgets[top_budget], st->paired.diff.mean, space, unit);
+    const size_t last = analysis_family_largest(a, top, series, at);
+    if (last != SIZE_MAX && a->configs[last].epochs != a->budgets[top_budget])
+        text_append(out, outlen, ", %+.2f%s%s at %d", a->configs[last].stat[at][series].paired.diff.mean,
+                    space, unit, a->configs[last].epochs);
+    if (more)
+        text_append(out, outlen, "; %zu more %s at some budget", more,
+                    more == 1 ? (v == STATS_HELPS ? "helps" : "hurts") : (v == STATS_HELPS ? "help" : "hurt"));
+    text_append(out, outlen, ".");
+}
+
+void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, char *out,
+                           size_t outlen)
+{
+    out[0] = '\0';
+    const char *unit = analysis_series_unit(series);
+    char margin[32];
+    format_shortest(a->margin[analysis_series_metric(series)], margin, sizeof margin);
+    size_t seeds_min = SIZE_MAX, seeds_max = 0, compared = 0, settled = 0;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const size_t c = a->families[f].is_baseline ? SIZE_MAX
+                                                    : analysis_family_largest(a, f, series, at);
+        if (c == SIZE_MAX)
+            continue;
+        compared++;
+        settled += analysis_family_settling(a, f, series, at).settled;
+        const size_t n = a->configs[c].stat[at][series].npairs;
+        seeds_min = n < seeds_min ? n : seeds_min;
+        seeds_max = n > seeds_max ? n : seeds_max;
+    }
+    text_append(out, outlen, "Over %d to %d epochs", a->budgets[0], a->budgets[a->nbudgets - 1]);
+    if (compared == 0) {
+        text_append(out, outlen, ": nothing is compared with a λ = 0 baseline yet.");
+        return;
+    }
+    if (seeds_min == seeds_max)
+        text_append(out, outlen, " (%zu seeds):", seeds_min);
+    else
+        text_append(out, outlen, " (%zu to %zu seeds):", seeds_min, seeds_max);
+    /* flags[f]: family f helps or hurts at some budget (named in the sentence) */
+    size_t *flags = calloc(a->nfamilies ? a->nfamilies : 1, sizeof *flags);
+    if (!flags) {
+        text_append(out, outlen, " (out of memory)");
+        return;
+    }
+    brief_direction(a, series, at, STATS_HELPS, out, outlen, flags);
+    brief_direction(a, series, at, STATS_HURTS, out, outlen, flags);
+    size_t others = 0, others_equivalent = 0;
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const size_t c = a->families[f].is_baseline ? SIZE_MAX
+                                                    : analysis_family_largest(a, f, series, at);
+        if (c == SIZE_MAX || flags[f])
+            continue;
+        others++;
+        others_equivalent += a->configs[c].stat[at][series].verdict == STATS_EQUIVALENT;
+    }
+    free(flags);
+    if (others)
+        text_append(out, outlen, " %s within ±%s%s%s of the baseline wherever the seeds decide "
+                    "(%zu of %zu equivalent at %d epochs).",
+                    others == compared ? "Every configuration stays" : "The others stay", margin,
+                    *unit ? " " : "", unit, others_equivalent, others,
+                    a->budgets[a->nbudgets - 1]);
+    text_append(out, outlen, " %zu of %zu verdicts settled%s", settled, compared,
+                settled < compared ? "; the rest need more seeds or a larger budget." : ".");
+}
+
 void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,
                             size_t outlen)
 {

@@ -99,6 +99,11 @@ void analysis_budget_sentence(const analysis *a, size_t f, int series, enum anal
  *    equivalent to the baseline within ±0.2 dB: λ = 0.01 (eff. 0.01), kernel 4; ...; hurts:
  *    λ = 10 (eff. 10), kernel 4 (-0.10 dB). Not settled: λ = 1 (eff. 1), kernel 8 (...)."
  * from the settled verdicts of `series` at `at`, each family at its own largest budget. */
+/* The answer in a few plain words, for the first screen: the budgets and seeds; what helps and
+ * what hurts (the largest decided effect, where, and at the largest budget); that the others stay
+ * within the margin wherever the seeds decide; how many verdicts settled. About 40 words. */
+void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, char *out,
+                           size_t outlen);
 void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, char *out,
                             size_t outlen);
 

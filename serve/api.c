@@ -502,6 +502,8 @@ static int write_budget(json *j, const analysis *a, int series, enum analysis_at
             json_string(j, line);
         }
     json_array_end(j);
+    analysis_budget_brief(a, series, at, line, sizeof line);
+    json_member_string(j, "brief", line);
     analysis_budget_answer(a, series, at, line, sizeof line);
     json_member_string(j, "answer", line);
     json_object_end(j);

@@ -115,12 +115,21 @@ diff8=$(sq "$T/b.db" "SELECT printf('%.17g', avg(m.value - mb.value)) FROM runs 
 check "  the difference at 8 epochs is the mean over the seeds of kernel 4 minus the baseline of 8 epochs" \
   awk -F, -v want="$diff8" 'NR > 1 && $3 == 8 { d = $5 - want; exit !(d < 1e-12 && d > -1e-12) }' "$T/bb.csv"
 "$WB" compare "$T/b8.ini" --db "$T/b.db" --by-budget --wide > "$T/bb.txt"
+# The answer in brief first (about 40 words), in compare, --by-budget and the report's answer box.
+brief=$(sed -n 3p "$T/bb.txt")
+check "  --by-budget opens with the brief answer: budgets, seeds, what helps or hurts, settled" \
+  grep -qE "^Over 2 to 8 epochs \(2 seeds\):.* [0-9] of 2 verdicts settled" <<< "$brief"
+check "  in at most 50 words" test "$(wc -w <<< "$brief")" -le 50
+check "  wb compare gives it too, and points to --by-budget" \
+  bash -c '"$1" compare "$2" --db "$3" --wide | sed -n 3,4p | grep -qF -- "$4"' _ "$WB" "$T/b8.ini" "$T/b.db" "settled: --by-budget."
 check "  the sentence follows each configuration over its budgets" \
   grep -q "kernel 4: test PSNR [-+][0-9.]* dB at 2 epochs, [-+][0-9.]* at 4, [-+][0-9.]* at 8" "$T/bb.txt"
 # The budget chart: a line style and a small sideways shift per kernel, the same at every budget
 # (the panels of the other charts include the budget: 3 budgets x 2 kernels gave six styles and
 # shifts of up to a third of a factor of two).
 "$WB" report "$T/b8.ini" --db "$T/b.db" --out "$T/rep" > /dev/null 2>&1 || fail "wb report of the budgets"
+check "the report's answer box holds the brief answer" \
+  grep -qE '^Over 2 to 8 epochs \(2 seeds\):' <(sed -n '/^## The answer/,/^## /p' "$T/rep/report.md" | sed -n 3p)
 eq "  the budget chart: one dash type per kernel" \
    "$(grep -o "title 'λ[^']*'" "$T/rep/budget.gp" | wc -l) lines, $(grep -o ' dt [0-9]*' "$T/rep/budget.gp" | sort -u | wc -l) dash types" "2 lines, 2 dash types"
 check "  each shifted by less than a tenth of a factor of two" \
@@ -160,6 +169,7 @@ eq "serve: the budget table's rows, as wb compare --by-budget's" \
 eq "  its budgets" "$(jq -c '.budget.budgets' "$T/api.json")" "[2,4,8]"
 eq "  a sentence per configuration" "$(jq '.budget.sentences | length' "$T/api.json")" 2
 check "  the answer" jq -e '.budget.answer | test("over budgets of 2 to 8 epochs")' "$T/api.json"
+check "  the brief answer" jq -e '.budget.brief | test("^Over 2 to 8 epochs \\(2 seeds\\):.* verdicts settled")' "$T/api.json"
 kill "$serve_pid" 2> /dev/null; wait "$serve_pid" 2> /dev/null
 
 # ---- 3. killed while a trajectory trains, resumed ------------------------------------------------

@@ -167,23 +167,29 @@ static int compare_by_budget(analysis *a, int m, enum analysis_at at, int csv, i
         wb_error("compare", "out of memory");
         return finish(a, WB_EXIT_FAILURE);
     }
-    if (!csv)
+    const int columns = wide ? 1000000 : WB_OUTPUT_COLUMNS;
+    if (!csv) {
         printf("sweep %s: %s (%s) at %s, paired against the baseline of each budget\n\n",
                a->name, analysis_series_title(m).text, analysis_series_name(m).text,
                analysis_at_title(at).text);
+        char brief[2048];
+        analysis_budget_brief(a, m, at, brief, sizeof brief);
+        wb_print_wrapped(stdout, brief, columns, 0);
+        putchar('\n');
+    }
     if (csv || wide)
         table_print(t, stdout, csv);
     else
         table_print_fit(t, stdout, WB_OUTPUT_COLUMNS);
     table_free(t);
+    if (!csv)
+        putchar('\n');
     for (size_t f = 0; !csv && f < a->nfamilies; f++) {
         char line[4096];
         if (a->families[f].is_baseline)
             continue;
         analysis_budget_sentence(a, f, m, at, line, sizeof line);
-        if (f == 0)
-            putchar('\n');
-        wb_print_wrapped(stdout, line, wide ? 1000000 : WB_OUTPUT_COLUMNS, 2);
+        wb_print_wrapped(stdout, line, columns, 2);
     }
     return finish(a, WB_EXIT_OK);
 }
@@ -239,6 +245,9 @@ int cmd_compare(int argc, char **argv)
         printf("sweep %s: %s (%s) at %s\n\n", a->name, analysis_series_title(m).text,
                analysis_series_name(m).text, analysis_at_title(at).text);
         wb_print_wrapped(stdout, answer, columns, 0);
+        if (a->nbudgets >= 2)
+            wb_print_wrapped(stdout, "Each configuration at each budget, and whether its verdict "
+                             "settled: --by-budget.", columns, 0);
         putchar('\n');
     }
     if (t && (csv || wide))

@@ -537,7 +537,8 @@
       const verdictCol = b.headers.indexOf('verdict');
       const numeric = ['epochs', 'pairs', 'Δ'];
       replace(budget.body,
-        h('p', { class: 'answer', id: 'budget-answer', text: b.answer }),
+        h('p', { class: 'answer', id: 'budget-brief', text: b.brief }),
+        h('p', { class: 'small', id: 'budget-answer', text: b.answer }),
         h('div', { class: 'scroll' }, h('table', { class: 'grid keytable', id: 'budget-table' },
           h('thead', null, h('tr', null, b.headers.map(function (x) { return h('th', { text: x }); }))),
           h('tbody', null, b.rows.map(function (row) {
