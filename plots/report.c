@@ -937,10 +937,6 @@ static void section_answer(doc *d, const analysis *a)
     doc_para_begin(d, "answer");
     doc_text(d, answer);
     doc_para_end(d);
-    if (a->nbudgets >= 2) {
-        analysis_budget_answer(a, ANALYSIS_PRIMARY_SERIES, ANALYSIS_LAST, answer, sizeof answer);
-        doc_para(d, "%s", answer);
-    }
     doc_para(d, "The sentences are generated from the statistics below: the key table, the "
              "verdicts, the two-way analysis of variance and the caveats. The loss to take home "
              "closes the report.");
