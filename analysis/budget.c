@@ -428,7 +428,7 @@ void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, c
     }
     brief_direction(a, series, at, STATS_HELPS, out, outlen, flags);
     brief_direction(a, series, at, STATS_HURTS, out, outlen, flags);
-    size_t others = 0, others_equivalent = 0;
+    size_t others = 0, others_equivalent = 0, others_decided = 0;
     for (size_t f = 0; f < a->nfamilies; f++) {
         const size_t c = a->families[f].is_baseline ? SIZE_MAX
                                                     : analysis_family_largest(a, f, series, at);
@@ -436,9 +436,16 @@ void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, c
             continue;
         others++;
         others_equivalent += a->configs[c].stat[at][series].verdict == STATS_EQUIVALENT;
+        others_decided += strongest_with(a, f, series, at, STATS_EQUIVALENT) != SIZE_MAX;
     }
     free(flags);
-    if (others)
+    /* "within ±δ wherever the seeds decide" says nothing when they decide nowhere */
+    if (others && others_decided == 0)
+        text_append(out, outlen, " %s undecided at every budget.",
+                    others == compared ? (compared == 1 ? "The configuration is" : "Every "
+                                          "configuration is")
+                                       : "The others are");
+    else if (others)
         text_append(out, outlen, " %s within ±%s%s%s of the baseline wherever the seeds decide "
                     "(%zu of %zu equivalent at %d epochs).",
                     others == compared ? "Every configuration stays" : "The others stay", margin,

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
+#include "analysis/analysis.h"
 #include "analysis/budget.h"
 
 typedef struct settle_case {
@@ -79,10 +81,80 @@ static void test_settle_fixtures(void **state)
     assert_true(none.largest == SIZE_MAX);
 }
 
+/* ---- the brief answer, on a hand-made analysis: a baseline and one configuration over two
+ * budgets (8 and 16 epochs), 3 seed pairs each ---- */
+
+typedef struct brief_case {
+    const char *what;
+    enum stats_verdict verdicts[2];
+    double diffs[2];
+    const char *want;
+} brief_case;
+
+static const brief_case briefs[] = {
+    { "hurts at 8, equivalent at 16", { H, E }, { -0.41, -0.09 },
+      "Over 8 to 16 epochs (3 seeds): no configuration helps at any budget. λ = 10 hurts at 8 "
+      "epochs (-0.41 dB), -0.09 dB at 16. 0 of 1 verdicts settled; the rest need more seeds or a "
+      "larger budget." },
+    { "undecided at both: nothing is said to be within the margin", { U, U }, { 0.3, -0.2 },
+      "Over 8 to 16 epochs (3 seeds): no configuration helps at any budget. The configuration is "
+      "undecided at every budget. 0 of 1 verdicts settled; the rest need more seeds or a larger "
+      "budget." },
+    { "equivalent at both, settled", { E, E }, { 0.02, 0.03 },
+      "Over 8 to 16 epochs (3 seeds): no configuration helps at any budget. Every configuration "
+      "stays within ±0.2 dB of the baseline wherever the seeds decide (1 of 1 equivalent at 16 "
+      "epochs). 1 of 1 verdicts settled." },
+    { "helps at 16 only", { U, P }, { 0.1, 0.3 },
+      "Over 8 to 16 epochs (3 seeds): λ = 10 helps at 16 epochs (+0.30 dB). 0 of 1 verdicts "
+      "settled; the rest need more seeds or a larger budget." },
+};
+
+static void test_brief_fixtures(void **state)
+{
+    (void)state;
+    const int series = ANALYSIS_PRIMARY_SERIES;
+    for (size_t i = 0; i < sizeof briefs / sizeof briefs[0]; i++) {
+        const brief_case *bc = &briefs[i];
+        analysis a;
+        memset(&a, 0, sizeof a);
+        analysis_config configs[4];
+        memset(configs, 0, sizeof configs);
+        int budgets[2] = { 8, 16 };
+        size_t base_configs[2] = { 0, 1 }, lap_configs[2] = { 2, 3 };
+        analysis_family families[2] = {
+            { .label = "λ = 0", .is_baseline = 1, .configs = base_configs },
+            { .label = "λ = 10", .configs = lap_configs },
+        };
+        a.configs = configs;
+        a.nconfigs = 4;
+        a.budgets = budgets;
+        a.nbudgets = 2;
+        a.families = families;
+        a.nfamilies = 2;
+        a.margin[ANALYSIS_PRIMARY_METRIC] = 0.2;
+        for (size_t c = 0; c < 4; c++) {
+            configs[c].epochs = budgets[c % 2];
+            configs[c].is_baseline = c < 2;
+            configs[c].baseline = (long)(c % 2);
+            configs[c].family = c / 2;
+            analysis_stat *st = &configs[c].stat[ANALYSIS_LAST][series];
+            st->npairs = 3;
+            st->paired.has_test = c >= 2;
+            st->paired.diff.mean = c >= 2 ? bc->diffs[c - 2] : 0;
+            st->verdict = c >= 2 ? bc->verdicts[c - 2] : STATS_NO_TEST;
+        }
+        char out[1024];
+        analysis_budget_brief(&a, series, ANALYSIS_LAST, out, sizeof out);
+        if (strcmp(out, bc->want) != 0)
+            fail_msg("%s:\n got  %s\n want %s", bc->what, out, bc->want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_settle_fixtures),
+        cmocka_unit_test(test_brief_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
