@@ -274,8 +274,12 @@ int cmd_ls(int argc, char **argv)
         return WB_EXIT_FAILURE;
     }
     if ((status = cmd_resolve_db("ls", &d)) >= 0 ||
-        (status = cmd_open_db("ls", &d, &s)) != WB_EXIT_OK)
+        (status = cmd_open_db("ls", &d, &s)) != WB_EXIT_OK) {
+        if (f.errors)
+            fclose(f.errors);
+        free(errors);
         return status;
+    }
     /* The primary metric under its name for people, under its key for scripts. */
     const char *headers[NCOLUMNS] = { "id", "hash", "sweep", "status", "epochs", "configuration",
                                       "seed", f.exact ? "test_psnr_pooled" : "test PSNR", "tags",

@@ -54,7 +54,8 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     /* Every byte for a person passes the one filter: text from a database or a file never
      * reaches a terminal as a control sequence (wb/output.h). */
-    output_install();
+    static output_filters filters;     /* lives until exit has flushed the streams */
+    output_install(&filters);
     /* GSL's default handler aborts the process; analysis/stats.c checks every status it returns. */
     gsl_set_error_handler_off();
     if (argc < 2) {

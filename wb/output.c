@@ -195,10 +195,13 @@ static int filtered_close(void *cookie)
     return failed ? EOF : 0;
 }
 
-/* A stream writing to fd through the filter; NULL when it cannot be made. */
-static FILE *filtered_stream(int fd, int mode)
+/* A stream writing to fd through the filter, its state in *keep (LeakSanitizer does not count
+ * glibc's list of open streams as a reference, and exit never closes them); NULL when it cannot
+ * be made. */
+static FILE *filtered_stream(int fd, int mode, void **keep)
 {
     filtered *f = calloc(1, sizeof *f);
+    *keep = f;
     if (!f)
         return NULL;
     f->k.put = put_fd;
@@ -207,18 +210,20 @@ static FILE *filtered_stream(int fd, int mode)
     FILE *s = fopencookie(f, "w", io);
     if (!s) {
         free(f);
+        *keep = NULL;
         return NULL;
     }
     setvbuf(s, NULL, mode, 0);
     return s;
 }
 
-void output_install(void)
+void output_install(output_filters *keep)
 {
     fflush(stdout);
     fflush(stderr);
-    FILE *out = filtered_stream(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
-    FILE *err = filtered_stream(STDERR_FILENO, _IOLBF);
+    FILE *out = filtered_stream(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF,
+                                &keep->state[0]);
+    FILE *err = filtered_stream(STDERR_FILENO, _IOLBF, &keep->state[1]);
     /* The streams they replace stay open (their descriptors are the ones written to). */
     if (out)
         stdout = out;

@@ -18,9 +18,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The filters' state, kept by main (a static there): it must live, and stay reachable, until
+ * exit has flushed the streams, which happens after main returns and never frees it. */
+typedef struct output_filters {
+    void *state[2];         /* stdout's and stderr's; NULL where no filter was made */
+} output_filters;
+
 /* Replaces stdout and stderr by filtered streams writing to file descriptors 1 and 2 (stdout
- * line-buffered on a terminal, else fully; stderr unbuffered). Call once, first thing in main. */
-void output_install(void);
+ * line-buffered on a terminal, else fully; stderr unbuffered), their state in *keep. Call once,
+ * first thing in main. */
+void output_install(output_filters *keep);
 
 /* From now on, stdout passes bytes unchanged when it is not a terminal (CSV for a program). */
 void output_raw_stdout(void);
