@@ -428,7 +428,7 @@ void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, c
     }
     brief_direction(a, series, at, STATS_HELPS, out, outlen, flags);
     brief_direction(a, series, at, STATS_HURTS, out, outlen, flags);
-    size_t others = 0, others_equivalent = 0, others_decided = 0;
+    size_t others = 0, others_equivalent = 0, others_decided = 0, widest = SIZE_MAX;
     for (size_t f = 0; f < a->nfamilies; f++) {
         const size_t c = a->families[f].is_baseline ? SIZE_MAX
                                                     : analysis_family_largest(a, f, series, at);
@@ -436,9 +436,26 @@ void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, c
             continue;
         others++;
         others_equivalent += a->configs[c].stat[at][series].verdict == STATS_EQUIVALENT;
-        others_decided += strongest_with(a, f, series, at, STATS_EQUIVALENT) != SIZE_MAX;
+        if (strongest_with(a, f, series, at, STATS_EQUIVALENT) != SIZE_MAX)
+            others_decided++;
+        else if (widest == SIZE_MAX
+                 || fabs(a->configs[c].stat[at][series].paired.diff.mean)
+                        > fabs(a->configs[widest].stat[at][series].paired.diff.mean))
+            widest = c;     /* undecided at every budget: the one furthest from the baseline */
     }
     free(flags);
+    if (others && others_decided > 0 && others_decided < others) {
+        /* some decided, some nowhere: "within ±δ wherever the seeds decide" would cover both */
+        const analysis_stat *st = &a->configs[widest].stat[at][series];
+        text_append(out, outlen, " %zu of the others %s within ±%s%s%s of the baseline (%zu "
+                    "equivalent at %d epochs); %zu %s undecided at every budget (%s: %+.2f%s%s at "
+                    "%d epochs).", others_decided, others_decided == 1 ? "stays" : "stay", margin,
+                    *unit ? " " : "", unit, others_equivalent, a->budgets[a->nbudgets - 1],
+                    others - others_decided, others - others_decided == 1 ? "is" : "are",
+                    a->families[a->configs[widest].family].label, st->paired.diff.mean,
+                    *unit ? " " : "", unit, a->configs[widest].epochs);
+        others = 0;
+    }
     /* "within ±δ wherever the seeds decide" says nothing when they decide nowhere */
     if (others && others_decided == 0)
         text_append(out, outlen, " %s undecided at every budget.",
