@@ -1,4 +1,4 @@
-/* tests/test_config.c: wb/config.c: defaults, the grid of docs/DESIGN.md's example, identity (a
+/* tests/test_config.c: wb/config*.c: defaults, the grid of docs/DESIGN.md's example, identity (a
  * hash pinned to a value computed outside wb), resolution rules, every class of error with its
  * FILE:LINE, --set, hostile names and `wb config --defaults` parsing back. */
 #include <setjmp.h>

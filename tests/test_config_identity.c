@@ -5,7 +5,7 @@
  * - Rule 1: a key added later stays out of the canonical text at its legacy value and enters it
  *   at any other.
  * - Rule 2: a behaviour change adds `rules=` to the configurations it applies to, and only to
- *   them; config.c's own table is well formed.
+ *   them; config_identity.c's own table is well formed.
  * - Reals print with %.17g in the canonical text.
  *
  *   build/tests/test_config_identity --print
@@ -180,7 +180,7 @@ static char *identity_of(const config_run *r)
     return text;
 }
 
-/* With config.c's own change table, the hook gives exactly what config_expand hashed. */
+/* With config_identity.c's own change table, the hook gives exactly what config_expand hashed. */
 static void identity_text_is_what_expand_hashes(void **state)
 {
     (void)state;
@@ -277,7 +277,7 @@ static void behaviour_change_moves_the_configurations_it_applies_to(void **state
     }
     config_grid_free(g);
 
-    /* config.c's own table: versions 1, 2, ... in order, each with a one-line description and a
+    /* config_identity.c's own table: versions 1, 2, ... in order, each with a one-line description and a
      * predicate. */
     size_t n;
     const config_behaviour_change *table = config_behaviour_changes(&n);

@@ -3,7 +3,10 @@
  *
  * One table in config.c lists every key (section, name, type, default, allowed values, a one-line
  * description, where it lives in run_options); parsing, validation, defaults, the canonical text,
- * the hashes, the JSON, the store params and config_print_defaults all derive from it.
+ * the hashes, the JSON, the store params and config_print_defaults all derive from it. The
+ * other files are split by concern (wb/config_internal.h, private to them, lists them): the INI
+ * reader and --set (config_ini.c), the grid (config_grid.c), identity (config_identity.c), JSON
+ * and defaults (config_json.c). A run's label for people comes from wb/run_label.h.
  *
  * Life of a configuration:
  *   config_parse_file (or config_parse_string)   every key known, typed and range-checked
@@ -191,8 +194,8 @@ int config_print_json(FILE *f);
  *      computed before it existed. At that value the key is left out of the canonical text, so
  *      the hashes of configurations that do not use it stay, and their runs are not retrained.
  *   2. A change to what existing configurations compute (an initialisation, the best-epoch rule,
- *      a metric's definition) is a row of config.c's behaviour changes: a version, a line, and a
- *      predicate over the resolved options. The canonical text of each configuration it applies
+ *      a metric's definition) is a row of config_identity.c's behaviour changes: a version, a line,
+ *      and a predicate over the resolved options. The canonical text of each configuration it applies
  *      to gains `rules=` and the versions that apply, so a result computed under the old rules
  *      is never shown as a current one; other configurations keep their hashes.
  * Reals print with %.17g in the canonical text, forever. tests/fixtures/lossweights-v1.hashes
@@ -213,12 +216,13 @@ typedef struct config_behaviour_change {
     int (*applies)(const run_options *o);   /* 1 for the configurations it changes */
 } config_behaviour_change;
 
-/* The table config_expand applies (n rows; none yet). */
+/* The table config_expand applies (n rows). */
 const config_behaviour_change *config_behaviour_changes(size_t *n);
 
 /* The identity part of a canonical text, what config_id hashes (config_hash hashes it followed
  * by `seed=N\n`): the keys' lines sorted by key, rule 1 applied, then the `rules=` line of rule
- * 2 for the resolved options o. config_expand calls it with config.c's tables; the tests with
+ * 2 for the resolved options o. config_expand calls it with the key table and the behaviour
+ * changes; the tests with
  * their own. Returns a malloc'ed text, or NULL when out of memory. */
 char *config_identity_text(const config_identity_key *keys, size_t nkeys, const run_options *o,
                            const config_behaviour_change *changes, size_t nchanges);
