@@ -392,6 +392,31 @@ static void brief_direction(const analysis *a, int series, enum analysis_at at,
     text_append(out, outlen, ".");
 }
 
+/* The families compared with a baseline (λ > 0, a test at some budget): how many, how many
+ * settled, the seed pairs at their largest budgets, and the largest of those budgets. */
+typedef struct compared_families {
+    size_t compared, settled, seeds_min, seeds_max;
+    int largest;
+} compared_families;
+
+static compared_families count_compared(const analysis *a, int series, enum analysis_at at)
+{
+    compared_families k = { 0, 0, SIZE_MAX, 0, -1 };
+    for (size_t f = 0; f < a->nfamilies; f++) {
+        const size_t c = a->families[f].is_baseline ? SIZE_MAX
+                                                    : analysis_family_largest(a, f, series, at);
+        if (c == SIZE_MAX)
+            continue;
+        k.compared++;
+        k.settled += analysis_family_settling(a, f, series, at).settled;
+        const size_t n = a->configs[c].stat[at][series].npairs;
+        k.seeds_min = n < k.seeds_min ? n : k.seeds_min;
+        k.seeds_max = n > k.seeds_max ? n : k.seeds_max;
+        k.largest = a->configs[c].epochs > k.largest ? a->configs[c].epochs : k.largest;
+    }
+    return k;
+}
+
 void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, char *out,
                            size_t outlen)
 {
@@ -399,18 +424,9 @@ void analysis_budget_brief(const analysis *a, int series, enum analysis_at at, c
     const char *unit = analysis_series_unit(series);
     char margin[32];
     format_shortest(a->margin[analysis_series_metric(series)], margin, sizeof margin);
-    size_t seeds_min = SIZE_MAX, seeds_max = 0, compared = 0, settled = 0;
-    for (size_t f = 0; f < a->nfamilies; f++) {
-        const size_t c = a->families[f].is_baseline ? SIZE_MAX
-                                                    : analysis_family_largest(a, f, series, at);
-        if (c == SIZE_MAX)
-            continue;
-        compared++;
-        settled += analysis_family_settling(a, f, series, at).settled;
-        const size_t n = a->configs[c].stat[at][series].npairs;
-        seeds_min = n < seeds_min ? n : seeds_min;
-        seeds_max = n > seeds_max ? n : seeds_max;
-    }
+    const compared_families k = count_compared(a, series, at);
+    const size_t compared = k.compared, settled = k.settled;
+    const size_t seeds_min = k.seeds_min, seeds_max = k.seeds_max;
     text_append(out, outlen, "Over %d to %d epochs", a->budgets[0], a->budgets[a->nbudgets - 1]);
     if (compared == 0) {
         text_append(out, outlen, ": nothing is compared with a λ = 0 baseline yet.");
@@ -479,19 +495,9 @@ void analysis_budget_answer(const analysis *a, int series, enum analysis_at at, 
     const char *unit = analysis_series_unit(series);
     char margin[32];
     format_shortest(a->margin[analysis_series_metric(series)], margin, sizeof margin);
-    size_t seeds_min = SIZE_MAX, seeds_max = 0, compared = 0;
-    int largest = -1;
-    for (size_t f = 0; f < a->nfamilies; f++) {
-        const size_t c = a->families[f].is_baseline ? SIZE_MAX
-                                                    : analysis_family_largest(a, f, series, at);
-        if (c == SIZE_MAX)
-            continue;
-        compared++;
-        const size_t n = a->configs[c].stat[at][series].npairs;
-        seeds_min = n < seeds_min ? n : seeds_min;
-        seeds_max = n > seeds_max ? n : seeds_max;
-        largest = a->configs[c].epochs > largest ? a->configs[c].epochs : largest;
-    }
+    const compared_families k = count_compared(a, series, at);
+    const size_t compared = k.compared, seeds_min = k.seeds_min, seeds_max = k.seeds_max;
+    const int largest = k.largest;
     text_append(out, outlen, "On %s: over budgets of %d to %d epochs", a->task ? a->task
                                                                              : "this sweep's task",
                 a->budgets[0], a->budgets[a->nbudgets - 1]);
